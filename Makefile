@@ -1,0 +1,78 @@
+# imio.guichet — developer commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+HOST ?= 0.0.0.0
+INSTANCE := $(CURDIR)/instance
+SENTINEL := $(VENV)/.installed
+
+.PHONY: help
+help: ## List the commands
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall when the package metadata or the pins change.
+$(SENTINEL): $(BIN)/python setup.py constraints.txt
+	$(BIN)/pip install -q -c constraints.txt -e ".[test,lint]" Plone
+	touch $@
+
+.PHONY: install
+install: $(SENTINEL) ## Create .venv and install the add-on, Plone and the test tools (pinned)
+
+# The instance's configuration is regenerated on every start (PORT may
+# change); its data (instance/var) is never touched.
+.PHONY: instance
+instance: $(SENTINEL)
+	@mkdir -p $(INSTANCE)/etc $(INSTANCE)/var/filestorage $(INSTANCE)/var/blobstorage $(INSTANCE)/var/log $(INSTANCE)/var/cache
+	@for f in zope.conf zope.ini site.zcml; do \
+	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' etc/$$f.in > $(INSTANCE)/etc/$$f; \
+	done
+
+.PHONY: demo
+demo: instance ## Create the demo site (once) in the instance; keeps existing data
+	$(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_demo_site.py
+
+.PHONY: start
+start: demo ## Install if needed, create the demo site, serve it on http://localhost:$(PORT)
+	@echo ""
+	@echo "  imio.guichet demo: http://localhost:$(PORT)/Plone"
+	@echo "  Accounts (demo only): admin/admin (Manager), backoffice/backoffice (back office),"
+	@echo "                        citoyen/citoyen (citizen)"
+	@echo "  API: curl -u backoffice:backoffice -H 'Accept: application/json' http://localhost:$(PORT)/Plone/@submissions"
+	@echo ""
+	$(BIN)/runwsgi $(INSTANCE)/etc/zope.ini
+
+.PHONY: test
+test: $(SENTINEL) ## Install if needed and run all tests
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: $(SENTINEL) ## Check code style (ruff, zpretty)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	find src -name '*.zcml' -o -name '*.xml' -path '*profiles*' | xargs $(BIN)/zpretty --check
+
+.PHONY: format
+format: $(SENTINEL) ## Reformat code (ruff, zpretty)
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+	find src -name '*.zcml' -o -name '*.xml' -path '*profiles*' | xargs $(BIN)/zpretty -i
+
+.PHONY: bench
+bench: $(SENTINEL) ## Run the benchmarks (by hand; prints ratios)
+	$(BIN)/python bench/bench_submissions.py
+
+.PHONY: clean
+clean: ## Remove the virtualenv (keeps the instance data)
+	rm -rf $(VENV) src/*.egg-info
+
+.PHONY: clean-instance
+clean-instance: ## Remove the instance and ALL its data
+	rm -rf $(INSTANCE)

@@ -1,0 +1,89 @@
+"""Installer for the imio.guichet package."""
+
+from pathlib import Path
+from setuptools import find_namespace_packages
+from setuptools import setup
+
+
+long_description = "\n\n".join(
+    [
+        Path("README.md").read_text(encoding="utf-8"),
+        Path("CHANGES.md").read_text(encoding="utf-8"),
+    ]
+)
+
+
+setup(
+    name="imio.guichet",
+    version="1.0.0a1.dev0",
+    description=(
+        "E-guichet for Plone: online procedures beside the pages of a "
+        "municipal website, citizen submissions and a back-office REST API."
+    ),
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Environment :: Web Environment",
+        "Framework :: Plone",
+        "Framework :: Plone :: 6.2",
+        "Framework :: Plone :: Addon",
+        "Framework :: Zope :: 5",
+        "Operating System :: OS Independent",
+        "Programming Language :: Python",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+    ],
+    keywords="Python Plone CMS e-guichet forms municipality",
+    author="iMio",
+    author_email="support@imio.be",
+    url="https://pypi.org/project/imio.guichet",
+    license="GPL-2.0-only",
+    packages=find_namespace_packages("src", include=["imio.*"]),
+    package_dir={"": "src"},
+    include_package_data=True,
+    zip_safe=False,
+    python_requires=">=3.11",
+    install_requires=[
+        "Products.CMFPlone>=6.2",
+        "plone.api>=2.0",
+        "plone.app.dexterity",
+        "plone.app.registry",
+        "plone.app.textfield",
+        "plone.app.z3cform",
+        "plone.autoform",
+        "plone.dexterity",
+        "plone.restapi>=9",
+        "plone.schema",
+        "plone.supermodel",
+        "BTrees",
+        "persistent",
+        "z3c.form",
+        "zope.schema",
+    ],
+    extras_require={
+        "test": [
+            "jsonschema",
+            "plone.app.testing",
+            "plone.app.contenttypes",
+            "plone.classicui",
+            "plone.testing>=7.0",
+            "pytest",
+            "pytest-plone>=1.0",
+            "requests",
+            "zope.testbrowser",
+        ],
+        "lint": [
+            "ruff",
+            "zpretty",
+        ],
+        "relstorage": [
+            "RelStorage[postgresql]",
+            "psycopg2-binary",
+        ],
+    },
+    entry_points="""
+    [z3c.autoinclude.plugin]
+    target = plone
+    """,
+)

@@ -1,0 +1,146 @@
+"""The online form a citizen fills, rendered by z3c.form from the
+procedure's schema, and the confirmation page that follows."""
+
+from functools import cached_property
+from imio.guichet import _
+from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.forms.validation import to_json
+from imio.guichet.submissions.api import InvalidData
+from imio.guichet.submissions.api import LoginRequired
+from imio.guichet.submissions.api import ProcedureClosed
+from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.references import normalize_reference
+from plone import api
+from plone.autoform.form import AutoExtensibleForm
+from Products.Five.browser import BrowserView
+from urllib.parse import urlencode
+from z3c.form import button
+from z3c.form import form
+from z3c.form.interfaces import IErrorViewSnippet
+from zope.component import getMultiAdapter
+from zope.interface import Invalid
+from zope.schema import getFieldsInOrder
+
+
+class SubmitForm(AutoExtensibleForm, form.Form):
+    """Fill and send a procedure's form."""
+
+    ignoreContext = True
+    enableCSRFProtection = True
+    # Let the browser keep what was typed when a citizen goes back.
+    enable_unload_protection = False
+
+    @property
+    def schema(self):
+        return self.context.get_form_schema()
+
+    @property
+    def label(self):
+        return self.context.title
+
+    @property
+    def description(self):
+        return _(
+            "help_submit_form",
+            default="Fields marked as required must be filled in.",
+        )
+
+    def update(self):
+        view = ProcedureView(self.context, self.request)
+        if not view.availability.is_open:
+            api.portal.show_message(view.availability.reason, self.request, "warning")
+            self.request.response.redirect(self.context.absolute_url())
+            return
+        if view.login_required:
+            self.request.response.redirect(view.login_url())
+            return
+        super().update()
+
+    def render(self):
+        if self.request.response.getStatus() in (301, 302, 303):
+            return ""
+        return super().render()
+
+    @button.buttonAndHandler(_("button_send", default="Send my request"), name="send")
+    def handle_send(self, action):
+        data, errors = self.extractData()
+        if errors:
+            self.status = self.formErrorsMessage
+            return
+        fields = dict(getFieldsInOrder(self.schema))
+        json_data = {
+            name: to_json(fields[name], value)
+            for name, value in data.items()
+            if value is not None and name in fields
+        }
+        user = None if api.user.is_anonymous() else api.user.get_current().getId()
+        try:
+            submission = submit(
+                self.context,
+                json_data,
+                submitter=user,
+                language=api.portal.get_current_language(),
+            )
+        except InvalidData as invalid:
+            self.show_errors(invalid)
+            return
+        except (ProcedureClosed, LoginRequired) as refused:
+            api.portal.show_message(refused.message, self.request, "warning")
+            self.request.response.redirect(self.context.absolute_url())
+            return
+        query = urlencode({"reference": submission.reference})
+        self.request.response.redirect(
+            f"{self.context.absolute_url()}/@@confirmation?{query}"
+        )
+
+    def show_errors(self, invalid: InvalidData) -> None:
+        """Show the core's verdict next to each field, as z3c.form does."""
+        snippets = []
+        for field_error in invalid.errors:
+            widget = self.widgets.get(field_error.field)
+            if widget is None:
+                continue
+            snippet = getMultiAdapter(
+                (
+                    Invalid(field_error.message),
+                    self.request,
+                    widget,
+                    widget.field,
+                    self,
+                    self.getContent(),
+                ),
+                IErrorViewSnippet,
+            )
+            snippet.update()
+            widget.error = snippet
+            snippets.append(snippet)
+        self.widgets.errors = tuple(snippets)
+        self.status = self.formErrorsMessage
+
+
+class ConfirmationView(BrowserView):
+    """"Your request was sent": the reference to keep."""
+
+    @cached_property
+    def submission(self):
+        prefix = api.portal.get_registry_record(
+            "imio.guichet.interfaces.IGuichetSettings.reference_prefix", default=""
+        )
+        reference = normalize_reference(
+            self.request.form.get("reference", ""), prefix or ""
+        )
+        store = get_store()
+        if reference is None or store is None:
+            return None
+        submission = store.by_reference(reference)
+        # The page shows the reference only: confirm it belongs here, and
+        # reveal nothing else about it.
+        if submission is None or submission.procedure_uid != api.content.get_uuid(
+            self.context
+        ):
+            return None
+        return submission
+
+    def reference(self) -> str | None:
+        return self.submission.reference if self.submission else None

@@ -1,0 +1,211 @@
+"""The procedure ("Démarche"): what a citizen needs to know, and the form."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from imio.guichet import _
+from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
+from imio.guichet.forms.model import form_schema_constraint
+from imio.guichet.forms.model import load_form_schema
+from plone import api
+from plone.app.textfield import RichText
+from plone.autoform import directives
+from plone.dexterity.content import Item
+from plone.supermodel import model
+from zope import schema
+from zope.i18nmessageid import Message
+from zope.interface import Invalid
+from zope.interface import implementer
+from zope.interface import invariant
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+
+#: The rich-text fields a citizen reads before applying, in display order.
+INFORMATION_FIELDS = (
+    "eligibility",
+    "required_documents",
+    "cost",
+    "delay",
+    "legal_basis",
+    "contact",
+)
+
+
+def default_form_schema() -> str:
+    return DEFAULT_FORM_SCHEMA
+
+
+class IProcedure(model.Schema):
+    """An online procedure of the municipality."""
+
+    eligibility = RichText(
+        title=_("label_eligibility", default="Who may apply"),
+        required=False,
+    )
+    required_documents = RichText(
+        title=_("label_required_documents", default="Documents to provide"),
+        required=False,
+    )
+    cost = RichText(title=_("label_cost", default="Cost"), required=False)
+    delay = RichText(title=_("label_delay", default="Delay"), required=False)
+    legal_basis = RichText(
+        title=_("label_legal_basis", default="Legal basis"), required=False
+    )
+    contact = RichText(
+        title=_("label_contact", default="Service and contact"), required=False
+    )
+
+    model.fieldset(
+        "online_form",
+        label=_("fieldset_online_form", default="Online form"),
+        fields=[
+            "submissions_open",
+            "opening_date",
+            "closing_date",
+            "allow_anonymous",
+            "form_schema",
+        ],
+    )
+    submissions_open = schema.Bool(
+        title=_("label_submissions_open", default="Online submissions are open"),
+        description=_(
+            "help_submissions_open",
+            default="Uncheck to close the online form, whatever the dates.",
+        ),
+        required=False,
+        default=True,
+    )
+    opening_date = schema.Datetime(
+        title=_("label_opening_date", default="Open from"),
+        description=_(
+            "help_opening_date", default="Leave empty to open as soon as published."
+        ),
+        required=False,
+    )
+    closing_date = schema.Datetime(
+        title=_("label_closing_date", default="Closed from"),
+        description=_("help_closing_date", default="Leave empty to keep it open."),
+        required=False,
+    )
+    allow_anonymous = schema.Bool(
+        title=_("label_allow_anonymous", default="Citizens may apply without logging in"),
+        required=False,
+        default=True,
+    )
+    directives.widget("form_schema", rows=25)
+    form_schema = schema.SourceText(
+        title=_("label_form_schema", default="Form (plone.supermodel XML)"),
+        description=_(
+            "help_form_schema",
+            default="The fields of the online form, in the XML that Dexterity "
+            "uses for content types.",
+        ),
+        required=True,
+        # A factory, not a default: a default is validated at import time,
+        # before the supermodel field handlers are registered.
+        defaultFactory=default_form_schema,
+        constraint=form_schema_constraint,
+    )
+
+    @invariant
+    def closing_after_opening(data):
+        opening = getattr(data, "opening_date", None)
+        closing = getattr(data, "closing_date", None)
+        if opening and closing and closing <= opening:
+            raise Invalid(
+                _(
+                    "error_closing_before_opening",
+                    default="The closing date must come after the opening date.",
+                )
+            )
+
+
+@implementer(IProcedure)
+class Procedure(Item):
+    """A procedure; its form keeps every version it ever had.
+
+    Submissions record the version of the form they were filed against, so
+    that their data can always be read with the form that produced it.
+    """
+
+    @property
+    def form_schema(self) -> str:
+        versions = getattr(self, "_form_schema_versions", ())
+        return versions[-1] if versions else DEFAULT_FORM_SCHEMA
+
+    @form_schema.setter
+    def form_schema(self, value: str) -> None:
+        versions = getattr(self, "_form_schema_versions", ())
+        if not versions or versions[-1] != value:
+            # A tuple replaced as a whole: ZODB sees the change.
+            self._form_schema_versions = (*versions, value)
+
+    @property
+    def form_schema_version(self) -> int:
+        return max(1, len(getattr(self, "_form_schema_versions", ())))
+
+    def form_schema_xml(self, version: int | None = None) -> str:
+        """The form's XML at ``version`` (the current one by default)."""
+        versions = getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
+        if version is None:
+            return versions[-1]
+        if not 1 <= version <= len(versions):
+            raise KeyError(version)
+        return versions[version - 1]
+
+    def get_form_schema(self, version: int | None = None):
+        """The form's zope.schema interface (current version by default)."""
+        return load_form_schema(self.form_schema_xml(version))
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a procedure takes submissions now, and if not, why."""
+
+    is_open: bool
+    reason: Message | None = None
+
+
+def _aware(value: datetime) -> datetime:
+    # Dates from the edit form are naive and meant in the site's time zone.
+    if value.tzinfo:
+        return value
+    zone_name = api.portal.get_registry_record("plone.portal_timezone", default=None)
+    try:
+        zone = ZoneInfo(zone_name) if zone_name else timezone.utc
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = timezone.utc
+    return value.replace(tzinfo=zone)
+
+
+def get_availability(procedure, now: datetime | None = None) -> Availability:
+    """Tell whether ``procedure`` takes submissions at ``now``."""
+    now = now or datetime.now(timezone.utc)
+    if not procedure.submissions_open:
+        return Availability(
+            False,
+            _(
+                "reason_closed",
+                default="Online submissions for this procedure are closed.",
+            ),
+        )
+    if procedure.opening_date and now < _aware(procedure.opening_date):
+        return Availability(
+            False,
+            _(
+                "reason_not_yet_open",
+                default="Online submissions open on ${date}.",
+                mapping={"date": procedure.opening_date.strftime("%d/%m/%Y %H:%M")},
+            ),
+        )
+    if procedure.closing_date and now >= _aware(procedure.closing_date):
+        return Availability(
+            False,
+            _(
+                "reason_closed_since",
+                default="Online submissions closed on ${date}.",
+                mapping={"date": procedure.closing_date.strftime("%d/%m/%Y %H:%M")},
+            ),
+        )
+    return Availability(True)

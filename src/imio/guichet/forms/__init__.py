@@ -1,0 +1,1 @@
+"""Procedure forms: schema parsing, validation and JSON Schema."""

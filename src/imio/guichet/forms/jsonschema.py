@@ -1,0 +1,136 @@
+"""Describe a procedure's form as a JSON Schema (draft 2020-12).
+
+Back offices use it to know the shape of ``data`` in a submission, and
+clients to build or check a submission before sending it. It says exactly
+what :func:`imio.guichet.forms.validation.clean_data` accepts.
+"""
+
+from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
+from imio.guichet.forms.model import field_kind
+from imio.guichet.forms.validation import DEFAULT_MAX_LENGTH
+from imio.guichet.forms.validation import to_json
+from plone.schema.email import Email
+from typing import Any
+from zope.i18n import translate
+from zope.schema import URI
+from zope.schema import Bool
+from zope.schema import Choice
+from zope.schema import Date
+from zope.schema import Datetime
+from zope.schema import Float
+from zope.schema import Int
+from zope.schema import Text
+from zope.schema import TextLine
+from zope.schema import getFieldsInOrder
+from zope.schema.interfaces import IContextSourceBinder
+
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _choices(field, context) -> list[tuple[Any, str]]:
+    vocabulary = field.bind(context).vocabulary
+    if vocabulary is None or IContextSourceBinder.providedBy(vocabulary):
+        return []
+    return [(term.value, term.title or str(term.value)) for term in vocabulary]
+
+
+def _text_bounds(field, kind) -> dict:
+    bounds = {}
+    max_length = field.max_length
+    if max_length is None:
+        max_length = DEFAULT_MAX_LENGTH[TextLine if issubclass(kind, TextLine) else Text]
+    bounds["maxLength"] = max_length
+    if field.min_length:
+        bounds["minLength"] = field.min_length
+    return bounds
+
+
+def field_json_schema(field, context=None, request=None) -> dict:
+    """The JSON Schema of one field's value."""
+    kind = field_kind(field)
+    result: dict[str, Any] = {}
+    if kind is Choice:
+        choices = _choices(field, context)
+        result["enum"] = [value for value, _title in choices]
+        # Labels of the choices, in the same order (as react-jsonschema-form
+        # and others read them): JSON Schema itself has no keyword for it.
+        result["x-enum-titles"] = [
+            translate(title, context=request) for _value, title in choices
+        ]
+    elif kind in COLLECTION_FIELD_TYPES:
+        result["type"] = "array"
+        result["items"] = field_json_schema(field.value_type, context, request)
+        result["uniqueItems"] = bool(field.unique) or kind is not list
+        if field.min_length:
+            result["minItems"] = field.min_length
+        if field.max_length is not None:
+            result["maxItems"] = field.max_length
+    elif kind is Bool:
+        result["type"] = "boolean"
+    elif kind is Int or kind is Float:
+        result["type"] = "integer" if kind is Int else "number"
+        if field.min is not None:
+            result["minimum"] = field.min
+        if field.max is not None:
+            result["maximum"] = field.max
+    elif kind is Date:
+        result.update(type="string", format="date")
+    elif kind is Datetime:
+        result.update(type="string", format="date-time")
+    elif kind in (Email, URI, TextLine, Text):
+        result["type"] = "string"
+        result.update(_text_bounds(field, kind))
+        if kind is Email:
+            result["format"] = "email"
+        elif kind is URI:
+            result["format"] = "uri"
+        elif kind is TextLine:
+            result["pattern"] = "^[^\\r\\n]*$"
+    return result
+
+
+def form_json_schema(
+    schema,
+    *,
+    schema_id: str,
+    title: str,
+    description: str = "",
+    version: int,
+    context=None,
+    request=None,
+) -> dict:
+    """The JSON Schema of a whole form's ``data`` object."""
+    properties = {}
+    required = []
+    for name, field in getFieldsInOrder(schema):
+        if field.readonly:
+            continue
+        prop = {"title": translate(field.title, context=request)}
+        if field.description:
+            prop["description"] = translate(field.description, context=request)
+        prop.update(field_json_schema(field, context, request))
+        if field.default is not None:
+            prop["default"] = to_json(field, field.default)
+        if field.required:
+            required.append(name)
+            # The server takes an empty string or list for a missing value.
+            if prop.get("type") == "string":
+                prop["minLength"] = max(1, prop.get("minLength", 0))
+            elif prop.get("type") == "array":
+                prop["minItems"] = max(1, prop.get("minItems", 0))
+        properties[name] = prop
+    result = {
+        "$schema": DRAFT,
+        "$id": schema_id,
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+        "x-schema-version": version,
+    }
+    if description:
+        result["description"] = description
+    return result
+

@@ -1,0 +1,154 @@
+"""The online form of a procedure: a plone.supermodel XML schema.
+
+Webmasters describe a form in the same XML that Dexterity uses for content
+types (and that plone.schemaeditor edits). This module parses it, checks
+that it only uses the field types that the guichet knows how to validate,
+store as JSON and describe in JSON Schema, and provides the default form a
+new procedure starts with.
+"""
+
+from functools import lru_cache
+from imio.guichet import _
+from plone.schema.email import Email
+from plone.supermodel import loadString
+from plone.supermodel.parser import SupermodelParseError
+from zope.interface import Invalid
+from zope.interface.interface import InterfaceClass
+from zope.schema import URI
+from zope.schema import Bool
+from zope.schema import Choice
+from zope.schema import Date
+from zope.schema import Datetime
+from zope.schema import Float
+from zope.schema import Int
+from zope.schema import List
+from zope.schema import Set
+from zope.schema import Text
+from zope.schema import TextLine
+from zope.schema import Tuple
+from zope.schema import getFieldsInOrder
+from zope.schema.interfaces import IField
+
+import re
+
+
+#: Field classes a form may use. Order matters: subclasses come before
+#: their bases (Email and URI are text lines with a format).
+SCALAR_FIELD_TYPES = (Email, URI, TextLine, Text, Int, Float, Bool, Date, Datetime)
+COLLECTION_FIELD_TYPES = (List, Set, Tuple)
+
+#: Field names become JSON keys and HTML input names: keep them plain.
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+DEFAULT_FORM_SCHEMA = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema"
+       xmlns:i18n="http://xml.zope.org/namespaces/i18n">
+  <schema>
+    <field name="last_name" type="zope.schema.TextLine">
+      <title>Nom</title>
+      <max_length>100</max_length>
+    </field>
+    <field name="first_name" type="zope.schema.TextLine">
+      <title>Prénom</title>
+      <max_length>100</max_length>
+    </field>
+    <field name="email" type="plone.schema.email.Email">
+      <title>Adresse e-mail</title>
+      <description>Nous vous répondrons à cette adresse.</description>
+    </field>
+    <field name="phone" type="zope.schema.TextLine">
+      <title>Téléphone</title>
+      <required>False</required>
+      <max_length>30</max_length>
+    </field>
+    <field name="message" type="zope.schema.Text">
+      <title>Votre demande</title>
+      <max_length>5000</max_length>
+    </field>
+  </schema>
+</model>
+"""
+
+
+class InvalidFormSchema(ValueError):
+    """The XML is not a form the guichet can serve; ``problems`` says why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def field_kind(field: IField) -> type | None:
+    """The supported field class ``field`` is an instance of, or None."""
+    for kind in SCALAR_FIELD_TYPES + (Choice,) + COLLECTION_FIELD_TYPES:
+        if isinstance(field, kind):
+            return kind
+    return None
+
+
+def _field_problems(name: str, field: IField) -> list[str]:
+    problems = []
+    if not FIELD_NAME.match(name):
+        problems.append(
+            f"{name}: a field name must be lower-case letters, digits and '_', "
+            "starting with a letter"
+        )
+    kind = field_kind(field)
+    if kind is None:
+        problems.append(f"{name}: unsupported field type {type(field).__name__}")
+    elif kind is Choice:
+        if field.vocabulary is None and not field.vocabularyName:
+            problems.append(f"{name}: a choice needs values or a vocabulary")
+    elif kind in COLLECTION_FIELD_TYPES:
+        if not isinstance(field.value_type, Choice):
+            problems.append(f"{name}: a multiple choice must hold a choice")
+        else:
+            problems.extend(_field_problems(name, field.value_type))
+    return problems
+
+
+def check_form_schema(xml: str) -> InterfaceClass:
+    """Parse ``xml`` and return its schema, or raise :class:`InvalidFormSchema`."""
+    try:
+        schema = _parse(xml)
+    except (SupermodelParseError, SyntaxError, ValueError) as error:
+        raise InvalidFormSchema([f"invalid XML: {error}"]) from error
+    fields = getFieldsInOrder(schema)
+    problems = []
+    if not fields:
+        problems.append("the form has no field")
+    for name, field in fields:
+        problems.extend(_field_problems(name, field))
+    if problems:
+        raise InvalidFormSchema(problems)
+    return schema
+
+
+def load_form_schema(xml: str) -> InterfaceClass:
+    """The schema of a stored form (already checked when it was saved)."""
+    return _parse(xml)
+
+
+@lru_cache(maxsize=256)
+def _parse(xml: str) -> InterfaceClass:
+    # Parsing costs milliseconds and every form view and submission needs
+    # the schema; a form's XML changes rarely, and schemas are immutable
+    # once built, so the text itself is a safe cache key.
+    if not isinstance(xml, str) or not xml.strip():
+        raise ValueError("empty form schema")
+    return loadString(xml).schema
+
+
+def form_schema_constraint(value: str) -> bool:
+    """zope.schema constraint for the procedure's form field."""
+    try:
+        check_form_schema(value)
+    except InvalidFormSchema as error:
+        raise Invalid(
+            _(
+                "invalid_form_schema",
+                default="This form cannot be used: ${problems}",
+                mapping={"problems": str(error)},
+            )
+        ) from error
+    return True

@@ -1,0 +1,244 @@
+"""Server-side validation of submitted data, shared by every channel.
+
+The HTML form and ``POST @submissions`` both end here: the data is given
+as JSON-compatible values (what a JSON body holds), checked field by field
+against the form's zope.schema fields, and returned as JSON-compatible
+values ready to store. Nothing is stored unless every field is valid.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from imio.guichet import _
+from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
+from imio.guichet.forms.model import field_kind
+from typing import Any
+from zope.i18nmessageid import Message
+from zope.schema import Bool
+from zope.schema import Choice
+from zope.schema import Date
+from zope.schema import Datetime
+from zope.schema import Float
+from zope.schema import Int
+from zope.schema import Text
+from zope.schema import TextLine
+from zope.schema import getFieldsInOrder
+from zope.schema.interfaces import ConstraintNotSatisfied
+from zope.schema.interfaces import InvalidURI
+from zope.schema.interfaces import NotUnique
+from zope.schema.interfaces import TooBig
+from zope.schema.interfaces import TooLong
+from zope.schema.interfaces import TooShort
+from zope.schema.interfaces import TooSmall
+from zope.schema.interfaces import ValidationError
+from zope.schema.interfaces import WrongContainedType
+from zope.schema.interfaces import WrongType
+
+import math
+
+
+#: Upper bounds applied when a form's field sets none, so that a form
+#: cannot be used to store megabytes of text.
+DEFAULT_MAX_LENGTH = {TextLine: 500, Text: 10_000}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """Why the value of one field was refused."""
+
+    field: str
+    code: str
+    message: Message
+
+
+class InvalidData(ValueError):
+    """Submitted data was refused; ``errors`` lists every faulty field."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: Message):
+        self.code = code
+        self.message = message
+
+
+MESSAGES = {
+    "required": _("error_required", default="This field is required."),
+    "unknown_field": _("error_unknown_field", default="This form has no such field."),
+    "wrong_type": _("error_wrong_type", default="This value has the wrong type."),
+    "invalid_choice": _(
+        "error_invalid_choice", default="This value is not one of the choices."
+    ),
+    "too_long": _("error_too_long", default="This value is too long."),
+    "too_short": _("error_too_short", default="This value is too short."),
+    "too_small": _("error_too_small", default="This value is too small."),
+    "too_big": _("error_too_big", default="This value is too big."),
+    "not_unique": _("error_not_unique", default="A choice is repeated."),
+    "invalid_email": _("error_invalid_email", default="This is not a valid e-mail address."),
+    "invalid_uri": _("error_invalid_uri", default="This is not a valid web address."),
+    "invalid_date": _(
+        "error_invalid_date", default="This is not a valid date (YYYY-MM-DD)."
+    ),
+    "invalid_datetime": _(
+        "error_invalid_datetime",
+        default="This is not a valid date and time (YYYY-MM-DDTHH:MM).",
+    ),
+    "single_line": _("error_single_line", default="This value must fit on one line."),
+    "invalid": _("error_invalid", default="This value is not valid."),
+}
+
+
+def _refuse(code: str) -> _Refused:
+    return _Refused(code, MESSAGES[code])
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | tuple) and not value)
+
+
+def _from_json(field, value: Any) -> Any:
+    """Convert a JSON value to the Python value the zope.schema field takes."""
+    kind = field_kind(field)
+    if kind is not None and issubclass(kind, TextLine):
+        if not isinstance(value, str):
+            raise _refuse("wrong_type")
+        if "\n" in value or "\r" in value:
+            raise _refuse("single_line")
+        return value.strip()
+    if kind is Text:
+        if not isinstance(value, str):
+            raise _refuse("wrong_type")
+        return value.replace("\r\n", "\n")
+    if kind is Bool:
+        if not isinstance(value, bool):
+            raise _refuse("wrong_type")
+        return value
+    if kind is Int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _refuse("wrong_type")
+        return value
+    if kind is Float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _refuse("wrong_type")
+        if not math.isfinite(value):
+            raise _refuse("wrong_type")
+        return float(value)
+    if kind is Date:
+        if not isinstance(value, str):
+            raise _refuse("wrong_type")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _refuse("invalid_date") from None
+    if kind is Datetime:
+        if not isinstance(value, str):
+            raise _refuse("wrong_type")
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise _refuse("invalid_datetime") from None
+    if kind is Choice:
+        if not isinstance(value, str | int | bool) or isinstance(value, float):
+            raise _refuse("wrong_type")
+        return value
+    if kind in COLLECTION_FIELD_TYPES:
+        if not isinstance(value, list):
+            raise _refuse("wrong_type")
+        items = [_from_json(field.value_type, item) for item in value]
+        return field._type(items) if field._type is not list else items
+    raise _refuse("invalid")
+
+
+def to_json(field, value: Any) -> Any:
+    """Convert a validated Python value to what is stored and sent as JSON."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple | list):
+        items = [to_json(field.value_type, item) for item in value]
+        # Sets have no order: sort them so that equal data is stored equally.
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def _code_for(error: ValidationError, field) -> str:
+    if isinstance(error, InvalidURI):
+        return "invalid_uri"
+    if type(error).__name__ == "InvalidEmail":
+        return "invalid_email"
+    for error_type, code in (
+        (TooLong, "too_long"),
+        (TooShort, "too_short"),
+        (TooSmall, "too_small"),
+        (TooBig, "too_big"),
+        (NotUnique, "not_unique"),
+        (WrongType, "wrong_type"),
+    ):
+        if isinstance(error, error_type):
+            return code
+    if isinstance(error, ConstraintNotSatisfied | WrongContainedType):
+        if isinstance(field, Choice) or isinstance(
+            getattr(field, "value_type", None), Choice
+        ):
+            return "invalid_choice"
+    return "invalid"
+
+
+def _check_default_bounds(field, value: Any) -> None:
+    kind = field_kind(field)
+    for text_kind, bound in DEFAULT_MAX_LENGTH.items():
+        if kind is not None and issubclass(kind, text_kind) and field.max_length is None:
+            if len(value) > bound:
+                raise _refuse("too_long")
+
+
+def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
+    """Validate ``data`` against the form ``schema``; return what to store.
+
+    Unknown fields, missing required fields, values of the wrong JSON type,
+    impossible dates, values outside the choices and every constraint of
+    the zope.schema fields are refused. Empty optional fields are left out.
+    Raises :class:`InvalidData` listing every faulty field.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidData([FieldError("", "wrong_type", MESSAGES["wrong_type"])])
+    fields = getFieldsInOrder(schema)
+    known = {name for name, _field in fields}
+    errors = [
+        FieldError(str(name), "unknown_field", MESSAGES["unknown_field"])
+        for name in data
+        if name not in known
+    ]
+    cleaned = {}
+    for name, field in fields:
+        if field.readonly:
+            continue
+        field = field.bind(context)
+        value = data.get(name)
+        if not is_empty(value):
+            try:
+                value = _from_json(field, value)
+            except _Refused as refused:
+                errors.append(FieldError(name, refused.code, refused.message))
+                continue
+        if is_empty(value):
+            if field.required:
+                errors.append(FieldError(name, "required", MESSAGES["required"]))
+            continue
+        try:
+            _check_default_bounds(field, value)
+            field.validate(value)
+        except _Refused as refused:
+            errors.append(FieldError(name, refused.code, refused.message))
+            continue
+        except ValidationError as error:
+            code = _code_for(error, field)
+            errors.append(FieldError(name, code, MESSAGES[code]))
+            continue
+        cleaned[name] = to_json(field, value)
+    if errors:
+        raise InvalidData(errors)
+    return cleaned

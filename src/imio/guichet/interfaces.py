@@ -1,0 +1,34 @@
+"""Interfaces of imio.guichet."""
+
+from imio.guichet import _
+from zope import schema
+from zope.interface import Interface
+from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+import re
+
+
+def _is_reference_prefix(value: str) -> bool:
+    return bool(re.match(r"^[A-Z0-9-]*$", value or ""))
+
+
+class IImioGuichetLayer(IDefaultBrowserLayer):
+    """Marker of requests on sites where the add-on is installed."""
+
+
+class IGuichetSettings(Interface):
+    """Site-wide settings of the guichet (control panel "Guichet")."""
+
+    reference_prefix = schema.TextLine(
+        title=_("label_reference_prefix", default="Reference prefix"),
+        description=_(
+            "help_reference_prefix",
+            default="Put before every submission reference, e.g. 'NAM-' for "
+            "Namur: tells a clerk at once which authority a reference "
+            "belongs to. Upper-case letters, digits and '-' only.",
+        ),
+        required=False,
+        default="",
+        max_length=10,
+        constraint=_is_reference_prefix,
+    )

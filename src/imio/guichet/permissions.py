@@ -1,0 +1,11 @@
+"""Permissions of the guichet (declared in permissions.zcml, given to roles
+in profiles/default/rolemap.xml)."""
+
+AddProcedure = "imio.guichet: Add Procedure"
+ReadSubmissions = "imio.guichet: Read submissions"
+ManageSubmissions = "imio.guichet: Manage submissions"
+DelegateBackOfficeRole = "imio.guichet: Delegate back office role"
+
+#: Role of back-office staff and machine accounts, granted on the
+#: procedures (or folders of procedures) whose submissions they handle.
+BACK_OFFICE_ROLE = "GuichetBackOffice"

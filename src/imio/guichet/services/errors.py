@@ -1,0 +1,33 @@
+"""JSON error answers shared by the guichet's services.
+
+Every error a service answers itself has plone.restapi's shape,
+``{"error": {"type": ..., "message": ...}}``, with extra keys (the list of
+faulty fields of a refused submission, for instance) beside them.
+"""
+
+from plone import api
+from zope.i18n import translate
+
+
+STATUS_TYPES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    413: "PayloadTooLarge",
+}
+
+
+def error(request, status: int, message, **extra) -> dict:
+    """Set ``status`` on the response and return the JSON error body."""
+    request.response.setStatus(status)
+    body = {"type": STATUS_TYPES[status], "message": translate(message, context=request)}
+    body.update(extra)
+    return {"error": body}
+
+
+def access_denied(request, message: str = "") -> dict:
+    """401 for anonymous visitors (log in may help), 403 for the others."""
+    if api.user.is_anonymous():
+        return error(request, 401, message or "You must log in to access this resource.")
+    return error(request, 403, message or "You are not allowed to access this resource.")

@@ -1,0 +1,109 @@
+"""GET @submissions (site or procedure) and GET {site}/@submissions/{id}.
+
+Back-office endpoints: only users with "imio.guichet: Read submissions"
+on a procedure (or on the site, for all of them) get anything.
+"""
+
+from imio.guichet.services.errors import access_denied
+from imio.guichet.services.errors import error
+from imio.guichet.services.submissions.serialization import procedure_summaries
+from imio.guichet.services.submissions.serialization import serialize_submission
+from imio.guichet.submissions.access import may_read_procedure_submissions
+from imio.guichet.submissions.access import may_read_submission
+from imio.guichet.submissions.access import readable_procedure_uids
+from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
+from imio.guichet.submissions.api import InvalidQuery
+from imio.guichet.submissions.api import get_submission
+from imio.guichet.submissions.api import list_submissions
+from plone import api
+from plone.restapi.services import Service
+from Products.CMFPlone.interfaces import IPloneSiteRoot
+from urllib.parse import urlencode
+from zExceptions import NotFound
+from zope.interface import implementer
+from zope.publisher.interfaces import IPublishTraverse
+
+
+LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit"}
+
+
+@implementer(IPublishTraverse)
+class SubmissionsGet(Service):
+    def __init__(self, context, request):
+        super().__init__(context, request)
+        self.submission_id = None
+
+    def publishTraverse(self, request, name):
+        if self.submission_id is not None:
+            raise NotFound(self, name, request)
+        self.submission_id = name
+        return self
+
+    def reply(self):
+        if api.user.is_anonymous():
+            return access_denied(self.request)
+        if self.submission_id is not None:
+            return self.reply_item()
+        return self.reply_listing()
+
+    def reply_item(self):
+        submission = get_submission(self.submission_id)
+        on_site = IPloneSiteRoot.providedBy(self.context)
+        if submission is None or not (
+            on_site or submission.procedure_uid == api.content.get_uuid(self.context)
+        ):
+            return error(self.request, 404, "No such submission.")
+        if not may_read_submission(submission):
+            return access_denied(self.request)
+        procedures = procedure_summaries([submission.procedure_uid])
+        return serialize_submission(submission, procedures)
+
+    def reply_listing(self):
+        form = self.request.form
+        unknown = sorted(set(form) - LISTING_PARAMETERS)
+        if unknown:
+            return error(self.request, 400, f"Unknown parameters: {', '.join(unknown)}")
+        if not all(isinstance(value, str) for value in form.values()):
+            return error(self.request, 400, "Each parameter may be given once.")
+        uids = self.procedure_filter(form.get("procedure"))
+        if isinstance(uids, dict):  # an error answer
+            return uids
+        try:
+            page = list_submissions(
+                procedure_uids=uids,
+                state=form.get("state") or None,
+                cursor=form.get("cursor") or None,
+                limit=int(form.get("limit") or DEFAULT_PAGE_SIZE),
+            )
+        except (InvalidQuery, ValueError) as exc:
+            return error(self.request, 400, f"Invalid listing parameters: {exc}")
+        procedures = procedure_summaries(s.procedure_uid for s in page.items)
+        base_url = f"{self.context.absolute_url()}/@submissions"
+        query = {k: v for k, v in form.items() if k != "cursor"}
+        return {
+            "@id": f"{base_url}?{urlencode(form)}" if form else base_url,
+            "items_total": page.total,
+            "items": [serialize_submission(s, procedures, full=False) for s in page.items],
+            "next": (
+                f"{base_url}?{urlencode({**query, 'cursor': page.next_cursor})}"
+                if page.next_cursor
+                else None
+            ),
+        }
+
+    def procedure_filter(self, requested_uid):
+        """The procedures to list (None: all), or an error answer."""
+        if not IPloneSiteRoot.providedBy(self.context):
+            if requested_uid and requested_uid != api.content.get_uuid(self.context):
+                return error(self.request, 400, "Use the procedure parameter on the site.")
+            if not may_read_procedure_submissions(self.context):
+                return access_denied(self.request)
+            return [api.content.get_uuid(self.context)]
+        readable = readable_procedure_uids()
+        if requested_uid:
+            if readable is not None and requested_uid not in readable:
+                return access_denied(self.request)
+            return [requested_uid]
+        if readable is not None and not readable:
+            return access_denied(self.request)
+        return readable

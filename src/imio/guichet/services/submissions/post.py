@@ -1,0 +1,73 @@
+"""POST {procedure}/@submissions: file a submission as JSON."""
+
+from imio.guichet.services.errors import error
+from imio.guichet.submissions.api import InvalidData
+from imio.guichet.submissions.api import LoginRequired
+from imio.guichet.submissions.api import ProcedureClosed
+from imio.guichet.submissions.api import submit
+from plone import api
+from plone.protect.interfaces import IDisableCSRFProtection
+from plone.restapi.deserializer import json_body
+from plone.restapi.exceptions import DeserializationError
+from plone.restapi.services import Service
+from zope.i18n import translate
+from zope.interface import alsoProvides
+
+
+#: A form without files never needs more; files (later) have their own limit.
+MAX_BODY_BYTES = 1_000_000
+
+
+class SubmissionsPost(Service):
+    def reply(self):
+        # A JSON API authenticates every call; there is no form to forge.
+        alsoProvides(self.request, IDisableCSRFProtection)
+        if len(self.request.get("BODY") or b"") > MAX_BODY_BYTES:
+            return error(self.request, 413, "The request body is too large.")
+        try:
+            body = json_body(self.request)
+        except DeserializationError as exc:
+            return error(self.request, 400, f"Invalid JSON body: {exc}")
+        unexpected = sorted(set(body) - {"data"})
+        if unexpected or not isinstance(body.get("data"), dict):
+            return error(
+                self.request,
+                400,
+                'The body must be {"data": {...}} with the form\'s fields in "data".',
+            )
+        user = None if api.user.is_anonymous() else api.user.get_current().getId()
+        try:
+            submission = submit(
+                self.context,
+                body["data"],
+                submitter=user,
+                language=api.portal.get_current_language(),
+            )
+        except InvalidData as invalid:
+            return error(
+                self.request,
+                400,
+                "The submission is not valid; see errors.",
+                errors=[
+                    {
+                        "field": e.field,
+                        "code": e.code,
+                        "message": translate(e.message, context=self.request),
+                    }
+                    for e in invalid.errors
+                ],
+            )
+        except LoginRequired as refused:
+            return error(self.request, 401, refused.message)
+        except ProcedureClosed as refused:
+            return error(self.request, 403, refused.message)
+        url = f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
+        self.request.response.setStatus(201)
+        self.request.response.setHeader("Location", url)
+        return {
+            "@id": url,
+            "id": submission.id,
+            "reference": submission.reference,
+            "state": submission.state,
+            "created": submission.created.isoformat(),
+        }

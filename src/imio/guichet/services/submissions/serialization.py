@@ -1,0 +1,47 @@
+"""JSON representation of submissions for the REST API.
+
+Serialising never touches the stored object: ``data`` and ``history`` are
+deep-copied, so a caller changing the answer cannot change the store.
+"""
+
+from copy import deepcopy
+from imio.guichet.submissions.access import PROCEDURE_TYPE
+from imio.guichet.submissions.storage import Submission
+from plone import api
+
+
+def procedure_summaries(uids) -> dict[str, dict]:
+    """``@id``, UID and title of procedures, in one catalog query."""
+    catalog = api.portal.get_tool("portal_catalog")
+    brains = catalog.unrestrictedSearchResults(
+        UID=list(set(uids)), portal_type=PROCEDURE_TYPE
+    )
+    return {
+        brain.UID: {"@id": brain.getURL(), "UID": brain.UID, "title": brain.Title}
+        for brain in brains
+    }
+
+
+def serialize_submission(
+    submission: Submission, procedures: dict[str, dict], *, full: bool = True
+) -> dict:
+    portal_url = api.portal.get().absolute_url()
+    result = {
+        "@id": f"{portal_url}/@submissions/{submission.id}",
+        "@type": "Submission",
+        "id": submission.id,
+        "reference": submission.reference,
+        "procedure": procedures.get(
+            submission.procedure_uid, {"@id": None, "UID": submission.procedure_uid}
+        ),
+        "schema_version": submission.schema_version,
+        "state": submission.state,
+        "created": submission.created.isoformat(),
+        "modified": submission.modified.isoformat(),
+        "submitter": submission.submitter,
+        "language": submission.language,
+        "data": deepcopy(submission.data),
+    }
+    if full:
+        result["history"] = deepcopy(list(submission.history))
+    return result

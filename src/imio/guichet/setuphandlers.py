@@ -1,0 +1,30 @@
+"""Install and uninstall handlers.
+
+Installing creates no content and no account: demo data comes from
+``make start`` only (see imio.guichet.demo).
+"""
+
+from imio.guichet.submissions.api import get_store
+from Products.CMFPlone.interfaces import INonInstallable
+from zope.interface import implementer
+
+
+@implementer(INonInstallable)
+class HiddenProfiles:
+    def getNonInstallableProfiles(self):
+        return ["imio.guichet:uninstall"]
+
+    def getNonInstallableProducts(self):
+        return ["imio.guichet.upgrades"]
+
+
+def post_install(context):
+    """Create the submission store now rather than on the first submission,
+    so that the first concurrent submissions do not all write the site."""
+    get_store(create=True)
+
+
+def uninstall(context):
+    """Nothing to do beyond the profile: submissions are personal data that
+    the municipality must still be able to export or purge, so they stay in
+    the site (an annotation) until it deletes them deliberately."""

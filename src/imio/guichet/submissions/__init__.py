@@ -1,0 +1,1 @@
+"""Citizen submissions: storage, references and the domain functions."""

@@ -1,0 +1,217 @@
+"""Domain functions on submissions: file, find, list.
+
+These take no request: the REST services and the browser views parse
+their input, call these, and map the exceptions below to HTTP statuses or
+form errors.
+"""
+
+from base64 import urlsafe_b64decode
+from base64 import urlsafe_b64encode
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from imio.guichet import _
+from imio.guichet.content.procedure import get_availability
+from imio.guichet.forms.validation import InvalidData
+from imio.guichet.forms.validation import clean_data
+from imio.guichet.interfaces import IGuichetSettings
+from imio.guichet.submissions.events import SubmissionCreatedEvent
+from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.states import INITIAL_STATE
+from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.submissions.storage import id_from_sort_key
+from itertools import islice
+from plone import api
+from typing import Any
+from zope.annotation.interfaces import IAnnotations
+from zope.event import notify
+from zope.i18nmessageid import Message
+
+import re
+import uuid
+
+
+STORE_KEY = "imio.guichet.submissions"
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+_SORT_KEY = re.compile(r"^\d{17}:[0-9a-f]{32}$")
+
+__all__ = [
+    "InvalidData",
+    "InvalidQuery",
+    "LoginRequired",
+    "Page",
+    "ProcedureClosed",
+    "get_store",
+    "get_submission",
+    "list_submissions",
+    "submit",
+]
+
+
+class SubmissionRefused(Exception):
+    """A submission cannot be filed; ``message`` says why, for the citizen."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class ProcedureClosed(SubmissionRefused):
+    """The procedure takes no submissions now."""
+
+
+class LoginRequired(SubmissionRefused):
+    """The procedure takes submissions from logged-in citizens only."""
+
+
+class InvalidQuery(ValueError):
+    """A listing was asked with parameters that make no sense."""
+
+
+def get_store(create: bool = False) -> SubmissionStore | None:
+    """The site's submission store (created on demand when ``create``)."""
+    annotations = IAnnotations(api.portal.get())
+    store = annotations.get(STORE_KEY)
+    if store is None and create:
+        store = annotations[STORE_KEY] = SubmissionStore()
+    return store
+
+
+def _reference_prefix() -> str:
+    return (
+        api.portal.get_registry_record(
+            "reference_prefix", interface=IGuichetSettings, default=""
+        )
+        or ""
+    )
+
+
+def _unique_reference(store: SubmissionStore) -> str:
+    prefix = _reference_prefix()
+    while True:
+        reference = new_reference(prefix)
+        if not store.reference_taken(reference):
+            return reference
+
+
+def submit(
+    procedure,
+    data: Mapping[str, Any],
+    *,
+    submitter: str | None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """File ``data`` as a new submission of ``procedure``.
+
+    ``submitter`` is the logged-in citizen's user id, or None when
+    anonymous. Raises :class:`ProcedureClosed`, :class:`LoginRequired`, or
+    :class:`InvalidData` (with every faulty field); nothing is stored then.
+    """
+    now = now or datetime.now(timezone.utc)
+    availability = get_availability(procedure, now)
+    if not availability.is_open:
+        raise ProcedureClosed(availability.reason)
+    if submitter is None and not procedure.allow_anonymous:
+        raise LoginRequired(
+            _(
+                "reason_login_required",
+                default="Please log in to apply for this procedure.",
+            )
+        )
+    version = procedure.form_schema_version
+    cleaned = clean_data(procedure.get_form_schema(version), data, context=procedure)
+    store = get_store(create=True)
+    submission = Submission(
+        submission_id=uuid.uuid4().hex,
+        reference=_unique_reference(store),
+        procedure_uid=api.content.get_uuid(procedure),
+        schema_version=version,
+        data=cleaned,
+        created=now,
+        submitter=submitter,
+        language=language,
+    )
+    submission.add_event(
+        {
+            "action": "submit",
+            "date": now.isoformat(),
+            "actor": submitter,
+            "from_state": None,
+            "to_state": INITIAL_STATE,
+        }
+    )
+    store.add(submission)
+    notify(SubmissionCreatedEvent(submission, procedure))
+    return submission
+
+
+def get_submission(submission_id: str) -> Submission | None:
+    """The submission with this id, or None."""
+    store = get_store()
+    if store is None or not isinstance(submission_id, str):
+        return None
+    return store.get(submission_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing; ``next_cursor`` is None on the last page."""
+
+    items: list[Submission]
+    total: int
+    next_cursor: str | None
+
+
+def encode_cursor(sort_key: str) -> str:
+    return urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The sort key a cursor stands for; :class:`InvalidQuery` if forged."""
+    try:
+        key = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        key = ""
+    if not _SORT_KEY.match(key):
+        raise InvalidQuery("cursor is not a cursor of this listing")
+    return key
+
+
+def list_submissions(
+    *,
+    procedure_uids: Iterable[str] | None = None,
+    state: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page:
+    """Submissions in creation order, one page after ``cursor``.
+
+    ``procedure_uids=None`` lists every procedure; otherwise only those
+    (an empty collection lists nothing). Reading a page costs O(log n +
+    limit), whatever the number of stored submissions.
+    """
+    if state is not None and state not in STATES:
+        raise InvalidQuery(f"unknown state {state!r}; states: {', '.join(STATES)}")
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    after = decode_cursor(cursor) if cursor else None
+    store = get_store()
+    if store is None:
+        return Page([], 0, None)
+    uids = None if procedure_uids is None else sorted(set(procedure_uids))
+    keys = list(islice(store.iter_keys(uids, state, after), limit + 1))
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    items = [store.get(id_from_sort_key(key)) for key in keys]
+    if uids is None:
+        total = store.count(None, state)
+    else:
+        total = sum(store.count(uid, state) for uid in uids)
+    next_cursor = encode_cursor(keys[-1]) if has_more else None
+    return Page(items, total, next_cursor)

@@ -1,0 +1,19 @@
+"""Events fired by the submission functions (webhooks and e-mails hook here)."""
+
+from zope.interface import Attribute
+from zope.interface import Interface
+from zope.interface import implementer
+
+
+class ISubmissionCreatedEvent(Interface):
+    """A submission was filed (in the current transaction)."""
+
+    submission = Attribute("The new submission")
+    procedure = Attribute("The procedure it was filed for")
+
+
+@implementer(ISubmissionCreatedEvent)
+class SubmissionCreatedEvent:
+    def __init__(self, submission, procedure):
+        self.submission = submission
+        self.procedure = procedure

@@ -1,0 +1,37 @@
+"""Test layers of imio.guichet."""
+
+from plone.app.testing import FunctionalTesting
+from plone.app.testing import IntegrationTesting
+from plone.app.testing import PLONE_FIXTURE
+from plone.app.testing import PloneSandboxLayer
+from plone.app.testing import applyProfile
+from plone.testing.zope import WSGI_SERVER_FIXTURE
+
+import imio.guichet
+
+
+class GuichetLayer(PloneSandboxLayer):
+    defaultBases = (PLONE_FIXTURE,)
+
+    def setUpZope(self, app, configurationContext):
+        import plone.app.dexterity
+        import plone.restapi
+
+        self.loadZCML(package=plone.app.dexterity)
+        self.loadZCML(package=plone.restapi)
+        self.loadZCML(package=imio.guichet)
+
+    def setUpPloneSite(self, portal):
+        applyProfile(portal, "plone.app.contenttypes:default")
+        applyProfile(portal, "imio.guichet:default")
+
+
+FIXTURE = GuichetLayer()
+
+INTEGRATION_TESTING = IntegrationTesting(
+    bases=(FIXTURE,), name="ImioGuichetLayer:IntegrationTesting"
+)
+
+FUNCTIONAL_TESTING = FunctionalTesting(
+    bases=(FIXTURE, WSGI_SERVER_FIXTURE), name="ImioGuichetLayer:FunctionalTesting"
+)

@@ -1,0 +1,1 @@
+"""Upgrade steps. Every change to a profile gets one here."""

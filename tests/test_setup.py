@@ -1,0 +1,64 @@
+"""Installing and uninstalling the add-on."""
+
+from imio.guichet.interfaces import IImioGuichetLayer
+from imio.guichet.submissions.api import STORE_KEY
+from plone import api
+from zope.annotation.interfaces import IAnnotations
+
+import pytest
+
+
+PACKAGE = "imio.guichet"
+
+
+class TestInstall:
+    def test_installed(self, installer):
+        assert installer.is_product_installed(PACKAGE)
+
+    def test_browser_layer(self, browser_layers):
+        assert IImioGuichetLayer in browser_layers
+
+    def test_type(self, portal):
+        fti = api.portal.get_tool("portal_types").get("imio.guichet.Procedure")
+        assert fti is not None
+        assert fti.global_allow
+
+    def test_settings(self, portal):
+        assert (
+            api.portal.get_registry_record(
+                "imio.guichet.interfaces.IGuichetSettings.reference_prefix"
+            )
+            == ""
+        )
+
+    def test_store_created(self, portal):
+        assert STORE_KEY in IAnnotations(portal)
+
+    def test_no_demo_content_nor_accounts(self, portal):
+        catalog = api.portal.get_tool("portal_catalog")
+        assert len(catalog(portal_type="imio.guichet.Procedure")) == 0
+        assert api.user.get(username="backoffice") is None
+        assert api.user.get(username="citoyen") is None
+
+    def test_profile_version(self, setup_tool):
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1000",)
+
+
+class TestUninstall:
+    @pytest.fixture(autouse=True)
+    def uninstalled(self, portal, installer):
+        with api.env.adopt_roles(["Manager"]):
+            installer.uninstall_product(PACKAGE)
+
+    def test_uninstalled(self, installer):
+        assert not installer.is_product_installed(PACKAGE)
+
+    def test_browser_layer_removed(self, browser_layers):
+        assert IImioGuichetLayer not in browser_layers
+
+    def test_type_removed(self, portal):
+        assert api.portal.get_tool("portal_types").get("imio.guichet.Procedure") is None
+
+    def test_settings_removed(self, portal):
+        registry = api.portal.get_tool("portal_registry")
+        assert "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry

@@ -1,0 +1,170 @@
+"""The submission store, on a real FileStorage (no Plone needed)."""
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from imio.guichet.submissions.api import decode_cursor
+from imio.guichet.submissions.api import encode_cursor
+from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.storage import SubmissionStore
+from itertools import islice
+from ZODB.DB import DB
+from ZODB.FileStorage import FileStorage
+from ZODB.POSException import ConflictError
+
+import pytest
+import threading
+import transaction
+import uuid
+
+
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def make_submission(created, procedure_uid="p1", **kw):
+    return Submission(
+        submission_id=uuid.uuid4().hex,
+        reference=kw.pop("reference", None) or new_reference(),
+        procedure_uid=procedure_uid,
+        schema_version=1,
+        data={"name": "x"},
+        created=created,
+        submitter=None,
+        **kw,
+    )
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = DB(FileStorage(str(tmp_path / "Data.fs")))
+    with database.transaction() as conn:
+        conn.root()["store"] = SubmissionStore()
+    yield database
+    database.close()
+
+
+def test_creation_order_and_filters():
+    store = SubmissionStore()
+    subs = [
+        make_submission(START + timedelta(seconds=i), procedure_uid=f"p{i % 3}")
+        for i in range(60)
+    ]
+    for submission in reversed(subs):  # insertion order must not matter
+        store.add(submission)
+    all_keys = list(store.iter_keys(None, None, None))
+    assert all_keys == [s.sort_key for s in subs]
+    p1 = [s.sort_key for s in subs if s.procedure_uid == "p1"]
+    assert list(store.iter_keys(["p1"], None, None)) == p1
+    p1_p2 = [s.sort_key for s in subs if s.procedure_uid in ("p1", "p2")]
+    assert list(store.iter_keys(["p1", "p2"], None, None)) == p1_p2
+    assert list(store.iter_keys([], None, None)) == []
+    assert store.count() == 60
+    assert store.count("p1") == 20
+    assert store.count("p1", "submitted") == 20
+    assert store.count("p1", "accepted") == 0
+
+
+def test_cursor_resumes_after_last_key():
+    store = SubmissionStore()
+    subs = [make_submission(START + timedelta(seconds=i)) for i in range(10)]
+    for submission in subs:
+        store.add(submission)
+    after = subs[3].sort_key
+    assert list(store.iter_keys(None, None, after)) == [s.sort_key for s in subs[4:]]
+    assert decode_cursor(encode_cursor(after)) == after
+
+
+def test_change_state_moves_between_indexes():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    store.add(submission)
+    store.change_state(submission, "received")
+    assert submission.state == "received"
+    assert store.count(state="submitted") == 0
+    assert store.count(state="received") == 1
+    assert store.count("p1", "received") == 1
+    assert list(store.iter_keys(None, "received", None)) == [submission.sort_key]
+    assert store.count() == 1
+
+
+def test_duplicate_reference_refused():
+    store = SubmissionStore()
+    store.add(make_submission(START, reference="AAAA-BBBB"))
+    with pytest.raises(KeyError):
+        store.add(make_submission(START, reference="AAAA-BBBB"))
+    assert store.count() == 1
+
+
+def test_lookup():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    store.add(submission)
+    assert store.get(submission.id) is submission
+    assert store.by_reference(submission.reference) is submission
+    assert store.get("nope") is None
+
+
+def test_concurrent_inserts_are_stored_once_each(db):
+    """8 writers to one procedure, each in its own connection as Zope's
+    threads are, on a store that already holds submissions.
+
+    Each transaction is retried on ConflictError as Zope's publisher does
+    (3 retries): every submission must end up stored exactly once, and no
+    writer may run out of retries (an unsharded store fails this: about
+    half of such commits conflict).
+    """
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        for i in range(2_000):
+            store.add(make_submission(START + timedelta(seconds=i), "same"))
+    writers, per_writer = 8, 40
+    exhausted, conflicts = [], []
+    barrier = threading.Barrier(writers)
+
+    def writer(index):
+        barrier.wait()
+        tm = transaction.TransactionManager()
+        conn = db.open(transaction_manager=tm)
+        try:
+            for n in range(per_writer):
+                for _attempt in range(4):
+                    tm.begin()
+                    store = conn.root()["store"]
+                    created = datetime.now(timezone.utc)
+                    store.add(make_submission(created, procedure_uid="same"))
+                    try:
+                        tm.commit()
+                        break
+                    except ConflictError:
+                        tm.abort()
+                        conflicts.append((index, n))
+                else:
+                    exhausted.append((index, n))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    print(f"{len(conflicts)} conflicts in {writers * per_writer} commits")
+    assert exhausted == []
+    expected = 2_000 + writers * per_writer
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        keys = list(store.iter_keys(["same"], None, None))
+        assert len(keys) == len(set(keys)) == expected
+        assert store.count("same") == store.count() == expected
+        references = {store.get(k.split(":")[1]).reference for k in keys}
+        assert len(references) == expected
+
+
+def test_iteration_is_lazy():
+    store = SubmissionStore()
+    for i in range(500):
+        store.add(make_submission(START + timedelta(seconds=i)))
+    first = list(islice(store.iter_keys(None, None, None), 3))
+    assert len(first) == 3

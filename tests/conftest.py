@@ -2,9 +2,12 @@
 
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.testing import INTEGRATION_TESTING
+from plone import api
 from pytest_plone import fixtures_factory
 
 import os
+import pytest
+import transaction
 
 
 # Compile the .po catalogs so that French messages are testable.
@@ -20,3 +23,137 @@ globals().update(
         )
     )
 )
+
+
+RICH_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema">
+  <schema>
+    <field name="name" type="zope.schema.TextLine">
+      <title>Nom</title>
+      <max_length>50</max_length>
+    </field>
+    <field name="email" type="plone.schema.email.Email">
+      <title>E-mail</title>
+    </field>
+    <field name="birth_date" type="zope.schema.Date">
+      <title>Date de naissance</title>
+      <required>False</required>
+    </field>
+    <field name="copies" type="zope.schema.Int">
+      <title>Nombre d'exemplaires</title>
+      <min>1</min>
+      <max>5</max>
+      <default>1</default>
+    </field>
+    <field name="delivery" type="zope.schema.Choice">
+      <title>Envoi</title>
+      <values>
+        <element>post</element>
+        <element>email</element>
+        <element>counter</element>
+      </values>
+    </field>
+    <field name="purposes" type="zope.schema.Set">
+      <title>Motifs</title>
+      <required>False</required>
+      <value_type type="zope.schema.Choice">
+        <values>
+          <element>school</element>
+          <element>work</element>
+          <element>other</element>
+        </values>
+      </value_type>
+    </field>
+    <field name="consent" type="zope.schema.Bool">
+      <title>J'accepte</title>
+      <required>False</required>
+    </field>
+    <field name="comment" type="zope.schema.Text">
+      <title>Commentaire</title>
+      <required>False</required>
+    </field>
+  </schema>
+</model>
+"""
+
+VALID_DATA = {
+    "name": "Jeanne Dupont",
+    "email": "jeanne@example.org",
+    "birth_date": "1990-05-17",
+    "copies": 2,
+    "delivery": "post",
+    "purposes": ["work", "school"],
+    "consent": True,
+    "comment": "Merci",
+}
+
+
+@pytest.fixture
+def procedure(portal):
+    """A published procedure with the rich test form, in a folder."""
+    with api.env.adopt_roles(["Manager"]):
+        folder = api.content.create(portal, "Folder", id="demarches", title="Démarches")
+        item = api.content.create(
+            folder,
+            "imio.guichet.Procedure",
+            id="extrait",
+            title="Extrait d'acte de naissance",
+            form_schema=RICH_FORM,
+        )
+        api.content.transition(folder, "publish")
+        api.content.transition(item, "publish")
+    return item
+
+
+#: username -> (global roles, local roles on procedure X, on procedure Y)
+ACCOUNTS = {
+    "citizen_a": ((), (), ()),
+    "citizen_b": ((), (), ()),
+    "backoffice_x": ((), ("GuichetBackOffice",), ()),
+    "backoffice_y": ((), (), ("GuichetBackOffice",)),
+    "editor": (("Editor",), (), ()),
+    "siteadmin": (("Site Administrator",), (), ()),
+}
+PASSWORD = "secret-Passw0rd"
+
+
+@pytest.fixture
+def site(functional_portal):
+    """A site with two published procedures and one account per profile,
+    committed so that the test HTTP server sees them."""
+    portal = functional_portal
+    with api.env.adopt_roles(["Manager"]):
+        folder = api.content.create(portal, "Folder", id="demarches", title="Démarches")
+        api.content.transition(folder, "publish")
+        procedure_x = api.content.create(
+            folder, "imio.guichet.Procedure", id="x", title="Extrait", form_schema=RICH_FORM
+        )
+        procedure_y = api.content.create(
+            folder, "imio.guichet.Procedure", id="y", title="Occupation"
+        )
+        for item in (procedure_x, procedure_y):
+            api.content.transition(item, "publish")
+        for username, (roles, on_x, on_y) in ACCOUNTS.items():
+            api.user.create(
+                email=f"{username}@example.org", username=username, password=PASSWORD
+            )
+            if roles:
+                api.user.grant_roles(username=username, roles=list(roles))
+            if on_x:
+                api.user.grant_roles(username=username, obj=procedure_x, roles=list(on_x))
+            if on_y:
+                api.user.grant_roles(username=username, obj=procedure_y, roles=list(on_y))
+    transaction.commit()
+    return portal
+
+
+@pytest.fixture
+def session_for(request_factory):
+    """An API session for one of ACCOUNTS, "Manager" or "Anonymous"."""
+
+    def factory(who: str):
+        if who in ("Manager", "Anonymous"):
+            return request_factory(role=who)
+        return request_factory(basic_auth=(who, PASSWORD))
+
+    return factory

@@ -24,6 +24,8 @@ class GuichetLayer(PloneSandboxLayer):
     def setUpPloneSite(self, portal):
         applyProfile(portal, "plone.app.contenttypes:default")
         applyProfile(portal, "imio.guichet:default")
+        # plone.app.testing's site has no workflow; a real site has this one.
+        portal.portal_workflow.setDefaultChain("simple_publication_workflow")
 
 
 FIXTURE = GuichetLayer()

@@ -136,7 +136,10 @@ def _parse(xml: str) -> InterfaceClass:
     # once built, so the text itself is a safe cache key.
     if not isinstance(xml, str) or not xml.strip():
         raise ValueError("empty form schema")
-    return loadString(xml).schema
+    schema = loadString(xml).schema
+    if schema is None:
+        raise ValueError("no <schema> in the supermodel namespace")
+    return schema
 
 
 def form_schema_constraint(value: str) -> bool:

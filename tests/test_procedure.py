@@ -1,0 +1,149 @@
+"""The procedure content type."""
+
+from datetime import datetime
+from datetime import timedelta
+from imio.guichet.content.procedure import IProcedure
+from imio.guichet.content.procedure import get_availability
+from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
+from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.model import check_form_schema
+from plone import api
+from plone.app.textfield.value import RichTextValue
+from zope.interface import Invalid
+from zope.schema import getFieldNames
+
+import pytest
+
+
+PROCEDURE = "imio.guichet.Procedure"
+
+
+class TestContent:
+    def test_addable_at_root_and_in_folders(self, portal):
+        with api.env.adopt_roles(["Manager"]):
+            at_root = api.content.create(portal, PROCEDURE, title="Déclaration de perte")
+            folder = api.content.create(portal, "Folder", title="Services")
+            in_folder = api.content.create(folder, PROCEDURE, title="Occupation")
+        assert IProcedure.providedBy(at_root)
+        assert at_root.id == "declaration-de-perte"
+        assert IProcedure.providedBy(in_folder)
+
+    def test_default_form(self, portal):
+        with api.env.adopt_roles(["Manager"]):
+            item = api.content.create(portal, PROCEDURE, title="Demande")
+        assert item.form_schema == DEFAULT_FORM_SCHEMA
+        assert item.form_schema_version == 1
+        assert getFieldNames(item.get_form_schema())[:2] == ["last_name", "first_name"]
+
+    def test_form_versions_are_kept(self, procedure):
+        assert procedure.form_schema_version == 1
+        old = procedure.form_schema
+        procedure.form_schema = DEFAULT_FORM_SCHEMA
+        assert procedure.form_schema_version == 2
+        procedure.form_schema = DEFAULT_FORM_SCHEMA  # unchanged: no new version
+        assert procedure.form_schema_version == 2
+        assert procedure.form_schema_xml(1) == old
+        assert "birth_date" in getFieldNames(procedure.get_form_schema(1))
+        assert "birth_date" not in getFieldNames(procedure.get_form_schema())
+
+    def test_site_workflow(self, procedure):
+        assert api.content.get_state(procedure) == "published"
+
+    def test_contributor_may_add_editor_may_not_read_submissions(self, portal):
+        with api.env.adopt_roles(["Manager"]):
+            self.create_users()
+        assert api.user.has_permission("imio.guichet: Add Procedure", "contrib", obj=portal)
+        assert not api.user.has_permission(
+            "imio.guichet: Read submissions", "editor", obj=portal
+        )
+
+    def create_users(self):
+        for username, role in (("contrib", "Contributor"), ("editor", "Editor")):
+            api.user.create(email=f"{username}@example.org", username=username)
+            api.user.grant_roles(username=username, roles=[role])
+
+    def test_searchable(self, procedure):
+        procedure.required_documents = RichTextValue(
+            "<p>Une copie de la <strong>carte d'identité</strong></p>",
+            "text/html",
+            "text/x-html-safe",
+        )
+        procedure.reindexObject()
+        catalog = api.portal.get_tool("portal_catalog")
+        brains = catalog(SearchableText="identité")
+        assert [b.getObject() for b in brains] == [procedure]
+        assert catalog(SearchableText="naissance")[0].getObject() == procedure
+
+
+class TestFormSchemaCheck:
+    def test_valid(self):
+        assert check_form_schema(DEFAULT_FORM_SCHEMA)
+
+    @pytest.mark.parametrize(
+        "xml,problem",
+        [
+            ("<model", "invalid XML"),
+            ("", "invalid XML"),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema">'
+                "<schema></schema></model>",
+                "no field",
+            ),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+                '<field name="f" type="zope.schema.Object"><title>F</title>'
+                "<schema>zope.interface.Interface</schema></field></schema></model>",
+                "unsupported field type",
+            ),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+                '<field name="Bad-Name" type="zope.schema.TextLine"><title>F</title>'
+                "</field></schema></model>",
+                "field name",
+            ),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+                '<field name="tags" type="zope.schema.List"><title>T</title>'
+                '<value_type type="zope.schema.TextLine" /></field></schema></model>',
+                "multiple choice",
+            ),
+        ],
+    )
+    def test_invalid(self, portal, xml, problem):
+        with pytest.raises(InvalidFormSchema) as error:
+            check_form_schema(xml)
+        assert problem in str(error.value)
+
+    def test_field_constraint_refuses_bad_form(self, portal):
+        with pytest.raises(Invalid):
+            IProcedure["form_schema"].validate("<model><schema/></model>")
+
+
+class TestAvailability:
+    def test_open_by_default(self, procedure):
+        assert get_availability(procedure).is_open
+
+    def test_closed_by_switch(self, procedure):
+        procedure.submissions_open = False
+        availability = get_availability(procedure)
+        assert not availability.is_open
+        assert "closed" in availability.reason.default
+
+    def test_dates(self, procedure):
+        now = datetime.now()
+        procedure.opening_date = now + timedelta(days=2)
+        assert not get_availability(procedure).is_open
+        procedure.opening_date = now - timedelta(days=2)
+        assert get_availability(procedure).is_open
+        procedure.closing_date = now - timedelta(days=1)
+        assert not get_availability(procedure).is_open
+        procedure.closing_date = now + timedelta(days=1)
+        assert get_availability(procedure).is_open
+
+    def test_closing_must_follow_opening(self, procedure):
+        class Data:
+            opening_date = datetime(2027, 1, 2)
+            closing_date = datetime(2027, 1, 1)
+
+        with pytest.raises(Invalid):
+            IProcedure.validateInvariants(Data())

@@ -1,0 +1,439 @@
+"""Benchmark the @submissions listings at 1,000 and at 100,000 submissions.
+
+A real Plone site with imio.guichet is set up in-process through the
+``imio.guichet.testing.FUNCTIONAL_TESTING`` layer chain, which also starts a
+WSGI server in a thread. One published procedure is created, submissions
+are seeded straight into the submission store (no HTTP, no validation), and
+the listings are timed over real HTTP with ``requests``:
+
+* ``{portal}/@submissions`` and ``{procedure}/@submissions``;
+* the first page (no cursor) and the last page (cursor built from the sort
+  key of the (n - limit)-th oldest submission).
+
+A page should cost O(log n + limit), so the time at 100,000 should stay
+within 1.5x of the time at 1,000. The script only reports: slowness never
+makes it fail, wrong answers (status, item count, ``next``) do.
+
+Next to the HTTP times, the ``api`` column times ``list_submissions`` alone,
+in-process: the part of a request that depends on the number of stored
+submissions, without Zope's and plone.restapi's fixed cost per request.
+
+Run::
+
+    .venv/bin/python bench/bench_submissions.py
+    .venv/bin/python bench/bench_submissions.py --total 100000 --page-size 25 \\
+        --repeat 20
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet.submissions.access import PROCEDURE_TYPE
+from imio.guichet.submissions.api import encode_cursor
+from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import list_submissions
+from imio.guichet.submissions.api import MAX_PAGE_SIZE
+from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.states import INITIAL_STATE
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.testing import FUNCTIONAL_TESTING
+from plone import api
+from plone.app.testing import setRoles
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+from plone.app.testing import TEST_USER_ID
+from plone.testing.layer import Layer
+from typing import Any
+
+import argparse
+import gc
+import math
+import os
+import requests
+import statistics
+import sys
+import time
+import transaction
+import uuid
+
+
+#: Submissions seeded between two commits.
+COMMIT_EVERY = 1_000
+#: Creation date of the first seeded submission; each next one is 1 s later.
+FIRST_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
+#: Target: time at the large size over time at the baseline size.
+TARGET_RATIO = 1.5
+#: Objects per ZODB connection cache: Plone's default ``zodb-cache-size``
+#: (the test layers' databases keep ZODB's default of 400).
+CACHE_SIZE = 30_000
+REQUEST_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed request: which listing, which page."""
+
+    listing: str  # "site" or "procedure"
+    page: str  # "first" or "last"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Timings of one case at one store size, in seconds."""
+
+    cold: float
+    samples: tuple[float, ...]
+    api: float  # median of list_submissions alone, in-process
+
+    @property
+    def minimum(self) -> float:
+        """Fastest request: the cost with the least interference."""
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        """Median request time."""
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        """95th percentile, nearest-rank method."""
+        ordered = sorted(self.samples)
+        return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+CASES = (
+    Case("site", "first"),
+    Case("site", "last"),
+    Case("procedure", "first"),
+    Case("procedure", "last"),
+)
+
+
+# -- layers ---------------------------------------------------------------
+
+
+def layer_chain(layer: Layer) -> list[Layer]:
+    """``layer`` and all its bases, each base before the layers above it."""
+    chain: list[Layer] = []
+
+    def visit(current: Layer) -> None:
+        """Append ``current`` after its bases, once."""
+        for base in current.__bases__:
+            visit(base)
+        if current not in chain:
+            chain.append(current)
+
+    visit(layer)
+    return chain
+
+
+@contextmanager
+def functional_site(layer: Layer) -> Iterator[Layer]:
+    """Set up ``layer``'s chain and one test on it, as zope.testrunner does."""
+    chain = layer_chain(layer)
+    done: list[Layer] = []
+    try:
+        for current in chain:
+            current.setUp()
+            done.append(current)
+        for current in chain:
+            current.testSetUp()
+        try:
+            yield layer
+        finally:
+            for current in reversed(chain):
+                current.testTearDown()
+    finally:
+        for current in reversed(done):
+            current.tearDown()
+
+
+# -- seeding --------------------------------------------------------------
+
+
+def unique_reference(store: SubmissionStore) -> str:
+    """A reference no stored submission has (as ``api.submit`` draws it)."""
+    while True:
+        reference = new_reference()
+        if not store.reference_taken(reference):
+            return reference
+
+
+def seed(
+    store: SubmissionStore,
+    procedure_uid: str,
+    keys: list[str],
+    stop: int,
+) -> float:
+    """Add submissions until ``stop`` are stored; return the seconds spent.
+
+    The sort key of each new submission is appended to ``keys``, which is
+    therefore in creation (and listing) order.
+    """
+    started = time.perf_counter()
+    for index in range(len(keys), stop):
+        created = FIRST_CREATED + timedelta(seconds=index)
+        submission = Submission(
+            submission_id=uuid.uuid4().hex,
+            reference=unique_reference(store),
+            procedure_uid=procedure_uid,
+            schema_version=1,
+            data={
+                "last_name": f"Nom {index}",
+                "first_name": "Prénom",
+                "email": f"citizen{index}@example.org",
+                "phone": None,
+                "message": "Bonjour, je voudrais un extrait de casier judiciaire.",
+            },
+            created=created,
+            submitter=None,
+            language="fr",
+        )
+        submission.add_event(
+            {
+                "action": "submit",
+                "date": created.isoformat(),
+                "actor": None,
+                "from_state": None,
+                "to_state": INITIAL_STATE,
+            }
+        )
+        store.add(submission)
+        keys.append(submission.sort_key)
+        if len(keys) % COMMIT_EVERY == 0:
+            transaction.commit()
+            if len(keys) % (10 * COMMIT_EVERY) == 0:
+                print(f"  seeded {len(keys):,}", file=sys.stderr, flush=True)
+    transaction.commit()
+    return time.perf_counter() - started
+
+
+# -- measuring ------------------------------------------------------------
+
+
+def timed_get(
+    session: requests.Session, url: str, params: dict[str, str]
+) -> tuple[float, dict[str, Any]]:
+    """GET ``url``; the seconds until the whole body arrived, and its JSON."""
+    started = time.perf_counter()
+    response = session.get(url, params=params, timeout=REQUEST_TIMEOUT)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise AssertionError(
+            f"GET {response.url}: {response.status_code} {response.text[:500]}"
+        )
+    return elapsed, response.json()
+
+
+def check(answer: dict[str, Any], case: Case, stored: int, limit: int) -> None:
+    """Fail loudly if a listing answered something other than expected."""
+    items = answer.get("items")
+    if not isinstance(items, list) or len(items) != limit:
+        count = len(items) if isinstance(items, list) else items
+        raise AssertionError(f"{case}: {count} items, expected {limit}")
+    if answer.get("items_total") != stored:
+        raise AssertionError(
+            f"{case}: items_total {answer.get('items_total')}, expected {stored}"
+        )
+    if case.page == "last" and answer.get("next") is not None:
+        raise AssertionError(f"{case}: next is {answer['next']}, expected null")
+    if case.page == "first" and answer.get("next") is None:
+        raise AssertionError(f"{case}: next is null on the first page")
+
+
+def time_api(
+    procedure_uids: list[str] | None, cursor: str | None, limit: int, repeat: int
+) -> float:
+    """Median seconds of ``list_submissions`` alone, in this thread."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        list_submissions(procedure_uids=procedure_uids, cursor=cursor, limit=limit)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def measure(
+    session: requests.Session,
+    urls: dict[str, str],
+    *,
+    procedure_uid: str,
+    keys: list[str],
+    limit: int,
+    repeat: int,
+) -> dict[Case, Timing]:
+    """Time every case ``repeat`` times, after one untimed (cold) request."""
+    stored = len(keys)
+    # Strictly after the (n - limit)-th oldest: the last ``limit`` ones.
+    last_cursor = encode_cursor(keys[stored - limit - 1])
+    # What seeding left in memory (the in-memory storage, caches) is an
+    # artifact of running in-process: keep it out of the garbage collector's
+    # way, so that a full collection does not land in a timed request.
+    gc.collect()
+    gc.freeze()
+    timings = {}
+    for case in CASES:
+        params = {"limit": str(limit)}
+        cursor = last_cursor if case.page == "last" else None
+        if cursor:
+            params["cursor"] = cursor
+        url = urls[case.listing]
+        cold, answer = timed_get(session, url, params)
+        check(answer, case, stored, limit)
+        samples = []
+        for _ in range(repeat):
+            elapsed, answer = timed_get(session, url, params)
+            check(answer, case, stored, limit)
+            samples.append(elapsed)
+        uids = [procedure_uid] if case.listing == "procedure" else None
+        api_time = time_api(uids, cursor, limit, max(100, repeat))
+        timings[case] = Timing(cold, tuple(samples), api_time)
+    return timings
+
+
+# -- reporting ------------------------------------------------------------
+
+
+def ms(seconds: float, decimals: int = 1) -> str:
+    """Seconds as milliseconds, right-aligned in 8 characters."""
+    return f"{seconds * 1000:8.{decimals}f}"
+
+
+def report(
+    results: dict[int, dict[Case, Timing]],
+    seeding: dict[int, tuple[int, float]],
+    limit: int,
+    repeat: int,
+) -> None:
+    small, large = sorted(results)
+    print()
+    print(f"@submissions, limit={limit}, {repeat} timed requests per row (ms)")
+    print(
+        f"{'listing':<10} {'page':<6} {'stored':>8} {'cold':>8} "
+        f"{'min':>8} {'median':>8} {'p95':>8} {'api':>8}"
+    )
+    for case in CASES:
+        for size in (small, large):
+            timing = results[size][case]
+            print(
+                f"{case.listing:<10} {case.page:<6} {size:>8,} {ms(timing.cold)} "
+                f"{ms(timing.minimum)} {ms(timing.median)} {ms(timing.p95)} "
+                f"{ms(timing.api, 2)}"
+            )
+    print()
+    print(f"Ratios {large:,} / {small:,} (target: median within {TARGET_RATIO}x)")
+    print(f"{'listing':<10} {'page':<6} {'median':>7} {'':<6} {'min':>7} {'api':>7}")
+    for case in CASES:
+        before, after = results[small][case], results[large][case]
+        ratio = after.median / before.median
+        verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+        print(
+            f"{case.listing:<10} {case.page:<6} {ratio:6.2f}x {verdict:<6} "
+            f"{after.minimum / before.minimum:6.2f}x {after.api / before.api:6.2f}x"
+        )
+    print()
+    total_count = 0
+    total_seconds = 0.0
+    for size, (count, seconds) in sorted(seeding.items()):
+        total_count += count
+        total_seconds += seconds
+        print(
+            f"Seeding up to {size:>8,}: {count:,} in {seconds:.1f} s "
+            f"= {count / seconds:,.0f} submissions/s"
+        )
+    print(
+        f"Seeding overall:          {total_count:,} in {total_seconds:.1f} s "
+        f"= {total_count / total_seconds:,.0f} submissions/s "
+        f"(commit every {COMMIT_EVERY:,})"
+    )
+
+
+# -- main -----------------------------------------------------------------
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read and check the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--total", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=1_000)
+    parser.add_argument("--page-size", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=20)
+    arguments = parser.parse_args(argv)
+    if not 1 <= arguments.page_size <= MAX_PAGE_SIZE:
+        parser.error(f"--page-size must be between 1 and {MAX_PAGE_SIZE}")
+    if arguments.baseline <= arguments.page_size:
+        parser.error("--baseline must be larger than --page-size")
+    if arguments.total <= arguments.baseline:
+        parser.error("--total must be larger than --baseline")
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return arguments
+
+
+def run(arguments: argparse.Namespace) -> None:
+    """Set up the site, seed, measure at both sizes, then print the report."""
+    limit = arguments.page_size
+    with functional_site(FUNCTIONAL_TESTING) as layer:
+        portal = layer["portal"]
+        setRoles(portal, TEST_USER_ID, ["Manager"])
+        # The test fixture binds no workflow; give procedures Plone's usual one.
+        api.portal.get_tool("portal_workflow").setChainForPortalTypes(
+            [PROCEDURE_TYPE], "simple_publication_workflow"
+        )
+        procedure = api.content.create(
+            container=portal,
+            type=PROCEDURE_TYPE,
+            id="extrait-casier",
+            title="Extrait de casier judiciaire",
+        )
+        api.content.transition(obj=procedure, transition="publish")
+        procedure_uid = api.content.get_uuid(procedure)
+        store = get_store(create=True)
+        transaction.commit()
+        layer["zodbDB"].setCacheSize(CACHE_SIZE)
+
+        urls = {
+            "site": f"{portal.absolute_url()}/@submissions",
+            "procedure": f"{procedure.absolute_url()}/@submissions",
+        }
+        session = requests.Session()
+        session.trust_env = False  # never send localhost through a proxy
+        session.auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+        session.headers["Accept"] = "application/json"
+
+        keys: list[str] = []
+        results: dict[int, dict[Case, Timing]] = {}
+        seeding: dict[int, tuple[int, float]] = {}
+        for size in (arguments.baseline, arguments.total):
+            before = len(keys)
+            print(f"Seeding up to {size:,}...", file=sys.stderr, flush=True)
+            seconds = seed(store, procedure_uid, keys, size)
+            seeding[size] = (size - before, seconds)
+            print(f"Measuring at {size:,}...", file=sys.stderr, flush=True)
+            results[size] = measure(
+                session,
+                urls,
+                procedure_uid=procedure_uid,
+                keys=keys,
+                limit=limit,
+                repeat=arguments.repeat,
+            )
+        session.close()
+    report(results, seeding, limit, arguments.repeat)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at the end: {load} on {os.cpu_count()} CPUs")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    run(parse_arguments(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

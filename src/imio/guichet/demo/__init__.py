@@ -1,0 +1,241 @@
+"""Demo site of a small commune, for ``make start`` only.
+
+Installing the add-on never calls this: real sites get no demo content and
+no demo accounts. Every step is idempotent, so ``make start`` can run it on
+each start without touching what is already there.
+"""
+
+from AccessControl.SecurityManagement import newSecurityManager
+from AccessControl.SecurityManagement import noSecurityManager
+from datetime import datetime
+from imio.guichet.permissions import BACK_OFFICE_ROLE
+from pathlib import Path
+from plone import api
+from plone.app.textfield.value import RichTextValue
+from Products.CMFPlone.utils import get_installer
+from zope.component.hooks import setSite
+
+import logging
+
+
+logger = logging.getLogger("imio.guichet.demo")
+
+SITE_ID = "Plone"
+FORMS = Path(__file__).parent / "forms"
+
+#: Demo only: these passwords are printed by `make start`.
+ZOPE_ADMIN = ("admin", "admin")
+ACCOUNTS = {
+    "backoffice": {
+        "password": "backoffice",
+        "email": "backoffice@guichetville.be",
+        "fullname": "Service population (back office)",
+    },
+    "citoyen": {
+        "password": "citoyen",
+        "email": "citoyen@example.org",
+        "fullname": "Camille Citoyen",
+    },
+}
+
+
+def html(text: str) -> RichTextValue:
+    return RichTextValue(text, "text/html", "text/x-html-safe")
+
+
+PAGES = [
+    {
+        "id": "horaires",
+        "title": "Horaires de l'administration communale",
+        "description": "Quand nos services vous accueillent.",
+        "text": "<p>Du lundi au vendredi de 8 h 30 à 12 h. Le mercredi après-midi "
+        "sur rendez-vous de 13 h 30 à 16 h.</p>",
+    },
+    {
+        "id": "contact",
+        "title": "Nous contacter",
+        "description": "Adresse, téléphone et e-mail de l'administration.",
+        "text": "<p>Administration communale de Guichetville, Place communale 1, "
+        "5000 Guichetville. Tél. 081 00 00 00. info@guichetville.be</p>",
+    },
+]
+
+PROCEDURES = [
+    {
+        "id": "extrait-acte-de-naissance",
+        "title": "Demande d'extrait d'acte de naissance",
+        "description": "Obtenez un extrait ou une copie de votre acte de naissance.",
+        "form": "extrait-acte-de-naissance.xml",
+        "subjects": ("État civil",),
+        "eligibility": "<p>La personne concernée, son conjoint, ses ascendants ou "
+        "descendants, ou leur représentant légal.</p>",
+        "required_documents": "<p>Aucun document si la demande est faite en ligne; "
+        "au guichet, votre carte d'identité.</p>",
+        "cost": "<p>Gratuit.</p>",
+        "delay": "<p>2 jours ouvrables.</p>",
+        "legal_basis": "<p>Code civil, livre 1<sup>er</sup>, titre 2 (actes de "
+        "l'état civil).</p>",
+        "contact": "<p>Service État civil — etatcivil@guichetville.be — "
+        "081 00 00 10</p>",
+    },
+    {
+        "id": "declaration-de-perte",
+        "title": "Déclaration de perte d'un objet",
+        "description": "Signalez un objet perdu sur le territoire communal.",
+        "form": "declaration-de-perte.xml",
+        "subjects": ("Objets trouvés",),
+        "eligibility": "<p>Toute personne ayant perdu un objet à Guichetville.</p>",
+        "required_documents": "<p>Aucun.</p>",
+        "cost": "<p>Gratuit.</p>",
+        "delay": "<p>Nous vous contactons dès qu'un objet correspondant est "
+        "déposé.</p>",
+        "contact": "<p>Service Population — objets.trouves@guichetville.be</p>",
+    },
+    {
+        "id": "occupation-domaine-public",
+        "title": "Demande d'occupation du domaine public",
+        "description": "Conteneur, échafaudage, déménagement, terrasse: demandez "
+        "l'autorisation d'occuper la voirie.",
+        "form": "occupation-domaine-public.xml",
+        "subjects": ("Travaux", "Voirie"),
+        "allow_anonymous": False,
+        "eligibility": "<p>Particuliers et entreprises.</p>",
+        "required_documents": "<p>Un plan d'implantation si l'occupation dépasse "
+        "10 m².</p>",
+        "cost": "<p>Redevance de 1 € par m² et par jour (règlement-redevance "
+        "communal).</p>",
+        "delay": "<p>Introduisez votre demande au moins 10 jours ouvrables avant "
+        "l'occupation.</p>",
+        "legal_basis": "<p>Règlement général de police, chapitre 3.</p>",
+        "contact": "<p>Service Travaux — travaux@guichetville.be — 081 00 00 30</p>",
+    },
+    {
+        "id": "stages-ete",
+        "title": "Inscription aux stages d'été",
+        "description": "Plaines de jeux et stages pour les enfants de 3 à 12 ans.",
+        "form": "stages-ete.xml",
+        "subjects": ("Jeunesse",),
+        # Shows the "not yet open" message on the procedure page.
+        "opening_date": datetime(datetime.now().year + 1, 4, 1, 9, 0),
+        "eligibility": "<p>Enfants de 3 à 12 ans.</p>",
+        "cost": "<p>50 € par semaine.</p>",
+        "contact": "<p>Service Jeunesse — jeunesse@guichetville.be</p>",
+    },
+]
+
+
+def ensure_zope_admin(app) -> None:
+    username, password = ZOPE_ADMIN
+    if app.acl_users.getUser(username) is None:
+        app.acl_users._doAddUser(username, password, ["Manager"], [])
+
+
+def ensure_site(app):
+    """The demo Plone site, created once (French, Classic UI)."""
+    if SITE_ID in app.objectIds():
+        return app[SITE_ID]
+    from plone.distribution.api import site as site_api
+
+    logger.info("Creating the demo site %s", SITE_ID)
+    return site_api.create(
+        app,
+        "classic",
+        {
+            "site_id": SITE_ID,
+            "title": "Commune de Guichetville",
+            "description": "Site de démonstration d'imio.guichet",
+            "default_language": "fr",
+            "portal_timezone": "Europe/Brussels",
+            "setup_content": False,
+        },
+    )
+
+
+def ensure_addon(portal) -> None:
+    installer = get_installer(portal)
+    if not installer.is_product_installed("imio.guichet"):
+        installer.install_product("imio.guichet")
+
+
+def ensure_content(portal) -> None:
+    for page in PAGES:
+        if page["id"] not in portal:
+            item = api.content.create(
+                portal,
+                "Document",
+                id=page["id"],
+                title=page["title"],
+                description=page["description"],
+                text=html(page["text"]),
+            )
+            api.content.transition(item, "publish")
+    if "demarches" not in portal:
+        folder = api.content.create(
+            portal,
+            "Folder",
+            id="demarches",
+            title="Démarches en ligne",
+            description="Faites vos demandes à la commune, en ligne, 24 h sur 24.",
+        )
+        api.content.transition(folder, "publish")
+    folder = portal["demarches"]
+    for spec in PROCEDURES:
+        if spec["id"] in folder:
+            continue
+        info = {
+            key: html(spec[key])
+            for key in (
+                "eligibility",
+                "required_documents",
+                "cost",
+                "delay",
+                "legal_basis",
+                "contact",
+            )
+            if key in spec
+        }
+        item = api.content.create(
+            folder,
+            "imio.guichet.Procedure",
+            id=spec["id"],
+            title=spec["title"],
+            description=spec["description"],
+            subject=spec["subjects"],
+            form_schema=(FORMS / spec["form"]).read_text(encoding="utf-8"),
+            allow_anonymous=spec.get("allow_anonymous", True),
+            opening_date=spec.get("opening_date"),
+            **info,
+        )
+        api.content.transition(item, "publish")
+
+
+def ensure_accounts(portal) -> None:
+    for username, account in ACCOUNTS.items():
+        if api.user.get(username=username) is None:
+            # Straight into the user folder: the demo passwords are shorter
+            # than the site's password policy allows, on purpose.
+            portal.acl_users._doAddUser(username, account["password"], [], [])
+            api.user.get(username=username).setMemberProperties(
+                {"email": account["email"], "fullname": account["fullname"]}
+            )
+    # The back office handles what is filed under "Démarches en ligne",
+    # through a local role: it sees nothing of other folders' procedures.
+    api.user.grant_roles(
+        username="backoffice", obj=portal["demarches"], roles=[BACK_OFFICE_ROLE]
+    )
+
+
+def ensure_demo_site(app):
+    """Create whatever of the demo site is missing; keep the rest."""
+    ensure_zope_admin(app)
+    admin = app.acl_users.getUser(ZOPE_ADMIN[0]).__of__(app.acl_users)
+    newSecurityManager(None, admin)
+    try:
+        portal = ensure_site(app)
+        setSite(portal)
+        ensure_addon(portal)
+        ensure_content(portal)
+        ensure_accounts(portal)
+    finally:
+        noSecurityManager()
+    return portal

@@ -310,6 +310,7 @@ def report(
     limit: int,
     repeat: int,
 ) -> None:
+    """Print the timings, their ratios against the target, and seeding."""
     small, large = sorted(results)
     print()
     print(f"@submissions, limit={limit}, {repeat} timed requests per row (ms)")

@@ -1,6 +1,6 @@
 """Create (once) the demo site; run by `make start` through zconsole.
 
-    .venv/bin/zconsole run instance/etc/zope.conf scripts/create_demo_site.py
+.venv/bin/zconsole run instance/etc/zope.conf scripts/create_demo_site.py
 """
 
 from imio.guichet.demo import ensure_demo_site

@@ -126,7 +126,11 @@ def site(functional_portal):
         folder = api.content.create(portal, "Folder", id="demarches", title="Démarches")
         api.content.transition(folder, "publish")
         procedure_x = api.content.create(
-            folder, "imio.guichet.Procedure", id="x", title="Extrait", form_schema=RICH_FORM
+            folder,
+            "imio.guichet.Procedure",
+            id="x",
+            title="Extrait",
+            form_schema=RICH_FORM,
         )
         procedure_y = api.content.create(
             folder, "imio.guichet.Procedure", id="y", title="Occupation"
@@ -140,9 +144,13 @@ def site(functional_portal):
             if roles:
                 api.user.grant_roles(username=username, roles=list(roles))
             if on_x:
-                api.user.grant_roles(username=username, obj=procedure_x, roles=list(on_x))
+                api.user.grant_roles(
+                    username=username, obj=procedure_x, roles=list(on_x)
+                )
             if on_y:
-                api.user.grant_roles(username=username, obj=procedure_y, roles=list(on_y))
+                api.user.grant_roles(
+                    username=username, obj=procedure_y, roles=list(on_y)
+                )
     transaction.commit()
     return portal
 

@@ -148,7 +148,9 @@ class TestSubmit:
         site.demarches.x.allow_anonymous = False
         transaction.commit()
         assert post(anon, "demarches/x", VALID_DATA).status_code == 401
-        assert post(session_for("citizen_a"), "demarches/x", VALID_DATA).status_code == 201
+        assert (
+            post(session_for("citizen_a"), "demarches/x", VALID_DATA).status_code == 201
+        )
 
     def test_private_procedure_cannot_be_filed(self, site, anon):
         with api.env.adopt_roles(["Manager"]):
@@ -158,10 +160,16 @@ class TestSubmit:
 
     def test_references_unique(self, site, anon):
         references = {
-            post(anon, "demarches/y", {
-                "last_name": "D", "first_name": "J", "email": "j@example.org",
-                "message": f"n°{i}",
-            }).json()["reference"]
+            post(
+                anon,
+                "demarches/y",
+                {
+                    "last_name": "D",
+                    "first_name": "J",
+                    "email": "j@example.org",
+                    "message": f"n°{i}",
+                },
+            ).json()["reference"]
             for i in range(20)
         }
         assert len(references) == 20
@@ -190,7 +198,12 @@ class TestList:
 
     def test_filters(self, site, anon, manager):
         on_x = file_some(anon, 2)
-        y_data = {"last_name": "D", "first_name": "J", "email": "j@e.org", "message": "m"}
+        y_data = {
+            "last_name": "D",
+            "first_name": "J",
+            "email": "j@e.org",
+            "message": "m",
+        }
         on_y = [post(anon, "demarches/y", y_data).json()["id"]]
         uid_y = api.content.get_uuid(site.demarches.y)
         listed = manager.get(f"@submissions?procedure={uid_y}").json()
@@ -248,7 +261,12 @@ class TestAccess:
     @pytest.mark.parametrize("endpoint", BACK_OFFICE_ENDPOINTS)
     @pytest.mark.parametrize(
         "who,status",
-        [("Anonymous", 401), ("citizen_a", 403), ("editor", 403), ("backoffice_y", 403)],
+        [
+            ("Anonymous", 401),
+            ("citizen_a", 403),
+            ("editor", 403),
+            ("backoffice_y", 403),
+        ],
     )
     def test_refused(self, site, anon, session_for, endpoint, who, status):
         (submission_id,) = file_some(anon, 1)
@@ -272,20 +290,36 @@ class TestAccess:
 
     def test_back_office_sees_only_granted_procedures(self, site, anon, session_for):
         on_x = file_some(anon, 2)
-        y_data = {"last_name": "D", "first_name": "J", "email": "j@e.org", "message": "m"}
+        y_data = {
+            "last_name": "D",
+            "first_name": "J",
+            "email": "j@e.org",
+            "message": "m",
+        }
         on_y = post(anon, "demarches/y", y_data).json()["id"]
         listed = session_for("backoffice_x").get("@submissions").json()
         assert [i["id"] for i in listed["items"]] == on_x
         assert listed["items_total"] == 2
         uid_y = api.content.get_uuid(site.demarches.y)
-        assert session_for("backoffice_x").get(f"@submissions?procedure={uid_y}").status_code == 403
-        assert session_for("backoffice_x").get(f"@submissions/{on_y}").status_code == 403
-        assert session_for("backoffice_y").get(f"@submissions/{on_y}").status_code == 200
+        assert (
+            session_for("backoffice_x")
+            .get(f"@submissions?procedure={uid_y}")
+            .status_code
+            == 403
+        )
+        assert (
+            session_for("backoffice_x").get(f"@submissions/{on_y}").status_code == 403
+        )
+        assert (
+            session_for("backoffice_y").get(f"@submissions/{on_y}").status_code == 200
+        )
 
 
 def test_submitted_values_never_reach_the_catalog(site, anon):
     secret = "Zyxwvutsrq"
-    response = post(anon, "demarches/x", {**VALID_DATA, "name": secret, "comment": secret})
+    response = post(
+        anon, "demarches/x", {**VALID_DATA, "name": secret, "comment": secret}
+    )
     assert response.status_code == 201
     transaction.begin()
     catalog = api.portal.get_tool("portal_catalog")

@@ -3,7 +3,6 @@
 from conftest import PASSWORD
 from imio.guichet.submissions.api import get_store
 from plone.testing.zope import Browser
-
 from zExceptions import Forbidden
 
 import pytest
@@ -26,7 +25,7 @@ def fill_valid(form_browser):
     form_browser.getControl("Nom").value = "Jeanne Dupont"
     form_browser.getControl("E-mail").value = "jeanne@example.org"
     form_browser.getControl("Nombre d'exemplaires").value = "2"
-    form_browser.getControl(name="form.widgets.delivery:list").value = ["email"]
+    form_browser.getControl(name="form.widgets.delivery").value = ["email"]
 
 
 class TestProcedurePage:
@@ -54,7 +53,9 @@ class TestProcedurePage:
     def test_information_sections(self, site, browser):
         from plone.app.textfield.value import RichTextValue
 
-        site.demarches.x.cost = RichTextValue("<p>5 euros</p>", "text/html", "text/x-html-safe")
+        site.demarches.x.cost = RichTextValue(
+            "<p>5 euros</p>", "text/html", "text/x-html-safe"
+        )
         transaction.commit()
         browser.open(site.demarches.x.absolute_url())
         assert 'id="procedure-cost"' in browser.contents
@@ -121,7 +122,9 @@ class TestSubmitForm:
 
 class TestConfirmation:
     def test_unknown_reference(self, site, browser):
-        browser.open(site.demarches.x.absolute_url() + "/@@confirmation?reference=AAAA-BBBB")
+        browser.open(
+            site.demarches.x.absolute_url() + "/@@confirmation?reference=AAAA-BBBB"
+        )
         assert "AAAA-BBBB" not in browser.contents
 
     def test_reference_of_another_procedure_is_not_confirmed(self, site, browser):
@@ -129,5 +132,7 @@ class TestConfirmation:
         fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
         reference = browser.url.split("reference=")[1]
-        browser.open(site.demarches.y.absolute_url() + f"/@@confirmation?reference={reference}")
+        browser.open(
+            site.demarches.y.absolute_url() + f"/@@confirmation?reference={reference}"
+        )
         assert reference not in browser.contents

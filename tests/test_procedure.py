@@ -2,11 +2,11 @@
 
 from datetime import datetime
 from datetime import timedelta
-from imio.guichet.content.procedure import IProcedure
 from imio.guichet.content.procedure import get_availability
+from imio.guichet.content.procedure import IProcedure
+from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import InvalidFormSchema
-from imio.guichet.forms.model import check_form_schema
 from plone import api
 from plone.app.textfield.value import RichTextValue
 from zope.interface import Invalid
@@ -21,7 +21,9 @@ PROCEDURE = "imio.guichet.Procedure"
 class TestContent:
     def test_addable_at_root_and_in_folders(self, portal):
         with api.env.adopt_roles(["Manager"]):
-            at_root = api.content.create(portal, PROCEDURE, title="Déclaration de perte")
+            at_root = api.content.create(
+                portal, PROCEDURE, title="Déclaration de perte"
+            )
             folder = api.content.create(portal, "Folder", title="Services")
             in_folder = api.content.create(folder, PROCEDURE, title="Occupation")
         assert IProcedure.providedBy(at_root)
@@ -52,7 +54,9 @@ class TestContent:
     def test_contributor_may_add_editor_may_not_read_submissions(self, portal):
         with api.env.adopt_roles(["Manager"]):
             self.create_users()
-        assert api.user.has_permission("imio.guichet: Add Procedure", "contrib", obj=portal)
+        assert api.user.has_permission(
+            "imio.guichet: Add Procedure", "contrib", obj=portal
+        )
         assert not api.user.has_permission(
             "imio.guichet: Read submissions", "editor", obj=portal
         )

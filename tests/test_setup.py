@@ -61,4 +61,6 @@ class TestUninstall:
 
     def test_settings_removed(self, portal):
         registry = api.portal.get_tool("portal_registry")
-        assert "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry
+        assert (
+            "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry
+        )

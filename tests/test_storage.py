@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
+from datetime import UTC
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.references import new_reference
@@ -19,7 +19,7 @@ import transaction
 import uuid
 
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def make_submission(created, procedure_uid="p1", **kw):
@@ -131,7 +131,7 @@ def test_concurrent_inserts_are_stored_once_each(db):
                 for _attempt in range(4):
                     tm.begin()
                     store = conn.root()["store"]
-                    created = datetime.now(timezone.utc)
+                    created = datetime.now(UTC)
                     store.add(make_submission(created, procedure_uid="same"))
                     try:
                         tm.commit()

@@ -1,8 +1,8 @@
 """Server-side validation of submitted data (shared by every channel)."""
 
 from conftest import VALID_DATA
-from imio.guichet.forms.validation import InvalidData
 from imio.guichet.forms.validation import clean_data
+from imio.guichet.forms.validation import InvalidData
 
 import pytest
 

@@ -1,9 +1,9 @@
 """The procedure page a citizen reads before applying."""
 
 from functools import cached_property
+from imio.guichet.content.procedure import get_availability
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.content.procedure import IProcedure
-from imio.guichet.content.procedure import get_availability
 from plone import api
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode

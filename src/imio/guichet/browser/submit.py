@@ -5,10 +5,10 @@ from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.forms.validation import to_json
+from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
-from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.references import normalize_reference
 from plone import api
@@ -17,10 +17,32 @@ from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
+from z3c.form.browser.checkbox import CheckBoxFieldWidget
+from z3c.form.browser.radio import RadioFieldWidget
 from z3c.form.interfaces import IErrorViewSnippet
 from zope.component import getMultiAdapter
 from zope.interface import Invalid
+from zope.schema import Choice
 from zope.schema import getFieldsInOrder
+from zope.schema import List
+from zope.schema import Set
+from zope.schema import Tuple
+
+
+#: Up to this many choices show as radio buttons: all visible at once, one
+#: click each, and no preselected value a citizen might send unawares.
+MAX_RADIO_CHOICES = 7
+
+
+def choice_widget_factory(field):
+    """Radio buttons for short choices, checkboxes for multiple choices."""
+    if isinstance(field, Choice):
+        vocabulary = field.vocabulary
+        if vocabulary is not None and len(vocabulary) <= MAX_RADIO_CHOICES:
+            return RadioFieldWidget
+    elif isinstance(field, List | Set | Tuple) and isinstance(field.value_type, Choice):
+        return CheckBoxFieldWidget
+    return None
 
 
 class SubmitForm(AutoExtensibleForm, form.Form):
@@ -45,6 +67,14 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             "help_submit_form",
             default="Fields marked as required must be filled in.",
         )
+
+    def updateFields(self):
+        super().updateFields()
+        for fields in [self.fields] + [group.fields for group in self.groups]:
+            for form_field in fields.values():
+                factory = choice_widget_factory(form_field.field)
+                if factory is not None:
+                    form_field.widgetFactory = factory
 
     def update(self):
         view = ProcedureView(self.context, self.request)
@@ -120,7 +150,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
 
 
 class ConfirmationView(BrowserView):
-    """"Your request was sent": the reference to keep."""
+    """ "Your request was sent": the reference to keep."""
 
     @cached_property
     def submission(self):

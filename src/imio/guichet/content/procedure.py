@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timezone
+from datetime import UTC
 from imio.guichet import _
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import form_schema_constraint
@@ -12,13 +12,13 @@ from plone.app.textfield import RichText
 from plone.autoform import directives
 from plone.dexterity.content import Item
 from plone.supermodel import model
-from zope import schema
-from zope.i18nmessageid import Message
-from zope.interface import Invalid
-from zope.interface import implementer
-from zope.interface import invariant
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
+from zope import schema
+from zope.i18nmessageid import Message
+from zope.interface import implementer
+from zope.interface import Invalid
+from zope.interface import invariant
 
 
 #: The rich-text fields a citizen reads before applying, in display order.
@@ -89,7 +89,9 @@ class IProcedure(model.Schema):
         required=False,
     )
     allow_anonymous = schema.Bool(
-        title=_("label_allow_anonymous", default="Citizens may apply without logging in"),
+        title=_(
+            "label_allow_anonymous", default="Citizens may apply without logging in"
+        ),
         required=False,
         default=True,
     )
@@ -173,15 +175,15 @@ def _aware(value: datetime) -> datetime:
         return value
     zone_name = api.portal.get_registry_record("plone.portal_timezone", default=None)
     try:
-        zone = ZoneInfo(zone_name) if zone_name else timezone.utc
+        zone = ZoneInfo(zone_name) if zone_name else UTC
     except (ValueError, ZoneInfoNotFoundError):
-        zone = timezone.utc
+        zone = UTC
     return value.replace(tzinfo=zone)
 
 
 def get_availability(procedure, now: datetime | None = None) -> Availability:
     """Tell whether ``procedure`` takes submissions at ``now``."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if not procedure.submissions_open:
         return Availability(
             False,

@@ -7,21 +7,21 @@ what :func:`imio.guichet.forms.validation.clean_data` accepts.
 
 from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
 from imio.guichet.forms.model import field_kind
-from imio.guichet.forms.validation import DEFAULT_MAX_LENGTH
+from imio.guichet.forms.validation import max_text_length
 from imio.guichet.forms.validation import to_json
 from plone.schema.email import Email
 from typing import Any
 from zope.i18n import translate
-from zope.schema import URI
 from zope.schema import Bool
 from zope.schema import Choice
 from zope.schema import Date
 from zope.schema import Datetime
 from zope.schema import Float
+from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import Text
 from zope.schema import TextLine
-from zope.schema import getFieldsInOrder
+from zope.schema import URI
 from zope.schema.interfaces import IContextSourceBinder
 
 
@@ -35,12 +35,8 @@ def _choices(field, context) -> list[tuple[Any, str]]:
     return [(term.value, term.title or str(term.value)) for term in vocabulary]
 
 
-def _text_bounds(field, kind) -> dict:
-    bounds = {}
-    max_length = field.max_length
-    if max_length is None:
-        max_length = DEFAULT_MAX_LENGTH[TextLine if issubclass(kind, TextLine) else Text]
-    bounds["maxLength"] = max_length
+def _text_bounds(field) -> dict:
+    bounds = {"maxLength": max_text_length(field)}
     if field.min_length:
         bounds["minLength"] = field.min_length
     return bounds
@@ -80,7 +76,7 @@ def field_json_schema(field, context=None, request=None) -> dict:
         result.update(type="string", format="date-time")
     elif kind in (Email, URI, TextLine, Text):
         result["type"] = "string"
-        result.update(_text_bounds(field, kind))
+        result.update(_text_bounds(field))
         if kind is Email:
             result["format"] = "email"
         elif kind is URI:
@@ -133,4 +129,3 @@ def form_json_schema(
     if description:
         result["description"] = description
     return result
-

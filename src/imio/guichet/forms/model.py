@@ -14,19 +14,19 @@ from plone.supermodel import loadString
 from plone.supermodel.parser import SupermodelParseError
 from zope.interface import Invalid
 from zope.interface.interface import InterfaceClass
-from zope.schema import URI
 from zope.schema import Bool
 from zope.schema import Choice
 from zope.schema import Date
 from zope.schema import Datetime
 from zope.schema import Float
+from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import List
 from zope.schema import Set
 from zope.schema import Text
 from zope.schema import TextLine
 from zope.schema import Tuple
-from zope.schema import getFieldsInOrder
+from zope.schema import URI
 from zope.schema.interfaces import IField
 
 import re

@@ -20,10 +20,10 @@ from zope.schema import Choice
 from zope.schema import Date
 from zope.schema import Datetime
 from zope.schema import Float
+from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import Text
 from zope.schema import TextLine
-from zope.schema import getFieldsInOrder
 from zope.schema.interfaces import ConstraintNotSatisfied
 from zope.schema.interfaces import InvalidURI
 from zope.schema.interfaces import NotUnique
@@ -78,7 +78,9 @@ MESSAGES = {
     "too_small": _("error_too_small", default="This value is too small."),
     "too_big": _("error_too_big", default="This value is too big."),
     "not_unique": _("error_not_unique", default="A choice is repeated."),
-    "invalid_email": _("error_invalid_email", default="This is not a valid e-mail address."),
+    "invalid_email": _(
+        "error_invalid_email", default="This is not a valid e-mail address."
+    ),
     "invalid_uri": _("error_invalid_uri", default="This is not a valid web address."),
     "invalid_date": _(
         "error_invalid_date", default="This is not a valid date (YYYY-MM-DD)."
@@ -179,20 +181,43 @@ def _code_for(error: ValidationError, field) -> str:
     ):
         if isinstance(error, error_type):
             return code
-    if isinstance(error, ConstraintNotSatisfied | WrongContainedType):
-        if isinstance(field, Choice) or isinstance(
-            getattr(field, "value_type", None), Choice
-        ):
-            return "invalid_choice"
+    is_choice = isinstance(field, Choice) or isinstance(
+        getattr(field, "value_type", None), Choice
+    )
+    if is_choice and isinstance(error, ConstraintNotSatisfied | WrongContainedType):
+        return "invalid_choice"
     return "invalid"
 
 
-def _check_default_bounds(field, value: Any) -> None:
+def max_text_length(field) -> int | None:
+    """The longest text a text field takes: its own bound or the default."""
+    if field.max_length is not None:
+        return field.max_length
     kind = field_kind(field)
-    for text_kind, bound in DEFAULT_MAX_LENGTH.items():
-        if kind is not None and issubclass(kind, text_kind) and field.max_length is None:
-            if len(value) > bound:
-                raise _refuse("too_long")
+    for text_kind, bound in DEFAULT_MAX_LENGTH.items():  # TextLine first
+        if kind is not None and issubclass(kind, text_kind):
+            return bound
+    return None
+
+
+def _clean_field(field, value: Any) -> Any:
+    """The value to store for one field, None when left empty.
+
+    Raises :class:`_Refused` when the value is not acceptable.
+    """
+    if not is_empty(value):
+        value = _from_json(field, value)
+    if is_empty(value):
+        if field.required:
+            raise _refuse("required")
+        return None
+    if isinstance(field, Text) and len(value) > max_text_length(field):
+        raise _refuse("too_long")
+    try:
+        field.validate(value)
+    except ValidationError as error:
+        raise _refuse(_code_for(error, field)) from error
+    return to_json(field, value)
 
 
 def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
@@ -213,32 +238,16 @@ def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
         if name not in known
     ]
     cleaned = {}
-    for name, field in fields:
-        if field.readonly:
-            continue
-        field = field.bind(context)
-        value = data.get(name)
-        if not is_empty(value):
-            try:
-                value = _from_json(field, value)
-            except _Refused as refused:
-                errors.append(FieldError(name, refused.code, refused.message))
-                continue
-        if is_empty(value):
-            if field.required:
-                errors.append(FieldError(name, "required", MESSAGES["required"]))
+    for name, unbound in fields:
+        if unbound.readonly:
             continue
         try:
-            _check_default_bounds(field, value)
-            field.validate(value)
+            value = _clean_field(unbound.bind(context), data.get(name))
         except _Refused as refused:
             errors.append(FieldError(name, refused.code, refused.message))
             continue
-        except ValidationError as error:
-            code = _code_for(error, field)
-            errors.append(FieldError(name, code, MESSAGES[code]))
-            continue
-        cleaned[name] = to_json(field, value)
+        if value is not None:
+            cleaned[name] = value
     if errors:
         raise InvalidData(errors)
     return cleaned

@@ -21,7 +21,10 @@ STATUS_TYPES = {
 def error(request, status: int, message, **extra) -> dict:
     """Set ``status`` on the response and return the JSON error body."""
     request.response.setStatus(status)
-    body = {"type": STATUS_TYPES[status], "message": translate(message, context=request)}
+    body = {
+        "type": STATUS_TYPES[status],
+        "message": translate(message, context=request),
+    }
     body.update(extra)
     return {"error": body}
 
@@ -29,5 +32,9 @@ def error(request, status: int, message, **extra) -> dict:
 def access_denied(request, message: str = "") -> dict:
     """401 for anonymous visitors (log in may help), 403 for the others."""
     if api.user.is_anonymous():
-        return error(request, 401, message or "You must log in to access this resource.")
-    return error(request, 403, message or "You are not allowed to access this resource.")
+        return error(
+            request, 401, message or "You must log in to access this resource."
+        )
+    return error(
+        request, 403, message or "You are not allowed to access this resource."
+    )

@@ -11,19 +11,19 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timezone
+from datetime import UTC
 from imio.guichet import _
 from imio.guichet.content.procedure import get_availability
-from imio.guichet.forms.validation import InvalidData
 from imio.guichet.forms.validation import clean_data
+from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions.storage import id_from_sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
-from imio.guichet.submissions.storage import id_from_sort_key
 from itertools import islice
 from plone import api
 from typing import Any
@@ -113,7 +113,7 @@ def submit(
     anonymous. Raises :class:`ProcedureClosed`, :class:`LoginRequired`, or
     :class:`InvalidData` (with every faulty field); nothing is stored then.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     availability = get_availability(procedure, now)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)

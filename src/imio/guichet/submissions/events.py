@@ -1,8 +1,8 @@
 """Events fired by the submission functions (webhooks and e-mails hook here)."""
 
 from zope.interface import Attribute
-from zope.interface import Interface
 from zope.interface import implementer
+from zope.interface import Interface
 
 
 class ISubmissionCreatedEvent(Interface):

@@ -29,9 +29,7 @@ _REFERENCE_BODY = re.compile(rf"^[{ALPHABET}]{{{GROUP_SIZE * GROUPS}}}$")
 def new_reference(prefix: str = "") -> str:
     """Draw a new random reference, e.g. ``"7K4M-9QXP"`` (or ``"NAM-7K4M-9QXP"``)."""
     symbols = "".join(secrets.choice(ALPHABET) for _ in range(GROUP_SIZE * GROUPS))
-    groups = [
-        symbols[i : i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE)
-    ]
+    groups = [symbols[i : i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE)]
     return prefix + "-".join(groups)
 
 

@@ -12,8 +12,8 @@ from imio.guichet.submissions.access import may_read_procedure_submissions
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
-from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import get_submission
+from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
 from plone import api
 from plone.restapi.services import Service
@@ -83,7 +83,9 @@ class SubmissionsGet(Service):
         return {
             "@id": f"{base_url}?{urlencode(form)}" if form else base_url,
             "items_total": page.total,
-            "items": [serialize_submission(s, procedures, full=False) for s in page.items],
+            "items": [
+                serialize_submission(s, procedures, full=False) for s in page.items
+            ],
             "next": (
                 f"{base_url}?{urlencode({**query, 'cursor': page.next_cursor})}"
                 if page.next_cursor
@@ -95,7 +97,9 @@ class SubmissionsGet(Service):
         """The procedures to list (None: all), or an error answer."""
         if not IPloneSiteRoot.providedBy(self.context):
             if requested_uid and requested_uid != api.content.get_uuid(self.context):
-                return error(self.request, 400, "Use the procedure parameter on the site.")
+                return error(
+                    self.request, 400, "Use the procedure parameter on the site."
+                )
             if not may_read_procedure_submissions(self.context):
                 return access_denied(self.request)
             return [api.content.get_uuid(self.context)]

@@ -1,12 +1,14 @@
 """The procedure content type."""
 
+from conftest import VALID_DATA
 from datetime import datetime
 from datetime import timedelta
-from imio.guichet.content.procedure import get_availability
+from imio.guichet.content.availability import get_availability
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.submissions.api import submit
 from plone import api
 from plone.app.textfield.value import RichTextValue
 from zope.interface import Invalid
@@ -37,9 +39,15 @@ class TestContent:
         assert item.form_schema_version == 1
         assert getFieldNames(item.get_form_schema())[:2] == ["last_name", "first_name"]
 
-    def test_form_versions_are_kept(self, procedure):
+    def test_form_replaced_while_nothing_was_filed(self, procedure):
+        procedure.form_schema = DEFAULT_FORM_SCHEMA
+        assert procedure.form_schema_version == 1
+        assert procedure.form_schema == DEFAULT_FORM_SCHEMA
+
+    def test_form_versions_are_kept_once_filed(self, procedure):
         assert procedure.form_schema_version == 1
         old = procedure.form_schema
+        submit(procedure, VALID_DATA, submitter=None)
         procedure.form_schema = DEFAULT_FORM_SCHEMA
         assert procedure.form_schema_version == 2
         procedure.form_schema = DEFAULT_FORM_SCHEMA  # unchanged: no new version

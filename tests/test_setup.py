@@ -31,6 +31,22 @@ class TestInstall:
             == ""
         )
 
+    def test_shown_in_navigation_and_searched(self, portal):
+        assert "imio.guichet.Procedure" in api.portal.get_registry_record(
+            "plone.displayed_types"
+        )
+        assert "imio.guichet.Procedure" not in api.portal.get_registry_record(
+            "plone.types_not_searched"
+        )
+
+    def test_back_office_role_on_sharing_tab(self, portal):
+        from plone.app.workflow.interfaces import ISharingPageRole
+        from zope.component import getUtility
+
+        role = getUtility(ISharingPageRole, name="GuichetBackOffice")
+        assert role.required_permission == "imio.guichet: Delegate back office role"
+        assert "GuichetBackOffice" in portal.validRoles()
+
     def test_store_created(self, portal):
         assert STORE_KEY in IAnnotations(portal)
 
@@ -58,6 +74,12 @@ class TestUninstall:
 
     def test_type_removed(self, portal):
         assert api.portal.get_tool("portal_types").get("imio.guichet.Procedure") is None
+
+    def test_navigation_restored(self, portal):
+        assert "imio.guichet.Procedure" not in api.portal.get_registry_record(
+            "plone.displayed_types"
+        )
+        assert "Document" in api.portal.get_registry_record("plone.displayed_types")
 
     def test_settings_removed(self, portal):
         registry = api.portal.get_tool("portal_registry")

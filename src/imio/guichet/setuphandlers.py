@@ -4,7 +4,9 @@ Installing creates no content and no account: demo data comes from
 ``make start`` only (see imio.guichet.demo).
 """
 
+from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
+from plone import api
 from Products.CMFPlone.interfaces import INonInstallable
 from zope.interface import implementer
 
@@ -25,6 +27,14 @@ def post_install(context):
 
 
 def uninstall(context):
-    """Nothing to do beyond the profile: submissions are personal data that
-    the municipality must still be able to export or purge, so they stay in
-    the site (an annotation) until it deletes them deliberately."""
+    """Remove what a profile cannot remove: the type from the navigation.
+
+    Submissions are personal data that the authority must still be able to
+    export or purge: they stay in the site (an annotation) until it deletes
+    them deliberately.
+    """
+    displayed = api.portal.get_registry_record("plone.displayed_types")
+    api.portal.set_registry_record(
+        "plone.displayed_types",
+        tuple(name for name in displayed if name != PROCEDURE_TYPE),
+    )

@@ -1,7 +1,7 @@
 """The procedure page a citizen reads before applying."""
 
 from functools import cached_property
-from imio.guichet.content.procedure import get_availability
+from imio.guichet.content.availability import get_availability
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.content.procedure import IProcedure
 from plone import api

@@ -1,21 +1,16 @@
 """The procedure ("Démarche"): what a citizen needs to know, and the form."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from datetime import UTC
 from imio.guichet import _
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import form_schema_constraint
 from imio.guichet.forms.model import load_form_schema
-from plone import api
+from imio.guichet.submissions.api import get_store
 from plone.app.textfield import RichText
 from plone.autoform import directives
 from plone.dexterity.content import Item
 from plone.supermodel import model
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
+from plone.uuid.interfaces import IUUID
 from zope import schema
-from zope.i18nmessageid import Message
 from zope.interface import implementer
 from zope.interface import Invalid
 from zope.interface import invariant
@@ -138,10 +133,22 @@ class Procedure(Item):
 
     @form_schema.setter
     def form_schema(self, value: str) -> None:
-        versions = getattr(self, "_form_schema_versions", ())
-        if not versions or versions[-1] != value:
-            # A tuple replaced as a whole: ZODB sees the change.
-            self._form_schema_versions = (*versions, value)
+        versions = getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
+        if versions[-1] == value:
+            return
+        if self._has_submissions():
+            # Submissions were filed against the current version: keep it.
+            versions = (*versions, value)
+        else:
+            # Nothing depends on the current version yet: just replace it.
+            versions = (*versions[:-1], value)
+        # A tuple replaced as a whole: ZODB sees the change.
+        self._form_schema_versions = versions
+
+    def _has_submissions(self) -> bool:
+        uid = IUUID(self, None)
+        store = get_store() if uid else None
+        return bool(store is not None and store.count(uid))
 
     @property
     def form_schema_version(self) -> int:
@@ -159,55 +166,3 @@ class Procedure(Item):
     def get_form_schema(self, version: int | None = None):
         """The form's zope.schema interface (current version by default)."""
         return load_form_schema(self.form_schema_xml(version))
-
-
-@dataclass(frozen=True)
-class Availability:
-    """Whether a procedure takes submissions now, and if not, why."""
-
-    is_open: bool
-    reason: Message | None = None
-
-
-def _aware(value: datetime) -> datetime:
-    # Dates from the edit form are naive and meant in the site's time zone.
-    if value.tzinfo:
-        return value
-    zone_name = api.portal.get_registry_record("plone.portal_timezone", default=None)
-    try:
-        zone = ZoneInfo(zone_name) if zone_name else UTC
-    except (ValueError, ZoneInfoNotFoundError):
-        zone = UTC
-    return value.replace(tzinfo=zone)
-
-
-def get_availability(procedure, now: datetime | None = None) -> Availability:
-    """Tell whether ``procedure`` takes submissions at ``now``."""
-    now = now or datetime.now(UTC)
-    if not procedure.submissions_open:
-        return Availability(
-            False,
-            _(
-                "reason_closed",
-                default="Online submissions for this procedure are closed.",
-            ),
-        )
-    if procedure.opening_date and now < _aware(procedure.opening_date):
-        return Availability(
-            False,
-            _(
-                "reason_not_yet_open",
-                default="Online submissions open on ${date}.",
-                mapping={"date": procedure.opening_date.strftime("%d/%m/%Y %H:%M")},
-            ),
-        )
-    if procedure.closing_date and now >= _aware(procedure.closing_date):
-        return Availability(
-            False,
-            _(
-                "reason_closed_since",
-                default="Online submissions closed on ${date}.",
-                mapping={"date": procedure.closing_date.strftime("%d/%m/%Y %H:%M")},
-            ),
-        )
-    return Availability(True)

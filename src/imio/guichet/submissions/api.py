@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
-from imio.guichet.content.procedure import get_availability
+from imio.guichet.content.availability import get_availability
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings

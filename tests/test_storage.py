@@ -168,3 +168,26 @@ def test_iteration_is_lazy():
         store.add(make_submission(START + timedelta(seconds=i)))
     first = list(islice(store.iter_keys(None, None, None), 3))
     assert len(first) == 3
+
+
+def test_same_reference_drawn_concurrently_cannot_commit_twice(db):
+    """Two transactions that drew the same reference: ZODB refuses the
+    second (its retry draws again), so a reference is never shared."""
+    tm1, tm2 = transaction.TransactionManager(), transaction.TransactionManager()
+    conn1, conn2 = db.open(transaction_manager=tm1), db.open(transaction_manager=tm2)
+    try:
+        tm1.begin()
+        tm2.begin()
+        conn1.root()["store"].add(make_submission(START, reference="AAAA-BBBB"))
+        conn2.root()["store"].add(make_submission(START, reference="AAAA-BBBB"))
+        tm1.commit()
+        with pytest.raises(ConflictError):
+            tm2.commit()
+        tm2.abort()
+    finally:
+        conn1.close()
+        conn2.close()
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        assert store.count() == 1
+        assert store.by_reference("AAAA-BBBB") is not None

@@ -141,3 +141,21 @@ class TestDemo:
             "imio.guichet: Read submissions", username="citoyen", obj=folder
         )
         assert get_store() is not None
+
+
+def test_webmaster_adds_a_procedure_through_the_web(site, manager_browser):
+    manager_browser.open(site.demarches.absolute_url())
+    manager_browser.open(
+        site.demarches.absolute_url() + "/++add++imio.guichet.Procedure"
+    )
+    manager_browser.getControl(
+        name="form.widgets.IDublinCore.title"
+    ).value = "Demande de composition de ménage"
+    manager_browser.getControl(name="form.widgets.cost").value = "<p>Gratuit</p>"
+    manager_browser.getControl(name="form.buttons.save").click()
+    transaction.begin()
+    procedure = site.demarches["demande-de-composition-de-menage"]
+    assert procedure.form_schema_version == 1
+    assert "last_name" in procedure.form_schema  # the default form
+    assert "Gratuit" in procedure.cost.output
+    assert api.content.get_state(procedure) == "private"

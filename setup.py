@@ -72,6 +72,9 @@ setup(
             "pytest-plone>=1.0",
             "requests",
             "zope.testbrowser",
+            # The storage is also tested on RelStorage/PostgreSQL (scale-out).
+            "RelStorage[postgresql]",
+            "psycopg2-binary",
         ],
         "lint": [
             "ruff",

@@ -13,6 +13,7 @@ from ZODB.DB import DB
 from ZODB.FileStorage import FileStorage
 from ZODB.POSException import ConflictError
 
+import os
 import pytest
 import threading
 import transaction
@@ -35,9 +36,46 @@ def make_submission(created, procedure_uid="p1", **kw):
     )
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = DB(FileStorage(str(tmp_path / "Data.fs")))
+POSTGRESQL_DSN = os.environ.get(
+    "GUICHET_TEST_POSTGRESQL_DSN", "dbname=test host=127.0.0.1 user=postgres"
+)
+
+
+def relstorage(tmp_path):
+    """RelStorage on PostgreSQL, as in a scaled-out deployment."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(POSTGRESQL_DSN, connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            raise  # .ci/run starts PostgreSQL: it must be there
+        pytest.skip(f"PostgreSQL not reachable ({POSTGRESQL_DSN}): {error}")
+    from relstorage.adapters.postgresql import PostgreSQLAdapter
+    from relstorage.options import Options
+    from relstorage.storage import RelStorage
+
+    options = Options(
+        keep_history=False,
+        create_schema=True,
+        shared_blob_dir=False,
+        blob_dir=str(tmp_path / "blobs"),
+        cache_local_mb=0,
+    )
+    storage = RelStorage(
+        PostgreSQLAdapter(dsn=POSTGRESQL_DSN, options=options), options=options
+    )
+    storage.zap_all()
+    return storage
+
+
+@pytest.fixture(params=["filestorage", "relstorage"])
+def db(request, tmp_path):
+    if request.param == "filestorage":
+        storage = FileStorage(str(tmp_path / "Data.fs"))
+    else:
+        storage = relstorage(tmp_path)
+    database = DB(storage)
     with database.transaction() as conn:
         conn.root()["store"] = SubmissionStore()
     yield database

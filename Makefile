@@ -69,6 +69,9 @@ format: $(SENTINEL) ## Reformat code (ruff, zpretty)
 bench: $(SENTINEL) ## Run the benchmarks (by hand; prints ratios)
 	$(BIN)/python bench/bench_submissions.py
 
+versions.cfg: constraints.txt ## Regenerate buildout's pins from constraints.txt
+	$(PYTHON) scripts/constraints_to_versions.py
+
 .PHONY: clean
 clean: ## Remove the virtualenv (keeps the instance data)
 	rm -rf $(VENV) src/*.egg-info

@@ -7,7 +7,7 @@ Installing creates no content and no account: demo data comes from
 from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
 from plone import api
-from Products.CMFPlone.interfaces import INonInstallable
+from plone.base.interfaces import INonInstallable
 from zope.interface import implementer
 
 

@@ -12,7 +12,7 @@ from imio.guichet.permissions import BACK_OFFICE_ROLE
 from pathlib import Path
 from plone import api
 from plone.app.textfield.value import RichTextValue
-from Products.CMFPlone.utils import get_installer
+from plone.base.utils import get_installer
 from zope.component.hooks import setSite
 
 import logging

@@ -16,8 +16,8 @@ from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
 from plone import api
+from plone.base.interfaces import IPloneSiteRoot
 from plone.restapi.services import Service
-from Products.CMFPlone.interfaces import IPloneSiteRoot
 from urllib.parse import urlencode
 from zExceptions import NotFound
 from zope.interface import implementer

@@ -17,3 +17,17 @@ class SubmissionCreatedEvent:
     def __init__(self, submission, procedure):
         self.submission = submission
         self.procedure = procedure
+
+
+class ISubmissionStateChangedEvent(Interface):
+    """A submission moved to another state (in the current transaction)."""
+
+    submission = Attribute("The submission")
+    event = Attribute("The history event recorded for the change")
+
+
+@implementer(ISubmissionStateChangedEvent)
+class SubmissionStateChangedEvent:
+    def __init__(self, submission, event):
+        self.submission = submission
+        self.event = event

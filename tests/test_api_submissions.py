@@ -74,6 +74,35 @@ class TestFormSchema:
             assert not validator.is_valid(bad)
             assert post(anon, "demarches/x", bad).status_code == 400
 
+    def test_back_office_reads_the_form_of_a_retracted_procedure(
+        self, site, session_for
+    ):
+        with api.env.adopt_roles(["Manager"]):
+            api.content.transition(site.demarches.x, "retract")
+        transaction.commit()
+        assert (
+            session_for("Anonymous").get("demarches/x/@form-schema").status_code == 401
+        )
+        response = session_for("backoffice_x").get("demarches/x/@form-schema?version=1")
+        assert response.status_code == 200
+        assert (
+            session_for("citizen_a").get("demarches/x/@form-schema").status_code == 403
+        )
+
+    def test_unreadable_stored_form(self, site, anon):
+        # Written around the edit form's check, as a broken migration might.
+        site.demarches.x._form_schema_versions = ("<model><broken",)
+        transaction.commit()
+        response = anon.get("demarches/x/@form-schema")
+        assert response.status_code == 503
+        assert "unavailable" in response.json()["error"]["message"]
+        assert post(anon, "demarches/x", VALID_DATA).status_code == 503
+
+    @pytest.mark.parametrize("query", ["version=7", "version=x", "version=1&version=2"])
+    def test_bad_version(self, site, anon, query):
+        response = anon.get(f"demarches/x/@form-schema?{query}")
+        assert response.status_code == 400
+
     def test_unknown_version(self, site, anon):
         response = anon.get("demarches/x/@form-schema?version=7")
         assert response.status_code == 400
@@ -184,6 +213,7 @@ class TestList:
         ids = file_some(anon, 5)
         page = manager.get("@submissions?limit=2").json()
         assert page["items_total"] == 5
+        assert page["cursor"]
         assert [i["id"] for i in page["items"]] == ids[:2]
         seen = [i["id"] for i in page["items"]]
         while page["next"]:
@@ -191,6 +221,10 @@ class TestList:
             page = manager.get(page["next"]).json()
             seen += [i["id"] for i in page["items"]]
         assert seen == ids
+        # From the last page's cursor, a later pull gets only what is new.
+        later = file_some(anon, 1)
+        resumed = manager.get(f"@submissions?cursor={page['cursor']}").json()
+        assert [i["id"] for i in resumed["items"]] == later
         item = manager.get("@submissions").json()["items"][0]
         assert item["data"] == {**VALID_DATA, "purposes": ["school", "work"]}
         assert item["procedure"]["title"] == "Extrait"

@@ -119,8 +119,51 @@ class TestSubmitForm:
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
         assert browser.url == site.demarches.x.absolute_url()
 
+    def test_unreadable_form_sends_back_to_the_procedure(self, site, browser):
+        site.demarches.x._form_schema_versions = ("<model><broken",)
+        transaction.commit()
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        assert browser.url == site.demarches.x.absolute_url()
+        assert "unavailable" in browser.contents or "indisponible" in browser.contents
+
+    def test_core_errors_show_next_to_fields_in_fieldsets(self, site, browser):
+        site.demarches.x.form_schema = FIELDSET_FORM
+        transaction.commit()
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        browser.getControl(name="form.widgets.name").value = "Jeanne"
+        # Over the default cap that only the server knows.
+        browser.getControl(name="form.widgets.details").value = "x" * 10_001
+        browser.getControl(name="form.buttons.send").click()
+        assert "@@confirmation" not in browser.url
+        field = browser.contents.split('id="formfield-form-widgets-details"')[1]
+        after_input = field.split("</textarea>")[1][:1500]
+        assert "too long" in after_input or "trop long" in after_input
+
+
+FIELDSET_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema"
+       xmlns:form="http://namespaces.plone.org/supermodel/form">
+  <schema>
+    <field name="name" type="zope.schema.TextLine"><title>Nom</title></field>
+    <fieldset name="more" label="Précisions">
+      <field name="details" type="zope.schema.Text">
+        <title>Détails</title>
+        <required>False</required>
+      </field>
+    </fieldset>
+  </schema>
+</model>
+"""
+
 
 class TestConfirmation:
+    def test_repeated_parameter(self, site, browser):
+        url = (
+            site.demarches.x.absolute_url() + "/@@confirmation?reference=a&reference=b"
+        )
+        browser.open(url)
+        assert browser.headers["status"].startswith("200")
+
     def test_unknown_reference(self, site, browser):
         browser.open(
             site.demarches.x.absolute_url() + "/@@confirmation?reference=AAAA-BBBB"

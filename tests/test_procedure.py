@@ -52,6 +52,9 @@ class TestContent:
         assert procedure.form_schema_version == 2
         procedure.form_schema = DEFAULT_FORM_SCHEMA  # unchanged: no new version
         assert procedure.form_schema_version == 2
+        # As a browser sends it back: CRLF line ends are the same form.
+        procedure.form_schema = DEFAULT_FORM_SCHEMA.replace("\n", "\r\n")
+        assert procedure.form_schema_version == 2
         assert procedure.form_schema_xml(1) == old
         assert "birth_date" in getFieldNames(procedure.get_form_schema(1))
         assert "birth_date" not in getFieldNames(procedure.get_form_schema())
@@ -119,12 +122,44 @@ class TestFormSchemaCheck:
                 '<value_type type="zope.schema.TextLine" /></field></schema></model>',
                 "multiple choice",
             ),
+            (
+                # Would publish the site's users in the public form.
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+                '<field name="who" type="zope.schema.Choice"><title>W</title>'
+                "<vocabulary>plone.app.vocabularies.Users</vocabulary></field>"
+                "</schema></model>",
+                "must list its values",
+            ),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema '
+                'based-on="plone.app.contenttypes.behaviors.richtext.IRichText">'
+                '<field name="a" type="zope.schema.TextLine"><title>A</title>'
+                "</field></schema></model>",
+                "based-on",
+            ),
+            (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema" '
+                'xmlns:form="http://namespaces.plone.org/supermodel/form"><schema>'
+                '<field name="a" type="zope.schema.TextLine" form:omitted="true">'
+                "<title>A</title></field></schema></model>",
+                "form directives",
+            ),
         ],
     )
     def test_invalid(self, portal, xml, problem):
         with pytest.raises(InvalidFormSchema) as error:
             check_form_schema(xml)
         assert problem in str(error.value)
+
+    def test_parse_errors_do_not_leak_paths(self, portal):
+        with pytest.raises(InvalidFormSchema) as error:
+            check_form_schema(
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+                '<field name="a" type="no.such.Field"><title>A</title></field>'
+                "</schema></model>"
+            )
+        assert "File " not in str(error.value)
+        assert "/" not in str(error.value)
 
     def test_field_constraint_refuses_bad_form(self, portal):
         with pytest.raises(Invalid):

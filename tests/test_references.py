@@ -29,10 +29,12 @@ def test_normalize_forgives_what_people_type():
     assert normalize_reference(" 7k4m 9qxp ") == "7K4M-9QXP"
     assert normalize_reference("7K4M-9QXO") == "7K4M-9QX0"
     assert normalize_reference("IL00-AAAA") == "1100-AAAA"
-    assert normalize_reference("nam-7k4m-9qxp", prefix="NAM-") == "NAM-7K4M-9QXP"
+    assert normalize_reference("nam-7k4m-9qxp") == "NAM-7K4M-9QXP"
+    assert normalize_reference("GV2-7K4M-9QXP") == "GV2-7K4M-9QXP"
 
 
 def test_normalize_refuses_garbage():
     assert normalize_reference("") is None
     assert normalize_reference("7K4M-9QX") is None
     assert normalize_reference("<script>") is None
+    assert normalize_reference("7K4M-9QX!") is None

@@ -1,8 +1,11 @@
 """Server-side validation of submitted data (shared by every channel)."""
 
 from conftest import VALID_DATA
+from imio.guichet.forms.jsonschema import field_json_schema
+from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
+from plone import api
 
 import pytest
 
@@ -29,7 +32,8 @@ def test_valid_data_is_normalised(schema):
 
 def test_optional_fields_may_be_left_out(schema):
     data = {"name": "A", "email": "a@example.org", "copies": 1, "delivery": "email"}
-    assert clean_data(schema, data) == data
+    # A checkbox left out is an unticked checkbox.
+    assert clean_data(schema, data) == {**data, "consent": False}
 
 
 @pytest.mark.parametrize(
@@ -55,6 +59,12 @@ def test_optional_fields_may_be_left_out(schema):
         ("purposes", "work", "wrong_type"),
         ("consent", "yes", "wrong_type"),
         ("comment", "x" * 10_001, "too_long"),
+        ("name", "x" * 48 + "   ", "too_long"),  # measured as sent
+        ("birth_date", "19990101", "invalid_date"),
+        ("birth_date", "1999-W01-1", "invalid_date"),
+        ("copies", 10**400, "too_big"),
+        ("purposes", ["work", "work"], "not_unique"),
+        ("delivery", 1, "wrong_type"),
     ],
 )
 def test_invalid_values(schema, field, value, code):
@@ -80,3 +90,71 @@ def test_html_is_kept_as_text_not_interpreted(schema):
     # Stored as the citizen typed it; every view escapes it.
     payload = '<img src=x onerror="alert(1)">'
     assert clean_data(schema, {**VALID_DATA, "comment": payload})["comment"] == payload
+
+
+MORE_FIELDS = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema">
+  <schema>
+    <field name="appointment" type="zope.schema.Datetime">
+      <title>Rendez-vous</title>
+      <min>2026-01-01 08:00:00</min>
+    </field>
+    <field name="accept" type="zope.schema.Bool">
+      <title>J'accepte les conditions</title>
+    </field>
+    <field name="ratio" type="zope.schema.Float">
+      <title>Ratio</title>
+      <required>False</required>
+    </field>
+    <field name="ranks" type="zope.schema.Tuple">
+      <title>Rangs</title>
+      <required>False</required>
+      <value_type type="zope.schema.Choice">
+        <values><element>a</element><element>b</element></values>
+      </value_type>
+    </field>
+  </schema>
+</model>
+"""
+
+
+@pytest.fixture
+def more(portal):
+    api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")
+    return check_form_schema(MORE_FIELDS)
+
+
+def test_datetimes_need_an_offset_and_are_stored_in_site_time(more):
+    data = {"appointment": "2026-06-01T08:30:00Z", "accept": True}
+    assert clean_data(more, data)["appointment"] == "2026-06-01T10:30:00+02:00"
+    for naive in ("2026-06-01T08:30:00", "2026-06-01 08:30+02:00", "tomorrow"):
+        assert errors_of(more, {**data, "appointment": naive}) == {
+            "appointment": "invalid_datetime"
+        }
+    # Bounds are in the site's local time.
+    early = {**data, "appointment": "2026-01-01T07:30:00+01:00"}
+    assert errors_of(more, early) == {"appointment": "too_small"}
+
+
+def test_a_required_checkbox_must_be_ticked(more):
+    data = {"appointment": "2026-06-01T08:30:00+02:00"}
+    assert errors_of(more, data) == {"accept": "required"}
+    assert errors_of(more, {**data, "accept": False}) == {"accept": "required"}
+    assert clean_data(more, {**data, "accept": True})["accept"] is True
+
+
+def test_numbers(more):
+    data = {"appointment": "2026-06-01T08:30:00+02:00", "accept": True}
+    assert clean_data(more, {**data, "ratio": 2})["ratio"] == 2.0
+    assert errors_of(more, {**data, "ratio": float("nan")}) == {"ratio": "wrong_type"}
+
+
+def test_tuple_keeps_order_and_repeats_as_its_schema_says(more):
+    data = {"appointment": "2026-06-01T08:30:00+02:00", "accept": True}
+    assert clean_data(more, {**data, "ranks": ["b", "a"]})["ranks"] == ["b", "a"]
+    assert clean_data(more, {**data, "ranks": ["a", "a"]})["ranks"] == ["a", "a"]
+    assert field_json_schema(more["ranks"])["uniqueItems"] is False
+
+
+def test_integral_float_is_an_integer(schema):
+    assert clean_data(schema, {**VALID_DATA, "copies": 2.0})["copies"] == 2

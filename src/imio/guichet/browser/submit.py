@@ -4,7 +4,9 @@ procedure's schema, and the confirmation page that follows."""
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import to_json
+from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
@@ -28,6 +30,16 @@ from zope.schema import List
 from zope.schema import Set
 from zope.schema import Tuple
 
+import logging
+
+
+logger = logging.getLogger(__name__)
+
+FORM_UNAVAILABLE = _(
+    "error_form_unavailable",
+    default="The online form of this procedure is unavailable for now. "
+    "Please contact the service mentioned on this page.",
+)
 
 #: Up to this many choices show as radio buttons: all visible at once, one
 #: click each, and no preselected value a citizen might send unawares.
@@ -85,6 +97,13 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         if view.login_required:
             self.request.response.redirect(view.login_url())
             return
+        try:
+            self.context.get_form_schema()
+        except InvalidFormSchema:
+            logger.exception("Unreadable form on %s", self.context.absolute_url())
+            api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")
+            self.request.response.redirect(self.context.absolute_url())
+            return
         super().update()
 
     def render(self):
@@ -104,12 +123,11 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             for name, value in data.items()
             if value is not None and name in fields
         }
-        user = None if api.user.is_anonymous() else api.user.get_current().getId()
         try:
             submission = submit(
                 self.context,
                 json_data,
-                submitter=user,
+                submitter=current_submitter(),
                 language=api.portal.get_current_language(),
             )
         except InvalidData as invalid:
@@ -126,9 +144,12 @@ class SubmitForm(AutoExtensibleForm, form.Form):
 
     def show_errors(self, invalid: InvalidData) -> None:
         """Show the core's verdict next to each field, as z3c.form does."""
+        widgets = {}
+        for widget_manager in [self.widgets] + [g.widgets for g in self.groups]:
+            widgets.update(widget_manager.items())
         snippets = []
         for field_error in invalid.errors:
-            widget = self.widgets.get(field_error.field)
+            widget = widgets.get(field_error.field)
             if widget is None:
                 continue
             snippet = getMultiAdapter(
@@ -154,12 +175,8 @@ class ConfirmationView(BrowserView):
 
     @cached_property
     def submission(self):
-        prefix = api.portal.get_registry_record(
-            "imio.guichet.interfaces.IGuichetSettings.reference_prefix", default=""
-        )
-        reference = normalize_reference(
-            self.request.form.get("reference", ""), prefix or ""
-        )
+        typed = self.request.form.get("reference", "")
+        reference = normalize_reference(typed) if isinstance(typed, str) else None
         store = get_store()
         if reference is None or store is None:
             return None

@@ -127,13 +127,19 @@ class Procedure(Item):
     """
 
     @property
+    def _versions(self) -> tuple[str, ...]:
+        # A procedure whose form was never set has the default form.
+        return getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
+
+    @property
     def form_schema(self) -> str:
-        versions = getattr(self, "_form_schema_versions", ())
-        return versions[-1] if versions else DEFAULT_FORM_SCHEMA
+        return self._versions[-1]
 
     @form_schema.setter
     def form_schema(self, value: str) -> None:
-        versions = getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
+        # Browsers send text areas with CRLF: the same form must compare equal.
+        value = value.replace("\r\n", "\n")
+        versions = self._versions
         if versions[-1] == value:
             return
         if self._has_submissions():
@@ -152,16 +158,15 @@ class Procedure(Item):
 
     @property
     def form_schema_version(self) -> int:
-        return max(1, len(getattr(self, "_form_schema_versions", ())))
+        return len(self._versions)
 
     def form_schema_xml(self, version: int | None = None) -> str:
         """The form's XML at ``version`` (the current one by default)."""
-        versions = getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
         if version is None:
-            return versions[-1]
-        if not 1 <= version <= len(versions):
+            return self._versions[-1]
+        if not 1 <= version <= len(self._versions):
             raise KeyError(version)
-        return versions[version - 1]
+        return self._versions[version - 1]
 
     def get_form_schema(self, version: int | None = None):
         """The form's zope.schema interface (current version by default)."""

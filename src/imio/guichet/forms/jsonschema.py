@@ -19,20 +19,18 @@ from zope.schema import Datetime
 from zope.schema import Float
 from zope.schema import getFieldsInOrder
 from zope.schema import Int
+from zope.schema import Set
 from zope.schema import Text
 from zope.schema import TextLine
 from zope.schema import URI
-from zope.schema.interfaces import IContextSourceBinder
 
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def _choices(field, context) -> list[tuple[Any, str]]:
-    vocabulary = field.bind(context).vocabulary
-    if vocabulary is None or IContextSourceBinder.providedBy(vocabulary):
-        return []
-    return [(term.value, term.title or str(term.value)) for term in vocabulary]
+def _choices(field) -> list[tuple[str, str]]:
+    # Forms list their choices in <values> (see forms.model): no binding.
+    return [(term.value, term.title or term.value) for term in field.vocabulary]
 
 
 def _text_bounds(field) -> dict:
@@ -42,28 +40,30 @@ def _text_bounds(field) -> dict:
     return bounds
 
 
-def field_json_schema(field, context=None, request=None) -> dict:
-    """The JSON Schema of one field's value."""
+def field_json_schema(field, language: str | None = None) -> dict:
+    """The JSON Schema of one field's value, labels in ``language``."""
     kind = field_kind(field)
     result: dict[str, Any] = {}
     if kind is Choice:
-        choices = _choices(field, context)
+        choices = _choices(field)
         result["enum"] = [value for value, _title in choices]
         # Labels of the choices, in the same order (as react-jsonschema-form
         # and others read them): JSON Schema itself has no keyword for it.
         result["x-enum-titles"] = [
-            translate(title, context=request) for _value, title in choices
+            translate(title, target_language=language) for _value, title in choices
         ]
     elif kind in COLLECTION_FIELD_TYPES:
         result["type"] = "array"
-        result["items"] = field_json_schema(field.value_type, context, request)
-        result["uniqueItems"] = bool(field.unique) or kind is not list
+        result["items"] = field_json_schema(field.value_type, language)
+        result["uniqueItems"] = bool(field.unique) or kind is Set
         if field.min_length:
             result["minItems"] = field.min_length
         if field.max_length is not None:
             result["maxItems"] = field.max_length
     elif kind is Bool:
         result["type"] = "boolean"
+        if field.required:
+            result["const"] = True  # a required checkbox must be ticked
     elif kind is Int or kind is Float:
         result["type"] = "integer" if kind is Int else "number"
         if field.min is not None:
@@ -93,19 +93,21 @@ def form_json_schema(
     title: str,
     description: str = "",
     version: int,
-    context=None,
-    request=None,
+    language: str | None = None,
 ) -> dict:
-    """The JSON Schema of a whole form's ``data`` object."""
+    """The JSON Schema of a whole form's ``data`` object.
+
+    Titles, descriptions and choice labels are translated to ``language``.
+    """
     properties = {}
     required = []
     for name, field in getFieldsInOrder(schema):
         if field.readonly:
             continue
-        prop = {"title": translate(field.title, context=request)}
+        prop = {"title": translate(field.title, target_language=language)}
         if field.description:
-            prop["description"] = translate(field.description, context=request)
-        prop.update(field_json_schema(field, context, request))
+            prop["description"] = translate(field.description, target_language=language)
+        prop.update(field_json_schema(field, language))
         if field.default is not None:
             prop["default"] = to_json(field, field.default)
         if field.required:

@@ -9,9 +9,15 @@ new procedure starts with.
 
 from functools import lru_cache
 from imio.guichet import _
+from plone.autoform.interfaces import MODES_KEY
+from plone.autoform.interfaces import OMITTED_KEY
+from plone.autoform.interfaces import READ_PERMISSIONS_KEY
+from plone.autoform.interfaces import WIDGETS_KEY
+from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
 from plone.schema.email import Email
 from plone.supermodel import loadString
-from plone.supermodel.parser import SupermodelParseError
+from plone.supermodel import model
+from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface.interface import InterfaceClass
 from zope.schema import Bool
@@ -28,6 +34,7 @@ from zope.schema import TextLine
 from zope.schema import Tuple
 from zope.schema import URI
 from zope.schema.interfaces import IField
+from zope.schema.vocabulary import SimpleVocabulary
 
 import re
 
@@ -36,6 +43,14 @@ import re
 #: their bases (Email and URI are text lines with a format).
 SCALAR_FIELD_TYPES = (Email, URI, TextLine, Text, Int, Float, Bool, Date, Datetime)
 COLLECTION_FIELD_TYPES = (List, Set, Tuple)
+
+FORBIDDEN_DIRECTIVES = (
+    OMITTED_KEY,
+    MODES_KEY,
+    WIDGETS_KEY,
+    READ_PERMISSIONS_KEY,
+    WRITE_PERMISSIONS_KEY,
+)
 
 #: Field names become JSON keys and HTML input names: keep them plain.
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -86,6 +101,16 @@ def field_kind(field: IField) -> type | None:
     return None
 
 
+def _choice_problems(name: str, field: Choice) -> list[str]:
+    # Only values listed in the form itself: a named vocabulary or a source
+    # would publish its terms (users, groups...) in the public form.
+    if field.vocabularyName or not isinstance(field.vocabulary, SimpleVocabulary):
+        return [f"{name}: a choice must list its values (<values>)"]
+    if not all(isinstance(term.value, str) for term in field.vocabulary):
+        return [f"{name}: the values of a choice must be text"]
+    return []
+
+
 def _field_problems(name: str, field: IField) -> list[str]:
     problems = []
     if not FIELD_NAME.match(name):
@@ -97,24 +122,32 @@ def _field_problems(name: str, field: IField) -> list[str]:
     if kind is None:
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
     elif kind is Choice:
-        if field.vocabulary is None and not field.vocabularyName:
-            problems.append(f"{name}: a choice needs values or a vocabulary")
+        problems.extend(_choice_problems(name, field))
     elif kind in COLLECTION_FIELD_TYPES:
-        if not isinstance(field.value_type, Choice):
-            problems.append(f"{name}: a multiple choice must hold a choice")
+        if isinstance(field.value_type, Choice):
+            problems.extend(_choice_problems(name, field.value_type))
         else:
-            problems.extend(_field_problems(name, field.value_type))
+            problems.append(f"{name}: a multiple choice must hold a choice")
+    return problems
+
+
+def _schema_problems(schema: InterfaceClass) -> list[str]:
+    problems = []
+    if any(base not in (Interface, model.Schema) for base in schema.__bases__):
+        problems.append("a form cannot be based on another schema (based-on)")
+    for key in FORBIDDEN_DIRECTIVES:
+        if schema.queryTaggedValue(key):
+            # Hidden, read-only or permission-protected fields, or custom
+            # widgets, would make a form that citizens cannot fill.
+            problems.append(f"form directives are not allowed ({key})")
     return problems
 
 
 def check_form_schema(xml: str) -> InterfaceClass:
     """Parse ``xml`` and return its schema, or raise :class:`InvalidFormSchema`."""
-    try:
-        schema = _parse(xml)
-    except (SupermodelParseError, SyntaxError, ValueError) as error:
-        raise InvalidFormSchema([f"invalid XML: {error}"]) from error
+    schema = load_form_schema(xml)
     fields = getFieldsInOrder(schema)
-    problems = []
+    problems = _schema_problems(schema)
     if not fields:
         problems.append("the form has no field")
     for name, field in fields:
@@ -125,8 +158,13 @@ def check_form_schema(xml: str) -> InterfaceClass:
 
 
 def load_form_schema(xml: str) -> InterfaceClass:
-    """The schema of a stored form (already checked when it was saved)."""
-    return _parse(xml)
+    """The schema of a form; :class:`InvalidFormSchema` if it cannot be read."""
+    try:
+        return _parse(xml)
+    except Exception as error:
+        # Only the parser's own sentence: its full text carries file paths.
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InvalidFormSchema([f"invalid XML: {reason}"]) from error
 
 
 @lru_cache(maxsize=256)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
-from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
 from imio.guichet.forms.model import field_kind
+from imio.guichet.timezones import in_site_time
+from plone.schema.email import Email
 from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import Bool
@@ -22,8 +23,12 @@ from zope.schema import Datetime
 from zope.schema import Float
 from zope.schema import getFieldsInOrder
 from zope.schema import Int
+from zope.schema import List
+from zope.schema import Set
 from zope.schema import Text
 from zope.schema import TextLine
+from zope.schema import Tuple
+from zope.schema import URI
 from zope.schema.interfaces import ConstraintNotSatisfied
 from zope.schema.interfaces import InvalidURI
 from zope.schema.interfaces import NotUnique
@@ -36,6 +41,7 @@ from zope.schema.interfaces import WrongContainedType
 from zope.schema.interfaces import WrongType
 
 import math
+import re
 
 
 #: Upper bounds applied when a form's field sets none, so that a form
@@ -102,62 +108,126 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple) and not value)
 
 
-def _from_json(field, value: Any) -> Any:
-    """Convert a JSON value to the Python value the zope.schema field takes."""
-    kind = field_kind(field)
-    if kind is not None and issubclass(kind, TextLine):
-        if not isinstance(value, str):
-            raise _refuse("wrong_type")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# RFC 3339 (JSON Schema's "date-time"): the offset is required.
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def _text_from_json(field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _refuse("wrong_type")
+    # Measured before trimming, as the published JSON Schema measures it.
+    if len(value) > max_text_length(field):
+        raise _refuse("too_long")
+    if isinstance(field, TextLine):
         if "\n" in value or "\r" in value:
             raise _refuse("single_line")
         return value.strip()
-    if kind is Text:
-        if not isinstance(value, str):
-            raise _refuse("wrong_type")
-        return value.replace("\r\n", "\n")
-    if kind is Bool:
-        if not isinstance(value, bool):
-            raise _refuse("wrong_type")
-        return value
-    if kind is Int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _refuse("wrong_type")
-        return value
-    if kind is Float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _refuse("wrong_type")
-        if not math.isfinite(value):
-            raise _refuse("wrong_type")
-        return float(value)
-    if kind is Date:
-        if not isinstance(value, str):
-            raise _refuse("wrong_type")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _refuse("invalid_date") from None
-    if kind is Datetime:
-        if not isinstance(value, str):
-            raise _refuse("wrong_type")
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise _refuse("invalid_datetime") from None
-    if kind is Choice:
-        if not isinstance(value, str | int | bool) or isinstance(value, float):
-            raise _refuse("wrong_type")
-        return value
-    if kind in COLLECTION_FIELD_TYPES:
-        if not isinstance(value, list):
-            raise _refuse("wrong_type")
-        items = [_from_json(field.value_type, item) for item in value]
-        return field._type(items) if field._type is not list else items
-    raise _refuse("invalid")
+    return value.replace("\r\n", "\n")
+
+
+def _int_from_json(field, value: Any) -> int:
+    # JSON has one number type: 2.0 is the integer 2 (as for JSON Schema).
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _refuse("wrong_type")
+    return value
+
+
+def _float_from_json(field, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _refuse("wrong_type")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise _refuse("too_big") from None
+    if not math.isfinite(value):
+        raise _refuse("wrong_type")
+    return value
+
+
+def _bool_from_json(field, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse("wrong_type")
+    return value
+
+
+def _date_from_json(field, value: Any) -> date:
+    if not isinstance(value, str):
+        raise _refuse("wrong_type")
+    try:
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _refuse("invalid_date") from None
+
+
+def _datetime_from_json(field, value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _refuse("wrong_type")
+    try:
+        if not _ISO_DATETIME.match(value):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _refuse("invalid_datetime") from None
+    # The form's bounds are in the site's local time, without a zone.
+    return in_site_time(parsed).replace(tzinfo=None)
+
+
+def _choice_from_json(field, value: Any) -> str:
+    # Choices list text values only (see forms.model).
+    if not isinstance(value, str):
+        raise _refuse("wrong_type")
+    return value
+
+
+def _collection_from_json(field, value: Any) -> list | set | tuple:
+    if not isinstance(value, list):
+        raise _refuse("wrong_type")
+    items = [_from_json(field.value_type, item) for item in value]
+    if (isinstance(field, Set) or field.unique) and len(set(items)) != len(items):
+        raise _refuse("not_unique")
+    return field._type(items)
+
+
+_CONVERTERS = {
+    Email: _text_from_json,
+    URI: _text_from_json,
+    TextLine: _text_from_json,
+    Text: _text_from_json,
+    Int: _int_from_json,
+    Float: _float_from_json,
+    Bool: _bool_from_json,
+    Date: _date_from_json,
+    Datetime: _datetime_from_json,
+    Choice: _choice_from_json,
+    List: _collection_from_json,
+    Set: _collection_from_json,
+    Tuple: _collection_from_json,
+}
+
+
+def _from_json(field, value: Any) -> Any:
+    """Convert a JSON value to the Python value the zope.schema field takes."""
+    converter = _CONVERTERS.get(field_kind(field))
+    if converter is None:
+        raise _refuse("invalid")
+    return converter(field, value)
 
 
 def to_json(field, value: Any) -> Any:
-    """Convert a validated Python value to what is stored and sent as JSON."""
-    if isinstance(value, datetime | date):
+    """Convert a validated Python value to what is stored and sent as JSON.
+
+    Dates and times are stored with the site's offset (RFC 3339).
+    """
+    if isinstance(value, datetime):
+        return in_site_time(value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple | list):
         items = [to_json(field.value_type, item) for item in value]
@@ -207,12 +277,16 @@ def _clean_field(field, value: Any) -> Any:
     """
     if not is_empty(value):
         value = _from_json(field, value)
-    if is_empty(value):
+    if isinstance(field, Bool):
+        # A checkbox: left out means unticked, and a required one (say,
+        # "I accept the conditions") must be ticked.
+        value = bool(value)
+        if field.required and not value:
+            raise _refuse("required")
+    elif is_empty(value):
         if field.required:
             raise _refuse("required")
         return None
-    if isinstance(field, Text) and len(value) > max_text_length(field):
-        raise _refuse("too_long")
     try:
         field.validate(value)
     except ValidationError as error:

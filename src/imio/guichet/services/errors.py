@@ -15,6 +15,7 @@ STATUS_TYPES = {
     403: "Forbidden",
     404: "NotFound",
     413: "PayloadTooLarge",
+    503: "ServiceUnavailable",
 }
 
 

@@ -21,8 +21,18 @@ def find_procedure(uid: str):
     return brains[0]._unrestrictedGetObject() if brains else None
 
 
-def _may_read(obj) -> bool:
+def may_read_submissions_of(obj) -> bool:
+    """Whether the current user may read the submissions filed under ``obj``
+    (a procedure, a folder of procedures, or the site)."""
     return api.user.has_permission(ReadSubmissions, obj=obj)
+
+
+def may_see_form(procedure) -> bool:
+    """The form is public with its procedure; back offices need it too, to
+    read what was filed, even once the procedure is no longer published."""
+    return api.user.has_permission("View", obj=procedure) or may_read_submissions_of(
+        procedure
+    )
 
 
 def readable_procedure_uids() -> set[str] | None:
@@ -31,22 +41,20 @@ def readable_procedure_uids() -> set[str] | None:
     None means every submission of the site (the permission is held on the
     site root); an empty set means none.
     """
-    if _may_read(api.portal.get()):
+    if may_read_submissions_of(api.portal.get()):
         return None
     catalog = api.portal.get_tool("portal_catalog")
     return {
         brain.UID
         for brain in catalog.unrestrictedSearchResults(portal_type=PROCEDURE_TYPE)
-        if _may_read(brain._unrestrictedGetObject())
+        if may_read_submissions_of(brain._unrestrictedGetObject())
     }
-
-
-def may_read_procedure_submissions(procedure) -> bool:
-    return _may_read(procedure)
 
 
 def may_read_submission(submission: Submission) -> bool:
     """Whether the current user may read this submission."""
     procedure = find_procedure(submission.procedure_uid)
     # Submissions of a deleted procedure stay readable by site-wide staff.
-    return _may_read(procedure if procedure is not None else api.portal.get())
+    return may_read_submissions_of(
+        procedure if procedure is not None else api.portal.get()
+    )

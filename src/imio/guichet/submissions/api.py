@@ -82,7 +82,8 @@ def get_store(create: bool = False) -> SubmissionStore | None:
     return store
 
 
-def _reference_prefix() -> str:
+def reference_prefix() -> str:
+    """The prefix of new references, from the Guichet control panel."""
     return (
         api.portal.get_registry_record(
             "reference_prefix", interface=IGuichetSettings, default=""
@@ -91,8 +92,13 @@ def _reference_prefix() -> str:
     )
 
 
+def current_submitter() -> str | None:
+    """The user id of the logged-in citizen, None when anonymous."""
+    return None if api.user.is_anonymous() else api.user.get_current().getId()
+
+
 def _unique_reference(store: SubmissionStore) -> str:
-    prefix = _reference_prefix()
+    prefix = reference_prefix()
     while True:
         reference = new_reference(prefix)
         if not store.reference_taken(reference):
@@ -111,9 +117,10 @@ def submit(
 
     ``submitter`` is the logged-in citizen's user id, or None when
     anonymous. Raises :class:`ProcedureClosed`, :class:`LoginRequired`, or
-    :class:`InvalidData` (with every faulty field); nothing is stored then.
+    :class:`InvalidData` (with every faulty field), or
+    :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
+    form cannot be read; nothing is stored then.
     """
-    now = now or datetime.now(UTC)
     availability = get_availability(procedure, now)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)
@@ -124,9 +131,16 @@ def submit(
                 default="Please log in to apply for this procedure.",
             )
         )
+    if procedure._p_jar is not None:
+        # Validated against this version of the form: should a webmaster
+        # replace it concurrently, this commit must conflict (and be
+        # retried) rather than point at a form it was not checked against.
+        procedure._p_jar.readCurrent(procedure)
     version = procedure.form_schema_version
     cleaned = clean_data(procedure.get_form_schema(version), data, context=procedure)
     store = get_store(create=True)
+    # Taken as late as possible: listings are in creation order.
+    now = now or datetime.now(UTC)
     submission = Submission(
         submission_id=uuid.uuid4().hex,
         reference=_unique_reference(store),
@@ -161,11 +175,16 @@ def get_submission(submission_id: str) -> Submission | None:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a listing; ``next_cursor`` is None on the last page."""
+    """One page of a listing.
+
+    ``next_cursor`` is None on the last page; ``resume_cursor`` is always
+    where a later listing should start to get what came after this page.
+    """
 
     items: list[Submission]
     total: int
     next_cursor: str | None
+    resume_cursor: str | None
 
 
 def encode_cursor(sort_key: str) -> str:
@@ -203,15 +222,17 @@ def list_submissions(
     after = decode_cursor(cursor) if cursor else None
     store = get_store()
     if store is None:
-        return Page([], 0, None)
+        return Page([], 0, None, cursor)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
     keys = list(islice(store.iter_keys(uids, state, after), limit + 1))
     has_more = len(keys) > limit
     keys = keys[:limit]
     items = [store.get(id_from_sort_key(key)) for key in keys]
+    # Where the next page starts; kept on the last page too, so that a back
+    # office can come back later for what was filed since.
+    resume_cursor = encode_cursor(keys[-1]) if keys else cursor
     if uids is None:
         total = store.count(None, state)
     else:
         total = sum(store.count(uid, state) for uid in uids)
-    next_cursor = encode_cursor(keys[-1]) if has_more else None
-    return Page(items, total, next_cursor)
+    return Page(items, total, resume_cursor if has_more else None, resume_cursor)

@@ -24,6 +24,9 @@ GROUPS = 2
 # Symbols a person may type or hear instead of the canonical ones.
 _CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 _REFERENCE_BODY = re.compile(rf"^[{ALPHABET}]{{{GROUP_SIZE * GROUPS}}}$")
+_TYPED_REFERENCE = re.compile(
+    r"^(?P<prefix>[A-Z0-9-]*?)(?P<first>[0-9A-Z]{4})-?(?P<second>[0-9A-Z]{4})$"
+)
 
 
 def new_reference(prefix: str = "") -> str:
@@ -33,19 +36,17 @@ def new_reference(prefix: str = "") -> str:
     return prefix + "-".join(groups)
 
 
-def normalize_reference(text: str, prefix: str = "") -> str | None:
+def normalize_reference(text: str) -> str | None:
     """Return the canonical form of a reference typed by a person, or None.
 
-    Case, spaces, dashes and the usual confusions (O for 0, I or L for 1)
-    are forgiven.
+    Case, spaces and the usual confusions (O for 0, I or L for 1) are
+    forgiven in the reference itself; any prefix (see the control panel;
+    it may have changed since) is kept as typed, in upper case.
     """
-    text = (text or "").strip().upper()
-    prefix = prefix.upper()
-    if prefix and text.startswith(prefix):
-        text = text[len(prefix) :]
-    body = re.sub(r"[\s\-_.]", "", text).translate(_CONFUSABLES)
+    match = _TYPED_REFERENCE.match(re.sub(r"[\s_.]", "", text or "").upper())
+    if match is None:
+        return None
+    body = (match["first"] + match["second"]).translate(_CONFUSABLES)
     if not _REFERENCE_BODY.match(body):
         return None
-    return prefix + "-".join(
-        body[i : i + GROUP_SIZE] for i in range(0, len(body), GROUP_SIZE)
-    )
+    return f"{match['prefix']}{body[:GROUP_SIZE]}-{body[GROUP_SIZE:]}"

@@ -30,6 +30,9 @@ from BTrees.OOBTree import OOTreeSet
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
 
 import heapq
@@ -39,6 +42,8 @@ import zlib
 #: Shards of every tree on the submission path. More shards mean fewer
 #: conflicts, but more iterators to merge when listing.
 DEFAULT_SHARDS = 16
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _KeySet(OOTreeSet):
@@ -83,7 +88,9 @@ def sort_key(created: datetime, submission_id: str) -> str:
     Microseconds since the epoch, zero-padded so that string order is time
     order; the id breaks ties between submissions of the same microsecond.
     """
-    micros = int(created.timestamp() * 1_000_000)
+    # Integer arithmetic: exact, and the same on every server (a naive
+    # datetime would depend on the process's time zone, so none is taken).
+    micros = (created - EPOCH) // timedelta(microseconds=1)
     return f"{micros:017d}:{submission_id}"
 
 
@@ -161,6 +168,8 @@ class Submission(Persistent):
         submitter: str | None,
         language: str | None = None,
     ):
+        if created.tzinfo is None:
+            raise ValueError("created must be an aware datetime")
         self.id = submission_id
         self.reference = reference
         self.procedure_uid = procedure_uid
@@ -168,7 +177,7 @@ class Submission(Persistent):
         self.data = data
         self.created = created
         self.modified = created
-        self.state = "submitted"
+        self.state = INITIAL_STATE
         self.submitter = submitter
         self.language = language
         self.history = ()

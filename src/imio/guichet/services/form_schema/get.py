@@ -1,26 +1,33 @@
 """GET {procedure}/@form-schema: the form as JSON Schema (draft 2020-12)."""
 
 from imio.guichet.forms.jsonschema import form_json_schema
+from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
+from imio.guichet.submissions.access import may_see_form
+from plone import api
 from plone.restapi.services import Service
 
 
 class FormSchemaGet(Service):
     def reply(self):
         procedure = self.context
-        version = self.request.form.get("version")
+        if not may_see_form(procedure):
+            return access_denied(self.request)
+        version = self.request.form.get("version", procedure.form_schema_version)
+        if isinstance(version, str) and version.isdigit():
+            version = int(version)
         try:
-            version = int(version) if version else procedure.form_schema_version
             schema = procedure.get_form_schema(version)
-        except (ValueError, KeyError):
-            return error(self.request, 400, f"No form version {version!r}.")
-        url = f"{procedure.absolute_url()}/@form-schema?version={version}"
+        except (KeyError, TypeError):
+            return error(self.request, 400, "No such version of this form.")
+        except InvalidFormSchema:
+            return error(self.request, 503, "This procedure's form is unavailable.")
         return form_json_schema(
             schema,
-            schema_id=url,
+            schema_id=f"{procedure.absolute_url()}/@form-schema?version={version}",
             title=procedure.title,
             description=procedure.description,
             version=version,
-            context=procedure,
-            request=self.request,
+            language=api.portal.get_current_language(),
         )

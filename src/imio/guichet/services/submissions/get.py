@@ -8,8 +8,8 @@ from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.services.submissions.serialization import serialize_submission
-from imio.guichet.submissions.access import may_read_procedure_submissions
 from imio.guichet.submissions.access import may_read_submission
+from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import get_submission
@@ -91,6 +91,8 @@ class SubmissionsGet(Service):
                 if page.next_cursor
                 else None
             ),
+            # Where to resume later, even from the last page.
+            "cursor": page.resume_cursor,
         }
 
     def procedure_filter(self, requested_uid):
@@ -100,7 +102,7 @@ class SubmissionsGet(Service):
                 return error(
                     self.request, 400, "Use the procedure parameter on the site."
                 )
-            if not may_read_procedure_submissions(self.context):
+            if not may_read_submissions_of(self.context):
                 return access_denied(self.request)
             return [api.content.get_uuid(self.context)]
         readable = readable_procedure_uids()

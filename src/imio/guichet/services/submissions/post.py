@@ -1,6 +1,8 @@
 """POST {procedure}/@submissions: file a submission as JSON."""
 
+from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.services.errors import error
+from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
@@ -20,9 +22,12 @@ MAX_BODY_BYTES = 1_000_000
 
 class SubmissionsPost(Service):
     def reply(self):
-        # A JSON API authenticates every call; there is no form to forge.
+        # As every plone.restapi write: a JSON body cannot be sent across
+        # sites by a plain HTML form, and the session cookie is SameSite.
         alsoProvides(self.request, IDisableCSRFProtection)
-        if len(self.request.get("BODY") or b"") > MAX_BODY_BYTES:
+        declared = self.request.get_header("Content-Length") or "0"
+        too_large = not declared.isdigit() or int(declared) > MAX_BODY_BYTES
+        if too_large or len(self.request.get("BODY") or b"") > MAX_BODY_BYTES:
             return error(self.request, 413, "The request body is too large.")
         try:
             body = json_body(self.request)
@@ -35,12 +40,11 @@ class SubmissionsPost(Service):
                 400,
                 'The body must be {"data": {...}} with the form\'s fields in "data".',
             )
-        user = None if api.user.is_anonymous() else api.user.get_current().getId()
         try:
             submission = submit(
                 self.context,
                 body["data"],
-                submitter=user,
+                submitter=current_submitter(),
                 language=api.portal.get_current_language(),
             )
         except InvalidData as invalid:
@@ -61,6 +65,8 @@ class SubmissionsPost(Service):
             return error(self.request, 401, refused.message)
         except ProcedureClosed as refused:
             return error(self.request, 403, refused.message)
+        except InvalidFormSchema:
+            return error(self.request, 503, "This procedure's form is unavailable.")
         url = f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", url)

@@ -3,6 +3,7 @@
 from conftest import VALID_DATA
 from datetime import datetime
 from datetime import timedelta
+from datetime import UTC
 from imio.guichet.content.availability import get_availability
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.forms.model import check_form_schema
@@ -186,6 +187,21 @@ class TestAvailability:
         assert not get_availability(procedure).is_open
         procedure.closing_date = now + timedelta(days=1)
         assert get_availability(procedure).is_open
+
+    def test_dates_from_rest_are_utc_and_shown_in_local_time(self, procedure):
+        api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")
+        procedure.opening_date = datetime(2999, 7, 1, 6, 0, tzinfo=UTC)
+        reason = get_availability(procedure).reason
+        assert reason.mapping["date"] == "01/07/2999 08:00"
+
+    def test_mixed_naive_and_aware_dates_compare(self, procedure):
+        class Data:
+            opening_date = datetime(2027, 1, 1, 9, 0)  # edit form: local time
+            closing_date = datetime(2027, 1, 1, 7, 30, tzinfo=UTC)  # REST: UTC
+
+        api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")
+        with pytest.raises(Invalid):  # 07:30 UTC is 08:30 in Brussels
+            IProcedure.validateInvariants(Data())
 
     def test_closing_must_follow_opening(self, procedure):
         class Data:

@@ -17,7 +17,7 @@ class HiddenProfiles:
         return ["imio.guichet:uninstall"]
 
     def getNonInstallableProducts(self):
-        return ["imio.guichet.upgrades"]
+        return []
 
 
 def post_install(context):

@@ -4,9 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
-from plone import api
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
+from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
 
 
@@ -18,16 +16,9 @@ class Availability:
     reason: Message | None = None
 
 
-def _aware(value: datetime) -> datetime:
-    # Dates from the edit form are naive and meant in the site's time zone.
-    if value.tzinfo:
-        return value
-    zone_name = api.portal.get_registry_record("plone.portal_timezone", default=None)
-    try:
-        zone = ZoneInfo(zone_name) if zone_name else UTC
-    except (ValueError, ZoneInfoNotFoundError):
-        zone = UTC
-    return value.replace(tzinfo=zone)
+def _local(value: datetime) -> str:
+    # REST clients may have stored UTC: say it in the site's local time.
+    return in_site_time(value).strftime("%d/%m/%Y %H:%M")
 
 
 def get_availability(procedure, now: datetime | None = None) -> Availability:
@@ -41,22 +32,22 @@ def get_availability(procedure, now: datetime | None = None) -> Availability:
                 default="Online submissions for this procedure are closed.",
             ),
         )
-    if procedure.opening_date and now < _aware(procedure.opening_date):
+    if procedure.opening_date and now < in_site_time(procedure.opening_date):
         return Availability(
             False,
             _(
                 "reason_not_yet_open",
                 default="Online submissions open on ${date}.",
-                mapping={"date": procedure.opening_date.strftime("%d/%m/%Y %H:%M")},
+                mapping={"date": _local(procedure.opening_date)},
             ),
         )
-    if procedure.closing_date and now >= _aware(procedure.closing_date):
+    if procedure.closing_date and now >= in_site_time(procedure.closing_date):
         return Availability(
             False,
             _(
                 "reason_closed_since",
                 default="Online submissions closed on ${date}.",
-                mapping={"date": procedure.closing_date.strftime("%d/%m/%Y %H:%M")},
+                mapping={"date": _local(procedure.closing_date)},
             ),
         )
     return Availability(True)

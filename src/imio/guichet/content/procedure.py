@@ -5,6 +5,7 @@ from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import form_schema_constraint
 from imio.guichet.forms.model import load_form_schema
 from imio.guichet.submissions.api import get_store
+from imio.guichet.timezones import in_site_time
 from plone.app.textfield import RichText
 from plone.autoform import directives
 from plone.dexterity.content import Item
@@ -109,7 +110,9 @@ class IProcedure(model.Schema):
     def closing_after_opening(data):
         opening = getattr(data, "opening_date", None)
         closing = getattr(data, "closing_date", None)
-        if opening and closing and closing <= opening:
+        # One may be naive (edit form), the other aware (REST): compare both
+        # in the site's zone.
+        if opening and closing and in_site_time(closing) <= in_site_time(opening):
             raise Invalid(
                 _(
                     "error_closing_before_opening",

@@ -14,7 +14,10 @@ STATUS_TYPES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
+    409: "Conflict",
+    412: "PreconditionFailed",
     413: "PayloadTooLarge",
+    428: "PreconditionRequired",
     503: "ServiceUnavailable",
 }
 

@@ -6,6 +6,7 @@ as a local role on the procedures (or folders of procedures) they handle.
 Staff who have it on the site root read everything.
 """
 
+from imio.guichet.permissions import ManageSubmissions
 from imio.guichet.permissions import ReadSubmissions
 from imio.guichet.submissions.storage import Submission
 from plone import api
@@ -58,3 +59,10 @@ def may_read_submission(submission: Submission) -> bool:
     return may_read_submissions_of(
         procedure if procedure is not None else api.portal.get()
     )
+
+
+def may_manage_submission(submission: Submission) -> bool:
+    """Whether the current user may acknowledge or move this submission on."""
+    procedure = find_procedure(submission.procedure_uid)
+    obj = api.portal.get() if procedure is None else procedure
+    return api.user.has_permission(ManageSubmissions, obj=obj)

@@ -208,13 +208,17 @@ def list_submissions(
     state: str | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
+    unacknowledged: bool = False,
 ) -> Page:
     """Submissions in creation order, one page after ``cursor``.
 
     ``procedure_uids=None`` lists every procedure; otherwise only those
-    (an empty collection lists nothing). Reading a page costs O(log n +
+    (an empty collection lists nothing); ``unacknowledged`` keeps only what
+    no back office took yet. Reading a page costs O(log n +
     limit), whatever the number of stored submissions.
     """
+    if unacknowledged and state:
+        raise InvalidQuery("the state and acknowledged filters do not combine")
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}; states: {', '.join(STATES)}")
     if not 1 <= limit <= MAX_PAGE_SIZE:
@@ -224,7 +228,7 @@ def list_submissions(
     if store is None:
         return Page([], 0, None, cursor)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = list(islice(store.iter_keys(uids, state, after), limit + 1))
+    keys = list(islice(store.iter_keys(uids, state, after, unacknowledged), limit + 1))
     has_more = len(keys) > limit
     keys = keys[:limit]
     items = [store.get(id_from_sort_key(key)) for key in keys]
@@ -232,7 +236,7 @@ def list_submissions(
     # office can come back later for what was filed since.
     resume_cursor = encode_cursor(keys[-1]) if keys else cursor
     if uids is None:
-        total = store.count(None, state)
+        total = store.count(None, state, unacknowledged)
     else:
-        total = sum(store.count(uid, state) for uid in uids)
+        total = sum(store.count(uid, state, unacknowledged) for uid in uids)
     return Page(items, total, resume_cursor if has_more else None, resume_cursor)

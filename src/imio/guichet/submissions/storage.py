@@ -156,6 +156,8 @@ class Submission(Persistent):
     change and readers can never alter what is stored.
     """
 
+    acknowledgement = None
+
     def __init__(
         self,
         *,
@@ -181,6 +183,14 @@ class Submission(Persistent):
         self.submitter = submitter
         self.language = language
         self.history = ()
+        #: Set once by the first back office that takes it: who, when, and
+        #: its own reference for it.
+        self.acknowledgement = None
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change (each change adds a history event)."""
+        return len(self.history)
 
     @property
     def sort_key(self) -> str:
@@ -204,8 +214,22 @@ def index_names(procedure_uid: str, state: str) -> tuple[str, ...]:
     )
 
 
-def index_name(procedure_uid: str | None, state: str | None) -> str:
-    """Name of the one index that answers a (procedure, state) filter."""
+def unacknowledged_index_names(procedure_uid: str) -> tuple[str, ...]:
+    """Indexes of submissions that no back office acknowledged yet."""
+    return (index_name(None, None, True), index_name(procedure_uid, None, True))
+
+
+def index_name(
+    procedure_uid: str | None, state: str | None, unacknowledged: bool = False
+) -> str:
+    """Name of the one index that answers a (procedure, state) filter, or a
+    (procedure, not acknowledged) one."""
+    if unacknowledged:
+        if state:
+            raise ValueError("state and unacknowledged filters do not combine")
+        if procedure_uid:
+            return f"procedure:{procedure_uid}:unacknowledged"
+        return "unacknowledged"
     if procedure_uid and state:
         return f"procedure:{procedure_uid}:state:{state}"
     if procedure_uid:
@@ -236,6 +260,17 @@ class SubmissionStore(Persistent):
         self._references[submission.reference] = submission.id
         for name in index_names(submission.procedure_uid, submission.state):
             self._index(name, create=True).insert(submission.sort_key)
+        if submission.acknowledgement is None:
+            for name in unacknowledged_index_names(submission.procedure_uid):
+                self._index(name, create=True).insert(submission.sort_key)
+
+    def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
+        """Record that a back office took the submission (once)."""
+        submission.acknowledgement = acknowledgement
+        for name in unacknowledged_index_names(submission.procedure_uid):
+            index = self._index(name)
+            if index is not None:
+                index.remove(submission.sort_key)
 
     def reference_taken(self, reference: str) -> bool:
         return reference in self._references
@@ -266,8 +301,13 @@ class SubmissionStore(Persistent):
         submission_id = self._references.get(reference)
         return None if submission_id is None else self._submissions[submission_id]
 
-    def count(self, procedure_uid: str | None = None, state: str | None = None) -> int:
-        index = self._index(index_name(procedure_uid, state))
+    def count(
+        self,
+        procedure_uid: str | None = None,
+        state: str | None = None,
+        unacknowledged: bool = False,
+    ) -> int:
+        index = self._index(index_name(procedure_uid, state, unacknowledged))
         return 0 if index is None else len(index)
 
     def iter_keys(
@@ -275,6 +315,7 @@ class SubmissionStore(Persistent):
         procedure_uids: Iterable[str] | None,
         state: str | None,
         after: str | None,
+        unacknowledged: bool = False,
     ) -> Iterator[str]:
         """Sort keys in creation order, filtered, strictly after ``after``.
 
@@ -282,9 +323,9 @@ class SubmissionStore(Persistent):
         means none.
         """
         if procedure_uids is None:
-            names = [index_name(None, state)]
+            names = [index_name(None, state, unacknowledged)]
         else:
-            names = [index_name(uid, state) for uid in procedure_uids]
+            names = [index_name(uid, state, unacknowledged) for uid in procedure_uids]
         indexes = [i for i in (self._index(n) for n in names) if i is not None]
         return merge_keys(indexes, after)
 

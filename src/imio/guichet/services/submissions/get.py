@@ -6,55 +6,41 @@ on a procedure (or on the site, for all of them) get anything.
 
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
+from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.services.submissions.serialization import serialize_submission
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
-from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
+from imio.guichet.submissions.handling import etag
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
-from plone.restapi.services import Service
 from urllib.parse import urlencode
-from zExceptions import NotFound
-from zope.interface import implementer
-from zope.publisher.interfaces import IPublishTraverse
 
 
-LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit"}
+LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit", "acknowledged"}
 
 
-@implementer(IPublishTraverse)
-class SubmissionsGet(Service):
-    def __init__(self, context, request):
-        super().__init__(context, request)
-        self.submission_id = None
-
-    def publishTraverse(self, request, name):
-        if self.submission_id is not None:
-            raise NotFound(self, name, request)
-        self.submission_id = name
-        return self
+class SubmissionsGet(SubmissionService):
+    max_path = 1
 
     def reply(self):
         if api.user.is_anonymous():
             return access_denied(self.request)
-        if self.submission_id is not None:
+        if self.path:
             return self.reply_item()
         return self.reply_listing()
 
     def reply_item(self):
-        submission = get_submission(self.submission_id)
-        on_site = IPloneSiteRoot.providedBy(self.context)
-        if submission is None or not (
-            on_site or submission.procedure_uid == api.content.get_uuid(self.context)
-        ):
-            return error(self.request, 404, "No such submission.")
+        submission = self.find_submission()
+        if isinstance(submission, dict):  # an error answer
+            return submission
         if not may_read_submission(submission):
             return access_denied(self.request)
+        self.request.response.setHeader("ETag", etag(submission))
         procedures = procedure_summaries([submission.procedure_uid])
         return serialize_submission(submission, procedures)
 
@@ -68,12 +54,15 @@ class SubmissionsGet(Service):
         uids = self.procedure_filter(form.get("procedure"))
         if isinstance(uids, dict):  # an error answer
             return uids
+        if form.get("acknowledged") not in (None, "false"):
+            return error(self.request, 400, "Only acknowledged=false is supported.")
         try:
             page = list_submissions(
                 procedure_uids=uids,
                 state=form.get("state") or None,
                 cursor=form.get("cursor") or None,
                 limit=int(form.get("limit") or DEFAULT_PAGE_SIZE),
+                unacknowledged=form.get("acknowledged") == "false",
             )
         except (InvalidQuery, ValueError) as exc:
             return error(self.request, 400, f"Invalid listing parameters: {exc}")

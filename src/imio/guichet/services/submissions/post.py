@@ -1,12 +1,18 @@
 """POST {procedure}/@submissions: file a submission as JSON."""
 
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
+from imio.guichet.services.submissions.base import read_json_object
+from imio.guichet.services.submissions.base import SubmissionService
+from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.handling import acknowledge
+from imio.guichet.submissions.handling import etag
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
 from plone.restapi.deserializer import json_body
@@ -76,4 +82,43 @@ class SubmissionsPost(Service):
             "reference": submission.reference,
             "state": submission.state,
             "created": submission.created.isoformat(),
+        }
+
+
+class SubmissionAcknowledge(SubmissionService):
+    """POST {site}/@submissions/{id}/@ack: a back office took it.
+
+    Body (optional): ``{"external_reference": "its id in the back office"}``.
+    Idempotent: a retry answers the first acknowledgement, unchanged.
+    """
+
+    max_path = 2
+
+    def reply(self):
+        alsoProvides(self.request, IDisableCSRFProtection)
+        if api.user.is_anonymous():
+            return access_denied(self.request)
+        if len(self.path) != 2 or self.path[1] != "@ack":
+            return error(self.request, 404, "No such action.")
+        submission = self.find_submission()
+        if isinstance(submission, dict):
+            return submission
+        if not may_manage_submission(submission):
+            return access_denied(self.request)
+        body = read_json_object(self.request, {"external_reference"})
+        if "error" in body:
+            return body
+        reference = body.get("external_reference") or ""
+        try:
+            if not isinstance(reference, str):
+                raise ValueError("external_reference must be text")
+            acknowledgement, _new = acknowledge(
+                submission, user_id=current_submitter(), external_reference=reference
+            )
+        except ValueError as exc:
+            return error(self.request, 400, str(exc))
+        self.request.response.setHeader("ETag", etag(submission))
+        return {
+            "@id": f"{api.portal.get().absolute_url()}/@submissions/{submission.id}",
+            "acknowledgement": acknowledgement,
         }

@@ -41,6 +41,7 @@ def serialize_submission(
         "submitter": submission.submitter,
         "language": submission.language,
         "data": deepcopy(submission.data),
+        "acknowledgement": deepcopy(submission.acknowledgement),
     }
     if full:
         result["history"] = deepcopy(list(submission.history))

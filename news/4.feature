@@ -1,0 +1,6 @@
+Back offices acknowledge a submission with `POST @submissions/{id}/@ack`
+(idempotent; who, when and their own reference are recorded), list what no
+back office took yet with `?acknowledged=false`, and move a submission
+along its lifecycle with `PATCH @submissions/{id}` guarded by `ETag` /
+`If-Match` (412 on a stale version, 409 on a transition that is not
+allowed, 428 without `If-Match`).

@@ -1,0 +1,58 @@
+"""What the services on one submission share: reading its id from the URL."""
+
+from imio.guichet.services.errors import error
+from imio.guichet.submissions.api import get_submission
+from imio.guichet.submissions.storage import Submission
+from plone import api
+from plone.base.interfaces import IPloneSiteRoot
+from plone.restapi.deserializer import json_body
+from plone.restapi.exceptions import DeserializationError
+from plone.restapi.services import Service
+from zExceptions import NotFound
+from zope.interface import implementer
+from zope.publisher.interfaces import IPublishTraverse
+
+
+@implementer(IPublishTraverse)
+class SubmissionService(Service):
+    """Takes what follows the service's name: ``{id}`` and, for actions,
+    ``@action``; no more than ``max_path`` parts."""
+
+    max_path = 1
+
+    def __init__(self, context, request):
+        super().__init__(context, request)
+        self.path = []
+
+    def publishTraverse(self, request, name):
+        if len(self.path) >= self.max_path:
+            raise NotFound(self, name, request)
+        self.path.append(name)
+        return self
+
+    def find_submission(self) -> Submission | dict:
+        """The submission named in the URL, or a 404 answer.
+
+        Under a procedure, only that procedure's submissions are found.
+        """
+        submission = get_submission(self.path[0]) if self.path else None
+        elsewhere = (
+            submission is not None
+            and not IPloneSiteRoot.providedBy(self.context)
+            and submission.procedure_uid != api.content.get_uuid(self.context)
+        )
+        if submission is None or elsewhere:
+            return error(self.request, 404, "No such submission.")
+        return submission
+
+
+def read_json_object(request, allowed: set[str]) -> dict:
+    """The JSON object in the body (empty body: ``{}``), or a 400 answer."""
+    try:
+        body = json_body(request)
+    except DeserializationError as exc:
+        return error(request, 400, f"Invalid JSON body: {exc}")
+    unexpected = sorted(set(body) - allowed)
+    if unexpected:
+        return error(request, 400, f"Unknown keys: {', '.join(unexpected)}")
+    return body

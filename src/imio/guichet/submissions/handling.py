@@ -1,0 +1,84 @@
+"""What back offices and staff do to a submission: take it, move it on.
+
+Both are recorded in the submission's history. Changing a submission needs
+the version the caller last saw (its ETag), so that two offices working on
+the same submission cannot overwrite each other's change unawares.
+"""
+
+from datetime import datetime
+from datetime import UTC
+from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.lifecycle import change_state
+from imio.guichet.submissions.lifecycle import STAFF
+from imio.guichet.submissions.storage import Submission
+
+
+#: Back offices' own references are identifiers, not prose.
+MAX_EXTERNAL_REFERENCE_LENGTH = 200
+
+
+class StaleVersion(ValueError):
+    """The submission changed since the caller read it."""
+
+
+def etag(submission: Submission) -> str:
+    """The HTTP entity tag of the submission's current version."""
+    return f'"{submission.id}.{submission.revision}"'
+
+
+def update_state(
+    submission: Submission,
+    to_state: str,
+    *,
+    seen_etag: str,
+    user_id: str | None,
+    public_message: str = "",
+    internal_note: str = "",
+) -> dict:
+    """Move a submission on, as staff, if it is still as the caller saw it.
+
+    Raises :class:`StaleVersion`, or the lifecycle's
+    ``TransitionNotAllowed`` / ``MessageRequired``.
+    """
+    if seen_etag != etag(submission):
+        raise StaleVersion(f"the submission is now at {etag(submission)}")
+    return change_state(
+        get_store(),
+        submission,
+        to_state,
+        actor=STAFF,
+        user_id=user_id,
+        public_message=public_message,
+        internal_note=internal_note,
+    )
+
+
+def acknowledge(
+    submission: Submission,
+    *,
+    user_id: str | None,
+    external_reference: str = "",
+    now: datetime | None = None,
+) -> tuple[dict, bool]:
+    """Record that a back office took the submission; idempotent.
+
+    Returns the acknowledgement and whether this call made it (a repeated
+    call, a retry, returns the first one and changes nothing).
+    """
+    if submission.acknowledgement is not None:
+        return submission.acknowledgement, False
+    external_reference = (external_reference or "").strip()
+    if len(external_reference) > MAX_EXTERNAL_REFERENCE_LENGTH:
+        raise ValueError(
+            f"external_reference is longer than {MAX_EXTERNAL_REFERENCE_LENGTH}"
+        )
+    now = now or datetime.now(UTC)
+    acknowledgement = {
+        "date": now.isoformat(),
+        "actor": user_id,
+        "external_reference": external_reference,
+    }
+    get_store().mark_acknowledged(submission, acknowledgement)
+    submission.add_event({"action": "acknowledge", **acknowledgement})
+    submission.modified = now
+    return acknowledgement, True

@@ -105,6 +105,22 @@ def procedure(portal):
     return item
 
 
+#: Valid data for the default form (procedure Y of the `site` fixture).
+DEFAULT_FORM_DATA = {
+    "last_name": "Dupont",
+    "first_name": "Jeanne",
+    "email": "jeanne@example.org",
+    "message": "Bonjour",
+}
+
+#: Who must be refused on back-office endpoints of procedure X, and how.
+REFUSED_ON_X = [
+    ("Anonymous", 401),
+    ("citizen_a", 403),
+    ("editor", 403),
+    ("backoffice_y", 403),
+]
+
 #: username -> (global roles, local roles on procedure X, on procedure Y)
 ACCOUNTS = {
     "citizen_a": ((), (), ()),

@@ -1,5 +1,6 @@
 """REST API for back offices: acknowledge a submission, move it on."""
 
+from conftest import REFUSED_ON_X
 from conftest import VALID_DATA
 from imio.guichet.submissions.api import get_store
 
@@ -61,15 +62,7 @@ class TestAcknowledge:
         bad = office.get("@submissions?acknowledged=false&state=submitted")
         assert bad.status_code == 400
 
-    @pytest.mark.parametrize(
-        "who,status",
-        [
-            ("Anonymous", 401),
-            ("citizen_a", 403),
-            ("editor", 403),
-            ("backoffice_y", 403),
-        ],
-    )
+    @pytest.mark.parametrize("who,status", REFUSED_ON_X)
     def test_refused(self, filed, session_for, who, status):
         response = session_for(who).post(f"@submissions/{filed}/@ack")
         assert response.status_code == status
@@ -128,15 +121,7 @@ class TestPatch:
         assert response.status_code == 200
         assert response.json()["history"][-1]["public_message"] == "Photo ?"
 
-    @pytest.mark.parametrize(
-        "who,status",
-        [
-            ("Anonymous", 401),
-            ("citizen_a", 403),
-            ("editor", 403),
-            ("backoffice_y", 403),
-        ],
-    )
+    @pytest.mark.parametrize("who,status", REFUSED_ON_X)
     def test_refused(self, filed, office, session_for, who, status):
         etag = office.get(f"@submissions/{filed}").headers["ETag"]
         response = patch(session_for(who), filed, {"state": "received"}, etag)

@@ -1,5 +1,7 @@
 """REST API: @form-schema and @submissions."""
 
+from conftest import DEFAULT_FORM_DATA
+from conftest import REFUSED_ON_X
 from conftest import VALID_DATA
 from imio.guichet.submissions.api import get_store
 from jsonschema import Draft202012Validator
@@ -190,14 +192,7 @@ class TestSubmit:
     def test_references_unique(self, site, anon):
         references = {
             post(
-                anon,
-                "demarches/y",
-                {
-                    "last_name": "D",
-                    "first_name": "J",
-                    "email": "j@example.org",
-                    "message": f"n°{i}",
-                },
+                anon, "demarches/y", {**DEFAULT_FORM_DATA, "message": f"n°{i}"}
             ).json()["reference"]
             for i in range(20)
         }
@@ -232,13 +227,7 @@ class TestList:
 
     def test_filters(self, site, anon, manager):
         on_x = file_some(anon, 2)
-        y_data = {
-            "last_name": "D",
-            "first_name": "J",
-            "email": "j@e.org",
-            "message": "m",
-        }
-        on_y = [post(anon, "demarches/y", y_data).json()["id"]]
+        on_y = [post(anon, "demarches/y", DEFAULT_FORM_DATA).json()["id"]]
         uid_y = api.content.get_uuid(site.demarches.y)
         listed = manager.get(f"@submissions?procedure={uid_y}").json()
         assert [i["id"] for i in listed["items"]] == on_y
@@ -293,15 +282,7 @@ BACK_OFFICE_ENDPOINTS = [
 
 class TestAccess:
     @pytest.mark.parametrize("endpoint", BACK_OFFICE_ENDPOINTS)
-    @pytest.mark.parametrize(
-        "who,status",
-        [
-            ("Anonymous", 401),
-            ("citizen_a", 403),
-            ("editor", 403),
-            ("backoffice_y", 403),
-        ],
-    )
+    @pytest.mark.parametrize("who,status", REFUSED_ON_X)
     def test_refused(self, site, anon, session_for, endpoint, who, status):
         (submission_id,) = file_some(anon, 1)
         response = session_for(who).get(endpoint.format(id=submission_id))
@@ -324,13 +305,7 @@ class TestAccess:
 
     def test_back_office_sees_only_granted_procedures(self, site, anon, session_for):
         on_x = file_some(anon, 2)
-        y_data = {
-            "last_name": "D",
-            "first_name": "J",
-            "email": "j@e.org",
-            "message": "m",
-        }
-        on_y = post(anon, "demarches/y", y_data).json()["id"]
+        on_y = post(anon, "demarches/y", DEFAULT_FORM_DATA).json()["id"]
         listed = session_for("backoffice_x").get("@submissions").json()
         assert [i["id"] for i in listed["items"]] == on_x
         assert listed["items_total"] == 2

@@ -1,6 +1,7 @@
 """What a webmaster does: edit a procedure's form, set the site's settings,
 find procedures with the site search; and the demo site of `make start`."""
 
+from conftest import DEFAULT_FORM_DATA
 from conftest import PASSWORD
 from imio.guichet import demo
 from imio.guichet.forms.model import check_form_schema
@@ -36,9 +37,6 @@ def test_edit_form_refuses_an_unusable_form(site, manager_browser):
     assert procedure.form_schema_version == 1
 
 
-Y_DATA = {"last_name": "D", "first_name": "J", "email": "j@e.org", "message": "m"}
-
-
 def rename_field(browser, procedure, old, new):
     browser.open(procedure.absolute_url() + "/edit")
     control = browser.getControl(name="form.widgets.form_schema")
@@ -54,7 +52,9 @@ def test_edit_form_versions_the_form_once_used(site, manager_browser, session_fo
     transaction.begin()
     assert procedure.form_schema_version == 1  # nothing filed yet: replaced
     citizen = session_for("citizen_a")
-    filed = citizen.post("demarches/y/@submissions", json={"data": Y_DATA}).json()
+    filed = citizen.post(
+        "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
+    ).json()
     rename_field(manager_browser, procedure, "Nom de famille", "Nom d'usage")
     transaction.begin()
     assert procedure.form_schema_version == 2
@@ -89,9 +89,8 @@ def test_control_panel_sets_the_reference_prefix(site, manager_browser, session_
         )
         == "GV-"
     )
-    data = {"last_name": "D", "first_name": "J", "email": "j@e.org", "message": "m"}
     response = session_for("citizen_a").post(
-        "demarches/y/@submissions", json={"data": data}
+        "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
     )
     assert response.json()["reference"].startswith("GV-")
 

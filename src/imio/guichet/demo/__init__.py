@@ -8,6 +8,7 @@ each start without touching what is already there.
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SecurityManagement import noSecurityManager
 from datetime import datetime
+from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.permissions import BACK_OFFICE_ROLE
 from pathlib import Path
 from plone import api
@@ -182,18 +183,7 @@ def ensure_content(portal) -> None:
     for spec in PROCEDURES:
         if spec["id"] in folder:
             continue
-        info = {
-            key: html(spec[key])
-            for key in (
-                "eligibility",
-                "required_documents",
-                "cost",
-                "delay",
-                "legal_basis",
-                "contact",
-            )
-            if key in spec
-        }
+        info = {key: html(spec[key]) for key in INFORMATION_FIELDS if key in spec}
         item = api.content.create(
             folder,
             "imio.guichet.Procedure",

@@ -4,3 +4,5 @@ back office took yet with `?acknowledged=false`, and move a submission
 along its lifecycle with `PATCH @submissions/{id}` guarded by `ETag` /
 `If-Match` (412 on a stale version, 409 on a transition that is not
 allowed, 428 without `If-Match`).
+`POST {procedure}/@submissions` honours an `Idempotency-Key` header: a
+retried request answers the first result and never files twice.

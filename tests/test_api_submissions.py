@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 from plone import api
 
 import pytest
+import threading
 import transaction
 
 
@@ -336,3 +337,73 @@ def test_submitted_values_never_reach_the_catalog(site, anon):
     for brain in catalog.unrestrictedSearchResults():
         assert secret not in str(catalog.getIndexDataForRID(brain.getRID()))
         assert secret not in str(catalog.getMetadataForRID(brain.getRID()))
+
+
+class TestIdempotencyKey:
+    def post_with_key(self, session, key, data=VALID_DATA):
+        return session.post(
+            "demarches/x/@submissions",
+            json={"data": data},
+            headers={"Idempotency-Key": key},
+        )
+
+    def test_a_retry_returns_the_first_result(self, site, anon):
+        before = stored_count()
+        first = self.post_with_key(anon, "retry-7f3a")
+        again = self.post_with_key(anon, "retry-7f3a")
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert "Idempotent-Replayed" not in first.headers
+        assert stored_count() == before + 1
+
+    def test_another_key_files_again(self, site, anon):
+        before = stored_count()
+        self.post_with_key(anon, "key-1")
+        self.post_with_key(anon, "key-2")
+        assert stored_count() == before + 2
+
+    def test_same_key_other_request_is_refused(self, site, anon, session_for):
+        self.post_with_key(anon, "key-1")
+        before = stored_count()
+        other = self.post_with_key(anon, "key-1", {**VALID_DATA, "copies": 3})
+        assert other.status_code == 409
+        by_someone_else = self.post_with_key(session_for("citizen_a"), "key-1")
+        assert by_someone_else.status_code == 409
+        assert "Jeanne" not in other.text + by_someone_else.text
+        assert stored_count() == before
+
+    @pytest.mark.parametrize("key", ["", "x" * 201, "clé"])
+    def test_malformed_key(self, site, anon, key):
+        response = anon.post(
+            "demarches/x/@submissions",
+            json={"data": VALID_DATA},
+            headers={"Idempotency-Key": key.encode()},
+        )
+        assert response.status_code == 400
+
+    def test_invalid_data_is_not_remembered(self, site, anon):
+        bad = self.post_with_key(anon, "key-9", {**VALID_DATA, "copies": 99})
+        assert bad.status_code == 400
+        assert self.post_with_key(anon, "key-9").status_code == 201
+
+    def test_concurrent_retries_file_once(self, site, session_for):
+        """Two copies of one request racing: ZODB lets one commit, the
+        other is retried by Zope and answers the first one's result."""
+        sessions = [session_for("Anonymous") for _ in range(2)]
+        barrier = threading.Barrier(len(sessions))
+        answers = []
+
+        def send(session):
+            barrier.wait()
+            answers.append(self.post_with_key(session, "race-1"))
+
+        before = stored_count()
+        threads = [threading.Thread(target=send, args=(s,)) for s in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [201, 201]
+        assert answers[0].json()["id"] == answers[1].json()["id"]
+        assert stored_count() == before + 1

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.content.availability import get_availability
@@ -31,6 +32,8 @@ from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
 from zope.i18nmessageid import Message
 
+import hashlib
+import json
 import re
 import uuid
 
@@ -163,6 +166,69 @@ def submit(
     store.add(submission)
     notify(SubmissionCreatedEvent(submission, procedure))
     return submission
+
+
+#: How long a retried request is recognised by its Idempotency-Key.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII
+
+
+class IdempotencyKeyReused(ValueError):
+    """The key was already used for a different request."""
+
+
+class InvalidIdempotencyKey(ValueError):
+    """The key is not 1 to 200 printable ASCII characters."""
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submit_once(
+    procedure,
+    data: Mapping[str, Any],
+    *,
+    idempotency_key: str | None,
+    submitter: str | None,
+    language: str | None = None,
+) -> tuple[Submission, bool]:
+    """:func:`submit`, unless this key already filed this very data here.
+
+    Returns the submission and whether it was filed earlier (a retry of a
+    request whose answer was lost). Without a key, always files. The same
+    key with other data raises :class:`IdempotencyKeyReused`; a malformed
+    key, :class:`InvalidIdempotencyKey`.
+    """
+    if idempotency_key is None:
+        return submit(procedure, data, submitter=submitter, language=language), False
+    if not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidIdempotencyKey(
+            "Idempotency-Key must be 1 to 200 printable ASCII characters"
+        )
+    store = get_store(create=True)
+    scope = f"{api.content.get_uuid(procedure)}:{idempotency_key}"
+    fingerprint = _fingerprint(data)
+    earlier = store.remembered_request(scope)
+    now = datetime.now(UTC)
+    if earlier is not None and now - earlier["date"] < IDEMPOTENCY_WINDOW:
+        if earlier["fingerprint"] != fingerprint or earlier["submitter"] != submitter:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for another request"
+            )
+        return store.get(earlier["id"]), True
+    submission = submit(procedure, data, submitter=submitter, language=language)
+    store.remember_request(
+        scope,
+        {
+            "id": submission.id,
+            "fingerprint": fingerprint,
+            "submitter": submitter,
+            "date": now,
+        },
+    )
+    return submission, False
 
 
 def get_submission(submission_id: str) -> Submission | None:

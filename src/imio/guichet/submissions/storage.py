@@ -248,6 +248,23 @@ class SubmissionStore(Persistent):
         # Index name -> OrderedIndex; written only when a procedure gets its
         # first submission in a state.
         self._indexes = OOBTree()
+        # "<procedure uid>:<Idempotency-Key>" -> what the first request made.
+        self._idempotency = ShardedMap()
+
+    _idempotency = None  # stores made before idempotency keys
+
+    def remember_request(self, scope_key: str, record: dict) -> None:
+        """Keep what a request with an idempotency key produced.
+
+        Two concurrent requests with the same key write the same BTree key:
+        ZODB refuses the second commit, and its retry finds the first one's.
+        """
+        if self._idempotency is None:
+            self._idempotency = ShardedMap()
+        self._idempotency[scope_key] = record
+
+    def remembered_request(self, scope_key: str) -> dict | None:
+        return None if self._idempotency is None else self._idempotency.get(scope_key)
 
     # -- writing ----------------------------------------------------------
 

@@ -7,16 +7,16 @@ from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.api import current_submitter
+from imio.guichet.submissions.api import IdempotencyKeyReused
 from imio.guichet.submissions.api import InvalidData
+from imio.guichet.submissions.api import InvalidIdempotencyKey
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
-from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.api import submit_once
 from imio.guichet.submissions.handling import acknowledge
 from imio.guichet.submissions.handling import etag
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.deserializer import json_body
-from plone.restapi.exceptions import DeserializationError
 from plone.restapi.services import Service
 from zope.i18n import translate
 from zope.interface import alsoProvides
@@ -24,6 +24,36 @@ from zope.interface import alsoProvides
 
 #: A form without files never needs more; files (later) have their own limit.
 MAX_BODY_BYTES = 1_000_000
+
+
+#: Why a submission may be refused, and the HTTP status that says it.
+STATUS_OF_REFUSAL = {
+    InvalidData: 400,
+    InvalidIdempotencyKey: 400,
+    LoginRequired: 401,
+    ProcedureClosed: 403,
+    IdempotencyKeyReused: 409,
+    InvalidFormSchema: 503,
+}
+REFUSALS = tuple(STATUS_OF_REFUSAL)
+
+
+def refusal(request, refused: Exception) -> dict:
+    """The JSON error answer for a refused submission."""
+    status = STATUS_OF_REFUSAL[type(refused)]
+    if isinstance(refused, InvalidData):
+        errors = [
+            {
+                "field": e.field,
+                "code": e.code,
+                "message": translate(e.message, context=request),
+            }
+            for e in refused.errors
+        ]
+        return error(request, status, "The submission is not valid.", errors=errors)
+    if isinstance(refused, InvalidFormSchema):
+        return error(request, status, "This procedure's form is unavailable.")
+    return error(request, status, getattr(refused, "message", str(refused)))
 
 
 class SubmissionsPost(Service):
@@ -35,45 +65,25 @@ class SubmissionsPost(Service):
         too_large = not declared.isdigit() or int(declared) > MAX_BODY_BYTES
         if too_large or len(self.request.get("BODY") or b"") > MAX_BODY_BYTES:
             return error(self.request, 413, "The request body is too large.")
+        body = read_json_object(self.request, {"data"})
+        if "error" in body:
+            return body
+        if not isinstance(body.get("data"), dict):
+            message = 'The body must be {"data": {...}}, the form\'s fields in "data".'
+            return error(self.request, 400, message)
         try:
-            body = json_body(self.request)
-        except DeserializationError as exc:
-            return error(self.request, 400, f"Invalid JSON body: {exc}")
-        unexpected = sorted(set(body) - {"data"})
-        if unexpected or not isinstance(body.get("data"), dict):
-            return error(
-                self.request,
-                400,
-                'The body must be {"data": {...}} with the form\'s fields in "data".',
-            )
-        try:
-            submission = submit(
+            submission, replayed = submit_once(
                 self.context,
                 body["data"],
+                idempotency_key=self.request.getHeader("Idempotency-Key"),
                 submitter=current_submitter(),
                 language=api.portal.get_current_language(),
             )
-        except InvalidData as invalid:
-            return error(
-                self.request,
-                400,
-                "The submission is not valid; see errors.",
-                errors=[
-                    {
-                        "field": e.field,
-                        "code": e.code,
-                        "message": translate(e.message, context=self.request),
-                    }
-                    for e in invalid.errors
-                ],
-            )
-        except LoginRequired as refused:
-            return error(self.request, 401, refused.message)
-        except ProcedureClosed as refused:
-            return error(self.request, 403, refused.message)
-        except InvalidFormSchema:
-            return error(self.request, 503, "This procedure's form is unavailable.")
+        except REFUSALS as refused:
+            return refusal(self.request, refused)
         url = f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
+        if replayed:
+            self.request.response.setHeader("Idempotent-Replayed", "true")
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", url)
         return {

@@ -64,6 +64,7 @@ setup(
     extras_require={
         "test": [
             "jsonschema",
+            "openapi-spec-validator",
             "plone.app.testing",
             "plone.app.contenttypes",
             "plone.classicui",
@@ -73,7 +74,7 @@ setup(
             "requests",
             "zope.testbrowser",
             # The storage is also tested on RelStorage/PostgreSQL (scale-out).
-            "RelStorage[postgresql]",
+            "RelStorage",
             "psycopg2-binary",
         ],
         "lint": [
@@ -81,7 +82,7 @@ setup(
             "zpretty",
         ],
         "relstorage": [
-            "RelStorage[postgresql]",
+            "RelStorage",
             "psycopg2-binary",
         ],
     },

@@ -6,3 +6,6 @@ along its lifecycle with `PATCH @submissions/{id}` guarded by `ETag` /
 allowed, 428 without `If-Match`).
 `POST {procedure}/@submissions` honours an `Idempotency-Key` header: a
 retried request answers the first result and never files twice.
+An OpenAPI 3.1 document of every endpoint, served at `@guichet-openapi` and
+kept in `docs/openapi.yaml`, checked against the registered routes and real
+answers by the tests.

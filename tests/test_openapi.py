@@ -1,0 +1,95 @@
+"""The OpenAPI document: valid, served, true to the routes and the answers."""
+
+from conftest import VALID_DATA
+from imio.guichet.services.openapi.get import openapi_document
+from jsonschema import Draft202012Validator
+from lxml import etree
+from openapi_spec_validator import validate
+from pathlib import Path
+
+import imio.guichet
+import pytest
+
+
+SERVICES_ZCML = Path(imio.guichet.__file__).parent / "services" / "configure.zcml"
+PLONE = "http://namespaces.plone.org/plone"
+CONTEXTS = {
+    "imio.guichet.content.procedure.IProcedure": "/{procedure}",
+    "plone.base.interfaces.IPloneSiteRoot": "",
+}
+
+
+def registered_routes() -> set[tuple[str, str]]:
+    """(method, path) of every service the add-on registers."""
+    tree = etree.parse(str(SERVICES_ZCML))
+    return {
+        (node.get("method").lower(), f"{CONTEXTS[node.get('for')]}/{node.get('name')}")
+        for node in tree.iter(f"{{{PLONE}}}service")
+    }
+
+
+def documented_routes() -> set[tuple[str, str]]:
+    """(method, service path) of every documented operation: the path up to
+    the service's name (what follows it is traversed by the service)."""
+    routes = set()
+    for path, item in openapi_document()["paths"].items():
+        parts = path.split("/")
+        service = next(i for i, part in enumerate(parts) if part.startswith("@"))
+        base = "/".join(parts[: service + 1])
+        routes.update((method, base) for method in item if method != "parameters")
+    return routes
+
+
+def test_document_is_valid_openapi_31():
+    validate(openapi_document())
+    assert openapi_document()["openapi"].startswith("3.1")
+
+
+def test_document_matches_the_registered_routes():
+    assert documented_routes() == registered_routes()
+
+
+def test_docs_copy_is_the_served_document():
+    docs = Path(__file__).parent.parent / "docs" / "openapi.yaml"
+    assert docs.resolve() == (SERVICES_ZCML.parent / "openapi" / "openapi.yaml")
+
+
+def conforms(answer: dict, component: str) -> None:
+    schema = {**openapi_document(), "$ref": f"#/components/schemas/{component}"}
+    Draft202012Validator(schema).validate(answer)
+
+
+@pytest.fixture
+def filed(site, session_for):
+    response = session_for("Anonymous").post(
+        "demarches/x/@submissions", json={"data": VALID_DATA}
+    )
+    conforms(response.json(), "Filed")
+    return response.json()["id"]
+
+
+def test_served_with_the_site_as_server(site, session_for):
+    response = session_for("Anonymous").get("@guichet-openapi")
+    assert response.status_code == 200
+    assert response.json()["servers"][0]["url"] == site.absolute_url()
+    validate(response.json())
+
+
+def test_answers_conform_to_the_document(site, filed, session_for):
+    office = session_for("backoffice_x")
+    conforms(office.get("@submissions").json(), "Listing")
+    conforms(office.get("demarches/x/@submissions").json(), "Listing")
+    read = office.get(f"@submissions/{filed}")
+    conforms(read.json(), "Submission")
+    ack = office.post(f"@submissions/{filed}/@ack", json={"external_reference": "A"})
+    conforms(ack.json()["acknowledgement"], "Acknowledgement")
+    etag = office.get(f"@submissions/{filed}").headers["ETag"]
+    moved = office.patch(
+        f"@submissions/{filed}", json={"state": "received"}, headers={"If-Match": etag}
+    )
+    conforms(moved.json(), "Submission")
+    refused = session_for("Anonymous").post(
+        "demarches/x/@submissions", json={"data": {"copies": "x"}}
+    )
+    conforms(refused.json(), "Error")
+    conforms(session_for("citizen_a").get("@submissions").json(), "AnyError")

@@ -9,3 +9,6 @@ retried request answers the first result and never files twice.
 An OpenAPI 3.1 document of every endpoint, served at `@guichet-openapi` and
 kept in `docs/openapi.yaml`, checked against the registered routes and real
 answers by the tests.
+The change feed `GET @submissions?since=<cursor>`: everything created or
+changed after the cursor, in commit order, so that a submission committed
+while a back office reads is never skipped by its next read.

@@ -1,5 +1,6 @@
 """REST API for back offices: acknowledge a submission, move it on."""
 
+from conftest import DEFAULT_FORM_DATA
 from conftest import REFUSED_ON_X
 from conftest import VALID_DATA
 from imio.guichet.submissions.api import get_store
@@ -135,3 +136,44 @@ class TestPatch:
     def test_bad_body(self, filed, office, body):
         etag = office.get(f"@submissions/{filed}").headers["ETag"]
         assert patch(office, filed, body, etag).status_code == 400
+
+
+class TestFeed:
+    def test_pull_everything_then_only_what_changed(self, filed, office, session_for):
+        anon = session_for("Anonymous")
+        more = [
+            anon.post("demarches/x/@submissions", json={"data": VALID_DATA}).json()[
+                "id"
+            ]
+            for _ in range(2)
+        ]
+        page = office.get("@submissions?since=0&limit=2").json()
+        pulled = [item["id"] for item in page["items"]]
+        page = office.get(page["next"]).json()
+        pulled += [item["id"] for item in page["items"]]
+        assert pulled == [filed, *more]
+        assert page["next"] is None
+        cursor = page["cursor"]
+        assert office.get(f"@submissions?since={cursor}").json()["items"] == []
+        etag = office.get(f"@submissions/{filed}").headers["ETag"]
+        patch(office, filed, {"state": "received"}, etag)
+        changed = office.get(f"@submissions?since={cursor}").json()
+        assert [(i["id"], i["state"]) for i in changed["items"]] == [
+            (filed, "received")
+        ]
+
+    def test_back_office_pulls_only_its_procedures(self, site, filed, session_for):
+        other = session_for("Anonymous").post(
+            "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
+        )
+        assert other.status_code == 201
+        page = session_for("backoffice_x").get("@submissions?since=0").json()
+        assert [item["id"] for item in page["items"]] == [filed]
+        page = session_for("backoffice_y").get("@submissions?since=0").json()
+        assert [item["id"] for item in page["items"]] == [other.json()["id"]]
+
+    @pytest.mark.parametrize(
+        "query", ["since=garbage", "since=0&state=received", "since=0&cursor=x"]
+    )
+    def test_bad_parameters(self, site, office, query):
+        assert office.get(f"@submissions?{query}").status_code == 400

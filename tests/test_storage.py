@@ -1,85 +1,19 @@
 """The submission store, on a real FileStorage (no Plone needed)."""
 
+from conftest import make_submission
+from conftest import START
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
-from imio.guichet.submissions.references import new_reference
-from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from itertools import islice
-from ZODB.DB import DB
-from ZODB.FileStorage import FileStorage
 from ZODB.POSException import ConflictError
 
-import os
 import pytest
 import threading
 import transaction
-import uuid
-
-
-START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def make_submission(created, procedure_uid="p1", **kw):
-    return Submission(
-        submission_id=uuid.uuid4().hex,
-        reference=kw.pop("reference", None) or new_reference(),
-        procedure_uid=procedure_uid,
-        schema_version=1,
-        data={"name": "x"},
-        created=created,
-        submitter=None,
-        **kw,
-    )
-
-
-POSTGRESQL_DSN = os.environ.get(
-    "GUICHET_TEST_POSTGRESQL_DSN", "dbname=test host=127.0.0.1 user=postgres"
-)
-
-
-def relstorage(tmp_path):
-    """RelStorage on PostgreSQL, as in a scaled-out deployment."""
-    import psycopg2
-
-    try:
-        psycopg2.connect(POSTGRESQL_DSN, connect_timeout=3).close()
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI"):
-            raise  # .ci/run starts PostgreSQL: it must be there
-        pytest.skip(f"PostgreSQL not reachable ({POSTGRESQL_DSN}): {error}")
-    from relstorage.adapters.postgresql import PostgreSQLAdapter
-    from relstorage.options import Options
-    from relstorage.storage import RelStorage
-
-    options = Options(
-        keep_history=False,
-        create_schema=True,
-        shared_blob_dir=False,
-        blob_dir=str(tmp_path / "blobs"),
-        cache_local_mb=0,
-    )
-    storage = RelStorage(
-        PostgreSQLAdapter(dsn=POSTGRESQL_DSN, options=options), options=options
-    )
-    storage.zap_all()
-    return storage
-
-
-@pytest.fixture(params=["filestorage", "relstorage"])
-def db(request, tmp_path):
-    if request.param == "filestorage":
-        storage = FileStorage(str(tmp_path / "Data.fs"))
-    else:
-        storage = relstorage(tmp_path)
-    database = DB(storage)
-    with database.transaction() as conn:
-        conn.root()["store"] = SubmissionStore()
-    yield database
-    database.close()
 
 
 def test_creation_order_and_filters():

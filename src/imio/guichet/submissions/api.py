@@ -306,3 +306,49 @@ def list_submissions(
     else:
         total = sum(store.count(uid, state, unacknowledged) for uid in uids)
     return Page(items, total, resume_cursor if has_more else None, resume_cursor)
+
+
+_CHANGE_KEY = re.compile(r"^[0-9a-f]{16}:[0-9a-f]{32}$")
+#: ``since=0``: the feed from its very beginning.
+FEED_START = "0"
+
+
+def decode_feed_cursor(cursor: str) -> str | None:
+    """The change key a feed cursor stands for (None: from the start)."""
+    if cursor == FEED_START:
+        return None
+    try:
+        key = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        key = ""
+    if not _CHANGE_KEY.match(key):
+        raise InvalidQuery("since is not a cursor of this feed")
+    return key
+
+
+def feed_submissions(
+    *,
+    procedure_uids: Iterable[str] | None = None,
+    since: str = FEED_START,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page:
+    """Submissions created or changed after ``since``, oldest change first.
+
+    The cursor follows commit order (see :mod:`imio.guichet.submissions.feed`),
+    so a submission committed while a back office was reading is never
+    skipped by its next read. A submission appears once, at its latest
+    change. ``total`` is the number of items of the page.
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    after = decode_feed_cursor(since)
+    store = get_store()
+    if store is None:
+        return Page([], 0, None, since)
+    uids = None if procedure_uids is None else sorted(set(procedure_uids))
+    keys = list(islice(store.changes_after(uids, after), limit + 1))
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    items = [store.get(id_from_sort_key(key)) for key in keys]
+    resume = encode_cursor(keys[-1]) if keys else since
+    return Page(items, len(items), resume if has_more else None, resume)

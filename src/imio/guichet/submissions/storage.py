@@ -81,6 +81,11 @@ class ShardedMap(Persistent):
     def get(self, key: str, default=None):
         return self._shard(key).get(key, default)
 
+    def __iter__(self) -> Iterator[str]:
+        """The keys, shard after shard (in no useful order)."""
+        for shard in self._shards:
+            yield from shard.keys()
+
 
 def sort_key(created: datetime, submission_id: str) -> str:
     """The key that orders submissions by creation time, then id.
@@ -250,6 +255,35 @@ class SubmissionStore(Persistent):
         self._indexes = OOBTree()
         # "<procedure uid>:<Idempotency-Key>" -> what the first request made.
         self._idempotency = ShardedMap()
+        # Feed name ("all", "procedure:<uid>") -> feed.ChangeLog.
+        self._feeds = OOBTree()
+
+    _feeds = None  # stores made before the change feeds
+
+    def note_change(self, submission: Submission) -> None:
+        """Put the submission at the end of the change feeds."""
+        from imio.guichet.submissions.feed import ChangeLog  # feed imports us
+
+        if self._feeds is None:
+            self._feeds = OOBTree()
+        for name in ("all", f"procedure:{submission.procedure_uid}"):
+            feed = self._feeds.get(name)
+            if feed is None:
+                feed = self._feeds[name] = ChangeLog()
+            feed.note(submission, self)
+
+    def changes_after(
+        self, procedure_uids: Iterable[str] | None, after: str | None
+    ) -> Iterator[str]:
+        """Change keys (``"<tid>:<id>"``) in commit order after ``after``."""
+        names = (
+            ["all"]
+            if procedure_uids is None
+            else [f"procedure:{uid}" for uid in procedure_uids]
+        )
+        found = (self._feeds.get(name) for name in names) if self._feeds else ()
+        feeds = [feed for feed in found if feed is not None]
+        return heapq.merge(*(feed.keys_after(self, after) for feed in feeds))
 
     _idempotency = None  # stores made before idempotency keys
 
@@ -280,6 +314,7 @@ class SubmissionStore(Persistent):
         if submission.acknowledgement is None:
             for name in unacknowledged_index_names(submission.procedure_uid):
                 self._index(name, create=True).insert(submission.sort_key)
+        self.note_change(submission)
 
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
@@ -288,6 +323,7 @@ class SubmissionStore(Persistent):
             index = self._index(name)
             if index is not None:
                 index.remove(submission.sort_key)
+        self.note_change(submission)
 
     def reference_taken(self, reference: str) -> bool:
         return reference in self._references
@@ -302,6 +338,7 @@ class SubmissionStore(Persistent):
         for name in new - old:
             self._index(name, create=True).insert(key)
         submission.state = new_state
+        self.note_change(submission)
 
     def _index(self, name: str, create: bool = False) -> OrderedIndex | None:
         index = self._indexes.get(name)

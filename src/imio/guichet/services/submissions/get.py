@@ -13,6 +13,7 @@ from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
+from imio.guichet.submissions.api import feed_submissions
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.handling import etag
@@ -21,7 +22,8 @@ from plone.base.interfaces import IPloneSiteRoot
 from urllib.parse import urlencode
 
 
-LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit", "acknowledged"}
+LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit", "acknowledged", "since"}
+FEED_PARAMETERS = {"procedure", "since", "limit"}
 
 
 class SubmissionsGet(SubmissionService):
@@ -56,6 +58,18 @@ class SubmissionsGet(SubmissionService):
             return uids
         if form.get("acknowledged") not in (None, "false"):
             return error(self.request, 400, "Only acknowledged=false is supported.")
+        if "since" in form:
+            if set(form) - FEED_PARAMETERS:
+                return error(self.request, 400, "since combines with limit only.")
+            try:
+                page = feed_submissions(
+                    procedure_uids=uids,
+                    since=form["since"],
+                    limit=int(form.get("limit") or DEFAULT_PAGE_SIZE),
+                )
+            except (InvalidQuery, ValueError) as exc:
+                return error(self.request, 400, f"Invalid feed parameters: {exc}")
+            return self.page_answer(page, form, "since")
         try:
             page = list_submissions(
                 procedure_uids=uids,
@@ -66,9 +80,12 @@ class SubmissionsGet(SubmissionService):
             )
         except (InvalidQuery, ValueError) as exc:
             return error(self.request, 400, f"Invalid listing parameters: {exc}")
+        return self.page_answer(page, form, "cursor")
+
+    def page_answer(self, page, form, cursor_parameter: str) -> dict:
         procedures = procedure_summaries(s.procedure_uid for s in page.items)
         base_url = f"{self.context.absolute_url()}/@submissions"
-        query = {k: v for k, v in form.items() if k != "cursor"}
+        query = {k: v for k, v in form.items() if k != cursor_parameter}
         return {
             "@id": f"{base_url}?{urlencode(form)}" if form else base_url,
             "items_total": page.total,
@@ -76,7 +93,7 @@ class SubmissionsGet(SubmissionService):
                 serialize_submission(s, procedures, full=False) for s in page.items
             ],
             "next": (
-                f"{base_url}?{urlencode({**query, 'cursor': page.next_cursor})}"
+                f"{base_url}?{urlencode({**query, cursor_parameter: page.next_cursor})}"
                 if page.next_cursor
                 else None
             ),

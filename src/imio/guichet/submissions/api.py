@@ -257,14 +257,14 @@ def encode_cursor(sort_key: str) -> str:
     return urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
-    """The sort key a cursor stands for; :class:`InvalidQuery` if forged."""
+def decode_cursor(cursor: str, key_pattern: re.Pattern = _SORT_KEY) -> str:
+    """The key a cursor stands for; :class:`InvalidQuery` if forged."""
     try:
         key = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         key = ""
-    if not _SORT_KEY.match(key):
-        raise InvalidQuery("cursor is not a cursor of this listing")
+    if not key_pattern.match(key):
+        raise InvalidQuery(f"{cursor!r} is not a cursor of this listing")
     return key
 
 
@@ -315,15 +315,7 @@ FEED_START = "0"
 
 def decode_feed_cursor(cursor: str) -> str | None:
     """The change key a feed cursor stands for (None: from the start)."""
-    if cursor == FEED_START:
-        return None
-    try:
-        key = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        key = ""
-    if not _CHANGE_KEY.match(key):
-        raise InvalidQuery("since is not a cursor of this feed")
-    return key
+    return None if cursor == FEED_START else decode_cursor(cursor, _CHANGE_KEY)
 
 
 def feed_submissions(

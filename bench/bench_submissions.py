@@ -18,9 +18,20 @@ Next to the HTTP times, the ``api`` column times ``list_submissions`` alone,
 in-process: the part of a request that depends on the number of stored
 submissions, without Zope's and plone.restapi's fixed cost per request.
 
+With ``--feed`` (the default; ``--no-feed`` skips it), the change feed
+``{portal}/@submissions?since=0&limit=100`` is then pulled page by page,
+following ``next``, as the site owner: (a) right after seeding, while most
+changes may still sit in the feed's open slots (the readers' worst case;
+only the first pages are timed if one page takes more than
+``--feed-slow-page`` seconds, and none after ``--feed-budget`` seconds),
+and (b) after moving the module clock 10 minutes ahead and committing one
+more change, so that the after-commit settler indexes the old slots (the
+steady state).
+
 Run::
 
     .venv/bin/python bench/bench_submissions.py
+    .venv/bin/python bench/bench_submissions.py --no-feed
     .venv/bin/python bench/bench_submissions.py --total 100000 --page-size 25 \\
         --repeat 20
 """
@@ -38,6 +49,7 @@ from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
+from imio.guichet.submissions.storage import id_from_sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
@@ -51,9 +63,11 @@ from typing import Any
 
 import argparse
 import gc
+import imio.guichet.submissions.feed as feed_module
 import math
 import os
 import requests
+import resource
 import statistics
 import sys
 import time
@@ -71,6 +85,12 @@ TARGET_RATIO = 1.5
 #: (the test layers' databases keep ZODB's default of 400).
 CACHE_SIZE = 30_000
 REQUEST_TIMEOUT = 120
+#: Page size of the change feed pulls (the largest allowed).
+FEED_LIMIT = 100
+#: Pages timed when the first page of a feed pull is too slow to pull all.
+FEED_PROBE_PAGES = 3
+#: How far the feed's clock is moved ahead before settling, in seconds.
+FEED_CLOCK_AHEAD = 600
 
 
 @dataclass(frozen=True)
@@ -296,6 +316,154 @@ def measure(
     return timings
 
 
+# -- change feed ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedPull:
+    """One pull of the change feed over HTTP."""
+
+    label: str
+    complete: bool
+    stopped: str  # why an incomplete pull stopped
+    pages: tuple[float, ...]  # seconds per page
+    received: int
+    peak_mb: float  # peak resident memory of the process afterwards
+
+    @property
+    def seconds(self) -> float:
+        """Time spent in requests."""
+        return sum(self.pages)
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (server included), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def pull_feed(
+    session: requests.Session,
+    url: str,
+    *,
+    label: str,
+    expected: int,
+    slow_page: float | None,
+    budget: float | None,
+) -> FeedPull:
+    """Pull the whole feed from ``since=0``, following ``next``.
+
+    With ``slow_page``, stop after ``FEED_PROBE_PAGES`` pages if the first
+    one took longer than that many seconds; with ``budget``, stop once the
+    pages took that many seconds.
+    """
+    gc.collect()
+    pages: list[float] = []
+    ids: list[str] = []
+    params: dict[str, str] = {"since": "0", "limit": str(FEED_LIMIT)}
+    next_url: str | None = url
+    while next_url is not None:
+        elapsed, answer = timed_get(session, next_url, params)
+        params = {}  # ``next`` carries the query
+        pages.append(elapsed)
+        ids.extend(item["id"] for item in answer["items"])
+        next_url = answer.get("next")
+        if len(answer["items"]) != FEED_LIMIT and next_url is not None:
+            raise AssertionError(
+                f"{label}: page {len(pages)} has {len(answer['items'])} items"
+            )
+        if len(pages) % 100 == 0:
+            print(f"  {label}: {len(ids):,} received", file=sys.stderr, flush=True)
+        stopped = ""
+        if slow_page is not None and pages[0] > slow_page:
+            if len(pages) >= FEED_PROBE_PAGES:
+                stopped = f"first page over {slow_page:g} s"
+        elif budget is not None and sum(pages) > budget:
+            stopped = f"time budget of {budget:g} s spent"
+        if stopped and next_url is not None:
+            break
+    complete = next_url is None
+    if len(set(ids)) != len(ids):
+        raise AssertionError(f"{label}: {len(ids) - len(set(ids))} duplicate ids")
+    if complete and len(ids) != expected:
+        raise AssertionError(f"{label}: received {len(ids):,}, expected {expected:,}")
+    return FeedPull(label, complete, stopped, tuple(pages), len(ids), peak_memory_mb())
+
+
+def feed_state(store: SubmissionStore) -> tuple[int, int, int]:
+    """Entries of the site's feed: indexed, in open slots, open slots."""
+    transaction.begin()  # see what the settler committed
+    change_log = store._feeds["all"]
+    in_slots = sum(sum(1 for _ in slot.entries) for slot in change_log._slots.values())
+    return len(change_log._log), in_slots, len(change_log._slots)
+
+
+def settle_feed(store: SubmissionStore, keys: list[str]) -> float:
+    """Move the feed's clock ahead, commit one change so that the
+    after-commit settler closes the old slots; the seconds of that commit."""
+    feed_module.clock = lambda: time.time() + FEED_CLOCK_AHEAD
+    submission = store.get(id_from_sort_key(keys[0]))
+    store.mark_acknowledged(
+        submission, {"date": datetime.now(UTC).isoformat(), "actor": "bench"}
+    )
+    started = time.perf_counter()
+    transaction.commit()  # the settler runs in the after-commit hook
+    return time.perf_counter() - started
+
+
+def measure_feed(
+    session: requests.Session,
+    url: str,
+    store: SubmissionStore,
+    keys: list[str],
+    *,
+    slow_page: float,
+    budget: float,
+) -> tuple[list[FeedPull], list[str]]:
+    """Pull the feed before and after settling; the pulls and notes."""
+    notes = []
+    expected = len(keys)
+    indexed, in_slots, slots = feed_state(store)
+    notes.append(
+        f"After seeding: {indexed:,} entries indexed, {in_slots:,} in "
+        f"{slots} open slots"
+    )
+    print("Pulling the feed (open slots)...", file=sys.stderr, flush=True)
+    pulls = [
+        pull_feed(
+            session,
+            url,
+            label="(a) after seeding",
+            expected=expected,
+            slow_page=slow_page,
+            budget=budget,
+        )
+    ]
+    print("Settling the feed...", file=sys.stderr, flush=True)
+    original_clock = feed_module.clock
+    try:
+        seconds = settle_feed(store, keys)
+    finally:
+        feed_module.clock = original_clock
+    indexed, in_slots, slots = feed_state(store)
+    notes.append(
+        f"After settling (clock +{FEED_CLOCK_AHEAD} s, one acknowledgement "
+        f"committed, commit + settler {seconds:.1f} s): {indexed:,} entries "
+        f"indexed, {in_slots:,} in {slots} open slots"
+    )
+    print("Pulling the feed (settled)...", file=sys.stderr, flush=True)
+    pulls.append(
+        pull_feed(
+            session,
+            url,
+            label="(b) settled",
+            expected=expected,
+            slow_page=None,
+            budget=None,
+        )
+    )
+    return pulls, notes
+
+
 # -- reporting ------------------------------------------------------------
 
 
@@ -354,6 +522,41 @@ def report(
     )
 
 
+def report_feed(pulls: list[FeedPull], notes: list[str], expected: int) -> None:
+    """Print the change feed pulls."""
+    print()
+    print(
+        f"Change feed: GET @submissions?since=0&limit={FEED_LIMIT}, then "
+        f"each next, as Manager ({expected:,} submissions)"
+    )
+    for note in notes:
+        print(f"  {note}")
+    for pull in pulls:
+        per_page = (
+            f"page median {ms(statistics.median(pull.pages)).strip()} ms, "
+            f"max {ms(max(pull.pages)).strip()} ms"
+        )
+        if pull.complete:
+            print(
+                f"  {pull.label}: {pull.received:,} items (all, ids unique) in "
+                f"{len(pull.pages)} pages, {pull.seconds:.1f} s = "
+                f"{pull.received / pull.seconds:,.0f} rows/s; {per_page}; "
+                f"peak RSS {pull.peak_mb:,.0f} MB"
+            )
+        else:
+            print(
+                f"  {pull.label}: INCOMPLETE ({pull.stopped}), only "
+                f"{len(pull.pages)} pages timed, {pull.received:,} items (ids "
+                f"unique) in {pull.seconds:.1f} s = "
+                f"{pull.received / pull.seconds:,.0f} rows/s; {per_page}; at "
+                f"{statistics.median(pull.pages):.2f} s per page, all "
+                f"{math.ceil(expected / FEED_LIMIT):,} pages would take about "
+                f"{statistics.median(pull.pages) * expected / FEED_LIMIT:,.0f}"
+                f" s; peak RSS {pull.peak_mb:,.0f} MB"
+            )
+    print("  (peak RSS: the whole process, WSGI server and seeding included)")
+
+
 # -- main -----------------------------------------------------------------
 
 
@@ -364,6 +567,25 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline", type=int, default=1_000)
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--feed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="pull the whole change feed at --total (default: on)",
+    )
+    parser.add_argument(
+        "--feed-slow-page",
+        type=float,
+        default=2.0,
+        help="before settling, time only the first pages if the first one "
+        "takes longer than this (seconds; default 2)",
+    )
+    parser.add_argument(
+        "--feed-budget",
+        type=float,
+        default=300.0,
+        help="before settling, stop pulling after this many seconds (default 300)",
+    )
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.page_size <= MAX_PAGE_SIZE:
         parser.error(f"--page-size must be between 1 and {MAX_PAGE_SIZE}")
@@ -424,8 +646,19 @@ def run(arguments: argparse.Namespace) -> None:
                 limit=limit,
                 repeat=arguments.repeat,
             )
+        if arguments.feed:
+            pulls, notes = measure_feed(
+                session,
+                urls["site"],
+                store,
+                keys,
+                slow_page=arguments.feed_slow_page,
+                budget=arguments.feed_budget,
+            )
         session.close()
     report(results, seeding, limit, arguments.repeat)
+    if arguments.feed:
+        report_feed(pulls, notes, len(keys))
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Load average at the end: {load} on {os.cpu_count()} CPUs")
 

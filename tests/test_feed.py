@@ -69,7 +69,7 @@ def file(db, count, procedure_uid="p1"):
 
 def test_each_submission_once_at_its_latest_change(db, clock):
     filed = file(db, 10)
-    clock[0] += 180  # three slots later: the next commit settles
+    clock[0] += 3 * feed_module.SLOT_SECONDS  # the next commit settles
     filed += file(db, 5, procedure_uid="p2")
     with db.transaction() as conn:
         store = conn.root()["store"]
@@ -84,7 +84,7 @@ def test_each_submission_once_at_its_latest_change(db, clock):
         expected = filed[:2] + filed[3:] + [filed[2]]
         assert ids(store) == expected
         assert ids(store, cursor) == [filed[2]]
-    clock[0] += 180
+    clock[0] += 3 * feed_module.SLOT_SECONDS
     file(db, 1)
     with db.transaction() as conn:
         store = conn.root()["store"]
@@ -100,7 +100,7 @@ def test_a_writer_into_a_slot_being_closed_is_retried_not_lost(db, clock):
         tm_writer.begin()
         slow = make_submission(datetime.now(UTC))
         writer.root()["store"].add(slow)  # noted in the current slot
-        clock[0] += 180
+        clock[0] += 3 * feed_module.SLOT_SECONDS
         file(db, 1)  # this commit's settler closes that slot
         with pytest.raises(transaction.interfaces.TransientError):
             tm_writer.commit()
@@ -128,7 +128,7 @@ def test_a_settler_racing_a_late_writer_conflicts(db, clock):
         late = make_submission(datetime.now(UTC))
         writer.root()["store"].add(late)
         tm_writer.commit()
-        clock[0] += 180
+        clock[0] += 3 * feed_module.SLOT_SECONDS
         feed.settle(store, clock[0])
         with pytest.raises(transaction.interfaces.TransientError):
             tm_settler.commit()

@@ -177,3 +177,11 @@ class TestFeed:
     )
     def test_bad_parameters(self, site, office, query):
         assert office.get(f"@submissions?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("who", ["Manager", "siteadmin", "backoffice_x"])
+def test_staff_with_the_permission_may_ack_and_move_on(filed, session_for, who):
+    session = session_for(who)
+    assert session.post(f"@submissions/{filed}/@ack").status_code == 200
+    etag = session.get(f"@submissions/{filed}").headers["ETag"]
+    assert patch(session, filed, {"state": "received"}, etag).status_code == 200

@@ -12,3 +12,6 @@ answers by the tests.
 The change feed `GET @submissions?since=<cursor>`: everything created or
 changed after the cursor, in commit order, so that a submission committed
 while a back office reads is never skipped by its next read.
+An audit trail of staff access (reads, listing and feed pages,
+acknowledgements, state changes), kept out of the catalog and shown to Site
+Administrators at `@guichet-audit` (JSON pages or streamed CSV).

@@ -5,6 +5,7 @@ AddProcedure = "imio.guichet: Add Procedure"
 ReadSubmissions = "imio.guichet: Read submissions"
 ManageSubmissions = "imio.guichet: Manage submissions"
 DelegateBackOfficeRole = "imio.guichet: Delegate back office role"
+ViewAuditTrail = "imio.guichet: View audit trail"
 
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.

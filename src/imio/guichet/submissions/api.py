@@ -18,6 +18,7 @@ from imio.guichet.content.availability import get_availability
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
+from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
@@ -344,3 +345,16 @@ def feed_submissions(
     items = [store.get(id_from_sort_key(key)) for key in keys]
     resume = encode_cursor(keys[-1]) if keys else since
     return Page(items, len(items), resume if has_more else None, resume)
+
+
+def audit_access(
+    action: str, submissions: Iterable[Submission], details: dict | None = None
+) -> None:
+    """Record in the audit trail that the current user did ``action``."""
+    record_access(
+        get_store(create=True),
+        actor=current_submitter(),
+        action=action,
+        submission_ids=[submission.id for submission in submissions],
+        details=details,
+    )

@@ -259,6 +259,7 @@ class SubmissionStore(Persistent):
         self._feeds = OOBTree()
 
     _feeds = None  # stores made before the change feeds
+    _audit = None  # an audit.AuditLog, made with the first record
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""

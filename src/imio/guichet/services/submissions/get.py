@@ -12,6 +12,7 @@ from imio.guichet.services.submissions.serialization import serialize_submission
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import readable_procedure_uids
+from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import feed_submissions
 from imio.guichet.submissions.api import InvalidQuery
@@ -19,7 +20,9 @@ from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.handling import etag
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
+from plone.protect.interfaces import IDisableCSRFProtection
 from urllib.parse import urlencode
+from zope.interface import alsoProvides
 
 
 LISTING_PARAMETERS = {"procedure", "state", "cursor", "limit", "acknowledged", "since"}
@@ -30,6 +33,8 @@ class SubmissionsGet(SubmissionService):
     max_path = 1
 
     def reply(self):
+        # Reading writes the audit trail: not a forgeable state change.
+        alsoProvides(self.request, IDisableCSRFProtection)
         if api.user.is_anonymous():
             return access_denied(self.request)
         if self.path:
@@ -42,6 +47,7 @@ class SubmissionsGet(SubmissionService):
             return submission
         if not may_read_submission(submission):
             return access_denied(self.request)
+        audit_access("read", [submission])
         self.request.response.setHeader("ETag", etag(submission))
         procedures = procedure_summaries([submission.procedure_uid])
         return serialize_submission(submission, procedures)
@@ -83,6 +89,7 @@ class SubmissionsGet(SubmissionService):
         return self.page_answer(page, form, "cursor")
 
     def page_answer(self, page, form, cursor_parameter: str) -> dict:
+        audit_access("list", page.items, {"query": dict(form)})
         procedures = procedure_summaries(s.procedure_uid for s in page.items)
         base_url = f"{self.context.absolute_url()}/@submissions"
         query = {k: v for k, v in form.items() if k != cursor_parameter}

@@ -12,6 +12,7 @@ from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.services.submissions.serialization import serialize_submission
 from imio.guichet.submissions.access import may_manage_submission
+from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import StaleVersion
@@ -41,6 +42,7 @@ class SubmissionPatch(SubmissionService):
             return body
         if not isinstance(body.get("state"), str):
             return error(self.request, 400, 'The body needs a "state".')
+        before = submission.state
         try:
             update_state(
                 submission,
@@ -56,6 +58,9 @@ class SubmissionPatch(SubmissionService):
             return error(self.request, 409, str(refused))
         except MessageRequired as refused:
             return error(self.request, 400, str(refused))
+        audit_access(
+            "change_state", [submission], {"from": before, "to": body["state"]}
+        )
         self.request.response.setHeader("ETag", etag(submission))
         procedures = procedure_summaries([submission.procedure_uid])
         return serialize_submission(submission, procedures)

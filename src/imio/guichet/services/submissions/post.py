@@ -6,6 +6,7 @@ from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.access import may_manage_submission
+from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import IdempotencyKeyReused
 from imio.guichet.submissions.api import InvalidData
@@ -122,11 +123,12 @@ class SubmissionAcknowledge(SubmissionService):
         try:
             if not isinstance(reference, str):
                 raise ValueError("external_reference must be text")
-            acknowledgement, _new = acknowledge(
+            acknowledgement, new = acknowledge(
                 submission, user_id=current_submitter(), external_reference=reference
             )
         except ValueError as exc:
             return error(self.request, 400, str(exc))
+        audit_access("acknowledge", [submission], {"first": new})
         self.request.response.setHeader("ETag", etag(submission))
         return {
             "@id": f"{api.portal.get().absolute_url()}/@submissions/{submission.id}",

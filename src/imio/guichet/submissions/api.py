@@ -8,9 +8,12 @@ form errors.
 from base64 import urlsafe_b64decode
 from base64 import urlsafe_b64encode
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
@@ -24,8 +27,10 @@ from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import id_from_sort_key
+from imio.guichet.submissions.storage import sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.timezones import site_timezone
 from itertools import islice
 from plone import api
 from typing import Any
@@ -358,3 +363,34 @@ def audit_access(
         submission_ids=[submission.id for submission in submissions],
         details=details,
     )
+
+
+def iter_submissions(
+    procedure_uid: str,
+    *,
+    state: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> Iterator[Submission]:
+    """A procedure's submissions in creation order, lazily (for exports).
+
+    Dates are days of the site's calendar, both included. Only the range
+    asked for is read, whatever the total.
+    """
+    if state is not None and state not in STATES:
+        raise InvalidQuery(f"unknown state {state!r}")
+    store = get_store()
+    if store is None:
+        return
+    after = _day_start_key(created_from) if created_from else None
+    stop = _day_start_key(created_to + timedelta(days=1)) if created_to else None
+    for key in store.iter_keys([procedure_uid], state, after):
+        if stop is not None and key >= stop:
+            return
+        yield store.get(id_from_sort_key(key))
+
+
+def _day_start_key(day: date) -> str:
+    # Shorter than any sort key of that microsecond, so it sorts before them.
+    start = datetime.combine(day, time.min, tzinfo=site_timezone())
+    return sort_key(start, "").rstrip(":")

@@ -23,7 +23,7 @@ import secrets
 
 
 #: What can be recorded.
-ACTIONS = ("read", "list", "acknowledge", "change_state")
+ACTIONS = ("read", "list", "acknowledge", "change_state", "export")
 
 
 class AuditLog(Persistent):
@@ -67,7 +67,7 @@ def record_access(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     ids = list(submission_ids)
-    if not ids:
+    if not ids and action != "export":  # an empty page showed nothing
         return
     now = now or datetime.now(UTC)
     if getattr(store, "_audit", None) is None:

@@ -1,0 +1,75 @@
+"""Exports of a procedure's submissions."""
+
+from conftest import REFUSED_ON_X
+from conftest import VALID_DATA
+
+import csv
+import io
+import json
+import pytest
+
+
+@pytest.fixture
+def filed(site, session_for):
+    anon = session_for("Anonymous")
+    return [
+        anon.post(
+            "demarches/x/@submissions", json={"data": {**VALID_DATA, "copies": n}}
+        ).json()["id"]
+        for n in (1, 2, 3)
+    ]
+
+
+def test_csv(filed, session_for):
+    response = session_for("backoffice_x").get("demarches/x/@submissions-export")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="x.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["id"] for row in rows] == filed
+    assert [row["copies"] for row in rows] == ["1", "2", "3"]
+    assert rows[0]["purposes"] == "school; work"
+    assert rows[0]["state"] == "submitted"
+
+
+def test_jsonl_and_filters(filed, session_for):
+    office = session_for("backoffice_x")
+    etag = office.get(f"@submissions/{filed[1]}").headers["ETag"]
+    office.patch(
+        f"@submissions/{filed[1]}",
+        json={"state": "received"},
+        headers={"If-Match": etag},
+    )
+    response = office.get("demarches/x/@submissions-export?format=jsonl&state=received")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [line["id"] for line in lines] == [filed[1]]
+    assert lines[0]["data"]["copies"] == 2
+    today = lines[0]["created"][:10]
+    everything = office.get(f"demarches/x/@submissions-export?from={today}&to={today}")
+    assert len(everything.text.splitlines()) == 1 + 3
+    nothing = office.get("demarches/x/@submissions-export?to=2000-01-01")
+    assert len(nothing.text.splitlines()) == 1  # the header only
+
+
+@pytest.mark.parametrize("who,status", REFUSED_ON_X)
+def test_refused(filed, session_for, who, status):
+    response = session_for(who).get("demarches/x/@submissions-export")
+    assert response.status_code == status
+    assert filed[0] not in response.text
+
+
+@pytest.mark.parametrize(
+    "query", ["format=xlsx", "state=lost", "from=yesterday", "colour=red"]
+)
+def test_bad_parameters(filed, session_for, query):
+    response = session_for("backoffice_x").get(
+        f"demarches/x/@submissions-export?{query}"
+    )
+    assert response.status_code == 400
+
+
+def test_exports_are_audited(filed, session_for):
+    session_for("backoffice_x").get("demarches/x/@submissions-export?format=jsonl")
+    records = session_for("siteadmin").get("@guichet-audit").json()["items"]
+    assert [(r["actor"], r["action"]) for r in records] == [("backoffice_x", "export")]
+    assert records[0]["details"]["count"] == 3

@@ -57,6 +57,7 @@ setup(
         "plone.schema",
         "plone.supermodel",
         "BTrees",
+        "openpyxl",
         "PyYAML",
         "persistent",
         "z3c.form",

@@ -15,6 +15,6 @@ while a back office reads is never skipped by its next read.
 An audit trail of staff access (reads, listing and feed pages,
 acknowledgements, state changes), kept out of the catalog and shown to Site
 Administrators at `@guichet-audit` (JSON pages or streamed CSV).
-Exports of a procedure's submissions as CSV or JSON Lines
+Exports of a procedure's submissions as CSV, XLSX or JSON Lines, also from the command line
 (`@submissions-export`), filtered by state and creation day, streamed in
 batches and audited.

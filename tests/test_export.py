@@ -2,6 +2,7 @@
 
 from conftest import REFUSED_ON_X
 from conftest import VALID_DATA
+from openpyxl import load_workbook
 
 import csv
 import io
@@ -32,6 +33,17 @@ def test_csv(filed, session_for):
     assert rows[0]["state"] == "submitted"
 
 
+def test_xlsx(filed, session_for):
+    response = session_for("backoffice_x").get(
+        "demarches/x/@submissions-export?format=xlsx"
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    rows = list(sheet.values)
+    assert rows[0][:2] == ("id", "reference")
+    assert [r[0] for r in rows[1:]] == filed
+
+
 def test_jsonl_and_filters(filed, session_for):
     office = session_for("backoffice_x")
     etag = office.get(f"@submissions/{filed[1]}").headers["ETag"]
@@ -59,7 +71,7 @@ def test_refused(filed, session_for, who, status):
 
 
 @pytest.mark.parametrize(
-    "query", ["format=xlsx", "state=lost", "from=yesterday", "colour=red"]
+    "query", ["format=pdf", "state=lost", "from=yesterday", "colour=red"]
 )
 def test_bad_parameters(filed, session_for, query):
     response = session_for("backoffice_x").get(
@@ -73,3 +85,25 @@ def test_exports_are_audited(filed, session_for):
     records = session_for("siteadmin").get("@guichet-audit").json()["items"]
     assert [(r["actor"], r["action"]) for r in records] == [("backoffice_x", "export")]
     assert records[0]["details"]["count"] == 3
+
+
+def test_command_line(portal, procedure, capsysbinary):
+    from conftest import VALID_DATA as data
+    from imio.guichet.submissions.api import submit
+
+    import importlib.util
+    import pathlib
+
+    script = pathlib.Path(__file__).parent.parent / "scripts" / "export_submissions.py"
+    spec = importlib.util.spec_from_file_location("export_submissions", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    filed = submit(procedure, data, submitter=None)
+    path = "/".join(procedure.getPhysicalPath())
+    assert module.main(portal.aq_parent, [path, "jsonl"]) == 0
+    out, err = capsysbinary.readouterr()
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert [line["id"] for line in lines] == [filed.id]
+    assert b"1 submissions exported" in err
+    assert module.main(portal.aq_parent, [path, "pdf"]) == 2
+    assert module.main(portal.aq_parent, ["plone/nope"]) == 1

@@ -1,0 +1,76 @@
+"""Export a procedure's submissions from the command line.
+
+    .venv/bin/zconsole run instance/etc/zope.conf scripts/export_submissions.py \\
+        Plone/demarches/declaration-de-perte csv > declarations.csv
+
+Arguments: the procedure's path from the Zope root, then csv, jsonl or
+xlsx (default csv), then optionally a state. Runs as the Zope admin; the
+export is written to standard output in batches and recorded in the audit
+trail.
+"""
+
+from AccessControl.SecurityManagement import newSecurityManager
+from Acquisition import aq_chain
+from imio.guichet.services.submissions.serialization import procedure_summaries
+from imio.guichet.services.submissions.serialization import serialize_submission
+from imio.guichet.submissions.api import audit_access
+from imio.guichet.submissions.api import iter_submissions
+from imio.guichet.submissions.export import write_csv
+from imio.guichet.submissions.export import write_jsonl
+from imio.guichet.submissions.export import write_xlsx
+from plone import api
+from plone.base.interfaces import IPloneSiteRoot
+from Testing.makerequest import makerequest
+from zope.component.hooks import setSite
+from zope.schema import getFieldNames
+
+import sys
+import transaction
+
+
+def main(app, argv: list[str]) -> int:
+    if not 1 <= len(argv) <= 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    path = argv[0]
+    kind = argv[1] if len(argv) > 1 else "csv"
+    state = argv[2] if len(argv) > 2 else None
+    procedure = app.unrestrictedTraverse(path.strip("/"), None)
+    if procedure is None or getattr(procedure, "portal_type", "") != (
+        "imio.guichet.Procedure"
+    ):
+        print(f"No procedure at {path}", file=sys.stderr)
+        return 1
+    admin = app.acl_users.getUser("admin")
+    if admin is not None:
+        newSecurityManager(None, admin.__of__(app.acl_users))
+    setSite(next(o for o in aq_chain(procedure) if IPloneSiteRoot.providedBy(o)))
+    uid = api.content.get_uuid(procedure)
+    submissions = iter_submissions(uid, state=state)
+    write = sys.stdout.buffer.write
+    if kind == "jsonl":
+        procedures = procedure_summaries([uid])
+        count = write_jsonl(
+            write,
+            submissions,
+            lambda s: serialize_submission(s, procedures, full=False),
+        )
+    elif kind in ("csv", "xlsx"):
+        writer = write_csv if kind == "csv" else write_xlsx
+        count = writer(write, submissions, getFieldNames(procedure.get_form_schema()))
+    else:
+        print(f"Unknown format {kind}: csv, jsonl or xlsx", file=sys.stderr)
+        return 2
+    audit_access("export", [], {"count": count, "format": kind, "by": "command line"})
+    print(f"{count} submissions exported", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    # zconsole keeps its own arguments: ["zconsole", "run", conf, script, ...]
+    # and runs the script without __file__.
+    ours = [i for i, a in enumerate(sys.argv) if a.endswith("export_submissions.py")]
+    arguments = sys.argv[ours[0] + 1 :] if ours else []
+    status = main(makerequest(globals()["app"]), arguments)  # noqa: F821
+    transaction.commit()  # the audit record
+    sys.exit(status)

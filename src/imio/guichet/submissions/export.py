@@ -1,0 +1,115 @@
+"""Write a procedure's submissions as CSV, JSON Lines or XLSX.
+
+Shared by the REST export and the command line: rows are produced from an
+iterator of submissions and handed to ``write`` in batches, so that memory
+stays flat whatever the number of submissions.
+"""
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from imio.guichet.submissions.storage import Submission
+from itertools import islice
+
+import csv
+import io
+import json
+import tempfile
+
+
+BATCH = 500
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FIXED_COLUMNS = (
+    "id",
+    "reference",
+    "created",
+    "state",
+    "submitter",
+    "acknowledged_by",
+    "external_reference",
+    "schema_version",
+)
+
+
+def batches(
+    submissions: Iterable[Submission], after_batch: Callable[[], None] | None = None
+) -> Iterator[list[Submission]]:
+    iterator = iter(submissions)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+        if after_batch is not None:
+            after_batch()  # e.g. let the ZODB cache drop what was written
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return str(value)
+
+
+def row(submission: Submission, fields: list[str]) -> list:
+    ack = submission.acknowledgement or {}
+    return [
+        submission.id,
+        submission.reference,
+        submission.created.isoformat(),
+        submission.state,
+        submission.submitter or "",
+        ack.get("actor") or "",
+        ack.get("external_reference") or "",
+        submission.schema_version,
+    ] + [_cell(submission.data.get(name)) for name in fields]
+
+
+def write_csv(write, submissions, fields, after_batch=None) -> int:
+    """CSV: the fixed columns, then one per form field. Returns the count."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(FIXED_COLUMNS + tuple(fields))
+    count = 0
+    for batch in batches(submissions, after_batch):
+        writer.writerows(row(submission, fields) for submission in batch)
+        count += len(batch)
+        write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    if not count:
+        write(buffer.getvalue().encode("utf-8"))
+    return count
+
+
+def write_jsonl(write, submissions, serialize, after_batch=None) -> int:
+    """JSON Lines: ``serialize(submission)`` per line. Returns the count."""
+    count = 0
+    for batch in batches(submissions, after_batch):
+        lines = (json.dumps(serialize(s), ensure_ascii=False) + "\n" for s in batch)
+        write("".join(lines).encode("utf-8"))
+        count += len(batch)
+    return count
+
+
+def write_xlsx(write, submissions, fields, after_batch=None) -> int:
+    """XLSX, built in openpyxl's write-only mode (rows go to a temporary
+    file, not to memory), then copied to ``write``. Returns the count."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Demandes")
+    sheet.append(list(FIXED_COLUMNS) + list(fields))
+    count = 0
+    for batch in batches(submissions, after_batch):
+        for submission in batch:
+            sheet.append(row(submission, fields))
+        count += len(batch)
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        while chunk := file.read(1 << 16):
+            write(chunk)
+    return count

@@ -158,36 +158,37 @@ def ensure_addon(portal) -> None:
         installer.install_product("imio.guichet")
 
 
+def ensure_published(container, portal_type: str, item_id: str, **fields):
+    """The item ``item_id`` of ``container``, created and published if missing."""
+    if item_id not in container:
+        item = api.content.create(container, portal_type, id=item_id, **fields)
+        api.content.transition(item, "publish")
+    return container[item_id]
+
+
 def ensure_content(portal) -> None:
     for page in PAGES:
-        if page["id"] not in portal:
-            item = api.content.create(
-                portal,
-                "Document",
-                id=page["id"],
-                title=page["title"],
-                description=page["description"],
-                text=html(page["text"]),
-            )
-            api.content.transition(item, "publish")
-    if "demarches" not in portal:
-        folder = api.content.create(
+        ensure_published(
             portal,
-            "Folder",
-            id="demarches",
-            title="Démarches en ligne",
-            description="Faites vos demandes à la commune, en ligne, 24 h sur 24.",
+            "Document",
+            page["id"],
+            title=page["title"],
+            description=page["description"],
+            text=html(page["text"]),
         )
-        api.content.transition(folder, "publish")
-    folder = portal["demarches"]
+    folder = ensure_published(
+        portal,
+        "Folder",
+        "demarches",
+        title="Démarches en ligne",
+        description="Faites vos demandes à la commune, en ligne, 24 h sur 24.",
+    )
     for spec in PROCEDURES:
-        if spec["id"] in folder:
-            continue
         info = {key: html(spec[key]) for key in INFORMATION_FIELDS if key in spec}
-        item = api.content.create(
+        ensure_published(
             folder,
             "imio.guichet.Procedure",
-            id=spec["id"],
+            spec["id"],
             title=spec["title"],
             description=spec["description"],
             subject=spec["subjects"],
@@ -196,7 +197,6 @@ def ensure_content(portal) -> None:
             opening_date=spec.get("opening_date"),
             **info,
         )
-        api.content.transition(item, "publish")
 
 
 def ensure_accounts(portal) -> None:

@@ -217,11 +217,13 @@ def ensure_accounts(portal) -> None:
 
 def ensure_demo_site(app):
     """Create whatever of the demo site is missing; keep the rest."""
+    # First: creating a site begins a new transaction (plone.distribution
+    # uses transaction.manager), which would drop anything done before.
+    portal = ensure_site(app)
     ensure_zope_admin(app)
     admin = app.acl_users.getUser(ZOPE_ADMIN[0]).__of__(app.acl_users)
     newSecurityManager(None, admin)
     try:
-        portal = ensure_site(app)
         setSite(portal)
         ensure_addon(portal)
         ensure_content(portal)

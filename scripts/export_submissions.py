@@ -11,18 +11,15 @@ trail.
 
 from AccessControl.SecurityManagement import newSecurityManager
 from Acquisition import aq_chain
-from imio.guichet.services.submissions.serialization import procedure_summaries
-from imio.guichet.services.submissions.serialization import serialize_submission
+from imio.guichet.services.export.get import write_export
+from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import iter_submissions
-from imio.guichet.submissions.export import write_csv
-from imio.guichet.submissions.export import write_jsonl
-from imio.guichet.submissions.export import write_xlsx
+from imio.guichet.submissions.export import CONTENT_TYPES
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from Testing.makerequest import makerequest
 from zope.component.hooks import setSite
-from zope.schema import getFieldNames
 
 import sys
 import transaction
@@ -36,9 +33,7 @@ def main(app, argv: list[str]) -> int:
     kind = argv[1] if len(argv) > 1 else "csv"
     state = argv[2] if len(argv) > 2 else None
     procedure = app.unrestrictedTraverse(path.strip("/"), None)
-    if procedure is None or getattr(procedure, "portal_type", "") != (
-        "imio.guichet.Procedure"
-    ):
+    if getattr(procedure, "portal_type", None) != PROCEDURE_TYPE:
         print(f"No procedure at {path}", file=sys.stderr)
         return 1
     admin = app.acl_users.getUser("admin")
@@ -47,20 +42,10 @@ def main(app, argv: list[str]) -> int:
     setSite(next(o for o in aq_chain(procedure) if IPloneSiteRoot.providedBy(o)))
     uid = api.content.get_uuid(procedure)
     submissions = iter_submissions(uid, state=state)
-    write = sys.stdout.buffer.write
-    if kind == "jsonl":
-        procedures = procedure_summaries([uid])
-        count = write_jsonl(
-            write,
-            submissions,
-            lambda s: serialize_submission(s, procedures, full=False),
-        )
-    elif kind in ("csv", "xlsx"):
-        writer = write_csv if kind == "csv" else write_xlsx
-        count = writer(write, submissions, getFieldNames(procedure.get_form_schema()))
-    else:
+    if kind not in CONTENT_TYPES:
         print(f"Unknown format {kind}: csv, jsonl or xlsx", file=sys.stderr)
         return 2
+    count = write_export(kind, sys.stdout.buffer.write, procedure, submissions)
     audit_access("export", [], {"count": count, "format": kind, "by": "command line"})
     print(f"{count} submissions exported", file=sys.stderr)
     return 0

@@ -52,17 +52,19 @@ def readable_procedure_uids() -> set[str] | None:
     }
 
 
+def _holds_on_submission(permission: str, submission: Submission) -> bool:
+    # Checked on the submission's procedure; submissions of a deleted
+    # procedure stay reachable by site-wide staff only.
+    procedure = find_procedure(submission.procedure_uid)
+    obj = api.portal.get() if procedure is None else procedure
+    return api.user.has_permission(permission, obj=obj)
+
+
 def may_read_submission(submission: Submission) -> bool:
     """Whether the current user may read this submission."""
-    procedure = find_procedure(submission.procedure_uid)
-    # Submissions of a deleted procedure stay readable by site-wide staff.
-    return may_read_submissions_of(
-        procedure if procedure is not None else api.portal.get()
-    )
+    return _holds_on_submission(ReadSubmissions, submission)
 
 
 def may_manage_submission(submission: Submission) -> bool:
     """Whether the current user may acknowledge or move this submission on."""
-    procedure = find_procedure(submission.procedure_uid)
-    obj = api.portal.get() if procedure is None else procedure
-    return api.user.has_permission(ManageSubmissions, obj=obj)
+    return _holds_on_submission(ManageSubmissions, submission)

@@ -29,6 +29,25 @@ from zope.schema import getFieldNames
 import json
 
 
+def write_export(kind: str, write, procedure, submissions) -> int:
+    """Write ``submissions`` of ``procedure`` as ``kind`` (csv, jsonl or
+    xlsx) to ``write``, batch by batch; return how many were written.
+
+    Shared by this service and scripts/export_submissions.py.
+    """
+    drop_cache = procedure._p_jar.cacheGC if procedure._p_jar else None
+    if kind == "jsonl":
+        procedures = procedure_summaries([api.content.get_uuid(procedure)])
+
+        def serialize(submission):
+            return serialize_submission(submission, procedures, full=False)
+
+        return write_jsonl(write, submissions, serialize, drop_cache)
+    writer = write_csv if kind == "csv" else write_xlsx
+    fields = getFieldNames(procedure.get_form_schema())
+    return writer(write, submissions, fields, drop_cache)
+
+
 class SubmissionsExport(Service):
     def render(self):
         self.check_permission()
@@ -52,19 +71,7 @@ class SubmissionsExport(Service):
             "Content-Disposition",
             f'attachment; filename="{self.context.getId()}.{kind}"',
         )
-        drop_cache = self.context._p_jar.cacheGC
-        if kind == "jsonl":
-            procedures = procedure_summaries([uid])
-            count = write_jsonl(
-                response.write,
-                submissions,
-                lambda s: serialize_submission(s, procedures, full=False),
-                drop_cache,
-            )
-        else:
-            writer = write_csv if kind == "csv" else write_xlsx
-            fields = getFieldNames(self.context.get_form_schema())
-            count = writer(response.write, submissions, fields, drop_cache)
+        count = write_export(kind, response.write, self.context, submissions)
         audit_access("export", [], {"count": count, **dict(form)})
         return ""
 

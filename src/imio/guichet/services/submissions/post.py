@@ -5,6 +5,7 @@ from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.submissions.base import SubmissionService
+from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import current_submitter
@@ -82,7 +83,7 @@ class SubmissionsPost(Service):
             )
         except REFUSALS as refused:
             return refusal(self.request, refused)
-        url = f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
+        url = submission_url(submission)
         if replayed:
             self.request.response.setHeader("Idempotent-Replayed", "true")
         self.request.response.setStatus(201)
@@ -131,6 +132,6 @@ class SubmissionAcknowledge(SubmissionService):
         audit_access("acknowledge", [submission], {"first": new})
         self.request.response.setHeader("ETag", etag(submission))
         return {
-            "@id": f"{api.portal.get().absolute_url()}/@submissions/{submission.id}",
+            "@id": submission_url(submission),
             "acknowledgement": acknowledgement,
         }

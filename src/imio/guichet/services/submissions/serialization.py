@@ -22,12 +22,16 @@ def procedure_summaries(uids) -> dict[str, dict]:
     }
 
 
+def submission_url(submission: Submission) -> str:
+    """Where the API serves the submission."""
+    return f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
+
+
 def serialize_submission(
     submission: Submission, procedures: dict[str, dict], *, full: bool = True
 ) -> dict:
-    portal_url = api.portal.get().absolute_url()
     result = {
-        "@id": f"{portal_url}/@submissions/{submission.id}",
+        "@id": submission_url(submission),
         "@type": "Submission",
         "id": submission.id,
         "reference": submission.reference,

@@ -260,6 +260,7 @@ class SubmissionStore(Persistent):
 
     _feeds = None  # stores made before the change feeds
     _audit = None  # an audit.AuditLog, made with the first record
+    tracking_key = None  # bytes: see tracking.py, made with the first link
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""

@@ -1,0 +1,53 @@
+"""Tracking links: a secret per submission, recomputable, never guessable."""
+
+from conftest import make_submission
+from conftest import START
+from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import tracking_secret
+from imio.guichet.submissions.tracking import tracking_url
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
+
+
+def test_secret_is_stable_and_checked():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    secret = tracking_secret(store, submission)
+    assert tracking_secret(store, submission) == secret
+    assert len(secret) == 22
+    assert check_tracking_secret(store, submission, secret)
+
+
+def test_wrong_or_missing_secret_is_refused():
+    store = SubmissionStore()
+    first, second = make_submission(START), make_submission(START)
+    secret = tracking_secret(store, first)
+    assert not check_tracking_secret(store, second, secret)
+    assert not check_tracking_secret(store, first, secret[:-1] + "A")
+    assert not check_tracking_secret(store, first, "")
+    assert not check_tracking_secret(store, first, None)
+
+
+def test_secret_depends_on_the_site_key():
+    submission = make_submission(START)
+    assert tracking_secret(SubmissionStore(), submission) != tracking_secret(
+        SubmissionStore(), submission
+    )
+
+
+def test_no_secret_opens_anything_before_a_key_exists():
+    assert not check_tracking_secret(
+        SubmissionStore(), make_submission(START), "A" * 22
+    )
+
+
+def test_url_carries_reference_and_secret(portal):
+    store = SubmissionStore()
+    submission = make_submission(START)
+    url = urlparse(tracking_url(store, submission))
+    assert url.path == "/plone/@@track-request"
+    assert parse_qs(url.query) == {
+        "reference": [submission.reference],
+        "secret": [tracking_secret(store, submission)],
+    }

@@ -70,6 +70,7 @@ import requests
 import resource
 import statistics
 import sys
+import threading
 import time
 import transaction
 import uuid
@@ -464,6 +465,99 @@ def measure_feed(
     return pulls, notes
 
 
+# -- exports --------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
+
+
+@dataclass(frozen=True)
+class ExportRun:
+    size: int
+    format: str
+    seconds: float
+    megabytes: float
+    rss_growth_mb: float  # peak resident memory during the export, minus before
+
+
+def resident_mb() -> float:
+    """Current resident memory of this process, in MB (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakSampler(threading.Thread):
+    """Samples the resident memory every 10 ms until stopped."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = resident_mb()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.01):
+            self.peak = max(self.peak, resident_mb())
+
+
+def measure_export(session: requests.Session, url: str, size: int) -> list[ExportRun]:
+    """Download the procedure's export in every format, streamed; check the
+    row count of the text formats."""
+    runs = []
+    for export_format in EXPORT_FORMATS:
+        gc.collect()
+        sampler = PeakSampler()
+        before = sampler.peak
+        sampler.start()
+        started = time.perf_counter()
+        lines = received = 0
+        with session.get(
+            url, params={"format": export_format}, stream=True, timeout=3600
+        ) as response:
+            if response.status_code != 200:
+                raise AssertionError(f"export {export_format}: {response.status_code}")
+            for chunk in response.iter_content(1 << 20):
+                received += len(chunk)
+                lines += chunk.count(b"\n")
+        seconds = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
+        expected = {"csv": size + 1, "jsonl": size}.get(export_format)
+        if expected is not None and lines != expected:
+            raise AssertionError(
+                f"export {export_format}: {lines} lines, not {expected}"
+            )
+        runs.append(
+            ExportRun(
+                size,
+                export_format,
+                seconds,
+                received / 1e6,
+                sampler.peak - before,
+            )
+        )
+    return runs
+
+
+def report_export(runs: list[ExportRun], baseline: int, total: int) -> None:
+    print()
+    print("Export of the procedure, streamed over HTTP (rows/s; peak RSS growth)")
+    by_key = {(run.size, run.format): run for run in runs}
+    for export_format in EXPORT_FORMATS:
+        small, large = by_key[baseline, export_format], by_key[total, export_format]
+        print(
+            f"  {export_format:<6}"
+            f"{baseline:>9,}: {baseline / small.seconds:>8,.0f} rows/s, "
+            f"+{small.rss_growth_mb:5.1f} MB  |"
+            f"{total:>9,}: {total / large.seconds:>8,.0f} rows/s, "
+            f"{large.megabytes:6.1f} MB in {large.seconds:5.1f} s, "
+            f"+{large.rss_growth_mb:5.1f} MB  | rate ratio "
+            f"{(total / large.seconds) / (baseline / small.seconds):.2f}x"
+        )
+    print("  (RSS growth: whole process, server and client, during the download)")
+
+
 # -- reporting ------------------------------------------------------------
 
 
@@ -574,6 +668,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="pull the whole change feed at --total (default: on)",
     )
     parser.add_argument(
+        "--export",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="export the procedure as CSV, JSONL and XLSX at both sizes (default: on)",
+    )
+    parser.add_argument(
         "--feed-slow-page",
         type=float,
         default=2.0,
@@ -630,6 +730,7 @@ def run(arguments: argparse.Namespace) -> None:
         session.headers["Accept"] = "application/json"
 
         keys: list[str] = []
+        exports: list[ExportRun] = []
         results: dict[int, dict[Case, Timing]] = {}
         seeding: dict[int, tuple[int, float]] = {}
         for size in (arguments.baseline, arguments.total):
@@ -646,6 +747,11 @@ def run(arguments: argparse.Namespace) -> None:
                 limit=limit,
                 repeat=arguments.repeat,
             )
+            if arguments.export:
+                print(f"Exporting {size:,}...", file=sys.stderr, flush=True)
+                exports += measure_export(
+                    session, f"{procedure.absolute_url()}/@submissions-export", size
+                )
         if arguments.feed:
             pulls, notes = measure_feed(
                 session,
@@ -659,6 +765,8 @@ def run(arguments: argparse.Namespace) -> None:
     report(results, seeding, limit, arguments.repeat)
     if arguments.feed:
         report_feed(pulls, notes, len(keys))
+    if arguments.export:
+        report_export(exports, arguments.baseline, arguments.total)
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Load average at the end: {load} on {os.cpu_count()} CPUs")
 

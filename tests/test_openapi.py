@@ -93,3 +93,33 @@ def test_answers_conform_to_the_document(site, filed, session_for):
     )
     conforms(refused.json(), "Error")
     conforms(session_for("citizen_a").get("@submissions").json(), "AnyError")
+
+
+def test_integration_answers_conform(site, session_for):
+    from datetime import datetime
+    from datetime import UTC
+    from imio.guichet.webhooks.delivery import make_event
+
+    admin = session_for("siteadmin")
+    uid = admin.get("demarches/x").json()["UID"]
+    made = admin.post(
+        "@guichet-webhooks", json={"procedure": uid, "url": "https://bo.example/in"}
+    ).json()
+    conforms(made, "Webhook")
+    conforms(admin.get("@guichet-webhooks").json()["items"][0], "Webhook")
+    token = admin.post(
+        "@guichet-tokens", json={"user": "backoffice_x", "label": "ERP"}
+    ).json()
+    conforms(token, "Token")
+    conforms(admin.get("@guichet-tokens").json()["items"][0], "Token")
+    event = make_event(
+        "be.imio.guichet.submission.created",
+        source=site.absolute_url(),
+        submission_id="0" * 32,
+        reference="ABCD2345",
+        procedure_uid=uid,
+        state="submitted",
+        link=f"{site.absolute_url()}/@submissions/{'0' * 32}",
+        now=datetime.now(UTC),
+    )
+    conforms(event, "CloudEvent")

@@ -1,8 +1,12 @@
 """Installing and uninstalling the add-on."""
 
 from imio.guichet.interfaces import IImioGuichetLayer
+from imio.guichet.permissions import ManageIntegrations
 from imio.guichet.submissions.api import STORE_KEY
+from imio.guichet.tokens.plugin import PLUGIN_ID
 from plone import api
+from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlugin
+from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from zope.annotation.interfaces import IAnnotations
 
 import pytest
@@ -57,7 +61,43 @@ class TestInstall:
         assert api.user.get(username="citoyen") is None
 
     def test_profile_version(self, setup_tool):
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1000",)
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1004",)
+
+    def test_token_plugin_active(self, portal):
+        plugins = portal.acl_users.plugins
+        for interface in (IExtractionPlugin, IAuthenticationPlugin):
+            assert PLUGIN_ID in plugins.listPluginIds(interface)
+
+    def test_integrations_permission_for_administrators_only(self, portal):
+        roles = {
+            r["name"]
+            for r in portal.rolesOfPermission(ManageIntegrations)
+            if r["selected"]
+        }
+        assert roles == {"Manager", "Site Administrator"}
+
+
+class TestUpgrades:
+    def test_every_step_leads_to_the_profile_version(self, setup_tool):
+        steps = setup_tool.listUpgrades(f"{PACKAGE}:default", show_old=True)
+        assert steps, "no upgrade step registered"
+        assert max(tuple(step["dest"]) for step in steps) == ("1004",)
+
+    def test_1004_adds_plugin_and_permission(self, portal, setup_tool):
+        from imio.guichet.upgrades.steps import add_integrations
+
+        # A site as version 1000 left it.
+        portal.acl_users.manage_delObjects([PLUGIN_ID])
+        portal.manage_permission(ManageIntegrations, roles=[], acquire=True)
+        add_integrations(setup_tool)
+        assert PLUGIN_ID in portal.acl_users.plugins.listPluginIds(
+            IAuthenticationPlugin
+        )
+        assert "Site Administrator" in {
+            r["name"]
+            for r in portal.rolesOfPermission(ManageIntegrations)
+            if r["selected"]
+        }
 
 
 class TestUninstall:
@@ -74,6 +114,9 @@ class TestUninstall:
 
     def test_type_removed(self, portal):
         assert api.portal.get_tool("portal_types").get("imio.guichet.Procedure") is None
+
+    def test_token_plugin_removed(self, portal):
+        assert PLUGIN_ID not in portal.acl_users.objectIds()
 
     def test_navigation_restored(self, portal):
         assert "imio.guichet.Procedure" not in api.portal.get_registry_record(

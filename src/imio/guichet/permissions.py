@@ -6,6 +6,8 @@ ReadSubmissions = "imio.guichet: Read submissions"
 ManageSubmissions = "imio.guichet: Manage submissions"
 DelegateBackOfficeRole = "imio.guichet: Delegate back office role"
 ViewAuditTrail = "imio.guichet: View audit trail"
+#: Webhook subscriptions and machine API tokens.
+ManageIntegrations = "imio.guichet: Manage integrations"
 
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.

@@ -6,6 +6,8 @@ Installing creates no content and no account: demo data comes from
 
 from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
+from imio.guichet.tokens.api import install_plugin
+from imio.guichet.tokens.api import remove_plugin
 from plone import api
 from plone.base.interfaces import INonInstallable
 from zope.interface import implementer
@@ -24,10 +26,12 @@ def post_install(context):
     """Create the submission store now rather than on the first submission,
     so that the first concurrent submissions do not all write the site."""
     get_store(create=True)
+    install_plugin(api.portal.get())
 
 
 def uninstall(context):
-    """Remove what a profile cannot remove: the type from the navigation.
+    """Remove what a profile cannot remove: the type from the navigation,
+    the API token plugin (its tokens stop working).
 
     Submissions are personal data that the authority must still be able to
     export or purge: they stay in the site (an annotation) until it deletes
@@ -38,3 +42,4 @@ def uninstall(context):
         "plone.displayed_types",
         tuple(name for name in displayed if name != PROCEDURE_TYPE),
     )
+    remove_plugin(api.portal.get())

@@ -81,6 +81,9 @@ class ShardedMap(Persistent):
     def get(self, key: str, default=None):
         return self._shard(key).get(key, default)
 
+    def pop(self, key: str, default=None):
+        return self._shard(key).pop(key, default)
+
     def __iter__(self) -> Iterator[str]:
         """The keys, shard after shard (in no useful order)."""
         for shard in self._shards:

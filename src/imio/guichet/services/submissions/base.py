@@ -1,34 +1,18 @@
 """What the services on one submission share: reading its id from the URL."""
 
 from imio.guichet.services.errors import error
+from imio.guichet.services.traversal import PathService
 from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.storage import Submission
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError
-from plone.restapi.services import Service
-from zExceptions import NotFound
-from zope.interface import implementer
-from zope.publisher.interfaces import IPublishTraverse
 
 
-@implementer(IPublishTraverse)
-class SubmissionService(Service):
+class SubmissionService(PathService):
     """Takes what follows the service's name: ``{id}`` and, for actions,
-    ``@action``; no more than ``max_path`` parts."""
-
-    max_path = 1
-
-    def __init__(self, context, request):
-        super().__init__(context, request)
-        self.path = []
-
-    def publishTraverse(self, request, name):
-        if len(self.path) >= self.max_path:
-            raise NotFound(self, name, request)
-        self.path.append(name)
-        return self
+    ``@action``."""
 
     def find_submission(self) -> Submission | dict:
         """The submission named in the URL, or a 404 answer.

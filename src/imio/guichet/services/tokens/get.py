@@ -1,0 +1,24 @@
+"""GET {site}/@guichet-tokens: the API tokens (never the tokens themselves)."""
+
+from imio.guichet.tokens.api import list_tokens
+from plone.restapi.services import Service
+
+
+def serialize_token(site, record: dict) -> dict:
+    return {
+        "@id": f"{site.absolute_url()}/@guichet-tokens/{record['id']}",
+        **{
+            key: value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in record.items()
+        },
+    }
+
+
+class TokensGet(Service):
+    def reply(self):
+        tokens = list_tokens()
+        return {
+            "@id": f"{self.context.absolute_url()}/@guichet-tokens",
+            "items_total": len(tokens),
+            "items": [serialize_token(self.context, record) for record in tokens],
+        }

@@ -1,0 +1,1 @@
+"""Revocable API tokens for back-office machines."""

@@ -1,0 +1,108 @@
+"""Making, listing and revoking API tokens (no request needed)."""
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet.tokens.plugin import GuichetTokenPlugin
+from imio.guichet.tokens.plugin import PLUGIN_ID
+from imio.guichet.tokens.plugin import token_hash
+from imio.guichet.tokens.plugin import TOKEN_PREFIX
+from plone import api
+
+import secrets
+import uuid
+
+
+#: A token that is not given an expiry date lasts this long.
+DEFAULT_LIFETIME = timedelta(days=365)
+MAX_LIFETIME = timedelta(days=2 * 365)
+#: Accounts that must never be reachable through a long-lived token.
+PRIVILEGED_ROLES = {"Manager", "Site Administrator"}
+
+
+class InvalidToken(ValueError):
+    """The token asked for cannot be made (message says why)."""
+
+
+def install_plugin(site) -> GuichetTokenPlugin:
+    """Add and activate the plugin in the site's user folder (idempotent)."""
+    acl_users = site.acl_users
+    if PLUGIN_ID not in acl_users.objectIds():
+        acl_users._setObject(PLUGIN_ID, GuichetTokenPlugin())
+        acl_users[PLUGIN_ID].manage_activateInterfaces(
+            ["IExtractionPlugin", "IAuthenticationPlugin"]
+        )
+    return acl_users[PLUGIN_ID]
+
+
+def remove_plugin(site) -> None:
+    if PLUGIN_ID in site.acl_users.objectIds():
+        site.acl_users.manage_delObjects([PLUGIN_ID])
+
+
+def _plugin() -> GuichetTokenPlugin:
+    return install_plugin(api.portal.get())
+
+
+def create_token(
+    user_id: str,
+    label: str,
+    *,
+    created_by: str | None,
+    expires: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[dict, str]:
+    """Make a token for a back-office account; return its record and the
+    token itself (shown once: only its hash is kept)."""
+    now = now or datetime.now(UTC)
+    user = api.user.get(userid=user_id) if isinstance(user_id, str) else None
+    if user is None:
+        raise InvalidToken("user must be the id of an existing account")
+    if PRIVILEGED_ROLES & set(api.user.get_roles(user=user)):
+        raise InvalidToken(
+            "tokens are for back-office accounts, not administrators: "
+            "grant the account the procedures it handles instead"
+        )
+    if not isinstance(label, str) or not label.strip() or len(label) > 200:
+        raise InvalidToken("label must be a text of 1 to 200 characters")
+    if expires is None:
+        expires = now + DEFAULT_LIFETIME
+    if expires.tzinfo is None:
+        raise InvalidToken("expires must carry a time zone offset")
+    if not now < expires <= now + MAX_LIFETIME:
+        raise InvalidToken("expires must be in the future, at most two years ahead")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = {
+        "id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "login": user.getUserName(),
+        "label": label.strip(),
+        "created": now,
+        "created_by": created_by,
+        "expires": expires,
+        "last_used": None,
+        # Enough to recognise a token in a configuration file, not to use it.
+        "hint": token[: len(TOKEN_PREFIX) + 4],
+    }
+    plugin = _plugin()
+    plugin.tokens[token_hash(token)] = record
+    plugin.hashes[record["id"]] = token_hash(token)
+    return dict(record), token
+
+
+def list_tokens() -> list[dict]:
+    plugin = _plugin()
+    return sorted(
+        (dict(plugin.tokens[h]) for h in plugin.hashes.values()),
+        key=lambda record: record["created"],
+    )
+
+
+def revoke_token(token_id: str) -> bool:
+    """Revoke at once: the next request with the token is anonymous."""
+    plugin = _plugin()
+    hashed = plugin.hashes.pop(token_id, None)
+    if hashed is None:
+        return False
+    del plugin.tokens[hashed]
+    return True

@@ -1,0 +1,1 @@
+"""Signed webhooks: CloudEvents pushed to back offices from a persistent outbox."""

@@ -1,0 +1,246 @@
+"""Turning submission changes into signed CloudEvents and delivering them.
+
+Events are CloudEvents 1.0 in structured JSON mode: a thin notice (type,
+id, reference, procedure, link to fetch), never the citizen's data, which the
+receiver fetches with its own credentials. They are signed the way the
+Standard Webhooks specification says (``webhook-id``, ``webhook-timestamp``
+and ``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">``),
+so receivers can use an off-the-shelf verifier.
+
+Delivery is at least once: a receiver that answered 2xx is never called
+again for that event, but a receiver that was too slow to answer may be.
+Receivers dedupe on the event id.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet.webhooks.registry import Delivery
+from imio.guichet.webhooks.registry import Subscription
+from imio.guichet.webhooks.registry import WebhookRegistry
+from ZODB.POSException import ConflictError
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+
+logger = logging.getLogger(__name__)
+
+#: Delays before the 2nd, 3rd... attempt: BACKOFF_BASE * 2**(attempt - 1),
+#: at most BACKOFF_MAX; after MAX_ATTEMPTS the delivery is given up (and
+#: logged as such: the feed still has the change).
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=6)
+MAX_ATTEMPTS = 12  # about 1.5 days of retries in all
+#: How long an instance may take to send one event before another may.
+LEASE = timedelta(minutes=2)
+TIMEOUT_SECONDS = 10
+
+
+def make_event(
+    event_type: str,
+    *,
+    source: str,
+    submission_id: str,
+    reference: str,
+    procedure_uid: str,
+    state: str,
+    link: str,
+    now: datetime,
+) -> dict:
+    """A CloudEvents 1.0 notice of a change to one submission."""
+    return {
+        "specversion": "1.0",
+        "id": uuid.uuid4().hex,
+        "source": source,
+        "type": event_type,
+        "subject": submission_id,
+        "time": now.isoformat(),
+        "datacontenttype": "application/json",
+        "data": {
+            "id": submission_id,
+            "reference": reference,
+            "procedure": procedure_uid,
+            "state": state,
+            "link": link,
+        },
+    }
+
+
+def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header value (Standard Webhooks, v1)."""
+    key = secret.removeprefix("whsec_").encode()
+    signed = f"{event_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def verify(secret: str, headers, body: bytes) -> bool:
+    """What a receiver does (used by the tests and shown in the docs)."""
+    expected = sign(
+        secret, headers["webhook-id"], int(headers["webhook-timestamp"]), body
+    )
+    return any(
+        hmac.compare_digest(expected, candidate)
+        for candidate in headers["webhook-signature"].split()
+    )
+
+
+@dataclass
+class Attempt:
+    status: int | None  # HTTP status, None when no answer came
+    error: str | None
+    duration_ms: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def send(subscription: Subscription, event: dict, timeout: float) -> Attempt:
+    """POST ``event`` to the subscription's URL (no ZODB access here)."""
+    body = json.dumps(event, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(
+        subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            "User-Agent": "imio.guichet-webhooks",
+            "webhook-id": event["id"],
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(
+                subscription.secret, event["id"], timestamp, body
+            ),
+        },
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, error = response.status, None
+    except urllib.error.HTTPError as http_error:
+        status, error = http_error.code, f"HTTP {http_error.code}"
+    except (OSError, ValueError) as failure:  # refused, timeout, bad URL...
+        status, error = None, f"{type(failure).__name__}: {failure}"[:300]
+    return Attempt(status, error, int((time.monotonic() - started) * 1000))
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay after the ``attempts``-th failed attempt."""
+    return min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
+
+
+def due(registry: WebhookRegistry, now: datetime) -> list[Delivery]:
+    """Pending deliveries whose time has come and that nobody is sending."""
+    return sorted(
+        (
+            delivery
+            for delivery in registry.pending()
+            if delivery.next_attempt <= now
+            and (delivery.leased_until is None or delivery.leased_until <= now)
+        ),
+        key=lambda delivery: delivery.next_attempt,
+    )
+
+
+def next_due(registry: WebhookRegistry) -> datetime | None:
+    """When the earliest pending delivery is due, None when none is."""
+    return min((d.next_attempt for d in registry.pending()), default=None)
+
+
+def lease(delivery: Delivery, now: datetime) -> None:
+    """Mark ``delivery`` as being sent (commit before sending)."""
+    delivery.leased_until = now + LEASE
+
+
+def record(
+    registry: WebhookRegistry, delivery: Delivery, attempt: Attempt, now: datetime
+) -> str:
+    """Log the attempt and retire, reschedule or give up the delivery.
+
+    Returns the outcome: ``delivered``, ``retrying`` or ``failed``.
+    """
+    delivery.attempts += 1
+    delivery.leased_until = None
+    if attempt.accepted:
+        outcome = "delivered"
+        registry.remove_delivery(delivery)
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        outcome = "failed"
+        registry.remove_delivery(delivery)
+        logger.warning(
+            "Webhook %s gave up on event %s after %d attempts: %s",
+            delivery.subscription_id,
+            delivery.id,
+            delivery.attempts,
+            attempt.error,
+        )
+    else:
+        outcome = "retrying"
+        delivery.last_error = attempt.error
+        delivery.next_attempt = now + backoff(delivery.attempts)
+    registry.log_attempt(
+        delivery.subscription_id,
+        {
+            "date": now.isoformat(),
+            "event_id": delivery.id,
+            "event_type": delivery.event["type"],
+            "reference": delivery.event["data"]["reference"],
+            "attempt": delivery.attempts,
+            "status": attempt.status,
+            "error": attempt.error,
+            "duration_ms": attempt.duration_ms,
+            "outcome": outcome,
+            "next_attempt": (
+                delivery.next_attempt.isoformat() if outcome == "retrying" else None
+            ),
+        },
+        now,
+    )
+    return outcome
+
+
+def deliver_due(
+    registry: WebhookRegistry,
+    commit,
+    abort,
+    *,
+    now=None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> int:
+    """Send every due delivery once; return how many were attempted.
+
+    ``commit``/``abort`` end the caller's transaction: the lease is committed
+    before sending (so that another instance skips it; if two take it at
+    once, one commit conflicts and that one skips), the outcome after.
+    """
+    clock = now or (lambda: datetime.now(UTC))
+    attempted = 0
+    for delivery in due(registry, clock()):
+        subscription = registry.subscriptions.get(delivery.subscription_id)
+        if subscription is None:  # removed meanwhile
+            continue
+        try:
+            lease(delivery, clock())
+            commit()
+        except ConflictError:  # another instance took it at the same time
+            abort()
+            continue
+        attempt = send(subscription, delivery.event, timeout)
+        attempted += 1
+        try:
+            record(registry, delivery, attempt, clock())
+            commit()
+        except ConflictError:
+            # Left leased: sent again once the lease runs out (at least once).
+            abort()
+    return attempted

@@ -1,0 +1,146 @@
+"""Webhook subscriptions, the outbox of deliveries and their log.
+
+Everything lives in one persistent :class:`WebhookRegistry` per site (a site
+annotation), never in the catalog. A submission's transaction only *reads*
+the subscriptions of its procedure and, when there are some, adds deliveries
+to the outbox: they exist if and only if that transaction commits, and they
+survive a restart. Delivering them is :mod:`imio.guichet.webhooks.delivery`'s
+job, outside any request.
+"""
+
+from BTrees.OOBTree import OOBTree
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet.submissions.storage import ShardedMap
+from persistent import Persistent
+from plone import api
+from zope.annotation.interfaces import IAnnotations
+
+import secrets
+import uuid
+
+
+ANNOTATION_KEY = "imio.guichet.webhooks"
+
+#: CloudEvents ``type`` of each event a subscription may ask for.
+SUBMISSION_CREATED = "be.imio.guichet.submission.created"
+SUBMISSION_STATE_CHANGED = "be.imio.guichet.submission.state_changed"
+EVENT_TYPES = (SUBMISSION_CREATED, SUBMISSION_STATE_CHANGED)
+
+#: Attempts recorded per subscription; older ones are dropped.
+LOG_SIZE = 500
+
+
+class Subscription(Persistent):
+    """A back office's wish to be told about one procedure's submissions."""
+
+    active = True
+
+    def __init__(
+        self,
+        *,
+        procedure_uid: str,
+        url: str,
+        event_types: tuple[str, ...],
+        created_by: str | None,
+        now: datetime,
+    ):
+        self.id = uuid.uuid4().hex
+        self.procedure_uid = procedure_uid
+        self.url = url
+        self.event_types = tuple(event_types)
+        #: Shared with the receiver once, at creation, to check signatures.
+        self.secret = "whsec_" + secrets.token_urlsafe(32)
+        self.created = now
+        self.created_by = created_by
+
+
+class Delivery(Persistent):
+    """One event to POST to one subscription, until it is accepted."""
+
+    def __init__(self, *, subscription_id: str, event: dict, now: datetime):
+        self.id = event["id"]  # the CloudEvents id: receivers dedupe on it
+        self.subscription_id = subscription_id
+        self.event = event
+        self.attempts = 0
+        self.next_attempt = now
+        #: Set while an instance is sending it, so that others leave it.
+        self.leased_until = None
+        self.last_error = None
+
+
+class WebhookRegistry(Persistent):
+    def __init__(self):
+        self.subscriptions = OOBTree()  # id -> Subscription
+        self.by_procedure = OOBTree()  # procedure uid -> (subscription ids)
+        # Pending deliveries only, spread over shards: every submission of
+        # a subscribed procedure adds one, and they must not conflict.
+        self.outbox = ShardedMap()  # delivery id -> Delivery
+        self.log = OOBTree()  # subscription id -> OOBTree(key -> attempt)
+
+    # -- subscriptions ------------------------------------------------------
+
+    def add_subscription(self, subscription: Subscription) -> None:
+        self.subscriptions[subscription.id] = subscription
+        ids = self.by_procedure.get(subscription.procedure_uid, ())
+        self.by_procedure[subscription.procedure_uid] = (*ids, subscription.id)
+
+    def remove_subscription(self, subscription_id: str) -> Subscription:
+        """Forget a subscription and drop its pending deliveries."""
+        subscription = self.subscriptions.pop(subscription_id)
+        ids = self.by_procedure.get(subscription.procedure_uid, ())
+        remaining = tuple(i for i in ids if i != subscription_id)
+        if remaining:
+            self.by_procedure[subscription.procedure_uid] = remaining
+        else:
+            self.by_procedure.pop(subscription.procedure_uid, None)
+        for delivery_id in list(self.outbox):
+            if self.outbox[delivery_id].subscription_id == subscription_id:
+                self.outbox.pop(delivery_id)
+        self.log.pop(subscription_id, None)
+        return subscription
+
+    def subscriptions_for(self, procedure_uid: str, event_type: str):
+        for subscription_id in self.by_procedure.get(procedure_uid, ()):
+            subscription = self.subscriptions[subscription_id]
+            if subscription.active and event_type in subscription.event_types:
+                yield subscription
+
+    # -- outbox and log -----------------------------------------------------
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        self.outbox[delivery.id + ":" + delivery.subscription_id] = delivery
+
+    def remove_delivery(self, delivery: Delivery) -> None:
+        self.outbox.pop(delivery.id + ":" + delivery.subscription_id, None)
+
+    def pending(self):
+        for key in list(self.outbox):
+            yield self.outbox[key]
+
+    def log_attempt(self, subscription_id: str, attempt: dict, now: datetime) -> None:
+        log = self.log.get(subscription_id)
+        if log is None:
+            log = self.log[subscription_id] = OOBTree()
+        micros = (now - _EPOCH) // timedelta(microseconds=1)
+        log[f"{micros:017d}:{secrets.token_hex(4)}"] = attempt
+        while len(log) > LOG_SIZE:
+            del log[log.minKey()]
+
+    def attempts(self, subscription_id: str) -> list[dict]:
+        """The subscription's logged attempts, newest first."""
+        log = self.log.get(subscription_id)
+        return [] if log is None else [dict(a) for a in reversed(list(log.values()))]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def get_registry(site=None, create: bool = False) -> WebhookRegistry | None:
+    """The site's webhook registry; None when nothing was ever subscribed."""
+    annotations = IAnnotations(site if site is not None else api.portal.get())
+    registry = annotations.get(ANNOTATION_KEY)
+    if registry is None and create:
+        registry = annotations[ANNOTATION_KEY] = WebhookRegistry()
+    return registry

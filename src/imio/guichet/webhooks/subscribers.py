@@ -1,0 +1,72 @@
+"""Put a delivery in the outbox for each subscription a change concerns."""
+
+from datetime import datetime
+from datetime import UTC
+from imio.guichet.services.submissions.serialization import submission_url
+from imio.guichet.webhooks import worker
+from imio.guichet.webhooks.delivery import make_event
+from imio.guichet.webhooks.registry import Delivery
+from imio.guichet.webhooks.registry import get_registry
+from imio.guichet.webhooks.registry import SUBMISSION_CREATED
+from imio.guichet.webhooks.registry import SUBMISSION_STATE_CHANGED
+from plone import api
+from plone.api.exc import CannotGetPortalError
+
+import transaction
+
+
+_WAKE_HOOK = object()  # key of the "wake the worker" flag in transaction data
+
+
+def enqueue(submission, event_type: str) -> int:
+    """Add a delivery per interested subscription; wake the worker at commit."""
+    try:
+        site = api.portal.get()
+    except CannotGetPortalError:  # core functions used outside a site
+        return 0
+    registry = get_registry(site)
+    if registry is None:
+        return 0
+    subscriptions = list(
+        registry.subscriptions_for(submission.procedure_uid, event_type)
+    )
+    if not subscriptions:
+        return 0
+    now = datetime.now(UTC)
+    for subscription in subscriptions:
+        event = make_event(
+            event_type,
+            source=site.absolute_url(),
+            submission_id=submission.id,
+            reference=submission.reference,
+            procedure_uid=submission.procedure_uid,
+            state=submission.state,
+            link=submission_url(submission),
+            now=now,
+        )
+        registry.add_delivery(
+            Delivery(subscription_id=subscription.id, event=event, now=now)
+        )
+    _wake_after_commit(site)
+    return len(subscriptions)
+
+
+def _wake_after_commit(site) -> None:
+    current = transaction.get()
+    try:
+        already = current.data(_WAKE_HOOK)
+    except KeyError:
+        already = False
+    if already:
+        return
+    current.set_data(_WAKE_HOOK, True)
+    db, path = site._p_jar.db(), site.getPhysicalPath()
+    current.addAfterCommitHook(lambda committed: committed and worker.wake(db, path))
+
+
+def submission_created(event) -> None:
+    enqueue(event.submission, SUBMISSION_CREATED)
+
+
+def state_changed(event) -> None:
+    enqueue(event.submission, SUBMISSION_STATE_CHANGED)

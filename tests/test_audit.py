@@ -72,6 +72,8 @@ def test_pages_and_csv_export(filed, session_for):
     exported = admin.get("@guichet-audit?format=csv")
     assert exported.status_code == 200
     assert exported.headers["Content-Type"].startswith("text/csv")
+    # Spooled to a file, not buffered by response.write (see streaming.py).
+    assert int(exported.headers["Content-Length"]) == len(exported.content)
     rows = list(csv.reader(io.StringIO(exported.text)))
     assert rows[0] == ["date", "actor", "action", "submissions", "details"]
     assert [row[1:4] for row in rows[1:]] == [["backoffice_x", "read", filed]] * 3

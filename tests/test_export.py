@@ -107,3 +107,31 @@ def test_command_line(portal, procedure, capsysbinary):
     assert b"1 submissions exported" in err
     assert module.main(portal.aq_parent, [path, "pdf"]) == 2
     assert module.main(portal.aq_parent, ["plone/nope"]) == 1
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])
+def test_sent_from_a_file_not_from_memory(filed, session_for, kind):
+    """Zope's response.write() buffers everything under WSGI: the export is
+    spooled to a temporary file instead, whose size the publisher announces."""
+    response = session_for("backoffice_x").get(
+        f"demarches/x/@submissions-export?format={kind}"
+    )
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == len(response.content)
+
+
+def test_spooled_file_is_rewound_and_removed_on_error():
+    from imio.guichet.services.streaming import spooled
+
+    body = spooled(lambda write: [write(b"a,b\n"), write(b"1,2\n")])
+    assert body.read() == b"a,b\n1,2\n"
+    body.close()
+    opened = []
+
+    def failing(write):
+        opened.append(write.__self__)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        spooled(failing)
+    assert opened[0].closed

@@ -36,13 +36,14 @@ FIXED_COLUMNS = (
 
 
 def batches(
-    submissions: Iterable[Submission], after_batch: Callable[[], None] | None = None
+    submissions: Iterable[Submission],
+    after_batch: Callable[[list[Submission]], None] | None = None,
 ) -> Iterator[list[Submission]]:
     iterator = iter(submissions)
     while batch := list(islice(iterator, BATCH)):
         yield batch
         if after_batch is not None:
-            after_batch()  # e.g. let the ZODB cache drop what was written
+            after_batch(batch)  # e.g. let the ZODB cache drop what was written
 
 
 def _cell(value) -> str:

@@ -69,6 +69,8 @@ def create_token(
         expires = now + DEFAULT_LIFETIME
     if expires.tzinfo is None:
         raise InvalidToken("expires must carry a time zone offset")
+    # Stored in UTC: any zone object the caller used need not be picklable.
+    expires = expires.astimezone(UTC)
     if not now < expires <= now + MAX_LIFETIME:
         raise InvalidToken("expires must be in the future, at most two years ahead")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

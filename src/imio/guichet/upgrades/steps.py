@@ -8,6 +8,8 @@ PROFILE = "profile-imio.guichet:default"
 
 
 def add_integrations(context):
-    """1004: webhooks and API tokens: their permission and the PAS plugin."""
+    """1004: webhooks and API tokens: their permission, the PAS plugin and
+    the control panel pages (with the audit trail's)."""
     context.runImportStepFromProfile(PROFILE, "rolemap")
+    context.runImportStepFromProfile(PROFILE, "controlpanel")
     install_plugin(api.portal.get())

@@ -5,6 +5,7 @@ JSON pages (``after``, ``limit``), or the whole trail as CSV
 """
 
 from imio.guichet.services.errors import error
+from imio.guichet.services.streaming import spooled
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import get_store
@@ -63,33 +64,38 @@ class AuditGet(Service):
             ),
         }
 
-    def stream_csv(self) -> str:
+    def stream_csv(self):
         response = self.request.response
         response.setHeader("Content-Type", "text/csv; charset=utf-8")
         response.setHeader(
             "Content-Disposition", 'attachment; filename="guichet-audit.csv"'
         )
-        audit, keys = audit_keys(None)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        while True:
-            batch = list(islice(keys, CSV_BATCH))
-            for key in batch:
-                record = audit.get(key)
-                writer.writerow(
-                    (
-                        record["date"],
-                        record["actor"] or "",
-                        record["action"],
-                        " ".join(record["submissions"]),
-                        json.dumps(record["details"], ensure_ascii=False),
-                    )
+        return spooled(write_audit_csv)
+
+
+def write_audit_csv(write) -> None:
+    """The whole trail as CSV, batch by batch."""
+    audit, keys = audit_keys(None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    while True:
+        batch = list(islice(keys, CSV_BATCH))
+        for key in batch:
+            record = audit.get(key)
+            writer.writerow(
+                (
+                    record["date"],
+                    record["actor"] or "",
+                    record["action"],
+                    " ".join(record["submissions"]),
+                    json.dumps(record["details"], ensure_ascii=False),
                 )
-            response.write(buffer.getvalue().encode("utf-8"))
-            buffer.seek(0)
-            buffer.truncate()
-            if len(batch) < CSV_BATCH:
-                return ""
-            # Records already written need not stay in memory.
-            audit._p_jar.cacheGC()
+            )
+        write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        if len(batch) < CSV_BATCH:
+            return
+        # Records already written need not stay in memory.
+        audit._p_jar.cacheGC()

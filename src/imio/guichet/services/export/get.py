@@ -10,6 +10,7 @@ of submissions (see imio.guichet.submissions.export).
 from datetime import date
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
+from imio.guichet.services.streaming import spooled
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.services.submissions.serialization import serialize_submission
 from imio.guichet.submissions.access import may_read_submissions_of
@@ -35,7 +36,15 @@ def write_export(kind: str, write, procedure, submissions) -> int:
 
     Shared by this service and scripts/export_submissions.py.
     """
-    drop_cache = procedure._p_jar.cacheGC if procedure._p_jar else None
+
+    def drop_cache(batch) -> None:
+        # Written: turn them back into ghosts, so that the connection cache
+        # does not fill up with 30,000 full submissions (its usual size).
+        for submission in batch:
+            submission._p_deactivate()
+        if procedure._p_jar is not None:
+            procedure._p_jar.cacheGC()
+
     if kind == "jsonl":
         procedures = procedure_summaries([api.content.get_uuid(procedure)])
 
@@ -71,9 +80,14 @@ class SubmissionsExport(Service):
             "Content-Disposition",
             f'attachment; filename="{self.context.getId()}.{kind}"',
         )
-        count = write_export(kind, response.write, self.context, submissions)
-        audit_access("export", [], {"count": count, **dict(form)})
-        return ""
+        counted = []
+        body = spooled(
+            lambda write: counted.append(
+                write_export(kind, write, self.context, submissions)
+            )
+        )
+        audit_access("export", [], {"count": counted[0], **dict(form)})
+        return body
 
     def refusal(self) -> dict | None:
         if api.user.is_anonymous() or not may_read_submissions_of(self.context):

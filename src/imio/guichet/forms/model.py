@@ -193,3 +193,9 @@ def form_schema_constraint(value: str) -> bool:
             )
         ) from error
     return True
+
+
+def email_field_names(schema: InterfaceClass) -> list[str]:
+    """Names of the form's e-mail fields (plone.schema Email), in order."""
+    fields = getFieldsInOrder(schema)
+    return [name for name, field in fields if field_kind(field) is Email]

@@ -1,0 +1,51 @@
+"""Event subscribers: build the e-mails in the transaction (they read its
+data), send them after it commits (see :mod:`.delivery`)."""
+
+from imio.guichet.notifications.delivery import send_after_commit
+from imio.guichet.notifications.messages import confirmation_message
+from imio.guichet.notifications.messages import service_message
+from imio.guichet.notifications.messages import state_change_message
+from imio.guichet.services.submissions.serialization import submission_url
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.api import get_store
+from ZODB.POSException import ConflictError
+
+import logging
+
+
+logger = logging.getLogger(__name__)
+
+
+def submission_created(event) -> None:
+    """Confirm to the citizen and tell the service."""
+    submission, procedure = event.submission, event.procedure
+    try:
+        store = get_store(create=True)
+        send_after_commit(
+            [
+                confirmation_message(store, submission, procedure),
+                service_message(submission, procedure, submission_url(submission)),
+            ]
+        )
+    except ConflictError:
+        raise  # the request is retried as a whole
+    except Exception:
+        # Never lose a submission for an e-mail.
+        logger.exception("No e-mail for the new submission %s", submission.reference)
+
+
+def submission_state_changed(event) -> None:
+    """Tell the citizen the new state and the service's public message."""
+    submission = event.submission
+    try:
+        procedure = find_procedure(submission.procedure_uid)
+        if procedure is None:
+            return
+        store = get_store(create=True)
+        send_after_commit(
+            [state_change_message(store, submission, procedure, event.event)]
+        )
+    except ConflictError:
+        raise
+    except Exception:
+        logger.exception("No e-mail for the state of %s", submission.reference)

@@ -57,7 +57,7 @@ class TestInstall:
         assert api.user.get(username="citoyen") is None
 
     def test_profile_version(self, setup_tool):
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1000",)
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1002",)
 
 
 class TestUninstall:
@@ -85,4 +85,8 @@ class TestUninstall:
         registry = api.portal.get_tool("portal_registry")
         assert (
             "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry
+        )
+        assert (
+            "imio.guichet.prefill.interfaces.IRestPrefillSettings.enabled"
+            not in registry
         )

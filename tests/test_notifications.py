@@ -245,6 +245,25 @@ class TestMessages:
         message = state_change_message(store, submission, procedure, event)
         assert message["Subject"] == subject.format(submission.reference)
 
+    def test_html_alternative_escapes_and_links(self, procedure):
+        submission = submit(procedure, VALID_DATA, submitter=None, language="fr")
+        store = get_store()
+        event = change_state(
+            store,
+            submission,
+            "received",
+            user_id="x",
+            public_message="<script>alert(1)</script> & merci",
+        )
+        api.portal.set_registry_record("plone.email_from_address", "g@example.org")
+        message = state_change_message(store, submission, procedure, event)
+        assert "<script>" in body(message)  # plain text, as typed
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "<script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; merci" in html
+        link = re.search(r'<a href="([^"]+)">', html).group(1)
+        assert "@@track-request?reference=" in link
+
     def test_no_sender_no_message(self, procedure):
         api.portal.set_registry_record("plone.email_from_address", "")
         assert make_message(["a@example.org"], "s", "b") is None
@@ -272,3 +291,49 @@ class TestMessages:
             IProcedure.validateInvariants(Data())
         Data.citizen_email_field = "email"
         IProcedure.validateInvariants(Data())
+
+
+class TestSettings:
+    @pytest.fixture
+    def manager_browser(self, site):
+        from plone.app.testing import SITE_OWNER_NAME
+        from plone.app.testing import SITE_OWNER_PASSWORD
+
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        browser.addHeader(
+            "Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}"
+        )
+        return browser
+
+    def test_edit_form(self, site, manager_browser):
+        procedure = site.demarches.x
+        manager_browser.open(procedure.absolute_url() + "/edit")
+        manager_browser.getControl(
+            name="form.widgets.service_emails"
+        ).value = "etat-civil@commune.example\npopulation@commune.example"
+        manager_browser.getControl(
+            name="form.widgets.citizen_email_field"
+        ).value = "email"
+        manager_browser.getControl(name="form.buttons.save").click()
+        transaction.begin()
+        assert procedure.service_emails == [
+            "etat-civil@commune.example",
+            "population@commune.example",
+        ]
+        assert procedure.citizen_email_field == "email"
+
+    def test_edit_form_refuses_a_field_that_is_not_an_email(
+        self, site, manager_browser
+    ):
+        procedure = site.demarches.x
+        manager_browser.open(procedure.absolute_url() + "/edit")
+        manager_browser.getControl(
+            name="form.widgets.citizen_email_field"
+        ).value = "comment"
+        manager_browser.getControl(name="form.buttons.save").click()
+        assert "The form has no e-mail field named comment." in (
+            manager_browser.contents
+        )
+        transaction.begin()
+        assert procedure.citizen_email_field is None

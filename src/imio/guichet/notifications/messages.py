@@ -8,8 +8,10 @@ and the service's public message, never the data of the form nor internal
 notes.
 """
 
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from html import escape
 from imio.guichet import _
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
@@ -23,6 +25,7 @@ from zope.i18n import translate
 from zope.i18nmessageid import Message
 
 import logging
+import re
 
 
 logger = logging.getLogger(__name__)
@@ -143,12 +146,39 @@ def make_message(to: list[str], subject: str, body: str) -> EmailMessage | None:
     if mfrom is None:
         logger.warning("No sender address in the Mail control panel: no e-mail sent")
         return None
-    message = EmailMessage()
+    # CRLF line ends, as SMTP wants: MailHost sends the bytes as they are.
+    message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = single_line(subject)
     message["From"] = mfrom
     message["To"] = ", ".join(to)
-    message.set_content(body)
+    # Quoted-printable: lines of any length survive every SMTP server.
+    message.set_content(body, cte="quoted-printable")
+    message.add_alternative(
+        html_from_text(body), subtype="html", cte="quoted-printable"
+    )
     return message
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_from_text(text: str) -> str:
+    """The HTML alternative of a plain-text body: paragraphs, line breaks and
+    clickable links; everything else escaped."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = []
+        for line in paragraph.split("\n"):
+            parts, end = [], 0
+            for match in _URL.finditer(line):
+                url = escape(match.group(0))
+                parts.append(escape(line[end : match.start()]))
+                parts.append(f'<a href="{url}">{url}</a>')
+                end = match.end()
+            lines.append("".join(parts) + escape(line[end:]))
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    content = "\n".join(paragraphs)
+    return f"<!DOCTYPE html>\n<html><body>\n{content}\n</body></html>\n"
 
 
 def _date(submission: Submission) -> str:

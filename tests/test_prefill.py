@@ -139,7 +139,12 @@ class TestDeclarations:
             ('guichet:prefill="rest:street"', "no key 'street'"),  # not mapped
             ('guichet:authentic="true"', "needs guichet:prefill"),
             ('guichet:prefill="profile:email" guichet:authentic="yes"', "'true'"),
-            ('guichet:prefil="profile:email"', "unknown attribute(s) guichet:prefil"),
+            ('guichet:prefil="profile:email"', "attribute(s) guichet:prefil"),
+            (
+                'xmlns:indexer="http://namespaces.plone.org/supermodel/indexer" '
+                'indexer:searchable="true"',
+                "{http://namespaces.plone.org/supermodel/indexer}searchable",
+            ),
         ],
     )
     def test_refused(self, portal, attributes, problem):

@@ -32,7 +32,8 @@ PREFIX = "guichet"
 #: Tagged values of the schema: field name -> "source:key" / True.
 PREFILL_KEY = "imio.guichet.prefill"
 AUTHENTIC_KEY = "imio.guichet.authentic"
-#: Attributes of our namespace this version does not know (to refuse them).
+#: Attributes of our namespace this version does not know, and attributes
+#: of other namespaces (form:, security:, indexer:...): refused.
 UNKNOWN_KEY = "imio.guichet.unknown-attributes"
 ATTRIBUTES = ("prefill", "authentic")
 _SPEC = re.compile(r"^([a-z][a-z0-9_]*):([A-Za-z0-9_.-]+)$")
@@ -53,12 +54,15 @@ class GuichetFieldMetadata:
             _tag(schema, PREFILL_KEY, name, prefill.strip())
         if authentic is not None:
             _tag(schema, AUTHENTIC_KEY, name, authentic.strip().lower())
-        unknown = [
-            attribute.split("}", 1)[1]
-            for attribute in fieldNode.attrib
-            if attribute.startswith(f"{{{NAMESPACE}}}")
-            and attribute.split("}", 1)[1] not in ATTRIBUTES
-        ]
+        unknown = []
+        for attribute in fieldNode.attrib:
+            if not attribute.startswith("{"):
+                continue  # name, type: plone.supermodel's own
+            namespace, local = attribute[1:].split("}", 1)
+            if namespace != NAMESPACE:
+                unknown.append(f"{{{namespace}}}{local}")
+            elif local not in ATTRIBUTES:
+                unknown.append(f"guichet:{local}")
         if unknown:
             _tag(schema, UNKNOWN_KEY, name, ", ".join(sorted(unknown)))
 
@@ -101,7 +105,7 @@ def authentic_fields(schema: InterfaceClass) -> set[str]:
 def prefill_problems(schema: InterfaceClass) -> list[str]:
     """Why the ``guichet:`` attributes of a form cannot be used, if they can't."""
     problems = [
-        f"{name}: unknown attribute(s) guichet:{attributes}"
+        f"{name}: unsupported attribute(s) {attributes}"
         for name, attributes in schema.queryTaggedValue(UNKNOWN_KEY, {}).items()
     ]
     for name, spec in schema.queryTaggedValue(PREFILL_KEY, {}).items():

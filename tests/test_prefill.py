@@ -21,6 +21,7 @@ import json
 import logging
 import pytest
 import re
+import socket
 import threading
 import transaction
 
@@ -63,6 +64,16 @@ class Source(BaseHTTPRequestHandler):
         server.requests.append((self.path, self.headers.get("X-Api-Key")))
         if server.mode == "slow":
             server.release.wait(10)  # far beyond the client's timeout
+        if server.mode == "trickle":
+            # Each byte in time, the whole far beyond the client's timeout.
+            self.send_response(200)
+            self.end_headers()
+            for byte in json.dumps(PERSON).encode():
+                if server.release.wait(0.1):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            return
         if server.mode == "error":
             self.send_response(500)
             self.end_headers()
@@ -183,6 +194,17 @@ class TestRestSource:
         assert RestSource().values("person") == {}
         assert len(source_server.requests) == 1
 
+    def test_unreachable(self, portal, source_server, caplog):
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            port = unused.getsockname()[1]
+        configure_source(
+            source_server, url_template=f"http://127.0.0.1:{port}/{{identifier}}"
+        )
+        with caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"):
+            assert RestSource().values("citizen_a") == {}
+        assert "unreachable" in caplog.records[-1].getMessage()
+
     def test_disabled(self, portal, source_server):
         configure_source(source_server, enabled=False)
         assert RestSource().values("citizen_a") == {}
@@ -190,7 +212,12 @@ class TestRestSource:
 
     @pytest.mark.parametrize(
         "mode, reason",
-        [("slow", "unreachable"), ("error", "HTTP 500"), ("bad", "JSON")],
+        [
+            ("slow", "too slow"),
+            ("trickle", "too slow"),
+            ("error", "HTTP 500"),
+            ("bad", "JSON"),
+        ],
     )
     def test_failures_give_nothing_and_are_logged(
         self, portal, source_server, caplog, mode, reason

@@ -13,6 +13,7 @@ from zope.interface import implementer
 import http.client
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -129,23 +130,37 @@ class RestSource:
 def fetch_json(url: str, headers: dict, timeout: float, user_id: str) -> object:
     """The JSON document at ``url``, or None (and a log record) on failure.
 
-    ``timeout`` bounds the connection and each read; the URL is not logged
-    (it carries the citizen's identifier).
+    ``timeout`` bounds the connection, each read, and the reading of the
+    whole answer (a source trickling bytes is cut off); the URL is not
+    logged (it carries the citizen's identifier).
     """
     request = urllib.request.Request(
         url, headers={"Accept": "application/json", **headers}
     )
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(MAX_RESPONSE_BYTES + 1)
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise ValueError("response too large")
+            body = _read_until(response, deadline)
         return json.loads(body)
     except urllib.error.HTTPError as error:
         reason = f"HTTP {error.code}"
+    except TimeoutError as error:
+        reason = f"too slow ({error})"
     except (OSError, http.client.HTTPException) as error:
         reason = f"unreachable ({getattr(error, 'reason', error)})"
     except ValueError as error:
         reason = f"not JSON ({error})"
     logger.warning("Prefill source failed for user %s: %s", user_id, reason)
     return None
+
+
+def _read_until(response, deadline: float) -> bytes:
+    chunks, size = [], 0
+    while chunk := response.read1(65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise ValueError("response too large")
+        if time.monotonic() > deadline:
+            raise TimeoutError("answer too slow")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -157,6 +157,24 @@ class TestNewSubmission:
         transaction.commit()
         assert len(inbox.to("jeanne@example.org")) == 1
 
+    def test_queued_with_the_transaction(self, site, inbox, tmp_path, monkeypatch):
+        # A MailHost with a queue: messages go to its maildir on commit only
+        # (no delivery thread here, so that the queue can be read).
+        monkeypatch.setenv("MAILHOST_QUEUE_ONLY", "1")
+        site.MailHost.smtp_queue = True
+        queue = tmp_path / "queue"
+        site.MailHost.smtp_queue_directory = str(queue)
+        transaction.commit()
+        submit(site.demarches.x, VALID_DATA, submitter=None)
+        transaction.abort()
+        assert not list((queue / "new").glob("*"))
+        submit(site.demarches.x, VALID_DATA, submitter=None)
+        transaction.commit()
+        queued = [path.read_bytes() for path in (queue / "new").iterdir()]
+        assert len(queued) == 2  # the confirmation and the service notice
+        assert any(b"To: jeanne@example.org" in message for message in queued)
+        assert inbox.messages == []  # the queue's thread would send them
+
     def test_stored_when_the_smtp_server_is_down(
         self, site, inbox, session_for, caplog
     ):

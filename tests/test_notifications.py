@@ -282,6 +282,21 @@ class TestMessages:
         link = re.search(r'<a href="([^"]+)">', html).group(1)
         assert "@@track-request?reference=" in link
 
+    def test_a_broken_message_does_not_fail_the_submission(
+        self, procedure, monkeypatch, caplog
+    ):
+        from imio.guichet.notifications import subscribers
+
+        def broken(*args):
+            raise RuntimeError("template error")
+
+        monkeypatch.setattr(subscribers, "confirmation_message", broken)
+        with caplog.at_level(logging.ERROR):
+            submission = submit(procedure, VALID_DATA, submitter=None)
+        assert get_store().get(submission.id) is submission
+        (record,) = [r for r in caplog.records if r.name == subscribers.__name__]
+        assert submission.reference in record.getMessage()
+
     def test_no_sender_no_message(self, procedure):
         api.portal.set_registry_record("plone.email_from_address", "")
         assert make_message(["a@example.org"], "s", "b") is None

@@ -1,6 +1,7 @@
 """Event subscribers: build the e-mails in the transaction (they read its
 data), send them after it commits (see :mod:`.delivery`)."""
 
+from functools import wraps
 from imio.guichet.notifications.delivery import send_after_commit
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import service_message
@@ -16,36 +17,44 @@ import logging
 logger = logging.getLogger(__name__)
 
 
+def never_failing(handler):
+    """Log what goes wrong in ``handler``: never lose a submission or a
+    state change for an e-mail. Conflicts still go up: Zope retries the
+    request as a whole."""
+
+    @wraps(handler)
+    def guarded(event) -> None:
+        try:
+            handler(event)
+        except ConflictError:
+            raise
+        except Exception:
+            logger.exception(
+                "No e-mail for %s (%s)", event.submission.reference, handler.__name__
+            )
+
+    return guarded
+
+
+@never_failing
 def submission_created(event) -> None:
     """Confirm to the citizen and tell the service."""
     submission, procedure = event.submission, event.procedure
-    try:
-        store = get_store(create=True)
-        send_after_commit(
-            [
-                confirmation_message(store, submission, procedure),
-                service_message(submission, procedure, submission_url(submission)),
-            ]
-        )
-    except ConflictError:
-        raise  # the request is retried as a whole
-    except Exception:
-        # Never lose a submission for an e-mail.
-        logger.exception("No e-mail for the new submission %s", submission.reference)
+    store = get_store(create=True)
+    send_after_commit(
+        [
+            confirmation_message(store, submission, procedure),
+            service_message(submission, procedure, submission_url(submission)),
+        ]
+    )
 
 
+@never_failing
 def submission_state_changed(event) -> None:
     """Tell the citizen the new state and the service's public message."""
     submission = event.submission
-    try:
-        procedure = find_procedure(submission.procedure_uid)
-        if procedure is None:
-            return
-        store = get_store(create=True)
+    procedure = find_procedure(submission.procedure_uid)
+    if procedure is not None:
         send_after_commit(
-            [state_change_message(store, submission, procedure, event.event)]
+            [state_change_message(get_store(), submission, procedure, event.event)]
         )
-    except ConflictError:
-        raise
-    except Exception:
-        logger.exception("No e-mail for the state of %s", submission.reference)

@@ -65,6 +65,7 @@ setup(
     ],
     extras_require={
         "test": [
+            "aiosmtpd",
             "jsonschema",
             "openapi-spec-validator",
             "plone.app.testing",

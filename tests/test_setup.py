@@ -129,3 +129,7 @@ class TestUninstall:
         assert (
             "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry
         )
+        assert (
+            "imio.guichet.prefill.interfaces.IRestPrefillSettings.enabled"
+            not in registry
+        )

@@ -6,6 +6,7 @@ from imio.guichet import _
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import to_json
+from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidData
@@ -105,6 +106,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             self.request.response.redirect(self.context.absolute_url())
             return
         super().update()
+        prefill_widgets(self)
 
     def render(self):
         if self.request.response.getStatus() in (301, 302, 303):

@@ -2,13 +2,16 @@
 
 from imio.guichet import _
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
+from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import form_schema_constraint
+from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.model import load_form_schema
 from imio.guichet.submissions.api import get_store
 from imio.guichet.timezones import in_site_time
 from plone.app.textfield import RichText
 from plone.autoform import directives
 from plone.dexterity.content import Item
+from plone.schema.email import Email
 from plone.supermodel import model
 from plone.uuid.interfaces import IUUID
 from zope import schema
@@ -106,6 +109,64 @@ class IProcedure(model.Schema):
         constraint=form_schema_constraint,
     )
 
+    model.fieldset(
+        "notifications",
+        label=_("fieldset_notifications", default="E-mail notifications"),
+        fields=[
+            "confirm_to_citizen",
+            "citizen_email_field",
+            "service_emails",
+            "notify_state_changes",
+        ],
+    )
+    confirm_to_citizen = schema.Bool(
+        title=_(
+            "label_confirm_to_citizen",
+            default="Send the citizen a confirmation e-mail",
+        ),
+        description=_(
+            "help_confirm_to_citizen",
+            default="With the reference and a link to follow the request; "
+            "never the content of the form.",
+        ),
+        required=False,
+        default=True,
+    )
+    citizen_email_field = schema.TextLine(
+        title=_(
+            "label_citizen_email_field",
+            default="Form field holding the citizen's e-mail address",
+        ),
+        description=_(
+            "help_citizen_email_field",
+            default="The name of an e-mail field of the form. Leave empty to "
+            "use the first e-mail field; without one, the address of the "
+            "logged-in citizen's account.",
+        ),
+        required=False,
+        max_length=63,
+    )
+    service_emails = schema.List(
+        title=_("label_service_emails", default="Service addresses to notify"),
+        description=_(
+            "help_service_emails",
+            default="One address per line. Each new request is announced "
+            "there with its reference and a link, without the citizen's data.",
+        ),
+        value_type=Email(),
+        required=False,
+        default=[],
+        max_length=20,
+    )
+    notify_state_changes = schema.Bool(
+        title=_(
+            "label_notify_state_changes",
+            default="Tell the citizen by e-mail when the request changes state",
+        ),
+        required=False,
+        default=True,
+    )
+
     @invariant
     def closing_after_opening(data):
         opening = getattr(data, "opening_date", None)
@@ -117,6 +178,25 @@ class IProcedure(model.Schema):
                 _(
                     "error_closing_before_opening",
                     default="The closing date must come after the opening date.",
+                )
+            )
+
+    @invariant
+    def citizen_email_field_in_form(data):
+        name = getattr(data, "citizen_email_field", None)
+        xml = getattr(data, "form_schema", None)
+        if not name or not xml:
+            return
+        try:
+            names = email_field_names(load_form_schema(xml))
+        except InvalidFormSchema:
+            return  # the form field itself says what is wrong
+        if name not in names:
+            raise Invalid(
+                _(
+                    "error_citizen_email_field",
+                    default="The form has no e-mail field named ${name}.",
+                    mapping={"name": name},
                 )
             )
 

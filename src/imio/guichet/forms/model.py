@@ -9,6 +9,7 @@ new procedure starts with.
 
 from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.prefill.declarations import prefill_problems
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
 from plone.autoform.interfaces import READ_PERMISSIONS_KEY
@@ -152,6 +153,7 @@ def check_form_schema(xml: str) -> InterfaceClass:
         problems.append("the form has no field")
     for name, field in fields:
         problems.extend(_field_problems(name, field))
+    problems.extend(prefill_problems(schema))
     if problems:
         raise InvalidFormSchema(problems)
     return schema
@@ -193,3 +195,9 @@ def form_schema_constraint(value: str) -> bool:
             )
         ) from error
     return True
+
+
+def email_field_names(schema: InterfaceClass) -> list[str]:
+    """Names of the form's e-mail fields (plone.schema Email), in order."""
+    fields = getFieldsInOrder(schema)
+    return [name for name, field in fields if field_kind(field) is Email]

@@ -21,6 +21,7 @@ from imio.guichet.content.availability import get_availability
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
+from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
@@ -146,7 +147,10 @@ def submit(
         # retried) rather than point at a form it was not checked against.
         procedure._p_jar.readCurrent(procedure)
     version = procedure.form_schema_version
-    cleaned = clean_data(procedure.get_form_schema(version), data, context=procedure)
+    schema = procedure.get_form_schema(version)
+    # A logged-in citizen cannot override what an authentic source says.
+    data = apply_authentic_values(schema, data, submitter)
+    cleaned = clean_data(schema, data, context=procedure)
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.
     now = now or datetime.now(UTC)

@@ -1,0 +1,267 @@
+"""The e-mails of the guichet: who gets them and what they say.
+
+Plain functions that take no request. Every text is an i18n message of the
+``imio.guichet`` domain, translated into the submission's language, French
+when that language's catalog lacks the message. E-mail is not a secure
+channel: the messages carry the reference, the procedure's title, the state
+and the service's public message, never the data of the form nor internal
+notes.
+"""
+
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from html import escape
+from imio.guichet import _
+from imio.guichet.forms.model import email_field_names
+from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.submissions.tracking import tracking_url
+from imio.guichet.timezones import in_site_time
+from plone import api
+from zope.i18n import translate
+from zope.i18nmessageid import Message
+
+import logging
+import re
+
+
+logger = logging.getLogger(__name__)
+
+#: The language of e-mails to staff, and of what a catalog lacks.
+FALLBACK_LANGUAGE = "fr"
+#: The logged-in citizen's list of requests (on the site root).
+MY_REQUESTS_VIEW = "@@my-requests"
+_MISSING = "\x00missing"
+
+CONFIRMATION_SUBJECT = _(
+    "mail_confirmation_subject",
+    default="Your request ${reference} was received",
+)
+CONFIRMATION_BODY = _(
+    "mail_confirmation_body",
+    default="Hello,\n\n"
+    'We received your request "${procedure}" on ${date}. Its reference is '
+    "${reference}: please mention it whenever you contact us about it.\n\n"
+    "Follow your request here:\n${link}\n\n"
+    "For your privacy, this e-mail does not repeat what you filled in.",
+)
+SERVICE_SUBJECT = _(
+    "mail_service_subject",
+    default="New request ${reference}: ${procedure}",
+)
+SERVICE_BODY = _(
+    "mail_service_body",
+    default='A new request was filed for "${procedure}" on ${date}, '
+    "reference ${reference}.\n\n"
+    "Read it here (login required):\n${link}\n\n"
+    "E-mail is not a secure channel: the citizen's data are not in this "
+    "message.",
+)
+STATE_SUBJECT = _(
+    "mail_state_subject",
+    default="Your request ${reference}: ${state}",
+)
+STATE_BODY = _(
+    "mail_state_body",
+    default="Hello,\n\n"
+    'Your request "${procedure}" (reference ${reference}) is now: ${state}.',
+)
+STATE_MESSAGE = _(
+    "mail_state_message",
+    default="Message from the service:\n${message}",
+)
+STATE_LINK = _(
+    "mail_state_link",
+    default="Follow your request here:\n${link}",
+)
+
+
+def translate_for(message: Message, language: str | None) -> str:
+    """``message`` in ``language``; in French when its catalog lacks it."""
+    language = language or FALLBACK_LANGUAGE
+    if language != "en":
+        marked = Message(message, default=_MISSING)
+        text = translate(marked, target_language=language)
+        if text != _MISSING:
+            return text
+        language = FALLBACK_LANGUAGE
+    return translate(message, target_language=language)
+
+
+def single_line(text: str) -> str:
+    """``text`` fit for a header: titles are typed by people."""
+    return " ".join(str(text).split())
+
+
+def citizen_address(submission: Submission, procedure) -> str | None:
+    """Where to write to the citizen about ``submission``, if anywhere.
+
+    The procedure's e-mail field (the first e-mail field of the form the
+    submission was filed with, unless the procedure names another), else
+    the address of the logged-in submitter's account.
+    """
+    name = getattr(procedure, "citizen_email_field", None)
+    if not name:
+        try:
+            schema = procedure.get_form_schema(submission.schema_version)
+        except (InvalidFormSchema, KeyError):
+            schema = None
+        names = email_field_names(schema) if schema is not None else []
+        name = names[0] if names else None
+    address = submission.data.get(name) if name else None
+    if not address and submission.submitter:
+        user = api.user.get(userid=submission.submitter)
+        address = user.getProperty("email", None) if user is not None else None
+    return address or None
+
+
+def citizen_link(store: SubmissionStore, submission: Submission) -> str:
+    """The citizen's way back to the request: their space when they applied
+    logged in, else the secret tracking link."""
+    if submission.submitter:
+        return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"
+    return tracking_url(store, submission)
+
+
+def sender() -> Address | None:
+    """The site's sender (Mail control panel), None when not configured."""
+    address = api.portal.get_registry_record("plone.email_from_address", default="")
+    if not address:
+        return None
+    name = api.portal.get_registry_record("plone.email_from_name", default="") or ""
+    username, _at, domain = address.partition("@")
+    return Address(single_line(name), username, domain)
+
+
+def make_message(to: list[str], subject: str, body: str) -> EmailMessage | None:
+    """A plain-text message from the site's sender; None without a sender.
+
+    Headers are set through :class:`EmailMessage`, which refuses line
+    breaks in them: no header can be injected.
+    """
+    mfrom = sender()
+    if mfrom is None:
+        logger.warning("No sender address in the Mail control panel: no e-mail sent")
+        return None
+    # CRLF line ends, as SMTP wants: MailHost sends the bytes as they are.
+    message = EmailMessage(policy=policy.SMTP)
+    message["Subject"] = single_line(subject)
+    message["From"] = mfrom
+    message["To"] = ", ".join(to)
+    # Quoted-printable: lines of any length survive every SMTP server.
+    message.set_content(body, cte="quoted-printable")
+    message.add_alternative(
+        html_from_text(body), subtype="html", cte="quoted-printable"
+    )
+    return message
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_from_text(text: str) -> str:
+    """The HTML alternative of a plain-text body: paragraphs, line breaks and
+    clickable links; everything else escaped."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = []
+        for line in paragraph.split("\n"):
+            parts, end = [], 0
+            for match in _URL.finditer(line):
+                url = escape(match.group(0))
+                parts.append(escape(line[end : match.start()]))
+                parts.append(f'<a href="{url}">{url}</a>')
+                end = match.end()
+            lines.append("".join(parts) + escape(line[end:]))
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    content = "\n".join(paragraphs)
+    return f"<!DOCTYPE html>\n<html><body>\n{content}\n</body></html>\n"
+
+
+def _date(submission: Submission) -> str:
+    return in_site_time(submission.created).strftime("%d/%m/%Y %H:%M")
+
+
+def confirmation_message(
+    store: SubmissionStore, submission: Submission, procedure
+) -> EmailMessage | None:
+    """The citizen's confirmation of a new submission, if they get one."""
+    if not getattr(procedure, "confirm_to_citizen", True):
+        return None
+    address = citizen_address(submission, procedure)
+    if address is None:
+        return None
+    mapping = {
+        "reference": submission.reference,
+        "procedure": single_line(procedure.title),
+        "date": _date(submission),
+        "link": citizen_link(store, submission),
+    }
+    language = submission.language
+    return make_message(
+        [address],
+        translate_for(Message(CONFIRMATION_SUBJECT, mapping=mapping), language),
+        translate_for(Message(CONFIRMATION_BODY, mapping=mapping), language),
+    )
+
+
+def service_message(submission: Submission, procedure, link: str):
+    """The service's notice of a new submission (no personal data)."""
+    addresses = [a for a in getattr(procedure, "service_emails", None) or () if a]
+    if not addresses:
+        return None
+    mapping = {
+        "reference": submission.reference,
+        "procedure": single_line(procedure.title),
+        "date": _date(submission),
+        "link": link,
+    }
+    return make_message(
+        addresses,
+        translate_for(Message(SERVICE_SUBJECT, mapping=mapping), FALLBACK_LANGUAGE),
+        translate_for(Message(SERVICE_BODY, mapping=mapping), FALLBACK_LANGUAGE),
+    )
+
+
+def state_change_message(
+    store: SubmissionStore, submission: Submission, procedure, event: dict
+) -> EmailMessage | None:
+    """The citizen's notice that ``submission`` changed state (``event``).
+
+    Says the new state and the service's public message; never the
+    internal note.
+    """
+    if not getattr(procedure, "notify_state_changes", True):
+        return None
+    address = citizen_address(submission, procedure)
+    if address is None:
+        return None
+    language = submission.language
+    state = STATES.get(event["to_state"], event["to_state"])
+    mapping = {
+        "reference": submission.reference,
+        "procedure": single_line(procedure.title),
+        "state": translate_for(state, language),
+    }
+    paragraphs = [translate_for(Message(STATE_BODY, mapping=mapping), language)]
+    if event.get("public_message"):
+        paragraphs.append(
+            translate_for(
+                Message(STATE_MESSAGE, mapping={"message": event["public_message"]}),
+                language,
+            )
+        )
+    paragraphs.append(
+        translate_for(
+            Message(STATE_LINK, mapping={"link": citizen_link(store, submission)}),
+            language,
+        )
+    )
+    return make_message(
+        [address],
+        translate_for(Message(STATE_SUBJECT, mapping=mapping), language),
+        "\n\n".join(paragraphs),
+    )

@@ -1,0 +1,60 @@
+"""Event subscribers: build the e-mails in the transaction (they read its
+data), send them after it commits (see :mod:`.delivery`)."""
+
+from functools import wraps
+from imio.guichet.notifications.delivery import send_after_commit
+from imio.guichet.notifications.messages import confirmation_message
+from imio.guichet.notifications.messages import service_message
+from imio.guichet.notifications.messages import state_change_message
+from imio.guichet.services.submissions.serialization import submission_url
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.api import get_store
+from ZODB.POSException import ConflictError
+
+import logging
+
+
+logger = logging.getLogger(__name__)
+
+
+def never_failing(handler):
+    """Log what goes wrong in ``handler``: never lose a submission or a
+    state change for an e-mail. Conflicts still go up: Zope retries the
+    request as a whole."""
+
+    @wraps(handler)
+    def guarded(event) -> None:
+        try:
+            handler(event)
+        except ConflictError:
+            raise
+        except Exception:
+            logger.exception(
+                "No e-mail for %s (%s)", event.submission.reference, handler.__name__
+            )
+
+    return guarded
+
+
+@never_failing
+def submission_created(event) -> None:
+    """Confirm to the citizen and tell the service."""
+    submission, procedure = event.submission, event.procedure
+    store = get_store(create=True)
+    send_after_commit(
+        [
+            confirmation_message(store, submission, procedure),
+            service_message(submission, procedure, submission_url(submission)),
+        ]
+    )
+
+
+@never_failing
+def submission_state_changed(event) -> None:
+    """Tell the citizen the new state and the service's public message."""
+    submission = event.submission
+    procedure = find_procedure(submission.procedure_uid)
+    if procedure is not None:
+        send_after_commit(
+            [state_change_message(get_store(), submission, procedure, event.event)]
+        )

@@ -1,0 +1,1 @@
+"""Prefill form fields from the citizen's profile or an authentic source."""

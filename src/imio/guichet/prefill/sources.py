@@ -1,0 +1,166 @@
+"""The prefill sources: the citizen's profile, and a generic REST/JSON
+connector to an authentic source (a population register, a regional
+identity service...)."""
+
+from collections.abc import Mapping
+from imio.guichet import _
+from imio.guichet.prefill.interfaces import IPrefillSource
+from imio.guichet.prefill.interfaces import IRestPrefillSettings
+from plone import api
+from urllib.parse import quote
+from zope.interface import implementer
+
+import http.client
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+
+
+logger = logging.getLogger(__name__)
+
+#: Member properties a form may ask for. Plone has fullname, email and
+#: location; phone and address properties exist when the site (or its
+#: identity provider) adds them, and give nothing otherwise.
+PROFILE_KEYS = (
+    "fullname",
+    "email",
+    "location",
+    "phone",
+    "address",
+    "postal_code",
+    "city",
+)
+#: Answers bigger than this are not a person's record.
+MAX_RESPONSE_BYTES = 1_000_000
+
+
+@implementer(IPrefillSource)
+class ProfileSource:
+    """The logged-in citizen's member properties."""
+
+    title = _("prefill_source_profile", default="The citizen's profile")
+
+    def keys(self) -> tuple[str, ...]:
+        return PROFILE_KEYS
+
+    def values(self, user_id: str) -> dict[str, object]:
+        user = api.user.get(userid=user_id)
+        if user is None:
+            return {}
+        found = {}
+        for key in PROFILE_KEYS:
+            value = user.getProperty(key, None)
+            if isinstance(value, str) and value.strip():
+                found[key] = value.strip()
+        return found
+
+
+def parse_lines(text: str | None, separator: str) -> list[tuple[str, str]]:
+    """``left <separator> right`` pairs of a setting, one per line."""
+    pairs = []
+    for line in (text or "").splitlines():
+        left, found, right = line.partition(separator)
+        if found and left.strip() and right.strip():
+            pairs.append((left.strip(), right.strip()))
+    return pairs
+
+
+def read_path(document: object, path: str) -> object:
+    """The value at ``path`` (dotted keys, list indexes) or None."""
+    value = document
+    for step in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
+def _setting(name: str):
+    return api.portal.get_registry_record(
+        name, interface=IRestPrefillSettings, default=None
+    )
+
+
+@implementer(IPrefillSource)
+class RestSource:
+    """A REST/JSON service answering a person's record (control panel)."""
+
+    title = _("prefill_source_rest", default="The REST source")
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for _path, key in parse_lines(_setting("mapping"), "->"))
+
+    def identifier(self, user_id: str) -> str | None:
+        prop = _setting("identifier_property")
+        if not prop:
+            return user_id
+        user = api.user.get(userid=user_id)
+        value = user.getProperty(prop, None) if user is not None else None
+        return value if isinstance(value, str) and value.strip() else None
+
+    def values(self, user_id: str) -> dict[str, object]:
+        if not _setting("enabled") or not _setting("url_template"):
+            return {}
+        identifier = self.identifier(user_id)
+        if identifier is None:
+            return {}
+        document = fetch_json(
+            _setting("url_template").replace(
+                "{identifier}", quote(identifier.strip(), safe="")
+            ),
+            dict(parse_lines(_setting("headers"), ":")),
+            _setting("timeout") or 3.0,
+            user_id,
+        )
+        if document is None:
+            return {}
+        found = {}
+        for path, key in parse_lines(_setting("mapping"), "->"):
+            value = read_path(document, path)
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                found[key] = value
+        return found
+
+
+def fetch_json(url: str, headers: dict, timeout: float, user_id: str) -> object:
+    """The JSON document at ``url``, or None (and a log record) on failure.
+
+    ``timeout`` bounds the connection, each read, and the reading of the
+    whole answer (a source trickling bytes is cut off); the URL is not
+    logged (it carries the citizen's identifier).
+    """
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", **headers}
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = _read_until(response, deadline)
+        return json.loads(body)
+    except urllib.error.HTTPError as error:
+        reason = f"HTTP {error.code}"
+    except TimeoutError as error:
+        reason = f"too slow ({error})"
+    except (OSError, http.client.HTTPException) as error:
+        reason = f"unreachable ({getattr(error, 'reason', error)})"
+    except ValueError as error:
+        reason = f"not JSON ({error})"
+    logger.warning("Prefill source failed for user %s: %s", user_id, reason)
+    return None
+
+
+def _read_until(response, deadline: float) -> bytes:
+    chunks, size = [], 0
+    while chunk := response.read1(65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise ValueError("response too large")
+        if time.monotonic() > deadline:
+            raise TimeoutError("answer too slow")
+        chunks.append(chunk)
+    return b"".join(chunks)

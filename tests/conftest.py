@@ -96,6 +96,23 @@ VALID_DATA = {
 }
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(monkeypatch):
+    """Every test starts with no anonymous submission counted (all of
+    them come from 127.0.0.1)."""
+    from imio.guichet.submissions import protection
+
+    monkeypatch.setattr(protection, "_limiter", protection.SlidingWindowLimiter())
+
+
+@pytest.fixture
+def no_rate_limit(monkeypatch):
+    """For tests that file more anonymous submissions than the limit."""
+    from imio.guichet.submissions import protection
+
+    monkeypatch.setattr(protection, "anonymous_limit", lambda: 0)
+
+
 @pytest.fixture
 def procedure(portal):
     """A published procedure with the rich test form, in a folder."""

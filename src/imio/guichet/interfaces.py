@@ -32,3 +32,20 @@ class IGuichetSettings(Interface):
         max_length=10,
         constraint=_is_reference_prefix,
     )
+
+    anonymous_submissions_per_hour = schema.Int(
+        title=_(
+            "label_anonymous_submissions_per_hour",
+            default="Anonymous submissions per hour and per client",
+        ),
+        description=_(
+            "help_anonymous_submissions_per_hour",
+            default="How many requests one client address may send without "
+            "logging in, per hour, all procedures together (beyond: refused "
+            "for a while, HTTP 429 over the API). 0: no limit. Counted per "
+            "instance.",
+        ),
+        required=True,
+        default=20,
+        min=0,
+    )

@@ -3,6 +3,9 @@ procedure's schema, and the confirmation page that follows."""
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.honeypot import honeypot_field
+from imio.guichet.browser.honeypot import HONEYPOT_NAME
+from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import to_json
@@ -13,6 +16,11 @@ from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.protection import check_anonymous_rate
+from imio.guichet.submissions.protection import count_anonymous_submission
+from imio.guichet.submissions.protection import LooksLikeARobot
+from imio.guichet.submissions.protection import refuse_robots
+from imio.guichet.submissions.protection import TooManySubmissions
 from imio.guichet.submissions.references import normalize_reference
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
@@ -22,6 +30,7 @@ from z3c.form import button
 from z3c.form import form
 from z3c.form.browser.checkbox import CheckBoxFieldWidget
 from z3c.form.browser.radio import RadioFieldWidget
+from z3c.form.field import Fields
 from z3c.form.interfaces import IErrorViewSnippet
 from zope.component import getMultiAdapter
 from zope.interface import Invalid
@@ -83,6 +92,9 @@ class SubmitForm(AutoExtensibleForm, form.Form):
 
     def updateFields(self):
         super().updateFields()
+        if api.user.is_anonymous():
+            self.fields += Fields(honeypot_field)
+            self.fields[HONEYPOT_NAME].widgetFactory = HoneypotFieldWidget
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
                 factory = choice_widget_factory(form_field.field)
@@ -119,6 +131,16 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         if errors:
             self.status = self.formErrorsMessage
             return
+        submitter = current_submitter()
+        client = self.request.getClientAddr() or "unknown"
+        try:
+            if submitter is None:
+                refuse_robots(data.pop(HONEYPOT_NAME, None))
+                check_anonymous_rate(client)
+        except (TooManySubmissions, LooksLikeARobot) as refused:
+            self.request.response.setStatus(refused.status)
+            self.status = refused.message
+            return
         fields = dict(getFieldsInOrder(self.schema))
         json_data = {
             name: to_json(fields[name], value)
@@ -129,7 +151,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             submission = submit(
                 self.context,
                 json_data,
-                submitter=current_submitter(),
+                submitter=submitter,
                 language=api.portal.get_current_language(),
             )
         except InvalidData as invalid:
@@ -139,6 +161,8 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             api.portal.show_message(refused.message, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
             return
+        if submitter is None:
+            count_anonymous_submission(client)
         query = urlencode({"reference": submission.reference})
         self.request.response.redirect(
             f"{self.context.absolute_url()}/@@confirmation?{query}"

@@ -18,6 +18,7 @@ STATUS_TYPES = {
     412: "PreconditionFailed",
     413: "PayloadTooLarge",
     428: "PreconditionRequired",
+    429: "TooManyRequests",
     503: "ServiceUnavailable",
 }
 

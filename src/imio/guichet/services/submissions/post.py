@@ -17,6 +17,9 @@ from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit_once
 from imio.guichet.submissions.handling import acknowledge
 from imio.guichet.submissions.handling import etag
+from imio.guichet.submissions.protection import check_anonymous_rate
+from imio.guichet.submissions.protection import count_anonymous_submission
+from imio.guichet.submissions.protection import TooManySubmissions
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
 from plone.restapi.services import Service
@@ -35,6 +38,7 @@ STATUS_OF_REFUSAL = {
     LoginRequired: 401,
     ProcedureClosed: 403,
     IdempotencyKeyReused: 409,
+    TooManySubmissions: 429,
     InvalidFormSchema: 503,
 }
 REFUSALS = tuple(STATUS_OF_REFUSAL)
@@ -43,6 +47,8 @@ REFUSALS = tuple(STATUS_OF_REFUSAL)
 def refusal(request, refused: Exception) -> dict:
     """The JSON error answer for a refused submission."""
     status = STATUS_OF_REFUSAL[type(refused)]
+    if isinstance(refused, TooManySubmissions):
+        request.response.setHeader("Retry-After", str(refused.retry_after))
     if isinstance(refused, InvalidData):
         errors = [
             {
@@ -73,16 +79,22 @@ class SubmissionsPost(Service):
         if not isinstance(body.get("data"), dict):
             message = 'The body must be {"data": {...}}, the form\'s fields in "data".'
             return error(self.request, 400, message)
+        submitter = current_submitter()
+        client = self.request.getClientAddr() or "unknown"
         try:
+            if submitter is None:
+                check_anonymous_rate(client)
             submission, replayed = submit_once(
                 self.context,
                 body["data"],
                 idempotency_key=self.request.getHeader("Idempotency-Key"),
-                submitter=current_submitter(),
+                submitter=submitter,
                 language=api.portal.get_current_language(),
             )
         except REFUSALS as refused:
             return refusal(self.request, refused)
+        if submitter is None and not replayed:
+            count_anonymous_submission(client)
         url = submission_url(submission)
         if replayed:
             self.request.response.setHeader("Idempotent-Replayed", "true")

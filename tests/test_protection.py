@@ -1,0 +1,153 @@
+"""Anonymous forms: a per-client rate limit and a honeypot."""
+
+from conftest import VALID_DATA
+from imio.guichet.browser.honeypot import HONEYPOT_NAME
+from imio.guichet.submissions import protection
+from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.protection import SlidingWindowLimiter
+from plone import api
+
+import pytest
+import transaction
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class TestSlidingWindow:
+    def test_allows_the_limit_then_says_when_to_retry(self):
+        clock = Clock()
+        limiter = SlidingWindowLimiter(clock=clock)
+        for _ in range(3):
+            assert limiter.retry_after("1.2.3.4", 3) == 0
+            limiter.record("1.2.3.4")
+            clock.now += 60
+        wait = limiter.retry_after("1.2.3.4", 3)
+        assert 3400 < wait <= 3421  # the first one leaves the window then
+        assert limiter.retry_after("5.6.7.8", 3) == 0  # per client
+        clock.now += wait
+        assert limiter.retry_after("1.2.3.4", 3) == 0
+
+    def test_forgets_quiet_clients(self):
+        clock = Clock()
+        limiter = SlidingWindowLimiter(clock=clock)
+        limiter.record("1.2.3.4")
+        clock.now += 3601
+        assert limiter.retry_after("1.2.3.4", 1) == 0
+        assert limiter._events == {}
+
+
+def count(procedure_id="x"):
+    transaction.begin()
+    store = get_store()
+    uid = api.content.get_uuid(api.content.get(path=f"/demarches/{procedure_id}"))
+    return store.count(procedure_uid=uid)
+
+
+@pytest.fixture
+def limit_of_two(site):
+    api.portal.set_registry_record(protection.SETTING, 2)
+    transaction.commit()
+
+
+class TestRateLimitOverRest:
+    def test_over_the_limit_is_429_with_retry_after(
+        self, site, limit_of_two, session_for
+    ):
+        anonymous = session_for("Anonymous")
+        for _ in range(2):
+            filed = anonymous.post(
+                "demarches/x/@submissions", json={"data": VALID_DATA}
+            )
+            assert filed.status_code == 201
+        refused = anonymous.post("demarches/x/@submissions", json={"data": VALID_DATA})
+        assert refused.status_code == 429
+        assert refused.json()["error"]["type"] == "TooManyRequests"
+        assert 3000 < int(refused.headers["Retry-After"]) <= 3601
+        assert count() == 2
+
+    def test_refused_attempts_do_not_count(self, site, limit_of_two, session_for):
+        anonymous = session_for("Anonymous")
+        for _ in range(3):
+            bad = anonymous.post("demarches/x/@submissions", json={"data": {}})
+            assert bad.status_code == 400
+        for _ in range(2):
+            ok = anonymous.post("demarches/x/@submissions", json={"data": VALID_DATA})
+            assert ok.status_code == 201
+
+    def test_replays_do_not_count(self, site, limit_of_two, session_for):
+        anonymous = session_for("Anonymous")
+        for _ in range(3):
+            again = anonymous.post(
+                "demarches/x/@submissions",
+                json={"data": VALID_DATA},
+                headers={"Idempotency-Key": "same"},
+            )
+            assert again.status_code == 201
+        assert count() == 1
+
+    def test_logged_in_citizens_are_not_limited(self, site, limit_of_two, session_for):
+        citizen = session_for("citizen_a")
+        for _ in range(3):
+            filed = citizen.post("demarches/x/@submissions", json={"data": VALID_DATA})
+            assert filed.status_code == 201
+
+    def test_zero_disables(self, site, session_for):
+        api.portal.set_registry_record(protection.SETTING, 0)
+        transaction.commit()
+        anonymous = session_for("Anonymous")
+        for _ in range(25):
+            filed = anonymous.post(
+                "demarches/x/@submissions", json={"data": VALID_DATA}
+            )
+            assert filed.status_code == 201
+
+
+class TestHtmlForm:
+    def open_form(self, browser_for):
+        browser = browser_for("Anonymous")
+        browser.open("demarches/y/@@submit")
+        return browser
+
+    def test_honeypot_is_hidden_from_people(self, site, browser_for):
+        browser = self.open_form(browser_for)
+        html = browser.contents
+        start = html.index('class="imio-guichet-hp"')
+        wrapper = html[html.rindex("<div", 0, start) : html.index("</div>", start)]
+        assert 'aria-hidden="true"' in wrapper
+        assert 'tabindex="-1"' in wrapper
+        assert 'autocomplete="off"' in wrapper
+
+    def test_logged_in_forms_have_no_honeypot(self, site, browser_for):
+        browser = browser_for("citizen_a")
+        browser.open("demarches/y/@@submit")
+        assert "imio-guichet-hp" not in browser.contents
+
+    def test_filled_honeypot_stores_nothing(self, site, browser_for, fill_valid):
+        browser = self.open_form(browser_for)
+        fill_valid(browser)
+        browser.getControl(name=f"form.widgets.{HONEYPOT_NAME}").value = "http://spam"
+        with pytest.raises(Exception, match="400"):
+            browser.getControl(name="form.buttons.send").click()
+        assert "could not be sent" in browser.contents
+        assert count("y") == 0
+
+    def test_over_the_limit_is_explained(
+        self, site, limit_of_two, browser_for, fill_valid
+    ):
+        for _ in range(2):
+            browser = self.open_form(browser_for)
+            fill_valid(browser)
+            browser.getControl(name="form.buttons.send").click()
+            assert "@@confirmation" in browser.url
+        browser = self.open_form(browser_for)
+        fill_valid(browser)
+        with pytest.raises(Exception, match="429"):
+            browser.getControl(name="form.buttons.send").click()
+        assert "Too many requests" in browser.contents
+        assert count("y") == 2

@@ -4,7 +4,10 @@ procedure's schema, and the confirmation page that follows."""
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.widgets import UploadFieldWidget
+from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.validation import to_json
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import get_store
@@ -46,8 +49,11 @@ FORM_UNAVAILABLE = _(
 MAX_RADIO_CHOICES = 7
 
 
-def choice_widget_factory(field):
-    """Radio buttons for short choices, checkboxes for multiple choices."""
+def widget_factory(field):
+    """Radio buttons for short choices, checkboxes for multiple choices,
+    a file input that keeps nothing for files."""
+    if isinstance(field, FILE_FIELD_TYPES):
+        return UploadFieldWidget
     if isinstance(field, Choice):
         vocabulary = field.vocabulary
         if vocabulary is not None and len(vocabulary) <= MAX_RADIO_CHOICES:
@@ -55,6 +61,14 @@ def choice_widget_factory(field):
     elif isinstance(field, List | Set | Tuple) and isinstance(field.value_type, Choice):
         return CheckBoxFieldWidget
     return None
+
+
+def form_value(field, value):
+    """What the core takes for a value z3c.form extracted: JSON values,
+    and files as :class:`Upload` (checked by the core like REST files)."""
+    if isinstance(field, FILE_FIELD_TYPES):
+        return Upload(filename=value.filename or "", data=value.data)
+    return to_json(field, value)
 
 
 class SubmitForm(AutoExtensibleForm, form.Form):
@@ -84,7 +98,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         super().updateFields()
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
-                factory = choice_widget_factory(form_field.field)
+                factory = widget_factory(form_field.field)
                 if factory is not None:
                     form_field.widgetFactory = factory
 
@@ -119,7 +133,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             return
         fields = dict(getFieldsInOrder(self.schema))
         json_data = {
-            name: to_json(fields[name], value)
+            name: form_value(fields[name], value)
             for name, value in data.items()
             if value is not None and name in fields
         }

@@ -9,11 +9,16 @@ new procedure starts with.
 
 from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.forms.fields import Address
+from imio.guichet.forms.fields import NormalizedTextLine
+from imio.guichet.forms.fields import RelativeDate
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
 from plone.autoform.interfaces import READ_PERMISSIONS_KEY
 from plone.autoform.interfaces import WIDGETS_KEY
 from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
+from plone.namedfile.field import NamedBlobFile
+from plone.namedfile.field import NamedFile
 from plone.schema.email import Email
 from plone.supermodel import loadString
 from plone.supermodel import model
@@ -39,9 +44,27 @@ from zope.schema.vocabulary import SimpleVocabulary
 import re
 
 
+#: File uploads (plone.namedfile's, as the schema editor makes them).
+FILE_FIELD_TYPES = (NamedBlobFile, NamedFile)
+
 #: Field classes a form may use. Order matters: subclasses come before
-#: their bases (Email and URI are text lines with a format).
-SCALAR_FIELD_TYPES = (Email, URI, TextLine, Text, Int, Float, Bool, Date, Datetime)
+#: their bases (Email, URI and the identifiers of forms.fields are text
+#: lines with a format, a relative date is a date).
+SCALAR_FIELD_TYPES = (
+    NormalizedTextLine,
+    Email,
+    URI,
+    TextLine,
+    Text,
+    Int,
+    Float,
+    Bool,
+    RelativeDate,
+    Date,
+    Datetime,
+    Address,
+    *FILE_FIELD_TYPES,
+)
 COLLECTION_FIELD_TYPES = (List, Set, Tuple)
 
 FORBIDDEN_DIRECTIVES = (
@@ -71,10 +94,9 @@ DEFAULT_FORM_SCHEMA = """\
       <title>Adresse e-mail</title>
       <description>Nous vous répondrons à cette adresse.</description>
     </field>
-    <field name="phone" type="zope.schema.TextLine">
+    <field name="phone" type="imio.guichet.forms.fields.Phone">
       <title>Téléphone</title>
       <required>False</required>
-      <max_length>30</max_length>
     </field>
     <field name="message" type="zope.schema.Text">
       <title>Votre demande</title>
@@ -99,6 +121,11 @@ def field_kind(field: IField) -> type | None:
         if isinstance(field, kind):
             return kind
     return None
+
+
+def is_file_field(field: IField) -> bool:
+    """Whether citizens attach a file with this field."""
+    return isinstance(field, FILE_FIELD_TYPES)
 
 
 def _choice_problems(name: str, field: Choice) -> list[str]:

@@ -21,6 +21,7 @@ from imio.guichet.content.availability import get_availability
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
+from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
@@ -146,7 +147,10 @@ def submit(
         # retried) rather than point at a form it was not checked against.
         procedure._p_jar.readCurrent(procedure)
     version = procedure.form_schema_version
-    cleaned = clean_data(procedure.get_form_schema(version), data, context=procedure)
+    files = {}
+    cleaned = clean_data(
+        procedure.get_form_schema(version), data, context=procedure, attachments=files
+    )
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.
     now = now or datetime.now(UTC)
@@ -160,6 +164,8 @@ def submit(
         submitter=submitter,
         language=language,
     )
+    if files:
+        submission.attachments = make_attachments(files)
     submission.add_event(
         {
             "action": "submit",

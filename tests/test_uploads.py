@@ -268,7 +268,7 @@ class TestRESTUploads:
         assert headers["Content-Length"] == str(len(PDF))
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Content-Disposition"] == (
-            "attachment; filename=\"Piece jointe.pdf\"; "
+            'attachment; filename="Piece jointe.pdf"; '
             "filename*=UTF-8''Pi%C3%A8ce%20jointe.pdf"
         )
 
@@ -294,8 +294,12 @@ class TestRESTUploads:
             assert PDF not in response.content
 
     def test_download_is_audited(self, filed_pdf, session_for):
-        session_for("backoffice_x").get(f"@submissions/{filed_pdf}/@attachments/document")
-        session_for("backoffice_y").get(f"@submissions/{filed_pdf}/@attachments/document")
+        session_for("backoffice_x").get(
+            f"@submissions/{filed_pdf}/@attachments/document"
+        )
+        session_for("backoffice_y").get(
+            f"@submissions/{filed_pdf}/@attachments/document"
+        )
         items = session_for("siteadmin").get("@guichet-audit").json()["items"]
         assert [(i["actor"], i["action"], i["details"]) for i in items] == [
             ("backoffice_x", "download", {"attachment": "document"})

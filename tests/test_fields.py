@@ -368,3 +368,11 @@ class TestHTMLForm:
         browser.getControl(name="form.buttons.send").click()
         assert browser.getControl(name="form.widgets.address.locality").value == "Namur"
         assert browser.getControl("Locality").value == "Namur"
+
+
+def test_exports_show_addresses_and_files_as_text():
+    from imio.guichet.submissions.export import _cell
+
+    address = {**FIELDS_VALID["address"], "box": "b"}
+    assert _cell(address) == "Rue de Fer 42 bte b, 5000 Namur"
+    assert _cell({"filename": "a.pdf", "attachment": "document"}) == "a.pdf"

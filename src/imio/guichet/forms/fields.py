@@ -332,6 +332,14 @@ class Address(Field):
         return parts
 
 
+def format_address(address: dict) -> str:
+    """An address on one line, as written in Belgium."""
+    street = f"{address.get('street', '')} {address.get('number', '')}".strip()
+    if address.get("box"):
+        street = f"{street} bte {address['box']}"
+    return f"{street}, {address.get('postal_code', '')} {address.get('locality', '')}"
+
+
 # -- dates relative to the day they are given
 
 

@@ -376,3 +376,48 @@ def test_exports_show_addresses_and_files_as_text():
     address = {**FIELDS_VALID["address"], "box": "b"}
     assert _cell(address) == "Rue de Fer 42 bte b, 5000 Namur"
     assert _cell({"filename": "a.pdf", "attachment": "document"}) == "a.pdf"
+
+
+def test_same_message_in_french_on_both_channels(fields_site, session_for):
+    from plone import api
+
+    api.portal.set_registry_record("plone.default_language", "fr")
+    api.portal.set_registry_record("plone.available_languages", ["fr"])
+    transaction.commit()
+    data = {**FIELDS_VALID, "niss": "85073003329", "address": {"street": "Rue"}}
+    response = session_for("Anonymous").post(
+        "demarches/x/@submissions", json={"data": data}
+    )
+    messages = {e["field"]: e["message"] for e in response.json()["error"]["errors"]}
+    assert messages["niss"].startswith("Ce n'est pas un numéro de registre national")
+    browser = Browser(fields_site.aq_parent)
+    browser.open(fields_site.demarches.x.absolute_url() + "/@@submit")
+    fill(browser, data)
+    browser.getControl(name="form.buttons.send").click()
+    assert messages["niss"] in error_next_to(browser, "niss")
+    assert messages["address"] in error_next_to(browser, "address")
+    assert browser.getControl("Localité").name == "form.widgets.address.locality"
+
+
+@pytest.mark.parametrize(
+    "field_xml,problem",
+    [
+        (
+            '<field name="p" type="imio.guichet.forms.fields.Phone">'
+            "<title>P</title><region>XX</region></field>",
+            "p: unknown phone region 'XX'",
+        ),
+        (
+            '<field name="d" type="imio.guichet.forms.fields.RelativeDate">'
+            "<title>D</title><min_days>3</min_days><max_days>1</max_days></field>",
+            "d: min_days is after max_days",
+        ),
+    ],
+)
+def test_unusable_settings_are_refused_on_save(portal, field_xml, problem):
+    xml = (
+        '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+        f"{field_xml}</schema></model>"
+    )
+    with pytest.raises(InvalidFormSchema, match=problem):
+        check_form_schema(xml)

@@ -422,3 +422,17 @@ class TestHTMLUploads:
         transaction.begin()
         temporary = IFileUploadTemporaryStorage(upload_site).upload_map
         assert len(temporary) == 0
+
+
+def test_procedures_made_before_the_limits_get_the_defaults(procedure):
+    from imio.guichet.forms.uploads import upload_limits
+    from imio.guichet.forms.uploads import UploadLimits
+
+    for name in ("max_file_size", "max_files", "allowed_file_types"):
+        procedure.__dict__.pop(name, None)
+        procedure._p_changed = True
+    assert upload_limits(procedure) == UploadLimits(
+        max_size=10 * 1024 * 1024, max_files=5, allowed_types=("pdf", "png", "jpeg")
+    )
+    procedure.allowed_file_types = ["docx", "pdf"]
+    assert upload_limits(procedure).allowed_types == ("pdf", "docx")

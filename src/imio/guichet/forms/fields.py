@@ -268,6 +268,12 @@ class Phone(NormalizedTextLine):
         self.region = region
         super().__init__(**kw)
 
+    def form_problems(self) -> list[str]:
+        """What makes this field unusable in a form (see forms.model)."""
+        if (self.region or "BE").upper() not in phonenumbers.SUPPORTED_REGIONS:
+            return [f"unknown phone region {self.region!r}"]
+        return []
+
     def _normalize(self, value: str) -> str:
         try:
             number = phonenumbers.parse(value, (self.region or "BE").upper())
@@ -378,6 +384,12 @@ class RelativeDate(Date):
         self.min_days = min_days
         self.max_days = max_days
         super().__init__(**kw)
+
+    def form_problems(self) -> list[str]:
+        """What makes this field unusable in a form (see forms.model)."""
+        if None not in (self.min_days, self.max_days) and self.min_days > self.max_days:
+            return ["min_days is after max_days: no date is possible"]
+        return []
 
     def bounds(self, day: date | None = None) -> tuple[date | None, date | None]:
         """The earliest and latest dates accepted on ``day`` (today)."""

@@ -146,6 +146,9 @@ def _field_problems(name: str, field: IField) -> list[str]:
             "starting with a letter"
         )
     kind = field_kind(field)
+    own_problems = getattr(field, "form_problems", None)  # see forms.fields
+    if own_problems is not None:
+        problems.extend(f"{name}: {problem}" for problem in own_problems())
     if kind is None:
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
     elif kind is Choice:

@@ -421,3 +421,29 @@ def test_unusable_settings_are_refused_on_save(portal, field_xml, problem):
     )
     with pytest.raises(InvalidFormSchema, match=problem):
         check_form_schema(xml)
+
+
+def test_fixed_and_relative_date_bounds_combine(portal):
+    from imio.guichet.forms.jsonschema import field_json_schema
+
+    fixed = check_form_schema(
+        '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
+        '<field name="d" type="zope.schema.Date"><title>D</title>'
+        "<min>2026-01-01</min><max>2026-12-31</max></field>"
+        '<field name="r" type="imio.guichet.forms.fields.RelativeDate"><title>R</title>'
+        "<min>2000-01-01</min><min_days>-36500</min_days><max_days>0</max_days>"
+        "</field></schema></model>"
+    )
+    assert field_json_schema(fixed["d"]) == {
+        "type": "string",
+        "format": "date",
+        "formatMinimum": "2026-01-01",
+        "formatMaximum": "2026-12-31",
+    }
+    relative = field_json_schema(fixed["r"])
+    assert relative["formatMinimum"] == "2000-01-01"  # the later of both
+    assert relative["formatMaximum"] == fields.today().isoformat()
+    assert relative["x-guichet-min-days"] == -36500
+    assert errors_of(fixed, {"d": "2026-05-01", "r": "1999-12-31"}) == {
+        "r": "too_small"
+    }

@@ -272,6 +272,18 @@ class TestRESTUploads:
             "filename*=UTF-8''Pi%C3%A8ce%20jointe.pdf"
         )
 
+    def test_submission_links_its_files(self, filed_pdf, session_for):
+        from imio.guichet.services.openapi.get import openapi_document
+
+        office = session_for("backoffice_x")
+        answer = office.get(f"@submissions/{filed_pdf}").json()
+        schema = {**openapi_document(), "$ref": "#/components/schemas/Submission"}
+        Draft202012Validator(schema).validate(answer)
+        [link] = answer["attachments"]
+        assert link["name"] == answer["data"]["document"]["attachment"]
+        assert link["size"] == len(PDF)
+        assert office.get(link["@id"]).content == PDF
+
     @pytest.mark.parametrize(
         "who,status",
         [
@@ -396,6 +408,7 @@ class TestHTMLUploads:
     def test_form_is_multipart(self, browser):
         assert 'enctype="multipart/form-data"' in browser.contents
         assert 'accept="application/pdf, image/png, image/jpeg"' in browser.contents
+        assert "PDF, PNG, JPEG; 10 MB at most per file." in browser.contents
 
     def test_good_pdf_is_stored(self, browser):
         attach(browser, "document", PDF, "piece.pdf")

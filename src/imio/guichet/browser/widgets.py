@@ -1,5 +1,6 @@
 """Widgets of the citizen's form for the guichet's own field types."""
 
+from html import escape
 from imio.guichet import _
 from imio.guichet.forms.fields import ADDRESS_PARTS
 from imio.guichet.forms.fields import IAddress
@@ -97,6 +98,19 @@ class UploadWidget(NamedFileWidget):
     def update(self):
         super().update()
         self.value = None  # show an empty file input again
+
+    def render(self):
+        limits = upload_limits(self.form.context)
+        hint = _(
+            "help_upload_limits",
+            default="${types}; ${size} MB at most per file.",
+            mapping={
+                "types": ", ".join(limits.allowed_labels),
+                "size": limits.max_size // (1024 * 1024),
+            },
+        )
+        text = escape(translate(hint, context=self.request))
+        return f'{super().render()}<div class="form-text upload-limits">{text}</div>'
 
 
 def UploadFieldWidget(field, request):

@@ -116,6 +116,10 @@ class UploadLimits:
         return [FILE_TYPES[key][0] for key in self.allowed_types]
 
     @property
+    def allowed_labels(self) -> list[str]:
+        return [FILE_TYPES[key][1] for key in self.allowed_types]
+
+    @property
     def max_base64_length(self) -> int:
         return 4 * math.ceil(self.max_size / 3)
 

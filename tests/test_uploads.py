@@ -73,6 +73,8 @@ def test_content_disposition_is_safe():
     assert header.startswith('attachment; filename="evaluation _finale___.pdf"')
     assert "filename*=UTF-8''%C3%A9valuation%20%22finale%22%0D%0A.pdf" in header
     assert "\r" not in header and "\n" not in header
+    assert content_disposition("日本.pdf").startswith('attachment; filename="__.pdf";')
+    assert content_disposition("...").startswith('attachment; filename="file";')
 
 
 # -- the core: clean_data against the procedure's limits
@@ -420,6 +422,18 @@ class TestHTMLUploads:
         assert submission.data["document"]["filename"] == "piece.pdf"
         with submission.attachments["document"].blob.open() as data:
             assert data.read() == PDF
+
+    def test_too_many_files_refused_next_to_the_last(self, browser, upload_site):
+        upload_site.demarches.x.max_files = 1
+        transaction.commit()
+        before = stored_count()
+        attach(browser, "document", PDF, "a.pdf")
+        attach(browser, "photo", PNG, "b.png", "image/png")
+        browser.getControl(name="form.buttons.send").click()
+        assert "@@confirmation" not in browser.url
+        field = browser.contents.split('id="formfield-form-widgets-photo"')[1]
+        assert "Too many files" in field
+        assert stored_count() == before
 
     def test_disguised_file_refused_next_to_its_field(self, browser, upload_site):
         before = stored_count()

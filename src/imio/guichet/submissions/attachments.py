@@ -54,8 +54,12 @@ def stream(attachment: Attachment) -> Iterator[bytes] | bytes:
 def content_disposition(filename: str) -> str:
     """``attachment`` with the name in ASCII for old clients and in UTF-8
     (RFC 6266/5987) for the others; nothing that could break the header."""
-    ascii_name = unicodedata.normalize("NFKD", filename)
-    ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip(" .") or "file"
+    # Accents dropped (é -> e), other letters replaced (日 -> _).
+    ascii_name = "".join(
+        char if char.isascii() else "" if unicodedata.combining(char) else "_"
+        for char in unicodedata.normalize("NFKD", filename)
+    )
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip(" ").lstrip(".")
+    ascii_name = ascii_name or "file"
     utf8_name = quote(filename, safe="")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"

@@ -463,3 +463,25 @@ def test_procedures_made_before_the_limits_get_the_defaults(procedure):
     )
     procedure.allowed_file_types = ["docx", "pdf"]
     assert upload_limits(procedure).allowed_types == ("pdf", "docx")
+
+
+def test_webmaster_sets_the_limits_on_the_edit_form(upload_site):
+    from plone.app.testing import SITE_OWNER_NAME
+    from plone.app.testing import SITE_OWNER_PASSWORD
+
+    browser = Browser(upload_site.aq_parent)
+    browser.handleErrors = False
+    browser.addHeader("Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}")
+    browser.open(upload_site.demarches.x.absolute_url() + "/edit")
+    assert browser.getControl(name="form.widgets.max_file_size").value == "10"
+    browser.getControl(name="form.widgets.max_file_size").value = "2"
+    browser.getControl(name="form.widgets.max_files").value = "1"
+    browser.getControl(name="form.widgets.allowed_file_types:list").value = [
+        "pdf",
+        "docx",
+    ]
+    browser.getControl(name="form.buttons.save").click()
+    transaction.begin()
+    procedure = upload_site.demarches.x
+    assert (procedure.max_file_size, procedure.max_files) == (2, 1)
+    assert procedure.allowed_file_types == ["pdf", "docx"]

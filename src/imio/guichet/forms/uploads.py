@@ -12,6 +12,7 @@ stores them only once every field of the submission is valid.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from imio.guichet import _
 from io import BytesIO
 from typing import Any
@@ -98,7 +99,7 @@ class CheckedUpload:
     def size(self) -> int:
         return len(self.data)
 
-    @property
+    @cached_property  # computed once for the descriptor and the blob
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

@@ -49,11 +49,13 @@ FORM_UNAVAILABLE = _(
 MAX_RADIO_CHOICES = 7
 
 
-def widget_factory(field):
-    """Radio buttons for short choices, checkboxes for multiple choices,
-    a file input that keeps nothing for files."""
-    if isinstance(field, FILE_FIELD_TYPES):
-        return UploadFieldWidget
+def file_widget_factory(field):
+    """A file input that keeps nothing (see widgets.UploadWidget)."""
+    return UploadFieldWidget if isinstance(field, FILE_FIELD_TYPES) else None
+
+
+def choice_widget_factory(field):
+    """Radio buttons for short choices, checkboxes for multiple choices."""
     if isinstance(field, Choice):
         vocabulary = field.vocabulary
         if vocabulary is not None and len(vocabulary) <= MAX_RADIO_CHOICES:
@@ -98,7 +100,9 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         super().updateFields()
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
-                factory = widget_factory(form_field.field)
+                factory = file_widget_factory(form_field.field) or (
+                    choice_widget_factory(form_field.field)
+                )
                 if factory is not None:
                     form_field.widgetFactory = factory
 

@@ -117,6 +117,8 @@ def test_data_keeps_a_descriptor_and_the_file_goes_aside(schema):
     [
         (as_json(EXE, "facture.pdf"), "file_type"),  # an .exe renamed .pdf
         (as_json(PNG, "photo.png", "image/png"), None),
+        ({**as_json(PDF), "encoding": "base64"}, None),  # as plone.restapi sends
+        ({**as_json(PDF), "encoding": "latin-1"}, "invalid_file"),
         (as_json(b""), "empty_file"),
         ({**as_json(PDF), "data": "JVBERi0x$$$"}, "invalid_base64"),
         ({**as_json(PDF), "data": "JVBERi0"}, "invalid_base64"),  # padding
@@ -173,12 +175,15 @@ def test_json_schema_of_a_file_agrees_with_the_server(schema):
     validator = Draft202012Validator(published)
     good = {**FIELDS_VALID, "document": as_json(PDF)}
     assert validator.is_valid(good)
+    restapi_style = {**as_json(PDF), "encoding": "base64"}
+    assert validator.is_valid({**good, "document": restapi_style})
     for bad in (
         {**as_json(PDF), "data": "JVBERi0"},
         {**as_json(PDF), "data": "JVBE Ri0x"},
         {**as_json(PDF), "size": 3},
         {"data": as_json(PDF)["data"]},
         {**as_json(PDF), "data": ""},
+        {**as_json(PDF), "encoding": "latin-1"},
     ):
         assert not validator.is_valid({**FIELDS_VALID, "document": bad})
         assert "document" in refused(schema, {**FIELDS_VALID, "document": bad})

@@ -103,6 +103,7 @@ def _file_schema(field) -> dict:
         "properties": {
             "filename": {"type": "string", "minLength": 1},
             "content-type": {"type": "string"},
+            "encoding": {"const": "base64"},
             "data": {
                 "type": "string",
                 "contentEncoding": "base64",

@@ -184,10 +184,16 @@ def clean_filename(filename: str) -> str:
     return name[-MAX_FILENAME_LENGTH:] or "file"
 
 
+#: The keys of plone.restapi's file object (``encoding`` may only be base64).
+FILE_OBJECT_KEYS = {"filename", "content-type", "data", "encoding"}
+
+
 def upload_from_json(value: Any, limits: UploadLimits) -> Upload:
     """Decode plone.restapi's file object; :class:`UploadRefused` if it is
     not one, or if its base64 is not strict (alphabet and padding)."""
-    if not isinstance(value, dict) or set(value) - {"filename", "content-type", "data"}:
+    if not isinstance(value, dict) or set(value) - FILE_OBJECT_KEYS:
+        raise UploadRefused("invalid_file")
+    if value.get("encoding", "base64") != "base64":  # plone.restapi's key
         raise UploadRefused("invalid_file")
     filename, data = value.get("filename"), value.get("data")
     content_type = value.get("content-type", "")

@@ -270,3 +270,83 @@ def db(request, tmp_path):
         conn.root()["store"] = SubmissionStore()
     yield database
     database.close()
+
+
+#: A form with every field type of issue #3 (forms/fields.py and files).
+FIELDS_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema">
+  <schema>
+    <field name="niss" type="imio.guichet.forms.fields.NISS">
+      <title>Numéro de registre national</title>
+    </field>
+    <field name="iban" type="imio.guichet.forms.fields.IBAN">
+      <title>Compte bancaire</title>
+      <required>False</required>
+    </field>
+    <field name="company" type="imio.guichet.forms.fields.EnterpriseNumber">
+      <title>Numéro d'entreprise</title>
+      <required>False</required>
+    </field>
+    <field name="zip" type="imio.guichet.forms.fields.PostalCode">
+      <title>Code postal</title>
+      <required>False</required>
+    </field>
+    <field name="phone" type="imio.guichet.forms.fields.Phone">
+      <title>Téléphone</title>
+      <required>False</required>
+    </field>
+    <field name="address" type="imio.guichet.forms.fields.Address">
+      <title>Adresse</title>
+      <required>False</required>
+    </field>
+    <field name="event_date" type="imio.guichet.forms.fields.RelativeDate">
+      <title>Date de l'événement</title>
+      <required>False</required>
+      <max_days>0</max_days>
+    </field>
+    <field name="amount" type="zope.schema.Float">
+      <title>Montant</title>
+      <required>False</required>
+      <min>0.0</min>
+      <max>1000.0</max>
+    </field>
+    <field name="document" type="plone.namedfile.field.NamedBlobFile">
+      <title>Document</title>
+      <required>False</required>
+    </field>
+    <field name="photo" type="plone.namedfile.field.NamedBlobFile">
+      <title>Photo</title>
+      <required>False</required>
+    </field>
+  </schema>
+</model>
+"""
+
+#: Real valid values for FIELDS_FORM, and what is stored of them.
+FIELDS_VALID = {
+    "niss": "85.07.30-033.28",
+    "iban": "be71 0961 2345 6769",
+    "company": "BE 0403.170.701",
+    "zip": "5000",
+    "phone": "081 12 34 56",
+    "address": {
+        "street": "Rue de Fer",
+        "number": "42",
+        "postal_code": "5000",
+        "locality": "Namur",
+    },
+    "event_date": "2020-02-29",
+    "amount": 12.5,
+}
+FIELDS_STORED = {
+    **FIELDS_VALID,
+    "niss": "85073003328",
+    "iban": "BE71096123456769",
+    "company": "0403170701",
+    "phone": "+3281123456",
+}
+
+#: A tiny but real PDF, PNG and an executable.
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48

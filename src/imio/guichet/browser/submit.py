@@ -7,7 +7,10 @@ from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.widgets import UploadFieldWidget
+from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.validation import to_json
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import current_submitter
@@ -56,6 +59,11 @@ FORM_UNAVAILABLE = _(
 MAX_RADIO_CHOICES = 7
 
 
+def file_widget_factory(field):
+    """A file input that keeps nothing (see widgets.UploadWidget)."""
+    return UploadFieldWidget if isinstance(field, FILE_FIELD_TYPES) else None
+
+
 def choice_widget_factory(field):
     """Radio buttons for short choices, checkboxes for multiple choices."""
     if isinstance(field, Choice):
@@ -65,6 +73,14 @@ def choice_widget_factory(field):
     elif isinstance(field, List | Set | Tuple) and isinstance(field.value_type, Choice):
         return CheckBoxFieldWidget
     return None
+
+
+def form_value(field, value):
+    """What the core takes for a value z3c.form extracted: JSON values,
+    and files as :class:`Upload` (checked by the core like REST files)."""
+    if isinstance(field, FILE_FIELD_TYPES):
+        return Upload(filename=value.filename or "", data=value.data)
+    return to_json(field, value)
 
 
 class SubmitForm(AutoExtensibleForm, form.Form):
@@ -97,7 +113,9 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             self.fields[HONEYPOT_NAME].widgetFactory = HoneypotFieldWidget
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
-                factory = choice_widget_factory(form_field.field)
+                factory = file_widget_factory(form_field.field) or (
+                    choice_widget_factory(form_field.field)
+                )
                 if factory is not None:
                     form_field.widgetFactory = factory
 
@@ -143,7 +161,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             return
         fields = dict(getFieldsInOrder(self.schema))
         json_data = {
-            name: to_json(fields[name], value)
+            name: form_value(fields[name], value)
             for name, value in data.items()
             if value is not None and name in fields
         }

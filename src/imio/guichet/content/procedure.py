@@ -6,6 +6,10 @@ from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import form_schema_constraint
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.model import load_form_schema
+from imio.guichet.forms.uploads import DEFAULT_ALLOWED_TYPES
+from imio.guichet.forms.uploads import DEFAULT_MAX_FILE_SIZE_MB
+from imio.guichet.forms.uploads import DEFAULT_MAX_FILES
+from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
 from imio.guichet.submissions.api import get_store
 from imio.guichet.timezones import in_site_time
 from plone.app.textfield import RichText
@@ -14,6 +18,7 @@ from plone.dexterity.content import Item
 from plone.schema.email import Email
 from plone.supermodel import model
 from plone.uuid.interfaces import IUUID
+from z3c.form.browser.checkbox import CheckBoxFieldWidget
 from zope import schema
 from zope.interface import implementer
 from zope.interface import Invalid
@@ -64,6 +69,9 @@ class IProcedure(model.Schema):
             "closing_date",
             "allow_anonymous",
             "form_schema",
+            "max_file_size",
+            "max_files",
+            "allowed_file_types",
         ],
     )
     submissions_open = schema.Bool(
@@ -165,6 +173,39 @@ class IProcedure(model.Schema):
         ),
         required=False,
         default=True,
+    )
+    max_file_size = schema.Int(
+        title=_("label_max_file_size", default="Largest file (MB)"),
+        description=_(
+            "help_max_file_size",
+            default="The largest file a citizen may attach, per file.",
+        ),
+        required=True,
+        default=DEFAULT_MAX_FILE_SIZE_MB,
+        min=1,
+        max=50,
+    )
+    max_files = schema.Int(
+        title=_("label_max_files", default="Files per request"),
+        description=_(
+            "help_max_files",
+            default="How many files a citizen may attach to one request.",
+        ),
+        required=True,
+        default=DEFAULT_MAX_FILES,
+        min=0,
+        max=20,
+    )
+    directives.widget("allowed_file_types", CheckBoxFieldWidget)
+    allowed_file_types = schema.List(
+        title=_("label_allowed_file_types", default="Accepted file types"),
+        description=_(
+            "help_allowed_file_types",
+            default="Recognised from the content of the file, whatever its name.",
+        ),
+        value_type=schema.Choice(vocabulary=FILE_TYPE_VOCABULARY),
+        required=False,
+        default=list(DEFAULT_ALLOWED_TYPES),
     )
 
     @invariant

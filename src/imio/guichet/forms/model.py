@@ -9,12 +9,17 @@ new procedure starts with.
 
 from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.forms.fields import Address
+from imio.guichet.forms.fields import NormalizedTextLine
+from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.prefill.declarations import prefill_problems
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
 from plone.autoform.interfaces import READ_PERMISSIONS_KEY
 from plone.autoform.interfaces import WIDGETS_KEY
 from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
+from plone.namedfile.field import NamedBlobFile
+from plone.namedfile.field import NamedFile
 from plone.schema.email import Email
 from plone.supermodel import loadString
 from plone.supermodel import model
@@ -40,9 +45,27 @@ from zope.schema.vocabulary import SimpleVocabulary
 import re
 
 
+#: File uploads (plone.namedfile's, as the schema editor makes them).
+FILE_FIELD_TYPES = (NamedBlobFile, NamedFile)
+
 #: Field classes a form may use. Order matters: subclasses come before
-#: their bases (Email and URI are text lines with a format).
-SCALAR_FIELD_TYPES = (Email, URI, TextLine, Text, Int, Float, Bool, Date, Datetime)
+#: their bases (Email, URI and the identifiers of forms.fields are text
+#: lines with a format, a relative date is a date).
+SCALAR_FIELD_TYPES = (
+    NormalizedTextLine,
+    Email,
+    URI,
+    TextLine,
+    Text,
+    Int,
+    Float,
+    Bool,
+    RelativeDate,
+    Date,
+    Datetime,
+    Address,
+    *FILE_FIELD_TYPES,
+)
 COLLECTION_FIELD_TYPES = (List, Set, Tuple)
 
 FORBIDDEN_DIRECTIVES = (
@@ -72,10 +95,9 @@ DEFAULT_FORM_SCHEMA = """\
       <title>Adresse e-mail</title>
       <description>Nous vous répondrons à cette adresse.</description>
     </field>
-    <field name="phone" type="zope.schema.TextLine">
+    <field name="phone" type="imio.guichet.forms.fields.Phone">
       <title>Téléphone</title>
       <required>False</required>
-      <max_length>30</max_length>
     </field>
     <field name="message" type="zope.schema.Text">
       <title>Votre demande</title>
@@ -102,6 +124,11 @@ def field_kind(field: IField) -> type | None:
     return None
 
 
+def is_file_field(field: IField) -> bool:
+    """Whether citizens attach a file with this field."""
+    return isinstance(field, FILE_FIELD_TYPES)
+
+
 def _choice_problems(name: str, field: Choice) -> list[str]:
     # Only values listed in the form itself: a named vocabulary or a source
     # would publish its terms (users, groups...) in the public form.
@@ -120,6 +147,9 @@ def _field_problems(name: str, field: IField) -> list[str]:
             "starting with a letter"
         )
     kind = field_kind(field)
+    own_problems = getattr(field, "form_problems", None)  # see forms.fields
+    if own_problems is not None:
+        problems.extend(f"{name}: {problem}" for problem in own_problems())
     if kind is None:
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
     elif kind is Choice:

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
+from imio.guichet.forms import uploads
+from imio.guichet.forms.fields import Address
+from imio.guichet.forms.fields import FIELD_ERRORS
+from imio.guichet.forms.fields import NormalizedTextLine
+from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.model import field_kind
+from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.timezones import in_site_time
 from plone.schema.email import Email
 from typing import Any
@@ -97,6 +103,8 @@ MESSAGES = {
     ),
     "single_line": _("error_single_line", default="This value must fit on one line."),
     "invalid": _("error_invalid", default="This value is not valid."),
+    **{error.code: error.__doc__ for error in FIELD_ERRORS},
+    **uploads.MESSAGES,
 }
 
 
@@ -179,6 +187,24 @@ def _datetime_from_json(field, value: Any) -> datetime:
     return in_site_time(parsed).replace(tzinfo=None)
 
 
+def _address_from_json(field, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise _refuse("wrong_type")
+    return value
+
+
+def _file_from_json(field, value: Any) -> uploads.CheckedUpload:
+    # The procedure the form belongs to (the field is bound to it) sets
+    # the limits.
+    limits = uploads.upload_limits(field.context)
+    try:
+        if not isinstance(value, uploads.Upload):
+            value = uploads.upload_from_json(value, limits)
+        return uploads.check_upload(value, limits)
+    except uploads.UploadRefused as refused:
+        raise _refuse(refused.code) from None
+
+
 def _choice_from_json(field, value: Any) -> str:
     # Choices list text values only (see forms.model).
     if not isinstance(value, str):
@@ -196,6 +222,7 @@ def _collection_from_json(field, value: Any) -> list | set | tuple:
 
 
 _CONVERTERS = {
+    NormalizedTextLine: _text_from_json,
     Email: _text_from_json,
     URI: _text_from_json,
     TextLine: _text_from_json,
@@ -203,7 +230,10 @@ _CONVERTERS = {
     Int: _int_from_json,
     Float: _float_from_json,
     Bool: _bool_from_json,
+    RelativeDate: _date_from_json,
     Date: _date_from_json,
+    Address: _address_from_json,
+    **dict.fromkeys(FILE_FIELD_TYPES, _file_from_json),
     Datetime: _datetime_from_json,
     Choice: _choice_from_json,
     List: _collection_from_json,
@@ -223,8 +253,11 @@ def _from_json(field, value: Any) -> Any:
 def to_json(field, value: Any) -> Any:
     """Convert a validated Python value to what is stored and sent as JSON.
 
-    Dates and times are stored with the site's offset (RFC 3339).
+    Dates and times are stored with the site's offset (RFC 3339);
+    identifiers and addresses in their canonical form (see forms.fields).
     """
+    if isinstance(field, NormalizedTextLine | Address):
+        return field.normalize(value)
     if isinstance(value, datetime):
         return in_site_time(value).isoformat()
     if isinstance(value, date):
@@ -237,6 +270,8 @@ def to_json(field, value: Any) -> Any:
 
 
 def _code_for(error: ValidationError, field) -> str:
+    if getattr(error, "code", None) in MESSAGES:
+        return error.code  # the guichet's own field types
     if isinstance(error, InvalidURI):
         return "invalid_uri"
     if type(error).__name__ == "InvalidEmail":
@@ -287,6 +322,8 @@ def _clean_field(field, value: Any) -> Any:
         if field.required:
             raise _refuse("required")
         return None
+    if isinstance(value, uploads.CheckedUpload):
+        return value  # stored by the caller, described in data
     try:
         field.validate(value)
     except ValidationError as error:
@@ -294,13 +331,23 @@ def _clean_field(field, value: Any) -> Any:
     return to_json(field, value)
 
 
-def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
+def clean_data(
+    schema,
+    data: Mapping[str, Any],
+    context=None,
+    attachments: dict[str, uploads.CheckedUpload] | None = None,
+) -> dict[str, Any]:
     """Validate ``data`` against the form ``schema``; return what to store.
 
     Unknown fields, missing required fields, values of the wrong JSON type,
     impossible dates, values outside the choices and every constraint of
     the zope.schema fields are refused. Empty optional fields are left out.
     Raises :class:`InvalidData` listing every faulty field.
+
+    Files are checked against the limits of ``context`` (the procedure):
+    ``data`` keeps their descriptor (:func:`uploads.descriptor`) and the
+    files themselves go to ``attachments``, keyed by field name, for the
+    caller to store once everything is valid.
     """
     if not isinstance(data, Mapping):
         raise InvalidData([FieldError("", "wrong_type", MESSAGES["wrong_type"])])
@@ -312,6 +359,8 @@ def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
         if name not in known
     ]
     cleaned = {}
+    files = {}
+    max_files = uploads.upload_limits(context).max_files
     for name, unbound in fields:
         if unbound.readonly:
             continue
@@ -320,8 +369,17 @@ def clean_data(schema, data: Mapping[str, Any], context=None) -> dict[str, Any]:
         except _Refused as refused:
             errors.append(FieldError(name, refused.code, refused.message))
             continue
+        if isinstance(value, uploads.CheckedUpload):
+            if len(files) >= max_files:
+                refused = _refuse("too_many_files")
+                errors.append(FieldError(name, refused.code, refused.message))
+                continue
+            files[name] = value
+            value = uploads.descriptor(value, name)
         if value is not None:
             cleaned[name] = value
     if errors:
         raise InvalidData(errors)
+    if attachments is not None:
+        attachments.update(files)
     return cleaned

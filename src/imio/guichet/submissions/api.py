@@ -22,6 +22,7 @@ from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
+from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
@@ -150,7 +151,8 @@ def submit(
     schema = procedure.get_form_schema(version)
     # A logged-in citizen cannot override what an authentic source says.
     data = apply_authentic_values(schema, data, submitter)
-    cleaned = clean_data(schema, data, context=procedure)
+    files = {}
+    cleaned = clean_data(schema, data, context=procedure, attachments=files)
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.
     now = now or datetime.now(UTC)
@@ -164,6 +166,8 @@ def submit(
         submitter=submitter,
         language=language,
     )
+    if files:
+        submission.attachments = make_attachments(files)
     submission.add_event(
         {
             "action": "submit",

@@ -23,7 +23,7 @@ import secrets
 
 
 #: What can be recorded.
-ACTIONS = ("read", "list", "acknowledge", "change_state", "export")
+ACTIONS = ("read", "list", "acknowledge", "change_state", "export", "download")
 
 
 class AuditLog(Persistent):

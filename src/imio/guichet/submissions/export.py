@@ -8,6 +8,7 @@ stays flat whatever the number of submissions.
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from imio.guichet.forms.fields import format_address
 from imio.guichet.submissions.storage import Submission
 from itertools import islice
 
@@ -51,6 +52,10 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        # A file's descriptor (its name; the file is an attachment), or an
+        # address.
+        return value["filename"] if "attachment" in value else format_address(value)
     return str(value)
 
 

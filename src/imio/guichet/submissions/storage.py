@@ -165,6 +165,9 @@ class Submission(Persistent):
     """
 
     acknowledgement = None
+    #: Field name -> attachments.Attachment (its blob); set once, when
+    #: filed, as a whole. None: no file.
+    attachments = None
 
     def __init__(
         self,

@@ -30,4 +30,5 @@ class FormSchemaGet(Service):
             description=procedure.description,
             version=version,
             language=api.portal.get_current_language(),
+            context=procedure,
         )

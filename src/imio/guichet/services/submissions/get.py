@@ -1,4 +1,5 @@
-"""GET @submissions (site or procedure) and GET {site}/@submissions/{id}.
+"""GET @submissions (site or procedure), GET {site}/@submissions/{id} and
+GET {site}/@submissions/{id}/@attachments/{name}.
 
 Back-office endpoints: only users with "imio.guichet: Read submissions"
 on a procedure (or on the site, for all of them) get anything.
@@ -17,6 +18,9 @@ from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import feed_submissions
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
+from imio.guichet.submissions.attachments import content_disposition
+from imio.guichet.submissions.attachments import find_attachment
+from imio.guichet.submissions.attachments import stream
 from imio.guichet.submissions.handling import etag
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
@@ -30,16 +34,49 @@ FEED_PARAMETERS = {"procedure", "since", "limit"}
 
 
 class SubmissionsGet(SubmissionService):
-    max_path = 1
+    max_path = 3  # {id}/@attachments/{name}
+
+    #: The file a download answers with, instead of JSON.
+    body = None
+
+    def render(self):
+        answer = super().render()
+        return answer if self.body is None else self.body
 
     def reply(self):
         # Reading writes the audit trail: not a forgeable state change.
         alsoProvides(self.request, IDisableCSRFProtection)
         if api.user.is_anonymous():
             return access_denied(self.request)
+        if len(self.path) == 3 and self.path[1] == "@attachments":
+            return self.reply_attachment(self.path[2])
+        if len(self.path) > 1:
+            return error(self.request, 404, "No such resource.")
         if self.path:
             return self.reply_item()
         return self.reply_listing()
+
+    def reply_attachment(self, name: str):
+        """Stream a file of the submission, to whoever may read it."""
+        submission = self.find_submission()
+        if isinstance(submission, dict):
+            return submission
+        if not may_read_submission(submission):
+            return access_denied(self.request)
+        attachment = find_attachment(submission, name)
+        if attachment is None:
+            return error(self.request, 404, "No such attachment.")
+        audit_access("download", [submission], {"attachment": name})
+        response = self.request.response
+        response.setHeader("Content-Type", attachment.content_type)
+        response.setHeader("Content-Length", str(attachment.size))
+        response.setHeader(
+            "Content-Disposition", content_disposition(attachment.filename)
+        )
+        response.setHeader("X-Content-Type-Options", "nosniff")
+        response.setHeader("Cache-Control", "private, no-store")
+        self.body = stream(attachment)
+        return self.reply_no_content(200)
 
     def reply_item(self):
         submission = self.find_submission()

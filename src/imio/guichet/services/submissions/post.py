@@ -1,6 +1,8 @@
 """POST {procedure}/@submissions: file a submission as JSON."""
 
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.model import is_file_field
+from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
@@ -25,10 +27,24 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from plone.restapi.services import Service
 from zope.i18n import translate
 from zope.interface import alsoProvides
+from zope.schema import getFieldsInOrder
 
 
-#: A form without files never needs more; files (later) have their own limit.
+#: A form without files never needs more; files add their own limit.
 MAX_BODY_BYTES = 1_000_000
+
+
+def max_body_bytes(procedure) -> int:
+    """The largest body a submission of ``procedure`` may need: the
+    fields, and every file its form may take, in base64."""
+    try:
+        schema = procedure.get_form_schema()
+    except InvalidFormSchema:
+        return MAX_BODY_BYTES  # refused anyway, with a 503
+    file_fields = [f for _n, f in getFieldsInOrder(schema) if is_file_field(f)]
+    limits = upload_limits(procedure)
+    files = min(len(file_fields), limits.max_files)
+    return MAX_BODY_BYTES + files * limits.max_base64_length
 
 
 #: Why a submission may be refused, and the HTTP status that says it.
@@ -70,8 +86,9 @@ class SubmissionsPost(Service):
         # sites by a plain HTML form, and the session cookie is SameSite.
         alsoProvides(self.request, IDisableCSRFProtection)
         declared = self.request.get_header("Content-Length") or "0"
-        too_large = not declared.isdigit() or int(declared) > MAX_BODY_BYTES
-        if too_large or len(self.request.get("BODY") or b"") > MAX_BODY_BYTES:
+        limit = max_body_bytes(self.context)
+        too_large = not declared.isdigit() or int(declared) > limit
+        if too_large or len(self.request.get("BODY") or b"") > limit:
             return error(self.request, 413, "The request body is too large.")
         body = read_json_object(self.request, {"data"})
         if "error" in body:

@@ -27,6 +27,22 @@ def submission_url(submission: Submission) -> str:
     return f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
 
 
+def attachment_links(submission: Submission) -> list[dict]:
+    """Where to download each file of the submission, and what it is."""
+    url = submission_url(submission)
+    return [
+        {
+            "@id": f"{url}/@attachments/{name}",
+            "name": name,
+            "filename": attachment.filename,
+            "content-type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        }
+        for name, attachment in sorted((submission.attachments or {}).items())
+    ]
+
+
 def serialize_submission(
     submission: Submission, procedures: dict[str, dict], *, full: bool = True
 ) -> dict:
@@ -49,4 +65,5 @@ def serialize_submission(
     }
     if full:
         result["history"] = deepcopy(list(submission.history))
+        result["attachments"] = attachment_links(submission)
     return result

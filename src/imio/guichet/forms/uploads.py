@@ -1,0 +1,237 @@
+"""Files sent with a form: decoding, limits, and what they really are.
+
+A file reaches :func:`imio.guichet.forms.validation.clean_data` either as
+an :class:`Upload` (the HTML form) or as the JSON object that plone.restapi
+uses for files, ``{"filename", "content-type", "data"}`` with ``data`` in
+base64 (``POST @submissions``). Both are checked here the same way against
+the procedure's limits (:func:`upload_limits`): size, number of files and
+an allow-list of types, recognised from the first bytes of the content
+(:func:`sniff`), never from the file name or the declared content type.
+Nothing is stored here: the checked files go back to the caller, which
+stores them only once every field of the submission is valid.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from imio.guichet import _
+from io import BytesIO
+from typing import Any
+from zope.schema.vocabulary import SimpleTerm
+from zope.schema.vocabulary import SimpleVocabulary
+
+import base64
+import binascii
+import hashlib
+import math
+import re
+import unicodedata
+import zipfile
+
+
+#: File types a procedure may accept: key -> (content type, label).
+FILE_TYPES = {
+    "pdf": ("application/pdf", "PDF"),
+    "png": ("image/png", "PNG"),
+    "jpeg": ("image/jpeg", "JPEG"),
+    "odt": ("application/vnd.oasis.opendocument.text", "OpenDocument (ODT)"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word (DOCX)",
+    ),
+}
+FILE_TYPE_VOCABULARY = SimpleVocabulary(
+    [SimpleTerm(key, key, label) for key, (_type, label) in FILE_TYPES.items()]
+)
+
+DEFAULT_MAX_FILE_SIZE_MB = 10
+DEFAULT_MAX_FILES = 5
+DEFAULT_ALLOWED_TYPES = ("pdf", "png", "jpeg")
+MAX_FILENAME_LENGTH = 200
+
+MESSAGES = {
+    "empty_file": _("error_empty_file", default="This file is empty."),
+    "file_too_large": _(
+        "error_file_too_large", default="This file is larger than allowed."
+    ),
+    "too_many_files": _(
+        "error_too_many_files", default="Too many files are attached to this request."
+    ),
+    "file_type": _(
+        "error_file_type",
+        default="This type of file is not accepted here (the accepted types "
+        "are listed with the field).",
+    ),
+    "invalid_base64": _(
+        "error_invalid_base64", default="The file's data is not valid base64."
+    ),
+    "invalid_file": _(
+        "error_invalid_file",
+        default='A file must be sent as {"filename", "content-type", "data"}.',
+    ),
+}
+
+
+class UploadRefused(ValueError):
+    """A file cannot be accepted; ``code`` is a key of :data:`MESSAGES`."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a citizen sent it (the declared type is never trusted)."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """A file that passed every check, ready to be stored."""
+
+    filename: str
+    content_type: str  # sniffed
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @cached_property  # computed once for the descriptor and the blob
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What a procedure accepts: bytes per file, files, and type keys."""
+
+    max_size: int
+    max_files: int
+    allowed_types: tuple[str, ...]
+
+    @property
+    def allowed_content_types(self) -> list[str]:
+        return [FILE_TYPES[key][0] for key in self.allowed_types]
+
+    @property
+    def allowed_labels(self) -> list[str]:
+        return [FILE_TYPES[key][1] for key in self.allowed_types]
+
+    @property
+    def max_base64_length(self) -> int:
+        return 4 * math.ceil(self.max_size / 3)
+
+
+def upload_limits(procedure) -> UploadLimits:
+    """The procedure's upload limits (defaults where it sets none)."""
+    size_mb = getattr(procedure, "max_file_size", None) or DEFAULT_MAX_FILE_SIZE_MB
+    max_files = getattr(procedure, "max_files", None)
+    allowed = getattr(procedure, "allowed_file_types", None)
+    return UploadLimits(
+        max_size=int(size_mb * 1024 * 1024),
+        max_files=DEFAULT_MAX_FILES if max_files is None else max_files,
+        allowed_types=tuple(
+            key
+            for key in FILE_TYPES
+            if key in (DEFAULT_ALLOWED_TYPES if allowed is None else allowed)
+        ),
+    )
+
+
+# -- what a file really is
+
+
+def _zip_kind(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").strip().decode("ascii", "replace")
+                return "odt" if mimetype == FILE_TYPES["odt"][0] else None
+            if "[Content_Types].xml" in names and "word/document.xml" in names:
+                return "docx"
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    return None
+
+
+def sniff(data: bytes) -> str | None:
+    """The key in :data:`FILE_TYPES` of what ``data`` is, from its content;
+    None for anything else (an executable named ``.pdf`` included)."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    return None
+
+
+# -- decoding and checking
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_filename(filename: str) -> str:
+    """The file's own name, without a client's path or control characters."""
+    name = re.split(r"[\\/]", filename)[-1]
+    name = _CONTROL.sub("", unicodedata.normalize("NFC", name)).strip()
+    return name[-MAX_FILENAME_LENGTH:] or "file"
+
+
+#: The keys of plone.restapi's file object (``encoding`` may only be base64).
+FILE_OBJECT_KEYS = {"filename", "content-type", "data", "encoding"}
+
+
+def upload_from_json(value: Any, limits: UploadLimits) -> Upload:
+    """Decode plone.restapi's file object; :class:`UploadRefused` if it is
+    not one, or if its base64 is not strict (alphabet and padding)."""
+    if not isinstance(value, dict) or set(value) - FILE_OBJECT_KEYS:
+        raise UploadRefused("invalid_file")
+    if value.get("encoding", "base64") != "base64":  # plone.restapi's key
+        raise UploadRefused("invalid_file")
+    filename, data = value.get("filename"), value.get("data")
+    content_type = value.get("content-type", "")
+    if not isinstance(filename, str) or not filename.strip():
+        raise UploadRefused("invalid_file")
+    if not isinstance(data, str) or not isinstance(content_type, str):
+        raise UploadRefused("invalid_file")
+    if len(data) > limits.max_base64_length:
+        raise UploadRefused("file_too_large")  # not even decoded
+    try:
+        decoded = base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise UploadRefused("invalid_base64") from None
+    return Upload(filename=filename, data=decoded)
+
+
+def check_upload(upload: Upload, limits: UploadLimits) -> CheckedUpload:
+    """The upload if the procedure accepts it; :class:`UploadRefused`."""
+    if not upload.data:
+        raise UploadRefused("empty_file")
+    if len(upload.data) > limits.max_size:
+        raise UploadRefused("file_too_large")
+    kind = sniff(upload.data)
+    if kind is None or kind not in limits.allowed_types:
+        raise UploadRefused("file_type")
+    return CheckedUpload(
+        filename=clean_filename(upload.filename),
+        content_type=FILE_TYPES[kind][0],
+        data=upload.data,
+    )
+
+
+def descriptor(checked: CheckedUpload, attachment: str) -> dict:
+    """What ``data`` keeps of a file: never its content."""
+    return {
+        "filename": checked.filename,
+        "content-type": checked.content_type,
+        "size": checked.size,
+        "sha256": checked.sha256,
+        "attachment": attachment,
+    }

@@ -57,7 +57,7 @@ class TestInstall:
         assert api.user.get(username="citoyen") is None
 
     def test_profile_version(self, setup_tool):
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1000",)
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1001",)
 
 
 class TestUninstall:

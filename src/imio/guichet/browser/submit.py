@@ -3,6 +3,7 @@ procedure's schema, and the confirmation page that follows."""
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import to_json
@@ -13,6 +14,9 @@ from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.references import normalize_reference
+from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import tracking_secret
+from imio.guichet.submissions.tracking import tracking_url
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
 from Products.Five.browser import BrowserView
@@ -137,7 +141,14 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             api.portal.show_message(refused.message, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
             return
-        query = urlencode({"reference": submission.reference})
+        # The secret of the tracking link goes to the confirmation page
+        # only: the reference alone reveals nothing.
+        query = urlencode(
+            {
+                "secret": tracking_secret(get_store(), submission),
+                "reference": submission.reference,
+            }
+        )
         self.request.response.redirect(
             f"{self.context.absolute_url()}/@@confirmation?{query}"
         )
@@ -191,3 +202,21 @@ class ConfirmationView(BrowserView):
 
     def reference(self) -> str | None:
         return self.submission.reference if self.submission else None
+
+    def tracking_url(self) -> str | None:
+        """The link to follow the request, when the page got its secret."""
+        store = get_store()
+        secret = self.request.form.get("secret")
+        if self.submission is None or not isinstance(secret, str):
+            return None
+        if not check_tracking_secret(store, self.submission, secret):
+            return None
+        return tracking_url(store, self.submission)
+
+    def my_requests_url(self) -> str | None:
+        """ "Mes démarches", for a citizen who applied logged in."""
+        if self.submission is None or self.submission.submitter is None:
+            return None
+        if self.submission.submitter != current_submitter():
+            return None
+        return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"

@@ -69,7 +69,7 @@ class TestSubmitForm:
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
         fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
-        assert "/@@confirmation?reference=" in browser.url
+        assert "/@@confirmation?secret=" in browser.url  # with the tracking link
         transaction.begin()
         assert stored() == before + 1
         reference = browser.url.split("reference=")[1]

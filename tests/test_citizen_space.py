@@ -139,9 +139,7 @@ class TestMyRequests:
     def test_someone_elses_is_not_found(self, site, filed, browser_for):
         browser = browser_for("citizen_a")
         browser.raiseHttpErrors = False
-        browser.open(
-            f"{site.absolute_url()}/@@my-requests?reference={filed['b1'][1]}"
-        )
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['b1'][1]}")
         assert browser.headers["status"].startswith("404")
         assert "Jeanne Dupont" not in browser.contents
         not_found = browser.contents
@@ -162,7 +160,7 @@ class TestMyRequests:
 
 def _main(html: str) -> str:
     """The page's own content, without what differs between requests."""
-    return html.split('id="content-core"')[1].split("</article>")[0]
+    return html.split('id="content-core"')[1].split("</article>", maxsplit=1)[0]
 
 
 class TestTracking:

@@ -1,6 +1,9 @@
 """Installing and uninstalling the add-on."""
 
+from conftest import make_submission
+from conftest import START
 from imio.guichet.interfaces import IImioGuichetLayer
+from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import STORE_KEY
 from plone import api
 from zope.annotation.interfaces import IAnnotations
@@ -86,3 +89,35 @@ class TestUninstall:
         assert (
             "imio.guichet.interfaces.IGuichetSettings.reference_prefix" not in registry
         )
+
+
+class TestUpgrade1001:
+    def test_actions_and_submitter_index(self, portal, setup_tool):
+        actions = api.portal.get_tool("portal_actions")
+        assert "guichet-requests" in actions.user
+        assert "guichet-my-requests" in actions.user
+        assert "guichet-procedure-requests" in actions.object
+        # As on a site of version 1000: no actions, no submitter index.
+        actions.user.manage_delObjects(["guichet-requests", "guichet-my-requests"])
+        store = get_store()
+        submission = make_submission(START)
+        submission.submitter = "jeanne"
+        store.add(submission)
+        del store._by_submitter
+        setup_tool.setLastVersionForProfile(f"{PACKAGE}:default", "1000")
+        with api.env.adopt_roles(["Manager"]):
+            setup_tool.upgradeProfile(f"{PACKAGE}:default")
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1001",)
+        assert "guichet-requests" in actions.user
+        assert "guichet-my-requests" in actions.user
+        assert list(store.submitted_by("jeanne")) == [submission.sort_key]
+
+
+class TestUninstallActions:
+    def test_actions_removed(self, portal, installer):
+        with api.env.adopt_roles(["Manager"]):
+            installer.uninstall_product(PACKAGE)
+        actions = api.portal.get_tool("portal_actions")
+        assert "guichet-requests" not in actions.user
+        assert "guichet-my-requests" not in actions.user
+        assert "guichet-procedure-requests" not in actions.object

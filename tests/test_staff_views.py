@@ -60,7 +60,8 @@ def listed(browser) -> list[str]:
 
 def buttons(browser) -> list[str]:
     """The states the transition buttons of the page lead to."""
-    return re.findall(r'name="to_state"\s+type="submit"\s+value="([^"]+)"', browser.contents)
+    pattern = r'name="to_state"\s+type="submit"\s+value="([^"]+)"'
+    return re.findall(pattern, browser.contents)
 
 
 def move(browser, state: str) -> None:
@@ -71,7 +72,7 @@ def move(browser, state: str) -> None:
 def audit_records():
     transaction.begin()
     log = get_store()._audit
-    return [] if log is None else [log.get(key) for key in log.keys()]
+    return [] if log is None else [log.get(key) for key in log.keys(after=None)]
 
 
 class TestListing:
@@ -237,7 +238,8 @@ class TestSubmissionPage:
     def test_answers_history_and_buttons(self, site, filed, browser_for):
         browser = browser_for("backoffice_x")
         self.open(site, browser, filed["x2"][0])
-        answers = browser.contents.split("request-answers-table")[1].split("</table>")[0]
+        answers = browser.contents.split("request-answers-table")[1]
+        answers = answers.split("</table>")[0]
         assert "Nombre d'exemplaires" in answers or "Nombre d&#x27;exemplaires" in (
             answers
         )

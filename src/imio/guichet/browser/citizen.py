@@ -89,7 +89,9 @@ class CitizenRequestPage(BrowserView):
                 done = _("info_answer_sent", default="Your answer was sent.")
             elif "withdraw" in form:
                 withdraw(self.submission, **kwargs)
-                done = _("info_request_withdrawn", default="Your request was withdrawn.")
+                done = _(
+                    "info_request_withdrawn", default="Your request was withdrawn."
+                )
             else:
                 return None
         except StaleVersion:
@@ -196,12 +198,15 @@ class MyRequestsView(CitizenRequestPage):
         except InvalidQuery:
             return list_submitted_by(self.user_id())
 
+    def url_of(self, submission: Submission) -> str:
+        return f"{self.action_url()}?{urlencode({'reference': submission.reference})}"
+
     def rows(self) -> list[dict]:
         summaries = procedure_summaries(s.procedure_uid for s in self.page.items)
         return [
             {
                 "reference": submission.reference,
-                "url": f"{self.action_url()}?{urlencode({'reference': submission.reference})}",
+                "url": self.url_of(submission),
                 "procedure": summaries.get(submission.procedure_uid, {}).get(
                     "title", ""
                 ),

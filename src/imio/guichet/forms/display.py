@@ -45,7 +45,7 @@ def _choice_title(field, value: Any) -> str:
 
 def format_value(field, value: Any) -> str | Message:
     """A stored JSON value of ``field``, for people."""
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return EMPTY
     kind = field_kind(field)
     try:
@@ -58,7 +58,8 @@ def format_value(field, value: Any) -> str | Message:
         if kind is Choice:
             return _choice_title(field, value)
         if kind in (List, Set, Tuple):
-            return ", ".join(str(format_value(field.value_type, item)) for item in value)
+            items = (format_value(field.value_type, item) for item in value)
+            return ", ".join(str(item) for item in items)
     except (TypeError, ValueError):
         pass  # shown as stored rather than hidden
     return str(value)

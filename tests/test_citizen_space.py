@@ -417,3 +417,16 @@ class TestSubmitterIndex:
         assert first_two == sorted(first_two)
         after = list(store.submitted_by("jeanne", after=first_two[-1]))
         assert len(after) == 3
+
+
+def test_new_strings_have_french_translations(portal):
+    from imio.guichet.browser.display import CITIZEN_REPLY
+    from imio.guichet.forms.display import YES
+    from imio.guichet.submissions.states import STATES
+    from zope.i18n import translate
+
+    assert translate(CITIZEN_REPLY, target_language="fr") == "Réponse du citoyen"
+    assert translate(YES, target_language="fr") == "Oui"
+    assert translate(STATES["waiting_citizen"], target_language="fr") == (
+        "En attente du citoyen"
+    )

@@ -12,6 +12,7 @@ from imio.guichet import _
 from imio.guichet.browser.display import form_answers
 from imio.guichet.browser.display import history_rows
 from imio.guichet.browser.display import state_label
+from imio.guichet.browser.requests import CursorPages
 from imio.guichet.browser.requests import single
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.services.submissions.serialization import procedure_summaries
@@ -169,7 +170,7 @@ class CitizenRequestPage(BrowserView):
         return single(self.request.form, name) if self.errors else ""
 
 
-class MyRequestsView(CitizenRequestPage):
+class MyRequestsView(CursorPages, CitizenRequestPage):
     """ "Mes démarches": the logged-in citizen's own submissions, and one of
     them when a reference is given."""
 
@@ -219,18 +220,8 @@ class MyRequestsView(CitizenRequestPage):
             for submission in self.page.items
         ]
 
-    def page_number(self) -> int:
-        value = single(self.request.form, "page")
-        return int(value) if value.isdigit() and int(value) > 0 else 1
-
-    def next_url(self) -> str | None:
-        if not self.page.next_cursor:
-            return None
-        query = {"cursor": self.page.next_cursor, "page": self.page_number() + 1}
-        return f"{self.action_url()}?{urlencode(query)}"
-
-    def first_url(self) -> str:
-        return self.action_url()
+    def page_url(self, **query) -> str:
+        return f"{self.action_url()}?{urlencode(query)}" if query else self.action_url()
 
 
 class TrackRequestView(CitizenRequestPage):

@@ -77,6 +77,35 @@ def request_url(submission) -> str:
     return f"{api.portal.get().absolute_url()}/{REQUEST_VIEW}?{query}"
 
 
+class MacrosView(BrowserView):
+    """``context/@@guichet-macros/<name>``: the macros of the pages."""
+
+    def __getitem__(self, name):
+        return self.index.macros[name]
+
+
+class CursorPages:
+    """What the pagination macro needs, given ``self.page`` and
+    ``page_url(**query)``; the page number is for people only."""
+
+    def page_url(self, **query) -> str:
+        raise NotImplementedError
+
+    def page_number(self) -> int:
+        value = single(self.request.form, "page")
+        return int(value) if value.isdigit() and int(value) > 0 else 1
+
+    def next_url(self) -> str | None:
+        if not self.page.next_cursor:
+            return None
+        return self.page_url(
+            cursor=self.page.next_cursor, page=str(self.page_number() + 1)
+        )
+
+    def first_url(self) -> str:
+        return self.page_url()
+
+
 class AccessView(BrowserView):
     """For the site's actions: whether to show the staff their way in."""
 
@@ -84,7 +113,7 @@ class AccessView(BrowserView):
         return may_read_some_submissions()
 
 
-class RequestsView(BrowserView):
+class RequestsView(CursorPages, BrowserView):
     """ "Demandes": a procedure's submissions, or all those the user may
     read on the site; filtered by procedure, state and day, searchable by
     reference, one page at a time (a cursor, never the whole store)."""
@@ -256,19 +285,8 @@ class RequestsView(BrowserView):
             for submission in self.page.items
         ]
 
-    def page_number(self) -> int:
-        value = single(self.request.form, "page")
-        return int(value) if value.isdigit() and int(value) > 0 else 1
-
-    def next_url(self) -> str | None:
-        if not self.page.next_cursor:
-            return None
-        return self.url(
-            **self.query, cursor=self.page.next_cursor, page=str(self.page_number() + 1)
-        )
-
-    def first_url(self) -> str:
-        return self.url(**self.query)
+    def page_url(self, **query) -> str:
+        return self.url(**self.query, **query)
 
 
 class RequestView(BrowserView):

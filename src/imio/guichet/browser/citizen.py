@@ -9,19 +9,15 @@ functions (handling.reply_as_citizen / withdraw) and with the version seen.
 
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.browser.display import form_answers
-from imio.guichet.browser.display import history_rows
-from imio.guichet.browser.display import state_label
+from imio.guichet.browser.display import single
+from imio.guichet.browser.display import SubmissionPage
+from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.requests import CursorPages
-from imio.guichet.browser.requests import single
-from imio.guichet.forms.display import format_datetime
-from imio.guichet.services.submissions.serialization import procedure_summaries
-from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.api import current_submitter
+from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
-from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import reply_as_citizen
 from imio.guichet.submissions.handling import StaleVersion
 from imio.guichet.submissions.handling import withdraw
@@ -29,7 +25,6 @@ from imio.guichet.submissions.lifecycle import allowed_states
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
-from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.tracking import check_tracking_secret
 from imio.guichet.submissions.tracking import TRACKING_VIEW
@@ -49,7 +44,7 @@ NOT_FOUND = _(
 )
 
 
-class CitizenRequestPage(BrowserView):
+class CitizenRequestPage(SubmissionPage, BrowserView):
     """One submission for the citizen who filed it: what the subclasses
     share once they found it (``find``) from the request's parameters."""
 
@@ -131,25 +126,6 @@ class CitizenRequestPage(BrowserView):
     def self_url(self) -> str:
         return f"{self.action_url()}?{urlencode(self.key_values())}"
 
-    @cached_property
-    def procedure(self):
-        return find_procedure(self.submission.procedure_uid)
-
-    def procedure_title(self) -> str:
-        return self.procedure.Title() if self.procedure is not None else ""
-
-    def state_label(self):
-        return state_label(self.submission.state)
-
-    def created(self) -> str:
-        return format_datetime(self.submission.created)
-
-    def answers(self) -> list[dict]:
-        return form_answers(self.submission, self.procedure)
-
-    def history(self) -> list[dict]:
-        return history_rows(self.submission, staff=False)
-
     def may_reply(self) -> bool:
         return self.submission.state == "waiting_citizen"
 
@@ -162,12 +138,6 @@ class CitizenRequestPage(BrowserView):
             if event.get("to_state") == "waiting_citizen":
                 return event.get("public_message") or ""
         return ""
-
-    def etag(self) -> str:
-        return etag(self.submission)
-
-    def form_value(self, name: str) -> str:
-        return single(self.request.form, name) if self.errors else ""
 
 
 class MyRequestsView(CursorPages, CitizenRequestPage):
@@ -184,9 +154,7 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
         return self.index()
 
     def find(self) -> Submission | None:
-        reference = normalize_reference(single(self.request.form, "reference"))
-        store = get_store()
-        found = store.by_reference(reference) if reference and store else None
+        found = find_by_reference(single(self.request.form, "reference"))
         if found is None or found.submitter != self.user_id():
             return None
         return found
@@ -203,22 +171,10 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
         return f"{self.action_url()}?{urlencode({'reference': submission.reference})}"
 
     def rows(self) -> list[dict]:
-        summaries = procedure_summaries(s.procedure_uid for s in self.page.items)
-        return [
-            {
-                "reference": submission.reference,
-                "url": self.url_of(submission),
-                "procedure": summaries.get(submission.procedure_uid, {}).get(
-                    "title", ""
-                ),
-                "created": format_datetime(submission.created),
-                "modified": format_datetime(submission.modified),
-                "state": submission.state,
-                "state_label": state_label(submission.state),
-                "waiting": submission.state == "waiting_citizen",
-            }
-            for submission in self.page.items
-        ]
+        rows = summary_rows(self.page.items, self.url_of)
+        for row in rows:
+            row["waiting"] = row["state"] == "waiting_citizen"
+        return rows
 
     def page_url(self, **query) -> str:
         return f"{self.action_url()}?{urlencode(query)}" if query else self.action_url()
@@ -235,11 +191,9 @@ class TrackRequestView(CitizenRequestPage):
 
     def find(self) -> Submission | None:
         form = self.request.form
-        reference = normalize_reference(single(form, "reference"))
-        store = get_store()
-        found = store.by_reference(reference) if reference and store else None
+        found = find_by_reference(single(form, "reference"))
         if found is None or not check_tracking_secret(
-            store, found, single(form, "secret")
+            get_store(), found, single(form, "secret")
         ):
             return None
         return found

@@ -1,10 +1,16 @@
-"""What the staff and the citizens' pages show of one submission."""
+"""What the staff and citizens' pages show of submissions."""
 
+from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime
+from functools import cached_property
 from imio.guichet import _
 from imio.guichet.forms.display import answers
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.submissions.serialization import procedure_summaries
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
@@ -71,3 +77,65 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
             }
         )
     return rows
+
+
+def single(form, name: str) -> str:
+    """A query parameter given once, as text ("" otherwise)."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def summary_rows(
+    submissions: Iterable[Submission], url_of: Callable[[Submission], str]
+) -> list[dict]:
+    """One row per submission of a listing page (one catalog query)."""
+    submissions = list(submissions)
+    summaries = procedure_summaries(s.procedure_uid for s in submissions)
+    return [
+        {
+            "reference": submission.reference,
+            "url": url_of(submission),
+            "procedure": summaries.get(submission.procedure_uid, {}).get("title", ""),
+            "created": format_datetime(submission.created),
+            "modified": format_datetime(submission.modified),
+            "state": submission.state,
+            "state_label": state_label(submission.state),
+            "submitter": submission.submitter or "",
+        }
+        for submission in submissions
+    ]
+
+
+class SubmissionPage:
+    """What the pages of one submission (staff, citizens) show; the view
+    sets ``submission`` and ``errors``. Internal notes only when ``staff``."""
+
+    staff = False
+    submission: Submission
+    errors: dict
+
+    @cached_property
+    def procedure(self):
+        return find_procedure(self.submission.procedure_uid)
+
+    def procedure_title(self) -> str:
+        return self.procedure.Title() if self.procedure is not None else ""
+
+    def state_label(self):
+        return state_label(self.submission.state)
+
+    def created(self) -> str:
+        return format_datetime(self.submission.created)
+
+    def answers(self) -> list[dict]:
+        return form_answers(self.submission, self.procedure)
+
+    def history(self) -> list[dict]:
+        return history_rows(self.submission, staff=self.staff)
+
+    def etag(self) -> str:
+        return etag(self.submission)
+
+    def form_value(self, name: str) -> str:
+        """What was typed, kept when the change was refused."""
+        return single(self.request.form, name) if self.errors else ""

@@ -11,12 +11,10 @@ each other's change.
 from datetime import date
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.browser.display import form_answers
-from imio.guichet.browser.display import history_rows
+from imio.guichet.browser.display import single
 from imio.guichet.browser.display import state_label
-from imio.guichet.forms.display import format_datetime
-from imio.guichet.services.submissions.serialization import procedure_summaries
-from imio.guichet.submissions.access import find_procedure
+from imio.guichet.browser.display import SubmissionPage
+from imio.guichet.browser.display import summary_rows
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.access import may_read_submission
@@ -26,13 +24,12 @@ from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import count_by_state
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
-from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.api import Page
-from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import StaleVersion
 from imio.guichet.submissions.handling import update_state
 from imio.guichet.submissions.lifecycle import allowed_states
@@ -40,7 +37,6 @@ from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
-from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import STATES
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
@@ -63,12 +59,6 @@ def deny():
     if api.user.is_anonymous():
         raise Unauthorized("You must log in to see the requests.")
     raise Forbidden("You are not allowed to see these requests.")
-
-
-def single(form, name: str) -> str:
-    """A query parameter given once, as text ("" otherwise)."""
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def request_url(submission) -> str:
@@ -222,9 +212,7 @@ class RequestsView(CursorPages, BrowserView):
     def search(self) -> Page:
         """The one submission with this reference, if this user may read it
         here; the same empty answer otherwise."""
-        reference = normalize_reference(self.reference_query)
-        store = get_store()
-        found = store.by_reference(reference) if reference and store else None
+        found = find_by_reference(self.reference_query)
         if found is not None and (
             (self.uids is not None and found.procedure_uid not in self.uids)
             or not may_read_submission(found)
@@ -268,30 +256,17 @@ class RequestsView(CursorPages, BrowserView):
         return f"{base}?{urlencode(query)}" if query else base
 
     def rows(self) -> list[dict]:
-        summaries = procedure_summaries(s.procedure_uid for s in self.page.items)
-        return [
-            {
-                "reference": submission.reference,
-                "url": request_url(submission),
-                "procedure": summaries.get(submission.procedure_uid, {}).get(
-                    "title", ""
-                ),
-                "created": format_datetime(submission.created),
-                "modified": format_datetime(submission.modified),
-                "state": submission.state,
-                "state_label": state_label(submission.state),
-                "submitter": submission.submitter or "",
-            }
-            for submission in self.page.items
-        ]
+        return summary_rows(self.page.items, request_url)
 
     def page_url(self, **query) -> str:
         return self.url(**self.query, **query)
 
 
-class RequestView(BrowserView):
+class RequestView(SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
+
+    staff = True
 
     def __call__(self):
         self.errors = {}
@@ -365,30 +340,11 @@ class RequestView(BrowserView):
         self.request.response.redirect(request_url(submission), status=303)
         return ""
 
-    @cached_property
-    def procedure(self):
-        return find_procedure(self.submission.procedure_uid)
-
-    def procedure_title(self) -> str:
-        return self.procedure.Title() if self.procedure is not None else ""
-
     def listing_url(self) -> str:
         context = self.procedure
         if context is None or not may_read_submissions_of(context):
             context = api.portal.get()
         return f"{context.absolute_url()}/{LISTING_VIEW}"
-
-    def answers(self) -> list[dict]:
-        return form_answers(self.submission, self.procedure)
-
-    def history(self) -> list[dict]:
-        return history_rows(self.submission, staff=True)
-
-    def state_label(self):
-        return state_label(self.submission.state)
-
-    def created(self) -> str:
-        return format_datetime(self.submission.created)
 
     def transitions(self) -> list[dict]:
         """The states staff may move the submission to now (none without
@@ -406,10 +362,3 @@ class RequestView(BrowserView):
                 }
             )
         return result
-
-    def etag(self) -> str:
-        return etag(self.submission)
-
-    def form_value(self, name: str) -> str:
-        """What was typed, kept when the change was refused."""
-        return single(self.request.form, name) if self.errors else ""

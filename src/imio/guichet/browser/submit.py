@@ -8,12 +8,12 @@ from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import to_json
 from imio.guichet.submissions.api import current_submitter
+from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit
-from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.tracking import check_tracking_secret
 from imio.guichet.submissions.tracking import tracking_secret
 from imio.guichet.submissions.tracking import tracking_url
@@ -186,12 +186,7 @@ class ConfirmationView(BrowserView):
 
     @cached_property
     def submission(self):
-        typed = self.request.form.get("reference", "")
-        reference = normalize_reference(typed) if isinstance(typed, str) else None
-        store = get_store()
-        if reference is None or store is None:
-            return None
-        submission = store.by_reference(reference)
+        submission = find_by_reference(self.request.form.get("reference", ""))
         # The page shows the reference only: confirm it belongs here, and
         # reveal nothing else about it.
         if submission is None or submission.procedure_uid != api.content.get_uuid(

@@ -24,6 +24,7 @@ from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import id_from_sort_key
@@ -247,6 +248,16 @@ def get_submission(submission_id: str) -> Submission | None:
     return store.get(submission_id)
 
 
+def find_by_reference(typed) -> Submission | None:
+    """The submission of a reference as a person typed it (any case, with
+    or without dash), or None (also for anything but text)."""
+    reference = normalize_reference(typed) if isinstance(typed, str) else None
+    store = get_store()
+    if reference is None or store is None:
+        return None
+    return store.by_reference(reference)
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a listing.
@@ -335,13 +346,21 @@ def list_submissions(
         stop = _day_start_key(created_to + timedelta(days=1))
         keys = takewhile(lambda key: key < stop, keys)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
-    if created_from is not None or created_to is not None:
-        total = None
-    elif uids is None:
-        total = store.count(None, state, unacknowledged)
-    else:
-        total = sum(store.count(uid, state, unacknowledged) for uid in uids)
+    dated = created_from is not None or created_to is not None
+    total = None if dated else _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _count(
+    store: SubmissionStore,
+    uids: list[str] | None,
+    state: str | None,
+    unacknowledged: bool = False,
+) -> int:
+    """From the index lengths: O(procedures), whatever the total."""
+    if uids is None:
+        return store.count(None, state, unacknowledged)
+    return sum(store.count(uid, state, unacknowledged) for uid in uids)
 
 
 def count_by_state(procedure_uids: Iterable[str] | None = None) -> dict[str, int]:
@@ -349,15 +368,9 @@ def count_by_state(procedure_uids: Iterable[str] | None = None) -> dict[str, int
     the index lengths: O(states x procedures), whatever the total."""
     store = get_store()
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    counts = {}
-    for state in STATES:
-        if store is None:
-            counts[state] = 0
-        elif uids is None:
-            counts[state] = store.count(None, state)
-        else:
-            counts[state] = sum(store.count(uid, state) for uid in uids)
-    return counts
+    return {
+        state: 0 if store is None else _count(store, uids, state) for state in STATES
+    }
 
 
 def list_submitted_by(

@@ -79,17 +79,10 @@ def reply_as_citizen(
     Hook for attached files (built separately): store them with the
     submission here, before the state change, and name them in the event.
     """
-    check_version(submission, seen_etag)
     if not (message or "").strip():
+        check_version(submission, seen_etag)
         raise MessageRequired("an answer needs a message")
-    return change_state(
-        get_store(),
-        submission,
-        "in_progress",
-        actor=CITIZEN,
-        user_id=user_id,
-        public_message=message,
-    )
+    return _as_citizen(submission, "in_progress", seen_etag, user_id, message)
 
 
 def withdraw(
@@ -101,11 +94,21 @@ def withdraw(
 ) -> dict:
     """The citizen withdraws the submission, while the lifecycle allows it
     (raises ``TransitionNotAllowed`` otherwise, or :class:`StaleVersion`)."""
+    return _as_citizen(submission, "withdrawn", seen_etag, user_id, message)
+
+
+def _as_citizen(
+    submission: Submission,
+    to_state: str,
+    seen_etag: str | None,
+    user_id: str | None,
+    message: str,
+) -> dict:
     check_version(submission, seen_etag)
     return change_state(
         get_store(),
         submission,
-        "withdrawn",
+        to_state,
         actor=CITIZEN,
         user_id=user_id,
         public_message=message,

@@ -2,8 +2,9 @@
 service, withdrawing; and the submitter index behind them."""
 
 from conftest import DEFAULT_FORM_DATA
+from conftest import fill_valid
+from conftest import listed
 from conftest import make_submission
-from conftest import PASSWORD
 from conftest import START
 from conftest import VALID_DATA
 from datetime import timedelta
@@ -16,13 +17,11 @@ from imio.guichet.submissions.handling import update_state
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.submissions.tracking import tracking_secret
 from plone import api
-from plone.testing.zope import Browser
 from zExceptions import Forbidden
 from zExceptions import Unauthorized
 from zope.component import getGlobalSiteManager
 
 import pytest
-import re
 import transaction
 
 
@@ -48,22 +47,6 @@ def filed(site):
     }
     transaction.commit()
     return result
-
-
-@pytest.fixture
-def browser_for(site):
-    def factory(who: str):
-        browser = Browser(site.aq_parent)
-        browser.handleErrors = False
-        if who != "Anonymous":
-            browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
-        return browser
-
-    return factory
-
-
-def listed(browser) -> list[str]:
-    return re.findall(r'class="request-link"[^>]*>([^<]+)<', browser.contents)
 
 
 def stored(submission_id):
@@ -201,10 +184,7 @@ class TestTracking:
     def test_confirmation_page_links_to_tracking(self, site, browser_for):
         browser = browser_for("Anonymous")
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
-        browser.getControl("Nom").value = "Jeanne Dupont"
-        browser.getControl("E-mail").value = "jeanne@example.org"
-        browser.getControl("Nombre d'exemplaires").value = "2"
-        browser.getControl(name="form.widgets.delivery").value = ["email"]
+        fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
         reference = browser.url.split("reference=")[1]
         link = browser.getLink(url="@@track-request")
@@ -221,10 +201,7 @@ class TestTracking:
     def test_logged_in_confirmation_links_to_my_requests(self, site, browser_for):
         browser = browser_for("citizen_a")
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
-        browser.getControl("Nom").value = "Jeanne Dupont"
-        browser.getControl("E-mail").value = "jeanne@example.org"
-        browser.getControl("Nombre d'exemplaires").value = "2"
-        browser.getControl(name="form.widgets.delivery").value = ["email"]
+        fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
         assert "@@track-request" in browser.contents
         browser.getLink(url="@@my-requests").click()

@@ -1,7 +1,7 @@
 """Classic UI for staff: the "Demandes" listings and one submission's page."""
 
 from conftest import DEFAULT_FORM_DATA
-from conftest import PASSWORD
+from conftest import listed
 from conftest import VALID_DATA
 from datetime import datetime
 from datetime import UTC
@@ -10,7 +10,6 @@ from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import update_state
 from plone import api
-from plone.testing.zope import Browser
 from zExceptions import Forbidden
 from zExceptions import NotFound
 from zExceptions import Unauthorized
@@ -39,23 +38,6 @@ def filed(site):
     refs = {key: (s.id, s.reference) for key, s in result.items()}
     transaction.commit()
     return refs
-
-
-@pytest.fixture
-def browser_for(site):
-    def factory(who: str):
-        browser = Browser(site.aq_parent)
-        browser.handleErrors = False
-        if who != "Anonymous":
-            browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
-        return browser
-
-    return factory
-
-
-def listed(browser) -> list[str]:
-    """The references the page lists, in order."""
-    return re.findall(r'class="request-link"[^>]*>([^<]+)<', browser.contents)
 
 
 def buttons(browser) -> list[str]:

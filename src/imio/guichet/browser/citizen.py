@@ -9,6 +9,7 @@ functions (handling.reply_as_citizen / withdraw) and with the version seen.
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.display import REFUSALS
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
@@ -52,6 +53,31 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
     view_name = ""
     #: Parameters that identify the submission (kept in forms and links).
     key_parameters: tuple[str, ...] = ("reference",)
+    refusals = {
+        StaleVersion: (
+            409,
+            {
+                "form": _(
+                    "error_stale_citizen",
+                    default="Your request changed since you opened this page: "
+                    "nothing was sent. Read it again below.",
+                )
+            },
+        ),
+        TransitionNotAllowed: (
+            409,
+            {
+                "form": _(
+                    "error_citizen_not_allowed",
+                    default="This is not possible any more for this request.",
+                )
+            },
+        ),
+        MessageRequired: (
+            400,
+            {"message": _("error_answer_required", default="Write your answer.")},
+        ),
+    }
 
     def find(self) -> Submission | None:
         raise NotImplementedError
@@ -90,26 +116,8 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
                 )
             else:
                 return None
-        except StaleVersion:
-            self.request.response.setStatus(409)
-            self.errors["form"] = _(
-                "error_stale_citizen",
-                default="Your request changed since you opened this page: "
-                "nothing was sent. Read it again below.",
-            )
-            return None
-        except TransitionNotAllowed:
-            self.request.response.setStatus(409)
-            self.errors["form"] = _(
-                "error_citizen_not_allowed",
-                default="This is not possible any more for this request.",
-            )
-            return None
-        except MessageRequired:
-            self.request.response.setStatus(400)
-            self.errors["message"] = _(
-                "error_answer_required", default="Write your answer."
-            )
+        except REFUSALS as refused:
+            self.refuse(refused)
             return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(self.self_url(), status=303)

@@ -11,7 +11,10 @@ from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
+from imio.guichet.submissions.handling import StaleVersion
 from imio.guichet.submissions.lifecycle import CITIZEN
+from imio.guichet.submissions.lifecycle import MessageRequired
+from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 
@@ -106,6 +109,10 @@ def summary_rows(
     ]
 
 
+#: Why a change can be refused; nothing changes then.
+REFUSALS = (StaleVersion, TransitionNotAllowed, MessageRequired)
+
+
 class SubmissionPage:
     """What the pages of one submission (staff, citizens) show; the view
     sets ``submission`` and ``errors``. Internal notes only when ``staff``."""
@@ -113,6 +120,14 @@ class SubmissionPage:
     staff = False
     submission: Submission
     errors: dict
+    #: Each of REFUSALS -> (HTTP status, {field or "form": message}).
+    refusals: dict[type, tuple[int, dict]] = {}
+
+    def refuse(self, refused: Exception) -> None:
+        """Keep the page, with why the change was refused next to the field."""
+        status, messages = self.refusals[type(refused)]
+        self.request.response.setStatus(status)
+        self.errors.update(messages)
 
     @cached_property
     def procedure(self):

@@ -11,6 +11,7 @@ each other's change.
 from datetime import date
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.display import REFUSALS
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import state_label
 from imio.guichet.browser.display import SubmissionPage
@@ -267,6 +268,38 @@ class RequestView(SubmissionPage, BrowserView):
     per transition the lifecycle allows now (POST, with the version seen)."""
 
     staff = True
+    refusals = {
+        StaleVersion: (
+            409,
+            {
+                "form": _(
+                    "error_stale_request",
+                    default="Someone changed this request since you opened it: "
+                    "nothing was changed. Here it is as it is now; check it and "
+                    "try again.",
+                )
+            },
+        ),
+        TransitionNotAllowed: (
+            409,
+            {
+                "form": _(
+                    "error_transition_not_allowed",
+                    default="This request cannot go to that state now.",
+                )
+            },
+        ),
+        MessageRequired: (
+            400,
+            {
+                "message": _(
+                    "error_message_required",
+                    default="Write what you ask the citizen.",
+                ),
+                "form": _("error_nothing_changed", default="Nothing was changed."),
+            },
+        ),
+    }
 
     def __call__(self):
         self.errors = {}
@@ -304,31 +337,8 @@ class RequestView(SubmissionPage, BrowserView):
                 public_message=single(form, "message"),
                 internal_note=single(form, "note"),
             )
-        except StaleVersion:
-            self.request.response.setStatus(409)
-            self.errors["form"] = _(
-                "error_stale_request",
-                default="Someone changed this request since you opened it: "
-                "nothing was changed. Here it is as it is now; check it and "
-                "try again.",
-            )
-            return None
-        except TransitionNotAllowed:
-            self.request.response.setStatus(409)
-            self.errors["form"] = _(
-                "error_transition_not_allowed",
-                default="This request cannot go to that state now.",
-            )
-            return None
-        except MessageRequired:
-            self.request.response.setStatus(400)
-            self.errors["message"] = _(
-                "error_message_required",
-                default="Write what you ask the citizen.",
-            )
-            self.errors["form"] = _(
-                "error_nothing_changed", default="Nothing was changed."
-            )
+        except REFUSALS as refused:
+            self.refuse(refused)
             return None
         audit_access(
             "change_state", [submission], {"from": before, "to": to_state, "ui": True}

@@ -355,7 +355,15 @@ class TestActions:
         assert "@@guichet-requests" not in browser.contents
         assert "@@my-requests" in browser.contents
 
-    def test_procedure_tab(self, site, filed, browser_for):
-        browser = browser_for("backoffice_x")
-        browser.open(site.demarches.x.absolute_url() + "/@@guichet-requests")
-        assert "demarches/x/@@guichet-requests" in browser.contents
+    @pytest.mark.parametrize(
+        "who,shown", [("backoffice_x", True), ("siteadmin", True), ("editor", False)]
+    )
+    def test_procedure_tab(self, site, filed, browser_for, who, shown):
+        browser = browser_for(who)
+        browser.open(site.demarches.x.absolute_url())
+        assert ('id="contentview-guichet-procedure-requests"' in browser.contents) is (
+            shown
+        )
+        if shown:
+            browser.getLink(url="demarches/x/@@guichet-requests").click()
+            assert listed(browser) == [filed["x1"][1], filed["x2"][1]]

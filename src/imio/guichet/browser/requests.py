@@ -51,6 +51,9 @@ from zExceptions import Unauthorized
 from zope.interface import alsoProvides
 
 
+#: Days the filters take.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 REQUEST_VIEW = "@@guichet-request"
 LISTING_VIEW = "@@guichet-requests"
 
@@ -167,12 +170,16 @@ class RequestsView(CursorPages, BrowserView):
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
+            day = None
+        # Far-off years would overflow the sort keys' arithmetic.
+        if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
             self.errors[name] = _(
                 "error_invalid_day", default="Enter a date as YYYY-MM-DD."
             )
             return None
+        return day
 
     def limit(self) -> int:
         value = self.query.get("limit", "")

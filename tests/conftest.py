@@ -8,12 +8,14 @@ from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.testing import INTEGRATION_TESTING
 from plone import api
+from plone.testing.zope import Browser
 from pytest_plone import fixtures_factory
 from ZODB.DB import DB
 from ZODB.FileStorage import FileStorage
 
 import os
 import pytest
+import re
 import transaction
 import uuid
 
@@ -206,6 +208,34 @@ def session_for(request_factory):
         return request_factory(basic_auth=(who, PASSWORD))
 
     return factory
+
+
+@pytest.fixture
+def browser_for(site):
+    """A zope.testbrowser logged in as one of ACCOUNTS (or "Anonymous"),
+    raising the publisher's exceptions (Unauthorized, Forbidden...)."""
+
+    def factory(who: str):
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        if who != "Anonymous":
+            browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
+        return browser
+
+    return factory
+
+
+def listed(browser) -> list[str]:
+    """The references a listing page links to, in order."""
+    return re.findall(r'class="request-link"[^>]*>([^<]+)<', browser.contents)
+
+
+def fill_valid(form_browser):
+    """Fill the RICH_FORM in a browser with valid answers."""
+    form_browser.getControl("Nom").value = "Jeanne Dupont"
+    form_browser.getControl("E-mail").value = "jeanne@example.org"
+    form_browser.getControl("Nombre d'exemplaires").value = "2"
+    form_browser.getControl(name="form.widgets.delivery").value = ["email"]
 
 
 # Storage-level fixtures: a real database, FileStorage or RelStorage.

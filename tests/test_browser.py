@@ -1,5 +1,6 @@
 """Classic UI: the procedure page, the form a citizen fills, the confirmation."""
 
+from conftest import fill_valid
 from conftest import PASSWORD
 from imio.guichet.submissions.api import get_store
 from plone.testing.zope import Browser
@@ -19,13 +20,6 @@ def browser(site):
 def stored():
     transaction.begin()
     return len(get_store())
-
-
-def fill_valid(form_browser):
-    form_browser.getControl("Nom").value = "Jeanne Dupont"
-    form_browser.getControl("E-mail").value = "jeanne@example.org"
-    form_browser.getControl("Nombre d'exemplaires").value = "2"
-    form_browser.getControl(name="form.widgets.delivery").value = ["email"]
 
 
 class TestProcedurePage:
@@ -69,7 +63,7 @@ class TestSubmitForm:
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
         fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
-        assert "/@@confirmation?reference=" in browser.url
+        assert "/@@confirmation?secret=" in browser.url  # with the tracking link
         transaction.begin()
         assert stored() == before + 1
         reference = browser.url.split("reference=")[1]

@@ -100,3 +100,19 @@ def test_allowed_states():
     assert allowed_states(submission, CITIZEN) == ["withdrawn"]
     _store, submission = submission_in("closed")
     assert allowed_states(submission) == []
+
+
+@pytest.mark.parametrize(
+    "from_state,to_state,actor",
+    [
+        ("waiting_citizen", "in_progress", CITIZEN),
+        ("submitted", "withdrawn", CITIZEN),
+        ("submitted", "received", STAFF),
+    ],
+)
+def test_events_say_who_moved_it(from_state, to_state, actor):
+    store, submission = submission_in(from_state)
+    event = change_state(store, submission, to_state, actor=actor, user_id=None)
+    # The citizen may act anonymously (tracking link): "by" tells them apart.
+    assert event["by"] == actor
+    assert event["actor"] is None

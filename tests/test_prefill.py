@@ -344,7 +344,8 @@ def test_upgrade_step_adds_the_settings(portal):
     name = "imio.guichet.prefill.interfaces.IRestPrefillSettings.timeout"
     del registry.records[name]
     setup = api.portal.get_tool("portal_setup")
-    steps = listUpgradeSteps(setup, "imio.guichet:default", "1000")
+    listed = listUpgradeSteps(setup, "imio.guichet:default", "1000")
+    steps = [s for item in listed for s in (item if isinstance(item, list) else [item])]
     [step] = [step for step in steps if step["dest"] == ("1002",)]
     step["step"].doStep(setup)
     assert api.portal.get_registry_record(name) == 3.0

@@ -1,5 +1,6 @@
 """Anonymous forms: a per-client rate limit and a honeypot."""
 
+from conftest import fill_valid
 from conftest import VALID_DATA
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.submissions import protection
@@ -109,13 +110,14 @@ class TestRateLimitOverRest:
 
 
 class TestHtmlForm:
-    def open_form(self, browser_for):
-        browser = browser_for("Anonymous")
-        browser.open("demarches/y/@@submit")
+    def open_form(self, site, browser_for, who="Anonymous"):
+        browser = browser_for(who)
+        browser.raiseHttpErrors = False
+        browser.open(f"{site.demarches.x.absolute_url()}/@@submit")
         return browser
 
     def test_honeypot_is_hidden_from_people(self, site, browser_for):
-        browser = self.open_form(browser_for)
+        browser = self.open_form(site, browser_for)
         html = browser.contents
         start = html.index('class="imio-guichet-hp"')
         wrapper = html[html.rindex("<div", 0, start) : html.index("</div>", start)]
@@ -124,30 +126,27 @@ class TestHtmlForm:
         assert 'autocomplete="off"' in wrapper
 
     def test_logged_in_forms_have_no_honeypot(self, site, browser_for):
-        browser = browser_for("citizen_a")
-        browser.open("demarches/y/@@submit")
+        browser = self.open_form(site, browser_for, "citizen_a")
         assert "imio-guichet-hp" not in browser.contents
 
-    def test_filled_honeypot_stores_nothing(self, site, browser_for, fill_valid):
-        browser = self.open_form(browser_for)
+    def test_filled_honeypot_stores_nothing(self, site, browser_for):
+        browser = self.open_form(site, browser_for)
         fill_valid(browser)
         browser.getControl(name=f"form.widgets.{HONEYPOT_NAME}").value = "http://spam"
-        with pytest.raises(Exception, match="400"):
-            browser.getControl(name="form.buttons.send").click()
+        browser.getControl(name="form.buttons.send").click()
+        assert browser.headers["status"].startswith("400")
         assert "could not be sent" in browser.contents
-        assert count("y") == 0
+        assert count() == 0
 
-    def test_over_the_limit_is_explained(
-        self, site, limit_of_two, browser_for, fill_valid
-    ):
+    def test_over_the_limit_is_explained(self, site, limit_of_two, browser_for):
         for _ in range(2):
-            browser = self.open_form(browser_for)
+            browser = self.open_form(site, browser_for)
             fill_valid(browser)
             browser.getControl(name="form.buttons.send").click()
             assert "@@confirmation" in browser.url
-        browser = self.open_form(browser_for)
+        browser = self.open_form(site, browser_for)
         fill_valid(browser)
-        with pytest.raises(Exception, match="429"):
-            browser.getControl(name="form.buttons.send").click()
+        browser.getControl(name="form.buttons.send").click()
+        assert browser.headers["status"].startswith("429")
         assert "Too many requests" in browser.contents
-        assert count("y") == 2
+        assert count() == 2

@@ -1,7 +1,10 @@
 """Installing and uninstalling the add-on."""
 
+from conftest import make_submission
+from conftest import START
 from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.permissions import ManageIntegrations
+from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import STORE_KEY
 from imio.guichet.tokens.plugin import PLUGIN_ID
 from plone import api
@@ -79,9 +82,16 @@ class TestInstall:
 
 class TestUpgrades:
     def test_every_step_leads_to_the_profile_version(self, setup_tool):
-        steps = setup_tool.listUpgrades(f"{PACKAGE}:default", show_old=True)
+        listed = setup_tool.listUpgrades(f"{PACKAGE}:default", show_old=True)
+        # Grouped steps (<upgradeSteps>) come as lists.
+        steps = [
+            s for item in listed for s in (item if isinstance(item, list) else [item])
+        ]
         assert steps, "no upgrade step registered"
         assert max(tuple(step["dest"]) for step in steps) == ("1004",)
+        # A chain: each step starts where an earlier one ended.
+        ends = {("1000",)} | {tuple(step["dest"]) for step in steps}
+        assert all(tuple(step["source"]) in ends for step in steps)
 
     def test_1004_adds_plugin_and_permission(self, portal, setup_tool):
         from imio.guichet.upgrades.steps import add_integrations
@@ -133,3 +143,36 @@ class TestUninstall:
             "imio.guichet.prefill.interfaces.IRestPrefillSettings.enabled"
             not in registry
         )
+
+
+class TestUpgrade1001:
+    def test_actions_and_submitter_index(self, portal, setup_tool):
+        actions = api.portal.get_tool("portal_actions")
+        assert "guichet-requests" in actions.user
+        assert "guichet-my-requests" in actions.user
+        assert "guichet-procedure-requests" in actions.object
+        # As on a site of version 1000: no actions, no submitter index.
+        actions.user.manage_delObjects(["guichet-requests", "guichet-my-requests"])
+        store = get_store()
+        submission = make_submission(START)
+        submission.submitter = "jeanne"
+        store.add(submission)
+        del store._by_submitter
+        setup_tool.setLastVersionForProfile(f"{PACKAGE}:default", "1000")
+        with api.env.adopt_roles(["Manager"]):
+            setup_tool.upgradeProfile(f"{PACKAGE}:default")
+        # The whole chain ran, from 1000 to the current version.
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1004",)
+        assert "guichet-requests" in actions.user
+        assert "guichet-my-requests" in actions.user
+        assert list(store.submitted_by("jeanne")) == [submission.sort_key]
+
+
+class TestUninstallActions:
+    def test_actions_removed(self, portal, installer):
+        with api.env.adopt_roles(["Manager"]):
+            installer.uninstall_product(PACKAGE)
+        actions = api.portal.get_tool("portal_actions")
+        assert "guichet-requests" not in actions.user
+        assert "guichet-my-requests" not in actions.user
+        assert "guichet-procedure-requests" not in actions.object

@@ -3,6 +3,7 @@ procedure's schema, and the confirmation page that follows."""
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
@@ -14,6 +15,7 @@ from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.validation import to_json
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import current_submitter
+from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
@@ -24,7 +26,9 @@ from imio.guichet.submissions.protection import count_anonymous_submission
 from imio.guichet.submissions.protection import LooksLikeARobot
 from imio.guichet.submissions.protection import refuse_robots
 from imio.guichet.submissions.protection import TooManySubmissions
-from imio.guichet.submissions.references import normalize_reference
+from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import tracking_secret
+from imio.guichet.submissions.tracking import tracking_url
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
 from Products.Five.browser import BrowserView
@@ -181,7 +185,14 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             return
         if submitter is None:
             count_anonymous_submission(client)
-        query = urlencode({"reference": submission.reference})
+        # The secret of the tracking link goes to the confirmation page
+        # only: the reference alone reveals nothing.
+        query = urlencode(
+            {
+                "secret": tracking_secret(get_store(), submission),
+                "reference": submission.reference,
+            }
+        )
         self.request.response.redirect(
             f"{self.context.absolute_url()}/@@confirmation?{query}"
         )
@@ -219,12 +230,7 @@ class ConfirmationView(BrowserView):
 
     @cached_property
     def submission(self):
-        typed = self.request.form.get("reference", "")
-        reference = normalize_reference(typed) if isinstance(typed, str) else None
-        store = get_store()
-        if reference is None or store is None:
-            return None
-        submission = store.by_reference(reference)
+        submission = find_by_reference(self.request.form.get("reference", ""))
         # The page shows the reference only: confirm it belongs here, and
         # reveal nothing else about it.
         if submission is None or submission.procedure_uid != api.content.get_uuid(
@@ -235,3 +241,21 @@ class ConfirmationView(BrowserView):
 
     def reference(self) -> str | None:
         return self.submission.reference if self.submission else None
+
+    def tracking_url(self) -> str | None:
+        """The link to follow the request, when the page got its secret."""
+        store = get_store()
+        secret = self.request.form.get("secret")
+        if self.submission is None or not isinstance(secret, str):
+            return None
+        if not check_tracking_secret(store, self.submission, secret):
+            return None
+        return tracking_url(store, self.submission)
+
+    def my_requests_url(self) -> str | None:
+        """ "Mes démarches", for a citizen who applied logged in."""
+        if self.submission is None or self.submission.submitter is None:
+            return None
+        if self.submission.submitter != current_submitter():
+            return None
+        return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"

@@ -36,6 +36,24 @@ def may_see_form(procedure) -> bool:
     )
 
 
+def _readable_procedures():
+    """Procedures whose submissions the current user may read, lazily."""
+    catalog = api.portal.get_tool("portal_catalog")
+    for brain in catalog.unrestrictedSearchResults(portal_type=PROCEDURE_TYPE):
+        if may_read_submissions_of(brain._unrestrictedGetObject()):
+            yield brain
+
+
+def may_read_some_submissions() -> bool:
+    """Whether the current user handles any procedure (to show them the
+    way to the staff views). Stops at the first procedure found."""
+    if api.user.is_anonymous():
+        return False
+    if may_read_submissions_of(api.portal.get()):
+        return True
+    return next(_readable_procedures(), None) is not None
+
+
 def readable_procedure_uids() -> set[str] | None:
     """UIDs of procedures whose submissions the current user may read.
 
@@ -44,12 +62,7 @@ def readable_procedure_uids() -> set[str] | None:
     """
     if may_read_submissions_of(api.portal.get()):
         return None
-    catalog = api.portal.get_tool("portal_catalog")
-    return {
-        brain.UID
-        for brain in catalog.unrestrictedSearchResults(portal_type=PROCEDURE_TYPE)
-        if may_read_submissions_of(brain._unrestrictedGetObject())
-    }
+    return {brain.UID for brain in _readable_procedures()}
 
 
 def _holds_on_submission(permission: str, submission: Submission) -> bool:

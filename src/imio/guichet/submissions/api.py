@@ -26,6 +26,7 @@ from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import id_from_sort_key
@@ -34,6 +35,7 @@ from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.timezones import site_timezone
 from itertools import islice
+from itertools import takewhile
 from plone import api
 from typing import Any
 from zope.annotation.interfaces import IAnnotations
@@ -60,6 +62,7 @@ __all__ = [
     "get_store",
     "get_submission",
     "list_submissions",
+    "list_submitted_by",
     "submit",
 ]
 
@@ -253,6 +256,16 @@ def get_submission(submission_id: str) -> Submission | None:
     return store.get(submission_id)
 
 
+def find_by_reference(typed) -> Submission | None:
+    """The submission of a reference as a person typed it (any case, with
+    or without dash), or None (also for anything but text)."""
+    reference = normalize_reference(typed) if isinstance(typed, str) else None
+    store = get_store()
+    if reference is None or store is None:
+        return None
+    return store.by_reference(reference)
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a listing.
@@ -262,7 +275,7 @@ class Page:
     """
 
     items: list[Submission]
-    total: int
+    total: int | None
     next_cursor: str | None
     resume_cursor: str | None
 
@@ -282,6 +295,28 @@ def decode_cursor(cursor: str, key_pattern: re.Pattern = _SORT_KEY) -> str:
     return key
 
 
+def _page(
+    store: SubmissionStore, keys: Iterator[str], limit: int, cursor: str | None
+) -> tuple[list[Submission], str | None, str | None]:
+    """Read ``limit`` keys (and one more, to know whether more follow).
+
+    Returns the submissions, the cursor of the next page (None on the last
+    one) and where a later listing should resume (kept on the last page
+    too, so that a back office can come back later for what came since).
+    """
+    taken = list(islice(keys, limit + 1))
+    has_more = len(taken) > limit
+    taken = taken[:limit]
+    items = [store.get(id_from_sort_key(key)) for key in taken]
+    resume_cursor = encode_cursor(taken[-1]) if taken else cursor
+    return items, (resume_cursor if has_more else None), resume_cursor
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+
+
 def list_submissions(
     *,
     procedure_uids: Iterable[str] | None = None,
@@ -289,37 +324,78 @@ def list_submissions(
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
     unacknowledged: bool = False,
+    created_from: date | None = None,
+    created_to: date | None = None,
 ) -> Page:
     """Submissions in creation order, one page after ``cursor``.
 
     ``procedure_uids=None`` lists every procedure; otherwise only those
     (an empty collection lists nothing); ``unacknowledged`` keeps only what
-    no back office took yet. Reading a page costs O(log n +
-    limit), whatever the number of stored submissions.
+    no back office took yet; ``created_from`` and ``created_to`` are days
+    of the site's calendar, both included. Reading a page costs O(log n +
+    limit), whatever the number of stored submissions. ``total`` comes from
+    the index lengths; with a day filter it is None (counting the range
+    would read all of it).
     """
     if unacknowledged and state:
         raise InvalidQuery("the state and acknowledged filters do not combine")
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}; states: {', '.join(STATES)}")
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    _check_limit(limit)
     after = decode_cursor(cursor) if cursor else None
     store = get_store()
     if store is None:
         return Page([], 0, None, cursor)
+    if created_from is not None:
+        after = max(after or "", _day_start_key(created_from))
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = list(islice(store.iter_keys(uids, state, after, unacknowledged), limit + 1))
-    has_more = len(keys) > limit
-    keys = keys[:limit]
-    items = [store.get(id_from_sort_key(key)) for key in keys]
-    # Where the next page starts; kept on the last page too, so that a back
-    # office can come back later for what was filed since.
-    resume_cursor = encode_cursor(keys[-1]) if keys else cursor
+    keys = store.iter_keys(uids, state, after, unacknowledged)
+    if created_to is not None:
+        stop = _day_start_key(created_to + timedelta(days=1))
+        keys = takewhile(lambda key: key < stop, keys)
+    items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
+    dated = created_from is not None or created_to is not None
+    total = None if dated else _count(store, uids, state, unacknowledged)
+    return Page(items, total, next_cursor, resume_cursor)
+
+
+def _count(
+    store: SubmissionStore,
+    uids: list[str] | None,
+    state: str | None,
+    unacknowledged: bool = False,
+) -> int:
+    """From the index lengths: O(procedures), whatever the total."""
     if uids is None:
-        total = store.count(None, state, unacknowledged)
-    else:
-        total = sum(store.count(uid, state, unacknowledged) for uid in uids)
-    return Page(items, total, resume_cursor if has_more else None, resume_cursor)
+        return store.count(None, state, unacknowledged)
+    return sum(store.count(uid, state, unacknowledged) for uid in uids)
+
+
+def count_by_state(procedure_uids: Iterable[str] | None = None) -> dict[str, int]:
+    """How many submissions are in each state (every state, in order), from
+    the index lengths: O(states x procedures), whatever the total."""
+    store = get_store()
+    uids = None if procedure_uids is None else sorted(set(procedure_uids))
+    return {
+        state: 0 if store is None else _count(store, uids, state) for state in STATES
+    }
+
+
+def list_submitted_by(
+    submitter: str, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+) -> Page:
+    """A citizen's own submissions (by user id), oldest first, one page.
+
+    Costs O(log n + limit), through the store's submitter index.
+    """
+    _check_limit(limit)
+    after = decode_cursor(cursor) if cursor else None
+    store = get_store()
+    if store is None or not submitter:
+        return Page([], 0, None, cursor)
+    keys = store.submitted_by(submitter, after)
+    items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
+    return Page(items, store.count_submitted_by(submitter), next_cursor, resume_cursor)
 
 
 _CHANGE_KEY = re.compile(r"^[0-9a-f]{16}:[0-9a-f]{32}$")
@@ -345,19 +421,15 @@ def feed_submissions(
     skipped by its next read. A submission appears once, at its latest
     change. ``total`` is the number of items of the page.
     """
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    _check_limit(limit)
     after = decode_feed_cursor(since)
     store = get_store()
     if store is None:
         return Page([], 0, None, since)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = list(islice(store.changes_after(uids, after), limit + 1))
-    has_more = len(keys) > limit
-    keys = keys[:limit]
-    items = [store.get(id_from_sort_key(key)) for key in keys]
-    resume = encode_cursor(keys[-1]) if keys else since
-    return Page(items, len(items), resume if has_more else None, resume)
+    keys = store.changes_after(uids, after)
+    items, next_cursor, resume_cursor = _page(store, keys, limit, since)
+    return Page(items, len(items), next_cursor, resume_cursor)
 
 
 def audit_access(

@@ -1,7 +1,8 @@
-"""What back offices and staff do to a submission: take it, move it on.
+"""What back offices, staff and citizens do to a submission: take it, move
+it on, answer a question, withdraw it.
 
-Both are recorded in the submission's history. Changing a submission needs
-the version the caller last saw (its ETag), so that two offices working on
+All are recorded in the submission's history. Changing a submission needs
+the version the caller last saw (its ETag), so that two people working on
 the same submission cannot overwrite each other's change unawares.
 """
 
@@ -9,6 +10,8 @@ from datetime import datetime
 from datetime import UTC
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.lifecycle import change_state
+from imio.guichet.submissions.lifecycle import CITIZEN
+from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.storage import Submission
 
@@ -26,6 +29,12 @@ def etag(submission: Submission) -> str:
     return f'"{submission.id}.{submission.revision}"'
 
 
+def check_version(submission: Submission, seen_etag: str | None) -> None:
+    """Raise :class:`StaleVersion` unless the caller saw the current version."""
+    if seen_etag != etag(submission):
+        raise StaleVersion(f"the submission is now at {etag(submission)}")
+
+
 def update_state(
     submission: Submission,
     to_state: str,
@@ -40,8 +49,7 @@ def update_state(
     Raises :class:`StaleVersion`, or the lifecycle's
     ``TransitionNotAllowed`` / ``MessageRequired``.
     """
-    if seen_etag != etag(submission):
-        raise StaleVersion(f"the submission is now at {etag(submission)}")
+    check_version(submission, seen_etag)
     return change_state(
         get_store(),
         submission,
@@ -50,6 +58,60 @@ def update_state(
         user_id=user_id,
         public_message=public_message,
         internal_note=internal_note,
+    )
+
+
+def reply_as_citizen(
+    submission: Submission,
+    message: str,
+    *,
+    seen_etag: str | None,
+    user_id: str | None,
+) -> dict:
+    """The citizen answers what staff asked: the submission goes back from
+    "waiting for the citizen" to "in progress", with the answer as the
+    event's public message (staff see it in the history, back offices in
+    the feed). ``user_id`` is None for a citizen following a tracking link.
+
+    Raises :class:`StaleVersion`, ``MessageRequired`` (an empty answer) or
+    ``TransitionNotAllowed`` (nothing is asked now); nothing changes then.
+
+    Hook for attached files (built separately): store them with the
+    submission here, before the state change, and name them in the event.
+    """
+    if not (message or "").strip():
+        check_version(submission, seen_etag)
+        raise MessageRequired("an answer needs a message")
+    return _as_citizen(submission, "in_progress", seen_etag, user_id, message)
+
+
+def withdraw(
+    submission: Submission,
+    *,
+    seen_etag: str | None,
+    user_id: str | None,
+    message: str = "",
+) -> dict:
+    """The citizen withdraws the submission, while the lifecycle allows it
+    (raises ``TransitionNotAllowed`` otherwise, or :class:`StaleVersion`)."""
+    return _as_citizen(submission, "withdrawn", seen_etag, user_id, message)
+
+
+def _as_citizen(
+    submission: Submission,
+    to_state: str,
+    seen_etag: str | None,
+    user_id: str | None,
+    message: str,
+) -> dict:
+    check_version(submission, seen_etag)
+    return change_state(
+        get_store(),
+        submission,
+        to_state,
+        actor=CITIZEN,
+        user_id=user_id,
+        public_message=message,
     )
 
 

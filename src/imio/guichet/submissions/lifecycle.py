@@ -116,6 +116,8 @@ def change_state(
         "action": "transition",
         "date": now.isoformat(),
         "actor": user_id,
+        # Whether staff or the citizen moved it (the citizen may be anonymous).
+        "by": actor,
         "from_state": submission.state,
         "to_state": to_state,
         "public_message": public_message,

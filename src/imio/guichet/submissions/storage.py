@@ -265,6 +265,10 @@ class SubmissionStore(Persistent):
         self._feeds = OOBTree()
 
     _feeds = None  # stores made before the change feeds
+    #: Submitter's user id -> OrderedIndex of their submissions (stores made
+    #: before it get it with their next submission by a logged-in citizen;
+    #: ``index_submitters`` adds the older ones).
+    _by_submitter = None
     _audit = None  # an audit.AuditLog, made with the first record
     tracking_key = None  # bytes: see tracking.py, made with the first link
 
@@ -322,7 +326,32 @@ class SubmissionStore(Persistent):
         if submission.acknowledgement is None:
             for name in unacknowledged_index_names(submission.procedure_uid):
                 self._index(name, create=True).insert(submission.sort_key)
+        self._index_submitter(submission)
         self.note_change(submission)
+
+    def _index_submitter(self, submission: Submission) -> None:
+        if submission.submitter is None:  # filed anonymously
+            return
+        if self._by_submitter is None:
+            self._by_submitter = ShardedMap()
+        # Sharded by user id: a citizen's first submission writes one
+        # shard, not a tree every submission shares.
+        index = self._by_submitter.get(submission.submitter)
+        if index is None:
+            index = self._by_submitter[submission.submitter] = OrderedIndex()
+        index.insert(submission.sort_key)
+
+    def index_submitters(self) -> int:
+        """Index the submitters of every stored submission (for stores made
+        before the submitter index; idempotent). Returns how many were
+        submitted by a logged-in citizen."""
+        count = 0
+        for submission_id in self._submissions:
+            submission = self._submissions[submission_id]
+            if submission.submitter is not None:
+                self._index_submitter(submission)
+                count += 1
+        return count
 
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
@@ -371,6 +400,20 @@ class SubmissionStore(Persistent):
     ) -> int:
         index = self._index(index_name(procedure_uid, state, unacknowledged))
         return 0 if index is None else len(index)
+
+    def count_submitted_by(self, submitter: str) -> int:
+        index = self._submitter_index(submitter)
+        return 0 if index is None else len(index)
+
+    def submitted_by(self, submitter: str, after: str | None = None) -> Iterator[str]:
+        """Sort keys of ``submitter``'s submissions in creation order, lazily."""
+        index = self._submitter_index(submitter)
+        return iter(()) if index is None else index.keys(after)
+
+    def _submitter_index(self, submitter: str) -> OrderedIndex | None:
+        if self._by_submitter is None or not submitter:
+            return None
+        return self._by_submitter.get(submitter)
 
     def iter_keys(
         self,

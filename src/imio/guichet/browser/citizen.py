@@ -1,0 +1,207 @@
+"""The citizen's side: "Mes démarches" for logged-in citizens, and the
+tracking page that a secret link opens for those who applied anonymously.
+
+Both show a submission's state, history and the service's public messages
+(never internal notes), and let the citizen answer when the service waits
+for them, or withdraw a request not yet taken up, through the same core
+functions (handling.reply_as_citizen / withdraw) and with the version seen.
+"""
+
+from functools import cached_property
+from imio.guichet import _
+from imio.guichet.browser.display import REFUSALS
+from imio.guichet.browser.display import single
+from imio.guichet.browser.display import SubmissionPage
+from imio.guichet.browser.display import summary_rows
+from imio.guichet.browser.requests import CursorPages
+from imio.guichet.submissions.api import current_submitter
+from imio.guichet.submissions.api import find_by_reference
+from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import InvalidQuery
+from imio.guichet.submissions.api import list_submitted_by
+from imio.guichet.submissions.handling import reply_as_citizen
+from imio.guichet.submissions.handling import StaleVersion
+from imio.guichet.submissions.handling import withdraw
+from imio.guichet.submissions.lifecycle import allowed_states
+from imio.guichet.submissions.lifecycle import CITIZEN
+from imio.guichet.submissions.lifecycle import MessageRequired
+from imio.guichet.submissions.lifecycle import TransitionNotAllowed
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import TRACKING_VIEW
+from plone import api
+from plone.protect import CheckAuthenticator
+from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from urllib.parse import urlencode
+from zExceptions import Unauthorized
+
+
+MY_REQUESTS_VIEW = "@@my-requests"
+
+NOT_FOUND = _(
+    "error_request_not_found",
+    default="We cannot find this request. Check the link or the reference.",
+)
+
+
+class CitizenRequestPage(SubmissionPage, BrowserView):
+    """One submission for the citizen who filed it: what the subclasses
+    share once they found it (``find``) from the request's parameters."""
+
+    detail = ViewPageTemplateFile("templates/citizen_request.pt")
+    view_name = ""
+    #: Parameters that identify the submission (kept in forms and links).
+    key_parameters: tuple[str, ...] = ("reference",)
+    refusals = {
+        StaleVersion: (
+            409,
+            {
+                "form": _(
+                    "error_stale_citizen",
+                    default="Your request changed since you opened this page: "
+                    "nothing was sent. Read it again below.",
+                )
+            },
+        ),
+        TransitionNotAllowed: (
+            409,
+            {
+                "form": _(
+                    "error_citizen_not_allowed",
+                    default="This is not possible any more for this request.",
+                )
+            },
+        ),
+        MessageRequired: (
+            400,
+            {"message": _("error_answer_required", default="Write your answer.")},
+        ),
+    }
+
+    def find(self) -> Submission | None:
+        raise NotImplementedError
+
+    def user_id(self) -> str | None:
+        return current_submitter()
+
+    def show_submission(self):
+        self.errors = {}
+        self.submission = self.find()
+        if self.submission is None:
+            # The same answer for an unknown reference, a wrong secret and
+            # someone else's request: no hint whether it exists.
+            self.request.response.setStatus(404)
+            self.not_found = NOT_FOUND
+            return self.detail()
+        self.not_found = None
+        if self.request.method == "POST":
+            answer = self.act()
+            if answer is not None:
+                return answer
+        return self.detail()
+
+    def act(self):
+        CheckAuthenticator(self.request)
+        form = self.request.form
+        kwargs = {"seen_etag": single(form, "etag"), "user_id": self.user_id()}
+        try:
+            if "reply" in form:
+                reply_as_citizen(self.submission, single(form, "message"), **kwargs)
+                done = _("info_answer_sent", default="Your answer was sent.")
+            elif "withdraw" in form:
+                withdraw(self.submission, **kwargs)
+                done = _(
+                    "info_request_withdrawn", default="Your request was withdrawn."
+                )
+            else:
+                return None
+        except REFUSALS as refused:
+            self.refuse(refused)
+            return None
+        api.portal.show_message(done, self.request)
+        self.request.response.redirect(self.self_url(), status=303)
+        return ""
+
+    # -- for the template -------------------------------------------------
+
+    def action_url(self) -> str:
+        return f"{api.portal.get().absolute_url()}/{self.view_name}"
+
+    def key_values(self) -> dict:
+        return {name: single(self.request.form, name) for name in self.key_parameters}
+
+    def self_url(self) -> str:
+        return f"{self.action_url()}?{urlencode(self.key_values())}"
+
+    def may_reply(self) -> bool:
+        return self.submission.state == "waiting_citizen"
+
+    def may_withdraw(self) -> bool:
+        return "withdrawn" in allowed_states(self.submission, CITIZEN)
+
+    def question(self) -> str:
+        """What the service asked, when it waits for the citizen."""
+        for event in reversed(self.submission.history):
+            if event.get("to_state") == "waiting_citizen":
+                return event.get("public_message") or ""
+        return ""
+
+
+class MyRequestsView(CursorPages, CitizenRequestPage):
+    """ "Mes démarches": the logged-in citizen's own submissions, and one of
+    them when a reference is given."""
+
+    view_name = MY_REQUESTS_VIEW
+
+    def __call__(self):
+        if api.user.is_anonymous():
+            raise Unauthorized("Log in to see your requests.")
+        if single(self.request.form, "reference"):
+            return self.show_submission()
+        return self.index()
+
+    def find(self) -> Submission | None:
+        found = find_by_reference(single(self.request.form, "reference"))
+        if found is None or found.submitter != self.user_id():
+            return None
+        return found
+
+    @cached_property
+    def page(self):
+        cursor = single(self.request.form, "cursor") or None
+        try:
+            return list_submitted_by(self.user_id(), cursor=cursor)
+        except InvalidQuery:
+            return list_submitted_by(self.user_id())
+
+    def url_of(self, submission: Submission) -> str:
+        return f"{self.action_url()}?{urlencode({'reference': submission.reference})}"
+
+    def rows(self) -> list[dict]:
+        rows = summary_rows(self.page.items, self.url_of)
+        for row in rows:
+            row["waiting"] = row["state"] == "waiting_citizen"
+        return rows
+
+    def page_url(self, **query) -> str:
+        return f"{self.action_url()}?{urlencode(query)}" if query else self.action_url()
+
+
+class TrackRequestView(CitizenRequestPage):
+    """The page a tracking link opens: ``?reference=&secret=``."""
+
+    view_name = TRACKING_VIEW
+    key_parameters = ("reference", "secret")
+
+    def __call__(self):
+        return self.show_submission()
+
+    def find(self) -> Submission | None:
+        form = self.request.form
+        found = find_by_reference(single(form, "reference"))
+        if found is None or not check_tracking_secret(
+            get_store(), found, single(form, "secret")
+        ):
+            return None
+        return found

@@ -1,0 +1,156 @@
+"""What the staff and citizens' pages show of submissions."""
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cached_property
+from imio.guichet import _
+from imio.guichet.forms.display import answers
+from imio.guichet.forms.display import format_datetime
+from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.submissions.serialization import procedure_summaries
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.handling import etag
+from imio.guichet.submissions.handling import StaleVersion
+from imio.guichet.submissions.lifecycle import CITIZEN
+from imio.guichet.submissions.lifecycle import MessageRequired
+from imio.guichet.submissions.lifecycle import TransitionNotAllowed
+from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions.storage import Submission
+
+import logging
+
+
+logger = logging.getLogger(__name__)
+
+ACTION_LABELS = {
+    "submit": _("history_submit", default="Request sent"),
+    "acknowledge": _("history_acknowledge", default="Taken by a back office"),
+    "transition": _("history_transition", default="State changed"),
+}
+CITIZEN_REPLY = _("history_citizen_reply", default="Answer from the citizen")
+WITHDRAWN = _("history_withdrawn", default="Withdrawn by the citizen")
+THE_CITIZEN = _("actor_citizen", default="The citizen")
+THE_SERVICE = _("actor_service", default="The service")
+
+
+def state_label(state: str | None):
+    """The translatable label of a state (the id if unknown)."""
+    return STATES.get(state, state) if state else ""
+
+
+def form_answers(submission: Submission, procedure) -> list[dict]:
+    """The answers laid out like the form version the submission was filed
+    against (see forms.display.answers)."""
+    schema = None
+    if procedure is not None:
+        try:
+            schema = procedure.get_form_schema(submission.schema_version)
+        except (KeyError, InvalidFormSchema):
+            logger.warning("No readable form for %r", submission)
+    return answers(schema, submission.data)
+
+
+def _what(event: dict):
+    if event.get("by") == CITIZEN:
+        return WITHDRAWN if event.get("to_state") == "withdrawn" else CITIZEN_REPLY
+    return ACTION_LABELS.get(event.get("action"), event.get("action"))
+
+
+def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
+    """The history, newest first. Internal notes and staff names are for
+    staff only: citizens see "the service" and the public messages."""
+    rows = []
+    for event in reversed(submission.history):
+        by_citizen = event.get("by") == CITIZEN or event.get("action") == "submit"
+        if staff:
+            who = event.get("actor") or (THE_CITIZEN if by_citizen else "")
+        else:
+            who = THE_CITIZEN if by_citizen else THE_SERVICE
+        rows.append(
+            {
+                "date": format_datetime(datetime.fromisoformat(event["date"])),
+                "what": _what(event),
+                "who": who,
+                "from_state": state_label(event.get("from_state")),
+                "to_state": state_label(event.get("to_state")),
+                "public_message": event.get("public_message") or "",
+                "internal_note": (event.get("internal_note") or "") if staff else "",
+                "external_reference": event.get("external_reference") or "",
+            }
+        )
+    return rows
+
+
+def single(form, name: str) -> str:
+    """A query parameter given once, as text ("" otherwise)."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def summary_rows(
+    submissions: Iterable[Submission], url_of: Callable[[Submission], str]
+) -> list[dict]:
+    """One row per submission of a listing page (one catalog query)."""
+    submissions = list(submissions)
+    summaries = procedure_summaries(s.procedure_uid for s in submissions)
+    return [
+        {
+            "reference": submission.reference,
+            "url": url_of(submission),
+            "procedure": summaries.get(submission.procedure_uid, {}).get("title", ""),
+            "created": format_datetime(submission.created),
+            "modified": format_datetime(submission.modified),
+            "state": submission.state,
+            "state_label": state_label(submission.state),
+            "submitter": submission.submitter or "",
+        }
+        for submission in submissions
+    ]
+
+
+#: Why a change can be refused; nothing changes then.
+REFUSALS = (StaleVersion, TransitionNotAllowed, MessageRequired)
+
+
+class SubmissionPage:
+    """What the pages of one submission (staff, citizens) show; the view
+    sets ``submission`` and ``errors``. Internal notes only when ``staff``."""
+
+    staff = False
+    submission: Submission
+    errors: dict
+    #: Each of REFUSALS -> (HTTP status, {field or "form": message}).
+    refusals: dict[type, tuple[int, dict]] = {}
+
+    def refuse(self, refused: Exception) -> None:
+        """Keep the page, with why the change was refused next to the field."""
+        status, messages = self.refusals[type(refused)]
+        self.request.response.setStatus(status)
+        self.errors.update(messages)
+
+    @cached_property
+    def procedure(self):
+        return find_procedure(self.submission.procedure_uid)
+
+    def procedure_title(self) -> str:
+        return self.procedure.Title() if self.procedure is not None else ""
+
+    def state_label(self):
+        return state_label(self.submission.state)
+
+    def created(self) -> str:
+        return format_datetime(self.submission.created)
+
+    def answers(self) -> list[dict]:
+        return form_answers(self.submission, self.procedure)
+
+    def history(self) -> list[dict]:
+        return history_rows(self.submission, staff=self.staff)
+
+    def etag(self) -> str:
+        return etag(self.submission)
+
+    def form_value(self, name: str) -> str:
+        """What was typed, kept when the change was refused."""
+        return single(self.request.form, name) if self.errors else ""

@@ -26,6 +26,25 @@ $(SENTINEL): $(BIN)/python setup.py constraints.txt
 .PHONY: install
 install: $(SENTINEL) ## Create .venv and install the add-on, Plone and the test tools (pinned)
 
+# The browser tests' tools: axe-core from npm (pinned by package-lock.json)
+# and Debian's Chromium (installed when we may; else those tests are skipped).
+AXE := node_modules/axe-core/axe.min.js
+CHROMIUM := /usr/bin/chromium
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "Chromium is missing (sudo apt-get install chromium): the browser tests will be skipped."; \
+	fi
+
+.PHONY: browser-tools
+browser-tools: $(AXE) $(CHROMIUM) ## Install what the real-browser tests need
+
 # The instance's configuration is regenerated on every start (PORT may
 # change); its data (instance/var) is never touched.
 .PHONY: instance
@@ -50,7 +69,7 @@ start: demo ## Install if needed, create the demo site, serve it on http://local
 	$(BIN)/runwsgi $(INSTANCE)/etc/zope.ini
 
 .PHONY: test
-test: $(SENTINEL) ## Install if needed and run all tests
+test: $(SENTINEL) browser-tools ## Install if needed and run all tests
 	$(BIN)/pytest
 
 .PHONY: lint

@@ -73,6 +73,8 @@ setup(
             "aiosmtpd",
             "jsonschema",
             "openapi-spec-validator",
+            # Real-browser tests (tests/browser), driving Debian's Chromium.
+            "playwright",
             "plone.app.testing",
             "plone.app.contenttypes",
             "plone.classicui",

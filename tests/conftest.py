@@ -23,7 +23,7 @@ import uuid
 # Compile the .po catalogs so that French messages are testable.
 os.environ.setdefault("zope_i18n_compile_mo_files", "true")
 
-pytest_plugins = ["pytest_plone"]
+pytest_plugins = ["pytest_plone", "live_site"]
 
 globals().update(
     fixtures_factory(

@@ -1,0 +1,30 @@
+"""axe-core in the page: WCAG 2.1 A and AA violations."""
+
+from live_site import AXE
+
+
+#: The rules of WCAG 2.1 level A and AA (what public-sector sites must meet).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """WCAG 2.1 A/AA violations axe-core finds on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    return result["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    "
+        + "\n    ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in violations
+    )
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}\n{describe(violations)}"

@@ -135,3 +135,11 @@ def test_spooled_file_is_rewound_and_removed_on_error():
     with pytest.raises(RuntimeError):
         spooled(failing)
     assert opened[0].closed
+
+
+def test_the_widest_days_are_accepted(filed, session_for):
+    response = session_for("backoffice_x").get(
+        "demarches/x/@submissions-export?format=jsonl&from=0001-01-01&to=9999-12-31"
+    )
+    assert response.status_code == 200
+    assert len(response.text.splitlines()) == len(filed)

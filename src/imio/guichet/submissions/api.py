@@ -350,8 +350,8 @@ def list_submissions(
         after = max(after or "", _day_start_key(created_from))
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
     keys = store.iter_keys(uids, state, after, unacknowledged)
-    if created_to is not None:
-        stop = _day_start_key(created_to + timedelta(days=1))
+    stop = _day_end_key(created_to) if created_to is not None else None
+    if stop is not None:
         keys = takewhile(lambda key: key < stop, keys)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
     dated = created_from is not None or created_to is not None
@@ -463,11 +463,18 @@ def iter_submissions(
     if store is None:
         return
     after = _day_start_key(created_from) if created_from else None
-    stop = _day_start_key(created_to + timedelta(days=1)) if created_to else None
+    stop = _day_end_key(created_to) if created_to else None
     for key in store.iter_keys([procedure_uid], state, after):
         if stop is not None and key >= stop:
             return
         yield store.get(id_from_sort_key(key))
+
+
+def _day_end_key(day: date) -> str | None:
+    """The key after every submission of ``day`` (None: no end)."""
+    if day >= date.max:
+        return None
+    return _day_start_key(day + timedelta(days=1))
 
 
 def _day_start_key(day: date) -> str:

@@ -2,9 +2,12 @@
 service, withdrawing; and the submitter index behind them."""
 
 from conftest import DEFAULT_FORM_DATA
+from conftest import EXE
 from conftest import fill_valid
 from conftest import listed
 from conftest import make_submission
+from conftest import PASSWORD
+from conftest import PDF
 from conftest import START
 from conftest import VALID_DATA
 from datetime import timedelta
@@ -21,7 +24,10 @@ from zExceptions import Forbidden
 from zExceptions import Unauthorized
 from zope.component import getGlobalSiteManager
 
+import html
 import pytest
+import re
+import requests
 import transaction
 
 
@@ -407,3 +413,76 @@ def test_new_strings_have_french_translations(portal):
     assert translate(STATES["waiting_citizen"], target_language="fr") == (
         "En attente du citoyen"
     )
+
+
+def send_answer(browser, message: str, files, auth=None):
+    """POST the answer form of the page ``browser`` shows, with ``files``
+    ((name, content) pairs), as a browser does (multipart)."""
+    page = browser.contents
+    form = page[page.rindex("<form", 0, page.index('name="reply"')) :]
+    form = form[: form.index("</form>")]
+    hidden = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'name="(\w+)"\s+type="hidden"\s+value="([^"]*)"', form
+        )
+    }
+    return requests.post(
+        re.search(r'action="([^"]+)"', form)[1],
+        data={**hidden, "message": message, "reply": "1"},
+        files=[("files:list", (name, content)) for name, content in files],
+        auth=auth,
+        allow_redirects=False,
+    )
+
+
+class TestReplyWithFiles:
+    ask = TestReply.ask
+
+    def test_files_are_stored_listed_and_downloadable_by_staff(
+        self, site, filed, browser_for, session_for
+    ):
+        self.ask(filed, "a1")
+        browser = browser_for("citizen_a")
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        sent = send_answer(
+            browser,
+            "Voici ma carte",
+            [("carte d'identité.pdf", PDF)],
+            auth=("citizen_a", PASSWORD),
+        )
+        assert sent.status_code == 303
+        submission = stored(filed["a1"][0])
+        assert submission.state == "in_progress"
+        [file] = submission.history[-1]["files"]
+        assert file["filename"] == "carte d'identité.pdf"
+        assert file["content-type"] == "application/pdf"
+        assert file["attachment"] in submission.attachments
+        browser.open(sent.headers["Location"])
+        assert "carte d'identité.pdf" in browser.contents  # in the history
+        # Staff find it on the request's page, with a link that serves it.
+        staff = browser_for("backoffice_x")
+        staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed['a1'][0]}")
+        link = staff.getLink("carte d'identité.pdf", index=0)
+        download = session_for("backoffice_x").get(link.url.split("++api++/")[1])
+        assert download.status_code == 200
+        assert download.content == PDF
+        # Back offices see the file named in the history over REST.
+        api_view = session_for("backoffice_x").get(f"@submissions/{filed['a1'][0]}")
+        assert (
+            api_view.json()["history"][-1]["files"][0]["attachment"]
+            == file["attachment"]
+        )
+
+    def test_a_refused_file_changes_nothing(self, site, filed, browser_for):
+        self.ask(filed, "anon")
+        before = stored(filed["anon"][0]).revision
+        browser = browser_for("Anonymous")
+        browser.open(tracking_url(site, filed, "anon"))
+        sent = send_answer(browser, "Voici le programme", [("programme.pdf", EXE)])
+        assert sent.status_code == 400
+        assert "citizen-files-error" in sent.text
+        submission = stored(filed["anon"][0])
+        assert submission.state == "waiting_citizen"
+        assert submission.revision == before
+        assert not (submission.attachments or {})

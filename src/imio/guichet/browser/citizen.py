@@ -14,11 +14,16 @@ from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.requests import CursorPages
+from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
+from imio.guichet.forms.uploads import Upload
+from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
+from imio.guichet.submissions.handling import check_reply_files
 from imio.guichet.submissions.handling import reply_as_citizen
 from imio.guichet.submissions.handling import StaleVersion
 from imio.guichet.submissions.handling import withdraw
@@ -38,6 +43,9 @@ from zExceptions import Unauthorized
 
 
 MY_REQUESTS_VIEW = "@@my-requests"
+#: Beyond the largest file a procedure may accept (50 MB): never read more
+#: of an upload (the size check then refuses it).
+MAX_READ_BYTES = 50 * 1024 * 1024 + 1
 
 NOT_FOUND = _(
     "error_request_not_found",
@@ -107,7 +115,10 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         kwargs = {"seen_etag": single(form, "etag"), "user_id": self.user_id()}
         try:
             if "reply" in form:
-                reply_as_citizen(self.submission, single(form, "message"), **kwargs)
+                files = check_reply_files(self.procedure, self.uploaded_files())
+                reply_as_citizen(
+                    self.submission, single(form, "message"), files=files, **kwargs
+                )
                 done = _("info_answer_sent", default="Your answer was sent.")
             elif "withdraw" in form:
                 withdraw(self.submission, **kwargs)
@@ -119,9 +130,27 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         except REFUSALS as refused:
             self.refuse(refused)
             return None
+        except UploadRefused as refused:
+            self.request.response.setStatus(400)
+            self.errors["files"] = UPLOAD_MESSAGES[refused.code]
+            return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(self.self_url(), status=303)
         return ""
+
+    def uploaded_files(self) -> list[Upload]:
+        """The files sent with an answer (the form's ``files:list``), read
+        no further than the largest size any procedure accepts."""
+        sent = self.request.form.get("files") or []
+        uploads = []
+        for item in sent if isinstance(sent, list) else [sent]:
+            filename = getattr(item, "filename", None)
+            if filename:  # an empty file input sends a nameless part
+                uploads.append(Upload(filename, item.read(MAX_READ_BYTES)))
+        return uploads
+
+    def upload_limits(self):
+        return upload_limits(self.procedure)
 
     # -- for the template -------------------------------------------------
 

@@ -7,6 +7,7 @@ from functools import cached_property
 from imio.guichet import _
 from imio.guichet.forms.display import answers
 from imio.guichet.forms.display import format_datetime
+from imio.guichet.forms.display import format_size
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.submissions.access import find_procedure
@@ -17,6 +18,8 @@ from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
+from plone import api
+from urllib.parse import quote
 
 import logging
 
@@ -77,6 +80,13 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
                 "public_message": event.get("public_message") or "",
                 "internal_note": (event.get("internal_note") or "") if staff else "",
                 "external_reference": event.get("external_reference") or "",
+                "files": [
+                    {
+                        "attachment": file["attachment"],
+                        "label": f"{file['filename']} ({format_size(file['size'])})",
+                    }
+                    for file in event.get("files") or ()
+                ],
             }
         )
     return rows
@@ -147,6 +157,15 @@ class SubmissionPage:
 
     def history(self) -> list[dict]:
         return history_rows(self.submission, staff=self.staff)
+
+    def attachment_url(self, name: str) -> str | None:
+        """Where staff download a file (audited); citizens get no link."""
+        if not self.staff:
+            return None
+        return (
+            f"{api.portal.get().absolute_url()}/++api++/@submissions/"
+            f"{self.submission.id}/@attachments/{quote(name)}"
+        )
 
     def etag(self) -> str:
         return etag(self.submission)

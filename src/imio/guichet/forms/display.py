@@ -8,6 +8,7 @@ fieldsets, with dates as Belgians write them and choices by their titles.
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
+from imio.guichet.forms.fields import format_address
 from imio.guichet.forms.model import field_kind
 from imio.guichet.timezones import in_site_time
 from plone.supermodel.interfaces import FIELDSETS_KEY
@@ -43,10 +44,23 @@ def _choice_title(field, value: Any) -> str:
     return str(term.title) if term is not None and term.title else str(value)
 
 
+def format_size(size: int) -> str:
+    """Bytes for people, in the units Belgian French uses (Ko, Mo)."""
+    if size < 1024:
+        return f"{size} o"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
 def format_value(field, value: Any) -> str | Message:
     """A stored JSON value of ``field``, for people."""
     if value is None or value in ("", []):
         return EMPTY
+    if isinstance(value, dict):
+        if "attachment" in value:  # a file's descriptor (forms.uploads)
+            return f"{value.get('filename')} ({format_size(value.get('size') or 0)})"
+        return format_address(value)
     kind = field_kind(field)
     try:
         if kind is Bool:
@@ -79,10 +93,13 @@ def answers(schema, data: dict) -> list[dict]:
 
     def row(name):
         field = fields[name]
+        value = data.get(name)
         return {
             "name": name,
             "title": field.title or name,
-            "value": format_value(field, data.get(name)),
+            "value": format_value(field, value),
+            # The stored file's name, for views that link to it.
+            "attachment": value.get("attachment") if isinstance(value, dict) else None,
         }
 
     fieldsets = schema.queryTaggedValue(FIELDSETS_KEY, []) or []

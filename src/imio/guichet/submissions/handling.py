@@ -6,13 +6,23 @@ the version the caller last saw (its ETag), so that two people working on
 the same submission cannot overwrite each other's change unawares.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.forms.uploads import check_upload
+from imio.guichet.forms.uploads import CheckedUpload
+from imio.guichet.forms.uploads import descriptor
+from imio.guichet.forms.uploads import Upload
+from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.submissions.lifecycle import CITIZEN
+from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import STAFF
+from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.storage import Submission
 
 
@@ -67,22 +77,51 @@ def reply_as_citizen(
     *,
     seen_etag: str | None,
     user_id: str | None,
+    files: Sequence[CheckedUpload] = (),
 ) -> dict:
     """The citizen answers what staff asked: the submission goes back from
     "waiting for the citizen" to "in progress", with the answer as the
     event's public message (staff see it in the history, back offices in
     the feed). ``user_id`` is None for a citizen following a tracking link.
 
+    ``files`` (checked against the procedure's limits, see
+    :func:`check_reply_files`) are stored as attachments of the submission,
+    named ``reply-<revision>-<n>``, and listed in the event.
+
     Raises :class:`StaleVersion`, ``MessageRequired`` (an empty answer) or
     ``TransitionNotAllowed`` (nothing is asked now); nothing changes then.
-
-    Hook for attached files (built separately): store them with the
-    submission here, before the state change, and name them in the event.
     """
+    check_version(submission, seen_etag)
     if not (message or "").strip():
-        check_version(submission, seen_etag)
         raise MessageRequired("an answer needs a message")
-    return _as_citizen(submission, "in_progress", seen_etag, user_id, message)
+    if find_transition(submission.state, "in_progress", CITIZEN) is None:
+        raise TransitionNotAllowed(f"nothing is asked in {submission.state!r}")
+    prefix = f"reply-{submission.revision + 1}"
+    stored = make_attachments(
+        {f"{prefix}-{number}": upload for number, upload in enumerate(files, 1)}
+    )
+    if stored:
+        submission.attachments = {**(submission.attachments or {}), **stored}
+    described = [descriptor(files[n], name) for n, name in enumerate(stored)]
+    return change_state(
+        get_store(),
+        submission,
+        "in_progress",
+        actor=CITIZEN,
+        user_id=user_id,
+        public_message=message,
+        files=described,
+    )
+
+
+def check_reply_files(procedure, uploads: Sequence[Upload]) -> list[CheckedUpload]:
+    """The files of a citizen's answer, if the procedure accepts them all
+    (its types and sizes; at most its number of files per request).
+    Raises :class:`~imio.guichet.forms.uploads.UploadRefused`."""
+    limits = upload_limits(procedure)
+    if len(uploads) > limits.max_files:
+        raise UploadRefused("too_many_files")
+    return [check_upload(upload, limits) for upload in uploads]
 
 
 def withdraw(

@@ -94,9 +94,13 @@ def change_state(
     user_id: str | None,
     public_message: str = "",
     internal_note: str = "",
+    files: list[dict] | None = None,
     now: datetime | None = None,
 ) -> dict:
     """Move ``submission`` to ``to_state`` and record it; return the event.
+
+    ``files``: descriptors of files stored with the change (a citizen's
+    answer), named in the event.
 
     Raises :class:`TransitionNotAllowed` or :class:`MessageRequired`;
     nothing changes then.
@@ -123,6 +127,8 @@ def change_state(
         "public_message": public_message,
         "internal_note": internal_note,
     }
+    if files:
+        event["files"] = list(files)
     store.change_state(submission, to_state)
     submission.add_event(event)
     submission.modified = now

@@ -25,8 +25,9 @@ def index_submitters(setup_tool) -> None:
 def add_integrations(context):
     """1004: webhooks and API tokens: their permission, the PAS plugin and
     the control panel pages (with the audit trail's); the anonymous rate
-    limit's setting."""
+    limit's setting; the form editor's tab and permission."""
     context.runImportStepFromProfile(PROFILE, "rolemap")
+    context.runImportStepFromProfile(PROFILE, "actions")
     context.runImportStepFromProfile(PROFILE, "plone.app.registry")
     context.runImportStepFromProfile(PROFILE, "controlpanel")
     install_plugin(api.portal.get())

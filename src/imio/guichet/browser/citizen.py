@@ -13,6 +13,8 @@ from imio.guichet.browser.display import REFUSALS
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
+from imio.guichet.browser.drafts import DELETE_VIEW
+from imio.guichet.browser.drafts import draft_rows
 from imio.guichet.browser.requests import CursorPages
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import find_by_reference
@@ -186,6 +188,13 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
 
     def page_url(self, **query) -> str:
         return f"{self.action_url()}?{urlencode(query)}" if query else self.action_url()
+
+    def drafts(self) -> list[dict]:
+        """The citizen's drafts (not requests: never sent to the service)."""
+        return draft_rows(self.user_id())
+
+    def delete_draft_url(self) -> str:
+        return f"{api.portal.get().absolute_url()}/{DELETE_VIEW}"
 
 
 class TrackRequestView(CitizenRequestPage):

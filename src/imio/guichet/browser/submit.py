@@ -4,6 +4,7 @@ procedure's schema, and the confirmation page that follows."""
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
+from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
@@ -87,7 +88,7 @@ def form_value(field, value):
     return to_json(field, value)
 
 
-class SubmitForm(AutoExtensibleForm, form.Form):
+class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
     """Fill and send a procedure's form."""
 
     ignoreContext = True
@@ -139,6 +140,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")
             self.request.response.redirect(self.context.absolute_url())
             return
+        self.load_draft()
         super().update()
         prefill_widgets(self)
 
@@ -185,6 +187,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             return
         if submitter is None:
             count_anonymous_submission(client)
+        self.forget_draft()
         # The secret of the tracking link goes to the confirmation page
         # only: the reference alone reveals nothing.
         query = urlencode(
@@ -196,6 +199,12 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         self.request.response.redirect(
             f"{self.context.absolute_url()}/@@confirmation?{query}"
         )
+
+    @button.buttonAndHandler(
+        _("button_save_draft", default="Save as draft"), name="save_draft"
+    )
+    def handle_save_draft(self, action):
+        self.save_as_draft()
 
     def show_errors(self, invalid: InvalidData) -> None:
         """Show the core's verdict next to each field, as z3c.form does."""

@@ -15,6 +15,7 @@ from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.drafts import DELETE_VIEW
 from imio.guichet.browser.drafts import draft_rows
+from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import find_by_reference
@@ -135,6 +136,10 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
 
     def self_url(self) -> str:
         return f"{self.action_url()}?{urlencode(self.key_values())}"
+
+    def receipt_url(self) -> str:
+        """The PDF receipt, opened like this page (secret or login)."""
+        return receipt_url(self.submission, self.key_values().get("secret"))
 
     def may_reply(self) -> bool:
         return self.submission.state == "waiting_citizen"

@@ -5,9 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.forms.display import answers
 from imio.guichet.forms.display import format_datetime
-from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.display import submission_answers
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
@@ -39,16 +38,9 @@ def state_label(state: str | None):
     return STATES.get(state, state) if state else ""
 
 
-def form_answers(submission: Submission, procedure) -> list[dict]:
-    """The answers laid out like the form version the submission was filed
-    against (see forms.display.answers)."""
-    schema = None
-    if procedure is not None:
-        try:
-            schema = procedure.get_form_schema(submission.schema_version)
-        except (KeyError, InvalidFormSchema):
-            logger.warning("No readable form for %r", submission)
-    return answers(schema, submission.data)
+#: The answers laid out like the form version the submission was filed
+#: against (shared with the PDF receipt).
+form_answers = submission_answers
 
 
 def _what(event: dict):

@@ -4,11 +4,14 @@ procedure's schema, and the confirmation page that follows."""
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
+from imio.guichet.browser.display import form_answers
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.receipt import is_submitter
+from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.widgets import UploadFieldWidget
 from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
@@ -251,15 +254,32 @@ class ConfirmationView(BrowserView):
     def reference(self) -> str | None:
         return self.submission.reference if self.submission else None
 
-    def tracking_url(self) -> str | None:
-        """The link to follow the request, when the page got its secret."""
-        store = get_store()
+    @cached_property
+    def secret(self) -> str | None:
+        """The tracking secret the page was given, if it is the right one."""
         secret = self.request.form.get("secret")
         if self.submission is None or not isinstance(secret, str):
             return None
-        if not check_tracking_secret(store, self.submission, secret):
+        if not check_tracking_secret(get_store(), self.submission, secret):
             return None
-        return tracking_url(store, self.submission)
+        return secret
+
+    def tracking_url(self) -> str | None:
+        """The link to follow the request, when the page got its secret."""
+        return tracking_url(get_store(), self.submission) if self.secret else None
+
+    def is_citizen(self) -> bool:
+        """Whether this is the citizen who sent it (secret, or logged in)."""
+        return self.submission is not None and (
+            self.secret is not None or is_submitter(self.submission)
+        )
+
+    def answers(self) -> list[dict]:
+        """What was sent, for the citizen who sent it only."""
+        return form_answers(self.submission, self.context) if self.is_citizen() else []
+
+    def receipt_url(self) -> str | None:
+        return receipt_url(self.submission, self.secret) if self.is_citizen() else None
 
     def my_requests_url(self) -> str | None:
         """ "Mes démarches", for a citizen who applied logged in."""

@@ -325,3 +325,28 @@ class TestNeverDelivered:
         export = office.get("demarches/x/@submissions-export?format=jsonl")
         assert export.status_code == 200
         assert export.text == ""
+
+
+def test_purge_script(portal, procedure, capsys, monkeypatch):
+    import importlib.util
+    import pathlib
+
+    script = pathlib.Path(__file__).parent.parent / "scripts" / "purge_drafts.py"
+    spec = importlib.util.spec_from_file_location("purge_drafts", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # The integration layer must not commit: count the commits instead.
+    commits = []
+    monkeypatch.setattr(module, "BATCH", 2)
+    alive, secret = save_draft(procedure, TYPED, None)
+    old = NOW - timedelta(days=60)
+    for _n in range(3):
+        save_draft(procedure, TYPED, None, old)
+    site_path = "/".join(portal.getPhysicalPath())
+    assert module.main(portal.aq_parent, [site_path], lambda: commits.append(1)) == 0
+    assert "3 expired drafts deleted" in capsys.readouterr().err
+    assert len(commits) == 2  # a full batch, then the rest
+    assert len(get_draft_store()) == 1
+    assert get_draft(alive.id, secret=secret) is alive
+    assert module.main(portal.aq_parent, ["nowhere"]) == 1
+    assert module.main(portal.aq_parent, []) == 2

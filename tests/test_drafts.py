@@ -179,6 +179,17 @@ class TestAnonymous:
         assert answers[0] == answers[1] == answers[2]
         assert "Jeanne" not in answers[0]
 
+    def test_deleted_from_the_saved_page(self, site, browser_for):
+        browser = browser_for("Anonymous")
+        save_in_browser(browser, site)
+        link = resume_link(browser)
+        browser.getControl("Delete this draft").click()
+        transaction.begin()
+        assert len(get_draft_store()) == 0
+        browser.raiseHttpErrors = False
+        browser.open(link)
+        assert browser.headers["status"].startswith("404")
+
     def test_expired_link_refused(self, site, browser_for):
         browser = browser_for("Anonymous")
         save_in_browser(browser, site)

@@ -75,6 +75,18 @@ class TestContent:
         assert "plan-été.pdf" in text
         assert "sha256" not in text
 
+    def test_answer_longer_than_a_page(self, portal, procedure):
+        lines = [f"Ligne numéro {n} de ma longue explication" for n in range(200)]
+        with api.env.adopt_roles(["Manager"]):
+            submission = submit(
+                procedure, {**VALID_DATA, "comment": "\n".join(lines)}, submitter=None
+            )
+        pdf = receipt_pdf(submission, procedure, site_title="X")
+        assert len(PdfReader(BytesIO(pdf)).pages) > 2
+        text = normalized(text_of(pdf))
+        assert "Ligne numéro 0 de" in text
+        assert "Ligne numéro 199 de ma longue explication" in text
+
     def test_same_receipt_twice(self, portal, procedure):
         with api.env.adopt_roles(["Manager"]):
             submission = submit(procedure, VALID_DATA, submitter=None)

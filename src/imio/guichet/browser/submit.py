@@ -283,8 +283,6 @@ class ConfirmationView(BrowserView):
 
     def my_requests_url(self) -> str | None:
         """ "Mes démarches", for a citizen who applied logged in."""
-        if self.submission is None or self.submission.submitter is None:
-            return None
-        if self.submission.submitter != current_submitter():
+        if self.submission is None or not is_submitter(self.submission):
             return None
         return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"

@@ -148,7 +148,8 @@ def receipt_pdf(
             ]
             for row in section["rows"]
         ]
-        table = Table(rows, colWidths=[width * 0.35, width * 0.65])
+        # Rows may split across pages: an answer can be longer than a page.
+        table = Table(rows, colWidths=[width * 0.35, width * 0.65], splitInRow=1)
         table.setStyle(
             TableStyle(
                 [

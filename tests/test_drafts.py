@@ -153,9 +153,11 @@ class TestAnonymous:
         link = resume_link(browser)
         query = parse_qs(urlparse(link).query)
         assert set(query) == {"id", "secret"}
+        assert browser.headers["Referrer-Policy"] == "same-origin"
         other = browser_for("Anonymous")
         other.open(link)
         assert "/demarches/x/@@submit?" in other.url
+        assert other.headers["Referrer-Policy"] == "same-origin"
         assert other.getControl("Nom").value == "Jeanne"
         assert other.getControl("E-mail").value == "pas-une-adresse"
         assert other.getControl(name="form.widgets.purposes:list").value == ["work"]
@@ -189,6 +191,26 @@ class TestAnonymous:
         browser.raiseHttpErrors = False
         browser.open(link)
         assert browser.headers["status"].startswith("404")
+
+    def test_robots_and_floods_refused(self, site, browser_for):
+        from imio.guichet.browser.honeypot import HONEYPOT_NAME
+        from imio.guichet.submissions import protection
+
+        api.portal.set_registry_record(protection.SETTING, 1)
+        transaction.commit()
+        browser = browser_for("Anonymous")
+        browser.raiseHttpErrors = False
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        browser.getControl(name=f"form.widgets.{HONEYPOT_NAME}").value = "http://x"
+        browser.getControl(name="form.buttons.save_draft").click()
+        assert browser.headers["status"].startswith("400")
+        save_in_browser(browser, site)
+        assert "/@@draft-saved?" in browser.url
+        # New anonymous drafts count with anonymous requests.
+        save_in_browser(browser, site)
+        assert browser.headers["status"].startswith("429")
+        transaction.begin()
+        assert len(get_draft_store()) == 1
 
     def test_expired_link_refused(self, site, browser_for):
         browser = browser_for("Anonymous")

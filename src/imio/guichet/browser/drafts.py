@@ -138,6 +138,7 @@ class DraftFormMixin:
         form = self.request.form
         if not single(form, self.DRAFT_PARAMETER):
             return
+        keep_secret_in_site(self.request)
         if self.draft is None:
             api.portal.show_message(DRAFT_NOT_FOUND, self.request, "warning")
             return
@@ -229,8 +230,18 @@ def draft_rows(owner: str) -> list[dict]:
     return rows
 
 
+def keep_secret_in_site(request) -> None:
+    """The page's URL holds a secret: no other site may read it in the
+    Referer header of a link followed from the page."""
+    request.response.setHeader("Referrer-Policy", "same-origin")
+
+
 class DraftPage(BrowserView):
     """A draft named by ``?id=&secret=`` (the secret for anonymous ones)."""
+
+    def __init__(self, context, request):
+        super().__init__(context, request)
+        keep_secret_in_site(request)
 
     @cached_property
     def found(self) -> tuple[Draft | None, str | None]:

@@ -200,6 +200,16 @@ class TestPages:
         assert "@@receipt" not in browser.contents
         assert "Éloïse" not in browser.contents
 
+    def test_staff_page_links_to_receipt(self, site, filed, browser_for):
+        reference = filed["anon"][0]
+        transaction.begin()
+        submission = get_store().by_reference(reference)
+        browser = browser_for("backoffice_x")
+        browser.open(f"{site.absolute_url()}/@@guichet-request?id={submission.id}")
+        browser.getLink(url="@@receipt").click()
+        assert browser.headers["Content-Type"] == "application/pdf"
+        assert reference in normalized(text_of(browser.contents))
+
     def test_tracking_page_links_to_receipt(self, site, filed):
         reference, secret = filed["anon"]
         browser = Browser(site.aq_parent)

@@ -5,6 +5,7 @@ exports, webhooks or audit trail.
 """
 
 from conftest import FIELDS_FORM
+from conftest import PDF
 from conftest import fill_valid
 from datetime import datetime
 from datetime import timedelta
@@ -161,6 +162,32 @@ class TestAnonymous:
         assert other.getControl("Nom").value == "Jeanne"
         assert other.getControl("E-mail").value == "pas-une-adresse"
         assert other.getControl(name="form.widgets.purposes:list").value == ["work"]
+
+    def test_address_parts_kept_files_left_out(self, site, browser_for):
+        site.demarches.x.form_schema = FIELDS_FORM
+        transaction.commit()
+        browser = browser_for("Anonymous")
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        browser.getControl(name="form.widgets.niss").value = "85.07.30-033"  # wrong
+        browser.getControl(name="form.widgets.address.street").value = "Rue de Fer"
+        browser.getControl(name="form.widgets.address.locality").value = "Namur"
+        browser.getControl(name="form.widgets.document").add_file(
+            PDF, "application/pdf", "plan.pdf"
+        )
+        browser.getControl(name="form.buttons.save_draft").click()
+        assert "/@@draft-saved?" in browser.url
+        assert "Files are not kept in drafts" in browser.contents
+        transaction.begin()
+        (draft_id,) = list(get_draft_store()._drafts)
+        data = get_draft_store().get(draft_id).data
+        assert "document" not in data and "photo" not in data
+        assert data["address"][".street"] == "Rue de Fer"
+        browser.open(resume_link(browser))
+        assert browser.getControl(name="form.widgets.niss").value == "85.07.30-033"
+        street = browser.getControl(name="form.widgets.address.street")
+        assert street.value == "Rue de Fer"
+        assert browser.getControl(name="form.widgets.address.locality").value == "Namur"
+        assert "add them again before sending" in browser.contents
 
     def test_wrong_secret_answers_like_unknown(self, site, browser_for):
         browser = browser_for("Anonymous")

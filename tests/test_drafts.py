@@ -5,8 +5,8 @@ exports, webhooks or audit trail.
 """
 
 from conftest import FIELDS_FORM
-from conftest import PDF
 from conftest import fill_valid
+from conftest import PDF
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC

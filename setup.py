@@ -64,6 +64,8 @@ setup(
         "openpyxl",
         "python-stdnum",
         "PyYAML",
+        # The PDF receipt (pure Python; its Vera fonts print accents and €).
+        "reportlab",
         "persistent",
         "z3c.form",
         "zope.schema",
@@ -81,6 +83,8 @@ setup(
             "plone.testing>=7.0",
             "pytest",
             "pytest-plone>=1.0",
+            # Reads the PDF receipts back.
+            "pypdf",
             "requests",
             "zope.testbrowser",
             # The storage is also tested on RelStorage/PostgreSQL (scale-out).

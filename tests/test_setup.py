@@ -64,7 +64,7 @@ class TestInstall:
         assert api.user.get(username="citoyen") is None
 
     def test_profile_version(self, setup_tool):
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1004",)
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
 
     def test_token_plugin_active(self, portal):
         plugins = portal.acl_users.plugins
@@ -88,7 +88,7 @@ class TestUpgrades:
             s for item in listed for s in (item if isinstance(item, list) else [item])
         ]
         assert steps, "no upgrade step registered"
-        assert max(tuple(step["dest"]) for step in steps) == ("1004",)
+        assert max(tuple(step["dest"]) for step in steps) == ("1006",)
         # A chain: each step starts where an earlier one ended.
         ends = {("1000",)} | {tuple(step["dest"]) for step in steps}
         assert all(tuple(step["source"]) in ends for step in steps)
@@ -108,6 +108,18 @@ class TestUpgrades:
             for r in portal.rolesOfPermission(ManageIntegrations)
             if r["selected"]
         }
+
+
+class TestUpgrade1006:
+    def test_draft_lifetime_setting(self, portal, setup_tool):
+        registry = api.portal.get_tool("portal_registry")
+        name = "imio.guichet.interfaces.IGuichetSettings.draft_lifetime_days"
+        del registry.records[name]  # as on a site of version 1004
+        setup_tool.setLastVersionForProfile(f"{PACKAGE}:default", "1004")
+        with api.env.adopt_roles(["Manager"]):
+            setup_tool.upgradeProfile(f"{PACKAGE}:default")
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
+        assert registry[name] == 30
 
 
 class TestUninstall:
@@ -162,7 +174,7 @@ class TestUpgrade1001:
         with api.env.adopt_roles(["Manager"]):
             setup_tool.upgradeProfile(f"{PACKAGE}:default")
         # The whole chain ran, from 1000 to the current version.
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1004",)
+        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
         assert "guichet-requests" in actions.user
         assert "guichet-my-requests" in actions.user
         assert list(store.submitted_by("jeanne")) == [submission.sort_key]

@@ -49,3 +49,17 @@ class IGuichetSettings(Interface):
         default=20,
         min=0,
     )
+
+    draft_lifetime_days = schema.Int(
+        title=_("label_draft_lifetime_days", default="Lifetime of drafts (days)"),
+        description=_(
+            "help_draft_lifetime_days",
+            default="A draft of a form that a citizen saved is deleted this "
+            "many days after it was last saved. Drafts are never sent to "
+            "back offices.",
+        ),
+        required=True,
+        default=30,
+        min=1,
+        max=365,
+    )

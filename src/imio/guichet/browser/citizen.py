@@ -13,6 +13,9 @@ from imio.guichet.browser.display import REFUSALS
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
+from imio.guichet.browser.drafts import DELETE_VIEW
+from imio.guichet.browser.drafts import draft_rows
+from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
 from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
 from imio.guichet.forms.uploads import Upload
@@ -163,6 +166,10 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
     def self_url(self) -> str:
         return f"{self.action_url()}?{urlencode(self.key_values())}"
 
+    def receipt_url(self) -> str:
+        """The PDF receipt, opened like this page (secret or login)."""
+        return receipt_url(self.submission, self.key_values().get("secret"))
+
     def may_reply(self) -> bool:
         return self.submission.state == "waiting_citizen"
 
@@ -215,6 +222,13 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
 
     def page_url(self, **query) -> str:
         return f"{self.action_url()}?{urlencode(query)}" if query else self.action_url()
+
+    def drafts(self) -> list[dict]:
+        """The citizen's drafts (not requests: never sent to the service)."""
+        return draft_rows(self.user_id())
+
+    def delete_draft_url(self) -> str:
+        return f"{api.portal.get().absolute_url()}/{DELETE_VIEW}"
 
 
 class TrackRequestView(CitizenRequestPage):

@@ -5,10 +5,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.forms.display import answers
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import format_size
-from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.display import submission_answers
 from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
@@ -40,18 +39,6 @@ THE_SERVICE = _("actor_service", default="The service")
 def state_label(state: str | None):
     """The translatable label of a state (the id if unknown)."""
     return STATES.get(state, state) if state else ""
-
-
-def form_answers(submission: Submission, procedure) -> list[dict]:
-    """The answers laid out like the form version the submission was filed
-    against (see forms.display.answers)."""
-    schema = None
-    if procedure is not None:
-        try:
-            schema = procedure.get_form_schema(submission.schema_version)
-        except (KeyError, InvalidFormSchema):
-            logger.warning("No readable form for %r", submission)
-    return answers(schema, submission.data)
 
 
 def _what(event: dict):
@@ -153,7 +140,7 @@ class SubmissionPage:
         return format_datetime(self.submission.created)
 
     def answers(self) -> list[dict]:
-        return form_answers(self.submission, self.procedure)
+        return submission_answers(self.submission, self.procedure)
 
     def history(self) -> list[dict]:
         return history_rows(self.submission, staff=self.staff)

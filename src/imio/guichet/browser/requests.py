@@ -16,6 +16,7 @@ from imio.guichet.browser.display import single
 from imio.guichet.browser.display import state_label
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
+from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.access import may_read_submission
@@ -275,6 +276,11 @@ class RequestView(SubmissionPage, BrowserView):
     per transition the lifecycle allows now (POST, with the version seen)."""
 
     staff = True
+
+    def receipt_url(self) -> str:
+        """The citizen's PDF receipt (staff copy, without their link)."""
+        return receipt_url(self.submission)
+
     refusals = {
         StaleVersion: (
             409,

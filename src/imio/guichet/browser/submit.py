@@ -4,11 +4,15 @@ procedure's schema, and the confirmation page that follows."""
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
+from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.receipt import is_submitter
+from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.widgets import UploadFieldWidget
+from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.uploads import Upload
@@ -87,7 +91,7 @@ def form_value(field, value):
     return to_json(field, value)
 
 
-class SubmitForm(AutoExtensibleForm, form.Form):
+class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
     """Fill and send a procedure's form."""
 
     ignoreContext = True
@@ -139,6 +143,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")
             self.request.response.redirect(self.context.absolute_url())
             return
+        self.load_draft()
         super().update()
         prefill_widgets(self)
 
@@ -185,6 +190,7 @@ class SubmitForm(AutoExtensibleForm, form.Form):
             return
         if submitter is None:
             count_anonymous_submission(client)
+        self.forget_draft()
         # The secret of the tracking link goes to the confirmation page
         # only: the reference alone reveals nothing.
         query = urlencode(
@@ -196,6 +202,12 @@ class SubmitForm(AutoExtensibleForm, form.Form):
         self.request.response.redirect(
             f"{self.context.absolute_url()}/@@confirmation?{query}"
         )
+
+    @button.buttonAndHandler(
+        _("button_save_draft", default="Save as draft"), name="save_draft"
+    )
+    def handle_save_draft(self, action):
+        self.save_as_draft()
 
     def show_errors(self, invalid: InvalidData) -> None:
         """Show the core's verdict next to each field, as z3c.form does."""
@@ -242,20 +254,39 @@ class ConfirmationView(BrowserView):
     def reference(self) -> str | None:
         return self.submission.reference if self.submission else None
 
-    def tracking_url(self) -> str | None:
-        """The link to follow the request, when the page got its secret."""
-        store = get_store()
+    @cached_property
+    def secret(self) -> str | None:
+        """The tracking secret the page was given, if it is the right one."""
         secret = self.request.form.get("secret")
         if self.submission is None or not isinstance(secret, str):
             return None
-        if not check_tracking_secret(store, self.submission, secret):
+        if not check_tracking_secret(get_store(), self.submission, secret):
             return None
-        return tracking_url(store, self.submission)
+        return secret
+
+    def tracking_url(self) -> str | None:
+        """The link to follow the request, when the page got its secret."""
+        return tracking_url(get_store(), self.submission) if self.secret else None
+
+    def is_citizen(self) -> bool:
+        """Whether this is the citizen who sent it (secret, or logged in)."""
+        return self.submission is not None and (
+            self.secret is not None or is_submitter(self.submission)
+        )
+
+    def answers(self) -> list[dict]:
+        """What was sent, for the citizen who sent it only."""
+        return (
+            submission_answers(self.submission, self.context)
+            if self.is_citizen()
+            else []
+        )
+
+    def receipt_url(self) -> str | None:
+        return receipt_url(self.submission, self.secret) if self.is_citizen() else None
 
     def my_requests_url(self) -> str | None:
         """ "Mes démarches", for a citizen who applied logged in."""
-        if self.submission is None or self.submission.submitter is None:
-            return None
-        if self.submission.submitter != current_submitter():
+        if self.submission is None or not is_submitter(self.submission):
             return None
         return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"

@@ -10,6 +10,7 @@ from datetime import datetime
 from imio.guichet import _
 from imio.guichet.forms.fields import format_address
 from imio.guichet.forms.model import field_kind
+from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.timezones import in_site_time
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from typing import Any
@@ -22,6 +23,11 @@ from zope.schema import getFieldsInOrder
 from zope.schema import List
 from zope.schema import Set
 from zope.schema import Tuple
+
+import logging
+
+
+logger = logging.getLogger(__name__)
 
 
 YES = _("value_yes", default="Yes")
@@ -115,3 +121,15 @@ def answers(schema, data: dict) -> list[dict]:
             }
         )
     return [section for section in sections if section["rows"]]
+
+
+def submission_answers(submission, procedure) -> list[dict]:
+    """:func:`answers` of a submission, with the form version it was filed
+    against (the stored keys when that form cannot be read)."""
+    schema = None
+    if procedure is not None:
+        try:
+            schema = procedure.get_form_schema(submission.schema_version)
+        except (KeyError, InvalidFormSchema):
+            logger.warning("No readable form for %r", submission)
+    return answers(schema, submission.data)

@@ -8,6 +8,7 @@ and the service's public message, never the data of the form nor internal
 notes.
 """
 
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -23,6 +24,7 @@ from imio.guichet.timezones import in_site_time
 from plone import api
 from zope.i18n import translate
 from zope.i18nmessageid import Message
+from zope.schema.interfaces import ValidationError
 
 import logging
 import re
@@ -73,6 +75,20 @@ STATE_MESSAGE = _(
     "mail_state_message",
     default="Message from the service:\n${message}",
 )
+DRAFT_SUBJECT = _(
+    "mail_draft_subject",
+    default="Your draft: ${procedure}",
+)
+DRAFT_BODY = _(
+    "mail_draft_body",
+    default="Hello,\n\n"
+    'You saved a draft of your request "${procedure}". You may resume it '
+    "until ${date} with this link:\n${link}\n\n"
+    "Keep this link: whoever has it can read and complete your draft. Files "
+    "are not kept in drafts: add them again when you resume. A draft is not "
+    "a request: nothing was sent to the service.\n\n"
+    "For your privacy, this e-mail does not repeat what you filled in.",
+)
 STATE_LINK = _(
     "mail_state_link",
     default="Follow your request here:\n${link}",
@@ -116,6 +132,45 @@ def citizen_address(submission: Submission, procedure) -> str | None:
         user = api.user.get(userid=submission.submitter)
         address = user.getProperty("email", None) if user is not None else None
     return address or None
+
+
+def draft_address(draft, procedure) -> str | None:
+    """The e-mail address typed in a draft (in the field
+    :func:`citizen_address` would use), if it is a valid one: a draft is
+    not validated, and e-mails go to checked addresses only."""
+    try:
+        schema = procedure.get_form_schema()
+    except InvalidFormSchema:
+        return None
+    name = getattr(procedure, "citizen_email_field", None)
+    if not name:
+        names = email_field_names(schema)
+        name = names[0] if names else None
+    field = schema.get(name) if name else None
+    address = (draft.data.get(name) or {}).get("") if field is not None else None
+    if not isinstance(address, str) or not address.strip():
+        return None
+    try:
+        field.bind(procedure).validate(address.strip())
+    except (ValidationError, ValueError):
+        return None
+    return address.strip()
+
+
+def draft_message(
+    address: str, procedure, link: str, expires: datetime, language: str | None
+) -> EmailMessage | None:
+    """The anonymous citizen's link to resume the draft they saved."""
+    mapping = {
+        "procedure": single_line(procedure.title),
+        "date": in_site_time(expires).strftime("%d/%m/%Y"),
+        "link": link,
+    }
+    return make_message(
+        [address],
+        translate_for(Message(DRAFT_SUBJECT, mapping=mapping), language),
+        translate_for(Message(DRAFT_BODY, mapping=mapping), language),
+    )
 
 
 def citizen_link(store: SubmissionStore, submission: Submission) -> str:

@@ -1,0 +1,1 @@
+"""Drafts of online forms: save, resume, expire (never submissions)."""

@@ -1,0 +1,198 @@
+"""The PDF receipt of a submission: what a citizen keeps of their request.
+
+Made with reportlab (pure Python, no system package). Text is set in the
+Vera fonts that reportlab ships, which hold every Latin letter with its
+accents and the euro sign. The receipt shows who received the request
+(the site's title: the municipality), the procedure, the reference in
+large type, the date and time in the site's time zone, the answers laid
+out like the form (files by their names) and how to follow the request.
+It takes no request: the view (browser/receipt.py) checks who may have it.
+"""
+
+from html import escape
+from imio.guichet import _
+from imio.guichet.forms.display import format_datetime
+from imio.guichet.forms.display import submission_answers
+from imio.guichet.notifications.messages import translate_for
+from imio.guichet.submissions.storage import Submission
+from io import BytesIO
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import KeepTogether
+from reportlab.platypus import Paragraph
+from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Spacer
+from reportlab.platypus import Table
+from reportlab.platypus import TableStyle
+from zope.i18nmessageid import Message
+
+import reportlab
+
+
+FONT = "GuichetVera"
+BOLD = "GuichetVera-Bold"
+
+TITLE = _("receipt_title", default="Acknowledgement of receipt")
+RECEIVED = _(
+    "receipt_received",
+    default="We received your request on ${date}.",
+)
+REFERENCE = _("label_reference", default="Reference")
+ANSWERS = _("receipt_answers", default="What you sent")
+FOLLOW = _("receipt_follow", default="Follow your request")
+FOLLOW_HELP = _(
+    "receipt_follow_help",
+    default="This link shows the state of your request and the service's "
+    "messages. Keep it private: whoever has it can see your request.",
+)
+NOTICE = _(
+    "receipt_notice",
+    default="This document acknowledges that your request was received; it "
+    "does not say that it is accepted. Please mention the reference whenever "
+    "you contact the service about it.",
+)
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    # Bundled with reportlab (reportlab/fonts), found on its search path.
+    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
+    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT, fontSize=10, leading=13)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", base, fontSize=8.5, leading=11),
+        "site": ParagraphStyle("site", base, fontName=BOLD, fontSize=12, leading=15),
+        "title": ParagraphStyle(
+            "title", base, fontName=BOLD, fontSize=18, leading=22, spaceAfter=4
+        ),
+        "procedure": ParagraphStyle("procedure", base, fontSize=13, leading=17),
+        "reference": ParagraphStyle(
+            "reference",
+            base,
+            fontName=BOLD,
+            fontSize=26,
+            leading=32,
+            alignment=TA_CENTER,
+        ),
+        "label": ParagraphStyle(
+            "label", base, alignment=TA_CENTER, textColor=colors.HexColor("#555555")
+        ),
+        "heading": ParagraphStyle(
+            "heading", base, fontName=BOLD, fontSize=12, leading=15, spaceBefore=8
+        ),
+        "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=12),
+        "cell_title": ParagraphStyle("cell_title", base, fontName=BOLD, fontSize=9.5),
+    }
+
+
+def _text(value) -> str:
+    """Escaped for reportlab's paragraph markup; line breaks kept."""
+    return escape(str(value)).replace("\n", "<br/>")
+
+
+def receipt_pdf(
+    submission: Submission,
+    procedure,
+    *,
+    site_title: str,
+    tracking_url: str | None = None,
+    language: str | None = None,
+) -> bytes:
+    """The receipt of ``submission`` (of ``procedure``) as PDF bytes.
+
+    ``site_title`` names who received the request; ``tracking_url`` is how
+    the citizen follows it (left out when None). Texts are in ``language``
+    (the submission's by default, French when a catalog lacks them).
+    """
+    _register_fonts()
+    language = language or submission.language
+
+    def tr(message) -> str:
+        if isinstance(message, Message):
+            return translate_for(message, language)
+        return str(message)
+
+    styles = _styles()
+    received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
+    procedure_title = procedure.Title() if procedure is not None else ""
+    story = [
+        Paragraph(_text(site_title), styles["site"]),
+        Spacer(1, 6 * mm),
+        Paragraph(_text(tr(TITLE)), styles["title"]),
+        Paragraph(_text(procedure_title), styles["procedure"]),
+        Spacer(1, 6 * mm),
+        Paragraph(_text(tr(REFERENCE)), styles["label"]),
+        Paragraph(_text(submission.reference), styles["reference"]),
+        Spacer(1, 4 * mm),
+        Paragraph(_text(tr(received)), styles["base"]),
+        Spacer(1, 4 * mm),
+        Paragraph(_text(tr(ANSWERS)), styles["heading"]),
+    ]
+    width = A4[0] - 40 * mm
+    for section in submission_answers(submission, procedure):
+        rows = [
+            [
+                Paragraph(_text(tr(row["title"])), styles["cell_title"]),
+                Paragraph(_text(tr(row["value"])), styles["cell"]),
+            ]
+            for row in section["rows"]
+        ]
+        # Rows may split across pages: an answer can be longer than a page.
+        table = Table(rows, colWidths=[width * 0.35, width * 0.65], splitInRow=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        if section["label"]:
+            story.append(Paragraph(_text(tr(section["label"])), styles["cell_title"]))
+        story.extend([table, Spacer(1, 3 * mm)])
+    if tracking_url:
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_text(tr(FOLLOW)), styles["heading"]),
+                    Paragraph(_text(tr(FOLLOW_HELP)), styles["base"]),
+                    Paragraph(
+                        f'<link href="{escape(tracking_url)}">'
+                        f"{_text(tracking_url)}</link>",
+                        styles["small"],
+                    ),
+                ]
+            )
+        )
+    story.extend([Spacer(1, 6 * mm), Paragraph(_text(tr(NOTICE)), styles["small"])])
+
+    output = BytesIO()
+    document = SimpleDocTemplate(
+        output,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"{tr(TITLE)} {submission.reference}",
+        author=site_title,
+        creator=f"imio.guichet (reportlab {reportlab.Version})",
+        # Never a creation date or random id that would make two
+        # downloads of the same receipt differ.
+        invariant=True,
+    )
+    document.build(story)
+    return output.getvalue()

@@ -161,3 +161,29 @@ def test_tab_for_who_may_edit(site, browser_for):
     citizen = browser_for("citizen_a")
     citizen.open(site.demarches.y.absolute_url())
     assert "++form++fields" not in citizen.contents
+
+
+def test_editors_cannot_touch_content_types_schemas(site):
+    """The editor's permission is given on the procedure's editor only: an
+    Editor still cannot change, say, the Document type's schema (which
+    plone.app.dexterity guards with the same permission)."""
+    roles = {
+        r["name"] for r in site.rolesOfPermission("Manage schemata") if r["selected"]
+    }
+    assert "Editor" not in roles and "Owner" not in roles
+    assert not api.user.has_permission(
+        "Manage schemata", username="editor", obj=site.portal_types
+    )
+
+
+def test_owner_of_one_procedure_edits_only_that_form(site, browser_for):
+    with api.env.adopt_roles(["Manager"]):
+        api.user.grant_roles(
+            username="citizen_b", obj=site.demarches.y, roles=["Editor"]
+        )
+    transaction.commit()
+    browser = browser_for("citizen_b")
+    add_field(browser, site, "Commune", "town", "label_textline_field")
+    assert stored_fields()[-1] == "town"
+    with pytest.raises(Exception, match="not authorized|Unauthorized"):
+        browser.open(f"{editor_url(site, 'x')}/@@add-field")

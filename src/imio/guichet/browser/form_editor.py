@@ -10,6 +10,7 @@ that would make the form unusable is refused with the reason, and nothing
 is stored.
 """
 
+from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet import _
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
@@ -85,6 +86,13 @@ class FormEditorContext(SchemaContext):
             title=api.portal.translate(_("title_form_fields", default="Form fields")),
         )
         self.allowedFields = editor_field_types()
+        # The schema editor's pages need "Manage schemata", which Plone
+        # gives to Managers and Site Administrators only, and which also
+        # guards content types' schemas: never grant it site-wide. Here,
+        # on this object only, whoever may modify the procedure has it.
+        self._Manage_schemata_Permission = tuple(
+            rolesForPermissionOn("Modify portal content", context)
+        )
 
 
 #: Where the editor is: ``{procedure}/++form++fields``.
@@ -95,9 +103,9 @@ EDITOR_PATH = "++form++fields"
 class FormNamespace:
     """``++form++fields`` on a procedure: the editor, wrapped in the procedure
     so that permissions are checked there, as on any page: the editor's
-    pages need plone.schemaeditor's "Manage schemata" (which webmasters
-    have), and storing a change "Modify portal content" on the procedure
-    (checked when storing: nobody is logged in yet while traversing)."""
+    pages need "Manage schemata", which the editor gives to whoever may
+    modify the procedure; storing a change checks "Modify portal content"
+    again (nobody is logged in yet while traversing)."""
 
     def __init__(self, context, request=None):
         self.context = context

@@ -4,10 +4,12 @@ from conftest import VALID_DATA
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from plone import api
 
 import pytest
 import requests
 import time
+import transaction
 
 
 @pytest.fixture
@@ -124,3 +126,59 @@ class TestTokens:
             "@guichet-tokens", json={"user": "backoffice_x", "label": "x"}
         )
         assert created.status_code == (201 if status == 200 else status)
+
+
+class TestAccountChanges:
+    def test_token_of_an_account_made_administrator_stops_working(
+        self, site, admin, filed
+    ):
+        call = bearer(site, make_token(admin)["token"])
+        assert call(f"@submissions/{filed}").status_code == 200
+        transaction.begin()
+        with api.env.adopt_roles(["Manager"]):
+            api.user.grant_roles(username="backoffice_x", roles=["Manager"])
+        transaction.commit()
+        assert call("@users").status_code == 401
+        assert call("@guichet-tokens").status_code == 401
+
+    def test_tokens_of_a_deleted_account_are_revoked(self, site, admin, filed):
+        made = make_token(admin)
+        call = bearer(site, made["token"])
+        transaction.begin()  # see the token the server committed
+        with api.env.adopt_roles(["Manager"]):
+            api.user.delete(username="backoffice_x")
+        transaction.commit()
+        assert call(f"@submissions/{filed}").status_code == 401
+        assert admin.get("@guichet-tokens").json()["items_total"] == 0
+        # A new account with the same id does not inherit the token.
+        with api.env.adopt_roles(["Manager"]):
+            api.user.create(
+                email="new@example.org", username="backoffice_x", password="secret123"
+            )
+        transaction.commit()
+        assert call("@users/backoffice_x").status_code == 401
+
+
+def test_concurrent_uses_of_a_token_do_not_conflict(tmp_path):
+    """Two transactions noting a use of the same token both commit."""
+    from datetime import datetime
+    from datetime import UTC
+    from imio.guichet.tokens.plugin import LastUse
+    from ZODB.DB import DB
+    from ZODB.FileStorage import FileStorage
+
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    with db.transaction() as connection:
+        connection.root()["use"] = LastUse()
+    first, second = transaction.TransactionManager(), transaction.TransactionManager()
+    one, two = db.open(first), db.open(second)
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    one.root()["use"].when = late
+    two.root()["use"].when = early
+    first.commit()
+    second.commit()  # resolved, not a ConflictError
+    with db.transaction() as connection:
+        assert connection.root()["use"].when == late
+    one.close()
+    two.close()
+    db.close()

@@ -4,10 +4,13 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.tokens.plugin import GuichetTokenPlugin
+from imio.guichet.tokens.plugin import LastUse
 from imio.guichet.tokens.plugin import PLUGIN_ID
+from imio.guichet.tokens.plugin import PRIVILEGED_ROLES
 from imio.guichet.tokens.plugin import token_hash
 from imio.guichet.tokens.plugin import TOKEN_PREFIX
 from plone import api
+from plone.api.exc import CannotGetPortalError
 
 import secrets
 import uuid
@@ -16,8 +19,6 @@ import uuid
 #: A token that is not given an expiry date lasts this long.
 DEFAULT_LIFETIME = timedelta(days=365)
 MAX_LIFETIME = timedelta(days=2 * 365)
-#: Accounts that must never be reachable through a long-lived token.
-PRIVILEGED_ROLES = {"Manager", "Site Administrator"}
 
 
 class InvalidToken(ValueError):
@@ -89,15 +90,17 @@ def create_token(
     plugin = _plugin()
     plugin.tokens[token_hash(token)] = record
     plugin.hashes[record["id"]] = token_hash(token)
+    plugin.uses[token_hash(token)] = LastUse()
     return dict(record), token
 
 
 def list_tokens() -> list[dict]:
     plugin = _plugin()
-    return sorted(
-        (dict(plugin.tokens[h]) for h in plugin.hashes.values()),
-        key=lambda record: record["created"],
-    )
+    records = []
+    for hashed in plugin.hashes.values():
+        use = plugin.uses.get(hashed)
+        records.append({**plugin.tokens[hashed], "last_used": use and use.when})
+    return sorted(records, key=lambda record: record["created"])
 
 
 def revoke_token(token_id: str) -> bool:
@@ -107,4 +110,31 @@ def revoke_token(token_id: str) -> bool:
     if hashed is None:
         return False
     del plugin.tokens[hashed]
+    plugin.uses.pop(hashed, None)
     return True
+
+
+def revoke_tokens_of(user_id: str) -> int:
+    """Revoke every token of an account (when it is deleted: a new account
+    given the same id must not inherit them). Returns how many."""
+    plugin = _plugin()
+    ids = [
+        token_id
+        for token_id, hashed in plugin.hashes.items()
+        if plugin.tokens[hashed]["user_id"] == user_id
+    ]
+    for token_id in ids:
+        revoke_token(token_id)
+    return len(ids)
+
+
+def account_deleted(event) -> None:
+    """Subscriber of PAS's IPrincipalDeletedEvent."""
+    try:
+        site = api.portal.get()
+    except CannotGetPortalError:  # deleted outside a site (a Zope root user)
+        return
+    principal = event.principal
+    user_id = principal if isinstance(principal, str) else principal.getId()
+    if PLUGIN_ID in site.acl_users.objectIds():
+        revoke_tokens_of(user_id)

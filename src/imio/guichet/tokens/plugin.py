@@ -14,6 +14,7 @@ from BTrees.OOBTree import OOBTree
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from persistent import Persistent
 from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlugin
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from Products.PluggableAuthService.plugins.BasePlugin import BasePlugin
@@ -24,9 +25,25 @@ import hashlib
 
 PLUGIN_ID = "guichet_tokens"
 TOKEN_PREFIX = "gt_"
+#: Accounts that must never be reachable through a long-lived token.
+PRIVILEGED_ROLES = frozenset({"Manager", "Site Administrator"})
 #: "Last used" is written at most this often, so that a busy machine does
 #: not turn every read into a write.
 LAST_USED_PRECISION = timedelta(hours=1)
+
+
+class LastUse(Persistent):
+    """When a token was last used, on its own: concurrent requests with the
+    same token that both note a use resolve to the later date instead of
+    conflicting (which would redo a whole request, an export say)."""
+
+    when = None
+
+    def _p_resolveConflict(self, old, committed, new):
+        dates = [state.get("when") for state in (committed, new) if state]
+        resolved = dict(new or {})
+        resolved["when"] = max((d for d in dates if d is not None), default=None)
+        return resolved
 
 
 def token_hash(token: str) -> str:
@@ -45,6 +62,7 @@ class GuichetTokenPlugin(BasePlugin):
         self.title = title
         self.tokens = OOBTree()  # token hash -> record (dict)
         self.hashes = OOBTree()  # token id -> token hash
+        self.uses = OOBTree()  # token hash -> LastUse
 
     @security.private
     def extractCredentials(self, request):
@@ -64,9 +82,16 @@ class GuichetTokenPlugin(BasePlugin):
         now = datetime.now(UTC)
         if record is None or (record["expires"] and record["expires"] <= now):
             return None
-        last_used = record.get("last_used")
-        if last_used is None or now - last_used >= LAST_USED_PRECISION:
-            self.tokens[token_hash(token)] = {**record, "last_used": now}
+        # Checked at every use, not only when the token was made: an account
+        # deleted, or made an administrator since, loses its tokens' power.
+        user = self._getPAS().getUserById(record["user_id"])
+        if user is None or PRIVILEGED_ROLES & set(user.getRoles()):
+            return None
+        use = self.uses.get(token_hash(token))
+        if use is not None and (
+            use.when is None or now - use.when >= LAST_USED_PRECISION
+        ):
+            use.when = now
         return record["user_id"], record["login"]
 
 

@@ -224,10 +224,11 @@ def test_json_schema_expresses_conditions(json_schema):
     assert json_schema["properties"]["height"]["x-guichet-show-if"] == [
         {"field": "scaffolding", "values": [True]}
     ]
-    assert {
-        "if": {"properties": {"scaffolding": {"const": True}}, "required": ["scaffolding"]},
-        "then": {"required": ["height"]},
-    } in json_schema["allOf"]
+    condition = {
+        "properties": {"scaffolding": {"const": True}},
+        "required": ["scaffolding"],
+    }
+    assert {"if": condition, "then": {"required": ["height"]}} in json_schema["allOf"]
     assert json_schema["properties"]["vat_number"]["x-guichet-show-if"] == [
         {"field": "applicant", "values": ["company", "association"]},
         {"field": "applicant", "values": ["company"]},

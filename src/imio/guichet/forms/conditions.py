@@ -113,12 +113,10 @@ def condition_problems(schema: InterfaceClass) -> list[str]:
     position = {name: index for index, (name, _field) in enumerate(fields)}
     by_name = dict(fields)
     problems = []
+    field_specs = schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}
     fieldset_specs = schema.queryTaggedValue(FIELDSET_CONDITIONS_KEY, {}) or {}
     fieldsets = {fs.__name__: fs for fs in schema.queryTaggedValue(FIELDSETS_KEY, [])}
-    checks = [
-        (name, spec, [name])
-        for name, spec in (schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}).items()
-    ] + [
+    checks = [(name, spec, [name]) for name, spec in field_specs.items()] + [
         (f"fieldset {name}", spec, list(fieldsets[name].fields))
         for name, spec in fieldset_specs.items()
         if name in fieldsets

@@ -1,0 +1,291 @@
+"""Issue #3: a form with fieldsets is filled in steps, with a review page;
+one form token files one submission."""
+
+from conftest import fill_valid
+from conftest import PDF
+from imio.guichet.submissions.api import get_store
+from plone import api
+from plone.testing.zope import Browser
+from urllib.parse import urlencode
+
+import io
+import pytest
+import re
+import transaction
+
+
+STEPS_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema"
+       xmlns:guichet="http://namespaces.imio.be/guichet">
+  <schema>
+    <field name="name" type="zope.schema.TextLine">
+      <title>Nom</title>
+    </field>
+    <field name="applicant" type="zope.schema.Choice">
+      <title>Vous êtes</title>
+      <values>
+        <element key="person">Un particulier</element>
+        <element key="company">Une entreprise</element>
+      </values>
+    </field>
+    <fieldset name="company" label="Entreprise"
+              guichet:show-if="applicant=company">
+      <field name="org_name" type="zope.schema.TextLine">
+        <title>Raison sociale</title>
+      </field>
+    </fieldset>
+    <fieldset name="works" label="Travaux">
+      <field name="scaffolding" type="zope.schema.Choice">
+        <title>Un échafaudage ?</title>
+        <values>
+          <element key="yes">Oui</element>
+          <element key="no">Non</element>
+        </values>
+      </field>
+      <field name="height" type="zope.schema.Int"
+             guichet:show-if="scaffolding=yes">
+        <title>Hauteur (m)</title>
+        <min>1</min>
+      </field>
+      <field name="plan" type="plone.namedfile.field.NamedBlobFile">
+        <title>Plan</title>
+        <required>False</required>
+      </field>
+    </fieldset>
+    <fieldset name="more" label="Précisions">
+      <field name="details" type="zope.schema.Text">
+        <title>Détails</title>
+      </field>
+    </fieldset>
+  </schema>
+</model>
+"""
+
+
+@pytest.fixture
+def steps_site(site):
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.form_schema = STEPS_FORM
+    transaction.commit()
+    return site
+
+
+@pytest.fixture
+def browser(steps_site):
+    browser = Browser(steps_site.aq_parent)
+    browser.handleErrors = False
+    browser.open(steps_site.demarches.x.absolute_url() + "/@@submit")
+    return browser
+
+
+def heading(browser) -> str:
+    match = re.search(r'id="guichet-step-heading">([^<]+)<', browser.contents)
+    return match.group(1)
+
+
+def click(browser, name):
+    browser.getControl(name=f"form.buttons.{name}").click()
+
+
+def stored() -> int:
+    transaction.begin()
+    return len(get_store() or ())
+
+
+def first_step(browser, applicant="person"):
+    browser.getControl(name="form.widgets.name").value = "Jeanne"
+    browser.getControl(name="form.widgets.applicant").value = [applicant]
+    click(browser, "next")
+
+
+def works_step(browser, plan=True):
+    browser.getControl(name="form.widgets.scaffolding").value = ["yes"]
+    browser.getControl(name="form.widgets.height").value = "12"
+    if plan:
+        browser.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PDF), "application/pdf", "plan.pdf"
+        )
+    click(browser, "next")
+
+
+def to_review(browser):
+    first_step(browser)
+    works_step(browser)
+    browser.getControl(name="form.widgets.details").value = "Merci"
+    click(browser, "next")
+
+
+class TestNavigation:
+    def test_one_step_at_a_time(self, browser):
+        assert heading(browser) == "Step 1 of 4: General information"
+        assert 'aria-current="step"' in browser.contents
+        with pytest.raises(LookupError):
+            browser.getControl(name="form.buttons.send")  # only on review
+        with pytest.raises(LookupError):
+            browser.getControl(name="form.buttons.previous")
+        assert browser.getControl(name="form.widgets.details").type == "hidden"
+
+    def test_previous_and_next_keep_what_was_typed(self, browser):
+        first_step(browser)
+        assert heading(browser) == "Step 2 of 4: Travaux"
+        browser.getControl(name="form.widgets.scaffolding").value = ["no"]
+        click(browser, "previous")
+        assert heading(browser) == "Step 1 of 4: General information"
+        assert browser.getControl(name="form.widgets.name").value == "Jeanne"
+        click(browser, "next")
+        assert browser.getControl(name="form.widgets.scaffolding").value == ["no"]
+
+    def test_skipped_step(self, browser):
+        first_step(browser, applicant="person")
+        assert heading(browser).endswith("Travaux")
+        assert "Entreprise" not in browser.contents
+
+    def test_conditional_step_shown(self, browser):
+        first_step(browser, applicant="company")
+        assert heading(browser) == "Step 2 of 5: Entreprise"
+        browser.getControl(name="form.widgets.org_name").value = "ACME"
+        click(browser, "next")
+        assert heading(browser).endswith("Travaux")
+
+    def test_file_survives_the_steps(self, browser):
+        first_step(browser)
+        works_step(browser, plan=True)
+        assert heading(browser).endswith("Précisions")
+        click(browser, "previous")
+        assert "File already received" in browser.contents
+        assert "plan.pdf" in browser.contents
+        click(browser, "next")
+        browser.getControl(name="form.widgets.details").value = "Merci"
+        click(browser, "next")
+        assert "plan.pdf" in browser.contents  # on the review page
+        click(browser, "send")
+        assert "@@confirmation" in browser.url
+        transaction.begin()
+        reference = browser.url.split("reference=")[1]
+        submission = get_store().by_reference(reference)
+        assert submission.data["plan"]["filename"] == "plan.pdf"
+        with submission.attachments["plan"].blob.open() as stream:
+            assert stream.read() == PDF
+
+
+class TestValidationPerStep:
+    def test_next_checks_the_step_only(self, browser):
+        click(browser, "next")
+        assert heading(browser).startswith("Step 1")
+        summary = browser.contents.split('id="guichet-error-summary"')[1]
+        summary = summary.split("</div>")[0]
+        assert "#formfield-form-widgets-name" in summary
+        assert "#formfield-form-widgets-applicant" in summary
+        assert "formfield-form-widgets-details" not in summary  # a later step
+
+    def test_server_rules_and_messages(self, browser):
+        first_step(browser)
+        browser.getControl(name="form.widgets.scaffolding").value = ["yes"]
+        browser.getControl(name="form.widgets.height").value = "0"
+        click(browser, "next")
+        assert heading(browser).endswith("Travaux")
+        assert 'id="form-widgets-height-error"' in browser.contents
+
+    def test_hidden_conditional_field_not_required(self, browser):
+        first_step(browser)
+        browser.getControl(name="form.widgets.scaffolding").value = ["no"]
+        click(browser, "next")
+        assert heading(browser).endswith("Précisions")
+
+    def test_refused_file_is_not_carried(self, browser):
+        first_step(browser)
+        browser.getControl(name="form.widgets.scaffolding").value = ["no"]
+        browser.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(b"MZ not a pdf"), "application/pdf", "virus.pdf"
+        )
+        click(browser, "next")
+        assert heading(browser).endswith("Travaux")
+        assert 'id="form-widgets-plan-error"' in browser.contents
+        assert "guichet.file.plan" not in browser.contents
+
+
+class TestReview:
+    def test_every_answer_and_edit_buttons(self, browser):
+        to_review(browser)
+        assert heading(browser) == "Step 4 of 4: Check and send"
+        review = browser.contents.split('class="guichet-review')
+        text = "".join(review[1:])
+        for shown in ("Jeanne", "Un particulier", "Oui", "12", "plan.pdf", "Merci"):
+            assert shown in text
+        assert "Raison sociale" not in text  # a skipped step is absent
+        assert browser.getControl(name="form.buttons.send")
+        edit = browser.getControl(name="guichet.goto", index=1)
+        edit.click()
+        assert heading(browser).endswith("Travaux")
+        assert browser.getControl(name="form.widgets.height").value == "12"
+
+    def test_hidden_answer_left_out(self, browser):
+        first_step(browser)
+        works_step(browser, plan=False)
+        click(browser, "previous")
+        browser.getControl(name="form.widgets.scaffolding").value = ["no"]
+        click(browser, "next")
+        browser.getControl(name="form.widgets.details").value = "Merci"
+        click(browser, "next")
+        assert "Hauteur" not in browser.contents.split("guichet-review", 1)[1]
+        click(browser, "send")
+        transaction.begin()
+        reference = browser.url.split("reference=")[1]
+        assert "height" not in get_store().by_reference(reference).data
+
+    def test_only_the_review_files(self, browser):
+        before = stored()
+        first_step(browser)
+        works_step(browser, plan=False)
+        # A forged "send" from a step: no such button there, nothing filed.
+        browser.getControl(name="form.widgets.details").value = "Merci"
+        form = browser.getForm(id="form")
+        fields = {
+            control.name: control.value
+            for control in form.controls
+            if control.name and control.type not in ("submit", "file")
+        }
+        fields = {
+            name: value[0] if isinstance(value, list) and value else value
+            for name, value in fields.items()
+        }
+        fields["form.buttons.send"] = "Send my request"
+        browser.post(form.action, urlencode(fields))
+        assert heading(browser).endswith("Précisions")  # handled, not filed
+        assert "@@confirmation" not in browser.url
+        assert stored() == before
+
+
+class TestDoubleSubmission:
+    def test_same_form_sent_twice_files_once(self, browser):
+        before = stored()
+        to_review(browser)
+        click(browser, "send")
+        first = browser.url
+        browser.goBack()  # the review page, as the browser kept it
+        click(browser, "send")
+        assert browser.url == first
+        assert stored() == before + 1
+
+    def test_one_page_form(self, site):
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        before = stored()
+        fill_valid(browser)
+        click(browser, "send")
+        first = browser.url
+        browser.goBack()
+        click(browser, "send")
+        assert browser.url == first
+        assert stored() == before + 1
+
+    def test_each_opening_of_the_form_is_a_new_request(self, site):
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        before = stored()
+        for _i in range(2):
+            browser.open(site.demarches.x.absolute_url() + "/@@submit")
+            fill_valid(browser)
+            click(browser, "send")
+        assert stored() == before + 2

@@ -48,7 +48,7 @@ class TestValidForm:
 
     def test_required_said_in_words(self, browser):
         name = field_html(browser.contents, "name")
-        assert re.search(r'<label[^>]*>Nom\s*<span[^>]*>\(required\)</span>', name)
+        assert re.search(r"<label[^>]*>Nom\s*<span[^>]*>\(required\)</span>", name)
         comment = field_html(browser.contents, "comment")
         assert "(required)" not in comment  # optional
 
@@ -121,14 +121,17 @@ class TestErrors:
 
     def test_help_text_described(self, site, browser):
         with api.env.adopt_roles(["Manager"]):
-            site.demarches.x.form_schema = site.demarches.x.form_schema.replace(
-                "<title>Nom</title>", "<title>Nom</title><description>Tel quel</description>"
+            procedure = site.demarches.x
+            procedure.form_schema = procedure.form_schema.replace(
+                "<title>Nom</title>",
+                "<title>Nom</title><description>Tel quel</description>",
             )
         transaction.commit()
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
         browser.getControl(name="form.buttons.send").click()
         name = tag(browser.contents, "form-widgets-name")
-        assert 'aria-describedby="form-widgets-name-error form-widgets-name-help"' in name
+        described = "form-widgets-name-error form-widgets-name-help"
+        assert f'aria-describedby="{described}"' in name
         assert 'id="form-widgets-name-help"' in browser.contents
 
 

@@ -289,3 +289,66 @@ class TestDoubleSubmission:
             fill_valid(browser)
             click(browser, "send")
         assert stored() == before + 2
+
+
+class TestOnePageForm:
+    """A form without fieldsets: one page, no review, files kept too."""
+
+    ONE_PAGE = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema"
+       xmlns:guichet="http://namespaces.imio.be/guichet">
+  <schema>
+    <field name="name" type="zope.schema.TextLine"><title>Nom</title></field>
+    <field name="scaffolding" type="zope.schema.Bool">
+      <title>Un échafaudage ?</title>
+      <required>False</required>
+    </field>
+    <field name="height" type="zope.schema.Int"
+           guichet:show-if="scaffolding=true">
+      <title>Hauteur (m)</title>
+    </field>
+    <field name="plan" type="plone.namedfile.field.NamedBlobFile">
+      <title>Plan</title>
+    </field>
+  </schema>
+</model>
+"""
+
+    @pytest.fixture
+    def one_page(self, site):
+        with api.env.adopt_roles(["Manager"]):
+            site.demarches.x.form_schema = self.ONE_PAGE
+        transaction.commit()
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        return browser
+
+    def test_no_steps(self, one_page):
+        assert "guichet-step-heading" not in one_page.contents
+        assert one_page.getControl(name="form.buttons.send")
+
+    def test_accepted_file_kept_after_an_error(self, one_page):
+        one_page.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PDF), "application/pdf", "plan.pdf"
+        )
+        click(one_page, "send")  # the name is missing
+        assert "File already received" in one_page.contents
+        one_page.getControl(name="form.widgets.name").value = "Jeanne"
+        click(one_page, "send")
+        assert "@@confirmation" in one_page.url, one_page.contents[-3000:]
+        transaction.begin()
+        reference = one_page.url.split("reference=")[1]
+        submission = get_store().by_reference(reference)
+        assert submission.data["plan"]["filename"] == "plan.pdf"
+        assert "height" not in submission.data  # hidden: not required
+
+    def test_shown_conditional_field_required(self, one_page):
+        one_page.getControl(name="form.widgets.name").value = "Jeanne"
+        one_page.getControl(name="form.widgets.scaffolding:list").value = True
+        one_page.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PDF), "application/pdf", "plan.pdf"
+        )
+        click(one_page, "send")
+        assert "@@confirmation" not in one_page.url
+        assert 'id="form-widgets-height-error"' in one_page.contents

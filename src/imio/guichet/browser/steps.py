@@ -184,19 +184,24 @@ class FormSteps:
 
     # -- checks of one step
 
+    def asked_widget_errors(self, data: dict, widget_errors, names=None) -> list:
+        """z3c.form's error snippets of the fields asked: in ``names`` (all
+        when None), shown by their conditions, and not a file received."""
+        rules = conditions(self.schema)
+        return [
+            snippet
+            for snippet in widget_errors
+            if getattr(snippet, "widget", None) is not None
+            and (names is None or snippet.widget.__name__ in names)
+            and snippet.widget.__name__ not in self.received_files
+            and is_shown(snippet.widget.__name__, data, rules)
+        ]
+
     def step_errors(self, data: dict, widget_errors) -> tuple[list, list]:
         """(z3c.form error snippets, core FieldErrors) of the step shown:
         the fields of other steps and the hidden ones are not checked."""
         asked = set(self.step_fields())
-        rules = conditions(self.schema)
-        snippets = [
-            snippet
-            for snippet in widget_errors
-            if getattr(snippet, "widget", None) is not None
-            and snippet.widget.__name__ in asked
-            and snippet.widget.__name__ not in self.received_files
-            and is_shown(snippet.widget.__name__, data, rules)
-        ]
+        snippets = self.asked_widget_errors(data, widget_errors, asked)
         faulty = {snippet.widget.__name__ for snippet in snippets}
         try:
             clean_data(self.schema, data, context=self.context)

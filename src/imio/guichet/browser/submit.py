@@ -214,8 +214,8 @@ class SubmitForm(FormSteps, AutoExtensibleForm, form.Form):
             for name, value in data.items()
             if value is not None and name in fields
         }
-        if self.steps:
-            json_data.update(self.uploads)
+        # Files chosen on this page or received with an earlier one.
+        json_data.update(self.uploads)
         return json_data, errors
 
     @cached_property
@@ -260,8 +260,8 @@ class SubmitForm(FormSteps, AutoExtensibleForm, form.Form):
     )
     def handle_send(self, action):
         data, errors = self.extract()
+        errors = self.asked_widget_errors(data, errors)
         if errors and not self.steps:
-            self.status = self.formErrorsMessage
             self.set_errors(errors, [])
             return
         submitter = current_submitter()

@@ -236,6 +236,21 @@ def test_json_schema_expresses_conditions(json_schema):
     ]
 
 
+def test_json_schema_lists_the_steps(json_schema):
+    assert json_schema["x-guichet-steps"] == [
+        {
+            "name": "default",
+            "title": "General information",
+            "fields": ["applicant", "scaffolding", "height", "no_scaffolding_reason"],
+        },
+        {
+            "name": "organisation",
+            "title": "Votre organisation",
+            "fields": ["org_name", "vat", "vat_number"],
+        },
+    ]
+
+
 def test_supermodel_round_trip(schema):
     from plone.supermodel import serializeSchema
 
@@ -269,6 +284,17 @@ class TestREST:
         assert "height" not in stored.data
 
     def test_form_schema(self, conditions_site, session_for):
+        from imio.guichet.services.openapi.get import openapi_document
+
         response = session_for("Anonymous").get("demarches/x/@form-schema")
         assert response.status_code == 200
-        assert response.json()["allOf"]
+        answer = response.json()
+        Draft202012Validator.check_schema(answer)
+        assert answer["allOf"]
+        assert [step["name"] for step in answer["x-guichet-steps"]] == [
+            "default",
+            "organisation",
+        ]
+        operation = openapi_document()["paths"]["/{procedure}/@form-schema"]["get"]
+        documented = operation["responses"]["200"]["content"]["application/json"]
+        Draft202012Validator(documented["schema"]).validate(answer)

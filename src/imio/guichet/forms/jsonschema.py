@@ -17,6 +17,7 @@ from imio.guichet.forms.fields import REQUIRED_ADDRESS_PARTS
 from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
 from imio.guichet.forms.model import field_kind
 from imio.guichet.forms.model import FILE_FIELD_TYPES
+from imio.guichet.forms.steps import form_steps
 from imio.guichet.forms.validation import max_text_length
 from imio.guichet.forms.validation import to_json
 from plone.schema.email import Email
@@ -286,6 +287,17 @@ def form_json_schema(
     }
     if conditional:
         result["allOf"] = conditional
+    steps = form_steps(schema)
+    if steps:
+        # The pages of the online form (one per fieldset), in order.
+        result["x-guichet-steps"] = [
+            {
+                "name": step.name,
+                "title": translate(step.label, target_language=language),
+                "fields": list(step.fields),
+            }
+            for step in steps
+        ]
     if description:
         result["description"] = description
     return result

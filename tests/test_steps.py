@@ -352,3 +352,17 @@ class TestOnePageForm:
         click(one_page, "send")
         assert "@@confirmation" not in one_page.url
         assert 'id="form-widgets-height-error"' in one_page.contents
+
+
+def test_in_french(steps_site):
+    api.portal.set_registry_record("plone.default_language", "fr")
+    api.portal.set_registry_record("plone.available_languages", ["fr"])
+    transaction.commit()
+    browser = Browser(steps_site.aq_parent)
+    browser.handleErrors = False
+    browser.open(steps_site.demarches.x.absolute_url() + "/@@submit")
+    assert heading(browser) == "Étape 1 sur 4 : Informations générales"
+    assert "(obligatoire)" in browser.contents
+    assert "Vérifier et envoyer" in browser.contents
+    browser.getControl("Suivant").click()
+    assert "Veuillez corriger les points suivants" in browser.contents

@@ -366,3 +366,5 @@ def test_in_french(steps_site):
     assert "Vérifier et envoyer" in browser.contents
     browser.getControl("Suivant").click()
     assert "Veuillez corriger les points suivants" in browser.contents
+    summary = browser.contents.split('id="guichet-error-summary"')[1].split("</ul>")[0]
+    assert re.search(r'href="#formfield-form-widgets-name">Nom : \w', summary)

@@ -43,6 +43,7 @@ from z3c.form.browser.radio import RadioFieldWidget
 from z3c.form.field import Fields
 from z3c.form.interfaces import IErrorViewSnippet
 from zope.component import getMultiAdapter
+from zope.i18n import translate
 from zope.interface import alsoProvides
 from zope.interface import Interface
 from zope.interface import Invalid
@@ -369,8 +370,16 @@ class SubmitForm(FormSteps, AutoExtensibleForm, form.Form):
         return [
             {
                 "anchor": f"formfield-{widget.id}",
-                "label": widget.label,
-                "message": faulty[name].message,
+                "text": _(
+                    "label_error_summary_item",
+                    default="${field}: ${message}",
+                    mapping={
+                        "field": translate(widget.label, context=self.request),
+                        "message": translate(
+                            faulty[name].message, context=self.request
+                        ),
+                    },
+                ),
             }
             for name, widget in self.all_widgets().items()
             if name in faulty

@@ -368,3 +368,18 @@ def test_in_french(steps_site):
     assert "Veuillez corriger les points suivants" in browser.contents
     summary = browser.contents.split('id="guichet-error-summary"')[1].split("</ul>")[0]
     assert re.search(r'href="#formfield-form-widgets-name">Nom : \w', summary)
+
+
+def test_answers_read_as_people_write_them(portal):
+    """The review page (and the staff pages) show addresses, relative
+    dates and files as text."""
+    from imio.guichet.forms.display import format_value
+    from imio.guichet.forms.fields import Address
+    from imio.guichet.forms.fields import RelativeDate
+    from plone.namedfile.field import NamedBlobFile
+
+    address = {"street": "Rue de Fer", "number": "1", "postal_code": "5000"}
+    address["locality"] = "Namur"
+    assert format_value(Address(), address) == "Rue de Fer 1, 5000 Namur"
+    assert format_value(RelativeDate(), "2026-12-03") == "03/12/2026"
+    assert format_value(NamedBlobFile(), {"filename": "plan.pdf"}) == "plan.pdf"

@@ -9,6 +9,9 @@ from collections.abc import Collection
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
+from imio.guichet.forms.fields import Address
+from imio.guichet.forms.fields import format_address
+from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.model import field_kind
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.timezones import in_site_time
@@ -52,10 +55,12 @@ def format_value(field, value: Any) -> str | Message:
     kind = field_kind(field)
     if is_file_field(field) and isinstance(value, dict):
         return str(value.get("filename") or EMPTY)
+    if kind is Address and isinstance(value, dict):
+        return format_address(value)
     try:
         if kind is Bool:
             return YES if value else NO
-        if kind is Date:
+        if kind is Date or kind is RelativeDate:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         if kind is Datetime:
             return format_datetime(datetime.fromisoformat(value))

@@ -383,3 +383,62 @@ def test_answers_read_as_people_write_them(portal):
     assert format_value(Address(), address) == "Rue de Fer 1, 5000 Namur"
     assert format_value(RelativeDate(), "2026-12-03") == "03/12/2026"
     assert format_value(NamedBlobFile(), {"filename": "plan.pdf"}) == "plan.pdf"
+
+
+@pytest.mark.parametrize("which", ["rich", "fields"])
+def test_every_field_type_survives_the_steps(site, which):
+    """Answers of every widget travel as hidden inputs and come back intact."""
+    from conftest import FIELDS_FORM
+    from conftest import FIELDS_STORED
+    from conftest import FIELDS_VALID
+    from conftest import RICH_FORM
+
+    form = RICH_FORM if which == "rich" else FIELDS_FORM
+    last = "\n  </schema>"
+    extra = (
+        '\n    <fieldset name="last" label="Dernière étape">'
+        '<field name="extra" type="zope.schema.TextLine"><title>Extra</title>'
+        "</field></fieldset>"
+    )
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.form_schema = form.replace(last, extra + last)
+    transaction.commit()
+    browser = Browser(site.aq_parent)
+    browser.handleErrors = False
+    browser.open(site.demarches.x.absolute_url() + "/@@submit")
+    if which == "rich":
+        fill_valid(browser)
+        browser.getControl(name="form.widgets.birth_date").value = "1990-05-17"
+        browser.getControl(name="form.widgets.purposes:list").value = ["work"]
+        browser.getControl(name="form.widgets.consent:list").value = True
+        expected = {
+            "name": "Jeanne Dupont",
+            "email": "jeanne@example.org",
+            "birth_date": "1990-05-17",
+            "copies": 2,
+            "delivery": "email",
+            "purposes": ["work"],
+            "consent": True,
+        }
+    else:
+        for name, value in FIELDS_VALID.items():
+            if name == "address":
+                for part, text in value.items():
+                    control = browser.getControl(name=f"form.widgets.address.{part}")
+                    control.value = text
+            else:
+                browser.getControl(name=f"form.widgets.{name}").value = str(value)
+        expected = FIELDS_STORED
+    click(browser, "next")
+    assert heading(browser).endswith("Dernière étape"), browser.contents[-2000:]
+    browser.getControl(name="form.widgets.extra").value = "x"
+    click(browser, "previous")  # and back: the inputs show what was typed
+    click(browser, "next")
+    click(browser, "next")
+    assert heading(browser).endswith("Check and send")
+    click(browser, "send")
+    assert "@@confirmation" in browser.url, browser.contents[-3000:]
+    transaction.begin()
+    reference = browser.url.split("reference=")[1]
+    data = get_store().by_reference(reference).data
+    assert data == {**expected, "extra": "x"}

@@ -92,6 +92,21 @@ def stored() -> int:
     return len(get_store() or ())
 
 
+def post_form(browser, changes: dict) -> None:
+    """Send the page's form with ``changes``, as a forged request would."""
+    form = browser.getForm(id="form")
+    fields = {
+        control.name: control.value
+        for control in form.controls
+        if getattr(control, "name", None) and control.type not in ("submit", "file")
+    }
+    fields = {
+        name: value[0] if isinstance(value, list) and value else value
+        for name, value in fields.items()
+    }
+    browser.post(form.action, urlencode({**fields, **changes}))
+
+
 def first_step(browser, applicant="person"):
     browser.getControl(name="form.widgets.name").value = "Jeanne"
     browser.getControl(name="form.widgets.applicant").value = [applicant]
@@ -239,18 +254,7 @@ class TestReview:
         works_step(browser, plan=False)
         # A forged "send" from a step: no such button there, nothing filed.
         browser.getControl(name="form.widgets.details").value = "Merci"
-        form = browser.getForm(id="form")
-        fields = {
-            control.name: control.value
-            for control in form.controls
-            if control.name and control.type not in ("submit", "file")
-        }
-        fields = {
-            name: value[0] if isinstance(value, list) and value else value
-            for name, value in fields.items()
-        }
-        fields["form.buttons.send"] = "Send my request"
-        browser.post(form.action, urlencode(fields))
+        post_form(browser, {"form.buttons.send": "Send my request"})
         assert heading(browser).endswith("Précisions")  # handled, not filed
         assert "@@confirmation" not in browser.url
         assert stored() == before
@@ -278,6 +282,20 @@ class TestDoubleSubmission:
         browser.goBack()
         click(browser, "send")
         assert browser.url == first
+        assert stored() == before + 1
+
+    def test_changed_answers_after_sending(self, site):
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        before = stored()
+        fill_valid(browser)
+        click(browser, "send")
+        browser.goBack()
+        browser.getControl(name="form.widgets.name").value = "Autre nom"
+        click(browser, "send")
+        assert "@@confirmation" not in browser.url
+        assert "already sent" in browser.contents
         assert stored() == before + 1
 
     def test_each_opening_of_the_form_is_a_new_request(self, site):
@@ -442,3 +460,19 @@ def test_every_field_type_survives_the_steps(site, which):
     reference = browser.url.split("reference=")[1]
     data = get_store().by_reference(reference).data
     assert data == {**expected, "extra": "x"}
+
+
+def test_review_sends_back_to_a_faulty_step(browser):
+    """Should an answer carried in the page not convert any more (a forged
+    hidden input), sending opens its step with the error, files nothing."""
+    to_review(browser)
+    before = stored()
+    post_form(
+        browser,
+        {"form.widgets.height": "douze", "form.buttons.send": "Send my request"},
+    )
+    assert heading(browser).endswith("Travaux")
+    error = browser.contents.split('id="form-widgets-height-error">')[1]
+    assert error.startswith("The entered value is not a valid integer")
+    assert browser.getControl(name="form.widgets.height").value == "douze"
+    assert stored() == before

@@ -262,8 +262,8 @@ class SubmitForm(FormSteps, AutoExtensibleForm, form.Form):
     def handle_send(self, action):
         data, errors = self.extract()
         errors = self.asked_widget_errors(data, errors)
-        if errors and not self.steps:
-            self.set_errors(errors, [])
+        if errors:
+            self.show_widget_errors(data, errors)
             return
         submitter = current_submitter()
         client = self.request.getClientAddr() or "unknown"
@@ -331,6 +331,15 @@ class SubmitForm(FormSteps, AutoExtensibleForm, form.Form):
         else:
             errors = invalid.errors
         self.set_errors([], errors)
+
+    def show_widget_errors(self, data: dict, snippets) -> None:
+        """Show z3c.form's errors (on the first step with one)."""
+        if self.steps:
+            names = [snippet.widget.__name__ for snippet in snippets]
+            self.show_step(self.first_step_of(names, data))
+            _data, snippets = self.extractData(setErrors=False)  # new widgets
+            snippets = self.asked_widget_errors(data, snippets, self.step_fields())
+        self.set_errors(snippets, [])
 
     def set_errors(self, snippets, field_errors) -> None:
         """Show z3c.form's error snippets and the core's FieldErrors next

@@ -271,10 +271,15 @@ class TestDoubleSubmission:
         assert browser.url == first
         assert stored() == before + 1
 
-    def test_one_page_form(self, site):
-        browser = Browser(site.aq_parent)
-        browser.handleErrors = False
+    @pytest.fixture
+    def rich_form(self, site, browser_for):
+        """The one-page RICH_FORM, opened."""
+        browser = browser_for("Anonymous")
         browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        return browser
+
+    def test_one_page_form(self, rich_form):
+        browser = rich_form
         before = stored()
         fill_valid(browser)
         click(browser, "send")
@@ -284,10 +289,8 @@ class TestDoubleSubmission:
         assert browser.url == first
         assert stored() == before + 1
 
-    def test_changed_answers_after_sending(self, site):
-        browser = Browser(site.aq_parent)
-        browser.handleErrors = False
-        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+    def test_changed_answers_after_sending(self, rich_form):
+        browser = rich_form
         before = stored()
         fill_valid(browser)
         click(browser, "send")

@@ -52,6 +52,20 @@ class TestValidForm:
         comment = field_html(browser.contents, "comment")
         assert "(required)" not in comment  # optional
 
+    def test_required_checkbox_says_it(self, site, browser):
+        with api.env.adopt_roles(["Manager"]):
+            procedure = site.demarches.x
+            procedure.form_schema = procedure.form_schema.replace(
+                "<title>J'accepte</title>\n      <required>False</required>",
+                "<title>J'accepte</title>",
+            )
+        transaction.commit()
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        checkbox = tag(browser.contents, "form-widgets-consent-0")
+        assert 'aria-describedby="form-widgets-consent-required"' in checkbox
+        note = browser.contents.split('id="form-widgets-consent-required"')[1]
+        assert note.startswith(">(required)<")
+
     def test_groups_are_fieldsets_with_a_legend(self, browser):
         delivery = field_html(browser.contents, "delivery")
         assert "<fieldset" in delivery

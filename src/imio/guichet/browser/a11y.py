@@ -69,6 +69,13 @@ class RenderFormWidget(BrowserView):
     def help_id(self) -> str:
         return f"{self.widget.id}-help"
 
+    def required_id(self) -> str:
+        return f"{self.widget.id}-required"
+
+    def required_note(self) -> bool:
+        """A required yes/no checkbox says it next to its own label."""
+        return self.is_single_checkbox() and bool(self.widget.required)
+
     def description(self):
         return self.widget.field.description or None
 
@@ -84,6 +91,8 @@ class RenderFormWidget(BrowserView):
             attributes["aria-invalid"] = "true"
         if self.description():
             described.append(self.help_id())
+        if self.required_note():
+            described.append(self.required_id())
         if described and not self.is_group():
             attributes["aria-describedby"] = " ".join(described)
         if self.is_group() and self.widget.error is not None:

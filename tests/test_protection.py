@@ -148,5 +148,17 @@ class TestHtmlForm:
         fill_valid(browser)
         browser.getControl(name="form.buttons.send").click()
         assert browser.headers["status"].startswith("429")
+        assert int(browser.headers["Retry-After"]) > 0
         assert "Too many requests" in browser.contents
         assert count() == 2
+
+
+def test_quiet_clients_are_swept_when_the_table_grows():
+    clock = Clock()
+    limiter = SlidingWindowLimiter(clock=clock)
+    limiter.max_clients = 3
+    for client in ("a", "b", "c"):
+        limiter.record(client)
+    clock.now += 3601
+    limiter.record("d")  # the table grew beyond 3: a, b and c are gone
+    assert set(limiter._events) == {"d"}

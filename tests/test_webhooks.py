@@ -20,8 +20,13 @@ from test_openapi import conforms
 from ZODB.DB import DB
 from ZODB.FileStorage import FileStorage
 
+import base64
 import json
 import pytest
+import requests
+import socket
+import threading
+import time
 import transaction
 
 
@@ -71,10 +76,12 @@ class TestPush:
         assert event["subject"] == filed["id"]
         assert event["data"]["reference"] == filed["reference"]
         assert event["data"]["link"] == filed["@id"]
+        # The secret is what Standard Webhooks libraries expect: base64.
+        assert len(base64.b64decode(subscription["secret"][6:])) == 32
         assert "data" not in event["data"]  # a notice, not the personal data
         assert headers["webhook-id"] == event["id"]
         assert verify(subscription["secret"], headers, body)
-        assert not verify("whsec_other", headers, body)
+        assert not verify("whsec_" + "b" * 44, headers, body)
         assert not verify(subscription["secret"], headers, body + b" ")
 
     def test_state_change_is_pushed(self, site, admin, receiver, session_for):
@@ -108,7 +115,13 @@ class TestPush:
         file_x(session_for)
         received = receiver.wait_for(3)
         assert len({headers["webhook-id"] for headers, _ in received}) == 1
-        log = admin.get(f"@guichet-webhooks/{subscription['id']}").json()
+        # The outcome is committed just after the receiver answered.
+        deadline = time.monotonic() + 10
+        while True:
+            log = admin.get(f"@guichet-webhooks/{subscription['id']}").json()
+            if len(log["deliveries"]) == 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         outcomes = [
             (a["attempt"], a["status"], a["outcome"]) for a in log["deliveries"]
         ]
@@ -259,9 +272,13 @@ class TestOutbox:
 
         monkeypatch.setattr(registry_module, "LOG_SIZE", 3)
         registry = WebhookRegistry()
+        subscription = queued(registry, "http://bo")
         for n in range(5):
-            registry.log_attempt("s", {"n": n}, NOW + timedelta(seconds=n))
-        assert [a["n"] for a in registry.attempts("s")] == [4, 3, 2]
+            registry.log_attempt(subscription.id, {"n": n}, NOW + timedelta(seconds=n))
+        assert [a["n"] for a in registry.attempts(subscription.id)] == [4, 3, 2]
+        # An attempt of a subscription removed meanwhile is not logged.
+        registry.log_attempt("gone", {"n": 9}, NOW)
+        assert "gone" not in registry.log
 
     def test_pending_deliveries_resume_when_the_database_opens(self, site, receiver):
         from zope.processlifetime import DatabaseOpenedWithRoot
@@ -303,3 +320,79 @@ class TestOutbox:
         assert first[0]["webhook-id"] == second[0]["webhook-id"]
         connection.close()
         db.close()
+
+
+class TestReview:
+    """Cases found in review: each once let events go astray."""
+
+    def test_links_do_not_follow_the_host_header(self, site, admin, receiver):
+        subscribe(admin, receiver.url)
+        answer = requests.post(
+            f"{site.absolute_url()}/demarches/x/@submissions",
+            json={"data": VALID_DATA},
+            headers={"Accept": "application/json", "Host": "evil.example"},
+        )
+        assert answer.status_code == 201
+        [(_, body)] = receiver.wait_for(1)
+        event = json.loads(body)
+        assert event["source"] == site.absolute_url()
+        assert event["data"]["link"].startswith(site.absolute_url() + "/")
+
+    def test_redirects_are_failures_not_deliveries(self, receiver):
+        receiver.answers = [302]
+        registry = WebhookRegistry()
+        queued(registry, receiver.url)
+        [pending] = registry.pending()
+        subscription = registry.subscriptions[pending.subscription_id]
+        attempt = delivery.send(subscription, pending.event, timeout=5)
+        assert attempt.status == 302 and not attempt.accepted
+
+    def test_a_garbled_answer_is_a_failed_attempt(self):
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def garble():
+            connection, _ = server.accept()
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n")
+            connection.close()
+
+        threading.Thread(target=garble, daemon=True).start()
+        registry = WebhookRegistry()
+        queued(registry, f"http://127.0.0.1:{server.getsockname()[1]}/")
+        [pending] = registry.pending()
+        subscription = registry.subscriptions[pending.subscription_id]
+        attempt = delivery.send(subscription, pending.event, timeout=5)
+        server.close()
+        assert attempt.status is None and attempt.error
+
+    def test_what_another_instance_took_is_left_alone(self):
+        registry = WebhookRegistry()
+        queued(registry, "http://bo")
+        [pending] = registry.pending()
+        assert delivery._still_due(registry, pending, NOW)
+        delivery.lease(pending, NOW)  # another instance leased it
+        assert not delivery._still_due(registry, pending, NOW)
+        pending.leased_until = None
+        registry.remove_delivery(pending)  # another instance delivered it
+        assert not delivery._still_due(registry, pending, NOW)
+
+    def test_a_failing_receiver_does_not_hold_up_the_pass(self, receiver):
+        receiver.answers = [500, 500]
+        registry = WebhookRegistry()
+        subscription = queued(registry, receiver.url)
+        event = dict(next(iter(registry.pending())).event, id="second")
+        registry.add_delivery(
+            Delivery(subscription_id=subscription.id, event=event, now=NOW)
+        )
+        attempted = delivery.deliver_due(registry, lambda: None, lambda: None)
+        assert attempted == 1  # the second waits for the next pass
+        assert len(receiver.received) == 1
+
+    def test_no_spin_on_a_leased_delivery(self):
+        registry = WebhookRegistry()
+        queued(registry, "http://bo")
+        [pending] = registry.pending()
+        delivery.lease(pending, NOW)
+        assert delivery.next_due(registry) == NOW + delivery.LEASE

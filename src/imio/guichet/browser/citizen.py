@@ -46,9 +46,6 @@ from zExceptions import Unauthorized
 
 
 MY_REQUESTS_VIEW = "@@my-requests"
-#: Beyond the largest file a procedure may accept (50 MB): never read more
-#: of an upload (the size check then refuses it).
-MAX_READ_BYTES = 50 * 1024 * 1024 + 1
 
 NOT_FOUND = _(
     "error_request_not_found",
@@ -118,7 +115,10 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         kwargs = {"seen_etag": single(form, "etag"), "user_id": self.user_id()}
         try:
             if "reply" in form:
-                files = check_reply_files(self.procedure, self.uploaded_files())
+                if not self.may_reply():  # before reading any file
+                    raise TransitionNotAllowed("nothing is asked now")
+                uploads = self.uploaded_files(upload_limits(self.procedure))
+                files = check_reply_files(self.procedure, uploads)
                 reply_as_citizen(
                     self.submission, single(form, "message"), files=files, **kwargs
                 )
@@ -141,16 +141,19 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         self.request.response.redirect(self.self_url(), status=303)
         return ""
 
-    def uploaded_files(self) -> list[Upload]:
-        """The files sent with an answer (the form's ``files:list``), read
-        no further than the largest size any procedure accepts."""
+    def uploaded_files(self, limits) -> list[Upload]:
+        """The files sent with an answer (the form's ``files:list``): no more
+        than the procedure accepts, each read no further than its limit
+        (one byte more, so that the size check refuses a larger one)."""
         sent = self.request.form.get("files") or []
-        uploads = []
-        for item in sent if isinstance(sent, list) else [sent]:
-            filename = getattr(item, "filename", None)
-            if filename:  # an empty file input sends a nameless part
-                uploads.append(Upload(filename, item.read(MAX_READ_BYTES)))
-        return uploads
+        parts = [
+            item
+            for item in (sent if isinstance(sent, list) else [sent])
+            if getattr(item, "filename", None)  # an empty input sends no name
+        ]
+        if len(parts) > limits.max_files:
+            raise UploadRefused("too_many_files")
+        return [Upload(part.filename, part.read(limits.max_size + 1)) for part in parts]
 
     def upload_limits(self):
         return upload_limits(self.procedure)

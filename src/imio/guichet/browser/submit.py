@@ -11,6 +11,7 @@ from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.browser.receipt import is_submitter
 from imio.guichet.browser.receipt import receipt_url
+from imio.guichet.browser.steps import FormSteps
 from imio.guichet.browser.widgets import UploadFieldWidget
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.model import FILE_FIELD_TYPES
@@ -21,10 +22,11 @@ from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import IdempotencyKeyReused
 from imio.guichet.submissions.api import InvalidData
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
-from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.api import submit_once
 from imio.guichet.submissions.protection import check_anonymous_rate
 from imio.guichet.submissions.protection import count_anonymous_submission
 from imio.guichet.submissions.protection import LooksLikeARobot
@@ -36,6 +38,7 @@ from imio.guichet.submissions.tracking import tracking_url
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
 from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
@@ -44,6 +47,9 @@ from z3c.form.browser.radio import RadioFieldWidget
 from z3c.form.field import Fields
 from z3c.form.interfaces import IErrorViewSnippet
 from zope.component import getMultiAdapter
+from zope.i18n import translate
+from zope.interface import alsoProvides
+from zope.interface import Interface
 from zope.interface import Invalid
 from zope.schema import Choice
 from zope.schema import getFieldsInOrder
@@ -52,6 +58,8 @@ from zope.schema import Set
 from zope.schema import Tuple
 
 import logging
+import re
+import secrets
 
 
 logger = logging.getLogger(__name__)
@@ -60,6 +68,17 @@ FORM_UNAVAILABLE = _(
     "error_form_unavailable",
     default="The online form of this procedure is unavailable for now. "
     "Please contact the service mentioned on this page.",
+)
+
+#: The form token: a hidden input made when the form is first shown, kept
+#: from step to step; one token files one submission (see handle_send).
+TOKEN_KEY = "guichet.token"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+ALREADY_SENT = _(
+    "error_form_already_sent",
+    default="This form was already sent with other answers. To send another "
+    "request, open the form again.",
 )
 
 #: Up to this many choices show as radio buttons: all visible at once, one
@@ -91,9 +110,16 @@ def form_value(field, value):
     return to_json(field, value)
 
 
-class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
-    """Fill and send a procedure's form."""
+class IGuichetFormWidget(Interface):
+    """A widget of the citizen's form: rendered by our accessible wrapper
+    (templates/widget.pt)."""
 
+
+class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
+    """Fill and send a procedure's form (in steps when it has fieldsets:
+    see browser.steps)."""
+
+    template = ViewPageTemplateFile("templates/submit.pt")
     ignoreContext = True
     enableCSRFProtection = True
     # Let the browser keep what was typed when a citizen goes back.
@@ -102,6 +128,10 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
     @property
     def schema(self):
         return self.context.get_form_schema()
+
+    @cached_property
+    def schema_fields(self):
+        return getFieldsInOrder(self.schema)
 
     @property
     def label(self):
@@ -119,6 +149,8 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
         if api.user.is_anonymous():
             self.fields += Fields(honeypot_field)
             self.fields[HONEYPOT_NAME].widgetFactory = HoneypotFieldWidget
+        if self.steps:
+            self.flatten_groups()
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
                 factory = file_widget_factory(form_field.field) or (
@@ -126,6 +158,21 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
                 )
                 if factory is not None:
                     form_field.widgetFactory = factory
+        if self.steps:
+            self.apply_step_modes()
+
+    def updateWidgets(self, prefix=None):
+        super().updateWidgets(prefix)
+        for widget in self.all_widgets().values():
+            if widget.__name__ != HONEYPOT_NAME:
+                alsoProvides(widget, IGuichetFormWidget)
+
+    def all_widgets(self) -> dict:
+        widgets = dict(self.widgets.items())
+        for group in self.groups:
+            if hasattr(group, "widgets"):
+                widgets.update(group.widgets.items())
+        return widgets
 
     def update(self):
         view = ProcedureView(self.context, self.request)
@@ -144,6 +191,7 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
             self.request.response.redirect(self.context.absolute_url())
             return
         self.load_draft()
+        self.current = self.requested_step()
         super().update()
         prefill_widgets(self)
 
@@ -152,45 +200,120 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
             return ""
         return super().render()
 
-    @button.buttonAndHandler(_("button_send", default="Send my request"), name="send")
-    def handle_send(self, action):
-        data, errors = self.extractData()
-        if errors:
-            self.status = self.formErrorsMessage
-            return
-        submitter = current_submitter()
-        client = self.request.getClientAddr() or "unknown"
-        try:
-            if submitter is None:
-                refuse_robots(data.pop(HONEYPOT_NAME, None))
-                check_anonymous_rate(client)
-        except (TooManySubmissions, LooksLikeARobot) as refused:
-            self.request.response.setStatus(refused.status)
-            self.status = refused.message
-            return
-        fields = dict(getFieldsInOrder(self.schema))
+    @cached_property
+    def form_token(self) -> str:
+        """The token of this filling of the form (see TOKEN_KEY)."""
+        token = self.request.form.get(TOKEN_KEY)
+        if isinstance(token, str) and _TOKEN.match(token):
+            return token
+        return secrets.token_urlsafe(24)
+
+    # -- what was typed
+
+    def extract(self) -> tuple[dict, tuple]:
+        """(JSON data, z3c.form error snippets) of the request, honeypot
+        left out; no error is shown yet."""
+        data, errors = self.extractData(setErrors=False)
+        fields = dict(self.schema_fields)
         json_data = {
             name: form_value(fields[name], value)
             for name, value in data.items()
             if value is not None and name in fields
         }
+        # Files chosen on this page or received with an earlier one.
+        json_data.update(self.uploads)
+        return json_data, errors
+
+    @cached_property
+    def _answers(self) -> dict:
+        return self.extract()[0]
+
+    def answers_json(self) -> dict:
+        """What the request holds, as the JSON data the core takes."""
+        return dict(self._answers)
+
+    def honeypot_value(self):
+        return self.request.form.get(f"{self.prefix}widgets.{HONEYPOT_NAME}")
+
+    # -- buttons (in this order in the page: the first is Enter's)
+
+    def _next_shown(self):
+        return bool(self.steps) and not self.on_review
+
+    def _send_shown(self):
+        return not self.steps or self.on_review
+
+    def _previous_shown(self):
+        return bool(self.steps) and self.current > 0
+
+    @button.buttonAndHandler(
+        _("button_next", default="Next"),
+        name="next",
+        condition=lambda form: form._next_shown(),
+    )
+    def handle_next(self, action):
+        data, widget_errors = self.extract()
+        snippets, core = self.step_errors(data, widget_errors)
+        if snippets or core:
+            self.set_errors(snippets, core)
+            return
+        self.show_step(self.next_step(data, self.current))
+
+    @button.buttonAndHandler(
+        _("button_send", default="Send my request"),
+        name="send",
+        condition=lambda form: form._send_shown(),
+    )
+    def handle_send(self, action):
+        data, errors = self.extract()
+        errors = self.asked_widget_errors(data, errors)
+        if errors:
+            self.show_widget_errors(data, errors)
+            return
+        submitter = current_submitter()
+        client = self.request.getClientAddr() or "unknown"
         try:
-            submission = submit(
+            if submitter is None:
+                refuse_robots(self.honeypot_value())
+                check_anonymous_rate(client)
+        except (TooManySubmissions, LooksLikeARobot) as refused:
+            self.request.response.setStatus(refused.status)
+            if isinstance(refused, TooManySubmissions):
+                self.request.response.setHeader("Retry-After", str(refused.retry_after))
+            self.status = refused.message
+            return
+        try:
+            submission, earlier = submit_once(
                 self.context,
-                json_data,
+                data,
+                idempotency_key=f"html-form:{self.form_token}",
                 submitter=submitter,
                 language=api.portal.get_current_language(),
             )
         except InvalidData as invalid:
             self.show_errors(invalid)
             return
+        except IdempotencyKeyReused:
+            self.status = ALREADY_SENT
+            return
         except (ProcedureClosed, LoginRequired) as refused:
             api.portal.show_message(refused.message, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
             return
-        if submitter is None:
+        if submitter is None and not earlier:
             count_anonymous_submission(client)
         self.forget_draft()
+        self.redirect_to_confirmation(submission)
+
+    @button.buttonAndHandler(
+        _("button_previous", default="Previous"),
+        name="previous",
+        condition=lambda form: form._previous_shown(),
+    )
+    def handle_previous(self, action):
+        self.show_step(self.previous_step(self.answers_json(), self.current))
+
+    def redirect_to_confirmation(self, submission) -> None:
         # The secret of the tracking link goes to the confirmation page
         # only: the reference alone reveals nothing.
         query = urlencode(
@@ -209,13 +332,35 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
     def handle_save_draft(self, action):
         self.save_as_draft()
 
+    # -- errors
+
     def show_errors(self, invalid: InvalidData) -> None:
-        """Show the core's verdict next to each field, as z3c.form does."""
-        widgets = {}
-        for widget_manager in [self.widgets] + [g.widgets for g in self.groups]:
-            widgets.update(widget_manager.items())
-        snippets = []
-        for field_error in invalid.errors:
+        """Show the core's verdict next to each field (on the first step
+        with an error), as z3c.form does."""
+        if self.steps:
+            faulty = [error.field for error in invalid.errors]
+            self.show_step(self.first_step_of(faulty, self.answers_json()))
+            asked = set(self.step_fields())
+            errors = [error for error in invalid.errors if error.field in asked]
+        else:
+            errors = invalid.errors
+        self.set_errors([], errors)
+
+    def show_widget_errors(self, data: dict, snippets) -> None:
+        """Show z3c.form's errors (on the first step with one)."""
+        if self.steps:
+            names = [snippet.widget.__name__ for snippet in snippets]
+            self.show_step(self.first_step_of(names, data))
+            _data, snippets = self.extractData(setErrors=False)  # new widgets
+            snippets = self.asked_widget_errors(data, snippets, self.step_fields())
+        self.set_errors(snippets, [])
+
+    def set_errors(self, snippets, field_errors) -> None:
+        """Show z3c.form's error snippets and the core's FieldErrors next
+        to their fields, and in the error summary."""
+        widgets = self.all_widgets()
+        snippets = list(snippets)
+        for field_error in field_errors:
             widget = widgets.get(field_error.field)
             if widget is None:
                 continue
@@ -231,10 +376,37 @@ class SubmitForm(DraftFormMixin, AutoExtensibleForm, form.Form):
                 IErrorViewSnippet,
             )
             snippet.update()
-            widget.error = snippet
             snippets.append(snippet)
+        for snippet in snippets:
+            if getattr(snippet, "widget", None) is not None:
+                snippet.widget.error = snippet
         self.widgets.errors = tuple(snippets)
         self.status = self.formErrorsMessage
+
+    def error_summary(self) -> list[dict]:
+        """The faulty fields, in the form's order, for the summary."""
+        faulty = {
+            snippet.widget.__name__: snippet
+            for snippet in self.widgets.errors
+            if getattr(snippet, "widget", None) is not None
+        }
+        return [
+            {
+                "anchor": f"formfield-{widget.id}",
+                "text": _(
+                    "label_error_summary_item",
+                    default="${field}: ${message}",
+                    mapping={
+                        "field": translate(widget.label, context=self.request),
+                        "message": translate(
+                            faulty[name].message, context=self.request
+                        ),
+                    },
+                ),
+            }
+            for name, widget in self.all_widgets().items()
+            if name in faulty
+        ]
 
 
 class ConfirmationView(BrowserView):

@@ -7,6 +7,7 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 
 from datetime import datetime
 from datetime import time
+from imio.guichet.browser.display import single
 from imio.guichet.services.audit.get import AUDIT_KEY
 from imio.guichet.services.audit.get import audit_keys
 from imio.guichet.submissions.access import PROCEDURE_TYPE
@@ -45,7 +46,7 @@ class IntegrationsView(BrowserView):
         self.error = self.made_secret = self.made_token = None
         if self.request.method == "POST":
             CheckAuthenticator(self.request)
-            self.handle(self.request.form.get("action"))
+            self.handle(single(self.request.form, "action"))
         return self.index()
 
     def handle(self, action: str | None) -> None:
@@ -53,22 +54,23 @@ class IntegrationsView(BrowserView):
         try:
             if action == "add-webhook":
                 self.made_secret = subscribe(
-                    form.get("procedure", ""),
-                    form.get("url", ""),
+                    single(form, "procedure"),
+                    single(form, "url"),
                     form.get("events") or list(EVENT_TYPES),
                     created_by=current_submitter(),
+                    site_url=api.portal.get().absolute_url(),
                 ).secret
             elif action == "delete-webhook":
-                unsubscribe(form.get("id", ""))
+                unsubscribe(single(form, "id"))
             elif action == "add-token":
                 _record, self.made_token = create_token(
-                    form.get("user", "").strip(),
-                    form.get("label", ""),
+                    single(form, "user"),
+                    single(form, "label"),
                     created_by=current_submitter(),
-                    expires=self.end_of_day(form.get("expires")),
+                    expires=self.end_of_day(single(form, "expires")),
                 )
             elif action == "revoke-token":
-                revoke_token(form.get("id", ""))
+                revoke_token(single(form, "id"))
         except (InvalidSubscription, InvalidToken, ValueError) as invalid:
             self.error = str(invalid)
 

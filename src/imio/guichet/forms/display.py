@@ -5,10 +5,12 @@ shown with the titles of the form version they were filed against, in its
 fieldsets, with dates as Belgians write them and choices by their titles.
 """
 
+from collections.abc import Collection
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
 from imio.guichet.forms.fields import format_address
+from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.model import field_kind
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.timezones import in_site_time
@@ -64,14 +66,16 @@ def format_value(field, value: Any) -> str | Message:
     if value is None or value in ("", []):
         return EMPTY
     if isinstance(value, dict):
-        if "attachment" in value:  # a file's descriptor (forms.uploads)
-            return f"{value.get('filename')} ({format_size(value.get('size') or 0)})"
+        if "filename" in value:  # a file (forms.uploads' descriptor)
+            size = value.get("size")
+            name = str(value["filename"])
+            return name if size is None else f"{name} ({format_size(size)})"
         return format_address(value)
     kind = field_kind(field)
     try:
         if kind is Bool:
             return YES if value else NO
-        if kind is Date:
+        if kind is Date or kind is RelativeDate:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         if kind is Datetime:
             return format_datetime(datetime.fromisoformat(value))
@@ -85,16 +89,18 @@ def format_value(field, value: Any) -> str | Message:
     return str(value)
 
 
-def answers(schema, data: dict) -> list[dict]:
-    """Sections ``{"label", "rows": [{"name", "title", "value"}]}`` in the
-    form's order: the fields outside fieldsets first (label None), then each
-    fieldset. Without a schema (its procedure was deleted), the stored keys."""
+def answers(schema, data: dict, hide: Collection[str] = ()) -> list[dict]:
+    """Sections ``{"label", "fieldset", "rows": [{"name", "title", "value"}]}``
+    in the form's order: the fields outside fieldsets first (label and
+    fieldset None), then each fieldset (by its name). Fields in ``hide``
+    are left out. Without a schema (its procedure was deleted), the stored
+    keys."""
     if schema is None:
         rows = [
             {"name": name, "title": name, "value": str(value)}
             for name, value in sorted(data.items())
         ]
-        return [{"label": None, "rows": rows}] if rows else []
+        return [{"label": None, "fieldset": None, "rows": rows}] if rows else []
     fields = dict(getFieldsInOrder(schema))
 
     def row(name):
@@ -111,13 +117,20 @@ def answers(schema, data: dict) -> list[dict]:
     fieldsets = schema.queryTaggedValue(FIELDSETS_KEY, []) or []
     in_fieldsets = {name for fieldset in fieldsets for name in fieldset.fields}
     sections = [
-        {"label": None, "rows": [row(n) for n in fields if n not in in_fieldsets]}
+        {
+            "label": None,
+            "fieldset": None,
+            "rows": [row(n) for n in fields if n not in in_fieldsets and n not in hide],
+        }
     ]
     for fieldset in fieldsets:
         sections.append(
             {
                 "label": fieldset.label or fieldset.__name__,
-                "rows": [row(n) for n in fieldset.fields if n in fields],
+                "fieldset": fieldset.__name__,
+                "rows": [
+                    row(n) for n in fieldset.fields if n in fields and n not in hide
+                ],
             }
         )
     return [section for section in sections if section["rows"]]

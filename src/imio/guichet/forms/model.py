@@ -9,6 +9,8 @@ new procedure starts with.
 
 from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.forms.conditions import condition_problems
+from imio.guichet.forms.conditions import read_fieldset_conditions
 from imio.guichet.forms.fields import Address
 from imio.guichet.forms.fields import NormalizedTextLine
 from imio.guichet.forms.fields import RelativeDate
@@ -184,6 +186,7 @@ def check_form_schema(xml: str) -> InterfaceClass:
     for name, field in fields:
         problems.extend(_field_problems(name, field))
     problems.extend(prefill_problems(schema))
+    problems.extend(condition_problems(schema))
     if problems:
         raise InvalidFormSchema(problems)
     return schema
@@ -209,6 +212,7 @@ def _parse(xml: str) -> InterfaceClass:
     schema = loadString(xml).schema
     if schema is None:
         raise ValueError("no <schema> in the supermodel namespace")
+    read_fieldset_conditions(xml, schema)
     return schema
 
 

@@ -12,6 +12,8 @@ from datetime import date
 from datetime import datetime
 from imio.guichet import _
 from imio.guichet.forms import uploads
+from imio.guichet.forms.conditions import conditions
+from imio.guichet.forms.conditions import is_shown
 from imio.guichet.forms.fields import Address
 from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
@@ -341,7 +343,9 @@ def clean_data(
 
     Unknown fields, missing required fields, values of the wrong JSON type,
     impossible dates, values outside the choices and every constraint of
-    the zope.schema fields are refused. Empty optional fields are left out.
+    the zope.schema fields are refused. Empty optional fields are left out,
+    and so are the fields whose ``guichet:show-if`` does not hold (whatever
+    was sent for them: see forms.conditions), which are never required.
     Raises :class:`InvalidData` listing every faulty field.
 
     Files are checked against the limits of ``context`` (the procedure):
@@ -361,8 +365,10 @@ def clean_data(
     cleaned = {}
     files = {}
     max_files = uploads.upload_limits(context).max_files
+    rules = conditions(schema)
     for name, unbound in fields:
-        if unbound.readonly:
+        # Conditions name earlier fields only: ``cleaned`` has their verdict.
+        if unbound.readonly or not is_shown(name, cleaned, rules):
             continue
         try:
             value = _clean_field(unbound.bind(context), data.get(name))

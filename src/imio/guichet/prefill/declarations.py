@@ -35,7 +35,9 @@ AUTHENTIC_KEY = "imio.guichet.authentic"
 #: Attributes of our namespace this version does not know, and attributes
 #: of other namespaces (form:, security:, indexer:...): refused.
 UNKNOWN_KEY = "imio.guichet.unknown-attributes"
-ATTRIBUTES = ("prefill", "authentic")
+#: ``show-if`` is read here too, for :mod:`imio.guichet.forms.conditions`.
+SHOW_IF_KEY = "imio.guichet.show-if"
+ATTRIBUTES = ("prefill", "authentic", "show-if")
 _SPEC = re.compile(r"^([a-z][a-z0-9_]*):([A-Za-z0-9_.-]+)$")
 
 
@@ -50,6 +52,9 @@ class GuichetFieldMetadata:
         name = field.__name__
         prefill = fieldNode.get(ns("prefill", NAMESPACE))
         authentic = fieldNode.get(ns("authentic", NAMESPACE))
+        show_if = fieldNode.get(ns("show-if", NAMESPACE))
+        if show_if is not None:
+            _tag(schema, SHOW_IF_KEY, name, show_if.strip())
         if prefill is not None:
             _tag(schema, PREFILL_KEY, name, prefill.strip())
         if authentic is not None:
@@ -70,6 +75,9 @@ class GuichetFieldMetadata:
         name = field.__name__
         prefill = schema.queryTaggedValue(PREFILL_KEY, {}).get(name)
         authentic = schema.queryTaggedValue(AUTHENTIC_KEY, {}).get(name)
+        show_if = schema.queryTaggedValue(SHOW_IF_KEY, {}).get(name)
+        if show_if:
+            fieldNode.set(ns("show-if", NAMESPACE), show_if)
         if prefill:
             fieldNode.set(ns("prefill", NAMESPACE), prefill)
         if authentic:

@@ -198,8 +198,18 @@ class InvalidIdempotencyKey(ValueError):
     """The key is not 1 to 200 printable ASCII characters."""
 
 
+def _fingerprint_default(value: Any) -> Any:
+    data = getattr(value, "data", None)
+    if isinstance(data, bytes):  # a file of the HTML form (forms.uploads)
+        digest = hashlib.sha256(data).hexdigest()
+        return {"filename": getattr(value, "filename", ""), "sha256": digest}
+    return str(value)
+
+
 def _fingerprint(data: Mapping[str, Any]) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    canonical = json.dumps(
+        data, sort_keys=True, ensure_ascii=False, default=_fingerprint_default
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -73,6 +73,9 @@ def refuse_robots(honeypot_value) -> None:
 class SlidingWindowLimiter:
     """At most ``limit`` events per key in any ``window``, thread-safe."""
 
+    #: Beyond this many clients, quiet ones are swept on the next record.
+    max_clients = 10_000
+
     def __init__(self, window: timedelta = WINDOW, clock=time.monotonic):
         self.window = window.total_seconds()
         self.clock = clock
@@ -100,7 +103,13 @@ class SlidingWindowLimiter:
 
     def record(self, key: str) -> None:
         with self._lock:
-            self._events.setdefault(key, deque()).append(self.clock())
+            now = self.clock()
+            self._events.setdefault(key, deque()).append(now)
+            if len(self._events) > self.max_clients:
+                # Forget the clients that have been quiet for a window, so
+                # that the table stays as small as the traffic.
+                for client in list(self._events):
+                    self._recent(client, now)
 
 
 _limiter = SlidingWindowLimiter()

@@ -31,9 +31,13 @@ def subscribe(
     event_types=EVENT_TYPES,
     *,
     created_by: str | None,
+    site_url: str,
     now: datetime | None = None,
 ) -> Subscription:
-    """Subscribe ``url`` to changes of a procedure's submissions."""
+    """Subscribe ``url`` to changes of a procedure's submissions.
+
+    ``site_url``: the site's address, as the Site Administrator reached it;
+    the links in the events are built from it."""
     if not isinstance(procedure_uid, str) or find_procedure(procedure_uid) is None:
         raise InvalidSubscription("procedure must be the UID of a procedure")
     if (
@@ -48,6 +52,7 @@ def subscribe(
         event_types=tuple(dict.fromkeys(event_types)),
         created_by=created_by,
         now=now or datetime.now(UTC),
+        site_url=site_url,
     )
     get_registry(create=True).add_subscription(subscription)
     return subscription

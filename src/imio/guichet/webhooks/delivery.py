@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: logged as such: the feed still has the change).
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)
-MAX_ATTEMPTS = 12  # about 1.5 days of retries in all
+MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
 #: How long an instance may take to send one event before another may.
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10
@@ -76,8 +76,9 @@ def make_event(
 
 
 def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
-    """The ``webhook-signature`` header value (Standard Webhooks, v1)."""
-    key = secret.removeprefix("whsec_").encode()
+    """The ``webhook-signature`` header value (Standard Webhooks, v1: the
+    secret after ``whsec_`` is the base64 of the HMAC key)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{event_id}.{timestamp}.".encode() + body
     digest = hmac.new(key, signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
@@ -125,13 +126,23 @@ def send(subscription: Subscription, event: dict, timeout: float) -> Attempt:
     )
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
             status, error = response.status, None
     except urllib.error.HTTPError as http_error:
+        # Redirects are not followed (the POST would become a GET, its
+        # signed headers sent elsewhere): a 3xx is a failed attempt.
         status, error = http_error.code, f"HTTP {http_error.code}"
-    except (OSError, ValueError) as failure:  # refused, timeout, bad URL...
+    except Exception as failure:  # refused, timeout, bad URL, bad answer...
         status, error = None, f"{type(failure).__name__}: {failure}"[:300]
     return Attempt(status, error, int((time.monotonic() - started) * 1000))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -153,8 +164,26 @@ def due(registry: WebhookRegistry, now: datetime) -> list[Delivery]:
 
 
 def next_due(registry: WebhookRegistry) -> datetime | None:
-    """When the earliest pending delivery is due, None when none is."""
-    return min((d.next_attempt for d in registry.pending()), default=None)
+    """When the earliest pending delivery is due (or its lease ends), None
+    when none is pending."""
+    return min(
+        (
+            max(d.next_attempt, d.leased_until or d.next_attempt)
+            for d in registry.pending()
+        ),
+        default=None,
+    )
+
+
+def _still_due(registry: WebhookRegistry, delivery: Delivery, now: datetime) -> bool:
+    """Whether ``delivery`` is still to send now, as the last commit left it
+    (another instance may have sent or leased it since the list was made)."""
+    key = delivery.id + ":" + delivery.subscription_id
+    return (
+        registry.outbox.get(key) is delivery
+        and delivery.next_attempt <= now
+        and (delivery.leased_until is None or delivery.leased_until <= now)
+    )
 
 
 def lease(delivery: Delivery, now: datetime) -> None:
@@ -225,11 +254,16 @@ def deliver_due(
     """
     clock = now or (lambda: datetime.now(UTC))
     attempted = 0
+    failing = set()  # subscriptions whose receiver failed in this pass
     for delivery in due(registry, clock()):
         subscription = registry.subscriptions.get(delivery.subscription_id)
-        if subscription is None:  # removed meanwhile
+        if subscription is None or subscription.id in failing:
+            # Removed meanwhile; or down: its other events wait for the next
+            # pass rather than hold up the other subscriptions' events.
             continue
         try:
+            if not _still_due(registry, delivery, clock()):
+                continue
             lease(delivery, clock())
             commit()
         except ConflictError:  # another instance took it at the same time
@@ -237,6 +271,8 @@ def deliver_due(
             continue
         attempt = send(subscription, delivery.event, timeout)
         attempted += 1
+        if not attempt.accepted:
+            failing.add(subscription.id)
         try:
             record(registry, delivery, attempt, clock())
             commit()

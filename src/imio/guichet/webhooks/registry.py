@@ -17,6 +17,7 @@ from persistent import Persistent
 from plone import api
 from zope.annotation.interfaces import IAnnotations
 
+import base64
 import secrets
 import uuid
 
@@ -45,13 +46,19 @@ class Subscription(Persistent):
         event_types: tuple[str, ...],
         created_by: str | None,
         now: datetime,
+        site_url: str = "",
     ):
         self.id = uuid.uuid4().hex
         self.procedure_uid = procedure_uid
         self.url = url
         self.event_types = tuple(event_types)
-        #: Shared with the receiver once, at creation, to check signatures.
-        self.secret = "whsec_" + secrets.token_urlsafe(32)
+        #: Shared with the receiver once, at creation, to check signatures:
+        #: "whsec_" and the base64 of a 256-bit key (Standard Webhooks).
+        self.secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        #: The site's address when it was made (by a Site Administrator):
+        #: events' links are built from it, never from the Host header of
+        #: the request that filed a submission.
+        self.site_url = site_url
         self.created = now
         self.created_by = created_by
 
@@ -120,6 +127,8 @@ class WebhookRegistry(Persistent):
             yield self.outbox[key]
 
     def log_attempt(self, subscription_id: str, attempt: dict, now: datetime) -> None:
+        if subscription_id not in self.subscriptions:
+            return  # unsubscribed meanwhile: its log is gone with it
         log = self.log.get(subscription_id)
         if log is None:
             log = self.log[subscription_id] = OOBTree()

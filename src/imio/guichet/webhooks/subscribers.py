@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from datetime import UTC
-from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.webhooks import worker
 from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import Delivery
@@ -34,14 +33,15 @@ def enqueue(submission, event_type: str) -> int:
         return 0
     now = datetime.now(UTC)
     for subscription in subscriptions:
+        site_url = subscription.site_url or site.absolute_url()
         event = make_event(
             event_type,
-            source=site.absolute_url(),
+            source=site_url,
             submission_id=submission.id,
             reference=submission.reference,
             procedure_uid=submission.procedure_uid,
             state=submission.state,
-            link=submission_url(submission),
+            link=f"{site_url}/@submissions/{submission.id}",
             now=now,
         )
         registry.add_delivery(

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 #: Longest sleep between two looks at the outbox (a retry due earlier
 #: wakes it sooner; so does a new delivery in this process).
 IDLE_WAKE = timedelta(seconds=60)
+MIN_SLEEP = timedelta(seconds=1)
 
 _workers: dict[tuple[int, tuple[str, ...]], "DeliveryWorker"] = {}
 _lock = threading.Lock()
@@ -73,7 +74,8 @@ class DeliveryWorker(threading.Thread):
             connection.close()
         if upcoming is None:
             return IDLE_WAKE
-        return max(min(upcoming - datetime.now(UTC), IDLE_WAKE), timedelta(0))
+        # At least a second: never spin on a delivery someone else holds.
+        return max(min(upcoming - datetime.now(UTC), IDLE_WAKE), MIN_SLEEP)
 
 
 def _key(db, site_path):

@@ -85,33 +85,43 @@ class SubmissionsPost(Service):
         # As every plone.restapi write: a JSON body cannot be sent across
         # sites by a plain HTML form, and the session cookie is SameSite.
         alsoProvides(self.request, IDisableCSRFProtection)
-        declared = self.request.get_header("Content-Length") or "0"
-        limit = max_body_bytes(self.context)
-        too_large = not declared.isdigit() or int(declared) > limit
-        if too_large or len(self.request.get("BODY") or b"") > limit:
-            return error(self.request, 413, "The request body is too large.")
-        body = read_json_object(self.request, {"data"})
-        if "error" in body:
-            return body
-        if not isinstance(body.get("data"), dict):
-            message = 'The body must be {"data": {...}}, the form\'s fields in "data".'
-            return error(self.request, 400, message)
         submitter = current_submitter()
         client = self.request.getClientAddr() or "unknown"
         try:
-            if submitter is None:
+            if submitter is None:  # before the body is even parsed
                 check_anonymous_rate(client)
+            data = self.data()
             submission, replayed = submit_once(
                 self.context,
-                body["data"],
+                data,
                 idempotency_key=self.request.getHeader("Idempotency-Key"),
                 submitter=submitter,
                 language=api.portal.get_current_language(),
             )
+        except BadBody as bad:
+            return bad.answer
         except REFUSALS as refused:
             return refusal(self.request, refused)
         if submitter is None and not replayed:
             count_anonymous_submission(client)
+        return self.filed(submission, replayed)
+
+    def data(self) -> dict:
+        """The ``data`` object of the JSON body; :class:`BadBody` if none."""
+        declared = self.request.get_header("Content-Length") or "0"
+        limit = max_body_bytes(self.context)
+        too_large = not declared.isdigit() or int(declared) > limit
+        if too_large or len(self.request.get("BODY") or b"") > limit:
+            raise BadBody(error(self.request, 413, "The request body is too large."))
+        body = read_json_object(self.request, {"data"})
+        if "error" in body:
+            raise BadBody(body)
+        if not isinstance(body.get("data"), dict):
+            message = 'The body must be {"data": {...}}, the form\'s fields in "data".'
+            raise BadBody(error(self.request, 400, message))
+        return body["data"]
+
+    def filed(self, submission, replayed: bool) -> dict:
         url = submission_url(submission)
         if replayed:
             self.request.response.setHeader("Idempotent-Replayed", "true")
@@ -124,6 +134,15 @@ class SubmissionsPost(Service):
             "state": submission.state,
             "created": submission.created.isoformat(),
         }
+
+
+class BadBody(ValueError):
+    """The request's body is not a submission: ``answer`` says why (its
+    status is set on the response)."""
+
+    def __init__(self, answer: dict):
+        super().__init__(answer["error"]["message"])
+        self.answer = answer
 
 
 class SubmissionAcknowledge(SubmissionService):

@@ -12,6 +12,7 @@ from imio.guichet.submissions.api import current_submitter
 from imio.guichet.webhooks.api import InvalidSubscription
 from imio.guichet.webhooks.api import subscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
+from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
 from plone.restapi.services import Service
 from zope.interface import alsoProvides
@@ -31,6 +32,7 @@ class WebhooksPost(Service):
                 body.get("url"),
                 body.get("events", list(EVENT_TYPES)),
                 created_by=current_submitter(),
+                site_url=api.portal.get().absolute_url(),
             )
         except InvalidSubscription as invalid:
             return error(self.request, 400, str(invalid))

@@ -1,0 +1,191 @@
+"""Conditional fields and steps: ``guichet:show-if`` in the form's XML.
+
+::
+
+    <field name="scaffolding" type="zope.schema.Choice">...</field>
+    <field name="height" type="zope.schema.Float"
+           guichet:show-if="scaffolding=yes">...</field>
+    <fieldset name="company" label="Entreprise"
+              guichet:show-if="applicant_type=company">...</fieldset>
+
+``guichet:show-if`` is ``<field>=<value>``, or ``<field>=<v1>|<v2>`` for
+any of several values. The field it names must come earlier in the form
+and be a choice (the values are keys of its ``<values>``) or a yes/no
+(``true`` or ``false``). On a fieldset, the condition applies to each of
+its fields (and the step of the fieldset is skipped).
+
+A field whose condition does not hold is not asked: it is not required,
+and a value sent for it is dropped (see
+:func:`imio.guichet.forms.validation.clean_data`). Conditions chain: a field
+that depends on a hidden field is hidden too.
+"""
+
+from dataclasses import dataclass
+from imio.guichet.prefill.declarations import NAMESPACE
+from imio.guichet.prefill.declarations import SHOW_IF_KEY
+from lxml import etree
+from plone.supermodel.interfaces import FIELDSETS_KEY
+from typing import Any
+from zope.interface.interface import InterfaceClass
+from zope.schema import Bool
+from zope.schema import Choice
+from zope.schema import getFieldsInOrder
+
+import re
+
+
+#: Tagged values of the schema: field name / fieldset name -> "x=v|w".
+FIELD_CONDITIONS_KEY = SHOW_IF_KEY
+FIELDSET_CONDITIONS_KEY = "imio.guichet.fieldset-show-if"
+_SPEC = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*=\s*([^|=]+(?:\|[^|=]+)*)\s*$")
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Holds when the (visible) value of ``field`` is one of ``values``."""
+
+    field: str
+    values: tuple[Any, ...]
+
+    def holds(self, data: dict) -> bool:
+        """Whether it holds for the cleaned (JSON) ``data``."""
+        value = data.get(self.field)
+        if value is None and False in self.values:
+            value = False  # an unticked checkbox is left out or False
+        return value in self.values
+
+
+def read_fieldset_conditions(xml: str, schema: InterfaceClass) -> None:
+    """Keep the ``guichet:show-if`` of the ``<fieldset>`` elements of ``xml``
+    as a tagged value of ``schema`` (plone.supermodel ignores them)."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    specs = {}
+    for node in root.iter("{*}fieldset"):
+        spec = node.get(f"{{{NAMESPACE}}}show-if")
+        if spec is not None and node.get("name"):
+            specs[node.get("name")] = spec.strip()
+    if specs:
+        schema.setTaggedValue(FIELDSET_CONDITIONS_KEY, specs)
+
+
+def parse_spec(spec: str) -> tuple[str, tuple[str, ...]] | None:
+    """``"x=a|b"`` -> ``("x", ("a", "b"))``; None if malformed."""
+    match = _SPEC.match(spec or "")
+    if not match:
+        return None
+    return match.group(1), tuple(value.strip() for value in match.group(2).split("|"))
+
+
+def _typed(field, values: tuple[str, ...]) -> tuple[Any, ...]:
+    if isinstance(field, Bool):
+        return tuple(_BOOLEANS[value] for value in values)
+    return values
+
+
+def fieldset_of(schema: InterfaceClass) -> dict[str, str]:
+    """Field name -> name of the fieldset it is in."""
+    fieldsets = schema.queryTaggedValue(FIELDSETS_KEY, []) or []
+    return {name: fs.__name__ for fs in fieldsets for name in fs.fields}
+
+
+def own_specs(schema: InterfaceClass) -> dict[str, list[str]]:
+    """Field name -> the raw specs that apply to it (its own, its fieldset's)."""
+    field_specs = schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}
+    fieldset_specs = schema.queryTaggedValue(FIELDSET_CONDITIONS_KEY, {}) or {}
+    in_fieldset = fieldset_of(schema)
+    specs = {}
+    for name, _field in getFieldsInOrder(schema):
+        found = []
+        fieldset = in_fieldset.get(name)
+        if fieldset in fieldset_specs:
+            found.append(fieldset_specs[fieldset])
+        if name in field_specs:
+            found.append(field_specs[name])
+        if found:
+            specs[name] = found
+    return specs
+
+
+def condition_problems(schema: InterfaceClass) -> list[str]:
+    """Why the ``guichet:show-if`` of a form cannot be used, if they can't."""
+    fields = getFieldsInOrder(schema)
+    position = {name: index for index, (name, _field) in enumerate(fields)}
+    by_name = dict(fields)
+    problems = []
+    field_specs = schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}
+    fieldset_specs = schema.queryTaggedValue(FIELDSET_CONDITIONS_KEY, {}) or {}
+    fieldsets = {fs.__name__: fs for fs in schema.queryTaggedValue(FIELDSETS_KEY, [])}
+    checks = [(name, spec, [name]) for name, spec in field_specs.items()] + [
+        (f"fieldset {name}", spec, list(fieldsets[name].fields))
+        for name, spec in fieldset_specs.items()
+        if name in fieldsets
+    ]
+    for where, spec, governed in checks:
+        parsed = parse_spec(spec)
+        if parsed is None:
+            problems.append(
+                f"{where}: guichet:show-if must be 'field=value' or 'field=v1|v2'"
+            )
+            continue
+        target, values = parsed
+        field = by_name.get(target)
+        if field is None:
+            problems.append(f"{where}: guichet:show-if names no field of the form")
+            continue
+        if target in governed or any(
+            position[target] > position[name] for name in governed if name in position
+        ):
+            problems.append(
+                f"{where}: guichet:show-if must name a field that comes before"
+            )
+            continue
+        if isinstance(field, Bool):
+            allowed = list(_BOOLEANS)
+        elif isinstance(field, Choice) and field.vocabulary is not None:
+            allowed = [term.value for term in field.vocabulary]
+        else:
+            problems.append(
+                f"{where}: guichet:show-if must name a choice or a yes/no field"
+            )
+            continue
+        unknown = [value for value in values if value not in allowed]
+        if unknown:
+            problems.append(
+                f"{where}: {', '.join(unknown)} is not a value of {target} "
+                f"(values: {', '.join(map(str, allowed))})"
+            )
+    return problems
+
+
+def conditions(schema: InterfaceClass) -> dict[str, tuple[Condition, ...]]:
+    """Field name -> every condition that must hold for it to be asked,
+    those of the fields it depends on included (conditions chain).
+
+    Assumes a checked schema (:func:`condition_problems`): malformed
+    conditions are ignored here.
+    """
+    fields = dict(getFieldsInOrder(schema))
+    result: dict[str, tuple[Condition, ...]] = {}
+    for name, specs in own_specs(schema).items():  # in form order
+        found: list[Condition] = []
+        for spec in specs:
+            parsed = parse_spec(spec)
+            if parsed is None or parsed[0] not in fields:
+                continue
+            target, values = parsed
+            try:
+                condition = Condition(target, _typed(fields[target], values))
+            except KeyError:
+                continue
+            # A field shown only when a hidden field has some value is hidden.
+            found.extend(result.get(target, ()))
+            found.append(condition)
+        if found:
+            result[name] = tuple(dict.fromkeys(found))
+    return result
+
+
+def is_shown(name: str, data: dict, rules: dict[str, tuple[Condition, ...]]) -> bool:
+    """Whether the field ``name`` is asked, given the cleaned ``data``."""
+    return all(condition.holds(data) for condition in rules.get(name, ()))

@@ -45,6 +45,10 @@ def _missing() -> str | None:
 def demo_site():
     """The URL of a running demo site, for the whole session."""
     missing = _missing()
+    running = os.environ.get("GUICHET_TEST_SITE")  # reuse a running demo site
+    if running and not missing:
+        yield running.rstrip("/")
+        return
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"browser tests cannot run: {missing}")

@@ -12,6 +12,7 @@ form.js.
 
 from imio.guichet.browser.widgets import AddressWidget
 from imio.guichet.forms.conditions import conditions
+from plone.formwidget.namedfile.widget import NamedFileWidget
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from z3c.form.browser.checkbox import CheckBoxWidget
@@ -62,6 +63,14 @@ class RenderFormWidget(BrowserView):
     def is_single_checkbox(self) -> bool:
         """A yes/no checkbox carries its own label."""
         return isinstance(self.widget, SingleCheckBoxWidget)
+
+    def label_for(self) -> str:
+        """The id of the input the label names. A file widget renders its
+        file input as ``<id>-input`` (plone.formwidget.namedfile)."""
+        widget = self.widget
+        if isinstance(widget, NamedFileWidget):
+            return f"{widget.id}-input"
+        return widget.id
 
     def error_id(self) -> str:
         return f"{self.widget.id}-error"

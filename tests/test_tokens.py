@@ -182,3 +182,13 @@ def test_concurrent_uses_of_a_token_do_not_conflict(tmp_path):
     one.close()
     two.close()
     db.close()
+
+
+def test_giving_and_taking_machine_access_is_audited(site, admin):
+    made = make_token(admin)
+    admin.delete(f"@guichet-tokens/{made['id']}")
+    records = admin.get("@guichet-audit").json()["items"]
+    actions = [(r["action"], r["actor"], r["details"].get("user")) for r in records]
+    assert ("create_token", "siteadmin", "backoffice_x") in actions
+    assert ("revoke_token", "siteadmin", "backoffice_x") in actions
+    assert made["token"] not in str(records)

@@ -396,3 +396,20 @@ class TestReview:
         [pending] = registry.pending()
         delivery.lease(pending, NOW)
         assert delivery.next_due(registry) == NOW + delivery.LEASE
+
+
+def test_subscriptions_are_audited(site, admin, receiver):
+    made = subscribe(admin, receiver.url)
+    admin.delete(f"@guichet-webhooks/{made['id']}")
+    records = admin.get("@guichet-audit").json()["items"]
+    actions = [(r["action"], r["details"].get("url")) for r in records]
+    assert ("subscribe_webhook", receiver.url) in actions
+    assert ("unsubscribe_webhook", receiver.url) in actions
+    assert made["secret"] not in str(records)
+
+
+def test_uninstall_drops_pending_deliveries(portal, installer):
+    queued(get_registry(portal, create=True), "http://bo")
+    with api.env.adopt_roles(["Manager"]):
+        installer.uninstall_product("imio.guichet")
+    assert list(get_registry(portal).pending()) == []

@@ -8,6 +8,7 @@ from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
+from imio.guichet.webhooks.registry import get_registry
 from plone import api
 from plone.base.interfaces import INonInstallable
 from zope.interface import implementer
@@ -31,7 +32,8 @@ def post_install(context):
 
 def uninstall(context):
     """Remove what a profile cannot remove: the type from the navigation,
-    the API token plugin (its tokens stop working).
+    the API token plugin (its tokens stop working), the webhooks' pending
+    deliveries (nothing is pushed once the add-on is gone).
 
     Submissions are personal data that the authority must still be able to
     export or purge: they stay in the site (an annotation) until it deletes
@@ -43,3 +45,7 @@ def uninstall(context):
         tuple(name for name in displayed if name != PROCEDURE_TYPE),
     )
     remove_plugin(api.portal.get())
+    registry = get_registry()
+    if registry is not None:
+        for delivery in list(registry.pending()):
+            registry.remove_delivery(delivery)

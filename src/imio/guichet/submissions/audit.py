@@ -23,7 +23,21 @@ import secrets
 
 
 #: What can be recorded.
-ACTIONS = ("read", "list", "acknowledge", "change_state", "export", "download")
+ACTIONS = (
+    "read",
+    "list",
+    "acknowledge",
+    "change_state",
+    "export",
+    "download",
+    # Who gave or took machine access (they concern no submission).
+    "create_token",
+    "revoke_token",
+    "subscribe_webhook",
+    "unsubscribe_webhook",
+)
+#: Actions recorded only when they showed some submission.
+READS = ("read", "list", "download")
 
 
 class AuditLog(Persistent):
@@ -67,7 +81,7 @@ def record_access(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     ids = list(submission_ids)
-    if not ids and action != "export":  # an empty page showed nothing
+    if not ids and action in READS:  # an empty page showed nothing
         return
     now = now or datetime.now(UTC)
     if getattr(store, "_audit", None) is None:

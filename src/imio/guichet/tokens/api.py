@@ -3,6 +3,7 @@
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.submissions.api import audit_access
 from imio.guichet.tokens.plugin import GuichetTokenPlugin
 from imio.guichet.tokens.plugin import LastUse
 from imio.guichet.tokens.plugin import PLUGIN_ID
@@ -88,6 +89,9 @@ def create_token(
         "hint": token[: len(TOKEN_PREFIX) + 4],
     }
     plugin = _plugin()
+    audit_access(
+        "create_token", (), {"token": record["id"], "user": user_id, "label": label}
+    )
     plugin.tokens[token_hash(token)] = record
     plugin.hashes[record["id"]] = token_hash(token)
     plugin.uses[token_hash(token)] = LastUse()
@@ -109,6 +113,12 @@ def revoke_token(token_id: str) -> bool:
     hashed = plugin.hashes.pop(token_id, None)
     if hashed is None:
         return False
+    record = plugin.tokens[hashed]
+    audit_access(
+        "revoke_token",
+        (),
+        {"token": token_id, "user": record["user_id"], "label": record["label"]},
+    )
     del plugin.tokens[hashed]
     plugin.uses.pop(hashed, None)
     return True

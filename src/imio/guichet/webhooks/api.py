@@ -3,6 +3,7 @@
 from datetime import datetime
 from datetime import UTC
 from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.api import audit_access
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from imio.guichet.webhooks.registry import get_registry
 from imio.guichet.webhooks.registry import Subscription
@@ -55,6 +56,15 @@ def subscribe(
         site_url=site_url,
     )
     get_registry(create=True).add_subscription(subscription)
+    audit_access(
+        "subscribe_webhook",
+        (),
+        {
+            "webhook": subscription.id,
+            "procedure": procedure_uid,
+            "url": subscription.url,
+        },
+    )
     return subscription
 
 
@@ -73,7 +83,16 @@ def unsubscribe(subscription_id: str) -> bool:
     registry = get_registry()
     if registry is None or subscription_id not in registry.subscriptions:
         return False
-    registry.remove_subscription(subscription_id)
+    removed = registry.remove_subscription(subscription_id)
+    audit_access(
+        "unsubscribe_webhook",
+        (),
+        {
+            "webhook": subscription_id,
+            "procedure": removed.procedure_uid,
+            "url": removed.url,
+        },
+    )
     return True
 
 

@@ -61,18 +61,21 @@ def stored(submission_id):
 
 
 def staff_moves(submission_id, *states, message="", note=""):
-    """Move a submission on as staff would (through the core)."""
-    submission = get_store().get(submission_id)
-    for state in states:
-        update_state(
-            submission,
-            state,
-            seen_etag=etag(submission),
-            user_id="backoffice_x",
-            public_message=message if state == "waiting_citizen" else "",
-            internal_note=note,
-        )
-    transaction.commit()
+    """Move a submission on as staff would (through the core), retried on a
+    conflict as Zope retries a request (the feed's settler may commit at
+    the same moment)."""
+    for attempt in transaction.manager.attempts(3):
+        with attempt:
+            submission = get_store().get(submission_id)
+            for state in states:
+                update_state(
+                    submission,
+                    state,
+                    seen_etag=etag(submission),
+                    user_id="backoffice_x",
+                    public_message=message if state == "waiting_citizen" else "",
+                    internal_note=note,
+                )
 
 
 def tracking_url(site, filed, key, secret=None):

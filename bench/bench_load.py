@@ -12,9 +12,8 @@ accounts must exist).
    perte d'un objet*. Each request carries an ``Idempotency-Key``; a client
    whose request fails at the network level or with a 5xx retries it with
    the same key, as a real client would (at most ``--retries`` times).
-The anonymous rate limit is lifted for the run through ``@registry`` as
-``admin`` (all clients share one address), and restored afterwards.
-
+   All clients share one address: the anonymous rate limit is lifted for
+   the run through ``@registry`` as ``admin``, and restored afterwards.
 3. The back office (``backoffice``) acknowledges every submission returned
    (8 clients), then pulls the change feed from the start and checks that
    every acknowledged submission is stored exactly once, acknowledged.

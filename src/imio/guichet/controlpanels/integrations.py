@@ -9,11 +9,10 @@ from datetime import datetime
 from datetime import time
 from imio.guichet.browser.display import single
 from imio.guichet.services.audit.get import AUDIT_KEY
-from imio.guichet.services.audit.get import audit_keys
+from imio.guichet.services.audit.get import audit_page
 from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import decode_cursor
-from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import create_token
@@ -27,7 +26,6 @@ from imio.guichet.webhooks.api import pending_count
 from imio.guichet.webhooks.api import subscribe
 from imio.guichet.webhooks.api import unsubscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
-from itertools import islice
 from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -123,18 +121,13 @@ class AuditLogView(BrowserView):
             cursor = decode_cursor(after, AUDIT_KEY) if after else None
         except (InvalidQuery, ValueError):
             cursor = None
-        audit, keys = audit_keys(cursor)
-        keys = list(islice(keys, AUDIT_PAGE + 1))
-        more = len(keys) > AUDIT_PAGE
-        keys = keys[:AUDIT_PAGE]
+        total, records, next_cursor = audit_page(cursor, AUDIT_PAGE)
         url = f"{self.context.absolute_url()}/@@guichet-audit-log"
         return {
-            "total": 0 if audit is None else len(audit),
-            "records": [{"id": key, **audit.get(key)} for key in keys],
+            "total": total,
+            "records": records,
             "next": (
-                f"{url}?{urlencode({'after': encode_cursor(keys[-1])})}"
-                if more
-                else None
+                f"{url}?{urlencode({'after': next_cursor})}" if next_cursor else None
             ),
         }
 

@@ -32,6 +32,22 @@ def audit_keys(after: str | None):
     return (audit, iter(()) if audit is None else audit.keys(after))
 
 
+def audit_page(after: str | None, limit: int) -> tuple[int, list[dict], str | None]:
+    """The number of records, the ``limit`` records after key ``after``, and
+    the cursor of the next page (None on the last one). Shared by this
+    service and the Site Administrators' page."""
+    audit, keys = audit_keys(after)
+    keys = list(islice(keys, limit + 1))
+    more = len(keys) > limit
+    keys = keys[:limit]
+    records = [{"id": key, **audit.get(key)} for key in keys]
+    return (
+        0 if audit is None else len(audit),
+        records,
+        encode_cursor(keys[-1]) if more else None,
+    )
+
+
 class AuditGet(Service):
     def render(self):
         if self.request.form.get("format") == "csv":
@@ -48,18 +64,15 @@ class AuditGet(Service):
                 raise InvalidQuery(f"limit must be between 1 and {MAX_LIMIT}")
         except (ValueError, TypeError) as exc:
             return error(self.request, 400, f"Invalid parameters: {exc}")
-        audit, keys = audit_keys(after)
-        keys = list(islice(keys, limit + 1))
+        total, records, cursor = audit_page(after, limit)
         url = f"{self.context.absolute_url()}/@guichet-audit"
-        more = len(keys) > limit
-        keys = keys[:limit]
         return {
             "@id": url,
-            "items_total": 0 if audit is None else len(audit),
-            "items": [{"id": key, **audit.get(key)} for key in keys],
+            "items_total": total,
+            "items": records,
             "next": (
-                f"{url}?{urlencode({'limit': limit, 'after': encode_cursor(keys[-1])})}"
-                if more
+                f"{url}?{urlencode({'limit': limit, 'after': cursor})}"
+                if cursor
                 else None
             ),
         }

@@ -236,6 +236,7 @@ class TestAnonymous:
         # New anonymous drafts count with anonymous requests.
         save_in_browser(browser, site)
         assert browser.headers["status"].startswith("429")
+        assert int(browser.headers["Retry-After"]) > 0
         transaction.begin()
         assert len(get_draft_store()) == 1
 

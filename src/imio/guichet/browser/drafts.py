@@ -13,6 +13,8 @@ from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.display import single
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
+from imio.guichet.browser.honeypot import honeypot_value
+from imio.guichet.browser.honeypot import show_refusal
 from imio.guichet.drafts.api import delete_draft
 from imio.guichet.drafts.api import DraftRefused
 from imio.guichet.drafts.api import get_draft
@@ -174,9 +176,7 @@ class DraftFormMixin:
         new_anonymous = owner is None and self.draft is None
         try:
             if owner is None:
-                refuse_robots(
-                    self.request.form.get(f"{self.prefix}widgets.{HONEYPOT_NAME}")
-                )
+                refuse_robots(honeypot_value(self))
             if new_anonymous:
                 check_anonymous_rate(client)
             draft, secret = save_draft(
@@ -187,8 +187,7 @@ class DraftFormMixin:
                 language=api.portal.get_current_language(),
             )
         except (TooManySubmissions, LooksLikeARobot) as refused:
-            self.request.response.setStatus(refused.status)
-            self.status = refused.message
+            show_refusal(self, refused)
             return
         except DraftRefused as refused:
             self.status = refused.message

@@ -7,7 +7,9 @@ from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
+from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
+from imio.guichet.browser.honeypot import show_refusal
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.browser.receipt import is_submitter
 from imio.guichet.browser.receipt import receipt_url
@@ -232,9 +234,6 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         """What the request holds, as the JSON data the core takes."""
         return dict(self._answers)
 
-    def honeypot_value(self):
-        return self.request.form.get(f"{self.prefix}widgets.{HONEYPOT_NAME}")
-
     # -- buttons (in this order in the page: the first is Enter's)
 
     def _next_shown(self):
@@ -274,13 +273,10 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         client = self.request.getClientAddr() or "unknown"
         try:
             if submitter is None:
-                refuse_robots(self.honeypot_value())
+                refuse_robots(honeypot_value(self))
                 check_anonymous_rate(client)
         except (TooManySubmissions, LooksLikeARobot) as refused:
-            self.request.response.setStatus(refused.status)
-            if isinstance(refused, TooManySubmissions):
-                self.request.response.setHeader("Retry-After", str(refused.retry_after))
-            self.status = refused.message
+            show_refusal(self, refused)
             return
         try:
             submission, earlier = submit_once(

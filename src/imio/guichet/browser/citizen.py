@@ -117,8 +117,8 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
             if "reply" in form:
                 if not self.may_reply():  # before reading any file
                     raise TransitionNotAllowed("nothing is asked now")
-                uploads = self.uploaded_files(upload_limits(self.procedure))
-                files = check_reply_files(self.procedure, uploads)
+                limits = upload_limits(self.procedure)
+                files = check_reply_files(limits, self.uploaded_files(limits))
                 reply_as_citizen(
                     self.submission, single(form, "message"), files=files, **kwargs
                 )

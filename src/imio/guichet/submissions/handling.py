@@ -13,7 +13,7 @@ from imio.guichet.forms.uploads import check_upload
 from imio.guichet.forms.uploads import CheckedUpload
 from imio.guichet.forms.uploads import descriptor
 from imio.guichet.forms.uploads import Upload
-from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.forms.uploads import UploadLimits
 from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import make_attachments
@@ -114,11 +114,13 @@ def reply_as_citizen(
     )
 
 
-def check_reply_files(procedure, uploads: Sequence[Upload]) -> list[CheckedUpload]:
-    """The files of a citizen's answer, if the procedure accepts them all
-    (its types and sizes; at most its number of files per request).
+def check_reply_files(
+    limits: UploadLimits, uploads: Sequence[Upload]
+) -> list[CheckedUpload]:
+    """The files of a citizen's answer, if the procedure's ``limits``
+    (:func:`~imio.guichet.forms.uploads.upload_limits`) accept them all:
+    types, sizes, and at most its number of files per request.
     Raises :class:`~imio.guichet.forms.uploads.UploadRefused`."""
-    limits = upload_limits(procedure)
     if len(uploads) > limits.max_files:
         raise UploadRefused("too_many_files")
     return [check_upload(upload, limits) for upload in uploads]

@@ -178,9 +178,8 @@ def next_due(registry: WebhookRegistry) -> datetime | None:
 def _still_due(registry: WebhookRegistry, delivery: Delivery, now: datetime) -> bool:
     """Whether ``delivery`` is still to send now, as the last commit left it
     (another instance may have sent or leased it since the list was made)."""
-    key = delivery.id + ":" + delivery.subscription_id
     return (
-        registry.outbox.get(key) is delivery
+        registry.outbox.get(delivery.key) is delivery
         and delivery.next_attempt <= now
         and (delivery.leased_until is None or delivery.leased_until <= now)
     )

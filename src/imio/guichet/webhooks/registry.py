@@ -76,6 +76,11 @@ class Delivery(Persistent):
         self.leased_until = None
         self.last_error = None
 
+    @property
+    def key(self) -> str:
+        """Its key in the outbox: an event goes once to each subscription."""
+        return f"{self.id}:{self.subscription_id}"
+
 
 class WebhookRegistry(Persistent):
     def __init__(self):
@@ -117,10 +122,10 @@ class WebhookRegistry(Persistent):
     # -- outbox and log -----------------------------------------------------
 
     def add_delivery(self, delivery: Delivery) -> None:
-        self.outbox[delivery.id + ":" + delivery.subscription_id] = delivery
+        self.outbox[delivery.key] = delivery
 
     def remove_delivery(self, delivery: Delivery) -> None:
-        self.outbox.pop(delivery.id + ":" + delivery.subscription_id, None)
+        self.outbox.pop(delivery.key, None)
 
     def pending(self):
         for key in list(self.outbox):

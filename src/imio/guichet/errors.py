@@ -65,7 +65,7 @@ class InvalidData(GuichetError):
     """Submitted answers were refused; ``fields`` lists every faulty field."""
 
     code = "invalid_data"
-    message = _("error_invalid_data", default="Some answers are not valid.")
+    message = _("error_invalid_data", default="The submission is not valid.")
 
     def __init__(self, errors: Sequence[FieldError], message=None):
         super().__init__(message, fields=errors)
@@ -164,3 +164,14 @@ class TooManyRequests(GuichetError):
     def __init__(self, retry_after: int, message=None):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+
+
+# 503
+
+
+class Unavailable(GuichetError):
+    """Something the operation needs is broken (a form that cannot be read):
+    not the caller's fault; retrying later may help once it is mended."""
+
+    status = 503
+    code = "unavailable"

@@ -17,6 +17,7 @@ STATUS_TYPES = {
     409: "Conflict",
     412: "PreconditionFailed",
     413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
     428: "PreconditionRequired",
     429: "TooManyRequests",
     503: "ServiceUnavailable",
@@ -43,3 +44,21 @@ def access_denied(request, message: str = "") -> dict:
     return error(
         request, 403, message or "You are not allowed to access this resource."
     )
+
+
+def guichet_error(request, exc) -> dict:
+    """The JSON answer to a :class:`~imio.guichet.errors.GuichetError`: the
+    one place where the core's refusals become HTTP."""
+    for name, value in exc.headers.items():
+        request.response.setHeader(name, value)
+    extra = {"code": exc.code}
+    if exc.fields:
+        extra["errors"] = [
+            {
+                "field": field.field,
+                "code": field.code,
+                "message": translate(field.message, context=request),
+            }
+            for field in exc.fields
+        ]
+    return error(request, exc.status, exc.message, **extra)

@@ -1,0 +1,25 @@
+"""Build the :class:`~imio.guichet.caller.Caller` of a request, once."""
+
+from imio.guichet.caller import Caller
+from plone import api
+
+
+def caller_from_request(request, channel: str) -> Caller:
+    """The caller behind ``request``, as it reached us through ``channel``.
+
+    The client address is Zope's ``getClientAddr()``, which honours the
+    ``trusted-proxy`` settings of zope.conf (behind a load balancer the
+    rate limit then sees the citizen's address, not the balancer's).
+    """
+    if api.user.is_anonymous():
+        user_id, roles = None, frozenset()
+    else:
+        user = api.user.get_current()
+        user_id, roles = user.getId(), frozenset(user.getRoles())
+    return Caller(
+        user_id=user_id,
+        roles=roles,
+        channel=channel,
+        client_address=request.getClientAddr() or "unknown",
+        language=api.portal.get_current_language() or None,
+    )

@@ -110,23 +110,28 @@ def upgrade_moves(setup_tool) -> set[tuple[str, str]]:
     return {(".".join(s["source"]), ".".join(s["dest"])) for s in steps}
 
 
+def chain_from_1000(moves: set[tuple[str, str]]) -> list[str]:
+    """The versions that the steps lead through from 1000 (once each)."""
+    following = dict(moves)
+    versions = ["1000"]
+    while versions[-1] in following and following[versions[-1]] not in versions:
+        versions.append(following[versions[-1]])
+    return versions
+
+
 class TestUpgrades:
     def test_steps_form_one_chain_from_1000(self, setup_tool):
         moves = upgrade_moves(setup_tool)
         sources = [source for source, _ in moves]
         assert len(sources) == len(set(sources)), "two steps leave one version"
-        following = dict(moves)
-        version, visited = "1000", 0
-        while version in following and visited <= len(moves):  # a loop ends too
-            version, visited = following[version], visited + 1
-        assert visited == len(moves), "a step is not on the chain from 1000"
+        assert len(chain_from_1000(moves)) == len(moves) + 1, (
+            "a step is not on the chain from 1000"
+        )
 
     def test_the_profile_version_is_where_the_chain_ends(self, setup_tool):
-        following = dict(upgrade_moves(setup_tool))
-        version = "1000"  # the first release: no step leads to it
-        while version in following:
-            version = following[version]
-        assert setup_tool.getVersionForProfile(f"{PACKAGE}:default") == version
+        # 1000 is the first release: no step leads to it.
+        last = chain_from_1000(upgrade_moves(setup_tool))[-1]
+        assert setup_tool.getVersionForProfile(f"{PACKAGE}:default") == last
 
 
 class TestUninstall:

@@ -269,7 +269,6 @@ class SubmissionStore(Persistent):
     #: before it get it with their next submission by a logged-in citizen;
     #: ``index_submitters`` adds the older ones).
     _by_submitter = None
-    _audit = None  # an audit.AuditLog, made with the first record
     tracking_key = None  # bytes: see tracking.py, made with the first link
 
     def note_change(self, submission: Submission) -> None:

@@ -6,8 +6,6 @@ from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
-from imio.guichet.submissions.api import get_submission
-from imio.guichet.submissions.storage import Submission
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.restapi.deserializer import json_body
@@ -31,21 +29,6 @@ class SubmissionService(GuichetService, PathService):
         if not self.path:
             raise NotFound("No such submission.")
         return self.path[0]
-
-    def find_submission(self) -> Submission | dict:
-        """The submission named in the URL, or a 404 answer.
-
-        Under a procedure, only that procedure's submissions are found.
-        """
-        submission = get_submission(self.path[0]) if self.path else None
-        elsewhere = (
-            submission is not None
-            and not IPloneSiteRoot.providedBy(self.context)
-            and submission.procedure_uid != api.content.get_uuid(self.context)
-        )
-        if submission is None or elsewhere:
-            return error(self.request, 404, "No such submission.")
-        return submission
 
 
 def read_json_object(request, allowed: set[str]) -> dict:

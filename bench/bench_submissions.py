@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.storage import id_from_sort_key
 from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import get_store
@@ -49,7 +50,6 @@ from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
-from imio.guichet.submissions.storage import id_from_sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING

@@ -9,12 +9,11 @@ paging in time order.
 from collections.abc import Iterator
 from datetime import datetime
 from datetime import timedelta
-from datetime import UTC
-from imio.guichet.submissions.storage import OrderedIndex
-from imio.guichet.submissions.storage import ShardedMap
+from imio.guichet.storage import EPOCH
+from imio.guichet.storage import OrderedIndex
+from imio.guichet.storage import ShardedMap
+from imio.guichet.storage import site_store
 from persistent import Persistent
-from plone import api
-from zope.annotation.interfaces import IAnnotations
 
 import re
 import secrets
@@ -26,7 +25,6 @@ AUDIT_KEY = "imio.guichet.audit"
 RECORD_KEY = re.compile(r"^\d{17}:[0-9a-f]{32}$")
 
 _MICROSECOND = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class AuditLog(Persistent):
@@ -37,7 +35,7 @@ class AuditLog(Persistent):
         self._order = OrderedIndex()
 
     def add(self, record: dict, now: datetime) -> str:
-        micros = (now - _EPOCH) // _MICROSECOND
+        micros = (now - EPOCH) // _MICROSECOND
         # The random part is a hex id like a submission's: it picks the shard.
         key = f"{micros:017d}:{secrets.token_hex(16)}"
         self.put(key, record)
@@ -59,9 +57,7 @@ class AuditLog(Persistent):
 
 
 def get_audit_log(create: bool = False, site=None) -> AuditLog | None:
-    """The site's audit log (made on demand when ``create``)."""
-    annotations = IAnnotations(site if site is not None else api.portal.get())
-    log = annotations.get(AUDIT_KEY)
-    if log is None and create:
-        log = annotations[AUDIT_KEY] = AuditLog()
-    return log
+    """The site's audit log (made when the add-on is installed, so that the
+    first concurrent reads do not all write the site; else on demand when
+    ``create``)."""
+    return site_store(AUDIT_KEY, AuditLog, create=create, site=site)

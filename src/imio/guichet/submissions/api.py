@@ -24,14 +24,15 @@ from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
+from imio.guichet.storage import id_from_sort_key
+from imio.guichet.storage import site_store
+from imio.guichet.storage import sort_key
 from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
-from imio.guichet.submissions.storage import id_from_sort_key
-from imio.guichet.submissions.storage import sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.timezones import site_timezone
@@ -39,7 +40,6 @@ from itertools import islice
 from itertools import takewhile
 from plone import api
 from typing import Any
-from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
 from zope.i18nmessageid import Message
 
@@ -86,11 +86,7 @@ class LoginRequired(SubmissionRefused):
 
 def get_store(create: bool = False) -> SubmissionStore | None:
     """The site's submission store (created on demand when ``create``)."""
-    annotations = IAnnotations(api.portal.get())
-    store = annotations.get(STORE_KEY)
-    if store is None and create:
-        store = annotations[STORE_KEY] = SubmissionStore()
-    return store
+    return site_store(STORE_KEY, SubmissionStore, create=create)
 
 
 def reference_prefix() -> str:

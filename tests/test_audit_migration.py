@@ -5,9 +5,11 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.audit import get_audit_log
+from imio.guichet.audit.store import AUDIT_KEY
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.audit import AuditLog as OldAuditLog
 from imio.guichet.upgrades.v1001 import move_audit_trail
+from zope.annotation.interfaces import IAnnotations
 
 
 PACKAGE = "imio.guichet"
@@ -34,7 +36,7 @@ def test_records_are_moved_in_order(portal):
     keys = [
         old.add(record, datetime.fromisoformat(record["date"])) for record in written
     ]
-    assert get_audit_log() is None
+    assert len(get_audit_log()) == 0  # made at install, empty
 
     assert move_audit_trail() == 5
 
@@ -65,7 +67,25 @@ def test_records_made_meanwhile_are_kept(portal):
 def test_a_site_without_trail(portal):
     assert getattr(get_store(create=True), "_audit", None) is None
     assert move_audit_trail() == 0
-    assert get_audit_log() is None
+    assert len(get_audit_log()) == 0
+
+
+def test_upgrading_a_site_of_version_1000(portal, setup_tool):
+    """As version 1000 left a site: records in the submission store, no
+    audit store."""
+    profile = f"{PACKAGE}:default"
+    IAnnotations(portal).pop(AUDIT_KEY)
+    old = get_store()._audit = OldAuditLog()
+    [record] = old_records(1)
+    key = old.add(record, datetime.fromisoformat(record["date"]))
+    setup_tool.setLastVersionForProfile(profile, "1000")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == ("1001",)
+    assert [get_audit_log().get(k) for k in get_audit_log().keys(None)] == [record]
+    assert list(get_audit_log().keys(None)) == [key]
+    assert getattr(get_store(), "_audit", None) is None
 
 
 def test_registered_from_1000_to_1001(setup_tool):

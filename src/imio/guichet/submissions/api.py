@@ -17,7 +17,9 @@ from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
+from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
@@ -26,7 +28,6 @@ from imio.guichet.storage import id_from_sort_key
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key
 from imio.guichet.submissions.attachments import make_attachments
-from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
@@ -81,10 +82,6 @@ class ProcedureClosed(SubmissionRefused):
 
 class LoginRequired(SubmissionRefused):
     """The procedure takes submissions from logged-in citizens only."""
-
-
-class InvalidQuery(ValueError):
-    """A listing was asked with parameters that make no sense."""
 
 
 def get_store(create: bool = False) -> SubmissionStore | None:
@@ -441,13 +438,16 @@ def feed_submissions(
 def audit_access(
     action: str, submissions: Iterable[Submission], details: dict | None = None
 ) -> None:
-    """Record in the audit trail that the current user did ``action``."""
-    record_access(
-        get_store(create=True),
-        actor=current_submitter(),
-        action=action,
-        submission_ids=[submission.id for submission in submissions],
-        details=details,
+    """Record in the audit trail that the current user did ``action``.
+
+    For the callers not yet moved to use cases (tokens, webhooks, the
+    receipt); use cases write with :func:`imio.guichet.audit.record`.
+    """
+    record_as(
+        current_submitter(),
+        action,
+        [submission.id for submission in submissions],
+        details,
     )
 
 

@@ -141,7 +141,6 @@ class SubmissionStore(Persistent):
         # writes one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
 
-    _audit = None  # an audit.AuditLog, made with the first record
     tracking_key = None  # bytes: see tracking.py, made with the first link
 
     def note_change(self, submission: Submission) -> None:

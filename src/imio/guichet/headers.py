@@ -26,11 +26,11 @@ without a list to maintain, and leaves Plone's own pages (the front page,
 the control panels of other add-ons, static resources) untouched.
 """
 
+from zope.component import adapter
+from zope.globalrequest import getRequest
 from ZPublisher.interfaces import IPubBeforeAbort
 from ZPublisher.interfaces import IPubBeforeCommit
 from ZPublisher.interfaces import IPubBeforeStreaming
-from zope.component import adapter
-from zope.globalrequest import getRequest
 
 
 PACKAGE = "imio.guichet"

@@ -21,17 +21,16 @@ class AccessLogger(TransLogger):
     """Paste's translogger, with secret parameters redacted from the
     request line and the Referer (no other header is written)."""
 
-    def write_log(self, environ, method, req_uri, start, status, bytes):
+    def write_log(self, environ, method, req_uri, start, status, bytes):  # noqa: PLR0917 - Paste's signature
         referer = environ.get("HTTP_REFERER")
         if referer:
             environ = {**environ, "HTTP_REFERER": redact_query(referer)}
-        super().write_log(
-            environ, method, redact_query(req_uri), start, status, bytes
-        )
+        super().write_log(environ, method, redact_query(req_uri), start, status, bytes)
 
 
 def make_filter(
     global_conf,
+    *,
     logger_name="wsgi",
     format=None,
     logging_level="INFO",

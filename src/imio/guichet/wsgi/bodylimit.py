@@ -71,7 +71,7 @@ class BodyLimit:
     def read_at_most(self, stream):
         """The body in a spooled file, or None once it passes the limit
         (reading stops there)."""
-        spool = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        spool = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
         size = 0
         while chunk := stream.read(min(CHUNK, self.max_body + 1 - size)):
             size += len(chunk)

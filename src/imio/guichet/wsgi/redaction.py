@@ -21,7 +21,8 @@ REDACTED = "[redacted]"
 #: Parameters whose value is a secret: by name, or by a name that contains
 #: ``secret`` or ``token`` (``draft_secret``, ``access_token``…). Zope's
 #: converters (``secret:string``) belong to the name.
-_NAME = r"(?:[^=&;?#\s\"'<>]*(?:secret|token)[^=&;?#\s\"'<>]*|key|code|state)(?::[\w:]+)?"
+_NAME_PART = r"[^=&;?#\s\"'<>]*"
+_NAME = rf"(?:{_NAME_PART}(?:secret|token){_NAME_PART}|key|code|state)(?::[\w:]+)?"
 
 #: ``name=value`` in a query string (after ``?``, ``&`` or ``;``).
 _QUERY_PARAMETER = re.compile(

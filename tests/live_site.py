@@ -71,7 +71,19 @@ def chromium(demo_site):
 
 @pytest.fixture
 def page(chromium):
+    """A page; the test fails if the site's Content-Security-Policy
+    blocked anything on it (an inline script, a resource of Plone…)."""
     context = chromium.new_context(locale="fr-BE", accept_downloads=True)
     page = context.new_page()
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"

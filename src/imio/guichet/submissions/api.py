@@ -20,7 +20,6 @@ from imio.guichet import _
 from imio.guichet import errors
 from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
-from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
@@ -69,8 +68,7 @@ __all__ = [
 ]
 
 
-#: Refusals of the tree, still importable from here.
-SubmissionRefused = GuichetError
+#: The tree's refusals that :func:`submit` raises, importable from here.
 ProcedureClosed = errors.ProcedureClosed
 LoginRequired = errors.LoginRequired
 

@@ -440,8 +440,8 @@ def audit_access(
 ) -> None:
     """Record in the audit trail that the current user did ``action``.
 
-    For the callers not yet moved to use cases (tokens, webhooks, the
-    receipt); use cases write with :func:`imio.guichet.audit.record`.
+    For the callers not yet moved to use cases (tokens, webhooks); use
+    cases write with :func:`imio.guichet.audit.record`.
     """
     record_as(
         current_submitter(),

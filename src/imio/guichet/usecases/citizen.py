@@ -11,8 +11,8 @@ and a wrong secret: no hint whether it exists.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from imio.guichet import _
+from imio.guichet import audit
 from imio.guichet.caller import Caller
-from imio.guichet.caller import HTML
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import NotFound
@@ -23,7 +23,6 @@ from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.submissions import handling
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_read_submission
-from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.lifecycle import CITIZEN
@@ -131,7 +130,6 @@ def open_receipt(caller: Caller, reference: Any, secret: Any) -> ReceiptAccess:
     if not by_citizen:
         if not may_read_submission(submission):
             raise NotFound(REQUEST_NOT_FOUND)
-        details = {"ui": caller.channel == HTML, "receipt": True}
-        audit_access("read", [submission], details)
+        audit.record(caller, "read", [submission], {"receipt": True})
     procedure = find_procedure(submission.procedure_uid)
     return ReceiptAccess(submission, procedure, by_citizen)

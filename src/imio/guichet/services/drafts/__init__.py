@@ -9,7 +9,7 @@ headers would keep it). Who may is decided by
 """
 
 from imio.guichet.drafts.storage import Draft
-from imio.guichet.services.submissions.serialization import procedure_summaries
+from imio.guichet.urls import procedure_summaries
 from plone import api
 
 

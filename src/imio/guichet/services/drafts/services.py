@@ -9,7 +9,7 @@ from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.drafts import draft_url
 from imio.guichet.services.drafts import serialize_draft
 from imio.guichet.services.errors import guichet_error
-from imio.guichet.services.submissions.base import read_json_object
+from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import drafts
 from plone.protect.interfaces import IDisableCSRFProtection
@@ -22,9 +22,7 @@ BODY = 'The body must be {"data": {...}}, the form\'s fields in "data".'
 
 def answers_of(request) -> dict:
     """The ``data`` object of the JSON body (InvalidInput if none)."""
-    body = read_json_object(request, {"data"})
-    if "error" in body:
-        raise InvalidInput(body["error"]["message"])
+    body = json_object(request, {"data"})
     if not isinstance(body.get("data"), dict):
         raise InvalidInput(BODY)
     return body["data"]

@@ -10,7 +10,7 @@ from imio.guichet.forms.model import is_file_field
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.errors import guichet_error
-from imio.guichet.services.submissions.base import read_json_object
+from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.usecases.filing import file_submission
 from plone.protect.interfaces import IDisableCSRFProtection
@@ -68,9 +68,7 @@ class SubmissionsPost(Service):
         too_large = not declared.isdigit() or int(declared) > limit
         if too_large or len(self.request.get("BODY") or b"") > limit:
             raise PayloadTooLarge()
-        body = read_json_object(self.request, {"data", "draft_id"})
-        if "error" in body:
-            raise InvalidInput(body["error"]["message"])
+        body = json_object(self.request, {"data", "draft_id"})
         data, draft_id = body.get("data"), body.get("draft_id")
         if draft_id is not None and not isinstance(draft_id, str):
             raise InvalidInput('"draft_id" must be the id of a draft.')

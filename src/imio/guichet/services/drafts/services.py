@@ -1,19 +1,16 @@
-"""The ``@drafts`` services: parse, call the use case, serialise."""
+"""The ``@drafts`` services: parse, call the use case, serialise (a
+refusal is answered by :class:`~imio.guichet.services.base.GuichetService`)."""
 
-from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
-from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.drafts import draft_url
 from imio.guichet.services.drafts import serialize_draft
-from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import drafts
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
@@ -28,16 +25,13 @@ def answers_of(request) -> dict:
     return body["data"]
 
 
-class DraftsPost(Service):
+class DraftsPost(GuichetService):
     """POST {procedure}/@drafts: save a new draft of the procedure's form."""
 
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)
-        caller = caller_from_request(self.request, REST)
-        try:
-            saved = drafts.save_draft(caller, self.context, answers_of(self.request))
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        answers = answers_of(self.request)
+        saved = drafts.save_draft(self.caller, self.context, answers)
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", draft_url(saved.draft))
         # Sent once: only its hash is kept.
@@ -45,19 +39,15 @@ class DraftsPost(Service):
         return {**serialize_draft(saved.draft), **secret}
 
 
-class DraftService(PathService):
+class DraftService(GuichetService, PathService):
     """{site}/@drafts/{id}: one draft, for its owner or with its secret;
     subclasses ``act(caller, draft_id, secret)``."""
 
     def reply(self):
-        caller = caller_from_request(self.request, REST)
+        if len(self.path) != 1:
+            raise NotFound()
         secret = self.request.getHeader(DRAFT_SECRET_HEADER) or None
-        try:
-            if len(self.path) != 1:
-                raise NotFound()
-            return self.act(caller, self.path[0], secret)
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        return self.act(self.caller, self.path[0], secret)
 
 
 class DraftGet(DraftService):

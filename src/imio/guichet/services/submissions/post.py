@@ -1,20 +1,16 @@
 """POST {procedure}/@submissions: file a submission as JSON."""
 
-from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
-from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import PayloadTooLarge
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
-from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.usecases.filing import file_submission
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 from zope.schema import getFieldsInOrder
 
@@ -36,7 +32,7 @@ def max_body_bytes(procedure) -> int:
     return MAX_BODY_BYTES + files * limits.max_base64_length
 
 
-class SubmissionsPost(Service):
+class SubmissionsPost(GuichetService):
     """Body: ``{"data": {...}}``, the form's fields; or ``{"draft_id": ...}``
     to file a draft (its owner, or with ``X-Draft-Secret``), with ``data``
     when the answers changed since it was saved (files are never kept in
@@ -46,19 +42,15 @@ class SubmissionsPost(Service):
         # As every plone.restapi write: a JSON body cannot be sent across
         # sites by a plain HTML form, and the session cookie is SameSite.
         alsoProvides(self.request, IDisableCSRFProtection)
-        caller = caller_from_request(self.request, REST)
-        try:
-            data, draft_id = self.parse()
-            filed = file_submission(
-                caller,
-                self.context,
-                data,
-                idempotency_key=self.request.getHeader("Idempotency-Key"),
-                draft_id=draft_id,
-                draft_secret=self.request.getHeader(DRAFT_SECRET_HEADER),
-            )
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        data, draft_id = self.parse()
+        filed = file_submission(
+            self.caller,
+            self.context,
+            data,
+            idempotency_key=self.request.getHeader("Idempotency-Key"),
+            draft_id=draft_id,
+            draft_secret=self.request.getHeader(DRAFT_SECRET_HEADER),
+        )
         return self.filed(filed.submission, filed.replayed)
 
     def parse(self) -> tuple[dict | None, str | None]:

@@ -259,3 +259,24 @@ class TestSameJsonAsHtml:
         )
         assert "/demarches/x/@@submit?" in browser.url
         assert browser.getControl("Nom").value == "Jeanne Dupont"
+
+
+def test_values_the_form_cannot_show_are_left_out_when_resumed(
+    site, browser_for, session_for
+):
+    """A draft saved over REST is not validated: a choice that does not
+    exist, a number typed as text."""
+    answers = {
+        "name": "Jeanne",
+        "delivery": "pigeon",
+        "copies": "deux",
+        "purposes": ["work", "nope"],
+    }
+    draft = save(session_for("citizen_a"), answers).json()
+    browser = browser_for("citizen_a")
+    browser.open(f"{site.demarches.x.absolute_url()}/@@submit?draft={draft['id']}")
+    assert browser.getControl("Nom").value == "Jeanne"
+    assert browser.getControl("Nombre d'exemplaires").value == "deux"
+    assert browser.getControl(name="form.widgets.delivery").value == []
+    purposes = browser.getControl(name="form.widgets.purposes:list")
+    assert purposes.value == ["work"]  # the known choice only

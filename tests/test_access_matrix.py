@@ -41,6 +41,9 @@ SITE_LISTING = {**HANDLERS_OF_X, "backoffice_y": 200}
 #: Endpoints protected by a permission of Site Administrators only: Plone
 #: answers 401 to whoever lacks it (logging in as someone else may help).
 ADMINISTRATORS = {**dict.fromkeys(ACCOUNTS, 401), "siteadmin": 200}
+#: citizen_a's draft: nobody else knows of it, staff and managers included
+#: (drafts are not requests yet).
+DRAFT_OWNER = {**dict.fromkeys(ACCOUNTS, 404), "citizen_a": 200}
 
 ENDPOINTS = {
     "GET @guichet-openapi": PUBLIC,
@@ -59,6 +62,10 @@ ENDPOINTS = {
     "POST @guichet-webhooks": {**ADMINISTRATORS, "siteadmin": 201},
     "GET @guichet-tokens": ADMINISTRATORS,
     "POST @guichet-tokens": {**ADMINISTRATORS, "siteadmin": 201},
+    "POST demarches/x/@drafts": dict.fromkeys(ACCOUNTS, 201),
+    "GET @drafts/{draft}": DRAFT_OWNER,
+    "PATCH @drafts/{draft}": DRAFT_OWNER,
+    "DELETE @drafts/{draft}": {**DRAFT_OWNER, "citizen_a": 204},
 }
 
 CASES = [
@@ -97,7 +104,18 @@ def body_for(endpoint: str, site) -> dict | None:
             "url": "https://bo.example/hook",
         },
         "POST @guichet-tokens": {"user": "backoffice_x", "label": "matrix"},
+        "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
+        "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
     }.get(endpoint)
+
+
+@pytest.fixture
+def draft_of_a(site, session_for):
+    """A draft of X that citizen_a saved."""
+    response = session_for("citizen_a").post(
+        "demarches/x/@drafts", json={"data": VALID_DATA}
+    )
+    return response.json()["id"]
 
 
 def test_every_endpoint_of_the_api_is_in_the_matrix():
@@ -129,8 +147,9 @@ def test_every_endpoint_of_the_api_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("endpoint, who, status", CASES)
-def test_access(site, filed, session_for, endpoint, who, status):
+def test_access(request, site, filed, session_for, endpoint, who, status):
     session = session_for(who)
+    draft = request.getfixturevalue("draft_of_a") if "{draft}" in endpoint else None
     method, path = endpoint.split()
     headers = {}
     if method == "PATCH":
@@ -138,7 +157,7 @@ def test_access(site, filed, session_for, endpoint, who, status):
         headers["If-Match"] = etag
     response = session.request(
         method,
-        path.format(id=filed),
+        path.format(id=filed, draft=draft),
         json=body_for(endpoint, site),
         headers=headers,
     )

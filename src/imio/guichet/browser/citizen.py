@@ -15,28 +15,29 @@ from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.drafts import DELETE_VIEW
 from imio.guichet.browser.drafts import draft_rows
+from imio.guichet.browser.errors import set_answer_status
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
-from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
-from imio.guichet.forms.uploads import Upload
+from imio.guichet.caller import Caller
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import InvalidData
+from imio.guichet.errors import NotFound
 from imio.guichet.forms.uploads import upload_limits
-from imio.guichet.forms.uploads import UploadRefused
-from imio.guichet.submissions.api import current_submitter
-from imio.guichet.submissions.api import find_by_reference
-from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
-from imio.guichet.submissions.handling import check_reply_files
-from imio.guichet.submissions.handling import reply_as_citizen
 from imio.guichet.submissions.handling import StaleVersion
-from imio.guichet.submissions.handling import withdraw
 from imio.guichet.submissions.lifecycle import allowed_states
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.storage import Submission
-from imio.guichet.submissions.tracking import check_tracking_secret
 from imio.guichet.submissions.tracking import TRACKING_VIEW
+from imio.guichet.usecases.citizen import answer
+from imio.guichet.usecases.citizen import own_request
+from imio.guichet.usecases.citizen import REQUEST_NOT_FOUND
+from imio.guichet.usecases.citizen import tracked_request
+from imio.guichet.usecases.citizen import withdraw
 from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -47,10 +48,7 @@ from zExceptions import Unauthorized
 
 MY_REQUESTS_VIEW = "@@my-requests"
 
-NOT_FOUND = _(
-    "error_request_not_found",
-    default="We cannot find this request. Check the link or the reference.",
-)
+NOT_FOUND = REQUEST_NOT_FOUND
 
 
 class CitizenRequestPage(SubmissionPage, BrowserView):
@@ -90,8 +88,12 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
     def find(self) -> Submission | None:
         raise NotImplementedError
 
+    @cached_property
+    def caller(self) -> Caller:
+        return caller_from_request(self.request, HTML)
+
     def user_id(self) -> str | None:
-        return current_submitter()
+        return self.caller.user_id
 
     def show_submission(self):
         self.errors = {}
@@ -112,19 +114,19 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
     def act(self):
         CheckAuthenticator(self.request)
         form = self.request.form
-        kwargs = {"seen_etag": single(form, "etag"), "user_id": self.user_id()}
+        seen_etag = single(form, "etag")
         try:
             if "reply" in form:
-                if not self.may_reply():  # before reading any file
-                    raise TransitionNotAllowed("nothing is asked now")
-                limits = upload_limits(self.procedure)
-                files = check_reply_files(limits, self.uploaded_files(limits))
-                reply_as_citizen(
-                    self.submission, single(form, "message"), files=files, **kwargs
+                answer(
+                    self.caller,
+                    self.submission,
+                    single(form, "message"),
+                    seen_etag=seen_etag,
+                    files=self.sent_files(),
                 )
                 done = _("info_answer_sent", default="Your answer was sent.")
             elif "withdraw" in form:
-                withdraw(self.submission, **kwargs)
+                withdraw(self.caller, self.submission, seen_etag=seen_etag)
                 done = _(
                     "info_request_withdrawn", default="Your request was withdrawn."
                 )
@@ -133,27 +135,24 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         except REFUSALS as refused:
             self.refuse(refused)
             return None
-        except UploadRefused as refused:
-            self.request.response.setStatus(400)
-            self.errors["files"] = UPLOAD_MESSAGES[refused.code]
+        except InvalidData as invalid:
+            set_answer_status(self.request, invalid)
+            for error in invalid.fields:
+                self.errors[error.field] = error.message
             return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(self.self_url(), status=303)
         return ""
 
-    def uploaded_files(self, limits) -> list[Upload]:
-        """The files sent with an answer (the form's ``files:list``): no more
-        than the procedure accepts, each read no further than its limit
-        (one byte more, so that the size check refuses a larger one)."""
+    def sent_files(self) -> list:
+        """The files sent with an answer (the form's ``files:list``); an
+        empty file input sends a part without a name."""
         sent = self.request.form.get("files") or []
-        parts = [
+        return [
             item
             for item in (sent if isinstance(sent, list) else [sent])
-            if getattr(item, "filename", None)  # an empty input sends no name
+            if getattr(item, "filename", None)
         ]
-        if len(parts) > limits.max_files:
-            raise UploadRefused("too_many_files")
-        return [Upload(part.filename, part.read(limits.max_size + 1)) for part in parts]
 
     def upload_limits(self):
         return upload_limits(self.procedure)
@@ -201,10 +200,10 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
         return self.index()
 
     def find(self) -> Submission | None:
-        found = find_by_reference(single(self.request.form, "reference"))
-        if found is None or found.submitter != self.user_id():
+        try:
+            return own_request(self.caller, single(self.request.form, "reference"))
+        except NotFound:
             return None
-        return found
 
     @cached_property
     def page(self):
@@ -228,7 +227,7 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
 
     def drafts(self) -> list[dict]:
         """The citizen's drafts (not requests: never sent to the service)."""
-        return draft_rows(self.user_id())
+        return draft_rows(self.caller)
 
     def delete_draft_url(self) -> str:
         return f"{api.portal.get().absolute_url()}/{DELETE_VIEW}"
@@ -245,9 +244,9 @@ class TrackRequestView(CitizenRequestPage):
 
     def find(self) -> Submission | None:
         form = self.request.form
-        found = find_by_reference(single(form, "reference"))
-        if found is None or not check_tracking_secret(
-            get_store(), found, single(form, "secret")
-        ):
+        try:
+            return tracked_request(
+                self.caller, single(form, "reference"), single(form, "secret")
+            )
+        except NotFound:
             return None
-        return found

@@ -1,55 +1,56 @@
 """Drafts on the HTML form: save what was typed, resume it later.
 
 :class:`DraftFormMixin` gives the procedure's form (submit.SubmitForm) its
-"Save as draft" behaviour: it keeps what the widgets sent, as sent (not
-validated), and when the form is opened with ``?draft=&secret=`` it shows
-that again. The views here, on the site root, open a resume link
-(``@@resume-draft``), say that a draft was saved (``@@draft-saved``) and
-delete one (``@@delete-draft``, POST with the CSRF token). The domain
-rules are in :mod:`imio.guichet.drafts.api`.
+"Save as draft" behaviour: it keeps the answers as JSON, the shape of a
+submission's data (converted as the form does, not validated), and when
+the form is opened with ``?draft=&secret=`` it shows them again. The views
+here, on the site root, open a resume link (``@@resume-draft``), say that
+a draft was saved (``@@draft-saved``) and delete one (``@@delete-draft``,
+POST with the CSRF token). Who may open,
+save and delete a draft is decided by :mod:`imio.guichet.usecases.drafts`.
 """
 
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.display import single
+from imio.guichet.browser.errors import show_on_form
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
-from imio.guichet.browser.honeypot import show_refusal
-from imio.guichet.drafts.api import delete_draft
-from imio.guichet.drafts.api import DraftRefused
-from imio.guichet.drafts.api import get_draft
-from imio.guichet.drafts.api import list_drafts
-from imio.guichet.drafts.api import save_draft
+from imio.guichet.caller import Caller
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.drafts.storage import Draft
+from imio.guichet.errors import GuichetError
+from imio.guichet.errors import NotFound
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.model import is_file_field
+from imio.guichet.forms.validation import unvalidated_json
+from imio.guichet.forms.validation import unvalidated_value
 from imio.guichet.notifications.delivery import send_after_commit
 from imio.guichet.notifications.messages import draft_address
 from imio.guichet.notifications.messages import draft_message
 from imio.guichet.notifications.messages import MY_REQUESTS_VIEW
 from imio.guichet.submissions.access import find_procedure
-from imio.guichet.submissions.api import current_submitter
-from imio.guichet.submissions.protection import check_anonymous_rate
-from imio.guichet.submissions.protection import count_anonymous_submission
-from imio.guichet.submissions.protection import LooksLikeARobot
-from imio.guichet.submissions.protection import refuse_robots
-from imio.guichet.submissions.protection import TooManySubmissions
+from imio.guichet.usecases.drafts import delete_draft
+from imio.guichet.usecases.drafts import DRAFT_NOT_FOUND
+from imio.guichet.usecases.drafts import my_drafts
+from imio.guichet.usecases.drafts import open_draft
+from imio.guichet.usecases.drafts import save_draft
+from imio.guichet.usecases.drafts import update_draft
 from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
+from z3c.form.interfaces import IDataConverter
+from z3c.form.interfaces import NO_VALUE
 from zExceptions import Forbidden
+from zope.globalrequest import getRequest
+from zope.interface import Invalid
 
 
 RESUME_VIEW = "@@resume-draft"
 SAVED_VIEW = "@@draft-saved"
 DELETE_VIEW = "@@delete-draft"
-
-DRAFT_NOT_FOUND = _(
-    "error_draft_not_found",
-    default="We cannot find this draft: the link is wrong, or the draft "
-    "expired or was deleted.",
-)
 
 
 def _portal_url() -> str:
@@ -70,8 +71,12 @@ def find_draft(form) -> tuple[Draft | None, str | None]:
     """The draft (and secret) a request names with ``id`` and ``secret``,
     for whoever may open it."""
     secret = single(form, "secret") or None
-    draft = get_draft(single(form, "id"), secret=secret, owner=current_submitter())
-    return draft, (secret if draft is not None else None)
+    caller = caller_from_request(getRequest(), HTML)
+    try:
+        draft = open_draft(caller, single(form, "id"), secret=secret)
+    except NotFound:
+        return None, None
+    return draft, secret
 
 
 class DraftFormMixin:
@@ -92,10 +97,13 @@ class DraftFormMixin:
         draft_id = single(self.request.form, self.DRAFT_PARAMETER)
         if not draft_id:
             return None
-        draft = get_draft(draft_id, secret=self.draft_secret, owner=current_submitter())
-        if draft is None or draft.procedure_uid != api.content.get_uuid(self.context):
+        caller = caller_from_request(self.request, HTML)
+        try:
+            return open_draft(
+                caller, draft_id, secret=self.draft_secret, procedure=self.context
+            )
+        except NotFound:
             return None
-        return draft
 
     @property
     def action(self) -> str:
@@ -118,45 +126,51 @@ class DraftFormMixin:
             if name != HONEYPOT_NAME and not is_file_field(widget.field)
         }
 
-    def typed_values(self) -> dict:
-        """What each widget sent, as sent: field name -> {suffix: value}
-        (suffix "" for the input named like the widget, ".street" for a
-        part, "-empty-marker" for the markers of checkboxes)."""
-        typed = {}
+    def draft_answers(self) -> dict:
+        """What the widgets sent, as JSON (the shape of a submission's
+        data): through the conversion the form makes before validating,
+        not validated. A text that does not convert (a date such as
+        "31/02") is kept as typed, so that the citizen finds it again."""
+        answers = {}
         for name, widget in self._field_widgets().items():
-            inputs = {}
-            for key, value in self.request.form.items():
-                if key == widget.name:
-                    inputs[""] = value
-                elif key.startswith((widget.name + ".", widget.name + "-")):
-                    inputs[key[len(widget.name) :]] = value
-            if inputs:
-                typed[name] = inputs
-        return typed
+            raw = widget.extract()
+            if raw is NO_VALUE:
+                continue
+            try:
+                value = IDataConverter(widget).toFieldValue(raw)
+            except (Invalid, ValueError):  # what z3c.form's extraction catches
+                value = raw if isinstance(raw, str) else None
+            if value is not None and value != widget.field.missing_value:
+                answers[name] = unvalidated_json(widget.field, value)
+        return answers
 
     def load_draft(self) -> None:
-        """Before the widgets update: put a resumed draft's answers where
-        the widgets read what was sent, unless the form itself was sent."""
-        form = self.request.form
-        if not single(form, self.DRAFT_PARAMETER):
+        """Before the form updates: the page of a resumed draft keeps its
+        secret in the site; say when the draft cannot be found."""
+        if not single(self.request.form, self.DRAFT_PARAMETER):
             return
         keep_secret_in_site(self.request)
         if self.draft is None:
             api.portal.show_message(DRAFT_NOT_FOUND, self.request, "warning")
+
+    def fill_from_draft(self) -> None:
+        """After the widgets update (and prefill): show a resumed draft's
+        answers, unless the form itself was sent."""
+        form = self.request.form
+        if self.draft is None or any(
+            key.startswith(f"{self.prefix}buttons.") for key in form
+        ):
             return
-        if any(key.startswith(f"{self.prefix}buttons.") for key in form):
-            return
-        # Plone ignores what a GET request says to widgets (a link must not
-        # fill a form in): allowed here for the draft's answers only.
-        prefix = f"{self.prefix}widgets."
-        for key in [key for key in form if key.startswith(prefix)]:
-            del form[key]
-            self.request.other.pop(key, None)
-        for name, inputs in self.draft.data.items():
-            for suffix, value in inputs.items():
-                form[prefix + name + suffix] = value
-                self.request.other[prefix + name + suffix] = value
-        self.allow_prefill_from_GET_request = True
+        widgets = self._field_widgets()
+        for name, answer in self.draft.data.items():
+            widget = widgets.get(name)
+            if widget is None:
+                continue
+            value = unvalidated_value(widget.field, answer)
+            if value is not None:
+                widget.value = IDataConverter(widget).toWidgetValue(value)
+            elif isinstance(answer, str):
+                widget.value = answer  # kept as typed: it did not convert
         self.status = _(
             "info_draft_resumed",
             default="Your draft of ${date} is back. Files are not kept in "
@@ -164,38 +178,31 @@ class DraftFormMixin:
             mapping={"date": format_datetime(self.draft.saved)},
         )
 
-    def forget_draft(self) -> None:
-        """The form was filed: its draft has served."""
-        if self.draft is not None:
-            delete_draft(self.draft)
-
     def save_as_draft(self) -> None:
         """The "Save as draft" button: keep what was typed, not validated."""
-        owner = current_submitter()
-        client = self.request.getClientAddr() or "unknown"
-        new_anonymous = owner is None and self.draft is None
+        caller = caller_from_request(self.request, HTML)
+        honeypot = honeypot_value(self)
         try:
-            if owner is None:
-                refuse_robots(honeypot_value(self))
-            if new_anonymous:
-                check_anonymous_rate(client)
-            draft, secret = save_draft(
-                self.context,
-                self.typed_values(),
-                owner,
-                draft=self.draft,
-                language=api.portal.get_current_language(),
-            )
-        except (TooManySubmissions, LooksLikeARobot) as refused:
-            show_refusal(self, refused)
+            if self.draft is None:
+                saved = save_draft(
+                    caller, self.context, self.draft_answers(), honeypot=honeypot
+                )
+                draft, secret = saved.draft, saved.secret
+            else:
+                draft = update_draft(
+                    caller,
+                    self.draft.id,
+                    self.draft_answers(),
+                    secret=self.draft_secret,
+                    honeypot=honeypot,
+                    procedure=self.context,
+                )
+                secret = self.draft_secret
+        except GuichetError as refused:
+            show_on_form(self, refused)
             return
-        except DraftRefused as refused:
-            self.status = refused.message
-            return
-        if new_anonymous:
-            count_anonymous_submission(client)
+        if self.draft is None and secret is not None:
             self.mail_resume_link(draft, secret)
-        secret = secret or self.draft_secret
         self.request.response.redirect(
             f"{_portal_url()}/{SAVED_VIEW}?{urlencode(draft_query(draft, secret))}"
         )
@@ -212,10 +219,10 @@ class DraftFormMixin:
             send_after_commit([message])
 
 
-def draft_rows(owner: str) -> list[dict]:
+def draft_rows(caller: Caller) -> list[dict]:
     """The drafts of "Mes démarches": one row per draft, newest first."""
     rows = []
-    for draft in list_drafts(owner):
+    for draft in my_drafts(caller):
         procedure = find_procedure(draft.procedure_uid)
         rows.append(
             {
@@ -326,8 +333,8 @@ class DeleteDraftView(DraftPage):
         CheckAuthenticator(self.request)
         if self.draft is None:
             return self.not_found()
-        owner = self.draft.owner
-        delete_draft(self.draft)
+        caller = caller_from_request(self.request, HTML)
+        owner = delete_draft(caller, self.draft.id, secret=self.found[1])
         api.portal.show_message(
             _("info_draft_deleted", default="Your draft was deleted."), self.request
         )

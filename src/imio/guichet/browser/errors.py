@@ -6,14 +6,29 @@ in HTML pages: the one place where they become page errors.
 status is set (a stale version, whose check a page makes with a form field
 and not with ``If-Match``, is a 409 Conflict), each faulty field's message
 goes next to that field and the refusal's message at the top (``form``).
+
+On the citizen's z3c.form forms (``show_on_form``), refused answers
+(:class:`~imio.guichet.errors.InvalidData`) go next to their widgets, as
+z3c.form shows its own errors (the page is the form again: no error
+status); a procedure that is closed or needs a login sends the citizen
+back to its page with the reason; any other refusal is the form's status
+message, with its HTTP status and headers (``Retry-After`` over the rate
+limit).
 """
 
 from collections.abc import Iterable
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import GuichetError
+from imio.guichet.errors import InvalidData
+from imio.guichet.errors import LoginRequired
+from imio.guichet.errors import ProcedureClosed
+from plone import api
+from z3c.form.interfaces import IErrorViewSnippet
 from zExceptions import Forbidden
 from zExceptions import NotFound
 from zExceptions import Unauthorized
+from zope.component import getMultiAdapter
+from zope.interface import Invalid
 
 
 #: Statuses that mean something else for a page than for an API call.
@@ -43,9 +58,68 @@ def show_on_page(view, exc: GuichetError) -> None:
     """Keep ``view``'s page, with why ``exc`` refused (in ``view.errors``,
     which the page's template shows); 401, 403 and 404 raise instead."""
     raise_for_page(exc)
-    response = view.request.response
-    response.setStatus(PAGE_STATUS.get(exc.status, exc.status))
-    for name, value in exc.headers.items():
-        response.setHeader(name, value)
+    set_answer_status(view.request, exc)
     view.errors["form"] = exc.message
     view.errors.update(field_messages(exc.fields))
+
+
+def set_answer_status(request, exc: GuichetError) -> None:
+    """The HTTP status and headers of a refusal, on the page answering it."""
+    request.response.setStatus(PAGE_STATUS.get(exc.status, exc.status))
+    for name, value in exc.headers.items():
+        request.response.setHeader(name, value)
+
+
+def field_error_snippet(form, widget, field_error: FieldError):
+    """z3c.form's error snippet of one refused field, for its widget."""
+    snippet = getMultiAdapter(
+        (
+            Invalid(field_error.message),
+            form.request,
+            widget,
+            widget.field,
+            form,
+            form.getContent(),
+        ),
+        IErrorViewSnippet,
+    )
+    snippet.update()
+    return snippet
+
+
+def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
+    """Show z3c.form's error ``snippets`` and the core's ``field_errors``
+    next to their ``widgets`` (name -> widget), and in the error summary."""
+    snippets = list(snippets)
+    for field_error in field_errors:
+        widget = widgets.get(field_error.field)
+        if widget is not None:
+            snippets.append(field_error_snippet(form, widget, field_error))
+    for snippet in snippets:
+        if getattr(snippet, "widget", None) is not None:
+            snippet.widget.error = snippet
+    form.widgets.errors = tuple(snippets)
+    form.status = form.formErrorsMessage
+
+
+def show_refusal(form, exc: GuichetError) -> None:
+    """A refusal that no field explains: the form's status message, with
+    the HTTP status and headers it means."""
+    set_answer_status(form.request, exc)
+    form.status = exc.message
+
+
+def show_on_form(form, exc: GuichetError) -> None:
+    """Show ``exc`` on ``form`` (a z3c.form form of a procedure); a form
+    with steps shows refused fields itself (its ``show_errors``)."""
+    if isinstance(exc, InvalidData):
+        show_errors = getattr(form, "show_errors", None)
+        if show_errors is not None:
+            show_errors(exc)
+        else:
+            set_widget_errors(form, dict(form.widgets.items()), [], exc.fields)
+    elif isinstance(exc, ProcedureClosed | LoginRequired):
+        api.portal.show_message(exc.message, form.request, "warning")
+        form.request.response.redirect(form.context.absolute_url())
+    else:
+        show_refusal(form, exc)

@@ -8,8 +8,6 @@ nothing is stored.
 
 from html import escape
 from imio.guichet import _
-from imio.guichet.submissions.protection import LooksLikeARobot
-from imio.guichet.submissions.protection import TooManySubmissions
 from Products.Five.browser import BrowserView
 from z3c.form.browser.text import TextWidget
 from z3c.form.interfaces import ITextWidget
@@ -31,16 +29,6 @@ honeypot_field = TextLine(
 def honeypot_value(form) -> str | None:
     """What the form's honeypot field received (robots fill it)."""
     return form.request.form.get(f"{form.prefix}widgets.{HONEYPOT_NAME}")
-
-
-def show_refusal(form, refused: TooManySubmissions | LooksLikeARobot) -> None:
-    """Tell why an anonymous form was not taken: the HTTP status, when to
-    retry (over the rate limit), and the message at the top of the form."""
-    response = form.request.response
-    response.setStatus(refused.status)
-    if isinstance(refused, TooManySubmissions):
-        response.setHeader("Retry-After", str(refused.retry_after))
-    form.status = refused.message
 
 
 class IHoneypotWidget(ITextWidget):

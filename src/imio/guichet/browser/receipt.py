@@ -7,17 +7,15 @@ unknown reference and a wrong secret.
 """
 
 from imio.guichet.browser.display import single
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import NotFound as GuichetNotFound
 from imio.guichet.notifications.messages import citizen_link
-from imio.guichet.submissions.access import find_procedure
-from imio.guichet.submissions.access import may_read_submission
-from imio.guichet.submissions.api import audit_access
-from imio.guichet.submissions.api import current_submitter
-from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.storage import Submission
-from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.usecases.citizen import open_receipt
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
@@ -27,13 +25,6 @@ from zope.interface import alsoProvides
 
 
 RECEIPT_VIEW = "@@receipt"
-
-
-def is_submitter(submission: Submission) -> bool:
-    """Whether the logged-in user filed ``submission``."""
-    return submission.submitter is not None and (
-        submission.submitter == current_submitter()
-    )
 
 
 def receipt_url(submission: Submission, secret: str | None = None) -> str:
@@ -53,20 +44,19 @@ class ReceiptView(BrowserView):
 
     def __call__(self):
         form = self.request.form
-        submission = find_by_reference(single(form, "reference"))
-        if submission is None:
-            raise NotFound()
-        store = get_store()
-        citizen = is_submitter(submission) or check_tracking_secret(
-            store, submission, single(form, "secret")
-        )
+        caller = caller_from_request(self.request, HTML)
+        try:
+            access = open_receipt(
+                caller, single(form, "reference"), single(form, "secret")
+            )
+        except GuichetNotFound:
+            raise NotFound() from None  # no hint whether it exists
+        submission, procedure = access.submission, access.procedure
+        citizen = access.by_citizen
         if not citizen:
-            if not may_read_submission(submission):
-                raise NotFound()  # no hint whether it exists
-            # Staff reading a request: accountable, like its page.
+            # Staff's reading was written to the audit trail: a GET may.
             alsoProvides(self.request, IDisableCSRFProtection)
-            audit_access("read", [submission], {"ui": True, "receipt": True})
-        procedure = find_procedure(submission.procedure_uid)
+        store = get_store()
         pdf = receipt_pdf(
             submission,
             procedure,

@@ -11,6 +11,7 @@ opens a step without checking anything.
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.errors import InvalidData
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.conditions import is_shown
 from imio.guichet.forms.display import answers
@@ -22,7 +23,6 @@ from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.forms.validation import clean_data
-from imio.guichet.forms.validation import InvalidData
 from z3c.form.field import Fields
 from z3c.form.interfaces import HIDDEN_MODE
 from z3c.form.interfaces import INPUT_MODE

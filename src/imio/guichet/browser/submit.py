@@ -5,38 +5,34 @@ from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
+from imio.guichet.browser.errors import set_widget_errors
+from imio.guichet.browser.errors import show_on_form
 from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
-from imio.guichet.browser.honeypot import show_refusal
 from imio.guichet.browser.procedure import ProcedureView
-from imio.guichet.browser.receipt import is_submitter
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
 from imio.guichet.browser.widgets import UploadFieldWidget
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
+from imio.guichet.errors import InvalidData
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.validation import to_json
 from imio.guichet.prefill.widgets import prefill_widgets
-from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import IdempotencyKeyReused
-from imio.guichet.submissions.api import InvalidData
-from imio.guichet.submissions.api import LoginRequired
-from imio.guichet.submissions.api import ProcedureClosed
-from imio.guichet.submissions.api import submit_once
-from imio.guichet.submissions.protection import check_anonymous_rate
-from imio.guichet.submissions.protection import count_anonymous_submission
-from imio.guichet.submissions.protection import LooksLikeARobot
-from imio.guichet.submissions.protection import refuse_robots
-from imio.guichet.submissions.protection import TooManySubmissions
 from imio.guichet.submissions.tracking import check_tracking_secret
 from imio.guichet.submissions.tracking import tracking_secret
 from imio.guichet.submissions.tracking import tracking_url
+from imio.guichet.usecases.citizen import is_submitter
+from imio.guichet.usecases.filing import file_submission
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
 from Products.Five.browser import BrowserView
@@ -47,12 +43,9 @@ from z3c.form import form
 from z3c.form.browser.checkbox import CheckBoxFieldWidget
 from z3c.form.browser.radio import RadioFieldWidget
 from z3c.form.field import Fields
-from z3c.form.interfaces import IErrorViewSnippet
-from zope.component import getMultiAdapter
 from zope.i18n import translate
 from zope.interface import alsoProvides
 from zope.interface import Interface
-from zope.interface import Invalid
 from zope.schema import Choice
 from zope.schema import getFieldsInOrder
 from zope.schema import List
@@ -196,6 +189,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         self.current = self.requested_step()
         super().update()
         prefill_widgets(self)
+        self.fill_from_draft()
 
     def render(self):
         if self.request.response.getStatus() in (301, 302, 303):
@@ -269,37 +263,25 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         if errors:
             self.show_widget_errors(data, errors)
             return
-        submitter = current_submitter()
-        client = self.request.getClientAddr() or "unknown"
+        caller = caller_from_request(self.request, HTML)
+        draft = self.draft
         try:
-            if submitter is None:
-                refuse_robots(honeypot_value(self))
-                check_anonymous_rate(client)
-        except (TooManySubmissions, LooksLikeARobot) as refused:
-            show_refusal(self, refused)
-            return
-        try:
-            submission, earlier = submit_once(
+            filed = file_submission(
+                caller,
                 self.context,
                 data,
                 idempotency_key=f"html-form:{self.form_token}",
-                submitter=submitter,
-                language=api.portal.get_current_language(),
+                honeypot=honeypot_value(self),
+                draft_id=None if draft is None else draft.id,
+                draft_secret=self.draft_secret,
             )
-        except InvalidData as invalid:
-            self.show_errors(invalid)
-            return
         except IdempotencyKeyReused:
             self.status = ALREADY_SENT
             return
-        except (ProcedureClosed, LoginRequired) as refused:
-            api.portal.show_message(refused.message, self.request, "warning")
-            self.request.response.redirect(self.context.absolute_url())
+        except GuichetError as refused:
+            show_on_form(self, refused)
             return
-        if submitter is None and not earlier:
-            count_anonymous_submission(client)
-        self.forget_draft()
-        self.redirect_to_confirmation(submission)
+        self.redirect_to_confirmation(filed.submission)
 
     @button.buttonAndHandler(
         _("button_previous", default="Previous"),
@@ -354,30 +336,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
     def set_errors(self, snippets, field_errors) -> None:
         """Show z3c.form's error snippets and the core's FieldErrors next
         to their fields, and in the error summary."""
-        widgets = self.all_widgets()
-        snippets = list(snippets)
-        for field_error in field_errors:
-            widget = widgets.get(field_error.field)
-            if widget is None:
-                continue
-            snippet = getMultiAdapter(
-                (
-                    Invalid(field_error.message),
-                    self.request,
-                    widget,
-                    widget.field,
-                    self,
-                    self.getContent(),
-                ),
-                IErrorViewSnippet,
-            )
-            snippet.update()
-            snippets.append(snippet)
-        for snippet in snippets:
-            if getattr(snippet, "widget", None) is not None:
-                snippet.widget.error = snippet
-        self.widgets.errors = tuple(snippets)
-        self.status = self.formErrorsMessage
+        set_widget_errors(self, self.all_widgets(), snippets, field_errors)
 
     def error_summary(self) -> list[dict]:
         """The faulty fields, in the form's order, for the summary."""
@@ -407,6 +366,10 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
 
 class ConfirmationView(BrowserView):
     """ "Your request was sent": the reference to keep."""
+
+    @cached_property
+    def caller(self):
+        return caller_from_request(self.request, HTML)
 
     @cached_property
     def submission(self):
@@ -439,7 +402,7 @@ class ConfirmationView(BrowserView):
     def is_citizen(self) -> bool:
         """Whether this is the citizen who sent it (secret, or logged in)."""
         return self.submission is not None and (
-            self.secret is not None or is_submitter(self.submission)
+            self.secret is not None or is_submitter(self.caller, self.submission)
         )
 
     def answers(self) -> list[dict]:
@@ -455,6 +418,6 @@ class ConfirmationView(BrowserView):
 
     def my_requests_url(self) -> str | None:
         """ "Mes démarches", for a citizen who applied logged in."""
-        if self.submission is None or not is_submitter(self.submission):
+        if self.submission is None or not is_submitter(self.caller, self.submission):
             return None
         return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"

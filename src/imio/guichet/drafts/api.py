@@ -16,17 +16,23 @@ from datetime import UTC
 from imio.guichet import _
 from imio.guichet.drafts.storage import Draft
 from imio.guichet.drafts.storage import DraftStore
+from imio.guichet.errors import GuichetError
+from imio.guichet.forms.fields import Address
 from imio.guichet.forms.model import is_file_field
+from imio.guichet.forms.validation import is_empty
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.storage import site_store
 from itertools import islice
 from plone import api
-from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
+from zope.schema import List
+from zope.schema import Set
+from zope.schema import Tuple
 
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import uuid
 
@@ -43,12 +49,10 @@ MAX_LIST_ITEMS = 200
 PURGE_ON_SAVE = 5
 
 
-class DraftRefused(Exception):
+class DraftRefused(GuichetError):
     """A draft cannot be saved; ``message`` says why, for the citizen."""
 
-    def __init__(self, message: Message):
-        super().__init__(str(message))
-        self.message = message
+    code = "draft_refused"
 
 
 def get_draft_store(create: bool = False) -> DraftStore | None:
@@ -68,34 +72,45 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _text(value) -> str | list[str] | None:
-    """A widget's value as sent (text or list of texts), else None."""
-    if isinstance(value, str):
-        return value
-    listed = isinstance(value, list | tuple) and len(value) <= MAX_LIST_ITEMS
-    if listed and all(isinstance(item, str) for item in value):
-        return list(value)
-    return None
+def _is_scalar(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | bool | int)
 
 
-def clean_draft_data(schema, raw: Mapping) -> dict:
-    """Keep of ``raw`` (field name -> {suffix: value}) only the form's
-    fields but files, and texts or lists of texts; raise
+def _fits(field, value) -> bool:
+    """Whether ``value`` has a JSON shape that ``field`` may hold (checked no
+    further: a draft may be incomplete or wrong)."""
+    if isinstance(field, Address):
+        return isinstance(value, Mapping) and all(
+            isinstance(part, str) and isinstance(text, str)
+            for part, text in value.items()
+        )
+    if isinstance(field, List | Set | Tuple):
+        return (
+            isinstance(value, list | tuple)
+            and len(value) <= MAX_LIST_ITEMS
+            and all(_is_scalar(item) for item in value)
+        )
+    return _is_scalar(value)
+
+
+def clean_draft_data(schema, data: Mapping) -> dict:
+    """Keep of ``data`` (answers as JSON, the shape of a submission's
+    ``data``, not validated) only the form's fields but files, with values
+    of a shape their field may hold, empty ones left out; raise
     :class:`DraftRefused` when it is too large."""
+    if not isinstance(data, Mapping):
+        return {}
     fields = dict(getFieldsInOrder(schema))
-    data = {}
-    for name, inputs in raw.items():
+    kept = {}
+    for name, value in data.items():
         field = fields.get(name)
-        if field is None or is_file_field(field) or not isinstance(inputs, Mapping):
+        if field is None or is_file_field(field) or is_empty(value):
             continue
-        kept = {}
-        for suffix, value in inputs.items():
-            text = _text(value)
-            if isinstance(suffix, str) and text is not None:
-                kept[suffix] = text
-        if kept:
-            data[name] = kept
-    if len(json.dumps(data, ensure_ascii=False)) > MAX_DRAFT_SIZE:
+        if _fits(field, value):
+            kept[name] = dict(value) if isinstance(value, Mapping) else value
+    if len(json.dumps(kept, ensure_ascii=False)) > MAX_DRAFT_SIZE:
         raise DraftRefused(
             _(
                 "error_draft_too_large",
@@ -103,7 +118,7 @@ def clean_draft_data(schema, raw: Mapping) -> dict:
                 "answers, or send your request.",
             )
         )
-    return data
+    return kept
 
 
 def is_expired(draft: Draft, now: datetime | None = None) -> bool:
@@ -112,14 +127,15 @@ def is_expired(draft: Draft, now: datetime | None = None) -> bool:
 
 def save_draft(
     procedure,
-    raw_data: Mapping,
+    answers: Mapping,
     owner: str | None,
     now: datetime | None = None,
     *,
     draft: Draft | None = None,
     language: str | None = None,
 ) -> tuple[Draft, str | None]:
-    """Save what was typed in ``procedure``'s form as a draft.
+    """Save ``answers`` (JSON, see :func:`clean_draft_data`) to
+    ``procedure``'s form as a draft.
 
     A new draft unless ``draft`` (found with :func:`get_draft`) is given,
     which is saved again. Returns the draft and the secret of its resume
@@ -128,7 +144,7 @@ def save_draft(
     secret). Raises :class:`DraftRefused`.
     """
     now = now or datetime.now(UTC)
-    data = clean_draft_data(procedure.get_form_schema(), raw_data)
+    data = clean_draft_data(procedure.get_form_schema(), answers)
     store = get_draft_store(create=True)
     purge_expired(now, limit=PURGE_ON_SAVE)
     expires = now + draft_lifetime()

@@ -18,11 +18,11 @@ from persistent import Persistent
 class Draft(Persistent):
     """What a citizen typed in a procedure's form, not validated.
 
-    ``data`` maps a field name to what its widget sent, as sent: a dict
-    ``{suffix: text or list of texts}`` (the suffix is "" for a widget with
-    one input, ".street" for the parts of an address...). Replaced as a
-    whole, never mutated. Files are never kept. ``owner`` is the user id of
-    a logged-in citizen; an anonymous draft has no owner and opens with a
+    ``data`` holds the answers as JSON, the shape of a submission's
+    ``data`` (field name -> value), converted but not validated: the same
+    for a draft saved by the HTML form and one saved through ``@drafts``.
+    Replaced as a whole, never mutated. Files are never kept. ``owner`` is
+    the user id of a logged-in citizen; an anonymous draft has no owner and opens with a
     secret, of which only a hash is kept (``secret_hash``).
     """
 

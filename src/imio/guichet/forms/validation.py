@@ -7,10 +7,11 @@ values ready to store. Nothing is stored unless every field is valid.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
+from imio.guichet.errors import FieldError
+from imio.guichet.errors import InvalidData
 from imio.guichet.forms import uploads
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.conditions import is_shown
@@ -52,26 +53,12 @@ import math
 import re
 
 
+__all__ = ["FieldError", "InvalidData", "clean_data", "to_json"]
+
+
 #: Upper bounds applied when a form's field sets none, so that a form
 #: cannot be used to store megabytes of text.
 DEFAULT_MAX_LENGTH = {TextLine: 500, Text: 10_000}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """Why the value of one field was refused."""
-
-    field: str
-    code: str
-    message: Message
-
-
-class InvalidData(ValueError):
-    """Submitted data was refused; ``errors`` lists every faulty field."""
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
-        self.errors = errors
 
 
 class _Refused(Exception):
@@ -252,6 +239,18 @@ def _from_json(field, value: Any) -> Any:
     return converter(field, value)
 
 
+def unvalidated_value(field, value: Any) -> Any:
+    """The Python value that the JSON ``value`` stands for in ``field``,
+    converted but not validated (a draft shown again may be incomplete or
+    wrong); None when it is empty or does not convert."""
+    if is_empty(value):
+        return None
+    try:
+        return _from_json(field, value)
+    except _Refused:
+        return None
+
+
 def to_json(field, value: Any) -> Any:
     """Convert a validated Python value to what is stored and sent as JSON.
 
@@ -269,6 +268,14 @@ def to_json(field, value: Any) -> Any:
         # Sets have no order: sort them so that equal data is stored equally.
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     return value
+
+
+def unvalidated_json(field, value: Any) -> Any:
+    """:func:`to_json` without the canonical form of identifiers and
+    addresses (which checks them): what a draft keeps of a value."""
+    if isinstance(field, NormalizedTextLine | Address):
+        return value
+    return to_json(field, value)
 
 
 def _code_for(error: ValidationError, field) -> str:

@@ -147,7 +147,7 @@ def draft_address(draft, procedure) -> str | None:
         names = email_field_names(schema)
         name = names[0] if names else None
     field = schema.get(name) if name else None
-    address = (draft.data.get(name) or {}).get("") if field is not None else None
+    address = draft.data.get(name) if field is not None else None
     if not isinstance(address, str) or not address.strip():
         return None
     try:

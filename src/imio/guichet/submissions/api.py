@@ -17,11 +17,12 @@ from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet import errors
 from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
+from imio.guichet.errors import InvalidData
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
-from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.storage import id_from_sort_key
@@ -41,7 +42,6 @@ from itertools import takewhile
 from plone import api
 from typing import Any
 from zope.event import notify
-from zope.i18nmessageid import Message
 
 import hashlib
 import json
@@ -68,20 +68,9 @@ __all__ = [
 ]
 
 
-class SubmissionRefused(Exception):
-    """A submission cannot be filed; ``message`` says why, for the citizen."""
-
-    def __init__(self, message: Message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class ProcedureClosed(SubmissionRefused):
-    """The procedure takes no submissions now."""
-
-
-class LoginRequired(SubmissionRefused):
-    """The procedure takes submissions from logged-in citizens only."""
+#: The tree's refusals that :func:`submit` raises, importable from here.
+ProcedureClosed = errors.ProcedureClosed
+LoginRequired = errors.LoginRequired
 
 
 def get_store(create: bool = False) -> SubmissionStore | None:
@@ -112,6 +101,22 @@ def _unique_reference(store: SubmissionStore) -> str:
             return reference
 
 
+def check_open(procedure, submitter: str | None, now: datetime | None = None):
+    """Whether ``procedure``'s form may be filled now (filed, or kept as a
+    draft) by ``submitter`` (None: anonymous); raises
+    :class:`ProcedureClosed` or :class:`LoginRequired`."""
+    availability = get_availability(procedure, now)
+    if not availability.is_open:
+        raise ProcedureClosed(availability.reason)
+    if submitter is None and not procedure.allow_anonymous:
+        raise LoginRequired(
+            _(
+                "reason_login_required",
+                default="Please log in to apply for this procedure.",
+            )
+        )
+
+
 def submit(
     procedure,
     data: Mapping[str, Any],
@@ -128,16 +133,7 @@ def submit(
     :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
     form cannot be read; nothing is stored then.
     """
-    availability = get_availability(procedure, now)
-    if not availability.is_open:
-        raise ProcedureClosed(availability.reason)
-    if submitter is None and not procedure.allow_anonymous:
-        raise LoginRequired(
-            _(
-                "reason_login_required",
-                default="Please log in to apply for this procedure.",
-            )
-        )
+    check_open(procedure, submitter, now)
     if procedure._p_jar is not None:
         # Validated against this version of the form: should a webmaster
         # replace it concurrently, this commit must conflict (and be
@@ -183,12 +179,16 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII
 
 
-class IdempotencyKeyReused(ValueError):
+class IdempotencyKeyReused(errors.Conflict):
     """The key was already used for a different request."""
 
+    code = "idempotency_key_reused"
 
-class InvalidIdempotencyKey(ValueError):
+
+class InvalidIdempotencyKey(errors.InvalidInput):
     """The key is not 1 to 200 printable ASCII characters."""
+
+    code = "invalid_idempotency_key"
 
 
 def _fingerprint_default(value: Any) -> Any:
@@ -440,8 +440,8 @@ def audit_access(
 ) -> None:
     """Record in the audit trail that the current user did ``action``.
 
-    For the callers not yet moved to use cases (tokens, webhooks, the
-    receipt); use cases write with :func:`imio.guichet.audit.record`.
+    For the callers not yet moved to use cases (tokens, webhooks); use
+    cases write with :func:`imio.guichet.audit.record`.
     """
     record_as(
         current_submitter(),

@@ -16,7 +16,8 @@ browser/honeypot.py); robots that fill every input fill it too.
 from collections import deque
 from datetime import timedelta
 from imio.guichet import _
-from imio.guichet.submissions.api import SubmissionRefused
+from imio.guichet.errors import InvalidInput
+from imio.guichet.errors import TooManyRequests
 from plone import api
 
 import logging
@@ -31,27 +32,25 @@ WINDOW = timedelta(hours=1)
 SETTING = "imio.guichet.interfaces.IGuichetSettings.anonymous_submissions_per_hour"
 
 
-class TooManySubmissions(SubmissionRefused):
+class TooManySubmissions(TooManyRequests):
     """Over the limit; ``retry_after`` says in how many seconds to retry."""
-
-    status = 429
 
     def __init__(self, retry_after: int):
         super().__init__(
+            retry_after,
             _(
                 "reason_too_many_submissions",
                 default="Too many requests were sent from your connection in "
                 "the last hour. Please try again in ${minutes} minutes.",
                 mapping={"minutes": max(1, round(retry_after / 60))},
-            )
+            ),
         )
-        self.retry_after = retry_after
 
 
-class LooksLikeARobot(SubmissionRefused):
+class LooksLikeARobot(InvalidInput):
     """The honeypot was filled. The message stays vague on purpose."""
 
-    status = 400
+    code = "not_sent"
 
     def __init__(self):
         super().__init__(

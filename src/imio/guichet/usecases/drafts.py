@@ -1,0 +1,124 @@
+"""A citizen's drafts: save, open, save again, delete; the same rules for
+the HTML form's "Save as draft" and for ``@drafts``.
+
+A draft opens for its owner (a logged-in citizen) or with its secret (an
+anonymous one); anyone else gets :class:`~imio.guichet.errors.NotFound`,
+the same for an unknown id, a wrong secret, someone else's draft and an
+expired one. A new anonymous draft is protected like a submission
+(honeypot, per-client rate limit, counted once committed). Drafts are
+never audited, listed, exported or delivered to back offices: they are
+not requests yet.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from imio.guichet import _
+from imio.guichet.caller import Caller
+from imio.guichet.drafts import api as drafts
+from imio.guichet.drafts.storage import Draft
+from imio.guichet.errors import NotFound
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.api import check_open
+from imio.guichet.submissions.protection import check_anonymous_rate
+from imio.guichet.submissions.protection import count_anonymous_submission
+from imio.guichet.submissions.protection import refuse_robots
+from plone import api
+from typing import Any
+
+
+DRAFT_NOT_FOUND = _(
+    "error_draft_not_found",
+    default="We cannot find this draft: the link is wrong, or the draft "
+    "expired or was deleted.",
+)
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    draft: Draft
+    #: The secret that opens a new anonymous draft, given once (None for
+    #: a logged-in citizen's draft, and when a draft is saved again).
+    secret: str | None
+
+
+def _protect(caller: Caller, honeypot: str | None, *, new: bool) -> None:
+    # Robots are refused at every save; the rate limit counts new drafts
+    # only (saving again costs no new entry).
+    if caller.is_anonymous:
+        refuse_robots(honeypot)
+        if new:
+            check_anonymous_rate(caller.client_address or "unknown")
+
+
+def open_draft(
+    caller: Caller, draft_id: Any, *, secret: str | None = None, procedure=None
+) -> Draft:
+    """The draft ``draft_id`` if it opens for ``caller`` (owner or
+    ``secret``) and, when given, belongs to ``procedure``; else NotFound."""
+    draft = drafts.get_draft(
+        draft_id if isinstance(draft_id, str) else None,
+        secret=secret,
+        owner=caller.user_id,
+    )
+    if draft is None:
+        raise NotFound(DRAFT_NOT_FOUND)
+    if procedure is not None and draft.procedure_uid != api.content.get_uuid(procedure):
+        raise NotFound(DRAFT_NOT_FOUND)
+    return draft
+
+
+def procedure_of(draft: Draft):
+    """The procedure of an opened draft; NotFound once it was deleted."""
+    procedure = find_procedure(draft.procedure_uid)
+    if procedure is None:
+        raise NotFound(DRAFT_NOT_FOUND)
+    return procedure
+
+
+def save_draft(
+    caller: Caller,
+    procedure,
+    answers: Mapping[str, Any],
+    *,
+    honeypot: str | None = None,
+) -> SavedDraft:
+    """Keep ``answers`` (JSON, not validated) as a new draft of
+    ``procedure``. Raises ProcedureClosed, LoginRequired, TooManyRequests,
+    a robot's InvalidInput or DraftRefused (too large, too many)."""
+    check_open(procedure, caller.user_id)
+    _protect(caller, honeypot, new=True)
+    draft, secret = drafts.save_draft(
+        procedure, answers, caller.user_id, language=caller.language
+    )
+    if caller.is_anonymous:
+        count_anonymous_submission(caller.client_address or "unknown")
+    return SavedDraft(draft, secret)
+
+
+def update_draft(
+    caller: Caller,
+    draft_id: Any,
+    answers: Mapping[str, Any],
+    *,
+    secret: str | None = None,
+    honeypot: str | None = None,
+    procedure=None,
+) -> Draft:
+    """Replace the answers of a draft that opens for ``caller``; it keeps
+    its secret and lives a full lifetime again."""
+    draft = open_draft(caller, draft_id, secret=secret, procedure=procedure)
+    _protect(caller, honeypot, new=False)
+    drafts.save_draft(procedure_of(draft), answers, draft.owner, draft=draft)
+    return draft
+
+
+def delete_draft(caller: Caller, draft_id: Any, *, secret: str | None = None):
+    """Delete a draft that opens for ``caller``; its owner when it had one."""
+    draft = open_draft(caller, draft_id, secret=secret)
+    drafts.delete_draft(draft)
+    return draft.owner
+
+
+def my_drafts(caller: Caller) -> list[Draft]:
+    """A logged-in citizen's drafts, last saved first (none when anonymous)."""
+    return [] if caller.is_anonymous else drafts.list_drafts(caller.user_id)

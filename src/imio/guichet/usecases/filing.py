@@ -1,0 +1,101 @@
+"""A citizen files a submission: the one way, for the HTML form and REST.
+
+Anonymous filing is protected here, once: the honeypot (HTML forms only
+have one), the per-client rate limit checked before anything is stored,
+and the submission counted once its transaction committed (a replay of
+the same Idempotency-Key files nothing and counts nothing).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from imio.guichet import _
+from imio.guichet.caller import Caller
+from imio.guichet.drafts.api import delete_draft
+from imio.guichet.errors import Unavailable
+from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.submissions.api import submit_once
+from imio.guichet.submissions.protection import check_anonymous_rate
+from imio.guichet.submissions.protection import count_anonymous_submission
+from imio.guichet.submissions.protection import refuse_robots
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.usecases.drafts import open_draft
+from typing import Any
+
+import logging
+
+
+logger = logging.getLogger(__name__)
+
+FORM_UNAVAILABLE = _(
+    "error_form_unavailable_api", default="This procedure's form is unavailable."
+)
+
+
+@dataclass(frozen=True)
+class Filed:
+    submission: Submission
+    #: Filed earlier by the same Idempotency-Key (a retry whose answer was
+    #: lost): nothing new was stored.
+    replayed: bool
+
+
+def protect_anonymous(caller: Caller, honeypot: str | None, *, rate: bool) -> None:
+    """The anti-abuse checks of an anonymous form: the honeypot (HTML only
+    sends one) and, when ``rate``, the per-client limit."""
+    if not caller.is_anonymous:
+        return
+    refuse_robots(honeypot)
+    if rate:
+        check_anonymous_rate(caller.client_address or "unknown")
+
+
+def count_anonymous(caller: Caller) -> None:
+    """Count what an anonymous caller made, once it is committed."""
+    if caller.is_anonymous:
+        count_anonymous_submission(caller.client_address or "unknown")
+
+
+def file_submission(
+    caller: Caller,
+    procedure,
+    data: Mapping[str, Any] | None,
+    *,
+    idempotency_key: str | None = None,
+    honeypot: str | None = None,
+    draft_id: str | None = None,
+    draft_secret: str | None = None,
+) -> Filed:
+    """File ``data`` as ``caller``'s submission of ``procedure``.
+
+    With ``draft_id`` (opened by its owner or with ``draft_secret``), the
+    draft is deleted once filed; ``data`` None files the draft's answers
+    as saved, else ``data`` replaces them (as the HTML form sends all its
+    fields; drafts keep no files).
+
+    Raises :class:`~imio.guichet.errors.InvalidData` (every faulty field),
+    ``ProcedureClosed``, ``LoginRequired``, ``TooManyRequests``, a robot's
+    ``InvalidInput``, ``NotFound`` (the draft), the Idempotency-Key's
+    ``InvalidInput`` / ``Conflict``, or ``Unavailable`` (an unreadable form).
+    """
+    protect_anonymous(caller, honeypot, rate=True)
+    draft = None
+    if draft_id is not None:
+        draft = open_draft(caller, draft_id, secret=draft_secret, procedure=procedure)
+        if data is None:
+            data = draft.data
+    try:
+        submission, replayed = submit_once(
+            procedure,
+            data,
+            idempotency_key=idempotency_key,
+            submitter=caller.user_id,
+            language=caller.language,
+        )
+    except InvalidFormSchema as unreadable:
+        logger.exception("Unreadable form on %s", procedure.absolute_url())
+        raise Unavailable(FORM_UNAVAILABLE) from unreadable
+    if not replayed:
+        count_anonymous(caller)
+    if draft is not None:
+        delete_draft(draft)
+    return Filed(submission, replayed)

@@ -247,7 +247,9 @@ def accept(field, value):
 def validator(field) -> Draft202012Validator:
     schema = kinds.json_schema(field, "fr")
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def test_every_kind_has_a_case():

@@ -103,8 +103,9 @@ class Kind:
 
     # -- for people and spreadsheets
 
-    def display(self, field: IField, value: Any, language: str) -> str | Message:
-        """A stored (non-empty) value, for people reading ``language``."""
+    def display(self, field: IField, value: Any, language: str | None) -> str | Message:
+        """A stored (non-empty) value, for people reading ``language`` (None:
+        the current request's, see numbers.reader_language)."""
         return str(value)
 
     def export_cell(self, field: IField | None, value: Any) -> str:
@@ -231,7 +232,7 @@ def json_schema(field: IField, language: str | None = None) -> dict:
     return kind.json_schema(field, language) if kind is not None else {}
 
 
-def display(field: IField | None, value: Any, language: str) -> str | Message:
+def display(field: IField | None, value: Any, language: str | None) -> str | Message:
     """A stored JSON value for people reading ``language``; a value that
     cannot be read as its field's kind is shown as stored, not hidden."""
     if value is None or value in ("", []):

@@ -11,7 +11,9 @@ from typing import Any
 
 
 class AddressKind(Kind):
-    """Stored as a dict of its non-empty parts, shown on one line."""
+    """Stored as a dict of its non-empty parts, shown on one line. Its
+    widget (one input per part) is z3c.form's default widget for
+    ``IAddress``, registered by the browser package (widgets.py)."""
 
     name = "be-address"
     field_classes = (fields.Address,)

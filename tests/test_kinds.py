@@ -446,3 +446,26 @@ def test_the_form_editor_offers_exactly_the_registered_kinds(portal):
     for name in offered:
         field = getUtility(IFieldFactory, name=name)(title="t")
         assert kinds.kind_of(field) is by_factory[name]
+
+
+def test_the_receipt_shows_answers_as_its_reader_writes_them(portal, procedure):
+    """The PDF receipt is in the submission's language: French numbers."""
+    from conftest import FIELDS_FORM
+    from conftest import FIELDS_VALID
+    from imio.guichet.submissions.api import submit
+    from imio.guichet.submissions.receipt import receipt_pdf
+    from io import BytesIO
+    from plone import api
+    from pypdf import PdfReader
+
+    with api.env.adopt_roles(["Manager"]):
+        procedure.form_schema = FIELDS_FORM
+        submission = submit(procedure, FIELDS_VALID, submitter=None, language="fr")
+    pdf = receipt_pdf(submission, procedure, site_title="X")
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).split()
+    )
+    assert "12,5" in text
+    assert "85.07.30-033.28" in text
+    assert "BE71 0961 2345 6769" in text
+    assert "0403.170.701" in text

@@ -46,6 +46,7 @@ setup(
     python_requires=">=3.11",
     install_requires=[
         "Products.CMFPlone>=6.2",
+        "babel",
         "plone.api>=2.0",
         "phonenumbers",
         "plone.app.dexterity",

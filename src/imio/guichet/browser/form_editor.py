@@ -12,11 +12,9 @@ is stored.
 
 from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet import _
+from imio.guichet.forms.kinds import KINDS
 from imio.guichet.forms.model import check_form_schema
-from imio.guichet.forms.model import COLLECTION_FIELD_TYPES
-from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
-from imio.guichet.forms.model import SCALAR_FIELD_TYPES
 from plone import api
 from plone.protect import CheckAuthenticator
 from plone.schemaeditor.browser.schema.traversal import SchemaContext
@@ -31,41 +29,21 @@ from zope.component import adapter
 from zope.component import getUtilitiesFor
 from zope.interface import implementer
 from zope.location.interfaces import LocationError
-from zope.schema import Choice
-from zope.schema import Password
 from zope.traversing.interfaces import ITraversable
-
-
-SUPPORTED_FIELD_CLASSES = (
-    SCALAR_FIELD_TYPES + (Choice,) + COLLECTION_FIELD_TYPES + FILE_FIELD_TYPES
-)
 
 
 class IFormEditorContext(ISchemaContext):
     """The schema editor's context on a procedure's form."""
 
 
-#: Where the field types offered come from: not, for instance, the
-#: relations to site content (z3c.relationfield) or the member profile's
-#: fields (plone.app.users), whose values citizens could not give.
-FIELD_TYPE_PACKAGES = (
-    "zope.schema.",
-    "plone.schema.",
-    "plone.namedfile.",
-    "imio.guichet.",
-)
-
-
 def editor_field_types() -> list[str]:
-    """The schema editor's field types a citizen form may use (never, for
-    instance, rich text, images or passwords)."""
+    """The schema editor's field types a citizen form may use: the editor
+    factory of each field kind (forms.kinds) that is registered. Never,
+    for instance, rich text, images, passwords, relations to site content
+    or the member profile's fields, whose values citizens could not give."""
+    offered = {kind.editor_factory for kind in KINDS if kind.editor_factory}
     return [
-        name
-        for name, factory in getUtilitiesFor(IFieldFactory)
-        if name.startswith(FIELD_TYPE_PACKAGES)
-        and isinstance(getattr(factory, "fieldcls", None), type)
-        and issubclass(factory.fieldcls, SUPPORTED_FIELD_CLASSES)
-        and not issubclass(factory.fieldcls, Password)
+        name for name, _factory in getUtilitiesFor(IFieldFactory) if name in offered
     ]
 
 

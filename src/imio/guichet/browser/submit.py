@@ -14,16 +14,13 @@ from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.procedure import ProcedureView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
-from imio.guichet.browser.widgets import UploadFieldWidget
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
+from imio.guichet.forms import kinds
 from imio.guichet.forms.display import submission_answers
-from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
-from imio.guichet.forms.uploads import Upload
-from imio.guichet.forms.validation import to_json
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
@@ -40,17 +37,12 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
-from z3c.form.browser.checkbox import CheckBoxFieldWidget
-from z3c.form.browser.radio import RadioFieldWidget
 from z3c.form.field import Fields
+from zope.dottedname.resolve import resolve
 from zope.i18n import translate
 from zope.interface import alsoProvides
 from zope.interface import Interface
-from zope.schema import Choice
 from zope.schema import getFieldsInOrder
-from zope.schema import List
-from zope.schema import Set
-from zope.schema import Tuple
 
 import logging
 import re
@@ -76,33 +68,18 @@ ALREADY_SENT = _(
     "request, open the form again.",
 )
 
-#: Up to this many choices show as radio buttons: all visible at once, one
-#: click each, and no preselected value a citizen might send unawares.
-MAX_RADIO_CHOICES = 7
 
-
-def file_widget_factory(field):
-    """A file input that keeps nothing (see widgets.UploadWidget)."""
-    return UploadFieldWidget if isinstance(field, FILE_FIELD_TYPES) else None
-
-
-def choice_widget_factory(field):
-    """Radio buttons for short choices, checkboxes for multiple choices."""
-    if isinstance(field, Choice):
-        vocabulary = field.vocabulary
-        if vocabulary is not None and len(vocabulary) <= MAX_RADIO_CHOICES:
-            return RadioFieldWidget
-    elif isinstance(field, List | Set | Tuple) and isinstance(field.value_type, Choice):
-        return CheckBoxFieldWidget
-    return None
+def widget_factory(field):
+    """The widget its kind chooses for ``field`` (forms.kinds), or None
+    for z3c.form's default one."""
+    name = kinds.widget_factory(field)
+    return resolve(name) if name else None
 
 
 def form_value(field, value):
     """What the core takes for a value z3c.form extracted: JSON values,
     and files as :class:`Upload` (checked by the core like REST files)."""
-    if isinstance(field, FILE_FIELD_TYPES):
-        return Upload(filename=value.filename or "", data=value.data)
-    return to_json(field, value)
+    return kinds.from_widget(field, value)
 
 
 class IGuichetFormWidget(Interface):
@@ -148,9 +125,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
             self.flatten_groups()
         for fields in [self.fields] + [group.fields for group in self.groups]:
             for form_field in fields.values():
-                factory = file_widget_factory(form_field.field) or (
-                    choice_widget_factory(form_field.field)
-                )
+                factory = widget_factory(form_field.field)
                 if factory is not None:
                     form_field.widgetFactory = factory
         if self.steps:

@@ -10,8 +10,9 @@
 
 ``guichet:show-if`` is ``<field>=<value>``, or ``<field>=<v1>|<v2>`` for
 any of several values. The field it names must come earlier in the form
-and be a choice (the values are keys of its ``<values>``) or a yes/no
-(``true`` or ``false``). On a fieldset, the condition applies to each of
+and be of a kind that conditions may test (forms.kinds: a choice, whose
+values are the keys of its ``<values>``, or a yes/no, ``true`` or
+``false``). On a fieldset, the condition applies to each of
 its fields (and the step of the fieldset is skipped).
 
 A field whose condition does not hold is not asked: it is not required,
@@ -21,14 +22,13 @@ that depends on a hidden field is hidden too.
 """
 
 from dataclasses import dataclass
-from imio.guichet.prefill.declarations import NAMESPACE
-from imio.guichet.prefill.declarations import SHOW_IF_KEY
+from imio.guichet.forms.kinds import condition_values
+from imio.guichet.forms.namespace import attribute
+from imio.guichet.forms.namespace import SHOW_IF_KEY
 from lxml import etree
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from typing import Any
 from zope.interface.interface import InterfaceClass
-from zope.schema import Bool
-from zope.schema import Choice
 from zope.schema import getFieldsInOrder
 
 import re
@@ -38,7 +38,6 @@ import re
 FIELD_CONDITIONS_KEY = SHOW_IF_KEY
 FIELDSET_CONDITIONS_KEY = "imio.guichet.fieldset-show-if"
 _SPEC = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*=\s*([^|=]+(?:\|[^|=]+)*)\s*$")
-_BOOLEANS = {"true": True, "false": False}
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def read_fieldset_conditions(xml: str, schema: InterfaceClass) -> None:
     root = etree.fromstring(xml.encode("utf-8"))
     specs = {}
     for node in root.iter("{*}fieldset"):
-        spec = node.get(f"{{{NAMESPACE}}}show-if")
+        spec = attribute(node, "show-if")
         if spec is not None and node.get("name"):
             specs[node.get("name")] = spec.strip()
     if specs:
@@ -78,9 +77,8 @@ def parse_spec(spec: str) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _typed(field, values: tuple[str, ...]) -> tuple[Any, ...]:
-    if isinstance(field, Bool):
-        return tuple(_BOOLEANS[value] for value in values)
-    return values
+    testable = condition_values(field) or {}
+    return tuple(testable[value] for value in values)
 
 
 def fieldset_of(schema: InterfaceClass) -> dict[str, str]:
@@ -140,15 +138,13 @@ def condition_problems(schema: InterfaceClass) -> list[str]:
                 f"{where}: guichet:show-if must name a field that comes before"
             )
             continue
-        if isinstance(field, Bool):
-            allowed = list(_BOOLEANS)
-        elif isinstance(field, Choice) and field.vocabulary is not None:
-            allowed = [term.value for term in field.vocabulary]
-        else:
+        testable = condition_values(field)
+        if testable is None:
             problems.append(
                 f"{where}: guichet:show-if must name a choice or a yes/no field"
             )
             continue
+        allowed = list(testable)
         unknown = [value for value in values if value not in allowed]
         if unknown:
             problems.append(

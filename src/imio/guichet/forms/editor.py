@@ -1,41 +1,48 @@
-"""Registration of the guichet's field types with plone.supermodel (so
-that a form's XML may use them) and plone.schemaeditor (so that the
-schema editor offers them); see configure.zcml."""
+"""The guichet's own field classes in a form's XML (plone.supermodel) and
+in the form editor (plone.schemaeditor), registered from the kinds.
 
-from imio.guichet import _
-from imio.guichet.forms import fields
+``<guichet:fieldKinds />`` (see configure.zcml) registers, for every kind
+with an ``editor_title`` (the field classes of forms.fields), the
+supermodel handler that reads and writes ``<field type="...">`` and the
+schema editor's factory that offers it: a new kind needs no ZCML of its
+own.
+"""
+
+from imio.guichet.forms.kinds import KINDS
 from plone.schemaeditor.fields import FieldFactory
+from plone.schemaeditor.interfaces import IFieldFactory
 from plone.supermodel.exportimport import BaseHandler
+from plone.supermodel.interfaces import IFieldExportImportHandler
+from zope.component.zcml import utility
+from zope.interface import Interface
 
 
-NISSHandler = BaseHandler(fields.NISS)
-IBANHandler = BaseHandler(fields.IBAN)
-EnterpriseNumberHandler = BaseHandler(fields.EnterpriseNumber)
-PostalCodeHandler = BaseHandler(fields.PostalCode)
-PhoneHandler = BaseHandler(fields.Phone)
-AddressHandler = BaseHandler(fields.Address)
-RelativeDateHandler = BaseHandler(fields.RelativeDate)
+class IFieldKindsDirective(Interface):
+    """``<guichet:fieldKinds />`` takes no attribute."""
 
-NISSFactory = FieldFactory(
-    fields.NISS, _("label_niss_field", default="National register number (NISS)")
-)
-IBANFactory = FieldFactory(
-    fields.IBAN, _("label_iban_field", default="Bank account (IBAN)")
-)
-EnterpriseNumberFactory = FieldFactory(
-    fields.EnterpriseNumber,
-    _("label_enterprise_number_field", default="Enterprise number (BCE/KBO)"),
-)
-PostalCodeFactory = FieldFactory(
-    fields.PostalCode, _("label_postal_code_field", default="Belgian postal code")
-)
-PhoneFactory = FieldFactory(
-    fields.Phone, _("label_phone_field", default="Phone number")
-)
-AddressFactory = FieldFactory(
-    fields.Address, _("label_address_field", default="Postal address")
-)
-RelativeDateFactory = FieldFactory(
-    fields.RelativeDate,
-    _("label_relative_date_field", default="Date (bounds counted from today)"),
-)
+
+def own_field_classes() -> list[tuple[str, type, object]]:
+    """(dotted name, field class, editor title) of the kinds' own classes."""
+    return [
+        (f"{cls.__module__}.{cls.__name__}", cls, kind.editor_title)
+        for kind in KINDS
+        if kind.editor_title is not None
+        for cls in kind.field_classes
+    ]
+
+
+def field_kinds(_context) -> None:
+    """Handler of ``<guichet:fieldKinds />``."""
+    for name, cls, title in own_field_classes():
+        utility(
+            _context,
+            provides=IFieldExportImportHandler,
+            component=BaseHandler(cls),
+            name=name,
+        )
+        utility(
+            _context,
+            provides=IFieldFactory,
+            component=FieldFactory(cls, title),
+            name=name,
+        )

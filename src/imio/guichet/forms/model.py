@@ -2,73 +2,39 @@
 
 Webmasters describe a form in the same XML that Dexterity uses for content
 types (and that plone.schemaeditor edits). This module parses it, checks
-that it only uses the field types that the guichet knows how to validate,
-store as JSON and describe in JSON Schema, and provides the default form a
-new procedure starts with.
+that it only uses fields of a registered kind (forms.kinds: what the
+guichet knows how to validate, store as JSON and describe in JSON Schema)
+with settings their kind accepts, and provides the default form a new
+procedure starts with.
 """
 
 from functools import lru_cache
 from imio.guichet import _
 from imio.guichet.forms.conditions import condition_problems
 from imio.guichet.forms.conditions import read_fieldset_conditions
-from imio.guichet.forms.fields import Address
-from imio.guichet.forms.fields import NormalizedTextLine
-from imio.guichet.forms.fields import RelativeDate
+from imio.guichet.forms.kinds import field_class_of
+from imio.guichet.forms.kinds import kind_of
+from imio.guichet.forms.kinds.files import FILE
+from imio.guichet.forms.kinds.text import EMAIL
 from imio.guichet.prefill.declarations import prefill_problems
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
 from plone.autoform.interfaces import READ_PERMISSIONS_KEY
 from plone.autoform.interfaces import WIDGETS_KEY
 from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
-from plone.namedfile.field import NamedBlobFile
-from plone.namedfile.field import NamedFile
-from plone.schema.email import Email
 from plone.supermodel import loadString
 from plone.supermodel import model
 from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface.interface import InterfaceClass
-from zope.schema import Bool
-from zope.schema import Choice
-from zope.schema import Date
-from zope.schema import Datetime
-from zope.schema import Float
 from zope.schema import getFieldsInOrder
-from zope.schema import Int
-from zope.schema import List
-from zope.schema import Set
-from zope.schema import Text
-from zope.schema import TextLine
-from zope.schema import Tuple
-from zope.schema import URI
 from zope.schema.interfaces import IField
-from zope.schema.vocabulary import SimpleVocabulary
 
 import re
 
 
 #: File uploads (plone.namedfile's, as the schema editor makes them).
-FILE_FIELD_TYPES = (NamedBlobFile, NamedFile)
-
-#: Field classes a form may use. Order matters: subclasses come before
-#: their bases (Email, URI and the identifiers of forms.fields are text
-#: lines with a format, a relative date is a date).
-SCALAR_FIELD_TYPES = (
-    NormalizedTextLine,
-    Email,
-    URI,
-    TextLine,
-    Text,
-    Int,
-    Float,
-    Bool,
-    RelativeDate,
-    Date,
-    Datetime,
-    Address,
-    *FILE_FIELD_TYPES,
-)
-COLLECTION_FIELD_TYPES = (List, Set, Tuple)
+FILE_FIELD_TYPES = FILE.field_classes
 
 FORBIDDEN_DIRECTIVES = (
     OMITTED_KEY,
@@ -119,26 +85,15 @@ class InvalidFormSchema(ValueError):
 
 
 def field_kind(field: IField) -> type | None:
-    """The supported field class ``field`` is an instance of, or None."""
-    for kind in SCALAR_FIELD_TYPES + (Choice,) + COLLECTION_FIELD_TYPES:
-        if isinstance(field, kind):
-            return kind
-    return None
+    """The registered field class ``field`` is matched by (see forms.kinds),
+    or None for a field the guichet does not support."""
+    return field_class_of(field)
 
 
 def is_file_field(field: IField) -> bool:
     """Whether citizens attach a file with this field."""
-    return isinstance(field, FILE_FIELD_TYPES)
-
-
-def _choice_problems(name: str, field: Choice) -> list[str]:
-    # Only values listed in the form itself: a named vocabulary or a source
-    # would publish its terms (users, groups...) in the public form.
-    if field.vocabularyName or not isinstance(field.vocabulary, SimpleVocabulary):
-        return [f"{name}: a choice must list its values (<values>)"]
-    if not all(isinstance(term.value, str) for term in field.vocabulary):
-        return [f"{name}: the values of a choice must be text"]
-    return []
+    kind = kind_of(field)
+    return kind is not None and kind.is_file
 
 
 def _field_problems(name: str, field: IField) -> list[str]:
@@ -148,19 +103,14 @@ def _field_problems(name: str, field: IField) -> list[str]:
             f"{name}: a field name must be lower-case letters, digits and '_', "
             "starting with a letter"
         )
-    kind = field_kind(field)
-    own_problems = getattr(field, "form_problems", None)  # see forms.fields
-    if own_problems is not None:
-        problems.extend(f"{name}: {problem}" for problem in own_problems())
+    kind = kind_of(field)
     if kind is None:
+        own_problems = getattr(field, "form_problems", None)
+        if own_problems is not None:
+            problems.extend(f"{name}: {problem}" for problem in own_problems())
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
-    elif kind is Choice:
-        problems.extend(_choice_problems(name, field))
-    elif kind in COLLECTION_FIELD_TYPES:
-        if isinstance(field.value_type, Choice):
-            problems.extend(_choice_problems(name, field.value_type))
-        else:
-            problems.append(f"{name}: a multiple choice must hold a choice")
+    else:
+        problems.extend(f"{name}: {problem}" for problem in kind.form_problems(field))
     return problems
 
 
@@ -234,4 +184,4 @@ def form_schema_constraint(value: str) -> bool:
 def email_field_names(schema: InterfaceClass) -> list[str]:
     """Names of the form's e-mail fields (plone.schema Email), in order."""
     fields = getFieldsInOrder(schema)
-    return [name for name, field in fields if field_kind(field) is Email]
+    return [name for name, field in fields if kind_of(field) is EMAIL]

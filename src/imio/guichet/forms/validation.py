@@ -7,58 +7,31 @@ values ready to store. Nothing is stored unless every field is valid.
 """
 
 from collections.abc import Mapping
-from datetime import date
-from datetime import datetime
 from imio.guichet import _
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidData
+from imio.guichet.forms import kinds
 from imio.guichet.forms import uploads
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.conditions import is_shown
 from imio.guichet.forms.fields import Address
 from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
-from imio.guichet.forms.fields import RelativeDate
-from imio.guichet.forms.model import field_kind
-from imio.guichet.forms.model import FILE_FIELD_TYPES
-from imio.guichet.timezones import in_site_time
-from plone.schema.email import Email
+from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
+from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
 from typing import Any
 from zope.i18nmessageid import Message
-from zope.schema import Bool
-from zope.schema import Choice
-from zope.schema import Date
-from zope.schema import Datetime
-from zope.schema import Float
 from zope.schema import getFieldsInOrder
-from zope.schema import Int
-from zope.schema import List
-from zope.schema import Set
-from zope.schema import Text
-from zope.schema import TextLine
-from zope.schema import Tuple
-from zope.schema import URI
-from zope.schema.interfaces import ConstraintNotSatisfied
-from zope.schema.interfaces import InvalidURI
 from zope.schema.interfaces import NotUnique
 from zope.schema.interfaces import TooBig
 from zope.schema.interfaces import TooLong
 from zope.schema.interfaces import TooShort
 from zope.schema.interfaces import TooSmall
 from zope.schema.interfaces import ValidationError
-from zope.schema.interfaces import WrongContainedType
 from zope.schema.interfaces import WrongType
-
-import math
-import re
 
 
 __all__ = ["FieldError", "InvalidData", "clean_data", "to_json"]
-
-
-#: Upper bounds applied when a form's field sets none, so that a form
-#: cannot be used to store megabytes of text.
-DEFAULT_MAX_LENGTH = {TextLine: 500, Text: 10_000}
 
 
 class _Refused(Exception):
@@ -105,138 +78,12 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple) and not value)
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# RFC 3339 (JSON Schema's "date-time"): the offset is required.
-_ISO_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
-)
-
-
-def _text_from_json(field, value: Any) -> str:
-    if not isinstance(value, str):
-        raise _refuse("wrong_type")
-    # Measured before trimming, as the published JSON Schema measures it.
-    if len(value) > max_text_length(field):
-        raise _refuse("too_long")
-    if isinstance(field, TextLine):
-        if "\n" in value or "\r" in value:
-            raise _refuse("single_line")
-        return value.strip()
-    return value.replace("\r\n", "\n")
-
-
-def _int_from_json(field, value: Any) -> int:
-    # JSON has one number type: 2.0 is the integer 2 (as for JSON Schema).
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _refuse("wrong_type")
-    return value
-
-
-def _float_from_json(field, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _refuse("wrong_type")
-    try:
-        value = float(value)
-    except OverflowError:
-        raise _refuse("too_big") from None
-    if not math.isfinite(value):
-        raise _refuse("wrong_type")
-    return value
-
-
-def _bool_from_json(field, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _refuse("wrong_type")
-    return value
-
-
-def _date_from_json(field, value: Any) -> date:
-    if not isinstance(value, str):
-        raise _refuse("wrong_type")
-    try:
-        if not _ISO_DATE.match(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _refuse("invalid_date") from None
-
-
-def _datetime_from_json(field, value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise _refuse("wrong_type")
-    try:
-        if not _ISO_DATETIME.match(value):
-            raise ValueError(value)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _refuse("invalid_datetime") from None
-    # The form's bounds are in the site's local time, without a zone.
-    return in_site_time(parsed).replace(tzinfo=None)
-
-
-def _address_from_json(field, value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise _refuse("wrong_type")
-    return value
-
-
-def _file_from_json(field, value: Any) -> uploads.CheckedUpload:
-    # The procedure the form belongs to (the field is bound to it) sets
-    # the limits.
-    limits = uploads.upload_limits(field.context)
-    try:
-        if not isinstance(value, uploads.Upload):
-            value = uploads.upload_from_json(value, limits)
-        return uploads.check_upload(value, limits)
-    except uploads.UploadRefused as refused:
-        raise _refuse(refused.code) from None
-
-
-def _choice_from_json(field, value: Any) -> str:
-    # Choices list text values only (see forms.model).
-    if not isinstance(value, str):
-        raise _refuse("wrong_type")
-    return value
-
-
-def _collection_from_json(field, value: Any) -> list | set | tuple:
-    if not isinstance(value, list):
-        raise _refuse("wrong_type")
-    items = [_from_json(field.value_type, item) for item in value]
-    if (isinstance(field, Set) or field.unique) and len(set(items)) != len(items):
-        raise _refuse("not_unique")
-    return field._type(items)
-
-
-_CONVERTERS = {
-    NormalizedTextLine: _text_from_json,
-    Email: _text_from_json,
-    URI: _text_from_json,
-    TextLine: _text_from_json,
-    Text: _text_from_json,
-    Int: _int_from_json,
-    Float: _float_from_json,
-    Bool: _bool_from_json,
-    RelativeDate: _date_from_json,
-    Date: _date_from_json,
-    Address: _address_from_json,
-    **dict.fromkeys(FILE_FIELD_TYPES, _file_from_json),
-    Datetime: _datetime_from_json,
-    Choice: _choice_from_json,
-    List: _collection_from_json,
-    Set: _collection_from_json,
-    Tuple: _collection_from_json,
-}
-
-
 def _from_json(field, value: Any) -> Any:
     """Convert a JSON value to the Python value the zope.schema field takes."""
-    converter = _CONVERTERS.get(field_kind(field))
-    if converter is None:
-        raise _refuse("invalid")
-    return converter(field, value)
+    try:
+        return kinds.from_json(field, value)
+    except kinds.Refused as refused:
+        raise _refuse(refused.code) from None
 
 
 def unvalidated_value(field, value: Any) -> Any:
@@ -252,22 +99,9 @@ def unvalidated_value(field, value: Any) -> Any:
 
 
 def to_json(field, value: Any) -> Any:
-    """Convert a validated Python value to what is stored and sent as JSON.
-
-    Dates and times are stored with the site's offset (RFC 3339);
-    identifiers and addresses in their canonical form (see forms.fields).
-    """
-    if isinstance(field, NormalizedTextLine | Address):
-        return field.normalize(value)
-    if isinstance(value, datetime):
-        return in_site_time(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | tuple | list):
-        items = [to_json(field.value_type, item) for item in value]
-        # Sets have no order: sort them so that equal data is stored equally.
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    return value
+    """Convert a validated Python value to what is stored and sent as JSON
+    (its kind says how: see forms.kinds)."""
+    return kinds.to_json(field, value)
 
 
 def unvalidated_json(field, value: Any) -> Any:
@@ -281,10 +115,10 @@ def unvalidated_json(field, value: Any) -> Any:
 def _code_for(error: ValidationError, field) -> str:
     if getattr(error, "code", None) in MESSAGES:
         return error.code  # the guichet's own field types
-    if isinstance(error, InvalidURI):
-        return "invalid_uri"
-    if type(error).__name__ == "InvalidEmail":
-        return "invalid_email"
+    kind = kinds.kind_of(field)
+    code = kind.error_code(error) if kind is not None else None
+    if code is not None:
+        return code
     for error_type, code in (
         (TooLong, "too_long"),
         (TooShort, "too_short"),
@@ -295,23 +129,7 @@ def _code_for(error: ValidationError, field) -> str:
     ):
         if isinstance(error, error_type):
             return code
-    is_choice = isinstance(field, Choice) or isinstance(
-        getattr(field, "value_type", None), Choice
-    )
-    if is_choice and isinstance(error, ConstraintNotSatisfied | WrongContainedType):
-        return "invalid_choice"
     return "invalid"
-
-
-def max_text_length(field) -> int | None:
-    """The longest text a text field takes: its own bound or the default."""
-    if field.max_length is not None:
-        return field.max_length
-    kind = field_kind(field)
-    for text_kind, bound in DEFAULT_MAX_LENGTH.items():  # TextLine first
-        if kind is not None and issubclass(kind, text_kind):
-            return bound
-    return None
 
 
 def _clean_field(field, value: Any) -> Any:
@@ -321,7 +139,7 @@ def _clean_field(field, value: Any) -> Any:
     """
     if not is_empty(value):
         value = _from_json(field, value)
-    if isinstance(field, Bool):
+    if getattr(kinds.kind_of(field), "checkbox", False):
         # A checkbox: left out means unticked, and a required one (say,
         # "I accept the conditions") must be ticked.
         value = bool(value)

@@ -5,7 +5,7 @@ path call them.
 """
 
 from collections.abc import Mapping
-from imio.guichet.forms.model import field_kind
+from imio.guichet.forms import kinds
 from imio.guichet.prefill.declarations import authentic_fields
 from imio.guichet.prefill.declarations import prefill_specs
 from imio.guichet.prefill.interfaces import IPrefillSource
@@ -13,8 +13,6 @@ from typing import Any
 from zope.component import queryUtility
 from zope.interface.interface import InterfaceClass
 from zope.schema import getFields
-from zope.schema import Text
-from zope.schema import TextLine
 
 import logging
 
@@ -64,15 +62,9 @@ def _ask(source_name: str, user_id: str) -> Mapping[str, Any]:
 
 
 def _as_field_value(field, value: Any) -> Any:
-    # A number in a text field (a postal code, a house number) is its text.
-    kind = field_kind(field)
-    if (
-        kind is not None
-        and issubclass(kind, TextLine | Text)
-        and not isinstance(value, str)
-    ):
-        return str(value)
-    return value
+    # The field's kind adapts the source's value (a number in a text field,
+    # say a postal code, is its text).
+    return kinds.prefill(field, value)
 
 
 def apply_authentic_values(

@@ -13,81 +13,21 @@
 ``guichet:prefill`` is ``<source>:<key>``; ``guichet:authentic="true"``
 makes the field read-only when the source gave a value, and the server puts
 that value back whatever was sent. Both are kept as tagged values of the
-schema (read by :class:`GuichetFieldMetadata`, a plone.supermodel metadata
-handler) and checked by :func:`prefill_problems`.
+schema by the ``guichet:`` namespace's metadata handler
+(:mod:`imio.guichet.forms.namespace`) and checked by :func:`prefill_problems`.
 """
 
+from imio.guichet.forms.namespace import AUTHENTIC_KEY
+from imio.guichet.forms.namespace import PREFILL_KEY
+from imio.guichet.forms.namespace import UNKNOWN_KEY
 from imio.guichet.prefill.interfaces import IPrefillSource
-from plone.supermodel.interfaces import IFieldMetadataHandler
-from plone.supermodel.utils import ns
 from zope.component import queryUtility
-from zope.interface import implementer
 from zope.interface.interface import InterfaceClass
 
 import re
 
 
-NAMESPACE = "http://namespaces.imio.be/guichet"
-PREFIX = "guichet"
-#: Tagged values of the schema: field name -> "source:key" / True.
-PREFILL_KEY = "imio.guichet.prefill"
-AUTHENTIC_KEY = "imio.guichet.authentic"
-#: Attributes of our namespace this version does not know, and attributes
-#: of other namespaces (form:, security:, indexer:...): refused.
-UNKNOWN_KEY = "imio.guichet.unknown-attributes"
-#: ``show-if`` is read here too, for :mod:`imio.guichet.forms.conditions`.
-SHOW_IF_KEY = "imio.guichet.show-if"
-ATTRIBUTES = ("prefill", "authentic", "show-if")
 _SPEC = re.compile(r"^([a-z][a-z0-9_]*):([A-Za-z0-9_.-]+)$")
-
-
-@implementer(IFieldMetadataHandler)
-class GuichetFieldMetadata:
-    """Reads and writes the ``guichet:`` attributes of form fields."""
-
-    namespace = NAMESPACE
-    prefix = PREFIX
-
-    def read(self, fieldNode, schema, field):
-        name = field.__name__
-        prefill = fieldNode.get(ns("prefill", NAMESPACE))
-        authentic = fieldNode.get(ns("authentic", NAMESPACE))
-        show_if = fieldNode.get(ns("show-if", NAMESPACE))
-        if show_if is not None:
-            _tag(schema, SHOW_IF_KEY, name, show_if.strip())
-        if prefill is not None:
-            _tag(schema, PREFILL_KEY, name, prefill.strip())
-        if authentic is not None:
-            _tag(schema, AUTHENTIC_KEY, name, authentic.strip().lower())
-        unknown = []
-        for attribute in fieldNode.attrib:
-            if not attribute.startswith("{"):
-                continue  # name, type: plone.supermodel's own
-            namespace, local = attribute[1:].split("}", 1)
-            if namespace != NAMESPACE:
-                unknown.append(f"{{{namespace}}}{local}")
-            elif local not in ATTRIBUTES:
-                unknown.append(f"guichet:{local}")
-        if unknown:
-            _tag(schema, UNKNOWN_KEY, name, ", ".join(sorted(unknown)))
-
-    def write(self, fieldNode, schema, field):
-        name = field.__name__
-        prefill = schema.queryTaggedValue(PREFILL_KEY, {}).get(name)
-        authentic = schema.queryTaggedValue(AUTHENTIC_KEY, {}).get(name)
-        show_if = schema.queryTaggedValue(SHOW_IF_KEY, {}).get(name)
-        if show_if:
-            fieldNode.set(ns("show-if", NAMESPACE), show_if)
-        if prefill:
-            fieldNode.set(ns("prefill", NAMESPACE), prefill)
-        if authentic:
-            fieldNode.set(ns("authentic", NAMESPACE), authentic)
-
-
-def _tag(schema: InterfaceClass, key: str, name: str, value: str) -> None:
-    tagged = dict(schema.queryTaggedValue(key, {}))
-    tagged[name] = value
-    schema.setTaggedValue(key, tagged)
 
 
 def prefill_specs(schema: InterfaceClass) -> dict[str, tuple[str, str]]:

@@ -8,7 +8,7 @@ stays flat whatever the number of submissions.
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
-from imio.guichet.forms.fields import format_address
+from imio.guichet.forms.kinds import export_cell
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import procedure_summaries
@@ -52,15 +52,9 @@ def batches(
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    if isinstance(value, dict):
-        # A file's descriptor (its name; the file is an attachment), or an
-        # address.
-        return value["filename"] if "attachment" in value else format_address(value)
-    return str(value)
+    # As its kind writes it (forms.kinds), told by the value's shape: the
+    # columns are the current form's, a row's data may be an older one's.
+    return export_cell(value)
 
 
 def row(submission: Submission, fields: list[str]) -> list:

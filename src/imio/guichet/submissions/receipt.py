@@ -140,7 +140,7 @@ def receipt_pdf(
         Paragraph(_text(tr(ANSWERS)), styles["heading"]),
     ]
     width = A4[0] - 40 * mm
-    for section in submission_answers(submission, procedure):
+    for section in submission_answers(submission, procedure, language):
         rows = [
             [
                 Paragraph(_text(tr(row["title"])), styles["cell_title"]),

@@ -1,0 +1,101 @@
+"""Numbers: integers and decimals."""
+
+from babel import Locale
+from babel import UnknownLocaleError
+from babel.numbers import format_decimal
+from imio.guichet.forms.kinds.base import Kind
+from imio.guichet.forms.kinds.base import Refused
+from imio.guichet.forms.kinds.base import register
+from plone.registry.interfaces import IRegistry
+from typing import Any
+from zope.component import queryUtility
+from zope.globalrequest import getRequest
+from zope.schema import Float
+from zope.schema import Int
+
+import math
+
+
+def reader_language() -> str:
+    """The language of whoever reads: the one negotiated for the current
+    request, else the site's default language (French without a site)."""
+    request = getRequest()
+    language = request.get("LANGUAGE") if request is not None else None
+    if language:
+        return language
+    registry = queryUtility(IRegistry)
+    default = registry.get("plone.default_language") if registry is not None else None
+    return default or "fr"
+
+
+def locale_of(language: str | None) -> Locale:
+    """The CLDR locale of a Plone language code (``fr``, ``nl-be``...);
+    French, the guichet's first language, when it has none."""
+    try:
+        return Locale.parse((language or "fr").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("fr")
+
+
+class NumberKind(Kind):
+    json_types = (int, float)
+
+    def json_schema(self, field, language) -> dict:
+        result = {"type": self.json_type}
+        if field.min is not None:
+            result["minimum"] = field.min
+        if field.max is not None:
+            result["maximum"] = field.max
+        return result
+
+
+class IntegerKind(NumberKind):
+    """A whole number, shown as typed: no thousands separator (a year, a
+    house number)."""
+
+    name = "integer"
+    field_classes = (Int,)
+    editor_factory = "zope.schema._bootstrapfields.Int"
+    json_type = "integer"
+    json_types = (int,)
+
+    def from_json(self, field, value: Any) -> int:
+        # JSON has one number type: 2.0 is the integer 2 (as for JSON Schema).
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Refused("wrong_type")
+        return value
+
+
+class DecimalKind(NumberKind):
+    """A decimal number, shown with the reader's decimal sign (``12,5`` in
+    French and Dutch), without rounding or thousands separator."""
+
+    name = "decimal"
+    field_classes = (Float,)
+    editor_factory = "zope.schema._field.Float"
+    json_type = "number"
+
+    def from_json(self, field, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Refused("wrong_type")
+        try:
+            value = float(value)
+        except OverflowError:
+            raise Refused("too_big") from None
+        if not math.isfinite(value):
+            raise Refused("wrong_type")
+        return value
+
+    def display(self, field, value, language) -> str:
+        return format_decimal(
+            value,
+            locale=locale_of(language or reader_language()),
+            group_separator=False,
+            decimal_quantization=False,
+        )
+
+
+INTEGER = register(IntegerKind())
+DECIMAL = register(DecimalKind())

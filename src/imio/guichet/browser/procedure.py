@@ -2,6 +2,7 @@
 
 from functools import cached_property
 from imio.guichet.content.availability import get_availability
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.content.procedure import IProcedure
 from plone import api
@@ -32,7 +33,7 @@ class ProcedureView(BrowserView):
 
     @cached_property
     def login_required(self) -> bool:
-        return not self.context.allow_anonymous and api.user.is_anonymous()
+        return not IOnlineForm(self.context).allow_anonymous and api.user.is_anonymous()
 
     def submit_url(self) -> str:
         return f"{self.context.absolute_url()}/@@submit"

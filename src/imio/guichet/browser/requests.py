@@ -17,6 +17,7 @@ from imio.guichet.browser.display import state_label
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.receipt import receipt_url
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.access import may_read_submission
@@ -234,13 +235,12 @@ class RequestsView(CursorPages, BrowserView):
 
     def procedures(self) -> list[dict]:
         """Procedures of the filter, by title (site listing only)."""
-        catalog = api.portal.get_tool("portal_catalog")
-        query = {"portal_type": "imio.guichet.Procedure", "sort_on": "sortable_title"}
+        query = {"sort_on": "sortable_title"}
         if self.readable_uids is not None:
             query["UID"] = sorted(self.readable_uids)
         return [
             {"uid": brain.UID, "title": brain.Title}
-            for brain in catalog.unrestrictedSearchResults(**query)
+            for brain in find_online_forms(**query)
         ]
 
     def state_counts(self) -> list[dict]:

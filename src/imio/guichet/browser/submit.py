@@ -15,6 +15,7 @@ from imio.guichet.browser.receipt import is_submitter
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
 from imio.guichet.browser.widgets import UploadFieldWidget
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.model import FILE_FIELD_TYPES
 from imio.guichet.forms.model import InvalidFormSchema
@@ -129,7 +130,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
 
     @property
     def schema(self):
-        return self.context.get_form_schema()
+        return IOnlineForm(self.context).get_form_schema()
 
     @cached_property
     def schema_fields(self):
@@ -186,7 +187,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
             self.request.response.redirect(view.login_url())
             return
         try:
-            self.context.get_form_schema()
+            IOnlineForm(self.context).get_form_schema()
         except InvalidFormSchema:
             logger.exception("Unreadable form on %s", self.context.absolute_url())
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")

@@ -8,9 +8,9 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 from datetime import datetime
 from datetime import time
 from imio.guichet.browser.display import single
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.services.audit.get import AUDIT_KEY
 from imio.guichet.services.audit.get import audit_page
-from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import InvalidQuery
@@ -80,12 +80,9 @@ class IntegrationsView(BrowserView):
         )
 
     def procedures(self) -> list[dict]:
-        catalog = api.portal.get_tool("portal_catalog")
         return [
             {"uid": brain.UID, "title": brain.Title, "url": brain.getURL()}
-            for brain in catalog.unrestrictedSearchResults(
-                portal_type=PROCEDURE_TYPE, sort_on="sortable_title"
-            )
+            for brain in find_online_forms(sort_on="sortable_title")
         ]
 
     def subscriptions(self) -> list[dict]:

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from datetime import date
 from datetime import datetime
 from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.fields import format_address
 from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.model import field_kind
@@ -142,7 +143,7 @@ def submission_answers(submission, procedure) -> list[dict]:
     schema = None
     if procedure is not None:
         try:
-            schema = procedure.get_form_schema(submission.schema_version)
+            schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
         except (KeyError, InvalidFormSchema):
             logger.warning("No readable form for %r", submission)
     return answers(schema, submission.data)

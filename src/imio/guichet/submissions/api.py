@@ -18,6 +18,7 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.content.availability import get_availability
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
@@ -138,7 +139,8 @@ def submit(
     availability = get_availability(procedure, now)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)
-    if submitter is None and not procedure.allow_anonymous:
+    form = IOnlineForm(procedure)
+    if submitter is None and not form.allow_anonymous:
         raise LoginRequired(
             _(
                 "reason_login_required",
@@ -150,8 +152,8 @@ def submit(
         # replace it concurrently, this commit must conflict (and be
         # retried) rather than point at a form it was not checked against.
         procedure._p_jar.readCurrent(procedure)
-    version = procedure.form_schema_version
-    schema = procedure.get_form_schema(version)
+    version = form.form_schema_version
+    schema = form.get_form_schema(version)
     # A logged-in citizen cannot override what an authentic source says.
     data = apply_authentic_values(schema, data, submitter)
     files = {}

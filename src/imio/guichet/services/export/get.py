@@ -8,6 +8,7 @@ of submissions (see imio.guichet.submissions.export).
 """
 
 from datetime import date
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.services.streaming import spooled
@@ -53,7 +54,7 @@ def write_export(kind: str, write, procedure, submissions) -> int:
 
         return write_jsonl(write, submissions, serialize, drop_cache)
     writer = write_csv if kind == "csv" else write_xlsx
-    fields = getFieldNames(procedure.get_form_schema())
+    fields = getFieldNames(IOnlineForm(procedure).get_form_schema())
     return writer(write, submissions, fields, drop_cache)
 
 

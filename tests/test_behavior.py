@@ -91,6 +91,17 @@ class TestBehavior:
 
 
 class TestFiling:
+    def test_the_page_leads_to_its_form(self, page, browser_for):
+        browser = browser_for("Anonymous")
+        browser.open(page.absolute_url())
+        assert browser.contents.count('class="procedure-apply') == 1
+        assert browser.getLink(url="@@submit").url == page.absolute_url() + "/@@submit"
+
+    def test_the_procedure_page_shows_the_card_once(self, site, browser_for):
+        browser = browser_for("Anonymous")
+        browser.open(site.demarches.x.absolute_url())
+        assert browser.contents.count('class="procedure-apply') == 1
+
     def test_through_the_html_form(self, page, browser_for):
         browser = browser_for("Anonymous")
         browser.open(page.absolute_url() + "/@@submit")
@@ -174,6 +185,8 @@ class TestWithoutTheBehavior:
     def test_no_form(self, plain, browser_for):
         assert IOnlineForm(plain, None) is None
         browser = browser_for("Anonymous")
+        browser.open(plain.absolute_url())
+        assert "procedure-apply" not in browser.contents
         browser.handleErrors = True
         browser.raiseHttpErrors = False
         browser.open(plain.absolute_url() + "/@@submit")

@@ -10,7 +10,7 @@ from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.honeypot import show_refusal
-from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import is_submitter
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
@@ -178,7 +178,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         return widgets
 
     def update(self):
-        view = ProcedureView(self.context, self.request)
+        view = ApplyOnlineView(self.context, self.request)
         if not view.availability.is_open:
             api.portal.show_message(view.availability.reason, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())

@@ -153,6 +153,17 @@ class TestFiling:
         assert answer.status_code == 200
         assert list(answer.json()["properties"]) == ["full_name", "wish"]
 
+    def test_rest_edits_the_form_through_the_behavior(self, page, session_for):
+        manager = session_for("Manager")
+        assert manager.get("guide").json()["form_schema"] == PAGE_FORM
+        longer = PAGE_FORM.replace("Votre demande", "Votre demande détaillée")
+        answer = manager.patch("guide", json={"form_schema": longer})
+        assert answer.status_code == 204, answer.text
+        transaction.begin()
+        form = IOnlineForm(page)
+        assert form.form_schema == longer
+        assert form.form_schema_version == 1  # nothing filed yet: replaced
+
     def test_form_editor_on_the_page(self, page, browser_for):
         with api.env.adopt_roles(["Manager"]):
             api.user.create(

@@ -3,6 +3,7 @@
 
 from conftest import listed
 from conftest import PASSWORD
+from imio.guichet.content.behaviors import BEHAVIOR_NAME
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.content.behaviors import IOnlineForm
@@ -14,8 +15,6 @@ from zope.schema import getFieldNames
 import pytest
 import transaction
 
-
-BEHAVIOR = "imio.guichet.online_form"
 
 PAGE_FORM = """\
 <model xmlns="http://namespaces.plone.org/supermodel/schema">
@@ -35,7 +34,7 @@ def enable_behavior(portal_type: str) -> None:
     fti = api.portal.get_tool("portal_types")[portal_type]
     # Through the property manager: the change event refreshes Dexterity's
     # schema cache, as the Content types control panel does.
-    fti.manage_changeProperties(behaviors=(*fti.behaviors, BEHAVIOR))
+    fti.manage_changeProperties(behaviors=(*fti.behaviors, BEHAVIOR_NAME))
 
 
 @pytest.fixture
@@ -62,7 +61,7 @@ class TestBehavior:
         procedure = site.demarches.x
         assert IHasOnlineForm.providedBy(procedure)
         assert (
-            BEHAVIOR
+            BEHAVIOR_NAME
             in api.portal.get_tool("portal_types")[procedure.portal_type].behaviors
         )
 

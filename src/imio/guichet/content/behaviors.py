@@ -39,7 +39,7 @@ from zope.interface import invariant
 from zope.interface import provider
 
 
-#: The behavior's name, for FTIs (``behaviors``) and ``plone.api``.
+#: The behavior's name, as a type's FTI lists it in ``behaviors``.
 BEHAVIOR_NAME = "imio.guichet.online_form"
 
 
@@ -239,11 +239,6 @@ class IOnlineForm(model.Schema):
                     mapping={"name": name},
                 )
             )
-
-
-def has_online_form(obj) -> bool:
-    """Whether ``obj`` has an online form (the behavior is enabled for it)."""
-    return IHasOnlineForm.providedBy(obj)
 
 
 def find_online_forms(**query):

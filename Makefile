@@ -73,10 +73,11 @@ test: $(SENTINEL) browser-tools ## Install if needed and run all tests
 	$(BIN)/pytest
 
 .PHONY: lint
-lint: $(SENTINEL) ## Check code style (ruff, zpretty)
+lint: $(SENTINEL) ## Check code style (ruff, zpretty) and the import rules (lint-imports)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	find src -name '*.zcml' -o -name '*.xml' -path '*profiles*' | xargs $(BIN)/zpretty --check
+	$(BIN)/lint-imports
 
 .PHONY: format
 format: $(SENTINEL) ## Reformat code (ruff, zpretty)

@@ -92,6 +92,8 @@ setup(
             "psycopg2-binary",
         ],
         "lint": [
+            # The import contracts of pyproject.toml ([tool.importlinter]).
+            "import-linter",
             "ruff",
             "zpretty",
         ],

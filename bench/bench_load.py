@@ -34,20 +34,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
+from imio.guichet.testing_instance import demo_instance
 
 import argparse
 import os
 import requests
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 
-ROOT = Path(__file__).resolve().parent.parent
 PROCEDURE = "demarches/declaration-de-perte"
 FORM_DATA = {
     "object_type": "keys",
@@ -199,47 +195,6 @@ def set_limit(admin: requests.Session, site: str, value: int) -> None:
     answer.raise_for_status()
 
 
-# -- a throwaway instance -----------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def instance() -> str:
-    """Build and start an instance with the demo site; yield the site URL."""
-    with tempfile.TemporaryDirectory(prefix="guichet-bench-") as folder:
-        port = free_port()
-        make = ["make", "-s", "-C", str(ROOT), f"INSTANCE={folder}", f"PORT={port}"]
-        print("Creating a throwaway instance with the demo site...", file=sys.stderr)
-        subprocess.run([*make, "HOST=127.0.0.1", "demo"], check=True)
-        log = open(Path(folder) / "server.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/runwsgi"), f"{folder}/etc/zope.ini"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        site = f"http://127.0.0.1:{port}/Plone"
-        try:
-            for _ in range(120):
-                try:
-                    if requests.get(site, timeout=30).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.5)
-            else:
-                raise RuntimeError("the instance did not start (see its log)")
-            yield site
-        finally:
-            server.terminate()
-            server.wait(30)
-            log.close()
-
-
 def report(runs: list[Run]) -> None:
     print(
         f"{'run':<22}{'filed':>7}{'subm./s':>9}{'p50 ms':>8}{'p95 ms':>8}"
@@ -264,7 +219,13 @@ def main(argv=None) -> int:
     parser.add_argument("--per-client", type=int, default=250)
     parser.add_argument("--retries", type=int, default=3)
     arguments = parser.parse_args(argv)
-    with instance() if arguments.url is None else _given(arguments.url) as site:
+    if arguments.url is None:
+        print("Creating a throwaway instance with the demo site...", file=sys.stderr)
+    with (
+        demo_instance(prefix="guichet-bench-")
+        if arguments.url is None
+        else _given(arguments.url)
+    ) as site:
         # Every client files from 127.0.0.1: lift the anonymous rate limit
         # (20 an hour per address by default) for the run, then restore it.
         admin = session(ADMIN)

@@ -43,13 +43,13 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.content.procedure import PROCEDURE_TYPE
+from imio.guichet.storage import id_from_sort_key
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
-from imio.guichet.submissions.storage import id_from_sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING

@@ -12,12 +12,11 @@ trail.
 
 from AccessControl.SecurityManagement import newSecurityManager
 from Acquisition import aq_chain
+from imio.guichet.caller import script_caller
 from imio.guichet.content.behaviors import IHasOnlineForm
-from imio.guichet.services.export.get import write_export
-from imio.guichet.submissions.api import audit_access
-from imio.guichet.submissions.api import iter_submissions
-from imio.guichet.submissions.export import CONTENT_TYPES
-from plone import api
+from imio.guichet.errors import GuichetError
+from imio.guichet.submissions.query import ExportQuery
+from imio.guichet.usecases.staff import export_submissions
 from plone.base.interfaces import IPloneSiteRoot
 from Testing.makerequest import makerequest
 from zope.component.hooks import setSite
@@ -41,13 +40,18 @@ def main(app, argv: list[str]) -> int:
     if admin is not None:
         newSecurityManager(None, admin.__of__(app.acl_users))
     setSite(next(o for o in aq_chain(procedure) if IPloneSiteRoot.providedBy(o)))
-    uid = api.content.get_uuid(procedure)
-    submissions = iter_submissions(uid, state=state)
-    if kind not in CONTENT_TYPES:
-        print(f"Unknown format {kind}: csv, jsonl or xlsx", file=sys.stderr)
+    parameters = {"format": kind, "state": state} if state else {"format": kind}
+    try:
+        count = export_submissions(
+            script_caller(admin.getId() if admin is not None else None),
+            procedure,
+            ExportQuery.parse(parameters),
+            sys.stdout.buffer.write,
+            audited_query={"format": kind, "by": "command line"},
+        )
+    except GuichetError as refused:
+        print(refused.message, *(f.message for f in refused.fields), file=sys.stderr)
         return 2
-    count = write_export(kind, sys.stdout.buffer.write, procedure, submissions)
-    audit_access("export", [], {"count": count, "format": kind, "by": "command line"})
     print(f"{count} submissions exported", file=sys.stderr)
     return 0
 

@@ -2,26 +2,24 @@
 Python driving Debian's Chromium against a running instance with the demo
 site of ``make start``.
 
-The instance is built once per test session in a temporary folder
-(``make demo`` with ``INSTANCE`` and ``PORT`` set, FileStorage and blobs),
-served by ``runwsgi`` as its own process, and removed afterwards. axe-core
-comes from npm (package.json, installed by ``make test``).
+The instance is built once per test session by
+:func:`imio.guichet.testing_instance.demo_instance` (the load benchmark's
+too): in a temporary folder, served by ``runwsgi`` as its own process, and
+removed afterwards. axe-core comes from npm (package.json, installed by
+``make test``).
 
 Without Chromium (``apt-get install chromium``) or axe-core the tests are
 skipped, except on CI, where ``.ci/run`` installs both and a skip would hide
 a broken set-up: there they fail.
 """
 
+from contextlib import ExitStack
+from imio.guichet.testing_instance import demo_instance
+from imio.guichet.testing_instance import InstanceError
 from pathlib import Path
 
 import os
 import pytest
-import requests
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,47 +51,12 @@ def demo_site():
         if os.environ.get("CI"):
             pytest.fail(f"browser tests cannot run: {missing}")
         pytest.skip(missing)
-    folder = tempfile.mkdtemp(prefix="guichet-browser-")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run(
-        [
-            "make",
-            "-s",
-            "-C",
-            str(ROOT),
-            f"INSTANCE={folder}",
-            f"PORT={port}",
-            "HOST=127.0.0.1",
-            "demo",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    log = open(Path(folder) / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "runwsgi"), f"{folder}/etc/zope.ini"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/Plone"
-    try:
-        for _ in range(240):
-            try:
-                if requests.get(url, timeout=30).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"the demo instance did not start: see {folder}/server.log")
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(demo_instance(prefix="guichet-browser-"))
+        except InstanceError as error:
+            pytest.fail(str(error))
         yield url
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -219,19 +219,39 @@ class TestWithoutTheBehavior:
 
 
 class TestUpgrade1002:
-    def test_procedures_made_before_are_found_by_the_marker(
-        self, procedure, setup_tool
-    ):
-        from imio.guichet.upgrades.v1002 import index_online_forms
+    def test_a_site_of_version_1001(self, procedure, setup_tool):
+        """As 1001 left a site: the type without the behavior (the fields
+        were its own), actions testing the portal type, the catalog
+        without the marker."""
+        from imio.guichet.upgrades.v1002 import STAFF_ACTIONS
 
-        # As before 1002: the catalog knew procedures by their type only.
-        assert [brain.getObject() for brain in find_online_forms()] == [procedure]
+        profile = "imio.guichet:default"
+        fti = api.portal.get_tool("portal_types")[procedure.portal_type]
+        actions = api.portal.get_tool("portal_actions").object
+        old = "python:object.portal_type == 'imio.guichet.Procedure'"
+        for action_id in STAFF_ACTIONS:
+            actions[action_id].manage_changeProperties(available_expr=old)
         catalog = api.portal.get_tool("portal_catalog")
+        assert [brain.getObject() for brain in find_online_forms()] == [procedure]
         rid = catalog.getrid("/".join(procedure.getPhysicalPath()))
         index = catalog._catalog.getIndex("object_provides")
         marker = IHasOnlineForm.__identifier__
         index.removeForwardIndexEntry(marker, rid)
         index._unindex[rid] = [name for name in index._unindex[rid] if name != marker]
+        fti.manage_changeProperties(
+            behaviors=tuple(b for b in fti.behaviors if b != BEHAVIOR_NAME)
+        )
         assert len(find_online_forms()) == 0
-        index_online_forms(setup_tool)
+        setup_tool.setLastVersionForProfile(profile, "1001")
+
+        with api.env.adopt_roles(["Manager"]):
+            setup_tool.upgradeProfile(profile)
+
+        assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
+        assert BEHAVIOR_NAME in fti.behaviors
         assert [brain.getObject() for brain in find_online_forms()] == [procedure]
+        for action_id in STAFF_ACTIONS:
+            assert "IHasOnlineForm" in actions[action_id].available_expr
+        # The data stayed where it was: the form and its settings read as before.
+        assert IOnlineForm(procedure).form_schema_version == 1
+        assert "birth_date" in getFieldNames(IOnlineForm(procedure).get_form_schema())

@@ -373,25 +373,6 @@ class TestSubmitterIndex:
         assert store.count_submitted_by("nobody") == 0
         assert list(store.submitted_by("")) == []
 
-    def test_stores_made_before_the_index(self):
-        store = SubmissionStore()
-        old = make_submission(START)
-        old.submitter = "jeanne"
-        store.add(old)
-        # A store of before: no submitter index at all.
-        del store._by_submitter
-        assert "_by_submitter" not in store.__dict__
-        assert list(store.submitted_by("jeanne")) == []
-        new = make_submission(START + timedelta(seconds=1))
-        new.submitter = "jeanne"
-        store.add(new)
-        assert list(store.submitted_by("jeanne")) == [new.sort_key]
-        # The upgrade step indexes the older ones, once.
-        assert store.index_submitters() == 2
-        assert store.index_submitters() == 2
-        assert list(store.submitted_by("jeanne")) == [old.sort_key, new.sort_key]
-        assert store.count_submitted_by("jeanne") == 2
-
     def test_pages_after_a_cursor(self):
         store = SubmissionStore()
         for second in range(50):

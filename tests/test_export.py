@@ -138,8 +138,20 @@ def test_spooled_file_is_rewound_and_removed_on_error():
 
 
 def test_the_widest_days_are_accepted(filed, session_for):
+    # The bounds of every day filter (listings, pages, exports): 1900-2999.
     response = session_for("backoffice_x").get(
-        "demarches/x/@submissions-export?format=jsonl&from=0001-01-01&to=9999-12-31"
+        "demarches/x/@submissions-export?format=jsonl&from=1900-01-01&to=2999-12-31"
     )
     assert response.status_code == 200
     assert len(response.text.splitlines()) == len(filed)
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31"])
+def test_far_off_days_are_refused_as_in_the_listings(filed, session_for, query):
+    """The staff page refuses them (tests/test_staff_views.py): so does the
+    export, with the same bounds."""
+    response = session_for("backoffice_x").get(
+        f"demarches/x/@submissions-export?{query}"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["errors"][0]["code"] == "invalid_day"

@@ -335,17 +335,3 @@ class TestRest:
             json={"data": {"name": "A", "email": "a@example.org", "street": "Rue X"}},
         )
         assert stored(response.json()["reference"])["street"] == "Rue X"
-
-
-def test_upgrade_step_adds_the_settings(portal):
-    from Products.GenericSetup.upgrade import listUpgradeSteps
-
-    registry = api.portal.get_tool("portal_registry")
-    name = "imio.guichet.prefill.interfaces.IRestPrefillSettings.timeout"
-    del registry.records[name]
-    setup = api.portal.get_tool("portal_setup")
-    listed = listUpgradeSteps(setup, "imio.guichet:default", "1000")
-    steps = [s for item in listed for s in (item if isinstance(item, list) else [item])]
-    [step] = [step for step in steps if step["dest"] == ("1002",)]
-    step["step"].doStep(setup)
-    assert api.portal.get_registry_record(name) == 3.0

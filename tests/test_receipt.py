@@ -6,6 +6,7 @@ from conftest import FIELDS_VALID
 from conftest import fill_valid
 from conftest import PDF
 from conftest import VALID_DATA
+from imio.guichet.audit import get_audit_log
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.receipt import receipt_pdf
@@ -165,7 +166,7 @@ class TestAccess:
         # Staff do not get the citizen's secret link.
         assert secret not in text_of(response.content).replace("\n", "")
         transaction.begin()
-        audit = get_store()._audit
+        audit = get_audit_log()
         records = [audit.get(key) for key in audit.keys(after=None)]
         assert records[-1]["actor"] == who
         assert records[-1]["action"] == "read"

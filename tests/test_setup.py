@@ -1,10 +1,7 @@
 """Installing and uninstalling the add-on."""
 
-from conftest import make_submission
-from conftest import START
 from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.permissions import ManageIntegrations
-from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import STORE_KEY
 from imio.guichet.tokens.plugin import PLUGIN_ID
 from plone import api
@@ -64,7 +61,32 @@ class TestInstall:
         assert api.user.get(username="citoyen") is None
 
     def test_profile_version(self, setup_tool):
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
+        profile = f"{PACKAGE}:default"
+        assert setup_tool.getLastVersionForProfile(profile) == (
+            setup_tool.getVersionForProfile(profile),
+        )
+
+    def test_every_setting_installed(self, portal):
+        # What the first profile version installs at once (upgrade steps
+        # added these before 1.0).
+        assert (
+            api.portal.get_registry_record(
+                "imio.guichet.interfaces.IGuichetSettings.draft_lifetime_days"
+            )
+            == 30
+        )
+        assert (
+            api.portal.get_registry_record(
+                "imio.guichet.prefill.interfaces.IRestPrefillSettings.timeout"
+            )
+            == 3.0
+        )
+
+    def test_actions(self, portal):
+        actions = api.portal.get_tool("portal_actions")
+        assert "guichet-requests" in actions.user
+        assert "guichet-my-requests" in actions.user
+        assert "guichet-procedure-requests" in actions.object
 
     def test_token_plugin_active(self, portal):
         plugins = portal.acl_users.plugins
@@ -80,46 +102,36 @@ class TestInstall:
         assert roles == {"Manager", "Site Administrator"}
 
 
+def upgrade_moves(setup_tool) -> set[tuple[str, str]]:
+    """(source, destination) of every registered upgrade step; a group of
+    steps (<upgradeSteps>) makes one move."""
+    listed = setup_tool.listUpgrades(f"{PACKAGE}:default", show_old=True)
+    steps = [s for item in listed for s in (item if isinstance(item, list) else [item])]
+    return {(".".join(s["source"]), ".".join(s["dest"])) for s in steps}
+
+
+def chain_from_1000(moves: set[tuple[str, str]]) -> list[str]:
+    """The versions that the steps lead through from 1000 (once each)."""
+    following = dict(moves)
+    versions = ["1000"]
+    while versions[-1] in following and following[versions[-1]] not in versions:
+        versions.append(following[versions[-1]])
+    return versions
+
+
 class TestUpgrades:
-    def test_every_step_leads_to_the_profile_version(self, setup_tool):
-        listed = setup_tool.listUpgrades(f"{PACKAGE}:default", show_old=True)
-        # Grouped steps (<upgradeSteps>) come as lists.
-        steps = [
-            s for item in listed for s in (item if isinstance(item, list) else [item])
-        ]
-        assert steps, "no upgrade step registered"
-        assert max(tuple(step["dest"]) for step in steps) == ("1006",)
-        # A chain: each step starts where an earlier one ended.
-        ends = {("1000",)} | {tuple(step["dest"]) for step in steps}
-        assert all(tuple(step["source"]) in ends for step in steps)
-
-    def test_1004_adds_plugin_and_permission(self, portal, setup_tool):
-        from imio.guichet.upgrades.steps import add_integrations
-
-        # A site as version 1000 left it.
-        portal.acl_users.manage_delObjects([PLUGIN_ID])
-        portal.manage_permission(ManageIntegrations, roles=[], acquire=True)
-        add_integrations(setup_tool)
-        assert PLUGIN_ID in portal.acl_users.plugins.listPluginIds(
-            IAuthenticationPlugin
+    def test_steps_form_one_chain_from_1000(self, setup_tool):
+        moves = upgrade_moves(setup_tool)
+        sources = [source for source, _ in moves]
+        assert len(sources) == len(set(sources)), "two steps leave one version"
+        assert len(chain_from_1000(moves)) == len(moves) + 1, (
+            "a step is not on the chain from 1000"
         )
-        assert "Site Administrator" in {
-            r["name"]
-            for r in portal.rolesOfPermission(ManageIntegrations)
-            if r["selected"]
-        }
 
-
-class TestUpgrade1006:
-    def test_draft_lifetime_setting(self, portal, setup_tool):
-        registry = api.portal.get_tool("portal_registry")
-        name = "imio.guichet.interfaces.IGuichetSettings.draft_lifetime_days"
-        del registry.records[name]  # as on a site of version 1004
-        setup_tool.setLastVersionForProfile(f"{PACKAGE}:default", "1004")
-        with api.env.adopt_roles(["Manager"]):
-            setup_tool.upgradeProfile(f"{PACKAGE}:default")
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
-        assert registry[name] == 30
+    def test_the_profile_version_is_where_the_chain_ends(self, setup_tool):
+        # 1000 is the first release: no step leads to it.
+        last = chain_from_1000(upgrade_moves(setup_tool))[-1]
+        assert setup_tool.getVersionForProfile(f"{PACKAGE}:default") == last
 
 
 class TestUninstall:
@@ -155,29 +167,6 @@ class TestUninstall:
             "imio.guichet.prefill.interfaces.IRestPrefillSettings.enabled"
             not in registry
         )
-
-
-class TestUpgrade1001:
-    def test_actions_and_submitter_index(self, portal, setup_tool):
-        actions = api.portal.get_tool("portal_actions")
-        assert "guichet-requests" in actions.user
-        assert "guichet-my-requests" in actions.user
-        assert "guichet-procedure-requests" in actions.object
-        # As on a site of version 1000: no actions, no submitter index.
-        actions.user.manage_delObjects(["guichet-requests", "guichet-my-requests"])
-        store = get_store()
-        submission = make_submission(START)
-        submission.submitter = "jeanne"
-        store.add(submission)
-        del store._by_submitter
-        setup_tool.setLastVersionForProfile(f"{PACKAGE}:default", "1000")
-        with api.env.adopt_roles(["Manager"]):
-            setup_tool.upgradeProfile(f"{PACKAGE}:default")
-        # The whole chain ran, from 1000 to the current version.
-        assert setup_tool.getLastVersionForProfile(f"{PACKAGE}:default") == ("1006",)
-        assert "guichet-requests" in actions.user
-        assert "guichet-my-requests" in actions.user
-        assert list(store.submitted_by("jeanne")) == [submission.sort_key]
 
 
 class TestUninstallActions:

@@ -5,6 +5,7 @@ from conftest import listed
 from conftest import VALID_DATA
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.audit import get_audit_log
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.handling import etag
@@ -53,7 +54,7 @@ def move(browser, state: str) -> None:
 
 def audit_records():
     transaction.begin()
-    log = get_store()._audit
+    log = get_audit_log()
     return [] if log is None else [log.get(key) for key in log.keys(after=None)]
 
 

@@ -5,6 +5,7 @@ from conftest import START
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.storage import site_store
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.storage import SubmissionStore
@@ -75,6 +76,29 @@ def test_lookup():
     assert store.get(submission.id) is submission
     assert store.by_reference(submission.reference) is submission
     assert store.get("nope") is None
+
+
+def test_a_new_store_is_made_complete():
+    # Every structure exists from the start (none is made by the first
+    # write, which would make concurrent first writers conflict).
+    store = SubmissionStore()
+    assert {
+        "_submissions",
+        "_references",
+        "_indexes",
+        "_idempotency",
+        "_feeds",
+        "_by_submitter",
+    } <= set(store.__getstate__())
+    assert make_submission(START).__getstate__()["attachments"] is None
+
+
+def test_site_store_is_made_once_and_only_when_asked(portal):
+    assert site_store("imio.guichet.test", SubmissionStore) is None
+    made = site_store("imio.guichet.test", SubmissionStore, create=True)
+    assert isinstance(made, SubmissionStore)
+    assert site_store("imio.guichet.test", SubmissionStore, create=True) is made
+    assert site_store("imio.guichet.test", SubmissionStore, site=portal) is made
 
 
 def test_concurrent_inserts_are_stored_once_each(db):

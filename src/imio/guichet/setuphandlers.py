@@ -4,6 +4,7 @@ Installing creates no content and no account: demo data comes from
 ``make start`` only (see imio.guichet.demo).
 """
 
+from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
@@ -24,9 +25,11 @@ class HiddenProfiles:
 
 
 def post_install(context):
-    """Create the submission store now rather than on the first submission,
-    so that the first concurrent submissions do not all write the site."""
+    """Create the submission store and the audit log now rather than on the
+    first submission or read, so that the first concurrent requests do not
+    all write the site."""
     get_store(create=True)
+    get_audit_log(create=True)
     install_plugin(api.portal.get())
 
 

@@ -8,7 +8,6 @@ from imio.guichet import _
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import format_size
 from imio.guichet.forms.display import submission_answers
-from imio.guichet.services.submissions.serialization import procedure_summaries
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import StaleVersion
@@ -17,6 +16,7 @@ from imio.guichet.submissions.lifecycle import MessageRequired
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.urls import procedure_summaries
 from plone import api
 from urllib.parse import quote
 

@@ -8,17 +8,17 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 from datetime import datetime
 from datetime import time
 from imio.guichet.browser.display import single
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.content.behaviors import find_online_forms
-from imio.guichet.services.audit.get import AUDIT_KEY
-from imio.guichet.services.audit.get import audit_page
+from imio.guichet.errors import InvalidQuery
 from imio.guichet.submissions.api import current_submitter
-from imio.guichet.submissions.api import decode_cursor
-from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import create_token
 from imio.guichet.tokens.api import InvalidToken
 from imio.guichet.tokens.api import list_tokens
 from imio.guichet.tokens.api import revoke_token
+from imio.guichet.usecases.audit import audit_page
 from imio.guichet.webhooks.api import delivery_log
 from imio.guichet.webhooks.api import InvalidSubscription
 from imio.guichet.webhooks.api import list_subscriptions
@@ -113,12 +113,12 @@ class AuditLogView(BrowserView):
     """@@guichet-audit-log: the audit trail, a page at a time."""
 
     def page(self) -> dict:
-        after = self.request.form.get("after")
+        caller = caller_from_request(self.request, HTML)
+        after = single(self.request.form, "after") or None
         try:
-            cursor = decode_cursor(after, AUDIT_KEY) if after else None
-        except (InvalidQuery, ValueError):
-            cursor = None
-        total, records, next_cursor = audit_page(cursor, AUDIT_PAGE)
+            total, records, next_cursor = audit_page(caller, after, AUDIT_PAGE)
+        except InvalidQuery:  # a forged or outdated link: the first page
+            total, records, next_cursor = audit_page(caller, None, AUDIT_PAGE)
         url = f"{self.context.absolute_url()}/@@guichet-audit-log"
         return {
             "total": total,

@@ -19,9 +19,9 @@ from imio.guichet.drafts.storage import Draft
 from imio.guichet.drafts.storage import DraftStore
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.interfaces import IGuichetSettings
+from imio.guichet.storage import site_store
 from itertools import islice
 from plone import api
-from zope.annotation.interfaces import IAnnotations
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
 
@@ -54,11 +54,7 @@ class DraftRefused(Exception):
 
 def get_draft_store(create: bool = False) -> DraftStore | None:
     """The site's draft store (created on demand when ``create``)."""
-    annotations = IAnnotations(api.portal.get())
-    store = annotations.get(STORE_KEY)
-    if store is None and create:
-        store = annotations[STORE_KEY] = DraftStore()
-    return store
+    return site_store(STORE_KEY, DraftStore, create=create)
 
 
 def draft_lifetime() -> timedelta:

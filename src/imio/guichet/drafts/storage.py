@@ -9,9 +9,9 @@ sharded by a hash of a random id, so that concurrent saves rarely conflict.
 
 from BTrees.OOBTree import OOTreeSet
 from datetime import datetime
-from imio.guichet.submissions.storage import OrderedIndex
-from imio.guichet.submissions.storage import ShardedMap
-from imio.guichet.submissions.storage import sort_key
+from imio.guichet.storage import OrderedIndex
+from imio.guichet.storage import ShardedMap
+from imio.guichet.storage import sort_key
 from persistent import Persistent
 
 

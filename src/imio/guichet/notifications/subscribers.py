@@ -6,9 +6,9 @@ from imio.guichet.notifications.delivery import send_after_commit
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import service_message
 from imio.guichet.notifications.messages import state_change_message
-from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.api import get_store
+from imio.guichet.urls import submission_url
 from ZODB.POSException import ConflictError
 
 import logging

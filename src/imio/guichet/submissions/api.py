@@ -17,21 +17,23 @@ from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.forms.validation import InvalidData
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
+from imio.guichet.storage import id_from_sort_key
+from imio.guichet.storage import site_store
+from imio.guichet.storage import sort_key
 from imio.guichet.submissions.attachments import make_attachments
-from imio.guichet.submissions.audit import record_access
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
-from imio.guichet.submissions.storage import id_from_sort_key
-from imio.guichet.submissions.storage import sort_key
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.timezones import site_timezone
@@ -39,7 +41,6 @@ from itertools import islice
 from itertools import takewhile
 from plone import api
 from typing import Any
-from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
 from zope.i18nmessageid import Message
 
@@ -84,17 +85,9 @@ class LoginRequired(SubmissionRefused):
     """The procedure takes submissions from logged-in citizens only."""
 
 
-class InvalidQuery(ValueError):
-    """A listing was asked with parameters that make no sense."""
-
-
 def get_store(create: bool = False) -> SubmissionStore | None:
     """The site's submission store (created on demand when ``create``)."""
-    annotations = IAnnotations(api.portal.get())
-    store = annotations.get(STORE_KEY)
-    if store is None and create:
-        store = annotations[STORE_KEY] = SubmissionStore()
-    return store
+    return site_store(STORE_KEY, SubmissionStore, create=create)
 
 
 def reference_prefix() -> str:
@@ -447,13 +440,16 @@ def feed_submissions(
 def audit_access(
     action: str, submissions: Iterable[Submission], details: dict | None = None
 ) -> None:
-    """Record in the audit trail that the current user did ``action``."""
-    record_access(
-        get_store(create=True),
-        actor=current_submitter(),
-        action=action,
-        submission_ids=[submission.id for submission in submissions],
-        details=details,
+    """Record in the audit trail that the current user did ``action``.
+
+    For the callers not yet moved to use cases (tokens, webhooks, the
+    receipt); use cases write with :func:`imio.guichet.audit.record`.
+    """
+    record_as(
+        current_submitter(),
+        action,
+        [submission.id for submission in submissions],
+        details,
     )
 
 

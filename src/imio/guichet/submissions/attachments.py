@@ -38,7 +38,7 @@ def make_attachments(uploads: dict[str, CheckedUpload]) -> dict[str, Attachment]
 
 def find_attachment(submission, name: str) -> Attachment | None:
     """The submission's attachment called ``name``, or None."""
-    attachments = getattr(submission, "attachments", None) or {}
+    attachments = submission.attachments or {}
     return attachments.get(name) if isinstance(name, str) else None
 
 

@@ -8,9 +8,14 @@ stays flat whatever the number of submissions.
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.fields import format_address
+from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.urls import procedure_summaries
 from itertools import islice
+from plone import api
+from zope.schema import getFieldNames
 
 import csv
 import io
@@ -119,3 +124,31 @@ def write_xlsx(write, submissions, fields, after_batch=None) -> int:
         while chunk := file.read(1 << 16):
             write(chunk)
     return count
+
+
+def write_export(kind: str, write, procedure, submissions) -> int:
+    """Write ``submissions`` of ``procedure`` as ``kind`` (csv, jsonl or
+    xlsx) to ``write``, batch by batch; return how many were written.
+
+    CSV and XLSX have one column per field of the procedure's current form;
+    JSON Lines has one submission per line, as the API shows it.
+    """
+
+    def drop_cache(batch) -> None:
+        # Written: turn them back into ghosts, so that the connection cache
+        # does not fill up with 30,000 full submissions (its usual size).
+        for submission in batch:
+            submission._p_deactivate()
+        if procedure._p_jar is not None:
+            procedure._p_jar.cacheGC()
+
+    if kind == "jsonl":
+        procedures = procedure_summaries([api.content.get_uuid(procedure)])
+
+        def serialize(submission):
+            return serialize_submission(submission, procedures, full=False)
+
+        return write_jsonl(write, submissions, serialize, drop_cache)
+    writer = write_csv if kind == "csv" else write_xlsx
+    fields = getFieldNames(IOnlineForm(procedure).get_form_schema())
+    return writer(write, submissions, fields, drop_cache)

@@ -19,9 +19,9 @@ the open slots (a couple of periods of changes).
 
 from BTrees.OOBTree import OOBTree
 from collections.abc import Iterator
-from imio.guichet.submissions.storage import id_from_sort_key
-from imio.guichet.submissions.storage import OrderedIndex
-from imio.guichet.submissions.storage import ShardedMap
+from imio.guichet.storage import id_from_sort_key
+from imio.guichet.storage import OrderedIndex
+from imio.guichet.storage import ShardedMap
 from imio.guichet.submissions.storage import Submission
 from persistent import Persistent
 from ZODB.POSException import ConflictError

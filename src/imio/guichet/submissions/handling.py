@@ -9,6 +9,8 @@ the same submission cannot overwrite each other's change unawares.
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.errors import InvalidInput
+from imio.guichet.errors import StaleVersion
 from imio.guichet.forms.uploads import check_upload
 from imio.guichet.forms.uploads import CheckedUpload
 from imio.guichet.forms.uploads import descriptor
@@ -28,10 +30,6 @@ from imio.guichet.submissions.storage import Submission
 
 #: Back offices' own references are identifiers, not prose.
 MAX_EXTERNAL_REFERENCE_LENGTH = 200
-
-
-class StaleVersion(ValueError):
-    """The submission changed since the caller read it."""
 
 
 def etag(submission: Submission) -> str:
@@ -172,7 +170,7 @@ def acknowledge(
         return submission.acknowledgement, False
     external_reference = (external_reference or "").strip()
     if len(external_reference) > MAX_EXTERNAL_REFERENCE_LENGTH:
-        raise ValueError(
+        raise InvalidInput(
             f"external_reference is longer than {MAX_EXTERNAL_REFERENCE_LENGTH}"
         )
     now = now or datetime.now(UTC)

@@ -14,6 +14,8 @@ for staff.
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.errors import MessageRequired
+from imio.guichet.errors import TransitionNotAllowed
 from imio.guichet.submissions.events import SubmissionStateChangedEvent
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
@@ -51,14 +53,6 @@ TRANSITIONS = (
     Transition("closed", frozenset({"accepted", "rejected"}), STAFF),
     Transition("withdrawn", frozenset({"submitted"}), CITIZEN),
 )
-
-
-class TransitionNotAllowed(ValueError):
-    """The submission cannot go to that state from where it is, by that actor."""
-
-
-class MessageRequired(ValueError):
-    """This transition needs a message for the citizen."""
 
 
 def find_transition(from_state: str, to_state: str, actor: str) -> Transition | None:

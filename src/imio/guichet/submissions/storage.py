@@ -12,147 +12,22 @@ per site, designed for 100,000+ submissions:
   is no counter (lengths are ``BTrees.Length``, which merges concurrent
   changes), no list and no write to the procedure.
 
-Why shards: BTrees merge concurrent inserts into one bucket, but not a
-bucket split, and an insert also checks (``readCurrent``) every tree node
-on its path, so a split anywhere under a small tree's root fails every
-concurrent insert into that tree. Measured with 8 concurrent writers on
-one tree, half of the commits conflicted. Every tree written on the
-submission path is therefore split into ``DEFAULT_SHARDS`` independent
-trees by a hash of the random submission id (or reference): two
-concurrent submissions conflict only when they hit the same shard of the
-same tree while one of them splits a bucket, and Zope's publisher retries
-those rare conflicts.
+The sharded trees and ordered indexes they are made of, and why they are
+sharded, are in :mod:`imio.guichet.storage`.
 """
 
-from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
-from BTrees.OOBTree import OOTreeSet
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import datetime
-from datetime import timedelta
-from datetime import UTC
+from imio.guichet.storage import merge_keys
+from imio.guichet.storage import OrderedIndex
+from imio.guichet.storage import ShardedMap
+from imio.guichet.storage import sort_key
 from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
 
 import heapq
-import zlib
-
-
-#: Shards of every tree on the submission path. More shards mean fewer
-#: conflicts, but more iterators to merge when listing.
-DEFAULT_SHARDS = 16
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class _KeySet(OOTreeSet):
-    # Twice the default leaf size: half as many splits (so conflicts) for
-    # append-mostly keys, at ~3 KB rewritten per insert.
-    max_leaf_size = 60
-
-
-class _Map(OOBTree):
-    max_leaf_size = 60
-
-
-def shard_of(key: str, shards: int) -> int:
-    return zlib.crc32(key.encode()) % shards
-
-
-class ShardedMap(Persistent):
-    """A str-keyed mapping spread over independent BTrees."""
-
-    def __init__(self, shards: int = DEFAULT_SHARDS):
-        self._shards = tuple(_Map() for _ in range(shards))
-
-    def _shard(self, key: str) -> OOBTree:
-        return self._shards[shard_of(key, len(self._shards))]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._shard(key)
-
-    def __getitem__(self, key: str):
-        return self._shard(key)[key]
-
-    def __setitem__(self, key: str, value) -> None:
-        self._shard(key)[key] = value
-
-    def get(self, key: str, default=None):
-        return self._shard(key).get(key, default)
-
-    def pop(self, key: str, default=None):
-        return self._shard(key).pop(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        """The keys, shard after shard (in no useful order)."""
-        for shard in self._shards:
-            yield from shard.keys()
-
-
-def sort_key(created: datetime, submission_id: str) -> str:
-    """The key that orders submissions by creation time, then id.
-
-    Microseconds since the epoch, zero-padded so that string order is time
-    order; the id breaks ties between submissions of the same microsecond.
-    """
-    # Integer arithmetic: exact, and the same on every server (a naive
-    # datetime would depend on the process's time zone, so none is taken).
-    micros = (created - EPOCH) // timedelta(microseconds=1)
-    return f"{micros:017d}:{submission_id}"
-
-
-def id_from_sort_key(key: str) -> str:
-    return key.split(":", 1)[1]
-
-
-class OrderedIndex(Persistent):
-    """Sort keys of submissions in creation order, spread over shards.
-
-    A key goes to the shard chosen by a hash of its submission id (random),
-    so that concurrent inserts, which all carry "now" and would otherwise
-    all land in the last bucket of one tree, are scattered.
-    """
-
-    def __init__(self, shards: int = DEFAULT_SHARDS):
-        self._shards = tuple(_KeySet() for _ in range(shards))
-        self._length = Length()
-
-    def _shard_for(self, key: str) -> OOTreeSet:
-        return self._shards[shard_of(id_from_sort_key(key), len(self._shards))]
-
-    def insert(self, key: str) -> None:
-        if self._shard_for(key).insert(key):
-            self._length.change(1)
-
-    def remove(self, key: str) -> None:
-        shard = self._shard_for(key)
-        if key in shard:
-            shard.remove(key)
-            self._length.change(-1)
-
-    def __len__(self) -> int:
-        return self._length()
-
-    def keys(self, after: str | None = None) -> Iterator[str]:
-        """Keys in order, strictly after ``after`` if given; lazy."""
-        return merge_keys([self], after)
-
-
-def merge_keys(indexes: Iterable[OrderedIndex], after: str | None) -> Iterator[str]:
-    """Lazily merge the keys of several ordered indexes, after a cursor.
-
-    Each shard is entered with a BTree range search (O(log n)), and only as
-    many keys are read as the caller consumes.
-    """
-    iterators = []
-    for index in indexes:
-        for shard in index._shards:
-            if after is None:
-                iterators.append(iter(shard.keys()))
-            else:
-                iterators.append(iter(shard.keys(min=after, excludemin=True)))
-    return heapq.merge(*iterators)
 
 
 class Submission(Persistent):
@@ -163,11 +38,6 @@ class Submission(Persistent):
     replaced as a whole, never mutated in place, so that ZODB always sees a
     change and readers can never alter what is stored.
     """
-
-    acknowledgement = None
-    #: Field name -> attachments.Attachment (its blob); set once, when
-    #: filed, as a whole. None: no file.
-    attachments = None
 
     def __init__(
         self,
@@ -197,6 +67,9 @@ class Submission(Persistent):
         #: Set once by the first back office that takes it: who, when, and
         #: its own reference for it.
         self.acknowledgement = None
+        #: Field name -> attachments.Attachment (its blob), replaced as a
+        #: whole. None: no file.
+        self.attachments = None
 
     @property
     def revision(self) -> int:
@@ -263,21 +136,17 @@ class SubmissionStore(Persistent):
         self._idempotency = ShardedMap()
         # Feed name ("all", "procedure:<uid>") -> feed.ChangeLog.
         self._feeds = OOBTree()
+        # Submitter's user id -> OrderedIndex of their submissions ("My
+        # requests"); sharded by user id: a citizen's first submission
+        # writes one shard, not a tree every submission shares.
+        self._by_submitter = ShardedMap()
 
-    _feeds = None  # stores made before the change feeds
-    #: Submitter's user id -> OrderedIndex of their submissions (stores made
-    #: before it get it with their next submission by a logged-in citizen;
-    #: ``index_submitters`` adds the older ones).
-    _by_submitter = None
-    _audit = None  # an audit.AuditLog, made with the first record
     tracking_key = None  # bytes: see tracking.py, made with the first link
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""
         from imio.guichet.submissions.feed import ChangeLog  # feed imports us
 
-        if self._feeds is None:
-            self._feeds = OOBTree()
         for name in ("all", f"procedure:{submission.procedure_uid}"):
             feed = self._feeds.get(name)
             if feed is None:
@@ -293,11 +162,9 @@ class SubmissionStore(Persistent):
             if procedure_uids is None
             else [f"procedure:{uid}" for uid in procedure_uids]
         )
-        found = (self._feeds.get(name) for name in names) if self._feeds else ()
+        found = (self._feeds.get(name) for name in names)
         feeds = [feed for feed in found if feed is not None]
         return heapq.merge(*(feed.keys_after(self, after) for feed in feeds))
-
-    _idempotency = None  # stores made before idempotency keys
 
     def remember_request(self, scope_key: str, record: dict) -> None:
         """Keep what a request with an idempotency key produced.
@@ -305,12 +172,10 @@ class SubmissionStore(Persistent):
         Two concurrent requests with the same key write the same BTree key:
         ZODB refuses the second commit, and its retry finds the first one's.
         """
-        if self._idempotency is None:
-            self._idempotency = ShardedMap()
         self._idempotency[scope_key] = record
 
     def remembered_request(self, scope_key: str) -> dict | None:
-        return None if self._idempotency is None else self._idempotency.get(scope_key)
+        return self._idempotency.get(scope_key)
 
     # -- writing ----------------------------------------------------------
 
@@ -332,26 +197,10 @@ class SubmissionStore(Persistent):
     def _index_submitter(self, submission: Submission) -> None:
         if submission.submitter is None:  # filed anonymously
             return
-        if self._by_submitter is None:
-            self._by_submitter = ShardedMap()
-        # Sharded by user id: a citizen's first submission writes one
-        # shard, not a tree every submission shares.
         index = self._by_submitter.get(submission.submitter)
         if index is None:
             index = self._by_submitter[submission.submitter] = OrderedIndex()
         index.insert(submission.sort_key)
-
-    def index_submitters(self) -> int:
-        """Index the submitters of every stored submission (for stores made
-        before the submitter index; idempotent). Returns how many were
-        submitted by a logged-in citizen."""
-        count = 0
-        for submission_id in self._submissions:
-            submission = self._submissions[submission_id]
-            if submission.submitter is not None:
-                self._index_submitter(submission)
-                count += 1
-        return count
 
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
@@ -411,7 +260,7 @@ class SubmissionStore(Persistent):
         return iter(()) if index is None else index.keys(after)
 
     def _submitter_index(self, submitter: str) -> OrderedIndex | None:
-        if self._by_submitter is None or not submitter:
+        if not submitter:
             return None
         return self._by_submitter.get(submitter)
 

@@ -102,8 +102,7 @@ def list_tokens() -> list[dict]:
     plugin = _plugin()
     records = []
     for hashed in plugin.hashes.values():
-        use = plugin.uses.get(hashed)
-        records.append({**plugin.tokens[hashed], "last_used": use and use.when})
+        records.append({**plugin.tokens[hashed], "last_used": plugin.uses[hashed].when})
     return sorted(records, key=lambda record: record["created"])
 
 

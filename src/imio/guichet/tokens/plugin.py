@@ -87,10 +87,8 @@ class GuichetTokenPlugin(BasePlugin):
         user = self._getPAS().getUserById(record["user_id"])
         if user is None or PRIVILEGED_ROLES & set(user.getRoles()):
             return None
-        use = self.uses.get(token_hash(token))
-        if use is not None and (
-            use.when is None or now - use.when >= LAST_USED_PRECISION
-        ):
+        use = self.uses[token_hash(token)]  # made with the token
+        if use.when is None or now - use.when >= LAST_USED_PRECISION:
             use.when = now
         return record["user_id"], record["login"]
 

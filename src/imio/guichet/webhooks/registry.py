@@ -12,10 +12,9 @@ from BTrees.OOBTree import OOBTree
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from imio.guichet.submissions.storage import ShardedMap
+from imio.guichet.storage import ShardedMap
+from imio.guichet.storage import site_store
 from persistent import Persistent
-from plone import api
-from zope.annotation.interfaces import IAnnotations
 
 import base64
 import secrets
@@ -153,8 +152,4 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def get_registry(site=None, create: bool = False) -> WebhookRegistry | None:
     """The site's webhook registry; None when nothing was ever subscribed."""
-    annotations = IAnnotations(site if site is not None else api.portal.get())
-    registry = annotations.get(ANNOTATION_KEY)
-    if registry is None and create:
-        registry = annotations[ANNOTATION_KEY] = WebhookRegistry()
-    return registry
+    return site_store(ANNOTATION_KEY, WebhookRegistry, create=create, site=site)

@@ -11,7 +11,6 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.webhooks import delivery
-from imio.guichet.webhooks.registry import ANNOTATION_KEY
 from imio.guichet.webhooks.registry import get_registry
 
 import logging
@@ -101,7 +100,7 @@ def resume_pending(event) -> None:
         if app is None:
             return
         for site in app.objectValues("Plone Site"):
-            registry = getattr(site, "__annotations__", {}).get(ANNOTATION_KEY)
+            registry = get_registry(site)
             if registry is not None and next(iter(registry.outbox), None):
                 wake(db, site.getPhysicalPath())
     finally:

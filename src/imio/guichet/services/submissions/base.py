@@ -1,33 +1,34 @@
-"""What the services on one submission share: reading its id from the URL."""
+"""What the services on submissions share: the id and action read from the
+URL, and the JSON body."""
 
+from imio.guichet.errors import InvalidInput
+from imio.guichet.errors import NotFound
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
-from imio.guichet.submissions.api import get_submission
-from imio.guichet.submissions.storage import Submission
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError
 
 
-class SubmissionService(PathService):
+class SubmissionService(GuichetService, PathService):
     """Takes what follows the service's name: ``{id}`` and, for actions,
     ``@action``."""
 
-    def find_submission(self) -> Submission | dict:
-        """The submission named in the URL, or a 404 answer.
+    @property
+    def within(self) -> str | None:
+        """The procedure the service is called on (None: the site); only
+        its submissions are found there."""
+        if IPloneSiteRoot.providedBy(self.context):
+            return None
+        return api.content.get_uuid(self.context)
 
-        Under a procedure, only that procedure's submissions are found.
-        """
-        submission = get_submission(self.path[0]) if self.path else None
-        elsewhere = (
-            submission is not None
-            and not IPloneSiteRoot.providedBy(self.context)
-            and submission.procedure_uid != api.content.get_uuid(self.context)
-        )
-        if submission is None or elsewhere:
-            return error(self.request, 404, "No such submission.")
-        return submission
+    @property
+    def submission_id(self) -> str:
+        if not self.path:
+            raise NotFound("No such submission.")
+        return self.path[0]
 
 
 def read_json_object(request, allowed: set[str]) -> dict:
@@ -39,4 +40,19 @@ def read_json_object(request, allowed: set[str]) -> dict:
     unexpected = sorted(set(body) - allowed)
     if unexpected:
         return error(request, 400, f"Unknown keys: {', '.join(unexpected)}")
+    return body
+
+
+def json_object(request, allowed: set[str]) -> dict:
+    """The JSON object in the body (empty body: ``{}``); raises
+    :class:`~imio.guichet.errors.InvalidInput`."""
+    try:
+        body = json_body(request)
+    except DeserializationError as exc:
+        raise InvalidInput(f"Invalid JSON body: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    unexpected = sorted(set(body) - allowed)
+    if unexpected:
+        raise InvalidInput(f"Unknown keys: {', '.join(unexpected)}")
     return body

@@ -4,13 +4,9 @@ from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.forms.uploads import upload_limits
-from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
-from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.services.submissions.serialization import submission_url
-from imio.guichet.submissions.access import may_manage_submission
-from imio.guichet.submissions.api import audit_access
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.submissions.api import IdempotencyKeyReused
 from imio.guichet.submissions.api import InvalidData
@@ -18,8 +14,6 @@ from imio.guichet.submissions.api import InvalidIdempotencyKey
 from imio.guichet.submissions.api import LoginRequired
 from imio.guichet.submissions.api import ProcedureClosed
 from imio.guichet.submissions.api import submit_once
-from imio.guichet.submissions.handling import acknowledge
-from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.protection import check_anonymous_rate
 from imio.guichet.submissions.protection import count_anonymous_submission
 from imio.guichet.submissions.protection import TooManySubmissions
@@ -144,43 +138,3 @@ class BadBody(ValueError):
     def __init__(self, answer: dict):
         super().__init__(answer["error"]["message"])
         self.answer = answer
-
-
-class SubmissionAcknowledge(SubmissionService):
-    """POST {site}/@submissions/{id}/@ack: a back office took it.
-
-    Body (optional): ``{"external_reference": "its id in the back office"}``.
-    Idempotent: a retry answers the first acknowledgement, unchanged.
-    """
-
-    max_path = 2
-
-    def reply(self):
-        alsoProvides(self.request, IDisableCSRFProtection)
-        if api.user.is_anonymous():
-            return access_denied(self.request)
-        if len(self.path) != 2 or self.path[1] != "@ack":
-            return error(self.request, 404, "No such action.")
-        submission = self.find_submission()
-        if isinstance(submission, dict):
-            return submission
-        if not may_manage_submission(submission):
-            return access_denied(self.request)
-        body = read_json_object(self.request, {"external_reference"})
-        if "error" in body:
-            return body
-        reference = body.get("external_reference") or ""
-        try:
-            if not isinstance(reference, str):
-                raise ValueError("external_reference must be text")
-            acknowledgement, new = acknowledge(
-                submission, user_id=current_submitter(), external_reference=reference
-            )
-        except ValueError as exc:
-            return error(self.request, 400, str(exc))
-        audit_access("acknowledge", [submission], {"first": new})
-        self.request.response.setHeader("ETag", etag(submission))
-        return {
-            "@id": submission_url(submission),
-            "acknowledgement": acknowledgement,
-        }

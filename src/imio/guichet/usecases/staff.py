@@ -1,0 +1,324 @@
+"""What staff and back offices do with submissions: list them, read one,
+take it (acknowledge), move it on, export them, download their files.
+
+Who may do what is Zope's security, asked of the caller's session:
+reading needs "imio.guichet: Read submissions" on the submission's
+procedure (or the site), acknowledging and moving on "Manage submissions"
+(see :mod:`imio.guichet.submissions.access`). Every read, change and
+export is written to the audit trail here, and nowhere else.
+"""
+
+from collections.abc import Callable
+from collections.abc import Iterator
+from imio.guichet import _
+from imio.guichet import audit
+from imio.guichet.caller import Caller
+from imio.guichet.errors import FieldError
+from imio.guichet.errors import Forbidden
+from imio.guichet.errors import InvalidInput
+from imio.guichet.errors import InvalidQuery
+from imio.guichet.errors import LoginRequired
+from imio.guichet.errors import MessageRequired
+from imio.guichet.errors import NotFound
+from imio.guichet.errors import StaleVersion
+from imio.guichet.errors import TransitionNotAllowed
+from imio.guichet.errors import VersionRequired
+from imio.guichet.submissions import api as submissions
+from imio.guichet.submissions import handling
+from imio.guichet.submissions.access import find_procedure
+from imio.guichet.submissions.access import may_manage_submission
+from imio.guichet.submissions.access import may_read_submission
+from imio.guichet.submissions.access import may_read_submissions_of
+from imio.guichet.submissions.access import readable_procedure_uids
+from imio.guichet.submissions.api import Page
+from imio.guichet.submissions.attachments import find_attachment
+from imio.guichet.submissions.export import write_export
+from imio.guichet.submissions.lifecycle import allowed_states
+from imio.guichet.submissions.lifecycle import STAFF
+from imio.guichet.submissions.query import ExportQuery
+from imio.guichet.submissions.query import ListingQuery
+from imio.guichet.submissions.storage import Submission
+from plone import api
+
+
+STALE = _(
+    "error_stale_request",
+    default="Someone changed this request since you opened it: nothing was "
+    "changed. Here it is as it is now; check it and try again.",
+)
+NOTHING_CHANGED = _("error_nothing_changed", default="Nothing was changed.")
+MESSAGE_REQUIRED = _(
+    "error_message_required", default="Write what you ask the citizen."
+)
+
+
+def refuse(caller: Caller):
+    """The refusal of someone without the permission: log in may help an
+    anonymous visitor; others are simply not allowed."""
+    return LoginRequired() if caller.is_anonymous else Forbidden()
+
+
+# -- listing ---------------------------------------------------------------
+
+
+def listed_procedures(caller: Caller, within: str | None = None) -> list[str] | None:
+    """The procedures whose submissions ``caller`` may list (None: every
+    one, the permission is held on the site), in the procedure ``within``
+    (a listing on a procedure) or on the whole site."""
+    if caller.is_anonymous:
+        raise LoginRequired()
+    if within is not None:
+        procedure = find_procedure(within)
+        if procedure is None or not may_read_submissions_of(procedure):
+            raise Forbidden()
+        return [within]
+    readable = readable_procedure_uids()
+    if readable is not None and not readable:
+        raise Forbidden()
+    return None if readable is None else sorted(readable)
+
+
+def may_list(caller: Caller, within: str | None = None) -> bool:
+    """Whether ``caller`` may list submissions (of the procedure ``within``,
+    or some on the site)."""
+    try:
+        listed_procedures(caller, within)
+    except (LoginRequired, Forbidden):
+        return False
+    return True
+
+
+def _scope(caller: Caller, query: ListingQuery, within: str | None) -> list[str] | None:
+    """The procedures of this listing: what the caller may read, narrowed
+    by the query's procedure."""
+    readable = listed_procedures(caller, within)
+    requested = query.procedure_uid
+    if requested is None:
+        return readable
+    if within is not None and requested != within:
+        raise InvalidQuery(
+            "Use the procedure parameter on the site.",
+            fields=[
+                FieldError(
+                    "procedure",
+                    "not_this_procedure",
+                    "Use the procedure parameter on the site.",
+                )
+            ],
+        )
+    if readable is not None and requested not in readable:
+        raise refuse(caller)
+    return [requested]
+
+
+def list_submissions(
+    caller: Caller,
+    query: ListingQuery,
+    *,
+    within: str | None = None,
+    audited_query: dict | None = None,
+) -> Page:
+    """One page of the submissions ``caller`` may read that match ``query``
+    (on the procedure ``within``, or the site); ``query.reference`` finds
+    the one submission of a reference (the same empty page whether it does
+    not exist or may not be read); ``query.since`` reads the change feed.
+
+    The page is written to the audit trail with ``audited_query`` (the
+    parameters as asked)."""
+    uids = _scope(caller, query, within)
+    if query.reference:
+        found = submissions.find_by_reference(query.reference)
+        if found is not None and (
+            (uids is not None and found.procedure_uid not in uids)
+            or not may_read_submission(found)
+        ):
+            found = None
+        items = [found] if found is not None else []
+        page = Page(items, len(items), None, None)
+    elif query.is_feed:
+        page = submissions.feed_submissions(
+            procedure_uids=uids, since=query.since, limit=query.limit
+        )
+    else:
+        page = submissions.list_submissions(
+            procedure_uids=uids,
+            state=query.state,
+            cursor=query.cursor,
+            limit=query.limit,
+            unacknowledged=query.unacknowledged,
+            created_from=query.created_from,
+            created_to=query.created_to,
+        )
+    audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
+    return page
+
+
+def count_by_state(
+    caller: Caller, query: ListingQuery, *, within: str | None = None
+) -> dict[str, int]:
+    """How many submissions of the listing's procedures are in each state."""
+    return submissions.count_by_state(_scope(caller, query, within))
+
+
+# -- one submission ----------------------------------------------------------
+
+
+def _find(submission_id: str, within: str | None) -> Submission:
+    """The submission (under the procedure ``within``, if given)."""
+    submission = submissions.get_submission(submission_id)
+    if submission is None or (
+        within is not None and submission.procedure_uid != within
+    ):
+        raise NotFound(_("error_no_submission", default="No such request."))
+    return submission
+
+
+def _readable(caller: Caller, submission_id: str, within: str | None) -> Submission:
+    if caller.is_anonymous:  # before looking: say nothing of what exists
+        raise LoginRequired()
+    submission = _find(submission_id, within)
+    if not may_read_submission(submission):
+        raise Forbidden()
+    return submission
+
+
+def _manageable(caller: Caller, submission_id: str, within: str | None) -> Submission:
+    submission = _readable(caller, submission_id, within)
+    if not may_manage_submission(submission):
+        raise Forbidden()
+    return submission
+
+
+def read_submission(
+    caller: Caller, submission_id: str, *, within: str | None = None
+) -> Submission:
+    """The submission, for staff who may read it (written to the trail)."""
+    submission = _readable(caller, submission_id, within)
+    audit.record(caller, "read", [submission])
+    return submission
+
+
+def may_manage(caller: Caller, submission: Submission) -> bool:
+    """Whether ``caller`` may acknowledge or move this submission on (the
+    page shows its buttons then)."""
+    return not caller.is_anonymous and may_manage_submission(submission)
+
+
+def next_states(caller: Caller, submission: Submission) -> list[str]:
+    """The states ``caller`` may move the submission to now."""
+    if not may_manage(caller, submission):
+        return []
+    return allowed_states(submission, STAFF)
+
+
+def acknowledge(
+    caller: Caller, submission_id: str, *, external_reference: object = ""
+) -> tuple[Submission, dict]:
+    """A back office took the submission (idempotent: a retry gets the
+    first acknowledgement, unchanged); returns it and the acknowledgement."""
+    submission = _manageable(caller, submission_id, None)
+    if not isinstance(external_reference, str):
+        raise InvalidInput("external_reference must be text")
+    acknowledgement, new = handling.acknowledge(
+        submission, user_id=caller.user_id, external_reference=external_reference
+    )
+    audit.record(caller, "acknowledge", [submission], {"first": new})
+    return submission, acknowledgement
+
+
+def change_state(
+    caller: Caller,
+    submission_id: str,
+    to_state: str,
+    *,
+    seen_etag: str | None,
+    message: str = "",
+    note: str = "",
+) -> Submission:
+    """Move the submission on, if it is still the version the caller saw
+    (``seen_etag``, required); ``message`` is for the citizen, ``note`` for
+    staff only. Nothing changes when it is refused."""
+    submission = _manageable(caller, submission_id, None)
+    if not seen_etag:
+        raise VersionRequired("Send If-Match with the ETag you read.")
+    if not isinstance(to_state, str) or not to_state:
+        raise InvalidInput('The body needs a "state".')
+    before = submission.state
+    try:
+        handling.update_state(
+            submission,
+            to_state,
+            seen_etag=seen_etag,
+            user_id=caller.user_id,
+            public_message=str(message or ""),
+            internal_note=str(note or ""),
+        )
+    except StaleVersion as stale:
+        raise StaleVersion(
+            STALE, headers={"ETag": handling.etag(submission)}
+        ) from stale
+    except TransitionNotAllowed as refused:
+        allowed = ", ".join(allowed_states(submission, STAFF)) or "none"
+        raise TransitionNotAllowed(
+            _(
+                "error_transition_refused",
+                default="This request cannot go to that state now; "
+                "allowed: ${allowed}.",
+                mapping={"allowed": allowed},
+            )
+        ) from refused
+    except MessageRequired as refused:
+        raise MessageRequired(
+            NOTHING_CHANGED,
+            fields=[FieldError("message", "message_required", MESSAGE_REQUIRED)],
+        ) from refused
+    audit.record(caller, "change_state", [submission], {"from": before, "to": to_state})
+    return submission
+
+
+def download_attachment(
+    caller: Caller, submission_id: str, name: str, *, within: str | None = None
+):
+    """A file of the submission, for staff who may read it (written to the
+    trail); :class:`NotFound` if it has no file of that name."""
+    submission = _readable(caller, submission_id, within)
+    attachment = find_attachment(submission, name)
+    if attachment is None:
+        raise NotFound(_("error_no_attachment", default="No such attachment."))
+    audit.record(caller, "download", [submission], {"attachment": name})
+    return attachment
+
+
+# -- export ------------------------------------------------------------------
+
+
+def check_export(caller: Caller, procedure) -> None:
+    """Whether ``caller`` may export the submissions of ``procedure``."""
+    if caller.is_anonymous or not may_read_submissions_of(procedure):
+        raise refuse(caller)
+
+
+def export_submissions(
+    caller: Caller,
+    procedure,
+    query: ExportQuery,
+    write: Callable[[bytes], object],
+    *,
+    audited_query: dict | None = None,
+) -> int:
+    """Write the submissions of ``procedure`` that match ``query`` to
+    ``write``, batch by batch (memory stays flat); return how many."""
+    check_export(caller, procedure)
+    count = write_export(query.kind, write, procedure, _exported(procedure, query))
+    details = dict(audited_query if audited_query is not None else {})
+    audit.record(caller, "export", [], {"count": count, **details})
+    return count
+
+
+def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
+    return submissions.iter_submissions(
+        api.content.get_uuid(procedure),
+        state=query.state,
+        created_from=query.created_from,
+        created_to=query.created_to,
+    )

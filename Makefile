@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 0.0.0.0
 INSTANCE := $(CURDIR)/instance
+# The largest request body the server reads, in bytes: by default what a
+# submission with a procedure's default files (5 × 10 MB, in base64) needs.
+MAX_BODY ?= $(shell $(BIN)/python -c 'from imio.guichet.forms.uploads import default_max_body_size as m; print(m())')
 SENTINEL := $(VENV)/.installed
 
 .PHONY: help
@@ -51,7 +54,9 @@ browser-tools: $(AXE) $(CHROMIUM) ## Install what the real-browser tests need
 instance: $(SENTINEL)
 	@mkdir -p $(INSTANCE)/etc $(INSTANCE)/var/filestorage $(INSTANCE)/var/blobstorage $(INSTANCE)/var/log $(INSTANCE)/var/cache
 	@for f in zope.conf zope.ini site.zcml; do \
-	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' etc/$$f.in > $(INSTANCE)/etc/$$f; \
+	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' \
+	    -e 's|@MAX_BODY@|$(MAX_BODY)|g' -e 's|@MAX_BODY_SERVER@|$(shell echo $$(($(MAX_BODY) + 1)))|g' \
+	    etc/$$f.in > $(INSTANCE)/etc/$$f; \
 	done
 
 .PHONY: demo

@@ -105,5 +105,9 @@ setup(
     entry_points="""
     [z3c.autoinclude.plugin]
     target = plone
+
+    [paste.filter_factory]
+    accesslog = imio.guichet.wsgi.accesslog:make_filter
+    bodylimit = imio.guichet.wsgi.bodylimit:make_filter
     """,
 )

@@ -13,6 +13,7 @@ It drives the Makefile of a source checkout, so it works from one only
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -41,11 +42,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ServedInstance:
+    """A running throwaway instance: its site's URL, its folder (``etc``
+    holds the generated configuration, ``var/log`` the logs) and the
+    server's process id (its memory is read in ``/proc``)."""
+
+    url: str
+    folder: Path
+    pid: int
+
+
 @contextmanager
 def demo_instance(
     prefix: str = "guichet-", start_timeout: float = 120
 ) -> Iterator[str]:
-    """Build and serve an instance with the demo site; yield the site's URL.
+    """Build and serve an instance with the demo site; yield the site's URL
+    (see :func:`served_instance`)."""
+    with served_instance(prefix, start_timeout) as served:
+        yield served.url
+
+
+@contextmanager
+def served_instance(
+    prefix: str = "guichet-", start_timeout: float = 120
+) -> Iterator[ServedInstance]:
+    """Build and serve an instance with the demo site.
 
     Raises :class:`InstanceError` (with the end of the output) when the
     build fails or the site does not answer within ``start_timeout``
@@ -74,7 +96,7 @@ def demo_instance(
             try:
                 url = f"http://127.0.0.1:{port}/Plone"
                 _wait_for(url, start_timeout, log)
-                yield url
+                yield ServedInstance(url=url, folder=folder, pid=server.pid)
             finally:
                 server.terminate()
                 server.wait(30)

@@ -125,6 +125,30 @@ class UploadLimits:
         return 4 * math.ceil(self.max_size / 3)
 
 
+#: A submission's fields, without files, never need a larger request body.
+FORM_BODY_BYTES = 1_000_000
+
+
+def max_body_size(limits: UploadLimits, files: int) -> int:
+    """The largest request body a submission with ``files`` files may need:
+    its fields, and each file as large as ``limits`` allow, in base64 (as
+    the REST API takes them; an HTML form's multipart body needs less)."""
+    return FORM_BODY_BYTES + files * limits.max_base64_length
+
+
+def default_max_body_size() -> int:
+    """The server's default body limit (``MAX_BODY`` of ``make instance``):
+    a submission with as many files as a procedure takes by default, each
+    as large as it accepts by default. A site whose procedures accept more
+    sets ``MAX_BODY`` (docs/deployment.md)."""
+    limits = UploadLimits(
+        max_size=DEFAULT_MAX_FILE_SIZE_MB * 1024 * 1024,
+        max_files=DEFAULT_MAX_FILES,
+        allowed_types=DEFAULT_ALLOWED_TYPES,
+    )
+    return max_body_size(limits, limits.max_files)
+
+
 def upload_limits(procedure) -> UploadLimits:
     """The procedure's upload limits (defaults where it sets none)."""
     size_mb = getattr(procedure, "max_file_size", None) or DEFAULT_MAX_FILE_SIZE_MB

@@ -3,6 +3,8 @@
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.model import is_file_field
+from imio.guichet.forms.uploads import FORM_BODY_BYTES
+from imio.guichet.forms.uploads import max_body_size
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
@@ -25,21 +27,17 @@ from zope.interface import alsoProvides
 from zope.schema import getFieldsInOrder
 
 
-#: A form without files never needs more; files add their own limit.
-MAX_BODY_BYTES = 1_000_000
-
-
 def max_body_bytes(procedure) -> int:
     """The largest body a submission of ``procedure`` may need: the
     fields, and every file its form may take, in base64."""
     try:
         schema = IOnlineForm(procedure).get_form_schema()
     except InvalidFormSchema:
-        return MAX_BODY_BYTES  # refused anyway, with a 503
+        return FORM_BODY_BYTES  # refused anyway, with a 503
     file_fields = [f for _n, f in getFieldsInOrder(schema) if is_file_field(f)]
     limits = upload_limits(procedure)
     files = min(len(file_fields), limits.max_files)
-    return MAX_BODY_BYTES + files * limits.max_base64_length
+    return max_body_size(limits, files)
 
 
 #: Why a submission may be refused, and the HTTP status that says it.

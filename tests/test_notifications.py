@@ -313,7 +313,7 @@ class TestMessages:
         assert citizen_address(submission, procedure) == "jeanne@example.org"
 
     def test_named_field_must_be_an_email_field_of_the_form(self, procedure):
-        from imio.guichet.content.procedure import IProcedure
+        from imio.guichet.content.behaviors import IOnlineForm
         from zope.interface import Invalid
 
         class Data:
@@ -321,9 +321,9 @@ class TestMessages:
             citizen_email_field = "comment"
 
         with pytest.raises(Invalid):
-            IProcedure.validateInvariants(Data())
+            IOnlineForm.validateInvariants(Data())
         Data.citizen_email_field = "email"
-        IProcedure.validateInvariants(Data())
+        IOnlineForm.validateInvariants(Data())
 
 
 class TestSettings:
@@ -343,10 +343,10 @@ class TestSettings:
         procedure = site.demarches.x
         manager_browser.open(procedure.absolute_url() + "/edit")
         manager_browser.getControl(
-            name="form.widgets.service_emails"
+            name="form.widgets.IOnlineForm.service_emails"
         ).value = "etat-civil@commune.example\npopulation@commune.example"
         manager_browser.getControl(
-            name="form.widgets.citizen_email_field"
+            name="form.widgets.IOnlineForm.citizen_email_field"
         ).value = "email"
         manager_browser.getControl(name="form.buttons.save").click()
         transaction.begin()
@@ -362,7 +362,7 @@ class TestSettings:
         procedure = site.demarches.x
         manager_browser.open(procedure.absolute_url() + "/edit")
         manager_browser.getControl(
-            name="form.widgets.citizen_email_field"
+            name="form.widgets.IOnlineForm.citizen_email_field"
         ).value = "comment"
         manager_browser.getControl(name="form.buttons.save").click()
         assert "The form has no e-mail field named comment." in (

@@ -10,8 +10,8 @@ from datetime import time
 from imio.guichet.browser.display import single
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import InvalidQuery
-from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import current_submitter
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import create_token
@@ -80,12 +80,9 @@ class IntegrationsView(BrowserView):
         )
 
     def procedures(self) -> list[dict]:
-        catalog = api.portal.get_tool("portal_catalog")
         return [
             {"uid": brain.UID, "title": brain.Title, "url": brain.getURL()}
-            for brain in catalog.unrestrictedSearchResults(
-                portal_type=PROCEDURE_TYPE, sort_on="sortable_title"
-            )
+            for brain in find_online_forms(sort_on="sortable_title")
         ]
 
     def subscriptions(self) -> list[dict]:

@@ -14,6 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from html import escape
 from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.submissions.states import STATES
@@ -122,7 +123,7 @@ def citizen_address(submission: Submission, procedure) -> str | None:
     name = getattr(procedure, "citizen_email_field", None)
     if not name:
         try:
-            schema = procedure.get_form_schema(submission.schema_version)
+            schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
         except (InvalidFormSchema, KeyError):
             schema = None
         names = email_field_names(schema) if schema is not None else []
@@ -139,7 +140,7 @@ def draft_address(draft, procedure) -> str | None:
     :func:`citizen_address` would use), if it is a valid one: a draft is
     not validated, and e-mails go to checked addresses only."""
     try:
-        schema = procedure.get_form_schema()
+        schema = IOnlineForm(procedure).get_form_schema()
     except InvalidFormSchema:
         return None
     name = getattr(procedure, "citizen_email_field", None)

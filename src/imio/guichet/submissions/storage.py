@@ -34,6 +34,7 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
+from plone.keyring.keyring import Keyring
 
 import heapq
 import zlib
@@ -263,6 +264,10 @@ class SubmissionStore(Persistent):
         self._idempotency = ShardedMap()
         # Feed name ("all", "procedure:<uid>") -> feed.ChangeLog.
         self._feeds = OOBTree()
+        #: The keys of the tracking links (see tracking.py): the current one
+        #: signs, the previous ones still open the links already sent.
+        self.tracking_keys = Keyring()
+        self.tracking_keys.fill()
 
     _feeds = None  # stores made before the change feeds
     #: Submitter's user id -> OrderedIndex of their submissions (stores made
@@ -270,7 +275,6 @@ class SubmissionStore(Persistent):
     #: ``index_submitters`` adds the older ones).
     _by_submitter = None
     _audit = None  # an audit.AuditLog, made with the first record
-    tracking_key = None  # bytes: see tracking.py, made with the first link
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""

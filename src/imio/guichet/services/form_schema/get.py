@@ -3,14 +3,14 @@
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.jsonschema import form_json_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.submissions.access import may_see_form
 from plone import api
-from plone.restapi.services import Service
 
 
-class FormSchemaGet(Service):
+class FormSchemaGet(GuichetService):
     def reply(self):
         procedure = self.context
         if not may_see_form(procedure):

@@ -7,6 +7,7 @@ are the use cases', :mod:`imio.guichet.usecases.staff`).
 """
 
 from imio.guichet.errors import NotFound
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.attachments import stream
@@ -26,7 +27,8 @@ API_LISTING_PARAMETERS = tuple(p for p in LISTING_PARAMETERS if p != "reference"
 
 
 class SubmissionsGet(SubmissionService):
-    max_path = 3  # {id}/@attachments/{name}
+    max_path = 3
+    paths = ((), (ANY,), (ANY, "@attachments", ANY))
 
     #: The file a download answers with, instead of JSON.
     body = None

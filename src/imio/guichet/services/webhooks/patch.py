@@ -8,7 +8,9 @@ secret and the pending deliveries stay (these go to the new URL).
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.traversal import PathService
 from imio.guichet.services.webhooks.get import serialize_subscription
@@ -17,7 +19,9 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class WebhooksPatch(PathService):
+class WebhooksPatch(GuichetService, PathService):
+    paths = ((ANY,),)
+
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         body = read_json_object(self.request, {"url", "events"})

@@ -9,21 +9,24 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.methods import refuse_method
 from imio.guichet.services.methods import serves
-from plone.restapi.services import Service
+from imio.guichet.services.traversal import PathService
 
 import json
 
 
-class GuichetService(Service):
+class GuichetService(PathService):
     """A service whose ``reply()`` parses, calls a use case and serializes:
     a :class:`~imio.guichet.errors.GuichetError` raised on the way is
     answered here, as JSON with its status and headers.
 
-    ``paths`` are the paths below the service's name that it serves
-    (``services/methods.py``); any other is answered 405 (or 404) before
-    ``reply()``."""
+    It takes what follows its name in the URL (``self.path``), and
+    ``paths`` are those it serves (``services/methods.py``): any other is
+    answered 405 (or 404) before ``reply()``, whichever method's service
+    traversed it."""
 
     paths = ((),)
+    #: The longest path of the guichet: @submissions/{id}/@attachments/{name}.
+    max_path = 3
 
     @cached_property
     def caller(self) -> Caller:

@@ -5,18 +5,16 @@ from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.methods import METHODS
 from imio.guichet.services.methods import NAMES
-from imio.guichet.services.traversal import PathService
 from plone.rest.zcml import serviceDirective
 from zope.interface import Interface
 
 
-class OtherMethod(GuichetService, PathService):
+class OtherMethod(GuichetService):
     """Serves no path: answers 405 with ``Allow`` (404 where no method
     serves the path). Registered for any context, so that the real
     services, registered for the site or what has an online form, win."""
 
     paths = ()
-    max_path = 3  # @submissions/{id}/@attachments/{name}
 
 
 class IOtherMethodsDirective(Interface):

@@ -16,7 +16,6 @@ from zope.interface import alsoProvides
 
 
 class SubmissionAcknowledge(SubmissionService):
-    max_path = 2
     paths = ((ANY, "@ack"),)
 
     def reply(self):

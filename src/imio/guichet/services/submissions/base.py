@@ -5,14 +5,13 @@ from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
-from imio.guichet.services.traversal import PathService
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.restapi.deserializer import json_body
 from plone.restapi.exceptions import DeserializationError
 
 
-class SubmissionService(GuichetService, PathService):
+class SubmissionService(GuichetService):
     """Takes what follows the service's name: ``{id}`` and, for actions,
     ``@action``."""
 

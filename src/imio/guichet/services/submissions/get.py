@@ -27,7 +27,6 @@ API_LISTING_PARAMETERS = tuple(p for p in LISTING_PARAMETERS if p != "reference"
 
 
 class SubmissionsGet(SubmissionService):
-    max_path = 3
     paths = ((), (ANY,), (ANY, "@attachments", ANY))
 
     #: The file a download answers with, instead of JSON.

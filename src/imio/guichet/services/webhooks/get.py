@@ -10,7 +10,6 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.methods import ANY
-from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import admin
 
 
@@ -26,7 +25,7 @@ def serialize_subscription(site, subscription) -> dict:
     }
 
 
-class WebhooksGet(GuichetService, PathService):
+class WebhooksGet(GuichetService):
     paths = ((), (ANY,))
 
     def reply(self):

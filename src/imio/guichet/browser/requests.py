@@ -129,7 +129,12 @@ class RequestsView(StaffPage, CursorPages, BrowserView):
                 self.caller,
                 self.listing_query,
                 within=self.within,
-                audited_query=self.query,
+                # What was applied: a filter left out is not in the trail.
+                audited_query={
+                    name: value
+                    for name, value in self.query.items()
+                    if name not in self.errors
+                },
             )
         except GuichetError as exc:
             raise_for_page(exc)

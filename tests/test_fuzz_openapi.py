@@ -19,6 +19,7 @@ and revokes tokens, which the other live tests must not inherit.
 from hypothesis import given
 from hypothesis import HealthCheck
 from hypothesis import Phase
+from hypothesis import seed
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -54,6 +55,8 @@ OPERATIONS = sorted(
 )
 EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "12"))
 SECONDS = float(os.environ.get("GUICHET_FUZZ_SECONDS", "100"))
+#: Other examples than the derandomised ones, as reproducible: a seed.
+SEED = os.environ.get("GUICHET_FUZZ_SEED")
 #: Requests every operation and mode sends, even past the time limit.
 AT_LEAST = 3
 CHECKS = [
@@ -206,7 +209,7 @@ def test_answers_keep_to_the_document(fuzzed, schema, operation_id, mode):
 
     @settings(
         max_examples=EXAMPLES,
-        derandomize=True,
+        derandomize=SEED is None,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
@@ -225,6 +228,8 @@ def test_answers_keep_to_the_document(fuzzed, schema, operation_id, mode):
                 case.path_parameters[name] = data.draw(st.sampled_from(known[name]))
         case.call_and_validate(session=session, checks=CHECKS, timeout=60)
 
+    if SEED is not None:
+        fuzz = seed(int(SEED))(fuzz)
     try:
         fuzz()
     except Unsatisfiable:

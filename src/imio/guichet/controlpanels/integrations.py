@@ -69,15 +69,17 @@ class IntegrationsView(BrowserView):
                 )
             elif action == "revoke-token":
                 revoke_token(single(form, "id"))
-        except (InvalidSubscription, InvalidToken, ValueError) as invalid:
-            self.error = str(invalid)
+        except (InvalidSubscription, InvalidToken) as invalid:
+            self.error = str(invalid)  # our own messages, never Python's
 
     def end_of_day(self, day: str | None) -> datetime | None:
         if not day:
             return None
-        return datetime.combine(
-            datetime.strptime(day, "%Y-%m-%d").date(), time(23, 59), site_timezone()
-        )
+        try:
+            parsed = datetime.strptime(day, "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidToken("expires must be a day as YYYY-MM-DD") from None
+        return datetime.combine(parsed, time(23, 59), site_timezone())
 
     def procedures(self) -> list[dict]:
         catalog = api.portal.get_tool("portal_catalog")

@@ -46,6 +46,20 @@ def _plugin() -> GuichetTokenPlugin:
     return install_plugin(api.portal.get())
 
 
+TOO_FAR = "expires must be in the future, at most two years ahead"
+
+
+def parse_expiry(text) -> datetime:
+    """The expiry date of a token as the API gives it (ISO 8601 with an
+    offset); :class:`InvalidToken` with our message otherwise."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidToken(
+            "expires must be a date and time such as 2027-01-31T12:00:00+01:00"
+        ) from None
+
+
 def create_token(
     user_id: str,
     label: str,
@@ -71,10 +85,13 @@ def create_token(
         expires = now + DEFAULT_LIFETIME
     if expires.tzinfo is None:
         raise InvalidToken("expires must carry a time zone offset")
-    # Stored in UTC: any zone object the caller used need not be picklable.
-    expires = expires.astimezone(UTC)
+    try:
+        # Stored in UTC: any zone object the caller used need not be picklable.
+        expires = expires.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after year 9999 in UTC
+        raise InvalidToken(TOO_FAR) from None
     if not now < expires <= now + MAX_LIFETIME:
-        raise InvalidToken("expires must be in the future, at most two years ahead")
+        raise InvalidToken(TOO_FAR)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = {
         "id": uuid.uuid4().hex,

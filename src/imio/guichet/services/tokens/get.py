@@ -1,7 +1,7 @@
 """GET {site}/@guichet-tokens: the API tokens (never the tokens themselves)."""
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.tokens.api import list_tokens
-from plone.restapi.services import Service
 
 
 def serialize_token(site, record: dict) -> dict:
@@ -14,7 +14,7 @@ def serialize_token(site, record: dict) -> dict:
     }
 
 
-class TokensGet(Service):
+class TokensGet(GuichetService):
     def reply(self):
         tokens = list_tokens()
         return {

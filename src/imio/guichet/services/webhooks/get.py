@@ -4,6 +4,7 @@ For Site Administrators ("imio.guichet: Manage integrations"). Secrets are
 shown once, when a subscription is made, never here.
 """
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
 from imio.guichet.webhooks.api import delivery_log
@@ -24,7 +25,7 @@ def serialize_subscription(site, subscription) -> dict:
     }
 
 
-class WebhooksGet(PathService):
+class WebhooksGet(GuichetService, PathService):
     def reply(self):
         if not self.path:
             subscriptions = list_subscriptions()

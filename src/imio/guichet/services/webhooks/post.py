@@ -5,6 +5,7 @@ Body: ``{"procedure": "<UID>", "url": "https://...", "events": [...]}``
 shown this once.
 """
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.webhooks.get import serialize_subscription
@@ -14,11 +15,10 @@ from imio.guichet.webhooks.api import subscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
-class WebhooksPost(Service):
+class WebhooksPost(GuichetService):
     def reply(self):
         # A JSON API authenticated per request, not by a browser cookie
         # alone: plone.restapi's own services disable CSRF the same way.

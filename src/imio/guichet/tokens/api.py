@@ -56,7 +56,8 @@ def parse_expiry(text) -> datetime:
         return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise InvalidToken(
-            "expires must be a date and time such as 2027-01-31T12:00:00+01:00"
+            "expires must be an ISO 8601 date and time with an offset, such as "
+            "2027-01-31T12:00:00+01:00"
         ) from None
 
 

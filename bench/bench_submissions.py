@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.storage import id_from_sort_key
-from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import list_submissions

@@ -1,4 +1,5 @@
-"""Export a procedure's submissions from the command line.
+"""Export a procedure's submissions (any content with the online form)
+from the command line.
 
     .venv/bin/zconsole run instance/etc/zope.conf scripts/export_submissions.py \\
         Plone/demarches/declaration-de-perte csv > declarations.csv
@@ -12,8 +13,8 @@ trail.
 from AccessControl.SecurityManagement import newSecurityManager
 from Acquisition import aq_chain
 from imio.guichet.caller import script_caller
+from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.errors import GuichetError
-from imio.guichet.submissions.access import PROCEDURE_TYPE
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.usecases.staff import export_submissions
 from plone.base.interfaces import IPloneSiteRoot
@@ -32,7 +33,7 @@ def main(app, argv: list[str]) -> int:
     kind = argv[1] if len(argv) > 1 else "csv"
     state = argv[2] if len(argv) > 2 else None
     procedure = app.unrestrictedTraverse(path.strip("/"), None)
-    if getattr(procedure, "portal_type", None) != PROCEDURE_TYPE:
+    if not IHasOnlineForm.providedBy(procedure):
         print(f"No procedure at {path}", file=sys.stderr)
         return 1
     admin = app.acl_users.getUser("admin")

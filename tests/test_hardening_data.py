@@ -382,3 +382,16 @@ def test_confirmation_for_the_logged_in_submitter(site, browser_for):
         site.demarches.x.absolute_url() + f"/@@confirmation?reference={reference}"
     )
     assert reference in browser.contents
+
+
+def test_form_import_refuses_other_encodings_in_our_words(site, browser_for):
+    browser = browser_for("editor")
+    browser.raiseHttpErrors = False
+    browser.open(f"{site.demarches.y.absolute_url()}/@@form-xml")
+    browser.getControl(name="xml").add_file(
+        io.BytesIO("caf\xe9".encode("latin-1")), "application/xml", "f.xml"
+    )
+    browser.getControl("Import").click()
+    assert browser.headers["status"].startswith("400")
+    assert "The file is not UTF-8 text." in browser.contents
+    assert "codec" not in browser.contents

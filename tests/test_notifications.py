@@ -6,6 +6,7 @@ from conftest import VALID_DATA
 from email import message_from_bytes
 from email import policy
 from imio.guichet.notifications.messages import citizen_address
+from imio.guichet.notifications.messages import html_from_text
 from imio.guichet.notifications.messages import make_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.api import get_store
@@ -282,6 +283,20 @@ class TestMessages:
         link = re.search(r'<a href="([^"]+)">', html).group(1)
         assert "@@track-request?reference=" in link
 
+    def test_a_citizens_text_never_becomes_markup(self):
+        typed = (
+            'Jeanne <script>alert("x")</script> <img src=x onerror=alert(1)>\n'
+            'voir https://www.stad.gent/a"><script>alert(2)</script>'
+        )
+        html = html_from_text(typed)
+        assert "<script" not in html
+        assert "<img" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+        # A URL is linked up to the quote the citizen typed, never past it.
+        assert '<a href="https://www.stad.gent/a">https://www.stad.gent/a</a>' in html
+        assert "&quot;&gt;&lt;script&gt;alert(2)" in html
+        assert "Jeanne" in html and "<br />" in html
+
     def test_a_broken_message_does_not_fail_the_submission(
         self, procedure, monkeypatch, caplog
     ):
@@ -313,7 +328,7 @@ class TestMessages:
         assert citizen_address(submission, procedure) == "jeanne@example.org"
 
     def test_named_field_must_be_an_email_field_of_the_form(self, procedure):
-        from imio.guichet.content.procedure import IProcedure
+        from imio.guichet.content.behaviors import IOnlineForm
         from zope.interface import Invalid
 
         class Data:
@@ -321,9 +336,9 @@ class TestMessages:
             citizen_email_field = "comment"
 
         with pytest.raises(Invalid):
-            IProcedure.validateInvariants(Data())
+            IOnlineForm.validateInvariants(Data())
         Data.citizen_email_field = "email"
-        IProcedure.validateInvariants(Data())
+        IOnlineForm.validateInvariants(Data())
 
 
 class TestSettings:
@@ -343,10 +358,10 @@ class TestSettings:
         procedure = site.demarches.x
         manager_browser.open(procedure.absolute_url() + "/edit")
         manager_browser.getControl(
-            name="form.widgets.service_emails"
+            name="form.widgets.IOnlineForm.service_emails"
         ).value = "etat-civil@commune.example\npopulation@commune.example"
         manager_browser.getControl(
-            name="form.widgets.citizen_email_field"
+            name="form.widgets.IOnlineForm.citizen_email_field"
         ).value = "email"
         manager_browser.getControl(name="form.buttons.save").click()
         transaction.begin()
@@ -362,7 +377,7 @@ class TestSettings:
         procedure = site.demarches.x
         manager_browser.open(procedure.absolute_url() + "/edit")
         manager_browser.getControl(
-            name="form.widgets.citizen_email_field"
+            name="form.widgets.IOnlineForm.citizen_email_field"
         ).value = "comment"
         manager_browser.getControl(name="form.buttons.save").click()
         assert "The form has no e-mail field named comment." in (

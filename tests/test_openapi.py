@@ -14,7 +14,7 @@ import pytest
 SERVICES_ZCML = Path(imio.guichet.__file__).parent / "services" / "configure.zcml"
 PLONE = "http://namespaces.plone.org/plone"
 CONTEXTS = {
-    "imio.guichet.content.procedure.IProcedure": "/{procedure}",
+    "imio.guichet.content.behaviors.IHasOnlineForm": "/{procedure}",
     "plone.base.interfaces.IPloneSiteRoot": "",
 }
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.content.availability import get_availability
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
@@ -164,7 +165,7 @@ class TestFormSchemaCheck:
 
     def test_field_constraint_refuses_bad_form(self, portal):
         with pytest.raises(Invalid):
-            IProcedure["form_schema"].validate("<model><schema/></model>")
+            IOnlineForm["form_schema"].validate("<model><schema/></model>")
 
 
 class TestAvailability:
@@ -201,7 +202,7 @@ class TestAvailability:
 
         api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")
         with pytest.raises(Invalid):  # 07:30 UTC is 08:30 in Brussels
-            IProcedure.validateInvariants(Data())
+            IOnlineForm.validateInvariants(Data())
 
     def test_closing_must_follow_opening(self, procedure):
         class Data:
@@ -209,4 +210,4 @@ class TestAvailability:
             closing_date = datetime(2027, 1, 1)
 
         with pytest.raises(Invalid):
-            IProcedure.validateInvariants(Data())
+            IOnlineForm.validateInvariants(Data())

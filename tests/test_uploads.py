@@ -478,10 +478,14 @@ def test_webmaster_sets_the_limits_on_the_edit_form(upload_site):
     browser.handleErrors = False
     browser.addHeader("Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}")
     browser.open(upload_site.demarches.x.absolute_url() + "/edit")
-    assert browser.getControl(name="form.widgets.max_file_size").value == "10"
-    browser.getControl(name="form.widgets.max_file_size").value = "2"
-    browser.getControl(name="form.widgets.max_files").value = "1"
-    browser.getControl(name="form.widgets.allowed_file_types:list").value = [
+    assert (
+        browser.getControl(name="form.widgets.IOnlineForm.max_file_size").value == "10"
+    )
+    browser.getControl(name="form.widgets.IOnlineForm.max_file_size").value = "2"
+    browser.getControl(name="form.widgets.IOnlineForm.max_files").value = "1"
+    browser.getControl(
+        name="form.widgets.IOnlineForm.allowed_file_types:list"
+    ).value = [
         "pdf",
         "docx",
     ]

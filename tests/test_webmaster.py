@@ -26,7 +26,7 @@ def manager_browser(site):
 def test_edit_form_refuses_an_unusable_form(site, manager_browser):
     procedure = site.demarches.x
     manager_browser.open(procedure.absolute_url() + "/edit")
-    manager_browser.getControl(name="form.widgets.form_schema").value = (
+    manager_browser.getControl(name="form.widgets.IOnlineForm.form_schema").value = (
         '<model xmlns="http://namespaces.plone.org/supermodel/schema"><schema>'
         '<field name="f" type="zope.schema.Object"><title>F</title>'
         "<schema>zope.interface.Interface</schema></field></schema></model>"
@@ -39,7 +39,7 @@ def test_edit_form_refuses_an_unusable_form(site, manager_browser):
 
 def rename_field(browser, procedure, old, new):
     browser.open(procedure.absolute_url() + "/edit")
-    control = browser.getControl(name="form.widgets.form_schema")
+    control = browser.getControl(name="form.widgets.IOnlineForm.form_schema")
     control.value = control.value.replace(
         f"<title>{old}</title>", f"<title>{new}</title>"
     )

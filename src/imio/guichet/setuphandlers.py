@@ -5,7 +5,7 @@ Installing creates no content and no account: demo data comes from
 """
 
 from imio.guichet.audit import get_audit_log
-from imio.guichet.submissions.access import PROCEDURE_TYPE
+from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin

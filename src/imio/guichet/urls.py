@@ -5,17 +5,14 @@ where a submission is served, and which procedure it belongs to.
 """
 
 from collections.abc import Iterable
-from imio.guichet.submissions.access import PROCEDURE_TYPE
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.submissions.storage import Submission
 from plone import api
 
 
 def procedure_summaries(uids: Iterable[str]) -> dict[str, dict]:
     """``@id``, UID and title of procedures, in one catalog query."""
-    catalog = api.portal.get_tool("portal_catalog")
-    brains = catalog.unrestrictedSearchResults(
-        UID=list(set(uids)), portal_type=PROCEDURE_TYPE
-    )
+    brains = find_online_forms(UID=list(set(uids)))
     return {
         brain.UID: {"@id": brain.getURL(), "UID": brain.UID, "title": brain.Title}
         for brain in brains

@@ -12,6 +12,7 @@ is stored.
 
 from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.kinds import KINDS
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
@@ -56,7 +57,7 @@ class FormEditorContext(SchemaContext):
     def __init__(self, context, request):
         self.procedure = context
         # A fresh copy: the editor changes the schema in place.
-        self.model = loadString(context.form_schema)
+        self.model = loadString(IOnlineForm(context).form_schema)
         super().__init__(
             self.model.schema,
             request,
@@ -119,7 +120,7 @@ def store_edited_form(editor: FormEditorContext, event) -> None:
             type="error",
         )
         return
-    editor.procedure.form_schema = xml
+    IOnlineForm(editor.procedure).form_schema = xml
 
 
 class FormXmlView(BrowserView):
@@ -135,11 +136,15 @@ class FormXmlView(BrowserView):
             try:
                 xml = data.decode("utf-8")
                 check_form_schema(xml)
-            except (UnicodeDecodeError, InvalidFormSchema) as invalid:
+            except UnicodeDecodeError:
                 self.request.response.setStatus(400)
-                self.error = str(invalid)
+                self.error = "The file is not UTF-8 text."  # not Python's words
                 return self.index()
-            self.context.form_schema = xml
+            except InvalidFormSchema as invalid:
+                self.request.response.setStatus(400)
+                self.error = str(invalid)  # our own message
+                return self.index()
+            IOnlineForm(self.context).form_schema = xml
             api.portal.show_message(
                 _("info_form_imported", default="The form was replaced."),
                 self.request,
@@ -155,5 +160,5 @@ class FormXmlView(BrowserView):
                 "Content-Disposition",
                 f'attachment; filename="{self.context.getId()}.xml"',
             )
-            return self.context.form_schema
+            return IOnlineForm(self.context).form_schema
         return self.index()

@@ -21,6 +21,7 @@ from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
@@ -153,13 +154,12 @@ class RequestsView(StaffPage, CursorPages, BrowserView):
 
     def procedures(self) -> list[dict]:
         """Procedures of the filter, by title (site listing only)."""
-        catalog = api.portal.get_tool("portal_catalog")
-        query = {"portal_type": "imio.guichet.Procedure", "sort_on": "sortable_title"}
+        query = {"sort_on": "sortable_title"}
         if self.readable_uids is not None:
             query["UID"] = sorted(self.readable_uids)
         return [
             {"uid": brain.UID, "title": brain.Title}
-            for brain in catalog.unrestrictedSearchResults(**query)
+            for brain in find_online_forms(**query)
         ]
 
     def state_counts(self) -> list[dict]:

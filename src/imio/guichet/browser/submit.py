@@ -11,11 +11,12 @@ from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
-from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.forms import kinds
@@ -99,7 +100,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
 
     @property
     def schema(self):
-        return self.context.get_form_schema()
+        return IOnlineForm(self.context).get_form_schema()
 
     @cached_property
     def schema_fields(self):
@@ -145,7 +146,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         return widgets
 
     def update(self):
-        view = ProcedureView(self.context, self.request)
+        view = ApplyOnlineView(self.context, self.request)
         if not view.availability.is_open:
             api.portal.show_message(view.availability.reason, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
@@ -154,7 +155,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
             self.request.response.redirect(view.login_url())
             return
         try:
-            self.context.get_form_schema()
+            IOnlineForm(self.context).get_form_schema()
         except InvalidFormSchema:
             logger.exception("Unreadable form on %s", self.context.absolute_url())
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")

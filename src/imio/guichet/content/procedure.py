@@ -1,29 +1,20 @@
-"""The procedure ("Démarche"): what a citizen needs to know, and the form."""
+"""The procedure ("Démarche"): what a citizen needs to know.
+
+Its online form is the ``imio.guichet.online_form`` behavior
+(``content/behaviors.py``), enabled in the type's FTI.
+"""
 
 from imio.guichet import _
-from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
-from imio.guichet.forms.model import email_field_names
-from imio.guichet.forms.model import form_schema_constraint
-from imio.guichet.forms.model import InvalidFormSchema
-from imio.guichet.forms.model import load_form_schema
-from imio.guichet.forms.uploads import DEFAULT_ALLOWED_TYPES
-from imio.guichet.forms.uploads import DEFAULT_MAX_FILE_SIZE_MB
-from imio.guichet.forms.uploads import DEFAULT_MAX_FILES
-from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
-from imio.guichet.submissions.api import get_store
-from imio.guichet.timezones import in_site_time
+from imio.guichet.content.online_form import OnlineForm
 from plone.app.textfield import RichText
-from plone.autoform import directives
 from plone.dexterity.content import Item
-from plone.schema.email import Email
 from plone.supermodel import model
-from plone.uuid.interfaces import IUUID
-from z3c.form.browser.checkbox import CheckBoxFieldWidget
-from zope import schema
 from zope.interface import implementer
-from zope.interface import Invalid
-from zope.interface import invariant
 
+
+#: The portal type of the Démarche (for creating one, not for finding the
+#: content with a form: that is ``IHasOnlineForm``).
+PROCEDURE_TYPE = "imio.guichet.Procedure"
 
 #: The rich-text fields a citizen reads before applying, in display order.
 INFORMATION_FIELDS = (
@@ -34,10 +25,6 @@ INFORMATION_FIELDS = (
     "legal_basis",
     "contact",
 )
-
-
-def default_form_schema() -> str:
-    return DEFAULT_FORM_SCHEMA
 
 
 class IProcedure(model.Schema):
@@ -60,238 +47,31 @@ class IProcedure(model.Schema):
         title=_("label_contact", default="Service and contact"), required=False
     )
 
-    model.fieldset(
-        "online_form",
-        label=_("fieldset_online_form", default="Online form"),
-        fields=[
-            "submissions_open",
-            "opening_date",
-            "closing_date",
-            "allow_anonymous",
-            "form_schema",
-            "max_file_size",
-            "max_files",
-            "allowed_file_types",
-        ],
-    )
-    submissions_open = schema.Bool(
-        title=_("label_submissions_open", default="Online submissions are open"),
-        description=_(
-            "help_submissions_open",
-            default="Uncheck to close the online form, whatever the dates.",
-        ),
-        required=False,
-        default=True,
-    )
-    opening_date = schema.Datetime(
-        title=_("label_opening_date", default="Open from"),
-        description=_(
-            "help_opening_date", default="Leave empty to open as soon as published."
-        ),
-        required=False,
-    )
-    closing_date = schema.Datetime(
-        title=_("label_closing_date", default="Closed from"),
-        description=_("help_closing_date", default="Leave empty to keep it open."),
-        required=False,
-    )
-    allow_anonymous = schema.Bool(
-        title=_(
-            "label_allow_anonymous", default="Citizens may apply without logging in"
-        ),
-        required=False,
-        default=True,
-    )
-    directives.widget("form_schema", rows=25)
-    form_schema = schema.SourceText(
-        title=_("label_form_schema", default="Form (plone.supermodel XML)"),
-        description=_(
-            "help_form_schema",
-            default="The fields of the online form, in the XML that Dexterity "
-            "uses for content types.",
-        ),
-        required=True,
-        # A factory, not a default: a default is validated at import time,
-        # before the supermodel field handlers are registered.
-        defaultFactory=default_form_schema,
-        constraint=form_schema_constraint,
-    )
-
-    model.fieldset(
-        "notifications",
-        label=_("fieldset_notifications", default="E-mail notifications"),
-        fields=[
-            "confirm_to_citizen",
-            "citizen_email_field",
-            "service_emails",
-            "notify_state_changes",
-        ],
-    )
-    confirm_to_citizen = schema.Bool(
-        title=_(
-            "label_confirm_to_citizen",
-            default="Send the citizen a confirmation e-mail",
-        ),
-        description=_(
-            "help_confirm_to_citizen",
-            default="With the reference and a link to follow the request; "
-            "never the content of the form.",
-        ),
-        required=False,
-        default=True,
-    )
-    citizen_email_field = schema.TextLine(
-        title=_(
-            "label_citizen_email_field",
-            default="Form field holding the citizen's e-mail address",
-        ),
-        description=_(
-            "help_citizen_email_field",
-            default="The name of an e-mail field of the form. Leave empty to "
-            "use the first e-mail field; without one, the address of the "
-            "logged-in citizen's account.",
-        ),
-        required=False,
-        max_length=63,
-    )
-    service_emails = schema.List(
-        title=_("label_service_emails", default="Service addresses to notify"),
-        description=_(
-            "help_service_emails",
-            default="One address per line. Each new request is announced "
-            "there with its reference and a link, without the citizen's data.",
-        ),
-        value_type=Email(),
-        required=False,
-        default=[],
-        max_length=20,
-    )
-    notify_state_changes = schema.Bool(
-        title=_(
-            "label_notify_state_changes",
-            default="Tell the citizen by e-mail when the request changes state",
-        ),
-        required=False,
-        default=True,
-    )
-    max_file_size = schema.Int(
-        title=_("label_max_file_size", default="Largest file (MB)"),
-        description=_(
-            "help_max_file_size",
-            default="The largest file a citizen may attach, per file.",
-        ),
-        required=True,
-        default=DEFAULT_MAX_FILE_SIZE_MB,
-        min=1,
-        max=50,
-    )
-    max_files = schema.Int(
-        title=_("label_max_files", default="Files per request"),
-        description=_(
-            "help_max_files",
-            default="How many files a citizen may attach to one request.",
-        ),
-        required=True,
-        default=DEFAULT_MAX_FILES,
-        min=0,
-        max=20,
-    )
-    directives.widget("allowed_file_types", CheckBoxFieldWidget)
-    allowed_file_types = schema.List(
-        title=_("label_allowed_file_types", default="Accepted file types"),
-        description=_(
-            "help_allowed_file_types",
-            default="Recognised from the content of the file, whatever its name.",
-        ),
-        value_type=schema.Choice(vocabulary=FILE_TYPE_VOCABULARY),
-        required=False,
-        default=list(DEFAULT_ALLOWED_TYPES),
-    )
-
-    @invariant
-    def closing_after_opening(data):
-        opening = getattr(data, "opening_date", None)
-        closing = getattr(data, "closing_date", None)
-        # One may be naive (edit form), the other aware (REST): compare both
-        # in the site's zone.
-        if opening and closing and in_site_time(closing) <= in_site_time(opening):
-            raise Invalid(
-                _(
-                    "error_closing_before_opening",
-                    default="The closing date must come after the opening date.",
-                )
-            )
-
-    @invariant
-    def citizen_email_field_in_form(data):
-        name = getattr(data, "citizen_email_field", None)
-        xml = getattr(data, "form_schema", None)
-        if not name or not xml:
-            return
-        try:
-            names = email_field_names(load_form_schema(xml))
-        except InvalidFormSchema:
-            return  # the form field itself says what is wrong
-        if name not in names:
-            raise Invalid(
-                _(
-                    "error_citizen_email_field",
-                    default="The form has no e-mail field named ${name}.",
-                    mapping={"name": name},
-                )
-            )
-
 
 @implementer(IProcedure)
 class Procedure(Item):
-    """A procedure; its form keeps every version it ever had.
+    """A procedure. Its online form is the behavior's (``IOnlineForm``);
+    these shortcuts read and change it, for code holding a procedure.
 
-    Submissions record the version of the form they were filed against, so
-    that their data can always be read with the form that produced it.
+    They use the behavior's adapter class itself, not a lookup: the content
+    factory sets ``form_schema`` in the constructor, before the object
+    knows its portal type (hence its behaviors).
     """
 
     @property
-    def _versions(self) -> tuple[str, ...]:
-        # A procedure whose form was never set has the default form.
-        return getattr(self, "_form_schema_versions", ()) or (DEFAULT_FORM_SCHEMA,)
-
-    @property
     def form_schema(self) -> str:
-        return self._versions[-1]
+        return OnlineForm(self).form_schema
 
     @form_schema.setter
     def form_schema(self, value: str) -> None:
-        # Browsers send text areas with CRLF: the same form must compare equal.
-        value = value.replace("\r\n", "\n")
-        versions = self._versions
-        if versions[-1] == value:
-            return
-        if self._has_submissions():
-            # Submissions were filed against the current version: keep it.
-            versions = (*versions, value)
-        else:
-            # Nothing depends on the current version yet: just replace it.
-            versions = (*versions[:-1], value)
-        # A tuple replaced as a whole: ZODB sees the change.
-        self._form_schema_versions = versions
-
-    def _has_submissions(self) -> bool:
-        uid = IUUID(self, None)
-        store = get_store() if uid else None
-        return bool(store is not None and store.count(uid))
+        OnlineForm(self).form_schema = value
 
     @property
     def form_schema_version(self) -> int:
-        return len(self._versions)
+        return OnlineForm(self).form_schema_version
 
     def form_schema_xml(self, version: int | None = None) -> str:
-        """The form's XML at ``version`` (the current one by default)."""
-        if version is None:
-            return self._versions[-1]
-        if not 1 <= version <= len(self._versions):
-            raise KeyError(version)
-        return self._versions[version - 1]
+        return OnlineForm(self).form_schema_xml(version)
 
     def get_form_schema(self, version: int | None = None):
-        """The form's zope.schema interface (current version by default)."""
-        return load_form_schema(self.form_schema_xml(version))
+        return OnlineForm(self).get_form_schema(version)

@@ -14,6 +14,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.drafts.storage import Draft
 from imio.guichet.drafts.storage import DraftStore
 from imio.guichet.errors import GuichetError
@@ -144,7 +145,7 @@ def save_draft(
     secret). Raises :class:`DraftRefused`.
     """
     now = now or datetime.now(UTC)
-    data = clean_draft_data(procedure.get_form_schema(), answers)
+    data = clean_draft_data(IOnlineForm(procedure).get_form_schema(), answers)
     store = get_draft_store(create=True)
     purge_expired(now, limit=PURGE_ON_SAVE)
     expires = now + draft_lifetime()

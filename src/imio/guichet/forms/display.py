@@ -8,6 +8,7 @@ the reader writes them).
 """
 
 from collections.abc import Collection
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms import kinds
 from imio.guichet.forms.kinds import EMPTY  # noqa: F401
 from imio.guichet.forms.kinds.choices import NO  # noqa: F401
@@ -89,7 +90,7 @@ def submission_answers(
     schema = None
     if procedure is not None:
         try:
-            schema = procedure.get_form_schema(submission.schema_version)
+            schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
         except (KeyError, InvalidFormSchema):
             logger.warning("No readable form for %r", submission)
     return answers(schema, submission.data, language=language)

@@ -12,17 +12,19 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from html import escape
 from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.i18n import FALLBACK_LANGUAGE
+from imio.guichet.i18n import translate_for
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.submissions.tracking import tracking_url
 from imio.guichet.timezones import in_site_time
 from plone import api
-from zope.i18n import translate
+from plone.intelligenttext.transforms import WebIntelligentToHtmlConverter
 from zope.i18nmessageid import Message
 from zope.schema.interfaces import ValidationError
 
@@ -32,11 +34,8 @@ import re
 
 logger = logging.getLogger(__name__)
 
-#: The language of e-mails to staff, and of what a catalog lacks.
-FALLBACK_LANGUAGE = "fr"
 #: The logged-in citizen's list of requests (on the site root).
 MY_REQUESTS_VIEW = "@@my-requests"
-_MISSING = "\x00missing"
 
 CONFIRMATION_SUBJECT = _(
     "mail_confirmation_subject",
@@ -95,18 +94,6 @@ STATE_LINK = _(
 )
 
 
-def translate_for(message: Message, language: str | None) -> str:
-    """``message`` in ``language``; in French when its catalog lacks it."""
-    language = language or FALLBACK_LANGUAGE
-    if language != "en":
-        marked = Message(message, default=_MISSING)
-        text = translate(marked, target_language=language)
-        if text != _MISSING:
-            return text
-        language = FALLBACK_LANGUAGE
-    return translate(message, target_language=language)
-
-
 def single_line(text: str) -> str:
     """``text`` fit for a header: titles are typed by people."""
     return " ".join(str(text).split())
@@ -122,7 +109,7 @@ def citizen_address(submission: Submission, procedure) -> str | None:
     name = getattr(procedure, "citizen_email_field", None)
     if not name:
         try:
-            schema = procedure.get_form_schema(submission.schema_version)
+            schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
         except (InvalidFormSchema, KeyError):
             schema = None
         names = email_field_names(schema) if schema is not None else []
@@ -139,7 +126,7 @@ def draft_address(draft, procedure) -> str | None:
     :func:`citizen_address` would use), if it is a valid one: a draft is
     not validated, and e-mails go to checked addresses only."""
     try:
-        schema = procedure.get_form_schema()
+        schema = IOnlineForm(procedure).get_form_schema()
     except InvalidFormSchema:
         return None
     name = getattr(procedure, "citizen_email_field", None)
@@ -214,25 +201,32 @@ def make_message(to: list[str], subject: str, body: str) -> EmailMessage | None:
     return message
 
 
-_URL = re.compile(r"https?://[^\s<>\"]+")
+class _EmailHtml(WebIntelligentToHtmlConverter):
+    """plone.intelligenttext's conversion (every character escaped first,
+    then links and line breaks), with two changes for e-mails: any http(s)
+    URL becomes a link, not only those of the TLDs its pattern lists
+    (``.gent``, ``.brussels`` and the test sites' ``nohost`` are not), and
+    the link shows the whole address (the citizen may copy it) without
+    ``rel="nofollow"``, which means nothing in a mailbox."""
+
+    # Run on escaped text: the URL ends before a space or an escaped quote
+    # or angle bracket (``&lt;`` after it is not part of it).
+    urlRegexp = re.compile(r"(https?://(?:(?!&(?:lt|gt|quot|#39);)[^\s<>\"'])+)")
+
+    @staticmethod
+    def replaceURL(match):
+        url = match.group(1)
+        trimmed = url.rstrip(".,;:!?)")
+        return f'<a href="{trimmed}">{trimmed}</a>{url[len(trimmed) :]}'
 
 
 def html_from_text(text: str) -> str:
     """The HTML alternative of a plain-text body: paragraphs, line breaks and
-    clickable links; everything else escaped."""
-    paragraphs = []
-    for paragraph in text.split("\n\n"):
-        lines = []
-        for line in paragraph.split("\n"):
-            parts, end = [], 0
-            for match in _URL.finditer(line):
-                url = escape(match.group(0))
-                parts.append(escape(line[end : match.start()]))
-                parts.append(f'<a href="{url}">{url}</a>')
-                end = match.end()
-            lines.append("".join(parts) + escape(line[end:]))
-        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
-    content = "\n".join(paragraphs)
+    clickable links; everything else escaped (a citizen's text never
+    becomes markup)."""
+    content = "\n".join(
+        f"<p>{_EmailHtml(paragraph)()}</p>" for paragraph in text.split("\n\n")
+    )
     return f"<!DOCTYPE html>\n<html><body>\n{content}\n</body></html>\n"
 
 

@@ -6,19 +6,17 @@ as a local role on the procedures (or folders of procedures) they handle.
 Staff who have it on the site root read everything.
 """
 
+from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.permissions import ManageSubmissions
 from imio.guichet.permissions import ReadSubmissions
 from imio.guichet.submissions.storage import Submission
 from plone import api
 
 
-PROCEDURE_TYPE = "imio.guichet.Procedure"
-
-
 def find_procedure(uid: str):
-    """The procedure with this UID, whatever the current user may see."""
-    catalog = api.portal.get_tool("portal_catalog")
-    brains = catalog.unrestrictedSearchResults(UID=uid, portal_type=PROCEDURE_TYPE)
+    """The procedure (content with an online form) with this UID, whatever
+    the current user may see."""
+    brains = find_online_forms(UID=uid)
     return brains[0]._unrestrictedGetObject() if brains else None
 
 
@@ -38,8 +36,7 @@ def may_see_form(procedure) -> bool:
 
 def _readable_procedures():
     """Procedures whose submissions the current user may read, lazily."""
-    catalog = api.portal.get_tool("portal_catalog")
-    for brain in catalog.unrestrictedSearchResults(portal_type=PROCEDURE_TYPE):
+    for brain in find_online_forms():
         if may_read_submissions_of(brain._unrestrictedGetObject()):
             yield brain
 

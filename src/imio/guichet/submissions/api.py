@@ -20,6 +20,7 @@ from imio.guichet import _
 from imio.guichet import errors
 from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
@@ -108,7 +109,7 @@ def check_open(procedure, submitter: str | None, now: datetime | None = None):
     availability = get_availability(procedure, now)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)
-    if submitter is None and not procedure.allow_anonymous:
+    if submitter is None and not IOnlineForm(procedure).allow_anonymous:
         raise LoginRequired(
             _(
                 "reason_login_required",
@@ -134,13 +135,14 @@ def submit(
     form cannot be read; nothing is stored then.
     """
     check_open(procedure, submitter, now)
+    form = IOnlineForm(procedure)
     if procedure._p_jar is not None:
         # Validated against this version of the form: should a webmaster
         # replace it concurrently, this commit must conflict (and be
         # retried) rather than point at a form it was not checked against.
         procedure._p_jar.readCurrent(procedure)
-    version = procedure.form_schema_version
-    schema = procedure.get_form_schema(version)
+    version = form.form_schema_version
+    schema = form.get_form_schema(version)
     # A logged-in citizen cannot override what an authentic source says.
     data = apply_authentic_values(schema, data, submitter)
     files = {}

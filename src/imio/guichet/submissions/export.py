@@ -10,6 +10,7 @@ stays flat whatever the number of submissions.
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.kinds import export_cell
 from imio.guichet.spreadsheets import csv_row
 from imio.guichet.spreadsheets import jsonl_line
@@ -148,5 +149,5 @@ def write_export(kind: str, write, procedure, submissions) -> int:
 
         return write_jsonl(write, submissions, serialize, drop_cache)
     writer = write_csv if kind == "csv" else write_xlsx
-    fields = getFieldNames(procedure.get_form_schema())
+    fields = getFieldNames(IOnlineForm(procedure).get_form_schema())
     return writer(write, submissions, fields, drop_cache)

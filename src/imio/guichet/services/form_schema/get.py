@@ -1,5 +1,6 @@
 """GET {procedure}/@form-schema: the form as JSON Schema (draft 2020-12)."""
 
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.jsonschema import form_json_schema
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.services.base import GuichetService
@@ -15,11 +16,12 @@ class FormSchemaGet(GuichetService):
         procedure = self.context
         if not may_see_form(procedure):
             return access_denied(self.request)
-        version = self.request.form.get("version", procedure.form_schema_version)
+        form = IOnlineForm(procedure)
+        version = self.request.form.get("version", form.form_schema_version)
         if whole_number(version) is not None:
             version = whole_number(version)
         try:
-            schema = procedure.get_form_schema(version)
+            schema = form.get_form_schema(version)
         except (KeyError, TypeError):
             return error(self.request, 400, "No such version of this form.")
         except InvalidFormSchema:

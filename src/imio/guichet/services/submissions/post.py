@@ -1,5 +1,6 @@
 """POST {procedure}/@submissions: file a submission as JSON."""
 
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import PayloadTooLarge
 from imio.guichet.forms.model import InvalidFormSchema
@@ -22,7 +23,7 @@ def max_body_bytes(procedure) -> int:
     """The largest body a submission of ``procedure`` may need: the
     fields, and every file its form may take, in base64."""
     try:
-        schema = procedure.get_form_schema()
+        schema = IOnlineForm(procedure).get_form_schema()
     except InvalidFormSchema:
         return FORM_BODY_BYTES  # refused anyway, with a 503
     file_fields = [f for _n, f in getFieldsInOrder(schema) if is_file_field(f)]

@@ -1,0 +1,54 @@
+"""The "Apply online" card of any content with an online form.
+
+The Démarche page shows it below its information sections; on other
+content with the behavior (a site package's own procedure type, a page), a
+viewlet shows it below the content.
+"""
+
+from functools import cached_property
+from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.content.availability import get_availability
+from imio.guichet.content.behaviors import IOnlineForm
+from plone import api
+from plone.app.layout.viewlets import ViewletBase
+from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from urllib.parse import urlencode
+
+
+class ApplyOnlineView(BrowserView):
+    """@@guichet-apply-online: whether the form is open, and the way to it
+    (straight to the form, or through the login page)."""
+
+    index = ViewPageTemplateFile("templates/apply_online.pt")
+
+    def __call__(self):
+        return self.index()
+
+    @cached_property
+    def availability(self):
+        return get_availability(self.context)
+
+    @cached_property
+    def login_required(self) -> bool:
+        return not IOnlineForm(self.context).allow_anonymous and api.user.is_anonymous()
+
+    def submit_url(self) -> str:
+        return f"{self.context.absolute_url()}/@@submit"
+
+    def login_url(self) -> str:
+        portal_url = api.portal.get().absolute_url()
+        return f"{portal_url}/login?{urlencode({'came_from': self.submit_url()})}"
+
+
+class ApplyOnlineViewlet(ViewletBase):
+    """The card below the content, except on the Démarche page, which
+    places it itself."""
+
+    def available(self) -> bool:
+        return not isinstance(self.view, ProcedureView)
+
+    def render(self) -> str:
+        if not self.available():
+            return ""
+        return ApplyOnlineView(self.context, self.request)()

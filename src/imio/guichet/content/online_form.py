@@ -1,0 +1,107 @@
+"""The online form's adapter: ``IOnlineForm(obj)`` for content with the
+``imio.guichet.online_form`` behavior.
+
+Apart from the form (kept as its list of versions), every value is an
+attribute of the content object under its field's name: what the Procedure
+type stored when these fields were its own.
+"""
+
+from imio.guichet.content.behaviors import IHasOnlineForm
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
+from imio.guichet.forms.model import load_form_schema
+from imio.guichet.submissions.api import get_store
+from plone.uuid.interfaces import IUUID
+from zope.component import adapter
+from zope.interface import implementer
+
+
+class _OnContext:
+    """A field kept as an attribute of the content object, by its own name."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        # Dexterity answers the schema's default for a field never set.
+        return getattr(instance.context, self.name, self.field.default)
+
+    def __set__(self, instance, value):
+        setattr(instance.context, self.name, value)
+
+
+@implementer(IOnlineForm)
+@adapter(IHasOnlineForm)
+class OnlineForm:
+    """The online form of ``context``; its form keeps every version it had.
+
+    Submissions record the version of the form they were filed against, so
+    that their data can always be read with the form that produced it.
+    """
+
+    def __init__(self, context):
+        self.context = context
+
+    submissions_open = _OnContext(IOnlineForm["submissions_open"])
+    opening_date = _OnContext(IOnlineForm["opening_date"])
+    closing_date = _OnContext(IOnlineForm["closing_date"])
+    allow_anonymous = _OnContext(IOnlineForm["allow_anonymous"])
+    max_file_size = _OnContext(IOnlineForm["max_file_size"])
+    max_files = _OnContext(IOnlineForm["max_files"])
+    allowed_file_types = _OnContext(IOnlineForm["allowed_file_types"])
+    confirm_to_citizen = _OnContext(IOnlineForm["confirm_to_citizen"])
+    citizen_email_field = _OnContext(IOnlineForm["citizen_email_field"])
+    service_emails = _OnContext(IOnlineForm["service_emails"])
+    notify_state_changes = _OnContext(IOnlineForm["notify_state_changes"])
+
+    @property
+    def _versions(self) -> tuple[str, ...]:
+        # A form never set is the default form.
+        versions = getattr(self.context, "_form_schema_versions", ())
+        return versions or (DEFAULT_FORM_SCHEMA,)
+
+    @property
+    def form_schema(self) -> str:
+        return self._versions[-1]
+
+    @form_schema.setter
+    def form_schema(self, value: str) -> None:
+        # Browsers send text areas with CRLF: the same form must compare equal.
+        value = value.replace("\r\n", "\n")
+        versions = self._versions
+        if versions[-1] == value:
+            return
+        if self._has_submissions():
+            # Submissions were filed against the current version: keep it.
+            versions = (*versions, value)
+        else:
+            # Nothing depends on the current version yet: just replace it.
+            versions = (*versions[:-1], value)
+        # A tuple replaced as a whole: ZODB sees the change.
+        self.context._form_schema_versions = versions
+
+    def _has_submissions(self) -> bool:
+        uid = IUUID(self.context, None)
+        store = get_store() if uid else None
+        return bool(store is not None and store.count(uid))
+
+    @property
+    def form_schema_version(self) -> int:
+        return len(self._versions)
+
+    def form_schema_xml(self, version: int | None = None) -> str:
+        """The form's XML at ``version`` (the current one by default)."""
+        if version is None:
+            return self._versions[-1]
+        if not 1 <= version <= len(self._versions):
+            raise KeyError(version)
+        return self._versions[version - 1]
+
+    def get_form_schema(self, version: int | None = None):
+        """The form's zope.schema interface (current version by default)."""
+        return load_form_schema(self.form_schema_xml(version))

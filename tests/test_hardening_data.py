@@ -4,6 +4,7 @@ and gives back: formulas in exports (1), characters that break them (2),
 exist (9). File names are tested with the uploads (test_uploads.py)."""
 
 from conftest import fill_valid
+from conftest import PASSWORD
 from conftest import VALID_DATA
 from imio.guichet.forms.validation import MESSAGES
 from imio.guichet.submissions.api import get_store
@@ -18,6 +19,7 @@ import io
 import json
 import pathlib
 import pytest
+import requests
 import transaction
 
 
@@ -100,6 +102,17 @@ def test_formula_typed_in_the_html_form(site, session_for):
     assert (row["name"], row["comment"]) == ("'" + FORMULAS[0], "'@SUM(1)")
     (row,) = xlsx_rows(office.get(f"{EXPORT}?format=xlsx"))
     assert (row["name"].data_type, row["name"].value) == ("s", FORMULAS[0])
+
+
+def test_staff_page_export_neutralises_formulas(formulas_filed, site):
+    url = f"{site.demarches.x.absolute_url()}/@@guichet-export"
+    auth = ("backoffice_x", PASSWORD)
+    rows = csv_rows(requests.get(url, params={"format": "csv"}, auth=auth))
+    assert [row["name"] for row in rows] == ["'" + f for f in FORMULAS]
+    rows = xlsx_rows(requests.get(url, params={"format": "xlsx"}, auth=auth))
+    assert [(row["name"].data_type, row["name"].value) for row in rows] == [
+        ("s", f) for f in FORMULAS
+    ]
 
 
 def test_command_line_export_neutralises_formulas(portal, procedure, capsysbinary):

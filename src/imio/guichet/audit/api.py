@@ -112,7 +112,10 @@ def decode_audit_cursor(cursor: str) -> str:
                 FieldError(
                     "after",
                     "invalid_cursor",
-                    _("error_invalid_cursor", default="This page link is not valid."),
+                    _(
+                        "error_invalid_audit_cursor",
+                        default="This page link is not valid.",
+                    ),
                 )
             ],
         )

@@ -7,6 +7,7 @@ from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.submissions.access import may_see_form
+from imio.guichet.submissions.query import whole_number
 from plone import api
 
 
@@ -17,8 +18,8 @@ class FormSchemaGet(GuichetService):
             return access_denied(self.request)
         form = IOnlineForm(procedure)
         version = self.request.form.get("version", form.form_schema_version)
-        if isinstance(version, str) and version.isdigit():
-            version = int(version)
+        if whole_number(version) is not None:
+            version = whole_number(version)
         try:
             schema = form.get_form_schema(version)
         except (KeyError, TypeError):

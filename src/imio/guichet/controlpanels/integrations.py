@@ -18,6 +18,7 @@ from imio.guichet.tokens.api import create_token
 from imio.guichet.tokens.api import InvalidToken
 from imio.guichet.tokens.api import list_tokens
 from imio.guichet.tokens.api import revoke_token
+from imio.guichet.urls import public_site_url
 from imio.guichet.usecases.audit import audit_page
 from imio.guichet.webhooks.api import delivery_log
 from imio.guichet.webhooks.api import InvalidSubscription
@@ -26,7 +27,6 @@ from imio.guichet.webhooks.api import pending_count
 from imio.guichet.webhooks.api import subscribe
 from imio.guichet.webhooks.api import unsubscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
-from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
@@ -56,7 +56,7 @@ class IntegrationsView(BrowserView):
                     single(form, "url"),
                     form.get("events") or list(EVENT_TYPES),
                     created_by=current_submitter(),
-                    site_url=api.portal.get().absolute_url(),
+                    site_url=public_site_url(),
                 ).secret
             elif action == "delete-webhook":
                 unsubscribe(single(form, "id"))

@@ -22,6 +22,7 @@ from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.submissions.tracking import tracking_url
 from imio.guichet.timezones import in_site_time
+from imio.guichet.urls import public_site_url
 from plone import api
 from zope.i18n import translate
 from zope.i18nmessageid import Message
@@ -178,7 +179,7 @@ def citizen_link(store: SubmissionStore, submission: Submission) -> str:
     """The citizen's way back to the request: their space when they applied
     logged in, else the secret tracking link."""
     if submission.submitter:
-        return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"
+        return f"{public_site_url()}/{MY_REQUESTS_VIEW}"
     return tracking_url(store, submission)
 
 

@@ -1,5 +1,6 @@
 """DELETE {site}/@guichet-tokens/{id}: revoke a token at once."""
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
 from imio.guichet.tokens.api import revoke_token
@@ -7,7 +8,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class TokensDelete(PathService):
+class TokensDelete(GuichetService, PathService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
         if not self.path or not revoke_token(self.path[0]):

@@ -6,6 +6,7 @@ shown this once.
 """
 
 from datetime import datetime
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.tokens.get import serialize_token
@@ -13,11 +14,10 @@ from imio.guichet.submissions.api import current_submitter
 from imio.guichet.tokens.api import create_token
 from imio.guichet.tokens.api import InvalidToken
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
-class TokensPost(Service):
+class TokensPost(GuichetService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
         body = read_json_object(self.request, {"user", "label", "expires"})

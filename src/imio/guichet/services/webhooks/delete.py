@@ -1,5 +1,6 @@
 """DELETE {site}/@guichet-webhooks/{id}: stop pushing (pending events dropped)."""
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
 from imio.guichet.webhooks.api import unsubscribe
@@ -7,7 +8,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class WebhooksDelete(PathService):
+class WebhooksDelete(GuichetService, PathService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         if not self.path or not unsubscribe(self.path[0]):

@@ -5,20 +5,20 @@ Body: ``{"procedure": "<UID>", "url": "https://...", "events": [...]}``
 shown this once.
 """
 
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.webhooks.get import serialize_subscription
 from imio.guichet.submissions.api import current_submitter
+from imio.guichet.urls import public_site_url
 from imio.guichet.webhooks.api import InvalidSubscription
 from imio.guichet.webhooks.api import subscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
-from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
-class WebhooksPost(Service):
+class WebhooksPost(GuichetService):
     def reply(self):
         # A JSON API authenticated per request, not by a browser cookie
         # alone: plone.restapi's own services disable CSRF the same way.
@@ -32,7 +32,7 @@ class WebhooksPost(Service):
                 body.get("url"),
                 body.get("events", list(EVENT_TYPES)),
                 created_by=current_submitter(),
-                site_url=api.portal.get().absolute_url(),
+                site_url=public_site_url(),
             )
         except InvalidSubscription as invalid:
             return error(self.request, 400, str(invalid))

@@ -79,7 +79,7 @@ RICH_FORM_ANSWERS = {
 
 class TestEmails:
     @pytest.mark.parametrize("headers", FORGED)
-    def test_filing_over_rest(self, site, public, inbox, session_for, headers):
+    def test_filing_over_rest(self, site, public, inbox, session_for, headers):  # noqa: F811
         session = session_for("Anonymous")
         session.headers.update(headers)
         response = session.post("demarches/x/@submissions", json={"data": VALID_DATA})
@@ -92,7 +92,7 @@ class TestEmails:
         assert f"{PUBLIC}/@submissions/{response.json()['id']}" in body(notice)
 
     @pytest.mark.parametrize("headers", FORGED)
-    def test_logged_in_citizen(self, site, public, inbox, session_for, headers):
+    def test_logged_in_citizen(self, site, public, inbox, session_for, headers):  # noqa: F811
         session = session_for("citizen_a")
         session.headers.update(headers)
         response = session.post(
@@ -104,7 +104,7 @@ class TestEmails:
         assert f"{PUBLIC}/@@my-requests" in body(confirmation)
 
     @pytest.mark.parametrize("headers", FORGED)
-    def test_filing_through_the_html_form(self, site, public, inbox, headers):
+    def test_filing_through_the_html_form(self, site, public, inbox, headers):  # noqa: F811
         session = requests.Session()
         session.headers.update(headers)
         form = server(site, "/demarches/x/@@submit")
@@ -125,7 +125,7 @@ class TestEmails:
         assert_public(links_in(confirmation))
         assert_public(links_in(notice))
 
-    def test_state_change(self, site, public, inbox, session_for):
+    def test_state_change(self, site, public, inbox, session_for):  # noqa: F811
         filed = session_for("Anonymous").post(
             "demarches/x/@submissions", json={"data": VALID_DATA}
         )
@@ -143,7 +143,7 @@ class TestEmails:
         assert "Bien reçu" in body(notice)
         assert_public(links_in(notice))
 
-    def test_draft_resume_link(self, site, public, inbox):
+    def test_draft_resume_link(self, site, public, inbox):  # noqa: F811
         session = requests.Session()
         session.headers["Host"] = "evil.example"
         form = server(site, "/demarches/x/@@submit")

@@ -64,7 +64,10 @@ def authenticated_by_cookie(request) -> bool:
     session cookie authenticated it, which a browser sends along whatever
     site made it send the request (a token or Basic credentials are never
     sent by another site)."""
-    return not request.getHeader("Authorization") and not api.user.is_anonymous()
+    # Zope keeps the Authorization header in ``_auth`` (and takes it out
+    # of the environment), where PAS's plugins read it too.
+    authorization = getattr(request, "_auth", None)
+    return not authorization and not api.user.is_anonymous()
 
 
 def check_write(request) -> None:

@@ -229,3 +229,24 @@ class TestUpgrade1003:
         assert ghost.submitter is None
         assert "ghost" not in set(store._by_submitter)
         assert draft.owner_key == identity_key("citizen_a")
+
+
+class TestEmails:
+    def test_the_newcomer_gets_no_email_of_the_old_request(self, site):
+        """A form without an e-mail field writes to the account's address:
+        never to a newer account's with the same login."""
+        from imio.guichet.notifications.messages import citizen_address
+        from imio.guichet.submissions.api import submit
+
+        procedure = site.demarches.x
+        procedure.form_schema = procedure.form_schema.replace(
+            'type="plone.schema.email.Email"', 'type="zope.schema.TextLine"'
+        )
+        with api.env.adopt_roles(["Manager"]):
+            submission = submit(procedure, VALID_DATA, submitter="citizen_a")
+        assert citizen_address(submission, procedure) == "citizen_a@example.org"
+        # The account vanished without the deletion event, and a new one
+        # took its login: the request is not detached, yet not theirs.
+        get_identity_store().forget("citizen_a")
+        assert citizen_address(submission, procedure) is None
+        transaction.abort()

@@ -17,6 +17,7 @@ from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.identities import is_same_account
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
@@ -130,8 +131,11 @@ def citizen_address(submission: Submission, procedure) -> str | None:
         names = email_field_names(schema) if schema is not None else []
         name = names[0] if names else None
     address = submission.data.get(name) if name else None
-    if not address and submission.submitter:
-        user = api.user.get(userid=submission.submitter)
+    # The account's address only while it is the account that filed (not
+    # a newer one with the same login: see imio.guichet.identities).
+    submitter = submission.submitter
+    if not address and is_same_account(submitter, submitter, submission.submitter_key):
+        user = api.user.get(userid=submitter)
         address = user.getProperty("email", None) if user is not None else None
     return address or None
 

@@ -62,12 +62,20 @@ setup(
         "plone.schemaeditor",
         "plone.supermodel",
         "BTrees",
+        # CloudEvents of the webhooks (structured JSON mode).
+        "cloudevents",
         "openpyxl",
         "python-stdnum",
         "PyYAML",
         # The PDF receipt (pure Python; its Vera fonts print accents and €).
         "reportlab",
         "persistent",
+        # The keys of the tracking links, rotated without breaking them.
+        "plone.keyring",
+        # The HTML alternative of e-mails (escaped, links, line breaks).
+        "plone.intelligenttext",
+        # Signing the webhooks (the Standard Webhooks reference library).
+        "standardwebhooks",
         "z3c.form",
         "zope.schema",
     ],

@@ -6,6 +6,7 @@ from conftest import VALID_DATA
 from email import message_from_bytes
 from email import policy
 from imio.guichet.notifications.messages import citizen_address
+from imio.guichet.notifications.messages import html_from_text
 from imio.guichet.notifications.messages import make_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.api import get_store
@@ -281,6 +282,20 @@ class TestMessages:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; merci" in html
         link = re.search(r'<a href="([^"]+)">', html).group(1)
         assert "@@track-request?reference=" in link
+
+    def test_a_citizens_text_never_becomes_markup(self):
+        typed = (
+            'Jeanne <script>alert("x")</script> <img src=x onerror=alert(1)>\n'
+            'voir https://www.stad.gent/a"><script>alert(2)</script>'
+        )
+        html = html_from_text(typed)
+        assert "<script" not in html
+        assert "<img" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+        # A URL is linked up to the quote the citizen typed, never past it.
+        assert '<a href="https://www.stad.gent/a">https://www.stad.gent/a</a>' in html
+        assert "&quot;&gt;&lt;script&gt;alert(2)" in html
+        assert "Jeanne" in html and "<br />" in html
 
     def test_a_broken_message_does_not_fail_the_submission(
         self, procedure, monkeypatch, caplog

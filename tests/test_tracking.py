@@ -4,6 +4,7 @@ from conftest import make_submission
 from conftest import START
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import rotate_tracking_key
 from imio.guichet.submissions.tracking import tracking_secret
 from imio.guichet.submissions.tracking import tracking_url
 from urllib.parse import parse_qs
@@ -52,3 +53,20 @@ def test_url_carries_reference_and_secret(portal):
         "reference": [submission.reference],
         "secret": [tracking_secret(store, submission)],
     }
+
+
+def test_links_sent_survive_a_rotation_until_their_key_leaves_the_ring():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    sent = tracking_secret(store, submission)
+    rotate_tracking_key(store)
+    renewed = tracking_secret(store, submission)
+    assert renewed != sent  # new links are signed with the new key
+    assert check_tracking_secret(store, submission, sent)
+    assert check_tracking_secret(store, submission, renewed)
+    # plone.keyring keeps as many keys as the ring has places: once the key
+    # that signed a link is rotated out, the link no longer opens anything.
+    for _rotation in range(len(store.tracking_keys) - 1):
+        rotate_tracking_key(store)
+    assert not check_tracking_secret(store, submission, sent)
+    assert check_tracking_secret(store, submission, tracking_secret(store, submission))

@@ -162,6 +162,35 @@ class TestManagement:
         assert admin.get("@guichet-webhooks").json()["items_total"] == 0
         assert admin.delete(f"@guichet-webhooks/{made['id']}").status_code == 404
 
+    def test_update_points_pending_events_to_the_new_url(
+        self, site, admin, receiver, session_for
+    ):
+        made = subscribe(
+            admin, "https://nowhere.invalid/in", events=[SUBMISSION_CREATED]
+        )
+        path = f"@guichet-webhooks/{made['id']}"
+        changed = admin.patch(path, json={"url": receiver.url})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["url"] == receiver.url
+        assert changed.json()["events"] == [SUBMISSION_CREATED]  # unchanged
+        assert "secret" not in changed.json()
+        file_x(session_for)
+        [(headers, body)] = receiver.wait_for(1)
+        assert verify(made["secret"], headers, body)  # the same secret
+        assert admin.patch(path, json={"events": []}).status_code == 400
+        assert admin.patch(path, json={"secret": "x"}).status_code == 400
+        assert admin.get(path).json()["url"] == receiver.url
+        assert (
+            admin.patch(
+                "@guichet-webhooks/nope", json={"url": receiver.url}
+            ).status_code
+            == 404
+        )
+        for who in ("Anonymous", "backoffice_x", "editor"):
+            refused = session_for(who).patch(path, json={"url": "https://evil.example"})
+            assert refused.status_code == 401
+        assert admin.get(path).json()["url"] == receiver.url
+
     @pytest.mark.parametrize(
         "body, message",
         [

@@ -32,6 +32,7 @@ ACTIONS = (
     "create_token",
     "revoke_token",
     "subscribe_webhook",
+    "update_webhook",
     "unsubscribe_webhook",
 )
 #: Actions recorded only when they showed some submission.

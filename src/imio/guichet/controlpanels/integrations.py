@@ -1,35 +1,26 @@
 """Site Administrators' pages: back-office integrations and the audit trail.
 
-Thin views over :mod:`imio.guichet.webhooks.api`, :mod:`imio.guichet.tokens.api`
+Thin views over the administration use cases (:mod:`imio.guichet.usecases.admin`)
 and the audit log: the same functions as the REST services, for people.
 Secrets and tokens are shown once, in the answer to the form that made them.
 """
 
-from datetime import datetime
-from datetime import time
 from imio.guichet.browser.display import single
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.content.behaviors import find_online_forms
+from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidQuery
-from imio.guichet.submissions.api import current_submitter
 from imio.guichet.timezones import site_timezone
-from imio.guichet.tokens.api import create_token
-from imio.guichet.tokens.api import InvalidToken
-from imio.guichet.tokens.api import list_tokens
-from imio.guichet.tokens.api import revoke_token
+from imio.guichet.tokens.api import expiry_from_day
 from imio.guichet.urls import public_site_url
+from imio.guichet.usecases import admin
 from imio.guichet.usecases.audit import audit_page
-from imio.guichet.webhooks.api import delivery_log
-from imio.guichet.webhooks.api import InvalidSubscription
-from imio.guichet.webhooks.api import list_subscriptions
-from imio.guichet.webhooks.api import pending_count
-from imio.guichet.webhooks.api import subscribe
-from imio.guichet.webhooks.api import unsubscribe
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
+from zope.i18n import translate
 
 
 #: Attempts shown per subscription (the REST API gives up to 500).
@@ -49,35 +40,30 @@ class IntegrationsView(BrowserView):
 
     def handle(self, action: str | None) -> None:
         form = self.request.form
+        caller = caller_from_request(self.request, HTML)
         try:
             if action == "add-webhook":
-                self.made_secret = subscribe(
+                self.made_secret = admin.create_webhook(
+                    caller,
                     single(form, "procedure"),
                     single(form, "url"),
                     form.get("events") or list(EVENT_TYPES),
-                    created_by=current_submitter(),
                     site_url=public_site_url(),
                 ).secret
             elif action == "delete-webhook":
-                unsubscribe(single(form, "id"))
+                admin.delete_webhook(caller, single(form, "id"))
             elif action == "add-token":
-                _record, self.made_token = create_token(
+                day = single(form, "expires")
+                _record, self.made_token = admin.create_token(
+                    caller,
                     single(form, "user"),
                     single(form, "label"),
-                    created_by=current_submitter(),
-                    expires=self.end_of_day(single(form, "expires")),
+                    expires=expiry_from_day(day, site_timezone()) if day else None,
                 )
             elif action == "revoke-token":
-                revoke_token(single(form, "id"))
-        except (InvalidSubscription, InvalidToken, ValueError) as invalid:
-            self.error = str(invalid)
-
-    def end_of_day(self, day: str | None) -> datetime | None:
-        if not day:
-            return None
-        return datetime.combine(
-            datetime.strptime(day, "%Y-%m-%d").date(), time(23, 59), site_timezone()
-        )
+                admin.revoke_token(caller, single(form, "id"))
+        except GuichetError as exc:
+            self.error = translate(exc.message, context=self.request)
 
     def procedures(self) -> list[dict]:
         return [
@@ -87,23 +73,28 @@ class IntegrationsView(BrowserView):
 
     def subscriptions(self) -> list[dict]:
         titles = {p["uid"]: p["title"] for p in self.procedures()}
+        caller = caller_from_request(self.request, HTML)
+        states = (
+            admin.read_webhook(caller, subscription.id)
+            for subscription in admin.list_webhooks(caller)
+        )
         return [
             {
-                "id": subscription.id,
+                "id": state.subscription.id,
                 "procedure": titles.get(
-                    subscription.procedure_uid, subscription.procedure_uid
+                    state.subscription.procedure_uid, state.subscription.procedure_uid
                 ),
-                "url": subscription.url,
-                "events": subscription.event_types,
-                "created": subscription.created,
-                "pending": pending_count(subscription.id),
-                "log": delivery_log(subscription.id)[:LOG_SHOWN],
+                "url": state.subscription.url,
+                "events": state.subscription.event_types,
+                "created": state.subscription.created,
+                "pending": state.pending,
+                "log": state.deliveries[:LOG_SHOWN],
             }
-            for subscription in list_subscriptions()
+            for state in states
         ]
 
     def tokens(self) -> list[dict]:
-        return list_tokens()
+        return admin.list_tokens(caller_from_request(self.request, HTML))
 
     def event_types(self):
         return EVENT_TYPES

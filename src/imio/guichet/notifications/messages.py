@@ -12,11 +12,12 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from html import escape
 from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.i18n import FALLBACK_LANGUAGE
+from imio.guichet.i18n import translate_for
 from imio.guichet.identities import is_same_account
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
@@ -25,7 +26,7 @@ from imio.guichet.submissions.tracking import tracking_url
 from imio.guichet.timezones import in_site_time
 from imio.guichet.urls import public_site_url
 from plone import api
-from zope.i18n import translate
+from plone.intelligenttext.transforms import WebIntelligentToHtmlConverter
 from zope.i18nmessageid import Message
 from zope.schema.interfaces import ValidationError
 
@@ -35,11 +36,8 @@ import re
 
 logger = logging.getLogger(__name__)
 
-#: The language of e-mails to staff, and of what a catalog lacks.
-FALLBACK_LANGUAGE = "fr"
 #: The logged-in citizen's list of requests (on the site root).
 MY_REQUESTS_VIEW = "@@my-requests"
-_MISSING = "\x00missing"
 
 CONFIRMATION_SUBJECT = _(
     "mail_confirmation_subject",
@@ -96,18 +94,6 @@ STATE_LINK = _(
     "mail_state_link",
     default="Follow your request here:\n${link}",
 )
-
-
-def translate_for(message: Message, language: str | None) -> str:
-    """``message`` in ``language``; in French when its catalog lacks it."""
-    language = language or FALLBACK_LANGUAGE
-    if language != "en":
-        marked = Message(message, default=_MISSING)
-        text = translate(marked, target_language=language)
-        if text != _MISSING:
-            return text
-        language = FALLBACK_LANGUAGE
-    return translate(message, target_language=language)
 
 
 def single_line(text: str) -> str:
@@ -220,25 +206,32 @@ def make_message(to: list[str], subject: str, body: str) -> EmailMessage | None:
     return message
 
 
-_URL = re.compile(r"https?://[^\s<>\"]+")
+class _EmailHtml(WebIntelligentToHtmlConverter):
+    """plone.intelligenttext's conversion (every character escaped first,
+    then links and line breaks), with two changes for e-mails: any http(s)
+    URL becomes a link, not only those of the TLDs its pattern lists
+    (``.gent``, ``.brussels`` and the test sites' ``nohost`` are not), and
+    the link shows the whole address (the citizen may copy it) without
+    ``rel="nofollow"``, which means nothing in a mailbox."""
+
+    # Run on escaped text: the URL ends before a space or an escaped quote
+    # or angle bracket (``&lt;`` after it is not part of it).
+    urlRegexp = re.compile(r"(https?://(?:(?!&(?:lt|gt|quot|#39);)[^\s<>\"'])+)")
+
+    @staticmethod
+    def replaceURL(match):
+        url = match.group(1)
+        trimmed = url.rstrip(".,;:!?)")
+        return f'<a href="{trimmed}">{trimmed}</a>{url[len(trimmed) :]}'
 
 
 def html_from_text(text: str) -> str:
     """The HTML alternative of a plain-text body: paragraphs, line breaks and
-    clickable links; everything else escaped."""
-    paragraphs = []
-    for paragraph in text.split("\n\n"):
-        lines = []
-        for line in paragraph.split("\n"):
-            parts, end = [], 0
-            for match in _URL.finditer(line):
-                url = escape(match.group(0))
-                parts.append(escape(line[end : match.start()]))
-                parts.append(f'<a href="{url}">{url}</a>')
-                end = match.end()
-            lines.append("".join(parts) + escape(line[end:]))
-        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
-    content = "\n".join(paragraphs)
+    clickable links; everything else escaped (a citizen's text never
+    becomes markup)."""
+    content = "\n".join(
+        f"<p>{_EmailHtml(paragraph)()}</p>" for paragraph in text.split("\n\n")
+    )
     return f"<!DOCTYPE html>\n<html><body>\n{content}\n</body></html>\n"
 
 

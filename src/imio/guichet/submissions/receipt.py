@@ -13,7 +13,7 @@ from html import escape
 from imio.guichet import _
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import submission_answers
-from imio.guichet.notifications.messages import translate_for
+from imio.guichet.i18n import translate_for
 from imio.guichet.submissions.storage import Submission
 from io import BytesIO
 from reportlab.lib import colors

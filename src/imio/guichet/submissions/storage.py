@@ -26,6 +26,7 @@ from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import sort_key
 from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
+from plone.keyring.keyring import Keyring
 
 import heapq
 
@@ -146,8 +147,10 @@ class SubmissionStore(Persistent):
         # requests"); sharded by key: a citizen's first submission writes
         # one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
-
-    tracking_key = None  # bytes: see tracking.py, made with the first link
+        #: The keys of the tracking links (see tracking.py): the current one
+        #: signs, the previous ones still open the links already sent.
+        self.tracking_keys = Keyring()
+        self.tracking_keys.fill()
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""

@@ -1,9 +1,15 @@
 """Secret tracking links for citizens who applied without an account.
 
-The secret is an HMAC of the submission id under a random key kept with the
-site's submissions, so it is never stored per submission and can be
-recomputed for every e-mail (confirmation, state changes) without a database
-write. Knowing a reference alone reveals nothing: the secret is needed too.
+The secret is an HMAC of the submission id under the current key of the
+store's tracking keyring (:class:`plone.keyring.keyring.Keyring`), so it is
+never stored per submission and can be recomputed for every e-mail
+(confirmation, state changes) without a database write. Knowing a reference
+alone reveals nothing: the secret is needed too.
+
+The key can be rotated (:func:`rotate_tracking_key`, after a leak for
+instance): new links are signed with the new key, while the links already
+sent keep working as long as their key is still in the ring (plone.keyring
+keeps the previous keys: a link dies after the ring's size of rotations).
 """
 
 from imio.guichet.submissions.storage import Submission
@@ -14,7 +20,6 @@ from urllib.parse import urlencode
 import base64
 import hashlib
 import hmac
-import secrets
 
 
 #: The view (on the site root) that shows a submission to whoever holds its
@@ -22,28 +27,36 @@ import secrets
 TRACKING_VIEW = "@@track-request"
 
 
-def _tracking_key(store: SubmissionStore) -> bytes:
-    if store.tracking_key is None:
-        # Made once per site, by the first submission's transaction.
-        store.tracking_key = secrets.token_bytes(32)
-    return store.tracking_key
+def _secret_under(key: str, submission: Submission) -> str:
+    digest = hmac.new(key.encode(), submission.id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
 def tracking_secret(store: SubmissionStore, submission: Submission) -> str:
-    """The secret of ``submission``'s tracking link (URL-safe, 22 chars)."""
-    digest = hmac.new(
-        _tracking_key(store), submission.id.encode(), hashlib.sha256
-    ).digest()
-    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+    """The secret of ``submission``'s tracking link (URL-safe, 22 chars),
+    under the ring's current key."""
+    return _secret_under(store.tracking_keys.current, submission)
 
 
 def check_tracking_secret(
     store: SubmissionStore, submission: Submission, secret: str | None
 ) -> bool:
-    """Whether ``secret`` opens ``submission`` (constant-time comparison)."""
-    if not secret or store.tracking_key is None:
+    """Whether ``secret`` opens ``submission`` under any key still in the
+    ring (constant-time comparisons, every key tried)."""
+    if not secret:
         return False
-    return hmac.compare_digest(tracking_secret(store, submission), secret)
+    matches = [
+        hmac.compare_digest(_secret_under(key, submission), secret)
+        for key in store.tracking_keys
+        if key
+    ]
+    return any(matches)
+
+
+def rotate_tracking_key(store: SubmissionStore) -> None:
+    """Sign new links with a new key; the oldest key leaves the ring, and
+    the links it signed stop working."""
+    store.tracking_keys.rotate()
 
 
 def tracking_url(store: SubmissionStore, submission: Submission) -> str:

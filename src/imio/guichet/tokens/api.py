@@ -1,8 +1,10 @@
 """Making, listing and revoking API tokens (no request needed)."""
 
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.errors import InvalidInput
 from imio.guichet.submissions.api import audit_access
 from imio.guichet.tokens.plugin import GuichetTokenPlugin
 from imio.guichet.tokens.plugin import LastUse
@@ -22,8 +24,27 @@ DEFAULT_LIFETIME = timedelta(days=365)
 MAX_LIFETIME = timedelta(days=2 * 365)
 
 
-class InvalidToken(ValueError):
+class InvalidToken(InvalidInput):
     """The token asked for cannot be made (message says why)."""
+
+    code = "invalid_token"
+
+
+def expiry_from_iso(text: str) -> datetime:
+    """The expiry date of a token given as ISO 8601 text (REST)."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError) as invalid:
+        raise InvalidToken(f"expires: {invalid}") from invalid
+
+
+def expiry_from_day(day: str, zone) -> datetime:
+    """The end of ``day`` (``YYYY-MM-DD``, a date field) in ``zone``."""
+    try:
+        date = datetime.strptime(day, "%Y-%m-%d").date()
+    except (TypeError, ValueError) as invalid:
+        raise InvalidToken(f"expires: {invalid}") from invalid
+    return datetime.combine(date, time(23, 59), zone)
 
 
 def install_plugin(site) -> GuichetTokenPlugin:
@@ -89,9 +110,6 @@ def create_token(
         "hint": token[: len(TOKEN_PREFIX) + 4],
     }
     plugin = _plugin()
-    audit_access(
-        "create_token", (), {"token": record["id"], "user": user_id, "label": label}
-    )
     plugin.tokens[token_hash(token)] = record
     plugin.hashes[record["id"]] = token_hash(token)
     plugin.uses[token_hash(token)] = LastUse()
@@ -106,21 +124,21 @@ def list_tokens() -> list[dict]:
     return sorted(records, key=lambda record: record["created"])
 
 
-def revoke_token(token_id: str) -> bool:
-    """Revoke at once: the next request with the token is anonymous."""
+def revoke_token(token_id: str) -> dict | None:
+    """Revoke at once: the next request with the token is anonymous.
+    Returns the revoked token's record, None when there is no such token."""
     plugin = _plugin()
     hashed = plugin.hashes.pop(token_id, None)
     if hashed is None:
-        return False
-    record = plugin.tokens[hashed]
-    audit_access(
-        "revoke_token",
-        (),
-        {"token": token_id, "user": record["user_id"], "label": record["label"]},
-    )
-    del plugin.tokens[hashed]
+        return None
+    record = plugin.tokens.pop(hashed)
     plugin.uses.pop(hashed, None)
-    return True
+    return dict(record)
+
+
+def revocation_details(record: dict) -> dict:
+    """What the audit trail keeps of a revoked token (never the token)."""
+    return {"token": record["id"], "user": record["user_id"], "label": record["label"]}
 
 
 def revoke_tokens_of(user_id: str) -> int:
@@ -133,7 +151,9 @@ def revoke_tokens_of(user_id: str) -> int:
         if plugin.tokens[hashed]["user_id"] == user_id
     ]
     for token_id in ids:
-        revoke_token(token_id)
+        # No caller asked for this: the account's deletion did, by whoever
+        # deleted it (the current user), so it is recorded here.
+        audit_access("revoke_token", (), revocation_details(revoke_token(token_id)))
     return len(ids)
 
 

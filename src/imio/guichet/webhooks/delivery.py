@@ -1,17 +1,23 @@
 """Turning submission changes into signed CloudEvents and delivering them.
 
-Events are CloudEvents 1.0 in structured JSON mode: a thin notice (type,
+Events are CloudEvents 1.0 in structured JSON mode, made and serialized by
+the CNCF ``cloudevents`` SDK: a thin notice (type,
 id, reference, procedure, link to fetch), never the citizen's data, which the
 receiver fetches with its own credentials. They are signed the way the
 Standard Webhooks specification says (``webhook-id``, ``webhook-timestamp``
 and ``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">``),
-so receivers can use an off-the-shelf verifier.
+by the reference ``standardwebhooks`` library, so receivers can use any
+off-the-shelf verifier.
 
 Delivery is at least once: a receiver that answered 2xx is never called
 again for that event, but a receiver that was too slow to answer may be.
 Receivers dedupe on the event id.
 """
 
+from cloudevents.core.bindings.http import HTTPMessage
+from cloudevents.core.bindings.http import to_structured
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -19,11 +25,10 @@ from datetime import UTC
 from imio.guichet.webhooks.registry import Delivery
 from imio.guichet.webhooks.registry import Subscription
 from imio.guichet.webhooks.registry import WebhookRegistry
+from standardwebhooks import Webhook
+from standardwebhooks import WebhookVerificationError
 from ZODB.POSException import ConflictError
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -43,6 +48,7 @@ MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
 #: How long an instance may take to send one event before another may.
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10
+_FORMAT = JSONFormat()
 
 
 def make_event(
@@ -56,43 +62,49 @@ def make_event(
     link: str,
     now: datetime,
 ) -> dict:
-    """A CloudEvents 1.0 notice of a change to one submission."""
-    return {
-        "specversion": "1.0",
-        "id": uuid.uuid4().hex,
-        "source": source,
-        "type": event_type,
-        "subject": submission_id,
-        "time": now.isoformat(),
-        "datacontenttype": "application/json",
-        "data": {
+    """A CloudEvents 1.0 notice of a change to one submission, in its
+    structured JSON form (what the outbox keeps and the receiver gets)."""
+    event = CloudEvent(
+        {
+            "id": uuid.uuid4().hex,
+            "source": source,
+            "type": event_type,
+            "subject": submission_id,
+            "time": now,
+            "datacontenttype": "application/json",
+        },
+        {
             "id": submission_id,
             "reference": reference,
             "procedure": procedure_uid,
             "state": state,
             "link": link,
         },
-    }
+    )
+    return json.loads(_FORMAT.write(event))
+
+
+def structured_message(event: dict) -> HTTPMessage:
+    """The HTTP body and content type of ``event`` (structured mode)."""
+    return to_structured(_FORMAT.read(CloudEvent, json.dumps(event)), _FORMAT)
 
 
 def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
     """The ``webhook-signature`` header value (Standard Webhooks, v1: the
     secret after ``whsec_`` is the base64 of the HMAC key)."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{event_id}.{timestamp}.".encode() + body
-    digest = hmac.new(key, signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    return Webhook(secret).sign(
+        event_id, datetime.fromtimestamp(timestamp, UTC), body.decode()
+    )
 
 
 def verify(secret: str, headers, body: bytes) -> bool:
-    """What a receiver does (used by the tests and shown in the docs)."""
-    expected = sign(
-        secret, headers["webhook-id"], int(headers["webhook-timestamp"]), body
-    )
-    return any(
-        hmac.compare_digest(expected, candidate)
-        for candidate in headers["webhook-signature"].split()
-    )
+    """What a receiver does (used by the tests; the docs show the same):
+    the signature matches and the timestamp is within five minutes."""
+    try:
+        Webhook(secret).verify(body, dict(headers.items()), json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 @dataclass
@@ -108,19 +120,19 @@ class Attempt:
 
 def send(subscription: Subscription, event: dict, timeout: float) -> Attempt:
     """POST ``event`` to the subscription's URL (no ZODB access here)."""
-    body = json.dumps(event, separators=(",", ":")).encode()
+    message = structured_message(event)
     timestamp = int(time.time())
     request = urllib.request.Request(
         subscription.url,
-        data=body,
+        data=message.body,
         method="POST",
         headers={
-            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            **message.headers,
             "User-Agent": "imio.guichet-webhooks",
             "webhook-id": event["id"],
             "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(
-                subscription.secret, event["id"], timestamp, body
+                subscription.secret, event["id"], timestamp, message.body
             ),
         },
     )

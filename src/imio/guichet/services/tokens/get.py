@@ -1,6 +1,10 @@
 """GET {site}/@guichet-tokens: the API tokens (never the tokens themselves)."""
 
-from imio.guichet.tokens.api import list_tokens
+from imio.guichet.caller import REST
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
+from imio.guichet.services.errors import guichet_error
+from imio.guichet.usecases import admin
 from plone.restapi.services import Service
 
 
@@ -16,7 +20,10 @@ def serialize_token(site, record: dict) -> dict:
 
 class TokensGet(Service):
     def reply(self):
-        tokens = list_tokens()
+        try:
+            tokens = admin.list_tokens(caller_from_request(self.request, REST))
+        except GuichetError as exc:
+            return guichet_error(self.request, exc)
         return {
             "@id": f"{self.context.absolute_url()}/@guichet-tokens",
             "items_total": len(tokens),

@@ -5,14 +5,15 @@ Body: ``{"user": "<user id>", "label": "...", "expires": "<ISO datetime>"}``
 shown this once.
 """
 
-from datetime import datetime
+from imio.guichet.caller import REST
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.errors import error
+from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.tokens.get import serialize_token
-from imio.guichet.submissions.api import current_submitter
-from imio.guichet.tokens.api import create_token
-from imio.guichet.tokens.api import InvalidToken
+from imio.guichet.tokens.api import expiry_from_iso
+from imio.guichet.usecases import admin
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
@@ -25,14 +26,14 @@ class TokensPost(GuichetService):
             return body
         try:
             expires = body.get("expires")
-            record, token = create_token(
+            record, token = admin.create_token(
+                caller_from_request(self.request, REST),
                 body.get("user"),
                 body.get("label"),
-                created_by=current_submitter(),
-                expires=None if expires is None else datetime.fromisoformat(expires),
+                expires=None if expires is None else expiry_from_iso(expires),
             )
-        except (InvalidToken, TypeError, ValueError) as invalid:
-            return error(self.request, 400, str(invalid))
+        except GuichetError as exc:
+            return guichet_error(self.request, exc)
         answer = serialize_token(self.context, record)
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", answer["@id"])

@@ -4,12 +4,12 @@ For Site Administrators ("imio.guichet: Manage integrations"). Secrets are
 shown once, when a subscription is made, never here.
 """
 
-from imio.guichet.services.errors import error
+from imio.guichet.caller import REST
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
+from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.traversal import PathService
-from imio.guichet.webhooks.api import delivery_log
-from imio.guichet.webhooks.api import get_subscription
-from imio.guichet.webhooks.api import list_subscriptions
-from imio.guichet.webhooks.api import pending_count
+from imio.guichet.usecases import admin
 
 
 def serialize_subscription(site, subscription) -> dict:
@@ -26,20 +26,24 @@ def serialize_subscription(site, subscription) -> dict:
 
 class WebhooksGet(PathService):
     def reply(self):
-        if not self.path:
-            subscriptions = list_subscriptions()
-            return {
-                "@id": f"{self.context.absolute_url()}/@guichet-webhooks",
-                "items_total": len(subscriptions),
-                "items": [
-                    serialize_subscription(self.context, s) for s in subscriptions
-                ],
-            }
-        subscription = get_subscription(self.path[0])
-        if subscription is None:
-            return error(self.request, 404, "No such webhook subscription.")
+        caller = caller_from_request(self.request, REST)
+        try:
+            return self.one(caller) if self.path else self.listing(caller)
+        except GuichetError as exc:
+            return guichet_error(self.request, exc)
+
+    def listing(self, caller) -> dict:
+        subscriptions = admin.list_webhooks(caller)
         return {
-            **serialize_subscription(self.context, subscription),
-            "pending": pending_count(subscription.id),
-            "deliveries": delivery_log(subscription.id),
+            "@id": f"{self.context.absolute_url()}/@guichet-webhooks",
+            "items_total": len(subscriptions),
+            "items": [serialize_subscription(self.context, s) for s in subscriptions],
+        }
+
+    def one(self, caller) -> dict:
+        state = admin.read_webhook(caller, self.path[0])
+        return {
+            **serialize_subscription(self.context, state.subscription),
+            "pending": state.pending,
+            "deliveries": state.deliveries,
         }

@@ -5,14 +5,15 @@ Body: ``{"procedure": "<UID>", "url": "https://...", "events": [...]}``
 shown this once.
 """
 
+from imio.guichet.caller import REST
+from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.errors import error
+from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.webhooks.get import serialize_subscription
-from imio.guichet.submissions.api import current_submitter
 from imio.guichet.urls import public_site_url
-from imio.guichet.webhooks.api import InvalidSubscription
-from imio.guichet.webhooks.api import subscribe
+from imio.guichet.usecases import admin
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
@@ -27,15 +28,15 @@ class WebhooksPost(GuichetService):
         if "error" in body:
             return body
         try:
-            subscription = subscribe(
+            subscription = admin.create_webhook(
+                caller_from_request(self.request, REST),
                 body.get("procedure"),
                 body.get("url"),
                 body.get("events", list(EVENT_TYPES)),
-                created_by=current_submitter(),
                 site_url=public_site_url(),
             )
-        except InvalidSubscription as invalid:
-            return error(self.request, 400, str(invalid))
+        except GuichetError as exc:
+            return guichet_error(self.request, exc)
         self.request.response.setStatus(201)
         answer = serialize_subscription(self.context, subscription)
         self.request.response.setHeader("Location", answer["@id"])

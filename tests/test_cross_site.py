@@ -4,6 +4,7 @@ sent from another site (issue #10, item 7)."""
 from conftest import PASSWORD
 from conftest import VALID_DATA
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.handling import etag
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
 from urllib.parse import urlsplit
@@ -56,6 +57,11 @@ class Client:
     def call(self, method: str, path: str, **kw):
         url = f"{self.site.absolute_url()}/++api++/{path}"
         return self.session.request(method, url, timeout=60, **kw)
+
+
+def etag_of(filed) -> str:
+    transaction.begin()
+    return etag(get_store().get(filed.json()["id"]))
 
 
 def json_body(data) -> dict:
@@ -192,6 +198,22 @@ class TestCookieFromAnotherSite:
         assert get_store().get(filed.json()["id"]).acknowledgement is None
         body["headers"]["Origin"] = origin(site)
         assert office.call("POST", path, **body).status_code == 200
+
+    def test_citizen_withdrawal(self, site, session_for):
+        filed = session_for("citizen_a").post(
+            "demarches/x/@submissions", json={"data": VALID_DATA}
+        )
+        path = f"@submissions/{filed.json()['id']}"
+        citizen = Client(site, "citizen_a")
+        version = citizen.call("GET", path).headers.get("ETag") or etag_of(filed)
+        body = json_body({})
+        body["headers"].update({"Origin": EVIL, "If-Match": version})
+        assert citizen.call("POST", f"{path}/@withdraw", **body).status_code == 403
+        transaction.begin()
+        assert get_store().get(filed.json()["id"]).state == "submitted"
+        body["headers"]["Origin"] = origin(site)
+        response = citizen.call("POST", f"{path}/@withdraw", **body)
+        assert response.status_code == 200, response.text
 
     def test_administrator_making_a_token(self, site):
         admin = Client(site, "siteadmin")

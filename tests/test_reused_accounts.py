@@ -114,6 +114,20 @@ class TestNewAccountWithTheSameLogin:
         assert get_store().get(old["id"]).state == state
         assert get_store().get(old["id"]).revision == before.revision
 
+    @pytest.mark.parametrize("action", ["@withdraw", "@reply"])
+    def test_nor_over_rest(self, site, old, session_for, action):
+        transaction.begin()
+        version = etag(get_store().get(old["id"]))
+        body = {"message": "Me voici"} if action == "@reply" else {}
+        response = session_for("citizen_a").post(
+            f"@submissions/{old['id']}/{action}",
+            json=body,
+            headers={"If-Match": version},
+        )
+        assert response.status_code == 404
+        transaction.begin()
+        assert get_store().get(old["id"]).state == "submitted"
+
     def test_nor_the_old_draft(self, site, old, session_for):
         citizen = session_for("citizen_a")
         assert citizen.get(f"@drafts/{old['draft']}").status_code == 404

@@ -106,6 +106,24 @@ def test_tokens_made_and_revoked_are_audited(accounts):
     assert token not in str(audited())
 
 
+def test_a_deleted_accounts_tokens_are_revoked_in_the_deleters_name(accounts):
+    """Deleting an account through Plone (whoever may) revokes its tokens
+    by the use case, recorded as done by the one who deleted it."""
+    with as_user("siteadmin"):
+        record, _token = admin.create_token(caller("siteadmin"), "office", "ERP")
+    with api.env.adopt_user(username="admin"):
+        api.user.delete(username="office")
+    with as_user("siteadmin"):
+        assert admin.list_tokens(caller("siteadmin")) == []
+    details = {"token": record["id"], "user": "office", "label": "ERP"}
+    assert audited()[-1] == ("admin", "revoke_token", details)
+
+
+def test_deleting_an_account_without_tokens_records_nothing(accounts):
+    assert admin.account_deleted(caller("siteadmin"), "office") == 0
+    assert audited() == []
+
+
 def test_refused_tokens_are_invalid_input_with_their_message(accounts):
     with as_user("siteadmin"), pytest.raises(InvalidToken) as refused:
         admin.create_token(caller("siteadmin"), "siteadmin", "x")

@@ -93,3 +93,53 @@ def test_registered_from_1000_to_1001(setup_tool):
     steps = [s for item in listed for s in (item if isinstance(item, list) else [item])]
     [step] = [s for s in steps if s["title"] == "The audit trail in its own store"]
     assert (tuple(step["source"]), tuple(step["dest"])) == (("1000",), ("1001",))
+
+
+def test_a_stored_old_log_is_read_back_and_moved(tmp_path):
+    """On a real FileStorage: the old-shaped log is committed, read back
+    by a new database (every stored class unpickled again), moved, and the
+    moved records read back once more."""
+    from imio.guichet.audit.store import AuditLog
+    from imio.guichet.submissions.storage import SubmissionStore
+    from imio.guichet.upgrades.v1001 import move_records
+    from ZODB.DB import DB
+    from ZODB.FileStorage import FileStorage
+
+    import transaction
+
+    path = str(tmp_path / "Data.fs")
+
+    def opened():
+        return DB(FileStorage(path))
+
+    written = old_records(3)
+    database = opened()
+    with database.transaction() as conn:
+        store = conn.root()["store"] = SubmissionStore()
+        store._audit = OldAuditLog()
+        keys = [
+            store._audit.add(record, datetime.fromisoformat(record["date"]))
+            for record in written
+        ]
+    database.close()
+
+    database = opened()
+    with database.transaction() as conn:
+        store = conn.root()["store"]
+        assert type(store._audit) is OldAuditLog
+        assert [store._audit.get(key) for key in store._audit.keys(None)] == written
+        log = conn.root()["audit"] = AuditLog()
+        assert move_records(store, log) == 3
+    database.close()
+
+    database = opened()
+    conn = database.open()
+    try:
+        log, store = conn.root()["audit"], conn.root()["store"]
+        assert list(log.keys(None)) == keys
+        assert [log.get(key) for key in keys] == written
+        assert "_audit" not in store.__dict__
+    finally:
+        transaction.abort()
+        conn.close()
+        database.close()

@@ -469,3 +469,19 @@ def test_the_receipt_shows_answers_as_its_reader_writes_them(portal, procedure):
     assert "85.07.30-033.28" in text
     assert "BE71 0961 2345 6769" in text
     assert "0403.170.701" in text
+
+
+def test_decimals_do_not_follow_the_request_that_triggered_them():
+    """An e-mail or an export shows numbers in the language it is written
+    in, named by its caller, not in the language of whoever's request is
+    being served (here English, which would write 12.5)."""
+    from zope.globalrequest import clearRequest
+    from zope.globalrequest import setRequest
+    from zope.publisher.browser import TestRequest
+
+    setRequest(TestRequest(LANGUAGE="en"))
+    try:
+        assert kinds.display(Float(), 12.5, None) == "12,5"
+        assert kinds.display(Float(), 12.5, "en") == "12.5"
+    finally:
+        clearRequest()

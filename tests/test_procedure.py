@@ -211,3 +211,51 @@ class TestAvailability:
 
         with pytest.raises(Invalid):
             IOnlineForm.validateInvariants(Data())
+
+
+class TestUploadLimitsFitTheServer:
+    """A procedure's upload limits must fit in the largest request body
+    the server reads, as the instance states it (GUICHET_MAX_BODY)."""
+
+    @staticmethod
+    def limits(size_mb, files):
+        return type("Data", (), {"max_file_size": size_mb, "max_files": files})()
+
+    def test_the_defaults_fit_the_default_server(self, monkeypatch):
+        from imio.guichet.forms.uploads import default_max_body_size
+
+        monkeypatch.setenv("GUICHET_MAX_BODY", str(default_max_body_size()))
+        IOnlineForm.validateInvariants(self.limits(10, 5))
+
+    def test_too_many_files_say_how_many_fit(self, monkeypatch):
+        from imio.guichet.forms.uploads import default_max_body_size
+
+        monkeypatch.setenv("GUICHET_MAX_BODY", str(default_max_body_size()))
+        with pytest.raises(Invalid) as error:
+            IOnlineForm.validateInvariants(self.limits(10, 6))
+        message = error.value.args[0]
+        assert message.default.startswith("Files per request")
+        assert message.mapping == {"size": 10, "files": 5}
+        with pytest.raises(Invalid) as error:
+            IOnlineForm.validateInvariants(self.limits(50, 20))
+        assert error.value.args[0].mapping == {"size": 50, "files": 1}
+
+    def test_a_file_larger_than_the_server_reads_says_the_largest(self, monkeypatch):
+        # A body for one file of 4 MB in base64, and the fields.
+        monkeypatch.setenv("GUICHET_MAX_BODY", str(1_000_000 + 5_592_408))
+        with pytest.raises(Invalid) as error:
+            IOnlineForm.validateInvariants(self.limits(5, 1))
+        message = error.value.args[0]
+        assert message.default.startswith("Largest file")
+        assert message.mapping == {"largest": 4}
+        IOnlineForm.validateInvariants(self.limits(4, 1))
+
+    def test_no_files_always_fit(self, monkeypatch):
+        monkeypatch.setenv("GUICHET_MAX_BODY", "1000")
+        IOnlineForm.validateInvariants(self.limits(50, 0))
+
+    def test_unchecked_when_the_instance_does_not_say(self, monkeypatch):
+        monkeypatch.delenv("GUICHET_MAX_BODY", raising=False)
+        IOnlineForm.validateInvariants(self.limits(50, 20))
+        monkeypatch.setenv("GUICHET_MAX_BODY", "lots")
+        IOnlineForm.validateInvariants(self.limits(50, 20))

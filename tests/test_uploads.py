@@ -279,6 +279,15 @@ class TestRESTUploads:
             "filename*=UTF-8''Pi%C3%A8ce%20jointe.pdf"
         )
 
+    def test_download_is_never_cached(self, filed_pdf, session_for):
+        """Set by headers.py for every guichet page, streamed files too."""
+        response = session_for("backoffice_x").get(
+            f"@submissions/{filed_pdf}/@attachments/document"
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
     def test_submission_links_its_files(self, filed_pdf, session_for):
         from imio.guichet.services.openapi.get import openapi_document
 

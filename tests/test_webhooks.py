@@ -442,3 +442,33 @@ def test_uninstall_drops_pending_deliveries(portal, installer):
     with api.env.adopt_roles(["Manager"]):
         installer.uninstall_product("imio.guichet")
     assert list(get_registry(portal).pending()) == []
+
+
+def test_signature_matches_the_standard_webhooks_example():
+    """The signature of the Standard Webhooks specification's own example
+    (github.com/standard-webhooks/standard-webhooks, spec/standard-webhooks.md),
+    fixed here: a change of format in the library we sign with, or in how
+    we call it, fails this test, which signing and verifying with that same
+    library could not."""
+    assert (
+        delivery.sign(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            b'{"test": 2432232314}',
+        )
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+
+
+def test_the_standard_webhooks_example_is_what_the_spec_computes():
+    """The same example by the specification's recipe (HMAC-SHA256 of
+    ``id.timestamp.body`` with the base64-decoded secret), so the expected
+    value above is not only the library's word."""
+    import hashlib
+    import hmac
+
+    key = base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    signed = b'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}'
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    assert base64.b64encode(digest) == b"g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="

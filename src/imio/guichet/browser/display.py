@@ -144,7 +144,9 @@ class SubmissionPage:
         return format_datetime(self.submission.created)
 
     def answers(self) -> list[dict]:
-        return submission_answers(self.submission, self.procedure)
+        return submission_answers(
+            self.submission, self.procedure, api.portal.get_current_language()
+        )
 
     def history(self) -> list[dict]:
         return history_rows(self.submission, staff=self.staff)

@@ -148,11 +148,11 @@ class DraftFormMixin:
         return answers
 
     def load_draft(self) -> None:
-        """Before the form updates: the page of a resumed draft keeps its
-        secret in the site; say when the draft cannot be found."""
+        """Before the form updates: say when the draft cannot be found. (The
+        page's URL holds the draft's secret: headers.py's Referrer-Policy,
+        set on every guichet page, keeps it in the site.)"""
         if not single(self.request.form, self.DRAFT_PARAMETER):
             return
-        keep_secret_in_site(self.request)
         if self.draft is None:
             api.portal.show_message(DRAFT_NOT_FOUND, self.request, "warning")
 
@@ -239,18 +239,8 @@ def draft_rows(caller: Caller) -> list[dict]:
     return rows
 
 
-def keep_secret_in_site(request) -> None:
-    """The page's URL holds a secret: no other site may read it in the
-    Referer header of a link followed from the page."""
-    request.response.setHeader("Referrer-Policy", "same-origin")
-
-
 class DraftPage(BrowserView):
     """A draft named by ``?id=&secret=`` (the secret for anonymous ones)."""
-
-    def __init__(self, context, request):
-        super().__init__(context, request)
-        keep_secret_in_site(request)
 
     @cached_property
     def found(self) -> tuple[Draft | None, str | None]:

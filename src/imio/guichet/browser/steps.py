@@ -23,6 +23,7 @@ from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.forms.validation import clean_data
+from plone import api
 from z3c.form.field import Fields
 from z3c.form.interfaces import HIDDEN_MODE
 from z3c.form.interfaces import INPUT_MODE
@@ -285,7 +286,12 @@ class FormSteps:
             cleaned[name] = {"filename": upload.filename} if upload else None
         index_of = {step.name: index for index, step in enumerate(self.steps)}
         sections = []
-        for section in answers(self.schema, cleaned, hide=hidden):
+        for section in answers(
+            self.schema,
+            cleaned,
+            hide=hidden,
+            language=api.portal.get_current_language(),
+        ):
             index = index_of.get(section["fieldset"] or "default", 0)
             label = self.steps[index].label
             sections.append({**section, "index": index, "label": label})

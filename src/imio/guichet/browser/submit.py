@@ -394,7 +394,7 @@ class ConfirmationView(BrowserView):
     def answers(self) -> list[dict]:
         """What was sent, for the citizen who sent it only."""
         return (
-            submission_answers(self.submission, self.context)
+            submission_answers(self.submission, self.context, self.caller.language)
             if self.is_citizen()
             else []
         )

@@ -25,6 +25,9 @@ from imio.guichet.forms.uploads import DEFAULT_ALLOWED_TYPES
 from imio.guichet.forms.uploads import DEFAULT_MAX_FILE_SIZE_MB
 from imio.guichet.forms.uploads import DEFAULT_MAX_FILES
 from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
+from imio.guichet.forms.uploads import largest_file_mb
+from imio.guichet.forms.uploads import most_files
+from imio.guichet.forms.uploads import server_max_body
 from imio.guichet.timezones import in_site_time
 from plone import api
 from plone.autoform import directives
@@ -220,6 +223,38 @@ class IOnlineForm(model.Schema):
                     default="The closing date must come after the opening date.",
                 )
             )
+
+    @invariant
+    def uploads_fit_the_server(data):
+        """A submission with as many files as allowed, each as large as
+        allowed, must fit in the largest request body the server reads
+        (stated by the instance, see forms.uploads.server_max_body):
+        otherwise citizens would be refused by the server, after sending."""
+        max_body = server_max_body()
+        size = getattr(data, "max_file_size", None)
+        files = getattr(data, "max_files", None)
+        if max_body is None or not size or not files:
+            return
+        if files <= most_files(max_body, size):
+            return
+        largest = largest_file_mb(max_body)
+        if size > largest:
+            raise Invalid(
+                _(
+                    "error_max_file_size_over_server",
+                    default="Largest file: this server reads no file larger "
+                    "than ${largest} MB.",
+                    mapping={"largest": largest},
+                )
+            )
+        raise Invalid(
+            _(
+                "error_max_files_over_server",
+                default="Files per request: with files of up to ${size} MB, "
+                "this server reads at most ${files} files per request.",
+                mapping={"size": size, "files": most_files(max_body, size)},
+            )
+        )
 
     @invariant
     def citizen_email_field_in_form(data):

@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 def format_value(field, value: Any, language: str | None = None) -> str | Message:
     """A stored JSON value of ``field``, for people reading ``language``
-    (by default, the current request's)."""
+    (None: the site's default language; never the current request's, which
+    callers pass when they serve one)."""
     return kinds.display(field, value, language)
 
 

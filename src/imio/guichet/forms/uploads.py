@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import math
+import os
 import re
 import unicodedata
 import zipfile
@@ -147,6 +148,38 @@ def default_max_body_size() -> int:
         allowed_types=DEFAULT_ALLOWED_TYPES,
     )
     return max_body_size(limits, limits.max_files)
+
+
+#: The environment variable in which the instance states the largest request
+#: body its server reads (``make instance`` writes ``MAX_BODY`` there, in
+#: zope.conf's ``<environment>``): the body limit is the server's, outside
+#: the site, and this is how the site learns it.
+MAX_BODY_VARIABLE = "GUICHET_MAX_BODY"
+
+_MEGABYTE = 1024 * 1024
+
+
+def server_max_body() -> int | None:
+    """The largest request body the server reads, as the instance states
+    it in :data:`MAX_BODY_VARIABLE`; None when it does not say (or says
+    something that is not a number): then the site cannot check."""
+    value = os.environ.get(MAX_BODY_VARIABLE, "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def largest_file_mb(max_body: int) -> int:
+    """The largest file size (whole MB) one file of a submission may have
+    for its body to fit in ``max_body`` bytes (0: not even 1 MB)."""
+    return max(0, max_body - FORM_BODY_BYTES) // 4 * 3 // _MEGABYTE
+
+
+def most_files(max_body: int, max_file_size_mb: int) -> int:
+    """How many files of ``max_file_size_mb`` a submission may have for its
+    body to fit in ``max_body`` bytes."""
+    limits = UploadLimits(
+        max_size=max_file_size_mb * _MEGABYTE, max_files=0, allowed_types=()
+    )
+    return max(0, (max_body - FORM_BODY_BYTES) // limits.max_base64_length)
 
 
 def upload_limits(procedure) -> UploadLimits:

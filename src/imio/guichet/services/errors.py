@@ -5,7 +5,6 @@ Every error a service answers itself has plone.restapi's shape,
 faulty fields of a refused submission, for instance) beside them.
 """
 
-from plone import api
 from zope.i18n import translate
 
 
@@ -34,17 +33,6 @@ def error(request, status: int, message, **extra) -> dict:
     }
     body.update(extra)
     return {"error": body}
-
-
-def access_denied(request, message: str = "") -> dict:
-    """401 for anonymous visitors (log in may help), 403 for the others."""
-    if api.user.is_anonymous():
-        return error(
-            request, 401, message or "You must log in to access this resource."
-        )
-    return error(
-        request, 403, message or "You are not allowed to access this resource."
-    )
 
 
 def guichet_error(request, exc) -> dict:

@@ -18,7 +18,6 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet import errors
-from imio.guichet.audit import record_as
 from imio.guichet.content.availability import get_availability
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import InvalidData
@@ -440,22 +439,6 @@ def feed_submissions(
     keys = store.changes_after(uids, after)
     items, next_cursor, resume_cursor = _page(store, keys, limit, since)
     return Page(items, len(items), next_cursor, resume_cursor)
-
-
-def audit_access(
-    action: str, submissions: Iterable[Submission], details: dict | None = None
-) -> None:
-    """Record in the audit trail that the current user did ``action``.
-
-    For the callers not yet moved to use cases (tokens, webhooks); use
-    cases write with :func:`imio.guichet.audit.record`.
-    """
-    record_as(
-        current_submitter(),
-        action,
-        [submission.id for submission in submissions],
-        details,
-    )
 
 
 def iter_submissions(

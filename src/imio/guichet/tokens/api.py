@@ -5,7 +5,6 @@ from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet.errors import InvalidInput
-from imio.guichet.submissions.api import audit_access
 from imio.guichet.tokens.plugin import GuichetTokenPlugin
 from imio.guichet.tokens.plugin import LastUse
 from imio.guichet.tokens.plugin import PLUGIN_ID
@@ -13,7 +12,6 @@ from imio.guichet.tokens.plugin import PRIVILEGED_ROLES
 from imio.guichet.tokens.plugin import token_hash
 from imio.guichet.tokens.plugin import TOKEN_PREFIX
 from plone import api
-from plone.api.exc import CannotGetPortalError
 
 import secrets
 import uuid
@@ -151,29 +149,16 @@ def revocation_details(record: dict) -> dict:
     return {"token": record["id"], "user": record["user_id"], "label": record["label"]}
 
 
-def revoke_tokens_of(user_id: str) -> int:
+def revoke_tokens_of(user_id: str) -> list[dict]:
     """Revoke every token of an account (when it is deleted: a new account
-    given the same id must not inherit them). Returns how many."""
+    given the same id must not inherit them). Returns the revoked tokens'
+    records. A site without the plugin has no tokens: it is not added."""
+    if PLUGIN_ID not in api.portal.get().acl_users.objectIds():
+        return []
     plugin = _plugin()
     ids = [
         token_id
         for token_id, hashed in plugin.hashes.items()
         if plugin.tokens[hashed]["user_id"] == user_id
     ]
-    for token_id in ids:
-        # No caller asked for this: the account's deletion did, by whoever
-        # deleted it (the current user), so it is recorded here.
-        audit_access("revoke_token", (), revocation_details(revoke_token(token_id)))
-    return len(ids)
-
-
-def account_deleted(event) -> None:
-    """Subscriber of PAS's IPrincipalDeletedEvent."""
-    try:
-        site = api.portal.get()
-    except CannotGetPortalError:  # deleted outside a site (a Zope root user)
-        return
-    principal = event.principal
-    user_id = principal if isinstance(principal, str) else principal.getId()
-    if PLUGIN_ID in site.acl_users.objectIds():
-        revoke_tokens_of(user_id)
+    return [revoke_token(token_id) for token_id in ids]

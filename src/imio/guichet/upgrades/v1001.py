@@ -24,7 +24,13 @@ def move_audit_trail(setup_tool=None) -> int:
     old = getattr(store, "_audit", None) if store is not None else None
     if old is None:
         return 0
-    log = get_audit_log(create=True)
+    return move_records(store, get_audit_log(create=True))
+
+
+def move_records(store, log) -> int:
+    """Move the records of ``store``'s audit log into ``log`` (same keys)
+    and drop the old log; return how many were moved."""
+    old = store._audit
     moved = 0
     for key in old.keys(None):
         log.put(key, old.get(key))

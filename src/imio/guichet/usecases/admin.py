@@ -83,6 +83,18 @@ def revoke_token(caller: Caller, token_id) -> None:
     _audit(caller, "revoke_token", tokens.revocation_details(record))
 
 
+def account_deleted(caller: Caller, user_id: str) -> int:
+    """An account was deleted by ``caller``: revoke its tokens (a new
+    account given the same id must not inherit them), each recorded in the
+    audit trail as revoked by ``caller``. No permission is checked here:
+    PAS already let ``caller`` delete the account, and its tokens must die
+    with it whoever did. Returns how many tokens were revoked."""
+    revoked = tokens.revoke_tokens_of(user_id)
+    for record in revoked:
+        _audit(caller, "revoke_token", tokens.revocation_details(record))
+    return len(revoked)
+
+
 # -- webhook subscriptions ----------------------------------------------------
 
 

@@ -118,7 +118,7 @@ class Kind:
 
     def display(self, field: IField, value: Any, language: str | None) -> str | Message:
         """A stored (non-empty) value, for people reading ``language`` (None:
-        the current request's, see numbers.reader_language)."""
+        the site's default language, see numbers.default_language)."""
         return str(value)
 
     def export_cell(self, field: IField | None, value: Any) -> str:

@@ -9,20 +9,18 @@ from imio.guichet.forms.kinds.base import register
 from plone.registry.interfaces import IRegistry
 from typing import Any
 from zope.component import queryUtility
-from zope.globalrequest import getRequest
 from zope.schema import Float
 from zope.schema import Int
 
 import math
 
 
-def reader_language() -> str:
-    """The language of whoever reads: the one negotiated for the current
-    request, else the site's default language (French without a site)."""
-    request = getRequest()
-    language = request.get("LANGUAGE") if request is not None else None
-    if language:
-        return language
+def default_language() -> str:
+    """The language of a reader who was not named: the site's default
+    language (French without a site). Never the current request's: what is
+    shown (an e-mail, an export) must not depend on who triggered it, so
+    callers name the reader's language (``Caller.language``, the
+    submission's language)."""
     registry = queryUtility(IRegistry)
     default = registry.get("plone.default_language") if registry is not None else None
     return default or "fr"
@@ -91,7 +89,7 @@ class DecimalKind(NumberKind):
     def display(self, field, value, language) -> str:
         return format_decimal(
             value,
-            locale=locale_of(language or reader_language()),
+            locale=locale_of(language or default_language()),
             group_separator=False,
             decimal_quantization=False,
         )

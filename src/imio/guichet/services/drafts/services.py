@@ -54,7 +54,6 @@ class DraftService(GuichetService):
 
 class DraftGet(DraftService):
     def act(self, caller, draft_id, secret):
-        self.request.response.setHeader("Cache-Control", "private, no-store")
         return serialize_draft(drafts.open_draft(caller, draft_id, secret=secret))
 
 

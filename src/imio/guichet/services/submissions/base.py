@@ -5,7 +5,6 @@ from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.base import read_json_body
-from imio.guichet.services.errors import error
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 
@@ -27,14 +26,6 @@ class SubmissionService(GuichetService):
         if not self.path:
             raise NotFound("No such submission.")
         return self.path[0]
-
-
-def read_json_object(request, allowed: set[str]) -> dict:
-    """The JSON object in the body (empty body: ``{}``), or a 400 answer."""
-    try:
-        return json_object(request, allowed)
-    except InvalidInput as exc:
-        return error(request, 400, exc.message)
 
 
 def json_object(request, allowed: set[str]) -> dict:

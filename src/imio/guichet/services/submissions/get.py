@@ -53,8 +53,6 @@ class SubmissionsGet(SubmissionService):
         response.setHeader(
             "Content-Disposition", content_disposition(attachment.filename)
         )
-        response.setHeader("X-Content-Type-Options", "nosniff")
-        response.setHeader("Cache-Control", "private, no-store")
         self.body = stream(attachment)
         return self.reply_no_content(200)
 

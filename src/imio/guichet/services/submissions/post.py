@@ -11,8 +11,8 @@ from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.submissions.base import json_object
-from imio.guichet.services.submissions.serialization import submission_url
 from imio.guichet.submissions.query import whole_number
+from imio.guichet.urls import submission_url
 from imio.guichet.usecases.filing import file_submission
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides

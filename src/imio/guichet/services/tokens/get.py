@@ -1,10 +1,6 @@
 """GET {site}/@guichet-tokens: the API tokens (never the tokens themselves)."""
 
-from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
-from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.errors import guichet_error
 from imio.guichet.usecases import admin
 
 
@@ -20,10 +16,7 @@ def serialize_token(site, record: dict) -> dict:
 
 class TokensGet(GuichetService):
     def reply(self):
-        try:
-            tokens = admin.list_tokens(caller_from_request(self.request, REST))
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        tokens = admin.list_tokens(self.caller)
         return {
             "@id": f"{self.context.absolute_url()}/@guichet-tokens",
             "items_total": len(tokens),

@@ -5,12 +5,8 @@ Body: ``{"user": "<user id>", "label": "...", "expires": "<ISO datetime>"}``
 shown this once.
 """
 
-from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
-from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.errors import guichet_error
-from imio.guichet.services.submissions.base import read_json_object
+from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.tokens.get import serialize_token
 from imio.guichet.tokens.api import expiry_from_iso
 from imio.guichet.usecases import admin
@@ -21,19 +17,14 @@ from zope.interface import alsoProvides
 class TokensPost(GuichetService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
-        body = read_json_object(self.request, {"user", "label", "expires"})
-        if "error" in body:
-            return body
-        try:
-            expires = body.get("expires")
-            record, token = admin.create_token(
-                caller_from_request(self.request, REST),
-                body.get("user"),
-                body.get("label"),
-                expires=None if expires is None else expiry_from_iso(expires),
-            )
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        body = json_object(self.request, {"user", "label", "expires"})
+        expires = body.get("expires")
+        record, token = admin.create_token(
+            self.caller,
+            body.get("user"),
+            body.get("label"),
+            expires=None if expires is None else expiry_from_iso(expires),
+        )
         answer = serialize_token(self.context, record)
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", answer["@id"])

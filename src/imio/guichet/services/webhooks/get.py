@@ -4,11 +4,7 @@ For Site Administrators ("imio.guichet: Manage integrations"). Secrets are
 shown once, when a subscription is made, never here.
 """
 
-from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
-from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.methods import ANY
 from imio.guichet.usecases import admin
 
@@ -29,11 +25,7 @@ class WebhooksGet(GuichetService):
     paths = ((), (ANY,))
 
     def reply(self):
-        caller = caller_from_request(self.request, REST)
-        try:
-            return self.one(caller) if self.path else self.listing(caller)
-        except GuichetError as exc:
-            return guichet_error(self.request, exc)
+        return self.one(self.caller) if self.path else self.listing(self.caller)
 
     def listing(self, caller) -> dict:
         subscriptions = admin.list_webhooks(caller)

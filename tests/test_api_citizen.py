@@ -157,6 +157,17 @@ class TestWithdraw:
         assert response.status_code == 404
         assert stored(submission_id).state == "submitted"
 
+    def test_a_non_ascii_secret_is_a_wrong_secret(self, site, session_for):
+        submission_id = file_as(session_for("Anonymous"))
+        reference = stored(submission_id).reference
+        refused = session_for("Anonymous").post(
+            f"@submissions/{reference}/@withdraw",
+            headers={"If-Match": version(submission_id), "X-Tracking-Secret": "été"},
+        )
+        assert refused.status_code == 404, refused.text
+        assert "Traceback" not in refused.text
+        assert stored(submission_id).state == "submitted"
+
 
 class TestExportPage:
     def test_listing_links_to_the_export_with_its_filters(

@@ -58,6 +58,7 @@ class TestAnonymous:
             anonymous.get(url),
             anonymous.get(url, headers=secret_header(draft["secret"][:-1] + "x")),
             anonymous.get(f"@drafts/{'0' * 32}", headers=secret_header("x")),
+            anonymous.get(url, headers=secret_header("été")),
             # The secret in the URL opens nothing.
             anonymous.get(url, params={"secret": draft["secret"]}),
             anonymous.patch(url, json={"data": {"name": "Robot"}}),

@@ -157,6 +157,35 @@ class TestWithdraw:
         assert response.status_code == 404
         assert stored(submission_id).state == "submitted"
 
+    def test_the_version_read_as_for_staff(self, site, session_for):
+        api.portal.set_registry_record("plone.default_language", "fr")
+        api.portal.set_registry_record("plone.available_languages", ["fr"])
+        transaction.commit()
+        citizen = session_for("citizen_a")
+        submission_id = file_as(citizen)
+        url = f"@submissions/{submission_id}/@withdraw"
+        missing = citizen.post(url)
+        assert missing.status_code == 428
+        assert missing.json()["error"]["code"] == "version_required"
+        assert "If-Match" in missing.json()["error"]["message"]
+        assert missing.json()["error"]["message"].startswith("Envoyez")
+        stale = citizen.post(
+            url, headers={"If-Match": '"old"', "Accept-Language": "fr"}
+        )
+        assert stale.status_code == 412
+        assert stale.headers["ETag"] == version(submission_id)
+        assert stale.json()["error"]["message"].startswith("Votre demande a changé")
+        assert stored(submission_id).state == "submitted"
+        nothing_asked = citizen.post(
+            f"@submissions/{submission_id}/@reply",
+            json={"message": "Voici"},
+            headers={"If-Match": version(submission_id), "Accept-Language": "fr"},
+        )
+        assert nothing_asked.status_code == 409
+        assert nothing_asked.json()["error"]["message"] == (
+            "Ce n'est plus possible pour cette demande."
+        )
+
     def test_a_non_ascii_secret_is_a_wrong_secret(self, site, session_for):
         submission_id = file_as(session_for("Anonymous"))
         reference = stored(submission_id).reference

@@ -118,6 +118,23 @@ class TestAnonymous:
         transaction.commit()
         assert save(session_for("citizen_a")).status_code == 403
 
+    def test_saved_again_only_while_open(self, site, session_for):
+        anonymous = session_for("Anonymous")
+        draft = save(anonymous).json()
+        url, headers = f"@drafts/{draft['id']}", secret_header(draft["secret"])
+        body = {"data": {"name": "Encore"}}
+        site.demarches.x.allow_anonymous = False
+        transaction.commit()
+        assert anonymous.patch(url, json=body, headers=headers).status_code == 401
+        site.demarches.x.allow_anonymous = True
+        site.demarches.x.submissions_open = False
+        transaction.commit()
+        closed = anonymous.patch(url, json=body, headers=headers)
+        assert closed.status_code == 403
+        assert closed.json() == save(session_for("citizen_a")).json()
+        transaction.begin()
+        assert get_draft_store().get(draft["id"]).data == PARTIAL
+
 
 class TestLoggedIn:
     def test_owner_only(self, site, session_for):

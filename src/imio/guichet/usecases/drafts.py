@@ -121,10 +121,14 @@ def update_draft(
     procedure=None,
 ) -> Draft:
     """Replace the answers of a draft that opens for ``caller``; it keeps
-    its secret and lives a full lifetime again."""
+    its secret and lives a full lifetime again. Refused as a new draft
+    would be (ProcedureClosed, LoginRequired) once its procedure closed or
+    requires a login."""
     draft = open_draft(caller, draft_id, secret=secret, procedure=procedure)
+    procedure = procedure_of(draft)
+    check_open(procedure, caller.user_id)
     _protect(caller, honeypot, new=False)
-    drafts.save_draft(procedure_of(draft), answers, draft.owner, draft=draft)
+    drafts.save_draft(procedure, answers, draft.owner, draft=draft)
     return draft
 
 

@@ -237,4 +237,31 @@ class TestExportPage:
         log = get_audit_log()
         [record] = [log.get(key) for key in log.keys(after=None)]
         assert (record["actor"], record["action"]) == ("backoffice_x", "export")
-        assert record["details"] == {"count": 1, "format": "csv", "ui": True}
+        assert record["details"] == {
+            "count": 1,
+            "procedure": api.content.get_uuid(site.demarches.x),
+            "format": "csv",
+            "ui": True,
+        }
+
+    def test_export_from_the_site_records_its_procedure(
+        self, site, session_for, browser_for
+    ):
+        file_as(session_for("Anonymous"))
+        uid = api.content.get_uuid(site.demarches.x)
+        browser = browser_for("backoffice_x")
+        browser.open(
+            f"{site.absolute_url()}/@@guichet-export"
+            f"?procedure={uid}&state=submitted&to=2099-12-31"
+        )
+        transaction.begin()
+        log = get_audit_log()
+        [record] = [log.get(key) for key in log.keys(after=None)]
+        assert record["details"] == {
+            "count": 1,
+            "procedure": uid,
+            "format": "csv",
+            "state": "submitted",
+            "to": "2099-12-31",
+            "ui": True,
+        }

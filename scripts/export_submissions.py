@@ -2,12 +2,17 @@
 from the command line.
 
     .venv/bin/zconsole run instance/etc/zope.conf scripts/export_submissions.py \\
-        Plone/demarches/declaration-de-perte csv > declarations.csv
+        --user backoffice Plone/demarches/declaration-de-perte csv \\
+        > declarations.csv
 
-Arguments: the procedure's path from the Zope root, then csv, jsonl or
-xlsx (default csv), then optionally a state. Runs as the Zope admin; the
-export is written to standard output in batches and recorded in the audit
-trail.
+Arguments: ``--user`` the account whose permissions apply (a user of the
+site or of the Zope root: it must be allowed to read the procedure's
+submissions, as for the staff pages' export), the procedure's path from
+the Zope root, then csv, jsonl or xlsx (default csv), then optionally a
+state; ``--from`` and ``--to`` keep the submissions filed between those
+days (YYYY-MM-DD), as the API's export. The export is written to standard
+output in batches and recorded in the audit trail under that user, with
+the procedure and every filter.
 """
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -21,33 +26,65 @@ from plone.base.interfaces import IPloneSiteRoot
 from Testing.makerequest import makerequest
 from zope.component.hooks import setSite
 
+import argparse
 import sys
 import transaction
 
 
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="export_submissions.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--user", required=True, help="the account exporting")
+    parser.add_argument("--from", dest="created_from", help="first day filed")
+    parser.add_argument("--to", dest="created_to", help="last day filed")
+    parser.add_argument("path", help="the procedure's path from the Zope root")
+    parser.add_argument("format", nargs="?", default="csv")
+    parser.add_argument("state", nargs="?")
+    return parser
+
+
+def find_user(site, app, name: str):
+    """The account ``name`` of the site, else of the Zope root, wrapped in
+    its user folder (as Zope's security needs it); None if unknown."""
+    for user_folder in (site.acl_users, app.acl_users):
+        user = user_folder.getUser(name)
+        if user is not None:
+            return user.__of__(user_folder)
+    return None
+
+
 def main(app, argv: list[str]) -> int:
-    if not 1 <= len(argv) <= 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    path = argv[0]
-    kind = argv[1] if len(argv) > 1 else "csv"
-    state = argv[2] if len(argv) > 2 else None
-    procedure = app.unrestrictedTraverse(path.strip("/"), None)
+    try:
+        options = arguments().parse_args(argv)
+    except SystemExit as refused:  # argparse printed why
+        return refused.code or 2
+    procedure = app.unrestrictedTraverse(options.path.strip("/"), None)
     if not IHasOnlineForm.providedBy(procedure):
-        print(f"No procedure at {path}", file=sys.stderr)
+        print(f"No procedure at {options.path}", file=sys.stderr)
         return 1
-    admin = app.acl_users.getUser("admin")
-    if admin is not None:
-        newSecurityManager(None, admin.__of__(app.acl_users))
-    setSite(next(o for o in aq_chain(procedure) if IPloneSiteRoot.providedBy(o)))
-    parameters = {"format": kind, "state": state} if state else {"format": kind}
+    site = next(o for o in aq_chain(procedure) if IPloneSiteRoot.providedBy(o))
+    setSite(site)
+    user = find_user(site, app, options.user)
+    if user is None:
+        print(f"No user {options.user}", file=sys.stderr)
+        return 1
+    # Everything below runs with this user's permissions, not the script's.
+    newSecurityManager(None, user)
+    parameters = {
+        "format": options.format,
+        "state": options.state,
+        "from": options.created_from,
+        "to": options.created_to,
+    }
     try:
         count = export_submissions(
-            script_caller(admin.getId() if admin is not None else None),
+            script_caller(user.getId()),
             procedure,
-            ExportQuery.parse(parameters),
+            ExportQuery.parse({k: v for k, v in parameters.items() if v}),
             sys.stdout.buffer.write,
-            audited_query={"format": kind, "by": "command line"},
         )
     except GuichetError as refused:
         print(refused.message, *(f.message for f in refused.fields), file=sys.stderr)
@@ -60,7 +97,7 @@ if __name__ == "__main__":
     # zconsole keeps its own arguments: ["zconsole", "run", conf, script, ...]
     # and runs the script without __file__.
     ours = [i for i, a in enumerate(sys.argv) if a.endswith("export_submissions.py")]
-    arguments = sys.argv[ours[0] + 1 :] if ours else []
-    status = main(makerequest(globals()["app"]), arguments)  # noqa: F821
+    arguments_given = sys.argv[ours[0] + 1 :] if ours else []
+    status = main(makerequest(globals()["app"]), arguments_given)  # noqa: F821
     transaction.commit()  # the audit record
     sys.exit(status)

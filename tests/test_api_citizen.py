@@ -157,6 +157,46 @@ class TestWithdraw:
         assert response.status_code == 404
         assert stored(submission_id).state == "submitted"
 
+    def test_the_version_read_as_for_staff(self, site, session_for):
+        api.portal.set_registry_record("plone.default_language", "fr")
+        api.portal.set_registry_record("plone.available_languages", ["fr"])
+        transaction.commit()
+        citizen = session_for("citizen_a")
+        submission_id = file_as(citizen)
+        url = f"@submissions/{submission_id}/@withdraw"
+        missing = citizen.post(url)
+        assert missing.status_code == 428
+        assert missing.json()["error"]["code"] == "version_required"
+        assert "If-Match" in missing.json()["error"]["message"]
+        assert missing.json()["error"]["message"].startswith("Envoyez")
+        stale = citizen.post(
+            url, headers={"If-Match": '"old"', "Accept-Language": "fr"}
+        )
+        assert stale.status_code == 412
+        assert stale.headers["ETag"] == version(submission_id)
+        assert stale.json()["error"]["message"].startswith("Votre demande a changé")
+        assert stored(submission_id).state == "submitted"
+        nothing_asked = citizen.post(
+            f"@submissions/{submission_id}/@reply",
+            json={"message": "Voici"},
+            headers={"If-Match": version(submission_id), "Accept-Language": "fr"},
+        )
+        assert nothing_asked.status_code == 409
+        assert nothing_asked.json()["error"]["message"] == (
+            "Ce n'est plus possible pour cette demande."
+        )
+
+    def test_a_non_ascii_secret_is_a_wrong_secret(self, site, session_for):
+        submission_id = file_as(session_for("Anonymous"))
+        reference = stored(submission_id).reference
+        refused = session_for("Anonymous").post(
+            f"@submissions/{reference}/@withdraw",
+            headers={"If-Match": version(submission_id), "X-Tracking-Secret": "été"},
+        )
+        assert refused.status_code == 404, refused.text
+        assert "Traceback" not in refused.text
+        assert stored(submission_id).state == "submitted"
+
 
 class TestExportPage:
     def test_listing_links_to_the_export_with_its_filters(
@@ -197,4 +237,31 @@ class TestExportPage:
         log = get_audit_log()
         [record] = [log.get(key) for key in log.keys(after=None)]
         assert (record["actor"], record["action"]) == ("backoffice_x", "export")
-        assert record["details"] == {"count": 1, "format": "csv", "ui": True}
+        assert record["details"] == {
+            "count": 1,
+            "procedure": api.content.get_uuid(site.demarches.x),
+            "format": "csv",
+            "ui": True,
+        }
+
+    def test_export_from_the_site_records_its_procedure(
+        self, site, session_for, browser_for
+    ):
+        file_as(session_for("Anonymous"))
+        uid = api.content.get_uuid(site.demarches.x)
+        browser = browser_for("backoffice_x")
+        browser.open(
+            f"{site.absolute_url()}/@@guichet-export"
+            f"?procedure={uid}&state=submitted&to=2099-12-31"
+        )
+        transaction.begin()
+        log = get_audit_log()
+        [record] = [log.get(key) for key in log.keys(after=None)]
+        assert record["details"] == {
+            "count": 1,
+            "procedure": uid,
+            "format": "csv",
+            "state": "submitted",
+            "to": "2099-12-31",
+            "ui": True,
+        }

@@ -58,6 +58,7 @@ class TestAnonymous:
             anonymous.get(url),
             anonymous.get(url, headers=secret_header(draft["secret"][:-1] + "x")),
             anonymous.get(f"@drafts/{'0' * 32}", headers=secret_header("x")),
+            anonymous.get(url, headers=secret_header("été")),
             # The secret in the URL opens nothing.
             anonymous.get(url, params={"secret": draft["secret"]}),
             anonymous.patch(url, json={"data": {"name": "Robot"}}),
@@ -116,6 +117,23 @@ class TestAnonymous:
         site.demarches.x.submissions_open = False
         transaction.commit()
         assert save(session_for("citizen_a")).status_code == 403
+
+    def test_saved_again_only_while_open(self, site, session_for):
+        anonymous = session_for("Anonymous")
+        draft = save(anonymous).json()
+        url, headers = f"@drafts/{draft['id']}", secret_header(draft["secret"])
+        body = {"data": {"name": "Encore"}}
+        site.demarches.x.allow_anonymous = False
+        transaction.commit()
+        assert anonymous.patch(url, json=body, headers=headers).status_code == 401
+        site.demarches.x.allow_anonymous = True
+        site.demarches.x.submissions_open = False
+        transaction.commit()
+        closed = anonymous.patch(url, json=body, headers=headers)
+        assert closed.status_code == 403
+        assert closed.json() == save(session_for("citizen_a")).json()
+        transaction.begin()
+        assert get_draft_store().get(draft["id"]).data == PARTIAL
 
 
 class TestLoggedIn:
@@ -280,3 +298,63 @@ def test_values_the_form_cannot_show_are_left_out_when_resumed(
     assert browser.getControl(name="form.widgets.delivery").value == []
     purposes = browser.getControl(name="form.widgets.purposes:list")
     assert purposes.value == ["work"]  # the known choice only
+
+
+class TestRetries:
+    def test_a_filed_draft_retried_answers_the_first_filing(self, site, session_for):
+        anonymous = session_for("Anonymous")
+        draft = save(anonymous, VALID_DATA).json()
+        headers = {**secret_header(draft["secret"]), "Idempotency-Key": "retry-1"}
+        body = {"draft_id": draft["id"]}
+        first = anonymous.post("demarches/x/@submissions", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        # The answer was lost: the same request again, the draft now gone.
+        again = anonymous.post("demarches/x/@submissions", json=body, headers=headers)
+        assert again.status_code == 201, again.text
+        assert again.json()["id"] == first.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        transaction.begin()
+        assert len(get_store()) == 1
+
+    def test_the_key_with_another_draft_is_refused(self, site, session_for):
+        citizen = session_for("citizen_a")
+        first_draft = save(citizen, VALID_DATA).json()
+        other_draft = save(citizen, VALID_DATA).json()
+        headers = {"Idempotency-Key": "retry-2"}
+        filed = citizen.post(
+            "demarches/x/@submissions",
+            json={"draft_id": first_draft["id"]},
+            headers=headers,
+        )
+        assert filed.status_code == 201
+        reused = citizen.post(
+            "demarches/x/@submissions",
+            json={"draft_id": other_draft["id"]},
+            headers=headers,
+        )
+        assert reused.status_code == 409
+        assert citizen.get(f"@drafts/{other_draft['id']}").status_code == 200
+
+
+class TestOverTheLimit:
+    """An anonymous client over its limit is told so whatever it sends."""
+
+    @pytest.fixture(autouse=True)
+    def limited(self, site):
+        api.portal.set_registry_record(protection.SETTING, 1)
+        transaction.commit()
+
+    @pytest.mark.parametrize("path", ["@drafts", "@submissions"])
+    def test_malformed_body_gets_429(self, site, session_for, path):
+        anonymous = session_for("Anonymous")
+        assert save(anonymous).status_code == 201
+        for body in ({"data": "x"}, {"unknown": 1}):
+            refused = anonymous.post(f"demarches/x/{path}", json=body)
+            assert refused.status_code == 429, refused.text
+            assert int(refused.headers["Retry-After"]) > 0
+        not_json = anonymous.post(
+            f"demarches/x/{path}",
+            data=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
+        assert not_json.status_code == 429

@@ -138,6 +138,13 @@ class TestFiling:
         office.open(page.absolute_url() + "/@@guichet-requests")
         assert listed(office) == [reference]
 
+        # Its export, from the page's listing.
+        office.open(page.absolute_url() + "/@@guichet-requests")
+        office.getLink(url="format=csv").click()
+        assert office.headers["status"].startswith("200")
+        assert office.url.startswith(f"{page.absolute_url()}/@@guichet-export?")
+        assert reference in office.contents
+
         # The back office's feed names the page as the submission's procedure.
         feed = session_for("office_page").get("@submissions?since=0").json()
         assert [item["reference"] for item in feed["items"]] == [reference]

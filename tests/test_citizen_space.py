@@ -165,7 +165,9 @@ class TestTracking:
         assert "NOTE-INTERNE" not in browser.contents
 
     @pytest.mark.parametrize(
-        "secret", ["", "wrong", "A" * 22], ids=["missing", "wrong", "forged"]
+        "secret",
+        ["", "wrong", "A" * 22, "%C3%A9t%C3%A9"],
+        ids=["missing", "wrong", "forged", "non-ascii"],
     )
     def test_wrong_or_missing_secret_shows_nothing(
         self, site, filed, browser_for, secret

@@ -98,15 +98,52 @@ def test_command_line(portal, procedure, capsysbinary):
     spec = importlib.util.spec_from_file_location("export_submissions", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    from imio.guichet.audit import get_audit_log
+    from plone import api
+    from plone.app.testing import SITE_OWNER_NAME
+    from plone.app.testing import TEST_USER_NAME
+
     filed = submit(procedure, data, submitter=None)
     path = "/".join(procedure.getPhysicalPath())
-    assert module.main(portal.aq_parent, [path, "jsonl"]) == 0
+    app = portal.aq_parent
+    as_owner = ["--user", SITE_OWNER_NAME]
+    assert module.main(app, [*as_owner, "--from", "2000-01-01", path, "jsonl"]) == 0
     out, err = capsysbinary.readouterr()
     lines = [json.loads(line) for line in out.decode().splitlines()]
     assert [line["id"] for line in lines] == [filed.id]
     assert b"1 submissions exported" in err
-    assert module.main(portal.aq_parent, [path, "pdf"]) == 2
-    assert module.main(portal.aq_parent, ["plone/nope"]) == 1
+    assert module.main(app, [*as_owner, path, "csv", "withdrawn"]) == 0
+    records = [get_audit_log().get(key) for key in get_audit_log().keys(after=None)]
+    uid = api.content.get_uuid(procedure)
+    assert [(r["actor"], r["details"]) for r in records] == [
+        (
+            SITE_OWNER_NAME,
+            {
+                "count": 1,
+                "procedure": uid,
+                "format": "jsonl",
+                "from": "2000-01-01",
+                "by": "command line",
+            },
+        ),
+        (
+            SITE_OWNER_NAME,
+            {
+                "count": 0,
+                "procedure": uid,
+                "format": "csv",
+                "state": "withdrawn",
+                "by": "command line",
+            },
+        ),
+    ]
+    assert module.main(app, [*as_owner, path, "pdf"]) == 2
+    assert module.main(app, [*as_owner, "plone/nope"]) == 1
+    # The account's permissions apply: none is assumed.
+    assert module.main(app, [path, "csv"]) == 2
+    assert module.main(app, ["--user", "nobody", path]) == 1
+    assert module.main(app, ["--user", TEST_USER_NAME, path]) == 2
+    assert len(list(get_audit_log().keys(after=None))) == 2
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])

@@ -124,7 +124,7 @@ def test_command_line_export_neutralises_formulas(portal, procedure, capsysbinar
     spec.loader.exec_module(module)
     submit(procedure, {**VALID_DATA, "name": "=1+1"}, submitter=None)
     path = "/".join(procedure.getPhysicalPath())
-    assert module.main(portal.aq_parent, [path, "csv"]) == 0
+    assert module.main(portal.aq_parent, ["--user", "admin", path, "csv"]) == 0
     out, _err = capsysbinary.readouterr()
     (row,) = csv.DictReader(io.StringIO(out.decode()))
     assert row["name"] == "'=1+1"

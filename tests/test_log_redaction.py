@@ -67,6 +67,22 @@ def test_redact_credentials_in_messages():
     assert "@@receipt?reference=AB12&secret=[redacted]" in redacted
 
 
+def test_redact_every_credential_header():
+    text = (
+        "X-Tracking-Secret: tracks3cr3t\n"
+        "HTTP_X_TRACKING_SECRET=envs3cr3t\n"
+        "X-Api-Token: apit0k3n\n"
+        "Set-Cookie: __ac=c00ki3\n"
+        "{'HTTP_PROXY_AUTHORIZATION': 'Basic pr0xy'}\n"
+        "URL http://site/Plone/@@track-request?secret=abc&reference=AB12"
+    )
+    redacted = redact(text)
+    for secret in ("tracks3cr3t", "envs3cr3t", "apit0k3n", "c00ki3", "pr0xy", "abc"):
+        assert secret not in redacted
+    # A query's secret parameter is redacted alone, not what follows.
+    assert "@@track-request?secret=[redacted]&reference=AB12" in redacted
+
+
 def run_through_access_logger(environ: dict) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -538,7 +538,14 @@ OPERATIONS = [
         rest_export({"format": "csv"}),
         html_export({"format": "csv"}),
         Answer(True, rows=("x1", "x2", "asked", "taken")),
-        audit=[("export", "backoffice_x", (), {"count": 4, "format": "csv"})],
+        audit=[
+            (
+                "export",
+                "backoffice_x",
+                (),
+                {"count": 4, "procedure": "<x>", "format": "csv"},
+            )
+        ],
     ),
     Operation(
         "export filtered",
@@ -552,6 +559,7 @@ OPERATIONS = [
                 (),
                 {
                     "count": 1,
+                    "procedure": "<x>",
                     "format": "csv",
                     "state": "submitted",
                     "from": "2026-03-02",
@@ -623,7 +631,10 @@ def normalised(env: Env, record: dict) -> tuple:
 def expected_audit(env: Env, records: list) -> list:
     """The table's records, their placeholders replaced."""
     result = []
-    for action, actor, keys, details in records:
+    for action, actor, keys, written in records:
+        details = dict(written)
+        if "procedure" in details:  # "<x>": procedure X's UID
+            details["procedure"] = env.uid(details["procedure"][1:-1])
         if "query" in details:
             query = listing_query(env, details["query"])
             result.append((action, actor, tuple(keys), {**details, "query": query}))

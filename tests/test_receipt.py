@@ -139,6 +139,7 @@ class TestAccess:
         [
             ("Anonymous", "anon", None),
             ("Anonymous", "anon", "wrong"),
+            ("Anonymous", "anon", "été"),
             ("Anonymous", "a", None),
             ("citizen_b", "a", None),
             ("citizen_a", "anon", None),

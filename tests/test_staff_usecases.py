@@ -194,11 +194,18 @@ class TestAudit:
                 site.demarches.x,
                 ExportQuery(kind="jsonl", created_from=date(2026, 3, 2)),
                 out.write,
-                audited_query={"from": "2026-03-02"},
             )
         assert count == 1 and len(out.getvalue().splitlines()) == 1
         assert [(r["action"], r["details"]) for r in records()] == [
-            ("export", {"count": 1, "from": "2026-03-02"})
+            (
+                "export",
+                {
+                    "count": 1,
+                    "procedure": api.content.get_uuid(site.demarches.x),
+                    "format": "jsonl",
+                    "from": "2026-03-02",
+                },
+            )
         ]
 
     def test_audit_page_and_csv(self, site, filed):

@@ -70,3 +70,10 @@ def test_links_sent_survive_a_rotation_until_their_key_leaves_the_ring():
         rotate_tracking_key(store)
     assert not check_tracking_secret(store, submission, sent)
     assert check_tracking_secret(store, submission, tracking_secret(store, submission))
+
+
+def test_malformed_secrets_are_wrong_secrets():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    for malformed in ("été", "é" * 22, "\udce9", ["a", "b"], b"x"):
+        assert not check_tracking_secret(store, submission, malformed)

@@ -245,19 +245,50 @@ class TestCitizen:
         too_many = [Part(f"p{n}.pdf", b"%PDF-1.4\n") for n in range(50)]
         with pytest.raises(errors.InvalidData) as refused:
             citizen.answer(
-                JEANNE, filed, "Voici", seen_etag=etag(filed), files=too_many
+                JEANNE, filed.id, "Voici", seen_etag=etag(filed), files=too_many
             )
         assert [(e.field, e.code) for e in refused.value.fields] == [
             ("files", "too_many_files")
         ]
         assert filed.state == "waiting_citizen"
-        citizen.answer(JEANNE, filed, "Voici", seen_etag=etag(filed))
+        citizen.answer(JEANNE, filed.id, "Voici", seen_etag=etag(filed))
         assert filed.state == "in_progress"
         assert filed.history[-1]["actor"] == "jeanne"
 
     def test_withdraw(self, filed):
-        citizen.withdraw(JEANNE, filed, seen_etag=etag(filed))
+        citizen.withdraw(JEANNE, filed.id, seen_etag=etag(filed))
         assert filed.state == "withdrawn"
+
+    def test_answer_and_withdraw_open_the_request_themselves(self, filed):
+        self.ask(filed)
+        secret = tracking_secret(get_store(), filed)
+        for caller, key, wrong in (
+            (PAUL, filed.id, None),
+            (ANONYMOUS, filed.reference, None),
+            (ANONYMOUS, filed.reference, secret[:-1]),
+        ):
+            with pytest.raises(errors.NotFound):
+                citizen.answer(
+                    caller, key, "Voici", secret=wrong, seen_etag=etag(filed)
+                )
+            with pytest.raises(errors.NotFound):
+                citizen.withdraw(caller, key, secret=wrong, seen_etag=etag(filed))
+        assert filed.state == "waiting_citizen"
+        answered = citizen.answer(
+            ANONYMOUS, filed.reference, "Voici", secret=secret, seen_etag=etag(filed)
+        )
+        assert answered is filed and filed.state == "in_progress"
+
+    def test_the_version_read_is_required_as_for_staff(self, filed):
+        with pytest.raises(errors.VersionRequired):
+            citizen.withdraw(JEANNE, filed.id, seen_etag=None)
+        with pytest.raises(errors.StaleVersion) as stale:
+            citizen.withdraw(JEANNE, filed.id, seen_etag='"old"')
+        assert stale.value.headers == {"ETag": etag(filed)}
+        with pytest.raises(errors.TransitionNotAllowed):
+            citizen.answer(JEANNE, filed.id, "Voici", seen_etag=etag(filed))
+        assert filed.state == "submitted"
+        assert citizen.may_withdraw(filed) and not citizen.may_answer(filed)
 
     def test_receipt(self, filed):
         secret = tracking_secret(get_store(), filed)

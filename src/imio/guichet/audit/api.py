@@ -11,6 +11,7 @@ from imio.guichet.audit.store import get_audit_log
 from imio.guichet.audit.store import RECORD_KEY
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
+from imio.guichet.caller import SCRIPT
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.spreadsheets import csv_row
@@ -54,10 +55,13 @@ def record(
     now: datetime | None = None,
 ) -> None:
     """Record that ``caller`` did ``action`` on these submissions (objects
-    with an ``id``). What staff do through the pages is marked ``ui``."""
+    with an ``id``). What staff do through the pages is marked ``ui``, and
+    through a maintenance script ``by: "command line"``."""
     details = dict(details or {})
     if caller.channel == HTML:
         details["ui"] = True
+    if caller.channel == SCRIPT:
+        details["by"] = "command line"
     record_as(
         caller.user_id,
         action,

@@ -9,31 +9,30 @@ functions (handling.reply_as_citizen / withdraw) and with the version seen.
 
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.browser.display import REFUSALS
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.drafts import DELETE_VIEW
 from imio.guichet.browser.drafts import draft_rows
+from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import set_answer_status
+from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import NotFound
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
-from imio.guichet.submissions.handling import StaleVersion
-from imio.guichet.submissions.lifecycle import allowed_states
-from imio.guichet.submissions.lifecycle import CITIZEN
-from imio.guichet.submissions.lifecycle import MessageRequired
-from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.tracking import TRACKING_VIEW
 from imio.guichet.usecases.citizen import answer
+from imio.guichet.usecases.citizen import may_answer
+from imio.guichet.usecases.citizen import may_withdraw
 from imio.guichet.usecases.citizen import own_request
 from imio.guichet.usecases.citizen import REQUEST_NOT_FOUND
 from imio.guichet.usecases.citizen import tracked_request
@@ -59,31 +58,6 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
     view_name = ""
     #: Parameters that identify the submission (kept in forms and links).
     key_parameters: tuple[str, ...] = ("reference",)
-    refusals = {
-        StaleVersion: (
-            409,
-            {
-                "form": _(
-                    "error_stale_citizen",
-                    default="Your request changed since you opened this page: "
-                    "nothing was sent. Read it again below.",
-                )
-            },
-        ),
-        TransitionNotAllowed: (
-            409,
-            {
-                "form": _(
-                    "error_citizen_not_allowed",
-                    default="This is not possible any more for this request.",
-                )
-            },
-        ),
-        MessageRequired: (
-            400,
-            {"message": _("error_answer_required", default="Write your answer.")},
-        ),
-    }
 
     def find(self) -> Submission | None:
         raise NotImplementedError
@@ -115,31 +89,34 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         CheckAuthenticator(self.request)
         form = self.request.form
         seen_etag = single(form, "etag")
+        # The use cases open the request again, as this page did.
+        key, secret = self.submission.reference, single(form, "secret")
         try:
             if "reply" in form:
                 answer(
                     self.caller,
-                    self.submission,
+                    key,
                     single(form, "message"),
+                    secret=secret,
                     seen_etag=seen_etag,
                     files=self.sent_files(),
                 )
                 done = _("info_answer_sent", default="Your answer was sent.")
             elif "withdraw" in form:
-                withdraw(self.caller, self.submission, seen_etag=seen_etag)
+                withdraw(self.caller, key, secret=secret, seen_etag=seen_etag)
                 done = _(
                     "info_request_withdrawn", default="Your request was withdrawn."
                 )
             else:
                 return None
-        except REFUSALS as refused:
-            self.refuse(refused)
-            return None
         except InvalidData as invalid:
+            # Next to the files: the answer was not sent.
             set_answer_status(self.request, invalid)
-            for error in invalid.fields:
-                self.errors[error.field] = error.message
+            self.errors.update(field_messages(invalid.fields))
             self.error_codes = {error.field: error.code for error in invalid.fields}
+            return None
+        except GuichetError as refused:
+            show_on_page(self, refused)
             return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(self.self_url(), status=303)
@@ -174,10 +151,10 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
         return receipt_url(self.submission, self.key_values().get("secret"))
 
     def may_reply(self) -> bool:
-        return self.submission.state == "waiting_citizen"
+        return may_answer(self.submission)
 
     def may_withdraw(self) -> bool:
-        return "withdrawn" in allowed_states(self.submission, CITIZEN)
+        return may_withdraw(self.submission)
 
     def question(self) -> str:
         """What the service asked, when it waits for the citizen."""

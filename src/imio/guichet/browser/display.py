@@ -10,10 +10,7 @@ from imio.guichet.forms.display import format_size
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
-from imio.guichet.submissions.handling import StaleVersion
 from imio.guichet.submissions.lifecycle import CITIZEN
-from imio.guichet.submissions.lifecycle import MessageRequired
-from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import procedure_summaries
@@ -106,10 +103,6 @@ def summary_rows(
     ]
 
 
-#: Why a change can be refused; nothing changes then.
-REFUSALS = (StaleVersion, TransitionNotAllowed, MessageRequired)
-
-
 class SubmissionPage:
     """What the pages of one submission (staff, citizens) show; the view
     sets ``submission`` and ``errors``. Internal notes only when ``staff``."""
@@ -120,15 +113,6 @@ class SubmissionPage:
     #: The core's code of each error shown (field or "form" -> code), in
     #: the page for machines as the API gives it.
     error_codes: dict = {}
-    #: Each of REFUSALS -> (HTTP status, {field or "form": message}).
-    refusals: dict[type, tuple[int, dict]] = {}
-
-    def refuse(self, refused: Exception) -> None:
-        """Keep the page, with why the change was refused next to the field."""
-        status, messages = self.refusals[type(refused)]
-        self.request.response.setStatus(status)
-        self.errors.update(messages)
-        self.error_codes = dict.fromkeys(messages, refused.code)
 
     @cached_property
     def procedure(self):

@@ -63,12 +63,12 @@ def show_on_page(view, exc: GuichetError) -> None:
     ``view.error_codes``); 401, 403 and 404 raise instead."""
     raise_for_page(exc)
     set_answer_status(view.request, exc)
-    view.errors["form"] = exc.message
-    view.errors.update(field_messages(exc.fields))
-    view.error_codes = {
-        "form": exc.code,
-        **{field.field: field.code for field in exc.fields},
-    }
+    fields = field_messages(exc.fields)
+    view.error_codes = {field.field: field.code for field in exc.fields}
+    if exc.message not in fields.values():  # said next to its field: once
+        view.errors["form"] = exc.message
+        view.error_codes["form"] = exc.code
+    view.errors.update(fields)
 
 
 def set_answer_status(request, exc: GuichetError) -> None:

@@ -54,6 +54,7 @@ class ExportView(BrowserView):
         # Exporting writes the audit trail, as the API does (see the
         # listing): not a change a forged link could make.
         alsoProvides(self.request, IDisableCSRFProtection)
+        # On the site, "procedure" chooses what to export: not a filter.
         form = {
             name: value
             for name, value in self.request.form.items()
@@ -65,7 +66,7 @@ class ExportView(BrowserView):
             query = ExportQuery.parse(form)
             body = spooled(
                 lambda write: staff.export_submissions(
-                    self.caller, procedure, query, write, audited_query=dict(form)
+                    self.caller, procedure, query, write
                 )
             )
         except GuichetError as refused:

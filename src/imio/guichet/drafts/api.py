@@ -72,7 +72,9 @@ def draft_lifetime() -> timedelta:
 
 
 def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # surrogatepass: whatever a header or query decoded to hashes (to a
+    # hash no real secret has) rather than failing.
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _is_scalar(value) -> bool:

@@ -209,6 +209,52 @@ def _fingerprint(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _check_idempotency_key(idempotency_key: str) -> None:
+    if not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidIdempotencyKey(
+            "Idempotency-Key must be 1 to 200 printable ASCII characters"
+        )
+
+
+def _idempotency_scope(procedure, idempotency_key: str) -> str:
+    return f"{api.content.get_uuid(procedure)}:{idempotency_key}"
+
+
+def replay_of(
+    procedure,
+    idempotency_key: str,
+    *,
+    submitter: str | None,
+    data: Mapping[str, Any] | None,
+    draft_id: str | None = None,
+) -> Submission | None:
+    """The submission this key filed earlier from the same request, or None.
+
+    The same request is the same submitter, draft (``draft_id``) and data;
+    ``data`` None (a draft filed as saved) matches on the draft alone, as
+    the draft is deleted once filed and its answers are gone with it.
+    Raises :class:`InvalidIdempotencyKey` or, for the same key with
+    another request, :class:`IdempotencyKeyReused`.
+    """
+    _check_idempotency_key(idempotency_key)
+    store = get_store()
+    if store is None:
+        return None
+    earlier = store.remembered_request(_idempotency_scope(procedure, idempotency_key))
+    if earlier is None or datetime.now(UTC) - earlier["date"] >= IDEMPOTENCY_WINDOW:
+        return None
+    same_data = data is None and draft_id is not None
+    same_data = same_data or earlier["fingerprint"] == _fingerprint(data)
+    same_request = (
+        same_data
+        and earlier["submitter"] == submitter
+        and earlier.get("draft") == draft_id
+    )
+    if not same_request:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
+    return store.get(earlier["id"])
+
+
 def submit_once(
     procedure,
     data: Mapping[str, Any],
@@ -216,39 +262,36 @@ def submit_once(
     idempotency_key: str | None,
     submitter: str | None,
     language: str | None = None,
+    draft_id: str | None = None,
 ) -> tuple[Submission, bool]:
-    """:func:`submit`, unless this key already filed this very data here.
+    """:func:`submit`, unless this key already filed this very request here
+    (:func:`replay_of`; ``draft_id`` is the draft ``data`` comes from).
 
     Returns the submission and whether it was filed earlier (a retry of a
     request whose answer was lost). Without a key, always files. The same
-    key with other data raises :class:`IdempotencyKeyReused`; a malformed
-    key, :class:`InvalidIdempotencyKey`.
+    key with another request raises :class:`IdempotencyKeyReused`; a
+    malformed key, :class:`InvalidIdempotencyKey`.
     """
     if idempotency_key is None:
         return submit(procedure, data, submitter=submitter, language=language), False
-    if not _IDEMPOTENCY_KEY.match(idempotency_key):
-        raise InvalidIdempotencyKey(
-            "Idempotency-Key must be 1 to 200 printable ASCII characters"
-        )
-    store = get_store(create=True)
-    scope = f"{api.content.get_uuid(procedure)}:{idempotency_key}"
-    fingerprint = _fingerprint(data)
-    earlier = store.remembered_request(scope)
-    now = datetime.now(UTC)
-    if earlier is not None and now - earlier["date"] < IDEMPOTENCY_WINDOW:
-        if earlier["fingerprint"] != fingerprint or earlier["submitter"] != submitter:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was used for another request"
-            )
-        return store.get(earlier["id"]), True
+    earlier = replay_of(
+        procedure,
+        idempotency_key,
+        submitter=submitter,
+        data=data,
+        draft_id=draft_id,
+    )
+    if earlier is not None:
+        return earlier, True
     submission = submit(procedure, data, submitter=submitter, language=language)
-    store.remember_request(
-        scope,
+    get_store(create=True).remember_request(
+        _idempotency_scope(procedure, idempotency_key),
         {
             "id": submission.id,
-            "fingerprint": fingerprint,
+            "fingerprint": _fingerprint(data),
             "submitter": submitter,
-            "date": now,
+            "draft": draft_id,
+            "date": datetime.now(UTC),
         },
     )
     return submission, False

@@ -42,11 +42,15 @@ def check_tracking_secret(
     store: SubmissionStore, submission: Submission, secret: str | None
 ) -> bool:
     """Whether ``secret`` opens ``submission`` under any key still in the
-    ring (constant-time comparisons, every key tried)."""
-    if not secret:
+    ring (constant-time comparisons, every key tried). Anything but text
+    (several values, non-ASCII characters a link never has) is a wrong
+    secret like any other."""
+    if not isinstance(secret, str) or not secret:
         return False
+    # As bytes: compare_digest refuses text with non-ASCII characters.
+    given = secret.encode("utf-8", "surrogatepass")
     matches = [
-        hmac.compare_digest(_secret_under(key, submission), secret)
+        hmac.compare_digest(_secret_under(key, submission).encode(), given)
         for key in store.tracking_keys
         if key
     ]

@@ -18,6 +18,9 @@ from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import MessageRequired
 from imio.guichet.errors import NotFound
+from imio.guichet.errors import StaleVersion
+from imio.guichet.errors import TransitionNotAllowed
+from imio.guichet.errors import VersionRequired
 from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
 from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.uploads import upload_from_json
@@ -32,7 +35,6 @@ from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import find_transition
-from imio.guichet.submissions.lifecycle import TransitionNotAllowed
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.tracking import check_tracking_secret
 from typing import Any
@@ -43,6 +45,19 @@ REQUEST_NOT_FOUND = _(
     default="We cannot find this request. Check the link or the reference.",
 )
 ANSWER_REQUIRED = _("error_answer_required", default="Write your answer.")
+STALE = _(
+    "error_stale_citizen",
+    default="Your request changed since you opened this page: nothing was "
+    "sent. Read it again below.",
+)
+NOT_POSSIBLE = _(
+    "error_citizen_not_allowed",
+    default="This is not possible any more for this request.",
+)
+VERSION_REQUIRED = _(
+    "error_citizen_version_required",
+    default="Send the version of the request you read (If-Match: its ETag).",
+)
 
 
 def is_submitter(caller: Caller, submission: Submission) -> bool:
@@ -93,28 +108,51 @@ def _upload(part: Any, limits) -> Upload:
     return Upload(part.filename, part.read(limits.max_size + 1))
 
 
+def may_answer(submission: Submission) -> bool:
+    """Whether the service waits for the citizen's answer now."""
+    return find_transition(submission.state, "in_progress", CITIZEN) is not None
+
+
+def may_withdraw(submission: Submission) -> bool:
+    """Whether the citizen may still withdraw the request."""
+    return find_transition(submission.state, "withdrawn", CITIZEN) is not None
+
+
+def _check_seen(submission: Submission, seen_etag: str | None) -> None:
+    """As staff's changes: the version the citizen read is required, and
+    must still be the current one (its ETag goes with the refusal)."""
+    if not seen_etag:
+        raise VersionRequired(VERSION_REQUIRED)
+    if seen_etag != handling.etag(submission):
+        raise StaleVersion(STALE, headers={"ETag": handling.etag(submission)})
+
+
 def answer(
     caller: Caller,
-    submission: Submission,
+    key: Any,
     message: str,
     *,
+    secret: Any = None,
     seen_etag: str | None,
     files: Sequence[Any] = (),
-) -> dict:
+) -> Submission:
     """The citizen's answer to what the service asked, with ``files``
     (uploaded parts: ``filename`` and ``read(size)``, or the API's JSON
     file objects), checked against the procedure's limits and stored with
     the request.
 
-    ``submission`` was found with :func:`own_request` or
-    :func:`tracked_request`. Raises the lifecycle's refusals (nothing asked
-    now, an empty answer, a version not seen) or
-    :class:`~imio.guichet.errors.InvalidData` on the field ``files``;
-    an empty answer is :class:`MessageRequired` on the field ``message``.
+    The request ``key`` (id or reference) opens as in
+    :func:`citizen_request` (its citizen, or its tracking ``secret``), else
+    NotFound. Raises VersionRequired / StaleVersion (the version read),
+    TransitionNotAllowed (nothing is asked now) or
+    :class:`~imio.guichet.errors.InvalidData` on the field ``files``; an
+    empty answer is :class:`MessageRequired` on the field ``message``.
     """
-    if find_transition(submission.state, "in_progress", CITIZEN) is None:
+    submission = citizen_request(caller, key, secret)
+    _check_seen(submission, seen_etag)
+    if not may_answer(submission):
         # Before reading any file: nothing is asked now.
-        raise TransitionNotAllowed(f"nothing is asked in {submission.state!r}")
+        raise TransitionNotAllowed(NOT_POSSIBLE)
     limits = upload_limits(find_procedure(submission.procedure_uid))
     try:
         if len(files) > limits.max_files:
@@ -125,7 +163,7 @@ def answer(
         error = FieldError("files", refused.code, UPLOAD_MESSAGES[refused.code])
         raise InvalidData([error]) from refused
     try:
-        return handling.reply_as_citizen(
+        handling.reply_as_citizen(
             submission,
             message,
             files=checked,
@@ -139,12 +177,20 @@ def answer(
             ANSWER_REQUIRED,
             fields=[FieldError("message", "message_required", ANSWER_REQUIRED)],
         ) from refused
+    return submission
 
 
-def withdraw(caller: Caller, submission: Submission, *, seen_etag: str | None):
-    """The citizen withdraws a request not yet taken up (see :func:`answer`
-    for how ``submission`` was found)."""
-    return handling.withdraw(submission, seen_etag=seen_etag, user_id=caller.user_id)
+def withdraw(
+    caller: Caller, key: Any, *, secret: Any = None, seen_etag: str | None
+) -> Submission:
+    """The citizen withdraws a request not yet taken up (opened, and
+    refused, as in :func:`answer`)."""
+    submission = citizen_request(caller, key, secret)
+    _check_seen(submission, seen_etag)
+    if not may_withdraw(submission):
+        raise TransitionNotAllowed(NOT_POSSIBLE)
+    handling.withdraw(submission, seen_etag=seen_etag, user_id=caller.user_id)
+    return submission
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ never audited, listed, exported or delivered to back offices: they are
 not requests yet.
 """
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from imio.guichet import _
@@ -83,12 +84,27 @@ def save_draft(
     honeypot: str | None = None,
 ) -> SavedDraft:
     """Keep ``answers`` (JSON, not validated) as a new draft of
-    ``procedure``. Raises ProcedureClosed, LoginRequired, TooManyRequests,
-    a robot's InvalidInput or DraftRefused (too large, too many)."""
+    ``procedure`` (:func:`save_answers` for answers already read)."""
+    return save_answers(caller, procedure, lambda: answers, honeypot=honeypot)
+
+
+def save_answers(
+    caller: Caller,
+    procedure,
+    read_answers: Callable[[], Mapping[str, Any]],
+    *,
+    honeypot: str | None = None,
+) -> SavedDraft:
+    """Keep what ``read_answers()`` gives (JSON, not validated) as a new
+    draft of ``procedure``, read only once the procedure is open to
+    ``caller`` and the anonymous protection let it in (a client over its
+    limit is told so whatever it sent). Raises ProcedureClosed,
+    LoginRequired, TooManyRequests, a robot's InvalidInput, whatever
+    ``read_answers`` raises, or DraftRefused (too large, too many)."""
     check_open(procedure, caller.user_id)
     _protect(caller, honeypot, new=True)
     draft, secret = drafts.save_draft(
-        procedure, answers, caller.user_id, language=caller.language
+        procedure, read_answers(), caller.user_id, language=caller.language
     )
     if caller.is_anonymous:
         count_anonymous_submission(caller.client_address or "unknown")
@@ -105,10 +121,14 @@ def update_draft(
     procedure=None,
 ) -> Draft:
     """Replace the answers of a draft that opens for ``caller``; it keeps
-    its secret and lives a full lifetime again."""
+    its secret and lives a full lifetime again. Refused as a new draft
+    would be (ProcedureClosed, LoginRequired) once its procedure closed or
+    requires a login."""
     draft = open_draft(caller, draft_id, secret=secret, procedure=procedure)
+    procedure = procedure_of(draft)
+    check_open(procedure, caller.user_id)
     _protect(caller, honeypot, new=False)
-    drafts.save_draft(procedure_of(draft), answers, draft.owner, draft=draft)
+    drafts.save_draft(procedure, answers, draft.owner, draft=draft)
     return draft
 
 

@@ -6,6 +6,7 @@ and the submission counted once its transaction committed (a replay of
 the same Idempotency-Key files nothing and counts nothing).
 """
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from imio.guichet import _
@@ -13,6 +14,7 @@ from imio.guichet.caller import Caller
 from imio.guichet.drafts.api import delete_draft
 from imio.guichet.errors import Unavailable
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.submissions.api import replay_of
 from imio.guichet.submissions.api import submit_once
 from imio.guichet.submissions.protection import check_anonymous_rate
 from imio.guichet.submissions.protection import count_anonymous_submission
@@ -55,6 +57,15 @@ def count_anonymous(caller: Caller) -> None:
         count_anonymous_submission(caller.client_address or "unknown")
 
 
+@dataclass(frozen=True)
+class Answers:
+    """What a citizen sends to file: the form's answers and/or a draft."""
+
+    #: The form's fields; None files the draft's answers as saved.
+    data: Mapping[str, Any] | None
+    draft_id: str | None = None
+
+
 def file_submission(
     caller: Caller,
     procedure,
@@ -65,19 +76,59 @@ def file_submission(
     draft_id: str | None = None,
     draft_secret: str | None = None,
 ) -> Filed:
-    """File ``data`` as ``caller``'s submission of ``procedure``.
+    """File ``data`` as ``caller``'s submission of ``procedure``
+    (:func:`file_answers` for answers already read)."""
+    return file_answers(
+        caller,
+        procedure,
+        lambda: Answers(data, draft_id),
+        idempotency_key=idempotency_key,
+        honeypot=honeypot,
+        draft_secret=draft_secret,
+    )
 
-    With ``draft_id`` (opened by its owner or with ``draft_secret``), the
-    draft is deleted once filed; ``data`` None files the draft's answers
-    as saved, else ``data`` replaces them (as the HTML form sends all its
-    fields; drafts keep no files).
+
+def file_answers(
+    caller: Caller,
+    procedure,
+    read_answers: Callable[[], Answers],
+    *,
+    idempotency_key: str | None = None,
+    honeypot: str | None = None,
+    draft_secret: str | None = None,
+) -> Filed:
+    """File what ``read_answers()`` gives as ``caller``'s submission of
+    ``procedure``.
+
+    The answers are read only once the anonymous protection let the caller
+    in: a client over its limit is told so (429) whatever it sent, and its
+    body costs nothing to parse. With a ``draft_id`` (opened by its owner
+    or with ``draft_secret``), the draft is deleted once filed; ``data``
+    None files the draft's answers as saved, else ``data`` replaces them
+    (as the HTML form sends all its fields; drafts keep no files). A retry
+    with the same Idempotency-Key answers the first filing, even once its
+    draft is gone.
 
     Raises :class:`~imio.guichet.errors.InvalidData` (every faulty field),
     ``ProcedureClosed``, ``LoginRequired``, ``TooManyRequests``, a robot's
-    ``InvalidInput``, ``NotFound`` (the draft), the Idempotency-Key's
-    ``InvalidInput`` / ``Conflict``, or ``Unavailable`` (an unreadable form).
+    ``InvalidInput``, whatever ``read_answers`` raises, ``NotFound`` (the
+    draft), the Idempotency-Key's ``InvalidInput`` / ``Conflict``, or
+    ``Unavailable`` (an unreadable form).
     """
     protect_anonymous(caller, honeypot, rate=True)
+    answers = read_answers()
+    data, draft_id = answers.data, answers.draft_id
+    if idempotency_key is not None and draft_id is not None:
+        # Before the draft is opened: the first filing deleted it.
+        earlier = replay_of(
+            procedure,
+            idempotency_key,
+            submitter=caller.user_id,
+            data=data,
+            draft_id=draft_id,
+        )
+        if earlier is not None:
+            return Filed(earlier, replayed=True)
     draft = None
     if draft_id is not None:
         draft = open_draft(caller, draft_id, secret=draft_secret, procedure=procedure)
@@ -90,6 +141,7 @@ def file_submission(
             idempotency_key=idempotency_key,
             submitter=caller.user_id,
             language=caller.language,
+            draft_id=draft_id,
         )
     except InvalidFormSchema as unreadable:
         logger.exception("Unreadable form on %s", procedure.absolute_url())

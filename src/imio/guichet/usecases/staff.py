@@ -303,16 +303,31 @@ def export_submissions(
     procedure,
     query: ExportQuery,
     write: Callable[[bytes], object],
-    *,
-    audited_query: dict | None = None,
 ) -> int:
     """Write the submissions of ``procedure`` that match ``query`` to
-    ``write``, batch by batch (memory stays flat); return how many."""
+    ``write``, batch by batch (memory stays flat); return how many. The
+    audit record says what was exported (:func:`export_details`), whatever
+    the channel."""
     check_export(caller, procedure)
     count = write_export(query.kind, write, procedure, _exported(procedure, query))
-    details = dict(audited_query if audited_query is not None else {})
-    audit.record(caller, "export", [], {"count": count, **details})
+    details = {"count": count, **export_details(procedure, query)}
+    audit.record(caller, "export", [], details)
     return count
+
+
+def export_details(procedure, query: ExportQuery) -> dict:
+    """The procedure and every filter of an export, as its parameters are
+    named (the days in ISO format); filters not used are left out."""
+    filters = {
+        "state": query.state,
+        "from": query.created_from and query.created_from.isoformat(),
+        "to": query.created_to and query.created_to.isoformat(),
+    }
+    return {
+        "procedure": api.content.get_uuid(procedure),
+        "format": query.kind,
+        **{name: value for name, value in filters.items() if value is not None},
+    }
 
 
 def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:

@@ -8,8 +8,8 @@ line is written: in the access log (:mod:`.accesslog`, the request line
 and the Referer, which repeats the previous page's URL) and in the event
 log (:class:`RedactingFilter`, for URLs Zope writes with errors and
 tracebacks). Headers holding credentials (``Authorization``,
-``X-Draft-Secret``, cookies) are never written by the access log; if one
-appears in a message, its value is redacted too.
+``X-Draft-Secret``, ``X-Tracking-Secret``, cookies) are never written by
+the access log; if one appears in a message, its value is redacted too.
 """
 
 import logging
@@ -30,10 +30,14 @@ _QUERY_PARAMETER = re.compile(
     re.IGNORECASE,
 )
 #: A header line or a mapping's item: ``Authorization: Basic …``,
-#: ``'secret': '…'``, ``"X-Draft-Secret": "…"``.
+#: ``'secret': '…'``, ``"X-Tracking-Secret": "…"``, ``HTTP_COOKIE=…``: any
+#: name that contains ``secret``, ``token``, ``authorization`` or
+#: ``cookie`` (headers added later are covered without a list to keep).
+#: Not a query parameter (after ``?``, ``&``, ``;``): its value ends at the
+#: next parameter, :data:`_QUERY_PARAMETER` redacts it.
 _HEADER = re.compile(
-    r"(?P<lead>\b(?:authorization|cookie|x-draft-secret|http_authorization|"
-    r"http_cookie|http_x_draft_secret)\b['\"]?\s*[:=]\s*)(?P<value>['\"]?[^\r\n'\"]*)",
+    r"(?P<lead>(?<![\w?&;=/.-])[\w-]*(?:secret|token|authorization|cookie)"
+    r"[\w-]*['\"]?\s*[:=]\s*)(?P<value>['\"]?[^\r\n'\"]*)",
     re.IGNORECASE,
 )
 _ITEM = re.compile(

@@ -30,8 +30,10 @@ class DraftsPost(GuichetService):
 
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)
-        answers = answers_of(self.request)
-        saved = drafts.save_draft(self.caller, self.context, answers)
+        # The body is read once the anonymous protection let the caller in.
+        saved = drafts.save_answers(
+            self.caller, self.context, lambda: answers_of(self.request)
+        )
         self.request.response.setStatus(201)
         self.request.response.setHeader("Location", draft_url(saved.draft))
         # Sent once: only its hash is kept.

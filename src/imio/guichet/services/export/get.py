@@ -28,7 +28,7 @@ class SubmissionsExport(GuichetService):
         query = ExportQuery.parse(form)
         body = spooled(
             lambda write: staff.export_submissions(
-                self.caller, self.context, query, write, audited_query=dict(form)
+                self.caller, self.context, query, write
             )
         )
         response = self.request.response

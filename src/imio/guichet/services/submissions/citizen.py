@@ -38,37 +38,36 @@ class SubmissionActions(SubmissionAcknowledge):
             return self.citizen_withdraw()
         return super().reply()
 
-    def request_of_citizen(self):
-        alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
-        return citizen.citizen_request(
-            self.caller,
-            self.submission_id,
-            self.request.getHeader(TRACKING_SECRET_HEADER),
-        )
+    def secret(self) -> str | None:
+        return self.request.getHeader(TRACKING_SECRET_HEADER)
 
     def citizen_reply(self) -> dict:
         """Body: ``{"message": "...", "files": [file objects]}``."""
-        submission = self.request_of_citizen()
+        alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         body = json_object(self.request, {"message", "files"})
         message, files = body.get("message", ""), body.get("files", [])
         if not isinstance(message, str):
             raise InvalidInput('"message" must be text.')
         if not isinstance(files, list):
             raise InvalidInput('"files" must be a list of file objects.')
-        citizen.answer(
+        submission = citizen.answer(
             self.caller,
-            submission,
+            self.submission_id,
             message,
+            secret=self.secret(),
             seen_etag=self.request.getHeader("If-Match"),
             files=files,
         )
         return self.changed(submission)
 
     def citizen_withdraw(self) -> dict:
-        submission = self.request_of_citizen()
+        alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         json_object(self.request, set())  # no body, or an empty object
-        citizen.withdraw(
-            self.caller, submission, seen_etag=self.request.getHeader("If-Match")
+        submission = citizen.withdraw(
+            self.caller,
+            self.submission_id,
+            secret=self.secret(),
+            seen_etag=self.request.getHeader("If-Match"),
         )
         return self.changed(submission)
 

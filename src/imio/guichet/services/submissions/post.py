@@ -13,7 +13,8 @@ from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.submissions.query import whole_number
 from imio.guichet.urls import submission_url
-from imio.guichet.usecases.filing import file_submission
+from imio.guichet.usecases.filing import Answers
+from imio.guichet.usecases.filing import file_answers
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 from zope.schema import getFieldsInOrder
@@ -42,18 +43,16 @@ class SubmissionsPost(GuichetService):
         # As every plone.restapi write: a JSON body cannot be sent across
         # sites by a plain HTML form, and the session cookie is SameSite.
         alsoProvides(self.request, IDisableCSRFProtection)
-        data, draft_id = self.parse()
-        filed = file_submission(
+        filed = file_answers(
             self.caller,
             self.context,
-            data,
+            self.parse,  # read once the anonymous protection let us in
             idempotency_key=self.request.getHeader("Idempotency-Key"),
-            draft_id=draft_id,
             draft_secret=self.request.getHeader(DRAFT_SECRET_HEADER),
         )
         return self.filed(filed.submission, filed.replayed)
 
-    def parse(self) -> tuple[dict | None, str | None]:
+    def parse(self) -> Answers:
         """The ``data`` and ``draft_id`` of the JSON body."""
         declared = self.request.get_header("Content-Length") or "0"
         limit = max_body_bytes(self.context)
@@ -69,7 +68,7 @@ class SubmissionsPost(GuichetService):
             raise InvalidInput(
                 'The body must be {"data": {...}}, the form\'s fields in "data".'
             )
-        return data, draft_id
+        return Answers(data, draft_id)
 
     def filed(self, submission, replayed: bool) -> dict:
         url = submission_url(submission)

@@ -60,6 +60,8 @@ ENDPOINTS = {
     "GET @guichet-audit": ADMINISTRATORS,
     "GET @guichet-webhooks": ADMINISTRATORS,
     "POST @guichet-webhooks": {**ADMINISTRATORS, "siteadmin": 201},
+    "GET @guichet-mail-outbox": ADMINISTRATORS,
+    "POST @guichet-mail-outbox": ADMINISTRATORS,
     "GET @guichet-tokens": ADMINISTRATORS,
     "POST @guichet-tokens": {**ADMINISTRATORS, "siteadmin": 201},
     "POST demarches/x/@drafts": dict.fromkeys(ACCOUNTS, 201),
@@ -104,6 +106,7 @@ def body_for(endpoint: str, site) -> dict | None:
             "url": "https://bo.example/hook",
         },
         "POST @guichet-tokens": {"user": "backoffice_x", "label": "matrix"},
+        "POST @guichet-mail-outbox": {"action": "retry-failed"},
         "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
         "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
     }.get(endpoint)

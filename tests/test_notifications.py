@@ -218,7 +218,7 @@ class TestStateChange:
                 "state": "received",
                 "message": "Nous traitons votre demande sous 5 jours.",
                 "note": "Dossier suspect, vérifier l'identité",
-                },
+            },
         )
         flush_mail_outbox(site)
         (notice,) = inbox.to("jeanne@example.org")

@@ -84,9 +84,7 @@ def run_once(kind: OutboxKind, db, site_path: tuple[str, ...]) -> timedelta:
 
 class OutboxWorker(threading.Thread):
     def __init__(self, kind: OutboxKind, db, site_path: tuple[str, ...]):
-        super().__init__(
-            name=f"guichet-{kind.name}:{'/'.join(site_path)}", daemon=True
-        )
+        super().__init__(name=f"guichet-{kind.name}:{'/'.join(site_path)}", daemon=True)
         self.kind = kind
         self.db = db
         self.site_path = site_path
@@ -134,9 +132,7 @@ def wake_after_commit(kind: OutboxKind, site) -> None:
         pass
     current.set_data(flag, True)
     db, path = site._p_jar.db(), site.getPhysicalPath()
-    current.addAfterCommitHook(
-        lambda committed: committed and wake(kind, db, path)
-    )
+    current.addAfterCommitHook(lambda committed: committed and wake(kind, db, path))
 
 
 def resume_pending(kind: OutboxKind, event) -> None:

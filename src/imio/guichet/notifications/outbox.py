@@ -82,7 +82,9 @@ class Mail(Persistent):
         self.id = uuid.uuid4().hex
         self.message = bytes(message)
         self.mfrom = getaddresses([str(message["From"])])[0][1]
-        self.mto = tuple(address for _name, address in getaddresses([str(message["To"])]))
+        self.mto = tuple(
+            address for _name, address in getaddresses([str(message["To"])])
+        )
         #: For the logs and the Site Administrator: a reference, a procedure
         #: and a state, never the citizen's data (see messages.py).
         self.subject = str(message["Subject"])

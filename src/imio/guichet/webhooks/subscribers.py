@@ -12,7 +12,6 @@ from plone import api
 from plone.api.exc import CannotGetPortalError
 
 
-
 def enqueue(submission, event_type: str) -> int:
     """Add a delivery per interested subscription; wake the worker at commit."""
     try:

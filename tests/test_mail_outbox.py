@@ -14,7 +14,6 @@ from imio.guichet.notifications.outbox import Mail
 from imio.guichet.notifications.outbox import MailOutbox
 from imio.guichet.notifications.outbox import SmtpSettings
 from imio.guichet.submissions.api import submit
-from plone import api
 from plone.testing.zope import Browser
 from test_notifications import configure_mailhost
 from test_notifications import free_port

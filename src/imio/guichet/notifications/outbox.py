@@ -30,10 +30,10 @@ from imio.guichet.storage import sort_key
 from persistent import Persistent
 from plone.base.interfaces.controlpanel import IMailSchema
 from plone.registry.interfaces import IRegistry
+from ZODB.POSException import ConflictError
 from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
-from ZODB.POSException import ConflictError
 
 import logging
 import os

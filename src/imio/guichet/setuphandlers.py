@@ -6,6 +6,7 @@ Installing creates no content and no account: demo data comes from
 
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
+from imio.guichet.notifications.outbox import get_outbox
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
@@ -25,11 +26,13 @@ class HiddenProfiles:
 
 
 def post_install(context):
-    """Create the submission store and the audit log now rather than on the
-    first submission or read, so that the first concurrent requests do not
-    all write the site."""
+    """Create the submission store, the audit log and the e-mail outbox now
+    rather than on the first submission or read, so that the first
+    concurrent requests do not all write the site (sites installed before
+    the outbox get theirs with their first e-mail)."""
     get_store(create=True)
     get_audit_log(create=True)
+    get_outbox(create=True)
     install_plugin(api.portal.get())
 
 

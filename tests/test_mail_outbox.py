@@ -304,13 +304,15 @@ def test_outbox_survives_a_restart(tmp_path):
     db.close()
 
 
-def test_two_workers_never_send_the_same_message(tmp_path):
+def test_two_workers_never_send_the_same_message(db):
+    """Two instances (FileStorage: two connections; RelStorage: as two
+    servers would) share one outbox."""
+
     class Slow(Inbox):
         async def handle_DATA(self, server, session, envelope):
             await asyncio.sleep(0.05)  # both workers are busy at once
             return await super().handle_DATA(server, session, envelope)
 
-    db = DB(FileStorage(str(tmp_path / "Data.fs")))
     with db.transaction() as connection:
         box = connection.root()["outbox"] = MailOutbox()
         for n in range(20):
@@ -330,7 +332,6 @@ def test_two_workers_never_send_the_same_message(tmp_path):
         controller.stop()
     subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
     assert subjects == sorted(f"Message {n}" for n in range(20))
-    db.close()
 
 
 def test_masked():

@@ -44,6 +44,9 @@ ADMINISTRATORS = {**dict.fromkeys(ACCOUNTS, 401), "siteadmin": 200}
 #: citizen_a's draft: nobody else knows of it, staff and managers included
 #: (drafts are not requests yet).
 DRAFT_OWNER = {**dict.fromkeys(ACCOUNTS, 404), "citizen_a": 200}
+#: citizen_a's request: only its citizen answers or withdraws it (staff
+#: included, the others do not even learn that it exists).
+REQUEST_OF_A = DRAFT_OWNER
 
 ENDPOINTS = {
     "GET @guichet-openapi": PUBLIC,
@@ -68,6 +71,8 @@ ENDPOINTS = {
     "GET @drafts/{draft}": DRAFT_OWNER,
     "PATCH @drafts/{draft}": DRAFT_OWNER,
     "DELETE @drafts/{draft}": {**DRAFT_OWNER, "citizen_a": 204},
+    "POST @submissions/{waiting}/@reply": REQUEST_OF_A,
+    "POST @submissions/{mine}/@withdraw": REQUEST_OF_A,
 }
 
 CASES = [
@@ -109,7 +114,37 @@ def body_for(endpoint: str, site) -> dict | None:
         "POST @guichet-mail-outbox": {"action": "retry-failed"},
         "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
         "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
+        "POST @submissions/{waiting}/@reply": {"message": "Voici"},
     }.get(endpoint)
+
+
+@pytest.fixture
+def mine(site, session_for):
+    """A request of X that citizen_a filed."""
+    response = session_for("citizen_a").post(
+        "demarches/x/@submissions", json={"data": VALID_DATA}
+    )
+    return response.json()["id"]
+
+
+@pytest.fixture
+def waiting(mine):
+    """citizen_a's request, on which the service waits for them."""
+    from imio.guichet.submissions.handling import etag
+    from imio.guichet.submissions.handling import update_state
+
+    transaction.begin()
+    submission = get_store().get(mine)
+    for state in ("in_progress", "waiting_citizen"):
+        update_state(
+            submission,
+            state,
+            seen_etag=etag(submission),
+            user_id="x",
+            public_message="Une photo ?",
+        )
+    transaction.commit()
+    return mine
 
 
 @pytest.fixture
@@ -154,14 +189,24 @@ def test_every_endpoint_of_the_api_is_in_the_matrix():
 def test_access(request, site, filed, session_for, endpoint, who, status):
     session = session_for(who)
     draft = request.getfixturevalue("draft_of_a") if "{draft}" in endpoint else None
+    own = {
+        name: request.getfixturevalue(name)
+        for name in ("mine", "waiting")
+        if f"{{{name}}}" in endpoint
+    }
     method, path = endpoint.split()
     headers = {}
     if method == "PATCH":
         etag = session_for("siteadmin").get(f"@submissions/{filed}").headers["ETag"]
         headers["If-Match"] = etag
+    for submission_id in own.values():
+        from imio.guichet.submissions.handling import etag
+
+        transaction.begin()
+        headers["If-Match"] = etag(get_store().get(submission_id))
     response = session.request(
         method,
-        path.format(id=filed, draft=draft),
+        path.format(id=filed, draft=draft, **own),
         json=body_for(endpoint, site),
         headers=headers,
     )

@@ -121,7 +121,7 @@ def test_sent_from_a_file_not_from_memory(filed, session_for, kind):
 
 
 def test_spooled_file_is_rewound_and_removed_on_error():
-    from imio.guichet.services.streaming import spooled
+    from imio.guichet.channels.streaming import spooled
 
     body = spooled(lambda write: [write(b"a,b\n"), write(b"1,2\n")])
     assert body.read() == b"a,b\n1,2\n"

@@ -10,6 +10,7 @@ a conditional field says its condition in ``data-guichet-show-if`` for
 form.js.
 """
 
+from imio.guichet.browser.errors import error_code
 from imio.guichet.browser.widgets import AddressWidget
 from imio.guichet.forms.conditions import conditions
 from plone.formwidget.namedfile.widget import NamedFileWidget
@@ -71,6 +72,11 @@ class RenderFormWidget(BrowserView):
         if isinstance(widget, NamedFileWidget):
             return f"{widget.id}-input"
         return widget.id
+
+    def error_code(self) -> str | None:
+        """The core's code of the widget's error, for machines."""
+        error = self.widget.error
+        return None if error is None else error_code(error)
 
     def error_id(self) -> str:
         return f"{self.widget.id}-error"

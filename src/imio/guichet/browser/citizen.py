@@ -139,6 +139,7 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
             set_answer_status(self.request, invalid)
             for error in invalid.fields:
                 self.errors[error.field] = error.message
+            self.error_codes = {error.field: error.code for error in invalid.fields}
             return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(self.self_url(), status=303)

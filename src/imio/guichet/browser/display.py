@@ -117,6 +117,9 @@ class SubmissionPage:
     staff = False
     submission: Submission
     errors: dict
+    #: The core's code of each error shown (field or "form" -> code), in
+    #: the page for machines as the API gives it.
+    error_codes: dict = {}
     #: Each of REFUSALS -> (HTTP status, {field or "form": message}).
     refusals: dict[type, tuple[int, dict]] = {}
 
@@ -125,6 +128,7 @@ class SubmissionPage:
         status, messages = self.refusals[type(refused)]
         self.request.response.setStatus(status)
         self.errors.update(messages)
+        self.error_codes = dict.fromkeys(messages, refused.code)
 
     @cached_property
     def procedure(self):

@@ -22,7 +22,10 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import ProcedureClosed
+from imio.guichet.forms.validation import refusal_code
+from imio.guichet.forms.validation import typed_value_code
 from plone import api
+from z3c.form.converter import FormatterValidationError
 from z3c.form.interfaces import IErrorViewSnippet
 from zExceptions import Forbidden
 from zExceptions import NotFound
@@ -56,11 +59,16 @@ def field_messages(fields: Iterable[FieldError]) -> dict:
 
 def show_on_page(view, exc: GuichetError) -> None:
     """Keep ``view``'s page, with why ``exc`` refused (in ``view.errors``,
-    which the page's template shows); 401, 403 and 404 raise instead."""
+    which the page's template shows, and the codes in
+    ``view.error_codes``); 401, 403 and 404 raise instead."""
     raise_for_page(exc)
     set_answer_status(view.request, exc)
     view.errors["form"] = exc.message
     view.errors.update(field_messages(exc.fields))
+    view.error_codes = {
+        "form": exc.code,
+        **{field.field: field.code for field in exc.fields},
+    }
 
 
 def set_answer_status(request, exc: GuichetError) -> None:
@@ -70,11 +78,33 @@ def set_answer_status(request, exc: GuichetError) -> None:
         request.response.setHeader(name, value)
 
 
+class RefusedField(Invalid):
+    """A field refused by the core, as z3c.form shows an error: it keeps
+    the core's code."""
+
+    def __init__(self, field_error: FieldError):
+        super().__init__(field_error.message)
+        self.code = field_error.code
+
+
+def error_code(snippet) -> str:
+    """The core's code of the error a widget shows (see
+    :data:`~imio.guichet.errors.FieldError.code`): the core's own refusal,
+    or what the core calls the error z3c.form found checking the widget."""
+    error = snippet.error
+    if isinstance(error, RefusedField):
+        return error.code
+    if isinstance(error, FormatterValidationError):
+        # The text typed is not a value of the field's type.
+        return typed_value_code(snippet.field, snippet.widget.value)
+    return refusal_code(error, snippet.field)
+
+
 def field_error_snippet(form, widget, field_error: FieldError):
     """z3c.form's error snippet of one refused field, for its widget."""
     snippet = getMultiAdapter(
         (
-            Invalid(field_error.message),
+            RefusedField(field_error),
             form.request,
             widget,
             widget.field,

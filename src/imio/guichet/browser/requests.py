@@ -17,6 +17,7 @@ from imio.guichet.browser.display import summary_rows
 from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import show_on_page
+from imio.guichet.browser.export import EXPORT_VIEW
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
@@ -43,6 +44,12 @@ from zope.interface import alsoProvides
 FILTERS = ("procedure", "state", "from", "to", "reference", "limit")
 
 REQUEST_VIEW = "@@guichet-request"
+#: The export's formats, as the listing offers them.
+EXPORT_FORMATS = (
+    ("csv", _("label_export_csv", default="Export (CSV)")),
+    ("xlsx", _("label_export_xlsx", default="Export (Excel)")),
+    ("jsonl", _("label_export_jsonl", default="Export (JSON Lines)")),
+)
 LISTING_VIEW = "@@guichet-requests"
 
 
@@ -117,12 +124,18 @@ class RequestsView(StaffPage, CursorPages, BrowserView):
         known = FILTERS + ("cursor",) if self.on_site else FILTERS[1:] + ("cursor",)
         self.listing_query, refused = ListingQuery.read(filters, known)
         self.errors = field_messages(refused)
+        self.error_codes = {error.field: error.code for error in refused}
         try:
             self.page = staff.list_submissions(
                 self.caller,
                 self.listing_query,
                 within=self.within,
-                audited_query=self.query,
+                # What was applied: a filter left out is not in the trail.
+                audited_query={
+                    name: value
+                    for name, value in self.query.items()
+                    if name not in self.errors
+                },
             )
         except GuichetError as exc:
             raise_for_page(exc)
@@ -185,6 +198,28 @@ class RequestsView(StaffPage, CursorPages, BrowserView):
 
     def rows(self) -> list[dict]:
         return summary_rows(self.page.items, request_url)
+
+    def export_links(self) -> list[dict]:
+        """The export of what the filters select (state and days), one link
+        per format; on the site, once a procedure is chosen."""
+        query = {
+            name: value
+            for name, value in self.query.items()
+            if name in ("state", "from", "to") and name not in self.errors
+        }
+        if self.on_site:
+            if "procedure" not in self.query or "procedure" in self.errors:
+                return []
+            query["procedure"] = self.query["procedure"]
+        base = f"{self.context.absolute_url()}/{EXPORT_VIEW}"
+        return [
+            {
+                "format": kind,
+                "label": label,
+                "url": f"{base}?{urlencode({**query, 'format': kind})}",
+            }
+            for kind, label in EXPORT_FORMATS
+        ]
 
     def page_url(self, **query) -> str:
         return self.url(**self.query, **query)

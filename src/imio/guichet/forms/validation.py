@@ -23,6 +23,7 @@ from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
 from zope.schema.interfaces import NotUnique
+from zope.schema.interfaces import RequiredMissing
 from zope.schema.interfaces import TooBig
 from zope.schema.interfaces import TooLong
 from zope.schema.interfaces import TooShort
@@ -214,3 +215,23 @@ def clean_data(
     if attachments is not None:
         attachments.update(files)
     return cleaned
+
+
+def refusal_code(error: ValidationError, field) -> str:
+    """The code of a refusal that a form library found itself (z3c.form
+    checks its widgets before the core sees the data): a page names the
+    faulty field's error as the API does."""
+    if isinstance(error, RequiredMissing):
+        return "required"
+    return _code_for(error, field)
+
+
+def typed_value_code(field, typed: Any) -> str:
+    """The code of the refusal of ``typed`` (text that a form library could
+    not read as a value of ``field``): what the core says of it, as if it
+    came in JSON ("invalid" if the core would take it)."""
+    try:
+        _from_json(field, typed)
+    except _Refused as refused:
+        return refused.code
+    return "invalid"

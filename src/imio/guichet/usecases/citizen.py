@@ -8,6 +8,7 @@ written to the audit trail). Anyone else gets
 and a wrong secret: no hint whether it exists.
 """
 
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from imio.guichet import _
@@ -15,9 +16,11 @@ from imio.guichet import audit
 from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidData
+from imio.guichet.errors import MessageRequired
 from imio.guichet.errors import NotFound
 from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
 from imio.guichet.forms.uploads import Upload
+from imio.guichet.forms.uploads import upload_from_json
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.submissions import handling
@@ -25,6 +28,7 @@ from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import TransitionNotAllowed
@@ -37,6 +41,7 @@ REQUEST_NOT_FOUND = _(
     "error_request_not_found",
     default="We cannot find this request. Check the link or the reference.",
 )
+ANSWER_REQUIRED = _("error_answer_required", default="Write your answer.")
 
 
 def is_submitter(caller: Caller, submission: Submission) -> bool:
@@ -60,6 +65,29 @@ def tracked_request(caller: Caller, reference: Any, secret: Any) -> Submission:
     return found
 
 
+def citizen_request(caller: Caller, key: Any, secret: Any) -> Submission:
+    """The request ``key`` (its id, or its reference as a tracking link
+    gives it) for the citizen who filed it logged in, or for the holder of
+    its tracking ``secret``: the API's way to what :func:`own_request` and
+    :func:`tracked_request` find for the pages."""
+    found = get_submission(key) or find_by_reference(key)
+    if found is None or not (
+        is_submitter(caller, found) or check_tracking_secret(get_store(), found, secret)
+    ):
+        raise NotFound(REQUEST_NOT_FOUND)
+    return found
+
+
+def _upload(part: Any, limits) -> Upload:
+    """A file of an answer: a JSON file object (base64, as the API files
+    them) or an uploaded part (``filename`` and ``read(size)``)."""
+    if isinstance(part, Mapping):
+        return upload_from_json(part, limits)
+    # No further than the limit (one byte more, so that the size check
+    # refuses a larger file).
+    return Upload(part.filename, part.read(limits.max_size + 1))
+
+
 def answer(
     caller: Caller,
     submission: Submission,
@@ -69,13 +97,15 @@ def answer(
     files: Sequence[Any] = (),
 ) -> dict:
     """The citizen's answer to what the service asked, with ``files``
-    (uploaded parts: ``filename`` and ``read(size)``), checked against the
-    procedure's limits and stored with the request.
+    (uploaded parts: ``filename`` and ``read(size)``, or the API's JSON
+    file objects), checked against the procedure's limits and stored with
+    the request.
 
     ``submission`` was found with :func:`own_request` or
     :func:`tracked_request`. Raises the lifecycle's refusals (nothing asked
     now, an empty answer, a version not seen) or
-    :class:`~imio.guichet.errors.InvalidData` on the field ``files``.
+    :class:`~imio.guichet.errors.InvalidData` on the field ``files``;
+    an empty answer is :class:`MessageRequired` on the field ``message``.
     """
     if find_transition(submission.state, "in_progress", CITIZEN) is None:
         # Before reading any file: nothing is asked now.
@@ -84,22 +114,26 @@ def answer(
     try:
         if len(files) > limits.max_files:
             raise UploadRefused("too_many_files")
-        # No further than the limit (one byte more, so that the size check
-        # refuses a larger file).
-        uploads = [
-            Upload(part.filename, part.read(limits.max_size + 1)) for part in files
-        ]
+        uploads = [_upload(part, limits) for part in files]
         checked = handling.check_reply_files(limits, uploads)
     except UploadRefused as refused:
         error = FieldError("files", refused.code, UPLOAD_MESSAGES[refused.code])
         raise InvalidData([error]) from refused
-    return handling.reply_as_citizen(
-        submission,
-        message,
-        files=checked,
-        seen_etag=seen_etag,
-        user_id=caller.user_id,
-    )
+    try:
+        return handling.reply_as_citizen(
+            submission,
+            message,
+            files=checked,
+            seen_etag=seen_etag,
+            user_id=caller.user_id,
+        )
+    except MessageRequired as refused:
+        # Said of the field, as staff's change of state says it: every
+        # channel shows it next to the answer.
+        raise MessageRequired(
+            ANSWER_REQUIRED,
+            fields=[FieldError("message", "message_required", ANSWER_REQUIRED)],
+        ) from refused
 
 
 def withdraw(caller: Caller, submission: Submission, *, seen_etag: str | None):

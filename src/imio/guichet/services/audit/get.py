@@ -4,9 +4,9 @@ JSON pages (``after``, ``limit``), or the whole trail as CSV
 (``format=csv``), streamed in batches so that memory stays flat.
 """
 
+from imio.guichet.channels.streaming import spooled
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.streaming import spooled
 from imio.guichet.usecases import audit
 from urllib.parse import urlencode
 

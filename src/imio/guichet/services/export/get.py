@@ -8,8 +8,8 @@ memory stays flat whatever the number of submissions (see
 imio.guichet.submissions.export).
 """
 
+from imio.guichet.channels.streaming import spooled
 from imio.guichet.services.base import GuichetService
-from imio.guichet.services.streaming import spooled
 from imio.guichet.submissions.export import CONTENT_TYPES
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.usecases import staff

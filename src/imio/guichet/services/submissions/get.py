@@ -11,7 +11,6 @@ from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.attachments import stream
 from imio.guichet.submissions.handling import etag
-from imio.guichet.submissions.query import LISTING_PARAMETERS
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.urls import procedure_summaries
@@ -19,10 +18,6 @@ from imio.guichet.usecases import staff
 from plone.protect.interfaces import IDisableCSRFProtection
 from urllib.parse import urlencode
 from zope.interface import alsoProvides
-
-
-#: What the listing takes (the pages search by reference too).
-API_LISTING_PARAMETERS = tuple(p for p in LISTING_PARAMETERS if p != "reference")
 
 
 class SubmissionsGet(SubmissionService):
@@ -72,7 +67,7 @@ class SubmissionsGet(SubmissionService):
 
     def reply_listing(self):
         form = self.request.form
-        query = ListingQuery.parse(form, API_LISTING_PARAMETERS)
+        query = ListingQuery.parse(form)
         page = staff.list_submissions(
             self.caller, query, within=self.within, audited_query=dict(form)
         )

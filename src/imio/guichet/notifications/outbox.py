@@ -3,7 +3,7 @@
 An e-mail is queued in the transaction that files or changes a submission
 (or saves a draft): it exists if and only if that transaction commits, and
 survives a restart. Nothing is sent from the request: a background thread
-(:mod:`imio.guichet.outbox`, as for webhooks) sends it after the commit,
+(:mod:`imio.guichet.outbox_worker`, as for webhooks) sends it after the commit,
 with a short timeout, and retries with an exponential backoff; after
 ``MAX_ATTEMPTS`` (or a permanent refusal, SMTP 5xx) the message is kept as
 *failed*, for a Site Administrator to see and send again.
@@ -23,7 +23,7 @@ from datetime import timedelta
 from datetime import UTC
 from email.message import EmailMessage
 from email.utils import getaddresses
-from imio.guichet import outbox as outbox_worker
+from imio.guichet import outbox_worker
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key

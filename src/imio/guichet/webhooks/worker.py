@@ -1,8 +1,9 @@
-"""The webhook outbox's background thread (see :mod:`imio.guichet.outbox`,
-shared with the e-mail outbox): it sends what is due, then sleeps until the
-next retry or until a transaction adds a delivery."""
+"""The webhook outbox's background thread (the machinery of
+:mod:`imio.guichet.outbox_worker`, shared with the e-mail outbox): it sends
+what is due, then sleeps until the next retry or until a transaction adds a
+delivery."""
 
-from imio.guichet import outbox
+from imio.guichet import outbox_worker
 from imio.guichet.webhooks import delivery
 from imio.guichet.webhooks.registry import get_registry
 
@@ -21,18 +22,18 @@ def _send_due(site, commit, abort):
     return delivery.next_due(registry)
 
 
-WEBHOOKS = outbox.OutboxKind("webhooks", _has_pending, _send_due)
+WEBHOOKS = outbox_worker.OutboxKind("webhooks", _has_pending, _send_due)
 
 
 def wake(db, site_path: tuple[str, ...]) -> None:
     """Start the site's worker if needed, and have it look now."""
-    outbox.wake(WEBHOOKS, db, site_path)
+    outbox_worker.wake(WEBHOOKS, db, site_path)
 
 
 def wake_after_commit(site) -> None:
-    outbox.wake_after_commit(WEBHOOKS, site)
+    outbox_worker.wake_after_commit(WEBHOOKS, site)
 
 
 def resume_pending(event) -> None:
     """On start-up, restart delivery for sites whose outbox is not empty."""
-    outbox.resume_pending(WEBHOOKS, event)
+    outbox_worker.resume_pending(WEBHOOKS, event)

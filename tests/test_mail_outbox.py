@@ -121,7 +121,7 @@ class TestOutage:
     def test_a_server_that_never_answers(
         self, site, closed_port, session_for, monkeypatch, quick_retries
     ):
-        monkeypatch.setenv("GUICHET_SMTP_TIMEOUT", "5")
+        monkeypatch.setenv("GUICHET_SMTP_TIMEOUT", "10")
         listener = socket.create_server(("127.0.0.1", closed_port))
         accepted = []
         threading.Thread(
@@ -136,7 +136,7 @@ class TestOutage:
             page = session_for("Anonymous").get("@site")
             assert page.status_code == 200  # the requests' threads are free
             assert not current_outbox(site).attempts(1)  # still waiting
-            wait_for(lambda: current_outbox(site).attempts(1))
+            wait_for(lambda: current_outbox(site).attempts(1), seconds=40)
             [attempt] = current_outbox(site).attempts(1)
             assert "timed out" in attempt["error"]
             assert attempt["outcome"] == "retrying"

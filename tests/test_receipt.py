@@ -196,7 +196,9 @@ class TestPages:
         browser.open(
             f"{site.demarches.x.absolute_url()}/@@confirmation?reference={reference}"
         )
-        assert reference in browser.contents
+        # Not even the reference (issue #10): the page must not tell which
+        # references exist (test_hardening_data.py).
+        assert reference not in browser.contents
         assert "request-answers" not in browser.contents
         assert "@@receipt" not in browser.contents
         assert "Éloïse" not in browser.contents

@@ -98,7 +98,7 @@ class TestTokens:
                 "future",
             ),
             ({"user": "backoffice_x", "label": "x", "expires": "2027-01-01"}, "offset"),
-            ({"user": "backoffice_x", "label": "x", "expires": "soon"}, "isoformat"),
+            ({"user": "backoffice_x", "label": "x", "expires": "soon"}, "ISO 8601"),
             ({"user": "backoffice_x", "label": "x", "scope": "all"}, "Unknown keys"),
         ],
     )

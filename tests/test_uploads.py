@@ -494,3 +494,70 @@ def test_webmaster_sets_the_limits_on_the_edit_form(upload_site):
     procedure = upload_site.demarches.x
     assert (procedure.max_file_size, procedure.max_files) == (2, 1)
     assert procedure.allowed_file_types == ["pdf", "docx"]
+
+
+# -- issue #10: names that say what the file is, and nothing more
+
+
+@pytest.mark.parametrize(
+    "sent,kind,kept",
+    [
+        ("poly.html", "pdf", "poly.html.pdf"),
+        ("poly.PDF", "pdf", "poly.PDF"),
+        ("photo.JPG", "jpeg", "photo.JPG"),
+        ("photo.jpeg", "png", "photo.jpeg.png"),
+        ("\u202efdp.exe", "pdf", "fdp.exe.pdf"),
+        (
+            "fact\u2066ure\u2069\u200e\u200f\u202a\u202b\u202c\u202d.pdf",
+            "pdf",
+            "facture.pdf",
+        ),
+        ("a\x00b\x1b\x7f\x85c.pdf", "pdf", "abc.pdf"),
+        ("\u202e", "png", "file.png"),
+        ("x" * 300 + ".html", "pdf", "x" * 196 + ".pdf"),
+    ],
+)
+def test_file_names_are_made_safe(sent, kind, kept):
+    from imio.guichet.forms.uploads import clean_filename
+
+    assert clean_filename(sent, kind) == kept
+
+
+class TestSafeNamesOverHTTP:
+    def test_extension_follows_the_detected_type(self, upload_site, session_for):
+        response = file_submission(
+            session_for("Anonymous"), document=as_json(PDF, "poly.html", "text/html")
+        )
+        assert response.status_code == 201, response.text
+        submission_id = response.json()["id"]
+        office = session_for("backoffice_x")
+        download = office.get(f"@submissions/{submission_id}/@attachments/document")
+        assert download.headers["Content-Type"] == "application/pdf"
+        assert 'filename="poly.html.pdf"' in download.headers["Content-Disposition"]
+        export = office.get("demarches/x/@submissions-export").text
+        assert "poly.html.pdf" in export
+
+    def test_bidirectional_controls_are_dropped(
+        self, upload_site, session_for, browser_for
+    ):
+        response = file_submission(
+            session_for("Anonymous"), document=as_json(PDF, "facture\u202efdp.exe")
+        )
+        submission_id = response.json()["id"]
+        transaction.begin()
+        filename = get_store().get(submission_id).data["document"]["filename"]
+        assert filename == "facturefdp.exe.pdf"
+        browser = browser_for("backoffice_x")
+        browser.open(
+            f"{upload_site.absolute_url()}/@@guichet-request?id={submission_id}"
+        )
+        assert "facturefdp.exe.pdf" in browser.contents
+        assert "\u202e" not in browser.contents
+
+    def test_html_form_names_too(self, browser):
+        attach(browser, "document", PDF, "poly.html", "text/html")
+        browser.getControl(name="form.buttons.send").click()
+        reference = browser.url.split("reference=")[1]
+        transaction.begin()
+        submission = get_store().by_reference(reference)
+        assert submission.data["document"]["filename"] == "poly.html.pdf"

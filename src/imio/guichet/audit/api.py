@@ -13,6 +13,7 @@ from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidQuery
+from imio.guichet.spreadsheets import csv_row
 from itertools import islice
 
 import csv
@@ -112,7 +113,10 @@ def decode_audit_cursor(cursor: str) -> str:
                 FieldError(
                     "after",
                     "invalid_cursor",
-                    _("error_invalid_cursor", default="This page link is not valid."),
+                    _(
+                        "error_invalid_audit_cursor",
+                        default="This page link is not valid.",
+                    ),
                 )
             ],
         )
@@ -147,12 +151,14 @@ def write_csv(write: Callable[[bytes], object]) -> None:
         for key in batch:
             entry = log.get(key)
             writer.writerow(
-                (
-                    entry["date"],
-                    entry["actor"] or "",
-                    entry["action"],
-                    " ".join(entry["submissions"]),
-                    json.dumps(entry["details"], ensure_ascii=False),
+                csv_row(
+                    (
+                        entry["date"],
+                        entry["actor"] or "",
+                        entry["action"],
+                        " ".join(entry["submissions"]),
+                        json.dumps(entry["details"], ensure_ascii=False),
+                    )
                 )
             )
         write(buffer.getvalue().encode("utf-8"))

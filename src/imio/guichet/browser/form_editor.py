@@ -136,9 +136,13 @@ class FormXmlView(BrowserView):
             try:
                 xml = data.decode("utf-8")
                 check_form_schema(xml)
-            except (UnicodeDecodeError, InvalidFormSchema) as invalid:
+            except UnicodeDecodeError:
                 self.request.response.setStatus(400)
-                self.error = str(invalid)
+                self.error = "The file is not UTF-8 text."  # not Python's words
+                return self.index()
+            except InvalidFormSchema as invalid:
+                self.request.response.setStatus(400)
+                self.error = str(invalid)  # our own message
                 return self.index()
             IOnlineForm(self.context).form_schema = xml
             api.portal.show_message(

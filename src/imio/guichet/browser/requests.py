@@ -29,6 +29,7 @@ from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ListingQuery
+from imio.guichet.submissions.query import whole_number
 from imio.guichet.submissions.states import STATES
 from imio.guichet.usecases import staff
 from plone import api
@@ -75,7 +76,8 @@ class CursorPages:
 
     def page_number(self) -> int:
         value = single(self.request.form, "page")
-        return int(value) if value.isdigit() and int(value) > 0 else 1
+        number = whole_number(value)
+        return number if number else 1
 
     def next_url(self) -> str | None:
         if not self.page.next_cursor:

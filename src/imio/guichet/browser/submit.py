@@ -348,28 +348,40 @@ class ConfirmationView(BrowserView):
         return caller_from_request(self.request, HTML)
 
     @cached_property
-    def submission(self):
+    def _found(self):
+        """The submission of this procedure with the reference asked for."""
         submission = find_by_reference(self.request.form.get("reference", ""))
-        # The page shows the reference only: confirm it belongs here, and
-        # reveal nothing else about it.
         if submission is None or submission.procedure_uid != api.content.get_uuid(
             self.context
         ):
             return None
         return submission
 
-    def reference(self) -> str | None:
-        return self.submission.reference if self.submission else None
-
     @cached_property
     def secret(self) -> str | None:
         """The tracking secret the page was given, if it is the right one."""
         secret = self.request.form.get("secret")
-        if self.submission is None or not isinstance(secret, str):
+        if self._found is None or not isinstance(secret, str):
             return None
-        if not check_tracking_secret(get_store(), self.submission, secret):
+        if not check_tracking_secret(get_store(), self._found, secret):
             return None
         return secret
+
+    @cached_property
+    def submission(self):
+        """The submission, for the citizen who sent it only (its secret, or
+        logged in as its submitter). To anyone else the page is the same
+        whether the reference exists or not (in this procedure or another):
+        it must not tell which references are in use."""
+        found = self._found
+        if found is None:
+            return None
+        if self.secret is None and not is_submitter(self.caller, found):
+            return None
+        return found
+
+    def reference(self) -> str | None:
+        return self.submission.reference if self.submission else None
 
     def tracking_url(self) -> str | None:
         """The link to follow the request, when the page got its secret."""
@@ -377,9 +389,7 @@ class ConfirmationView(BrowserView):
 
     def is_citizen(self) -> bool:
         """Whether this is the citizen who sent it (secret, or logged in)."""
-        return self.submission is not None and (
-            self.secret is not None or is_submitter(self.caller, self.submission)
-        )
+        return self.submission is not None
 
     def answers(self) -> list[dict]:
         """What was sent, for the citizen who sent it only."""

@@ -198,13 +198,36 @@ def sniff(data: bytes) -> str | None:
 
 # -- decoding and checking
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters a file name loses: control characters, lone surrogates, and
+#: the bidirectional controls that make "fdp.exe" look like "exe.pdf" on the
+#: staff pages (U+200E/F marks, U+202A-E embeddings and overrides, U+2066-9
+#: isolates).
+_UNSAFE_IN_NAME = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+#: The extensions a name may keep for each detected type; the first one is
+#: added to a name that has none of them.
+EXTENSIONS = {
+    "pdf": (".pdf",),
+    "png": (".png",),
+    "jpeg": (".jpg", ".jpeg", ".jpe"),
+    "odt": (".odt",),
+    "docx": (".docx",),
+}
 
 
-def clean_filename(filename: str) -> str:
-    """The file's own name, without a client's path or control characters."""
+def clean_filename(filename: str, kind: str | None = None) -> str:
+    """The file's own name, as the staff pages, the download and the
+    exports show it: without a client's path, control or bidirectional
+    characters, and, for a file detected as ``kind`` (a key of
+    :data:`FILE_TYPES`), ending with that type's extension: a PDF sent as
+    ``poly.html`` is stored as ``poly.html.pdf``, and never opened as HTML."""
     name = re.split(r"[\\/]", filename)[-1]
-    name = _CONTROL.sub("", unicodedata.normalize("NFC", name)).strip()
+    name = _UNSAFE_IN_NAME.sub("", unicodedata.normalize("NFC", name)).strip()
+    extensions = EXTENSIONS.get(kind, ())
+    if extensions and not name.lower().endswith(extensions):
+        suffix = extensions[0]
+        return (name[: MAX_FILENAME_LENGTH - len(suffix)] or "file") + suffix
     return name[-MAX_FILENAME_LENGTH:] or "file"
 
 
@@ -244,7 +267,7 @@ def check_upload(upload: Upload, limits: UploadLimits) -> CheckedUpload:
     if kind is None or kind not in limits.allowed_types:
         raise UploadRefused("file_type")
     return CheckedUpload(
-        filename=clean_filename(upload.filename),
+        filename=clean_filename(upload.filename, kind),
         content_type=FILE_TYPES[kind][0],
         data=upload.data,
     )

@@ -65,6 +65,11 @@ MESSAGES = {
         default="This is not a valid date and time (YYYY-MM-DDTHH:MM).",
     ),
     "single_line": _("error_single_line", default="This value must fit on one line."),
+    "invalid_characters": _(
+        "error_invalid_characters",
+        default="This value holds characters that cannot be used here "
+        "(control characters).",
+    ),
     "invalid": _("error_invalid", default="This value is not valid."),
     **{error.code: error.__doc__ for error in FIELD_ERRORS},
     **uploads.MESSAGES,

@@ -1,6 +1,8 @@
 """Write a procedure's submissions as CSV, JSON Lines or XLSX.
 
-Shared by the REST export and the command line: rows are produced from an
+Shared by the REST export and the command line. Every cell goes through
+imio.guichet.spreadsheets: never a formula, whatever a citizen typed, and
+never a failed export for a character that was stored. Rows are produced from an
 iterator of submissions and handed to ``write`` in batches, so that memory
 stays flat whatever the number of submissions.
 """
@@ -10,6 +12,9 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.kinds import export_cell
+from imio.guichet.spreadsheets import csv_row
+from imio.guichet.spreadsheets import jsonl_line
+from imio.guichet.spreadsheets import xlsx_row
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import procedure_summaries
@@ -79,7 +84,7 @@ def write_csv(write, submissions, fields, after_batch=None) -> int:
     writer.writerow(FIXED_COLUMNS + tuple(fields))
     count = 0
     for batch in batches(submissions, after_batch):
-        writer.writerows(row(submission, fields) for submission in batch)
+        writer.writerows(csv_row(row(submission, fields)) for submission in batch)
         count += len(batch)
         write(buffer.getvalue().encode("utf-8"))
         buffer.seek(0)
@@ -94,7 +99,7 @@ def write_jsonl(write, submissions, serialize, after_batch=None) -> int:
     count = 0
     for batch in batches(submissions, after_batch):
         lines = (json.dumps(serialize(s), ensure_ascii=False) + "\n" for s in batch)
-        write("".join(lines).encode("utf-8"))
+        write(jsonl_line("".join(lines)))
         count += len(batch)
     return count
 
@@ -110,7 +115,7 @@ def write_xlsx(write, submissions, fields, after_batch=None) -> int:
     count = 0
     for batch in batches(submissions, after_batch):
         for submission in batch:
-            sheet.append(row(submission, fields))
+            sheet.append(xlsx_row(sheet, row(submission, fields)))
         count += len(batch)
     with tempfile.TemporaryFile() as file:
         workbook.save(file)

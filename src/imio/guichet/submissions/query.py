@@ -53,6 +53,15 @@ INVALID_CURSOR = _(
 )
 
 
+def whole_number(text: object) -> int | None:
+    """The whole number ``text`` spells in ASCII digits (``"²"`` and
+    ``"١"`` are digits to Python, and ``int()`` refuses text of 4,300
+    digits), None for anything else: never an exception to answer."""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    return None
+
+
 class _Reader:
     """Reads parameters one by one, keeping why each faulty one was refused."""
 
@@ -98,8 +107,9 @@ class _Reader:
         value = self.text("limit")
         if value is None:
             return DEFAULT_PAGE_SIZE
-        if value.isdigit() and 1 <= int(value) <= MAX_PAGE_SIZE:
-            return int(value)
+        number = whole_number(value)
+        if number is not None and 1 <= number <= MAX_PAGE_SIZE:
+            return number
         self.refuse(
             "limit", "invalid_limit", f"limit must be between 1 and {MAX_PAGE_SIZE}."
         )

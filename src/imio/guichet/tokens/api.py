@@ -31,19 +31,23 @@ class InvalidToken(InvalidInput):
 
 
 def expiry_from_iso(text: str) -> datetime:
-    """The expiry date of a token given as ISO 8601 text (REST)."""
+    """The expiry date of a token given as ISO 8601 text (REST);
+    :class:`InvalidToken` with our message, never Python's."""
     try:
         return datetime.fromisoformat(text)
-    except (TypeError, ValueError) as invalid:
-        raise InvalidToken(f"expires: {invalid}") from invalid
+    except (TypeError, ValueError):
+        raise InvalidToken(
+            "expires must be an ISO 8601 date and time with an offset, such as "
+            "2027-01-31T12:00:00+01:00"
+        ) from None
 
 
 def expiry_from_day(day: str, zone) -> datetime:
     """The end of ``day`` (``YYYY-MM-DD``, a date field) in ``zone``."""
     try:
         date = datetime.strptime(day, "%Y-%m-%d").date()
-    except (TypeError, ValueError) as invalid:
-        raise InvalidToken(f"expires: {invalid}") from invalid
+    except (TypeError, ValueError):
+        raise InvalidToken("expires must be a day as YYYY-MM-DD") from None
     return datetime.combine(date, time(23, 59), zone)
 
 
@@ -65,6 +69,9 @@ def remove_plugin(site) -> None:
 
 def _plugin() -> GuichetTokenPlugin:
     return install_plugin(api.portal.get())
+
+
+TOO_FAR = "expires must be in the future, at most two years ahead"
 
 
 def create_token(
@@ -92,10 +99,13 @@ def create_token(
         expires = now + DEFAULT_LIFETIME
     if expires.tzinfo is None:
         raise InvalidToken("expires must carry a time zone offset")
-    # Stored in UTC: any zone object the caller used need not be picklable.
-    expires = expires.astimezone(UTC)
+    try:
+        # Stored in UTC: any zone object the caller used need not be picklable.
+        expires = expires.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after year 9999 in UTC
+        raise InvalidToken(TOO_FAR) from None
     if not now < expires <= now + MAX_LIFETIME:
-        raise InvalidToken("expires must be in the future, at most two years ahead")
+        raise InvalidToken(TOO_FAR)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = {
         "id": uuid.uuid4().hex,

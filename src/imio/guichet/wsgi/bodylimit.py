@@ -57,7 +57,10 @@ class BodyLimit:
     def __call__(self, environ, start_response):
         declared = environ.get("CONTENT_LENGTH")
         if declared:
-            if not declared.isdigit() or int(declared) > self.max_body:
+            # ASCII digits only: int() takes "²" for no number, and refuses
+            # thousands of digits, both with an exception.
+            too_long = len(declared) > 18 or not declared.isascii()
+            if too_long or not declared.isdigit() or int(declared) > self.max_body:
                 return too_large(start_response, self.max_body)
         elif _chunked(environ):
             body = self.read_at_most(environ["wsgi.input"])

@@ -20,10 +20,20 @@ from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema.interfaces import IField
 
+import re
+
 
 #: JSON Schema extension keyword naming a check JSON Schema cannot express
 #: (a checksum, a register, the content of a file): see docs/forms.md.
 GUICHET_TYPE = "x-guichet-type"
+
+
+#: Characters no answer may hold: control characters (but tab and line
+#: breaks), DEL, and lone surrogates (valid in JSON, not in UTF-8). They
+#: break exports, spoof text on the staff pages and have no use in a form.
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: A tab, too, where the answer is a single line.
+_UNREADABLE_IN_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\t]")
 
 
 class Refused(Exception):
@@ -58,8 +68,11 @@ class Kind:
     #: A checkbox: left out means unticked (False), and a required one must
     #: be ticked (see forms.validation).
     checkbox: bool = False
-    #: Whether citizens attach a file with it (stored apart, see uploads).
+    #: Whether citizens attach a file with it (stored apart, see uploads;
+    #: its name is cleaned there, its content is not text).
     is_file: bool = False
+    #: Whether its text may span several lines (then tabs are allowed too).
+    multi_line: bool = False
     #: The dotted name of its z3c.form widget factory, None for z3c.form's
     #: default widget of the field.
     widget: str | None = None
@@ -212,12 +225,34 @@ def _stored_kind(field: IField | None, value: Any) -> Kind | None:
     return kind_for_value(value)
 
 
+def refuse_unreadable(value: Any, multi_line: bool = False) -> None:
+    """Raise :class:`Refused` (``invalid_characters``) if some text in the
+    JSON ``value`` holds a control character or a lone surrogate; tabs and
+    line breaks are left to the kind when ``multi_line`` (a single-line
+    kind refuses line breaks itself, with its own code)."""
+    unreadable = _UNREADABLE if multi_line else _UNREADABLE_IN_LINE
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if unreadable.search(item):
+                raise Refused("invalid_characters")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+
+
 def from_json(field: IField, value: Any) -> Any:
     """The field's Python value for a non-empty JSON ``value``; raises
-    :class:`Refused` (``invalid`` for a field of no kind)."""
+    :class:`Refused` (``invalid`` for a field of no kind,
+    ``invalid_characters`` for text no kind takes)."""
     kind = kind_of(field)
     if kind is None:
         raise Refused("invalid")
+    if not kind.is_file:
+        refuse_unreadable(value, kind.multi_line)
     return kind.from_json(field, value)
 
 

@@ -102,10 +102,12 @@ class DatetimeKind(Kind):
             if not _ISO_DATETIME.match(value):
                 raise ValueError(value)
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            # The form's bounds are in the site's local time, without a zone.
+            return in_site_time(parsed).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            # OverflowError: 9999-12-31T23:59:59-14:00 is after year 9999
+            # in the site's time.
             raise Refused("invalid_datetime") from None
-        # The form's bounds are in the site's local time, without a zone.
-        return in_site_time(parsed).replace(tzinfo=None)
 
     def json_schema(self, field, language) -> dict:
         return {"type": "string", "format": "date-time"}

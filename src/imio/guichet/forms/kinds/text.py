@@ -43,6 +43,7 @@ class TextKind(Kind):
     field_classes = (Text,)
     editor_factory = "zope.schema._bootstrapfields.Text"
     single_line = False
+    multi_line = True
     default_max_length = DEFAULT_MAX_LENGTH[Text]
 
     def from_json(self, field, value: Any) -> str:
@@ -72,6 +73,7 @@ class TextLineKind(TextKind):
     field_classes = (TextLine,)
     editor_factory = "zope.schema._bootstrapfields.TextLine"
     single_line = True
+    multi_line = False
     default_max_length = DEFAULT_MAX_LENGTH[TextLine]
 
     def json_schema(self, field, language) -> dict:

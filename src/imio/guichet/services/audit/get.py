@@ -7,6 +7,7 @@ JSON pages (``after``, ``limit``), or the whole trail as CSV
 from imio.guichet.channels.streaming import spooled
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.services.base import GuichetService
+from imio.guichet.submissions.query import whole_number
 from imio.guichet.usecases import audit
 from urllib.parse import urlencode
 
@@ -27,10 +28,10 @@ class AuditGet(GuichetService):
         if form.get("format") == "csv":
             return self.reply_csv()
         limit = form.get("limit") or str(DEFAULT_LIMIT)
-        if not (isinstance(limit, str) and limit.isdigit()):
+        if whole_number(limit) is None:
             raise InvalidQuery(f"limit must be a number, not {limit!r}")
         total, records, cursor = audit.audit_page(
-            self.caller, form.get("after"), int(limit)
+            self.caller, form.get("after"), whole_number(limit)
         )
         url = f"{self.context.absolute_url()}/@guichet-audit"
         return {

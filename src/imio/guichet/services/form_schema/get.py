@@ -3,22 +3,23 @@
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.jsonschema import form_json_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import access_denied
 from imio.guichet.services.errors import error
 from imio.guichet.submissions.access import may_see_form
+from imio.guichet.submissions.query import whole_number
 from plone import api
-from plone.restapi.services import Service
 
 
-class FormSchemaGet(Service):
+class FormSchemaGet(GuichetService):
     def reply(self):
         procedure = self.context
         if not may_see_form(procedure):
             return access_denied(self.request)
         form = IOnlineForm(procedure)
         version = self.request.form.get("version", form.form_schema_version)
-        if isinstance(version, str) and version.isdigit():
-            version = int(version)
+        if whole_number(version) is not None:
+            version = whole_number(version)
         try:
             schema = form.get_form_schema(version)
         except (KeyError, TypeError):

@@ -6,8 +6,8 @@ it); the answer names the site it is asked from as its server.
 
 from copy import deepcopy
 from functools import lru_cache
+from imio.guichet.services.base import GuichetService
 from pathlib import Path
-from plone.restapi.services import Service
 
 import yaml
 
@@ -20,7 +20,7 @@ def openapi_document() -> dict:
     return yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
 
 
-class OpenApiGet(Service):
+class OpenApiGet(GuichetService):
     def reply(self):
         document = deepcopy(openapi_document())
         document["servers"] = [

@@ -4,12 +4,11 @@ URL, and the JSON body."""
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
+from imio.guichet.services.base import read_json_body
 from imio.guichet.services.errors import error
 from imio.guichet.services.traversal import PathService
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
-from plone.restapi.deserializer import json_body
-from plone.restapi.exceptions import DeserializationError
 
 
 class SubmissionService(GuichetService, PathService):
@@ -34,22 +33,15 @@ class SubmissionService(GuichetService, PathService):
 def read_json_object(request, allowed: set[str]) -> dict:
     """The JSON object in the body (empty body: ``{}``), or a 400 answer."""
     try:
-        body = json_body(request)
-    except DeserializationError as exc:
-        return error(request, 400, f"Invalid JSON body: {exc}")
-    unexpected = sorted(set(body) - allowed)
-    if unexpected:
-        return error(request, 400, f"Unknown keys: {', '.join(unexpected)}")
-    return body
+        return json_object(request, allowed)
+    except InvalidInput as exc:
+        return error(request, 400, exc.message)
 
 
 def json_object(request, allowed: set[str]) -> dict:
     """The JSON object in the body (empty body: ``{}``); raises
     :class:`~imio.guichet.errors.InvalidInput`."""
-    try:
-        body = json_body(request)
-    except DeserializationError as exc:
-        raise InvalidInput(f"Invalid JSON body: {exc}") from exc
+    body = read_json_body(request)
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     unexpected = sorted(set(body) - allowed)

@@ -12,6 +12,7 @@ from imio.guichet.services.base import GuichetService
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.serialization import submission_url
+from imio.guichet.submissions.query import whole_number
 from imio.guichet.usecases.filing import file_submission
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
@@ -56,7 +57,8 @@ class SubmissionsPost(GuichetService):
         """The ``data`` and ``draft_id`` of the JSON body."""
         declared = self.request.get_header("Content-Length") or "0"
         limit = max_body_bytes(self.context)
-        too_large = not declared.isdigit() or int(declared) > limit
+        length = whole_number(declared)
+        too_large = length is None or length > limit
         if too_large or len(self.request.get("BODY") or b"") > limit:
             raise PayloadTooLarge()
         body = json_object(self.request, {"data", "draft_id"})

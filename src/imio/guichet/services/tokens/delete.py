@@ -3,6 +3,7 @@
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import admin
@@ -10,7 +11,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class TokensDelete(PathService):
+class TokensDelete(GuichetService, PathService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
         try:

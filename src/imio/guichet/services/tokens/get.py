@@ -3,9 +3,9 @@
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.usecases import admin
-from plone.restapi.services import Service
 
 
 def serialize_token(site, record: dict) -> dict:
@@ -18,7 +18,7 @@ def serialize_token(site, record: dict) -> dict:
     }
 
 
-class TokensGet(Service):
+class TokensGet(GuichetService):
     def reply(self):
         try:
             tokens = admin.list_tokens(caller_from_request(self.request, REST))

@@ -8,17 +8,17 @@ shown this once.
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.tokens.get import serialize_token
 from imio.guichet.tokens.api import expiry_from_iso
 from imio.guichet.usecases import admin
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
-class TokensPost(Service):
+class TokensPost(GuichetService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
         body = read_json_object(self.request, {"user", "label", "expires"})

@@ -7,6 +7,7 @@ shown once, when a subscription is made, never here.
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import admin
@@ -24,7 +25,7 @@ def serialize_subscription(site, subscription) -> dict:
     }
 
 
-class WebhooksGet(PathService):
+class WebhooksGet(GuichetService, PathService):
     def reply(self):
         caller = caller_from_request(self.request, REST)
         try:

@@ -8,6 +8,7 @@ secret and the pending deliveries stay (these go to the new URL).
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.traversal import PathService
@@ -17,7 +18,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class WebhooksPatch(PathService):
+class WebhooksPatch(GuichetService, PathService):
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         body = read_json_object(self.request, {"url", "events"})

@@ -8,6 +8,7 @@ shown this once.
 from imio.guichet.caller import REST
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
+from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.webhooks.get import serialize_subscription
@@ -15,11 +16,10 @@ from imio.guichet.usecases import admin
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
-from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 
-class WebhooksPost(Service):
+class WebhooksPost(GuichetService):
     def reply(self):
         # A JSON API authenticated per request, not by a browser cookie
         # alone: plone.restapi's own services disable CSRF the same way.

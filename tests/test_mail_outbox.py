@@ -337,3 +337,16 @@ def test_two_workers_never_send_the_same_message(db):
 def test_masked():
     assert outbox.masked("jeanne@example.org") == "j…@example.org"
     assert outbox.masked("nobody") == "…"
+
+
+def test_the_worker_stops_with_its_database(tmp_path):
+    from imio.guichet import outbox_worker
+
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    kind = outbox_worker.OutboxKind("test", lambda site: False, lambda *args: None)
+    outbox_worker.wake(kind, db, ("plone",))
+    worker = outbox_worker._workers[outbox_worker._key(kind, db, ("plone",))]
+    db.close()
+    worker.wakeup.set()
+    worker.join(10)
+    assert not worker.is_alive()

@@ -53,7 +53,10 @@ _lock = threading.Lock()
 
 
 def _closed(db) -> bool:
-    return not hasattr(db, "storage")  # ZODB.DB.close() deletes it
+    # ZODB.DB.close() deletes the instance's attribute; the class has one
+    # too (hasattr stays true: a worker would outlive its database, logging
+    # an error every minute).
+    return "storage" not in vars(db)
 
 
 def _key(kind: OutboxKind, db, site_path) -> tuple[str, int, tuple[str, ...]]:

@@ -59,9 +59,13 @@ instance: $(SENTINEL)
 	    etc/$$f.in > $(INSTANCE)/etc/$$f; \
 	done
 
+# Where the demo is served: the site's public URL, that links in e-mails use.
+DEMO_HOST := $(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST))
+
 .PHONY: demo
 demo: instance ## Create the demo site (once) in the instance; keeps existing data
-	$(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_demo_site.py
+	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) \
+	  $(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_demo_site.py
 
 .PHONY: start
 start: demo ## Install if needed, create the demo site, serve it on http://localhost:$(PORT)

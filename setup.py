@@ -95,6 +95,8 @@ setup(
             # Reads the PDF receipts back.
             "pypdf",
             "requests",
+            # Fuzzes the served OpenAPI document (tests/test_fuzz_openapi.py).
+            "schemathesis",
             "zope.testbrowser",
             # The storage is also tested on RelStorage/PostgreSQL (scale-out).
             "RelStorage",

@@ -6,10 +6,13 @@
 from imio.guichet.demo import ensure_demo_site
 from Testing.makerequest import makerequest
 
+import os
 import transaction
 
 
 app = makerequest(globals()["app"])  # noqa: F821 - given by zconsole
-portal = ensure_demo_site(app)
+# The address `make start` serves (GUICHET_DEMO_URL, set by the Makefile):
+# the demo site's public URL, for the links in its e-mails.
+portal = ensure_demo_site(app, served_at=os.environ.get("GUICHET_DEMO_URL"))
 transaction.commit()
 print(f"Demo site ready: /{portal.getId()}")

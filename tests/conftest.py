@@ -7,6 +7,7 @@ from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.testing import INTEGRATION_TESTING
+from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
 from plone.testing.zope import Browser
 from pytest_plone import fixtures_factory
@@ -165,6 +166,9 @@ def site(functional_portal):
     """A site with two published procedures and one account per profile,
     committed so that the test HTTP server sees them."""
     portal = functional_portal
+    # The test server's address is the site's public URL (links in e-mails),
+    # as a deployment sets it in the Guichet control panel.
+    api.portal.set_registry_record(PUBLIC_URL_RECORD, portal.absolute_url())
     with api.env.adopt_roles(["Manager"]):
         folder = api.content.create(portal, "Folder", id="demarches", title="Démarches")
         api.content.transition(folder, "publish")

@@ -245,7 +245,7 @@ class TestUpgrade1002:
         setup_tool.setLastVersionForProfile(profile, "1001")
 
         with api.env.adopt_roles(["Manager"]):
-            setup_tool.upgradeProfile(profile)
+            setup_tool.upgradeProfile(profile, dest="1002")
 
         assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
         assert BEHAVIOR_NAME in fti.behaviors

@@ -114,6 +114,18 @@ class NotFound(GuichetError):
     message = _("error_not_found", default="Not found.")
 
 
+# 405
+
+
+class MethodNotAllowed(GuichetError):
+    """The endpoint exists, not for this method; ``Allow`` lists those it
+    answers."""
+
+    status = 405
+    code = "method_not_allowed"
+    message = _("error_method_not_allowed", default="This method is not allowed here.")
+
+
 # 409 / 412 / 413 / 415 / 428 / 429
 
 

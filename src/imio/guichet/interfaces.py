@@ -1,6 +1,7 @@
 """Interfaces of imio.guichet."""
 
 from imio.guichet import _
+from urllib.parse import urlsplit
 from zope import schema
 from zope.interface import Interface
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
@@ -10,6 +11,19 @@ import re
 
 def _is_reference_prefix(value: str) -> bool:
     return bool(re.match(r"^[A-Z0-9-]*$", value or ""))
+
+
+def _is_public_url(value: str) -> bool:
+    """Empty, or an absolute http(s) address without query or fragment."""
+    if not value:
+        return True
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not parts.query
+        and not parts.fragment
+    )
 
 
 class IImioGuichetLayer(IDefaultBrowserLayer):
@@ -62,4 +76,18 @@ class IGuichetSettings(Interface):
         default=30,
         min=1,
         max=365,
+    )
+
+    public_url = schema.TextLine(
+        title=_("label_public_url", default="Public address of the site"),
+        description=_(
+            "help_public_url",
+            default="The address citizens and staff reach the site at, e.g. "
+            "https://www.commune.be: every link in e-mails, receipts and "
+            "webhooks starts with it, whatever address a request used. "
+            "Left empty, the address this page is saved from is recorded.",
+        ),
+        required=False,
+        default="",
+        constraint=_is_public_url,
     )

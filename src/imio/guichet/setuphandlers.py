@@ -6,10 +6,12 @@ Installing creates no content and no account: demo data comes from
 
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
+from imio.guichet.identities import get_identity_store
 from imio.guichet.notifications.outbox import get_outbox
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
+from imio.guichet.urls import remember_public_url
 from imio.guichet.webhooks.registry import get_registry
 from plone import api
 from plone.base.interfaces import INonInstallable
@@ -32,8 +34,12 @@ def post_install(context):
     the outbox get theirs with their first e-mail)."""
     get_store(create=True)
     get_audit_log(create=True)
+    get_identity_store(create=True)
     get_outbox(create=True)
     install_plugin(api.portal.get())
+    # Links sent away (e-mails, receipts) start with the site's public URL:
+    # by default, the address the add-on was installed from.
+    remember_public_url(api.portal.get().absolute_url())
 
 
 def uninstall(context):

@@ -31,6 +31,7 @@ from imio.guichet.notifications.messages import draft_address
 from imio.guichet.notifications.messages import draft_message
 from imio.guichet.notifications.messages import MY_REQUESTS_VIEW
 from imio.guichet.submissions.access import find_procedure
+from imio.guichet.urls import public_site_url
 from imio.guichet.usecases.drafts import delete_draft
 from imio.guichet.usecases.drafts import DRAFT_NOT_FOUND
 from imio.guichet.usecases.drafts import my_drafts
@@ -63,8 +64,10 @@ def draft_query(draft: Draft, secret: str | None) -> dict:
 
 
 def resume_url(draft: Draft, secret: str | None = None) -> str:
-    """The link that opens the form with ``draft``'s answers."""
-    return f"{_portal_url()}/{RESUME_VIEW}?{urlencode(draft_query(draft, secret))}"
+    """The link that opens the form with ``draft``'s answers (e-mailed:
+    from the site's public URL)."""
+    query = urlencode(draft_query(draft, secret))
+    return f"{public_site_url()}/{RESUME_VIEW}?{query}"
 
 
 def find_draft(form) -> tuple[Draft | None, str | None]:

@@ -13,10 +13,10 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import expiry_from_day
+from imio.guichet.urls import public_site_url
 from imio.guichet.usecases import admin
 from imio.guichet.usecases.audit import audit_page
 from imio.guichet.webhooks.registry import EVENT_TYPES
-from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
@@ -48,7 +48,7 @@ class IntegrationsView(BrowserView):
                     single(form, "procedure"),
                     single(form, "url"),
                     form.get("events") or list(EVENT_TYPES),
-                    site_url=api.portal.get().absolute_url(),
+                    site_url=public_site_url(),
                 ).secret
             elif action == "delete-webhook":
                 admin.delete_webhook(caller, single(form, "id"))

@@ -10,6 +10,7 @@ from AccessControl.SecurityManagement import noSecurityManager
 from datetime import datetime
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.permissions import BACK_OFFICE_ROLE
+from imio.guichet.urls import PUBLIC_URL_RECORD
 from pathlib import Path
 from plone import api
 from plone.app.textfield.value import RichTextValue
@@ -215,8 +216,18 @@ def ensure_accounts(portal) -> None:
     )
 
 
-def ensure_demo_site(app):
-    """Create whatever of the demo site is missing; keep the rest."""
+def ensure_public_url(portal, served_at: str | None) -> None:
+    """The demo's public URL is where ``make start`` serves it (its port
+    may change from one start to the next)."""
+    if served_at:
+        api.portal.set_registry_record(
+            PUBLIC_URL_RECORD, f"{served_at.rstrip('/')}/{portal.getId()}"
+        )
+
+
+def ensure_demo_site(app, served_at: str | None = None):
+    """Create whatever of the demo site is missing; keep the rest.
+    ``served_at`` (``http://host:port``) makes the site's public URL."""
     # First: creating a site begins a new transaction (plone.distribution
     # uses transaction.manager), which would drop anything done before.
     portal = ensure_site(app)
@@ -226,6 +237,7 @@ def ensure_demo_site(app):
     try:
         setSite(portal)
         ensure_addon(portal)
+        ensure_public_url(portal, served_at)
         ensure_content(portal)
         ensure_accounts(portal)
     finally:

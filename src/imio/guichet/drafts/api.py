@@ -21,6 +21,8 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.forms.fields import Address
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.forms.validation import is_empty
+from imio.guichet.identities import identity_key
+from imio.guichet.identities import is_same_account
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.storage import site_store
 from itertools import islice
@@ -167,6 +169,7 @@ def save_draft(
         procedure_uid=api.content.get_uuid(procedure),
         data=data,
         owner=owner,
+        owner_key=identity_key(owner, create=True),
         secret_hash=None if secret is None else hash_secret(secret),
         saved=now,
         expires=expires,
@@ -197,7 +200,7 @@ def get_draft(
     expected = draft.secret_hash if draft is not None else None
     # Different placeholders: no secret never opens a draft without one.
     opens_with_secret = hmac.compare_digest(given or "-", expected or "+")
-    owned = draft is not None and owner is not None and draft.owner == owner
+    owned = draft is not None and is_same_account(owner, draft.owner, draft.owner_key)
     if draft is None or not (opens_with_secret or owned):
         return None
     if is_expired(draft, now):
@@ -218,7 +221,13 @@ def list_drafts(owner: str, now: datetime | None = None) -> list[Draft]:
     if store is None or not owner:
         return []
     drafts = (store.get(draft_id) for draft_id in store.owned_by(owner))
-    alive = [d for d in drafts if d is not None and not is_expired(d, now)]
+    alive = [
+        draft
+        for draft in drafts
+        if draft is not None
+        and is_same_account(owner, draft.owner, draft.owner_key)
+        and not is_expired(draft, now)
+    ]
     return sorted(alive, key=lambda draft: draft.saved, reverse=True)
 
 

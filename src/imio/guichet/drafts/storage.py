@@ -37,6 +37,7 @@ class Draft(Persistent):
         saved: datetime,
         expires: datetime,
         language: str | None = None,
+        owner_key: str | None = None,
     ):
         if saved.tzinfo is None or expires.tzinfo is None:
             raise ValueError("dates must be aware datetimes")
@@ -44,6 +45,8 @@ class Draft(Persistent):
         self.procedure_uid = procedure_uid
         self.data = data
         self.owner = owner
+        #: The identity key of the owner's account (imio.guichet.identities).
+        self.owner_key = owner_key
         self.secret_hash = secret_hash
         self.created = saved
         self.saved = saved
@@ -99,6 +102,18 @@ class DraftStore(Persistent):
             ids = self._by_owner.get(draft.owner)
             if ids is not None and draft.id in ids:
                 ids.remove(draft.id)
+
+    def detach_owner(self, owner: str) -> list[Draft]:
+        """The account ``owner`` is gone: its drafts lose their owner (so
+        they open for nobody, and expire) and leave its index."""
+        ids = self._by_owner.pop(owner) if owner else None
+        detached = []
+        for draft_id in ids or ():
+            draft = self._drafts.get(draft_id)
+            if draft is not None:
+                draft.owner = None
+                detached.append(draft)
+        return detached
 
     def owned_by(self, owner: str) -> list[str]:
         """Ids of ``owner``'s drafts."""

@@ -18,11 +18,13 @@ from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.i18n import FALLBACK_LANGUAGE
 from imio.guichet.i18n import translate_for
+from imio.guichet.identities import is_same_account
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.submissions.tracking import tracking_url
 from imio.guichet.timezones import in_site_time
+from imio.guichet.urls import public_site_url
 from plone import api
 from plone.intelligenttext.transforms import WebIntelligentToHtmlConverter
 from zope.i18nmessageid import Message
@@ -115,8 +117,11 @@ def citizen_address(submission: Submission, procedure) -> str | None:
         names = email_field_names(schema) if schema is not None else []
         name = names[0] if names else None
     address = submission.data.get(name) if name else None
-    if not address and submission.submitter:
-        user = api.user.get(userid=submission.submitter)
+    # The account's address only while it is the account that filed (not
+    # a newer one with the same login: see imio.guichet.identities).
+    submitter = submission.submitter
+    if not address and is_same_account(submitter, submitter, submission.submitter_key):
+        user = api.user.get(userid=submitter)
         address = user.getProperty("email", None) if user is not None else None
     return address or None
 
@@ -164,7 +169,7 @@ def citizen_link(store: SubmissionStore, submission: Submission) -> str:
     """The citizen's way back to the request: their space when they applied
     logged in, else the secret tracking link."""
     if submission.submitter:
-        return f"{api.portal.get().absolute_url()}/{MY_REQUESTS_VIEW}"
+        return f"{public_site_url()}/{MY_REQUESTS_VIEW}"
     return tracking_url(store, submission)
 
 

@@ -8,7 +8,7 @@ from imio.guichet.notifications.messages import service_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.api import get_store
-from imio.guichet.urls import submission_url
+from imio.guichet.urls import public_submission_url
 from ZODB.POSException import ConflictError
 
 import logging
@@ -44,7 +44,7 @@ def submission_created(event) -> None:
     queue_messages(
         [
             confirmation_message(store, submission, procedure),
-            service_message(submission, procedure, submission_url(submission)),
+            service_message(submission, procedure, public_submission_url(submission)),
         ]
     )
 

@@ -14,6 +14,7 @@ STATUS_TYPES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
+    405: "MethodNotAllowed",
     409: "Conflict",
     412: "PreconditionFailed",
     413: "PayloadTooLarge",

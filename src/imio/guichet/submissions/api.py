@@ -24,6 +24,7 @@ from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
+from imio.guichet.identities import identity_key
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.storage import id_from_sort_key
@@ -158,6 +159,7 @@ def submit(
         data=cleaned,
         created=now,
         submitter=submitter,
+        submitter_key=identity_key(submitter, create=True),
         language=language,
     )
     if files:
@@ -389,18 +391,21 @@ def count_by_state(procedure_uids: Iterable[str] | None = None) -> dict[str, int
 def list_submitted_by(
     submitter: str, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
 ) -> Page:
-    """A citizen's own submissions (by user id), oldest first, one page.
+    """A citizen's own submissions (by user id), oldest first, one page:
+    those of this account, not of an earlier one with the same login (see
+    :mod:`imio.guichet.identities`).
 
     Costs O(log n + limit), through the store's submitter index.
     """
     _check_limit(limit)
     after = decode_cursor(cursor) if cursor else None
     store = get_store()
-    if store is None or not submitter:
+    owner = identity_key(submitter)
+    if store is None or not owner:
         return Page([], 0, None, cursor)
-    keys = store.submitted_by(submitter, after)
+    keys = store.submitted_by(owner, after)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
-    return Page(items, store.count_submitted_by(submitter), next_cursor, resume_cursor)
+    return Page(items, store.count_submitted_by(owner), next_cursor, resume_cursor)
 
 
 _CHANGE_KEY = re.compile(r"^[0-9a-f]{16}:[0-9a-f]{32}$")

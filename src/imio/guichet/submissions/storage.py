@@ -50,6 +50,7 @@ class Submission(Persistent):
         data: dict,
         created: datetime,
         submitter: str | None,
+        submitter_key: str | None = None,
         language: str | None = None,
     ):
         if created.tzinfo is None:
@@ -63,6 +64,10 @@ class Submission(Persistent):
         self.modified = created
         self.state = INITIAL_STATE
         self.submitter = submitter
+        #: The identity key of the submitter's account (see
+        #: imio.guichet.identities): kept when the account is deleted and
+        #: ``submitter`` cleared, for the record.
+        self.submitter_key = submitter_key
         self.language = language
         self.history = ()
         #: Set once by the first back office that takes it: who, when, and
@@ -137,9 +142,10 @@ class SubmissionStore(Persistent):
         self._idempotency = ShardedMap()
         # Feed name ("all", "procedure:<uid>") -> feed.ChangeLog.
         self._feeds = OOBTree()
-        # Submitter's user id -> OrderedIndex of their submissions ("My
-        # requests"); sharded by user id: a citizen's first submission
-        # writes one shard, not a tree every submission shares.
+        # Submitter's identity key (imio.guichet.identities, never the
+        # reusable login) -> OrderedIndex of their submissions ("My
+        # requests"); sharded by key: a citizen's first submission writes
+        # one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
@@ -200,10 +206,28 @@ class SubmissionStore(Persistent):
     def _index_submitter(self, submission: Submission) -> None:
         if submission.submitter is None:  # filed anonymously
             return
-        index = self._by_submitter.get(submission.submitter)
+        # Filing always records the key; a submission made without one (by
+        # a script) is listed under its login.
+        owner = submission.submitter_key or submission.submitter
+        index = self._by_submitter.get(owner)
         if index is None:
-            index = self._by_submitter[submission.submitter] = OrderedIndex()
+            index = self._by_submitter[owner] = OrderedIndex()
         index.insert(submission.sort_key)
+
+    def detach_submitter(self, submitter_key: str) -> list[Submission]:
+        """The account of ``submitter_key`` is gone: its submissions lose
+        their submitter (the key stays, for the record) and leave its
+        "My requests" index. Returns them."""
+        index = self._by_submitter.pop(submitter_key)
+        if index is None:
+            return []
+        detached = []
+        for key in index.keys(None):
+            submission = self._submissions.get(key.split(":", 1)[1])
+            if submission is not None:
+                submission.submitter = None
+                detached.append(submission)
+        return detached
 
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
@@ -253,19 +277,22 @@ class SubmissionStore(Persistent):
         index = self._index(index_name(procedure_uid, state, unacknowledged))
         return 0 if index is None else len(index)
 
-    def count_submitted_by(self, submitter: str) -> int:
-        index = self._submitter_index(submitter)
+    def count_submitted_by(self, submitter_key: str) -> int:
+        index = self._submitter_index(submitter_key)
         return 0 if index is None else len(index)
 
-    def submitted_by(self, submitter: str, after: str | None = None) -> Iterator[str]:
-        """Sort keys of ``submitter``'s submissions in creation order, lazily."""
-        index = self._submitter_index(submitter)
+    def submitted_by(
+        self, submitter_key: str, after: str | None = None
+    ) -> Iterator[str]:
+        """Sort keys of the submissions of the account with identity key
+        ``submitter_key``, in creation order, lazily."""
+        index = self._submitter_index(submitter_key)
         return iter(()) if index is None else index.keys(after)
 
-    def _submitter_index(self, submitter: str) -> OrderedIndex | None:
-        if not submitter:
+    def _submitter_index(self, submitter_key: str) -> OrderedIndex | None:
+        if not submitter_key:
             return None
-        return self._by_submitter.get(submitter)
+        return self._by_submitter.get(submitter_key)
 
     def iter_keys(
         self,

@@ -14,7 +14,7 @@ keeps the previous keys: a link dies after the ring's size of rotations).
 
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
-from plone import api
+from imio.guichet.urls import public_site_url
 from urllib.parse import urlencode
 
 import base64
@@ -67,4 +67,5 @@ def tracking_url(store: SubmissionStore, submission: Submission) -> str:
             "secret": tracking_secret(store, submission),
         }
     )
-    return f"{api.portal.get().absolute_url()}/{TRACKING_VIEW}?{query}"
+    # Sent away (e-mails, the receipt): the site's public URL.
+    return f"{public_site_url()}/{TRACKING_VIEW}?{query}"

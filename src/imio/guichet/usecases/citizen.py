@@ -23,6 +23,7 @@ from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.uploads import upload_from_json
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.forms.uploads import UploadRefused
+from imio.guichet.identities import is_same_account
 from imio.guichet.submissions import handling
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_read_submission
@@ -45,8 +46,12 @@ ANSWER_REQUIRED = _("error_answer_required", default="Write your answer.")
 
 
 def is_submitter(caller: Caller, submission: Submission) -> bool:
-    """Whether ``caller`` is the logged-in citizen who filed ``submission``."""
-    return submission.submitter is not None and submission.submitter == (caller.user_id)
+    """Whether ``caller`` is the logged-in citizen who filed ``submission``:
+    the same login *and* the same account (a new account that reuses a
+    deleted one's login is someone else: see :mod:`imio.guichet.identities`)."""
+    return is_same_account(
+        caller.user_id, submission.submitter, submission.submitter_key
+    )
 
 
 def own_request(caller: Caller, reference: Any) -> Submission:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.urls import public_site_url
 from imio.guichet.webhooks import worker
 from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import Delivery
@@ -28,7 +29,8 @@ def enqueue(submission, event_type: str) -> int:
         return 0
     now = datetime.now(UTC)
     for subscription in subscriptions:
-        site_url = subscription.site_url or site.absolute_url()
+        # The site's public URL when subscribed: never this request's Host.
+        site_url = subscription.site_url or public_site_url()
         event = make_event(
             event_type,
             source=site_url,

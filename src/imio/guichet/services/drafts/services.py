@@ -7,8 +7,8 @@ from imio.guichet.services.base import GuichetService
 from imio.guichet.services.drafts import DRAFT_SECRET_HEADER
 from imio.guichet.services.drafts import draft_url
 from imio.guichet.services.drafts import serialize_draft
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import json_object
-from imio.guichet.services.traversal import PathService
 from imio.guichet.usecases import drafts
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
@@ -39,9 +39,11 @@ class DraftsPost(GuichetService):
         return {**serialize_draft(saved.draft), **secret}
 
 
-class DraftService(GuichetService, PathService):
+class DraftService(GuichetService):
     """{site}/@drafts/{id}: one draft, for its owner or with its secret;
     subclasses ``act(caller, draft_id, secret)``."""
+
+    paths = ((ANY,),)
 
     def reply(self):
         if len(self.path) != 1:

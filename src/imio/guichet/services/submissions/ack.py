@@ -5,6 +5,7 @@ Idempotent: a retry answers the first acknowledgement, unchanged.
 """
 
 from imio.guichet.errors import NotFound
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.handling import etag
@@ -15,7 +16,7 @@ from zope.interface import alsoProvides
 
 
 class SubmissionAcknowledge(SubmissionService):
-    max_path = 2
+    paths = ((ANY, "@ack"),)
 
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py

@@ -6,12 +6,11 @@ from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.base import read_json_body
 from imio.guichet.services.errors import error
-from imio.guichet.services.traversal import PathService
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 
 
-class SubmissionService(GuichetService, PathService):
+class SubmissionService(GuichetService):
     """Takes what follows the service's name: ``{id}`` and, for actions,
     ``@action``."""
 

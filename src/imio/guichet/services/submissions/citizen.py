@@ -10,6 +10,7 @@ header carries the ETag of the version the citizen read.
 """
 
 from imio.guichet.errors import InvalidInput
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.ack import SubmissionAcknowledge
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.submissions.handling import etag
@@ -26,6 +27,8 @@ TRACKING_SECRET_HEADER = "X-Tracking-Secret"
 class SubmissionActions(SubmissionAcknowledge):
     """``POST @submissions/{id}/@ack`` (back offices), ``@reply`` and
     ``@withdraw`` (the citizen)."""
+
+    paths = ((ANY, "@ack"), (ANY, "@reply"), (ANY, "@withdraw"))
 
     def reply(self):
         action = self.path[1] if len(self.path) == 2 else None

@@ -7,6 +7,7 @@ are the use cases', :mod:`imio.guichet.usecases.staff`).
 """
 
 from imio.guichet.errors import NotFound
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.attachments import stream
@@ -21,7 +22,7 @@ from zope.interface import alsoProvides
 
 
 class SubmissionsGet(SubmissionService):
-    max_path = 3  # {id}/@attachments/{name}
+    paths = ((), (ANY,), (ANY, "@attachments", ANY))
 
     #: The file a download answers with, instead of JSON.
     body = None

@@ -5,6 +5,7 @@ The ``If-Match`` header must carry the ETag of the version the caller
 read, so that a change made meanwhile by someone else is never overwritten.
 """
 
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.base import SubmissionService
 from imio.guichet.submissions.handling import etag
@@ -16,6 +17,8 @@ from zope.interface import alsoProvides
 
 
 class SubmissionPatch(SubmissionService):
+    paths = ((ANY,),)
+
     def reply(self):
         # Authenticated by header or token, not by a cookie a forged page
         # would send along (see post.py).

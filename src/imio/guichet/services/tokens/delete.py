@@ -5,13 +5,15 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
-from imio.guichet.services.traversal import PathService
+from imio.guichet.services.methods import ANY
 from imio.guichet.usecases import admin
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class TokensDelete(GuichetService, PathService):
+class TokensDelete(GuichetService):
+    paths = ((ANY,),)
+
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # a JSON API
         try:

@@ -9,7 +9,7 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
-from imio.guichet.services.traversal import PathService
+from imio.guichet.services.methods import ANY
 from imio.guichet.usecases import admin
 
 
@@ -25,7 +25,9 @@ def serialize_subscription(site, subscription) -> dict:
     }
 
 
-class WebhooksGet(GuichetService, PathService):
+class WebhooksGet(GuichetService):
+    paths = ((), (ANY,))
+
     def reply(self):
         caller = caller_from_request(self.request, REST)
         try:

@@ -10,15 +10,17 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import GuichetError
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import read_json_object
-from imio.guichet.services.traversal import PathService
 from imio.guichet.services.webhooks.get import serialize_subscription
 from imio.guichet.usecases import admin
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
 
-class WebhooksPatch(GuichetService, PathService):
+class WebhooksPatch(GuichetService):
+    paths = ((ANY,),)
+
     def reply(self):
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
         body = read_json_object(self.request, {"url", "events"})

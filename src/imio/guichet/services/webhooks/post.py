@@ -12,9 +12,9 @@ from imio.guichet.services.base import GuichetService
 from imio.guichet.services.errors import guichet_error
 from imio.guichet.services.submissions.base import read_json_object
 from imio.guichet.services.webhooks.get import serialize_subscription
+from imio.guichet.urls import public_site_url
 from imio.guichet.usecases import admin
 from imio.guichet.webhooks.registry import EVENT_TYPES
-from plone import api
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
 
@@ -33,7 +33,7 @@ class WebhooksPost(GuichetService):
                 body.get("procedure"),
                 body.get("url"),
                 body.get("events", list(EVENT_TYPES)),
-                site_url=api.portal.get().absolute_url(),
+                site_url=public_site_url(),
             )
         except GuichetError as exc:
             return guichet_error(self.request, exc)

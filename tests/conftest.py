@@ -384,3 +384,12 @@ FIELDS_STORED = {
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48
+
+
+def flush_mail_outbox(site) -> None:
+    """Send the site's queued e-mails now and wait for those a worker is
+    sending: the outbox's thread does it in the background, tests do not
+    sleep for it. Commit first what should be sent."""
+    from imio.guichet.notifications.outbox import flush
+
+    flush(site)

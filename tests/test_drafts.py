@@ -6,6 +6,7 @@ exports, webhooks or audit trail.
 
 from conftest import FIELDS_FORM
 from conftest import fill_valid
+from conftest import flush_mail_outbox
 from conftest import PDF
 from datetime import datetime
 from datetime import timedelta
@@ -275,6 +276,7 @@ class TestAnonymous:
         browser = browser_for("Anonymous")
         save_in_browser(browser, site, email="jeanne.brouillon@example.org")
         link = resume_link(browser)
+        flush_mail_outbox(site)
         (message,) = inbox.to("jeanne.brouillon@example.org")
         assert message["Subject"] == "Votre brouillon : Extrait"
         text = body(message)
@@ -287,6 +289,7 @@ class TestAnonymous:
         browser = browser_for("Anonymous")
         save_in_browser(browser, site, email="jeanne@")
         assert "/@@draft-saved?" in browser.url
+        flush_mail_outbox(site)
         assert inbox.messages == []
 
 

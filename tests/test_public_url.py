@@ -2,6 +2,7 @@
 Host header of the request that made them (issue #10, item 3)."""
 
 from conftest import DEFAULT_FORM_DATA
+from conftest import flush_mail_outbox
 from conftest import VALID_DATA
 from imio.guichet.setuphandlers import post_install
 from imio.guichet.submissions.api import get_store
@@ -84,6 +85,7 @@ class TestEmails:
         session.headers.update(headers)
         response = session.post("demarches/x/@submissions", json={"data": VALID_DATA})
         assert response.status_code == 201, response.text
+        flush_mail_outbox(site)
         (confirmation,) = inbox.to("jeanne@example.org")
         (notice,) = inbox.to(SERVICE)
         assert_public(links_in(confirmation))
@@ -99,6 +101,7 @@ class TestEmails:
             "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
         )
         assert response.status_code == 201, response.text
+        flush_mail_outbox(site)
         (confirmation,) = inbox.to("jeanne@example.org")
         assert_public(links_in(confirmation))
         assert f"{PUBLIC}/@@my-requests" in body(confirmation)
@@ -120,6 +123,7 @@ class TestEmails:
             timeout=60,
         )
         assert sent.status_code in (302, 303), sent.text[-2000:]
+        flush_mail_outbox(site)
         (confirmation,) = inbox.to("jeanne.html@example.org")
         (notice,) = inbox.to(SERVICE)
         assert_public(links_in(confirmation))
@@ -139,6 +143,7 @@ class TestEmails:
             headers={"If-Match": etag},
         )
         assert moved.status_code == 200, moved.text
+        flush_mail_outbox(site)
         *_earlier, notice = inbox.to("jeanne@example.org")
         assert "Bien reçu" in body(notice)
         assert_public(links_in(notice))
@@ -159,6 +164,7 @@ class TestEmails:
             timeout=60,
         )
         assert saved.status_code in (302, 303), saved.text[-2000:]
+        flush_mail_outbox(site)
         (mail,) = inbox.to("jeanne.html@example.org")
         assert_public(links_in(mail))
         assert f"{PUBLIC}/@@resume-draft?id=" in body(mail)

@@ -7,6 +7,7 @@ Installing creates no content and no account: demo data comes from
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.identities import get_identity_store
+from imio.guichet.notifications.outbox import get_outbox
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
@@ -27,12 +28,14 @@ class HiddenProfiles:
 
 
 def post_install(context):
-    """Create the submission store and the audit log now rather than on the
-    first submission or read, so that the first concurrent requests do not
-    all write the site."""
+    """Create the submission store, the audit log and the e-mail outbox now
+    rather than on the first submission or read, so that the first
+    concurrent requests do not all write the site (sites installed before
+    the outbox get theirs with their first e-mail)."""
     get_store(create=True)
     get_audit_log(create=True)
     get_identity_store(create=True)
+    get_outbox(create=True)
     install_plugin(api.portal.get())
     # Links sent away (e-mails, receipts) start with the site's public URL:
     # by default, the address the add-on was installed from.

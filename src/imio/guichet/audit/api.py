@@ -36,6 +36,7 @@ ACTIONS = (
     "subscribe_webhook",
     "update_webhook",
     "unsubscribe_webhook",
+    "retry_failed_mail",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

@@ -26,7 +26,7 @@ from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.model import is_file_field
 from imio.guichet.forms.validation import unvalidated_json
 from imio.guichet.forms.validation import unvalidated_value
-from imio.guichet.notifications.delivery import send_after_commit
+from imio.guichet.notifications.delivery import queue_messages
 from imio.guichet.notifications.messages import draft_address
 from imio.guichet.notifications.messages import draft_message
 from imio.guichet.notifications.messages import MY_REQUESTS_VIEW
@@ -219,7 +219,7 @@ class DraftFormMixin:
             message = draft_message(
                 address, self.context, link, draft.expires, draft.language
             )
-            send_after_commit([message])
+            queue_messages([message])
 
 
 def draft_rows(caller: Caller) -> list[dict]:

@@ -29,10 +29,10 @@ AUDIT_PAGE = 50
 
 
 class IntegrationsView(BrowserView):
-    """@@guichet-integrations: webhooks and API tokens."""
+    """@@guichet-integrations: webhooks, API tokens and the e-mail outbox."""
 
     def __call__(self):
-        self.error = self.made_secret = self.made_token = None
+        self.error = self.made_secret = self.made_token = self.retried = None
         if self.request.method == "POST":
             CheckAuthenticator(self.request)
             self.handle(single(self.request.form, "action"))
@@ -62,6 +62,8 @@ class IntegrationsView(BrowserView):
                 )
             elif action == "revoke-token":
                 admin.revoke_token(caller, single(form, "id"))
+            elif action == "retry-failed-mail":
+                self.retried = admin.retry_failed_mail(caller)
         except GuichetError as exc:
             self.error = translate(exc.message, context=self.request)
 
@@ -95,6 +97,14 @@ class IntegrationsView(BrowserView):
 
     def tokens(self) -> list[dict]:
         return admin.list_tokens(caller_from_request(self.request, HTML))
+
+    def mail_outbox(self) -> dict:
+        state = admin.read_mail_outbox(caller_from_request(self.request, HTML))
+        return {
+            "pending": state.pending,
+            "failed": state.failed,
+            "attempts": state.attempts[:LOG_SHOWN],
+        }
 
     def event_types(self):
         return EVENT_TYPES

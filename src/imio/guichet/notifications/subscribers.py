@@ -1,8 +1,8 @@
 """Event subscribers: build the e-mails in the transaction (they read its
-data), send them after it commits (see :mod:`.delivery`)."""
+data) and queue them in the outbox (see :mod:`.outbox`)."""
 
 from functools import wraps
-from imio.guichet.notifications.delivery import send_after_commit
+from imio.guichet.notifications.delivery import queue_messages
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import service_message
 from imio.guichet.notifications.messages import state_change_message
@@ -41,7 +41,7 @@ def submission_created(event) -> None:
     """Confirm to the citizen and tell the service."""
     submission, procedure = event.submission, event.procedure
     store = get_store(create=True)
-    send_after_commit(
+    queue_messages(
         [
             confirmation_message(store, submission, procedure),
             service_message(submission, procedure, public_submission_url(submission)),
@@ -55,6 +55,6 @@ def submission_state_changed(event) -> None:
     submission = event.submission
     procedure = find_procedure(submission.procedure_uid)
     if procedure is not None:
-        send_after_commit(
+        queue_messages(
             [state_change_message(get_store(), submission, procedure, event.event)]
         )

@@ -36,6 +36,7 @@ NAMES = (
     "@guichet-audit",
     "@guichet-webhooks",
     "@guichet-tokens",
+    "@guichet-mail-outbox",
 )
 
 

@@ -1,4 +1,5 @@
-"""Site Administrators' use cases: API tokens and webhook subscriptions.
+"""Site Administrators' use cases: API tokens, webhook subscriptions and
+the e-mail outbox.
 
 Each takes the explicit :class:`~imio.guichet.caller.Caller` first and does,
 in one place, the permission check ("imio.guichet: Manage integrations",
@@ -15,6 +16,7 @@ from imio.guichet.caller import Caller
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import NotFound
+from imio.guichet.notifications import outbox as mail_outbox
 from imio.guichet.permissions import ManageIntegrations
 from imio.guichet.tokens import api as tokens
 from imio.guichet.webhooks import api as webhooks
@@ -180,3 +182,25 @@ def delete_webhook(caller: Caller, subscription_id) -> None:
     if removed is None:
         raise NotFound(NO_SUCH_WEBHOOK)
     _audit(caller, "unsubscribe_webhook", _subscription_details(removed))
+
+
+# -- e-mail outbox --------------------------------------------------------------
+
+#: Attempts of the e-mail outbox shown (REST and the integrations page).
+MAIL_ATTEMPTS_SHOWN = 50
+
+
+def read_mail_outbox(caller: Caller) -> mail_outbox.OutboxState:
+    """How many e-mails wait or were given up, and the last attempts to
+    send them (recipients masked, no message bodies)."""
+    _check_may_manage(caller)
+    return mail_outbox.state(api.portal.get(), MAIL_ATTEMPTS_SHOWN)
+
+
+def retry_failed_mail(caller: Caller) -> int:
+    """Send the e-mails that were given up again, now (once the SMTP
+    server is fixed); returns how many."""
+    _check_may_manage(caller)
+    retried = mail_outbox.retry_failed(api.portal.get())
+    _audit(caller, "retry_failed_mail", {"count": retried})
+    return retried

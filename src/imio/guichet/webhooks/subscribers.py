@@ -12,11 +12,6 @@ from imio.guichet.webhooks.registry import SUBMISSION_STATE_CHANGED
 from plone import api
 from plone.api.exc import CannotGetPortalError
 
-import transaction
-
-
-_WAKE_HOOK = object()  # key of the "wake the worker" flag in transaction data
-
 
 def enqueue(submission, event_type: str) -> int:
     """Add a delivery per interested subscription; wake the worker at commit."""
@@ -49,21 +44,8 @@ def enqueue(submission, event_type: str) -> int:
         registry.add_delivery(
             Delivery(subscription_id=subscription.id, event=event, now=now)
         )
-    _wake_after_commit(site)
+    worker.wake_after_commit(site)
     return len(subscriptions)
-
-
-def _wake_after_commit(site) -> None:
-    current = transaction.get()
-    try:
-        already = current.data(_WAKE_HOOK)
-    except KeyError:
-        already = False
-    if already:
-        return
-    current.set_data(_WAKE_HOOK, True)
-    db, path = site._p_jar.db(), site.getPhysicalPath()
-    current.addAfterCommitHook(lambda committed: committed and worker.wake(db, path))
 
 
 def submission_created(event) -> None:

@@ -1,0 +1,432 @@
+"""The e-mail outbox: messages kept in the ZODB until an SMTP server took them.
+
+An e-mail is queued in the transaction that files or changes a submission
+(or saves a draft): it exists if and only if that transaction commits, and
+survives a restart. Nothing is sent from the request: a background thread
+(:mod:`imio.guichet.outbox_worker`, as for webhooks) sends it after the commit,
+with a short timeout, and retries with an exponential backoff; after
+``MAX_ATTEMPTS`` (or a permanent refusal, SMTP 5xx) the message is kept as
+*failed*, for a Site Administrator to see and send again.
+
+Why smtplib and not the MailHost: ``MailHost._send`` goes through
+``zope.sendmail``'s ``SMTPMailer``, which opens its connection without a
+timeout (a server that accepts and never answers holds the thread for
+ever), and its queue is the one that did not resend (see the docs). The
+server, port and credentials are Plone's Mail control panel settings
+(``IMailSchema``), which is also where the MailHost takes them from.
+"""
+
+from BTrees.OOBTree import OOBTree
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from email.message import EmailMessage
+from email.utils import getaddresses
+from imio.guichet import outbox_worker
+from imio.guichet.storage import ShardedMap
+from imio.guichet.storage import site_store
+from imio.guichet.storage import sort_key
+from persistent import Persistent
+from plone.base.interfaces.controlpanel import IMailSchema
+from plone.registry.interfaces import IRegistry
+from ZODB.POSException import ConflictError
+from zope.component import getUtility
+from zope.component.hooks import getSite
+from zope.component.hooks import setSite
+
+import logging
+import os
+import smtplib
+import ssl
+import time
+import transaction
+import uuid
+
+
+logger = logging.getLogger("imio.guichet.notifications.delivery")
+
+ANNOTATION_KEY = "imio.guichet.mail_outbox"
+
+#: Delay after the n-th failed attempt: BACKOFF_BASE * 2**(n - 1), at most
+#: BACKOFF_MAX; after MAX_ATTEMPTS the message is marked failed.
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=6)
+MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
+#: Seconds an SMTP server has to answer each step (environment variable
+#: ``GUICHET_SMTP_TIMEOUT`` overrides it).
+DEFAULT_TIMEOUT = 10.0
+#: How long an instance may take to send one message before another may
+#: (longer than every step of one SMTP conversation timing out).
+LEASE = timedelta(minutes=5)
+#: Attempts kept in the log shown to Site Administrators.
+LOG_SIZE = 200
+#: Tries to record the outcome of a message that was sent when the commit
+#: conflicts (with another worker's log entry): the message must not be
+#: sent again for it.
+RECORD_TRIES = 5
+
+
+def smtp_timeout() -> float:
+    value = os.environ.get("GUICHET_SMTP_TIMEOUT", "")
+    try:
+        return float(value) if value else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+class Mail(Persistent):
+    """One message to send, as bytes, with its envelope."""
+
+    def __init__(self, message: EmailMessage, *, now: datetime):
+        self.id = uuid.uuid4().hex
+        self.message = bytes(message)
+        self.mfrom = getaddresses([str(message["From"])])[0][1]
+        self.mto = tuple(
+            address for _name, address in getaddresses([str(message["To"])])
+        )
+        #: For the logs and the Site Administrator: a reference, a procedure
+        #: and a state, never the citizen's data (see messages.py).
+        self.subject = str(message["Subject"])
+        self.queued = now
+        self.attempts = 0
+        self.next_attempt = now
+        #: Set while an instance is sending it, so that others leave it.
+        self.leased_until = None
+        self.last_error = None
+        self.failed = None  # when it was given up
+
+
+class MailOutbox(Persistent):
+    def __init__(self):
+        # Sharded: concurrent filings each add messages without conflicts.
+        self.pending = ShardedMap()  # id -> Mail
+        self.failed = ShardedMap()  # id -> Mail, given up
+        self.log = OOBTree()  # sort key -> attempt (dict)
+
+    def add(self, mail: Mail) -> None:
+        self.pending[mail.id] = mail
+
+    def pending_mails(self) -> list[Mail]:
+        return [self.pending[key] for key in list(self.pending)]
+
+    def failed_mails(self) -> list[Mail]:
+        return [self.failed[key] for key in list(self.failed)]
+
+    def log_attempt(self, attempt: dict, now: datetime) -> None:
+        self.log[sort_key(now, uuid.uuid4().hex[:8])] = attempt
+        while len(self.log) > LOG_SIZE:
+            del self.log[self.log.minKey()]
+
+    def attempts(self, limit: int) -> list[dict]:
+        """The last ``limit`` logged attempts, newest first."""
+        newest = []
+        for key in reversed(self.log.keys()):
+            newest.append(dict(self.log[key]))
+            if len(newest) >= limit:
+                break
+        return newest
+
+
+def get_outbox(site=None, create: bool = False) -> MailOutbox | None:
+    """The site's e-mail outbox; None when nothing was ever queued."""
+    return site_store(ANNOTATION_KEY, MailOutbox, create=create, site=site)
+
+
+def masked(address: str) -> str:
+    """``j…@example.org``: enough to tell recipients apart, not to read
+    the citizen's address."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return "…"
+    return f"{local[:1]}…@{domain}"
+
+
+# -- sending -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    userid: str | None
+    password: str | None
+
+
+def smtp_settings() -> SmtpSettings:
+    """The Mail control panel's server (read in the worker's transaction)."""
+    settings = getUtility(IRegistry).forInterface(IMailSchema, prefix="plone")
+    return SmtpSettings(
+        settings.smtp_host or "localhost",
+        settings.smtp_port or 25,
+        settings.smtp_userid or None,
+        settings.smtp_pass or None,
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    error: str | None  # None: the server took the message
+    permanent: bool = False  # a 5xx answer: retrying would not help
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def send(settings: SmtpSettings, mail: Mail, timeout: float) -> Attempt:
+    """Hand ``mail`` to the SMTP server (no ZODB access here)."""
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if settings.userid:
+                smtp.login(settings.userid, settings.password or "")
+            smtp.sendmail(mail.mfrom, list(mail.mto), mail.message)
+    except smtplib.SMTPResponseException as refused:
+        return Attempt(
+            f"SMTP {refused.smtp_code}: {_text(refused.smtp_error)}"[:300],
+            permanent=500 <= refused.smtp_code < 600,
+        )
+    except smtplib.SMTPRecipientsRefused as refused:
+        codes = [code for code, _text in refused.recipients.values()]
+        return Attempt(
+            f"Recipients refused: {sorted(set(codes))}",
+            permanent=all(500 <= code < 600 for code in codes),
+        )
+    except Exception as failure:  # refused, timed out, TLS, DNS...
+        return Attempt(f"{type(failure).__name__}: {failure}"[:300])
+    return Attempt(None)
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay after the ``attempts``-th failed attempt."""
+    return min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
+
+
+def _free(mail: Mail, now: datetime) -> bool:
+    return mail.leased_until is None or mail.leased_until <= now
+
+
+def due(outbox: MailOutbox, now: datetime) -> list[Mail]:
+    """Pending messages whose time has come and that nobody is sending."""
+    return sorted(
+        (m for m in outbox.pending_mails() if m.next_attempt <= now and _free(m, now)),
+        key=lambda mail: mail.next_attempt,
+    )
+
+
+def next_due(outbox: MailOutbox) -> datetime | None:
+    """When the earliest pending message is due (or its lease ends)."""
+    return min(
+        (
+            max(m.next_attempt, m.leased_until or m.next_attempt)
+            for m in outbox.pending_mails()
+        ),
+        default=None,
+    )
+
+
+def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> str:
+    """Log the attempt; retire, reschedule or give up the message. Returns
+    the outcome: ``sent``, ``retrying`` or ``failed``."""
+    mail.attempts += 1
+    mail.leased_until = None
+    mail.last_error = attempt.error
+    if attempt.accepted:
+        outcome = "sent"
+        outbox.pending.pop(mail.id)
+    elif attempt.permanent or mail.attempts >= MAX_ATTEMPTS:
+        outcome = "failed"
+        mail.failed = now
+        outbox.pending.pop(mail.id)
+        outbox.failed[mail.id] = mail
+    else:
+        outcome = "retrying"
+        mail.next_attempt = now + backoff(mail.attempts)
+    if not attempt.accepted:
+        # Which message, without its content nor the citizen's address.
+        logger.error(
+            "Could not send the e-mail %r to %s (attempt %d, %s): %s",
+            mail.subject,
+            ", ".join(masked(a) for a in mail.mto),
+            mail.attempts,
+            outcome,
+            attempt.error,
+        )
+    outbox.log_attempt(
+        {
+            "date": now.isoformat(),
+            "mail": mail.id,
+            "subject": mail.subject,
+            "recipients": [masked(a) for a in mail.mto],
+            "attempt": mail.attempts,
+            "error": attempt.error,
+            "outcome": outcome,
+            "next_attempt": (
+                mail.next_attempt.isoformat() if outcome == "retrying" else None
+            ),
+        },
+        now,
+    )
+    return outcome
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def send_due(
+    outbox: MailOutbox, commit, abort, *, settings: SmtpSettings, timeout: float
+) -> int:
+    """Send every due message once; return how many were attempted.
+
+    Each message is leased by a commit before it is sent (another worker,
+    here or on another instance, then leaves it; if two lease it at once,
+    one commit conflicts and that one skips it), its outcome committed
+    after.
+    """
+    attempted = 0
+    for candidate in due(outbox, _now()):
+        try:
+            mail = outbox.pending.get(candidate.id)
+            if mail is None or mail.next_attempt > _now() or not _free(mail, _now()):
+                continue  # sent or leased by another worker meanwhile
+            mail.leased_until = _now() + LEASE
+            commit()
+        except ConflictError:
+            abort()
+            continue
+        attempt = send(settings, mail, timeout)
+        attempted += 1
+        _record_committed(outbox, mail.id, attempt, commit, abort)
+        if not attempt.accepted and not attempt.permanent:
+            break  # the server is down or slow: the others wait for the retry
+    return attempted
+
+
+def _record_committed(outbox, mail_id, attempt, commit, abort) -> None:
+    for _try in range(RECORD_TRIES):
+        mail = outbox.pending.get(mail_id)
+        if mail is None:
+            return
+        try:
+            record(outbox, mail, attempt, _now())
+            commit()
+            return
+        except ConflictError:
+            abort()
+            time.sleep(0.05)
+    # Left leased: sent again once the lease runs out (at least once).
+    logger.warning("Could not record the attempt to send e-mail %s", mail_id)
+
+
+def send_due_on_site(site, commit, abort) -> datetime | None:
+    """One pass of the worker over ``site``'s outbox."""
+    outbox = get_outbox(site)
+    if outbox is None:
+        return None
+    previous = getSite()
+    setSite(site)  # the registry of the site's settings
+    try:
+        send_due(
+            outbox, commit, abort, settings=smtp_settings(), timeout=smtp_timeout()
+        )
+        abort()  # see what others committed meanwhile
+        return next_due(outbox)
+    finally:
+        setSite(previous)
+
+
+def _has_pending(site) -> bool:
+    outbox = get_outbox(site)
+    return outbox is not None and next(iter(outbox.pending), None) is not None
+
+
+MAIL = outbox_worker.OutboxKind("mail", _has_pending, send_due_on_site)
+
+
+def queue(site, messages: list[EmailMessage]) -> int:
+    """Put ``messages`` in the site's outbox, in the current transaction;
+    the worker sends them once it commits."""
+    outbox = get_outbox(site, create=True)
+    now = _now()
+    for message in messages:
+        outbox.add(Mail(message, now=now))
+    outbox_worker.wake_after_commit(MAIL, site)
+    return len(messages)
+
+
+def retry_failed(site) -> int:
+    """Give every failed message a new round of attempts, now."""
+    outbox = get_outbox(site)
+    if outbox is None:
+        return 0
+    now = _now()
+    mails = outbox.failed_mails()
+    for mail in mails:
+        outbox.failed.pop(mail.id)
+        mail.attempts = 0
+        mail.failed = None
+        mail.next_attempt = now
+        outbox.pending[mail.id] = mail
+    if mails:
+        outbox_worker.wake_after_commit(MAIL, site)
+    return len(mails)
+
+
+def resume_pending(event) -> None:
+    """On start-up, send what was left pending (IDatabaseOpenedWithRoot)."""
+    outbox_worker.resume_pending(MAIL, event)
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    pending: int
+    failed: int
+    #: Logged attempts, newest first.
+    attempts: list[dict]
+
+
+def state(site, limit: int = 50) -> OutboxState:
+    outbox = get_outbox(site)
+    if outbox is None:
+        return OutboxState(0, 0, [])
+    return OutboxState(
+        len(list(outbox.pending)), len(list(outbox.failed)), outbox.attempts(limit)
+    )
+
+
+def flush(site, *, wait: float = 30.0) -> None:
+    """Send what is due now, in the caller's thread, and wait (at most
+    ``wait`` seconds) for messages another worker is sending: what tests
+    call instead of sleeping. Uses its own connection: the caller's
+    transaction is left alone (commit first what should be sent)."""
+    db, path = site._p_jar.db(), site.getPhysicalPath()
+    deadline = time.monotonic() + wait
+    while True:
+        outbox_worker.run_once(MAIL, db, path)
+        if not _in_flight(db, path) or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _in_flight(db, path) -> bool:
+    """Whether a message is due now or being sent by a worker."""
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        outbox = get_outbox(outbox_worker.open_site(connection, path))
+        now = _now()
+        return outbox is not None and any(
+            m.next_attempt <= now or not _free(m, now) for m in outbox.pending_mails()
+        )
+    finally:
+        manager.abort()
+        connection.close()

@@ -1,9 +1,14 @@
 """Fixtures of the imio.guichet tests (pytest-plone over our layers)."""
 
-from datetime import datetime
-from datetime import UTC
-from imio.guichet.submissions.references import new_reference
-from imio.guichet.submissions.storage import Submission
+from aiosmtpd.controller import Controller
+from fixtures.accounts import ACCOUNTS
+from fixtures.accounts import PASSWORD
+from fixtures.forms import RICH_FORM
+from fixtures.mail import configure_mailhost
+from fixtures.mail import free_port
+from fixtures.mail import Inbox
+from fixtures.mail import SERVICE
+from fixtures.stored import POSTGRESQL_DSN
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.testing import INTEGRATION_TESTING
@@ -16,15 +21,13 @@ from ZODB.FileStorage import FileStorage
 
 import os
 import pytest
-import re
 import transaction
-import uuid
 
 
 # Compile the .po catalogs so that French messages are testable.
 os.environ.setdefault("zope_i18n_compile_mo_files", "true")
 
-pytest_plugins = ["pytest_plone", "live_site"]
+pytest_plugins = ["pytest_plone", "fixtures.live_site"]
 
 globals().update(
     fixtures_factory(
@@ -34,69 +37,6 @@ globals().update(
         )
     )
 )
-
-
-RICH_FORM = """\
-<model xmlns="http://namespaces.plone.org/supermodel/schema">
-  <schema>
-    <field name="name" type="zope.schema.TextLine">
-      <title>Nom</title>
-      <max_length>50</max_length>
-    </field>
-    <field name="email" type="plone.schema.email.Email">
-      <title>E-mail</title>
-    </field>
-    <field name="birth_date" type="zope.schema.Date">
-      <title>Date de naissance</title>
-      <required>False</required>
-    </field>
-    <field name="copies" type="zope.schema.Int">
-      <title>Nombre d'exemplaires</title>
-      <min>1</min>
-      <max>5</max>
-      <default>1</default>
-    </field>
-    <field name="delivery" type="zope.schema.Choice">
-      <title>Envoi</title>
-      <values>
-        <element>post</element>
-        <element>email</element>
-        <element>counter</element>
-      </values>
-    </field>
-    <field name="purposes" type="zope.schema.Set">
-      <title>Motifs</title>
-      <required>False</required>
-      <value_type type="zope.schema.Choice">
-        <values>
-          <element>school</element>
-          <element>work</element>
-          <element>other</element>
-        </values>
-      </value_type>
-    </field>
-    <field name="consent" type="zope.schema.Bool">
-      <title>J'accepte</title>
-      <required>False</required>
-    </field>
-    <field name="comment" type="zope.schema.Text">
-      <title>Commentaire</title>
-      <required>False</required>
-    </field>
-  </schema>
-</model>
-"""
-
-VALID_DATA = {
-    "name": "Jeanne Dupont",
-    "email": "jeanne@example.org",
-    "birth_date": "1990-05-17",
-    "copies": 2,
-    "delivery": "post",
-    "purposes": ["work", "school"],
-    "consent": True,
-    "comment": "Merci",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -131,34 +71,6 @@ def procedure(portal):
         api.content.transition(folder, "publish")
         api.content.transition(item, "publish")
     return item
-
-
-#: Valid data for the default form (procedure Y of the `site` fixture).
-DEFAULT_FORM_DATA = {
-    "last_name": "Dupont",
-    "first_name": "Jeanne",
-    "email": "jeanne@example.org",
-    "message": "Bonjour",
-}
-
-#: Who must be refused on back-office endpoints of procedure X, and how.
-REFUSED_ON_X = [
-    ("Anonymous", 401),
-    ("citizen_a", 403),
-    ("editor", 403),
-    ("backoffice_y", 403),
-]
-
-#: username -> (global roles, local roles on procedure X, on procedure Y)
-ACCOUNTS = {
-    "citizen_a": ((), (), ()),
-    "citizen_b": ((), (), ()),
-    "backoffice_x": ((), ("GuichetBackOffice",), ()),
-    "backoffice_y": ((), (), ("GuichetBackOffice",)),
-    "editor": (("Editor",), (), ()),
-    "siteadmin": (("Site Administrator",), (), ()),
-}
-PASSWORD = "secret-Passw0rd"
 
 
 @pytest.fixture
@@ -229,40 +141,7 @@ def browser_for(site):
     return factory
 
 
-def listed(browser) -> list[str]:
-    """The references a listing page links to, in order."""
-    return re.findall(r'class="request-link"[^>]*>([^<]+)<', browser.contents)
-
-
-def fill_valid(form_browser):
-    """Fill the RICH_FORM in a browser with valid answers."""
-    form_browser.getControl("Nom").value = "Jeanne Dupont"
-    form_browser.getControl("E-mail").value = "jeanne@example.org"
-    form_browser.getControl("Nombre d'exemplaires").value = "2"
-    form_browser.getControl(name="form.widgets.delivery").value = ["email"]
-
-
 # Storage-level fixtures: a real database, FileStorage or RelStorage.
-
-START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def make_submission(created, procedure_uid="p1", **kw):
-    return Submission(
-        submission_id=uuid.uuid4().hex,
-        reference=kw.pop("reference", None) or new_reference(),
-        procedure_uid=procedure_uid,
-        schema_version=1,
-        data={"name": "x"},
-        created=created,
-        submitter=None,
-        **kw,
-    )
-
-
-POSTGRESQL_DSN = os.environ.get(
-    "GUICHET_TEST_POSTGRESQL_DSN", "dbname=test host=127.0.0.1 user=postgres"
-)
 
 
 def relstorage(tmp_path):
@@ -306,90 +185,15 @@ def db(request, tmp_path):
     database.close()
 
 
-#: A form with every field type of issue #3 (forms/fields.py and files).
-FIELDS_FORM = """\
-<model xmlns="http://namespaces.plone.org/supermodel/schema">
-  <schema>
-    <field name="niss" type="imio.guichet.forms.fields.NISS">
-      <title>Numéro de registre national</title>
-    </field>
-    <field name="iban" type="imio.guichet.forms.fields.IBAN">
-      <title>Compte bancaire</title>
-      <required>False</required>
-    </field>
-    <field name="company" type="imio.guichet.forms.fields.EnterpriseNumber">
-      <title>Numéro d'entreprise</title>
-      <required>False</required>
-    </field>
-    <field name="zip" type="imio.guichet.forms.fields.PostalCode">
-      <title>Code postal</title>
-      <required>False</required>
-    </field>
-    <field name="phone" type="imio.guichet.forms.fields.Phone">
-      <title>Téléphone</title>
-      <required>False</required>
-    </field>
-    <field name="address" type="imio.guichet.forms.fields.Address">
-      <title>Adresse</title>
-      <required>False</required>
-    </field>
-    <field name="event_date" type="imio.guichet.forms.fields.RelativeDate">
-      <title>Date de l'événement</title>
-      <required>False</required>
-      <max_days>0</max_days>
-    </field>
-    <field name="amount" type="zope.schema.Float">
-      <title>Montant</title>
-      <required>False</required>
-      <min>0.0</min>
-      <max>1000.0</max>
-    </field>
-    <field name="document" type="plone.namedfile.field.NamedBlobFile">
-      <title>Document</title>
-      <required>False</required>
-    </field>
-    <field name="photo" type="plone.namedfile.field.NamedBlobFile">
-      <title>Photo</title>
-      <required>False</required>
-    </field>
-  </schema>
-</model>
-"""
-
-#: Real valid values for FIELDS_FORM, and what is stored of them.
-FIELDS_VALID = {
-    "niss": "85.07.30-033.28",
-    "iban": "be71 0961 2345 6769",
-    "company": "BE 0403.170.701",
-    "zip": "5000",
-    "phone": "081 12 34 56",
-    "address": {
-        "street": "Rue de Fer",
-        "number": "42",
-        "postal_code": "5000",
-        "locality": "Namur",
-    },
-    "event_date": "2020-02-29",
-    "amount": 12.5,
-}
-FIELDS_STORED = {
-    **FIELDS_VALID,
-    "niss": "85073003328",
-    "iban": "BE71096123456769",
-    "company": "0403170701",
-    "phone": "+3281123456",
-}
-
-#: A tiny but real PDF, PNG and an executable.
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48
-
-
-def flush_mail_outbox(site) -> None:
-    """Send the site's queued e-mails now and wait for those a worker is
-    sending: the outbox's thread does it in the background, tests do not
-    sleep for it. Commit first what should be sent."""
-    from imio.guichet.notifications.outbox import flush
-
-    flush(site)
+@pytest.fixture
+def inbox(site):
+    """A real SMTP server on 127.0.0.1, the site's MailHost pointing to it,
+    and the service address set on procedure X."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    configure_mailhost(controller.port)
+    site.demarches.x.service_emails = [SERVICE]
+    transaction.commit()
+    yield handler
+    controller.stop()

@@ -1,6 +1,6 @@
 """axe-core in the page: WCAG 2.1 A and AA violations."""
 
-from live_site import AXE
+from fixtures.live_site import AXE
 
 
 #: The rules of WCAG 2.1 level A and AA (what public-sector sites must meet).

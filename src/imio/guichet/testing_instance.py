@@ -1,6 +1,6 @@
 """A throwaway demo instance, served as its own process.
 
-The real-browser tests (``tests/live_site.py``) and the load benchmark
+The real-browser tests (``tests/fixtures/live_site.py``) and the load benchmark
 (``bench/bench_load.py``) need the same thing: the demo site of
 ``make start`` in a real Zope, reached over HTTP. This builds it in a
 temporary folder (``make demo`` with ``INSTANCE``, ``PORT`` and ``HOST``

@@ -1,0 +1,189 @@
+"""The submission store, on a real FileStorage (no Plone needed)."""
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from fixtures.stored import make_submission
+from fixtures.stored import START
+from imio.guichet.storage import site_store
+from imio.guichet.submissions.api import decode_cursor
+from imio.guichet.submissions.api import encode_cursor
+from imio.guichet.submissions.storage import SubmissionStore
+from itertools import islice
+from ZODB.POSException import ConflictError
+
+import pytest
+import threading
+import transaction
+
+
+def test_creation_order_and_filters():
+    store = SubmissionStore()
+    subs = [
+        make_submission(START + timedelta(seconds=i), procedure_uid=f"p{i % 3}")
+        for i in range(60)
+    ]
+    for submission in reversed(subs):  # insertion order must not matter
+        store.add(submission)
+    all_keys = list(store.iter_keys(None, None, None))
+    assert all_keys == [s.sort_key for s in subs]
+    p1 = [s.sort_key for s in subs if s.procedure_uid == "p1"]
+    assert list(store.iter_keys(["p1"], None, None)) == p1
+    p1_p2 = [s.sort_key for s in subs if s.procedure_uid in ("p1", "p2")]
+    assert list(store.iter_keys(["p1", "p2"], None, None)) == p1_p2
+    assert list(store.iter_keys([], None, None)) == []
+    assert store.count() == 60
+    assert store.count("p1") == 20
+    assert store.count("p1", "submitted") == 20
+    assert store.count("p1", "accepted") == 0
+
+
+def test_cursor_resumes_after_last_key():
+    store = SubmissionStore()
+    subs = [make_submission(START + timedelta(seconds=i)) for i in range(10)]
+    for submission in subs:
+        store.add(submission)
+    after = subs[3].sort_key
+    assert list(store.iter_keys(None, None, after)) == [s.sort_key for s in subs[4:]]
+    assert decode_cursor(encode_cursor(after)) == after
+
+
+def test_change_state_moves_between_indexes():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    store.add(submission)
+    store.change_state(submission, "received")
+    assert submission.state == "received"
+    assert store.count(state="submitted") == 0
+    assert store.count(state="received") == 1
+    assert store.count("p1", "received") == 1
+    assert list(store.iter_keys(None, "received", None)) == [submission.sort_key]
+    assert store.count() == 1
+
+
+def test_duplicate_reference_refused():
+    store = SubmissionStore()
+    store.add(make_submission(START, reference="AAAA-BBBB"))
+    with pytest.raises(KeyError):
+        store.add(make_submission(START, reference="AAAA-BBBB"))
+    assert store.count() == 1
+
+
+def test_lookup():
+    store = SubmissionStore()
+    submission = make_submission(START)
+    store.add(submission)
+    assert store.get(submission.id) is submission
+    assert store.by_reference(submission.reference) is submission
+    assert store.get("nope") is None
+
+
+def test_a_new_store_is_made_complete():
+    # Every structure exists from the start (none is made by the first
+    # write, which would make concurrent first writers conflict).
+    store = SubmissionStore()
+    assert {
+        "_submissions",
+        "_references",
+        "_indexes",
+        "_idempotency",
+        "_feeds",
+        "_by_submitter",
+    } <= set(store.__getstate__())
+    assert make_submission(START).__getstate__()["attachments"] is None
+
+
+def test_site_store_is_made_once_and_only_when_asked(portal):
+    assert site_store("imio.guichet.test", SubmissionStore) is None
+    made = site_store("imio.guichet.test", SubmissionStore, create=True)
+    assert isinstance(made, SubmissionStore)
+    assert site_store("imio.guichet.test", SubmissionStore, create=True) is made
+    assert site_store("imio.guichet.test", SubmissionStore, site=portal) is made
+
+
+def test_concurrent_inserts_are_stored_once_each(db):
+    """8 writers to one procedure, each in its own connection as Zope's
+    threads are, on a store that already holds submissions.
+
+    Each transaction is retried on ConflictError as Zope's publisher does
+    (3 retries): every submission must end up stored exactly once, and no
+    writer may run out of retries (an unsharded store fails this: about
+    half of such commits conflict).
+    """
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        for i in range(2_000):
+            store.add(make_submission(START + timedelta(seconds=i), "same"))
+    writers, per_writer = 8, 40
+    exhausted, conflicts = [], []
+    barrier = threading.Barrier(writers)
+
+    def writer(index):
+        barrier.wait()
+        tm = transaction.TransactionManager()
+        conn = db.open(transaction_manager=tm)
+        try:
+            for n in range(per_writer):
+                for _attempt in range(4):
+                    tm.begin()
+                    store = conn.root()["store"]
+                    created = datetime.now(UTC)
+                    store.add(make_submission(created, procedure_uid="same"))
+                    try:
+                        tm.commit()
+                        break
+                    except ConflictError:
+                        tm.abort()
+                        conflicts.append((index, n))
+                else:
+                    exhausted.append((index, n))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    print(f"{len(conflicts)} conflicts in {writers * per_writer} commits")
+    assert exhausted == []
+    expected = 2_000 + writers * per_writer
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        keys = list(store.iter_keys(["same"], None, None))
+        assert len(keys) == len(set(keys)) == expected
+        assert store.count("same") == store.count() == expected
+        references = {store.get(k.split(":")[1]).reference for k in keys}
+        assert len(references) == expected
+
+
+def test_iteration_is_lazy():
+    store = SubmissionStore()
+    for i in range(500):
+        store.add(make_submission(START + timedelta(seconds=i)))
+    first = list(islice(store.iter_keys(None, None, None), 3))
+    assert len(first) == 3
+
+
+def test_same_reference_drawn_concurrently_cannot_commit_twice(db):
+    """Two transactions that drew the same reference: ZODB refuses the
+    second (its retry draws again), so a reference is never shared."""
+    tm1, tm2 = transaction.TransactionManager(), transaction.TransactionManager()
+    conn1, conn2 = db.open(transaction_manager=tm1), db.open(transaction_manager=tm2)
+    try:
+        tm1.begin()
+        tm2.begin()
+        conn1.root()["store"].add(make_submission(START, reference="AAAA-BBBB"))
+        conn2.root()["store"].add(make_submission(START, reference="AAAA-BBBB"))
+        tm1.commit()
+        with pytest.raises(ConflictError):
+            tm2.commit()
+        tm2.abort()
+    finally:
+        conn1.close()
+        conn2.close()
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        assert store.count() == 1
+        assert store.by_reference("AAAA-BBBB") is not None

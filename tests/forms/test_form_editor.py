@@ -1,0 +1,189 @@
+"""Webmasters edit a procedure's form in Plone's schema editor, and import
+or export it as XML; a form that would be unusable is never stored."""
+
+from fixtures.accounts import PASSWORD
+from fixtures.forms import DEFAULT_FORM_DATA
+from fixtures.forms import VALID_DATA
+from imio.guichet.browser.form_editor import editor_field_types
+from plone import api
+from zope.schema import getFieldNames
+
+import io
+import pytest
+import requests
+import transaction
+
+
+def editor_url(site, procedure="y"):
+    return f"{site.demarches[procedure].absolute_url()}/++form++fields"
+
+
+def stored_fields(procedure="y"):
+    transaction.begin()
+    return getFieldNames(
+        api.content.get(path=f"/demarches/{procedure}").get_form_schema()
+    )
+
+
+def add_field(browser, site, title, name, factory):
+    browser.open(f"{editor_url(site)}/@@add-field")
+    browser.getControl(name="form.widgets.title").value = title
+    browser.getControl(name="form.widgets.__name__").value = name
+    browser.getControl(name="form.widgets.factory:list").value = [factory]
+    browser.getControl(name="form.buttons.add").click()
+
+
+class TestSchemaEditor:
+    def test_lists_the_form_fields(self, site, browser_for):
+        browser = browser_for("editor")
+        browser.open(editor_url(site))
+        for name in ("last_name", "first_name", "email", "message"):
+            assert f"++form++fields/{name}" in browser.contents
+
+    def test_offers_only_what_citizens_can_fill(self):
+        offered = editor_field_types()
+        assert "imio.guichet.forms.fields.NISS" in offered
+        assert "plone.namedfile.field.NamedBlobFile" in offered
+        assert "zope.schema._field.Choice" in offered
+        for refused in (
+            "plone.app.textfield.RichText",
+            "plone.namedfile.field.NamedBlobImage",
+            "zope.schema._bootstrapfields.Password",
+            "z3c.relationfield.schema.RelationChoice",
+        ):
+            assert refused not in offered
+
+    def test_added_field_is_stored_and_shown_to_citizens(self, site, browser_for):
+        browser = browser_for("editor")
+        add_field(browser, site, "Numéro national", "niss", "label_niss_field")
+        assert stored_fields()[-1] == "niss"
+        citizen = browser_for("Anonymous")
+        citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
+        assert "Numéro national" in citizen.contents
+
+    def test_an_unusable_form_is_not_stored(self, site, browser_for):
+        """A form without fields cannot be filled: the last field stays."""
+        browser = browser_for("editor")
+        for name in stored_fields()[:-1]:
+            browser.open(editor_url(site))
+            browser.getLink(url=f"++form++fields/{name}/@@delete").click()
+        [last] = stored_fields()
+        browser.open(editor_url(site))
+        browser.getLink(url=f"++form++fields/{last}/@@delete").click()
+        browser.open(editor_url(site))  # where the site's message shows
+        assert "not saved" in browser.contents
+        assert "the form has no field" in browser.contents
+        assert stored_fields() == [last]
+
+    def test_form_versions_are_kept_once_submissions_exist(
+        self, site, browser_for, session_for
+    ):
+        filed = session_for("Anonymous").post(
+            "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
+        )
+        assert filed.status_code == 201
+        add_field(
+            browser_for("editor"),
+            site,
+            "Commune",
+            "town",
+            "label_textline_field",
+        )
+        transaction.begin()
+        procedure = site.demarches.y
+        assert procedure.form_schema_version == 2
+        assert "town" not in getFieldNames(procedure.get_form_schema(1))
+
+    @pytest.mark.parametrize("who", ["citizen_a", "backoffice_x"])
+    def test_others_cannot_change_it(self, site, browser_for, who):
+        before = stored_fields()
+        browser = browser_for(who)
+        with pytest.raises(Exception):  # noqa: B017 - Unauthorized or redirect
+            add_field(browser, site, "X", "x", "label_textline_field")
+        assert stored_fields() == before
+
+
+class TestXml:
+    def test_export(self, site):
+        answer = requests.get(
+            f"{site.demarches.x.absolute_url()}/@@form-xml?download=1",
+            auth=("editor", PASSWORD),
+        )
+        assert answer.status_code == 200
+        assert answer.headers["Content-Disposition"].startswith("attachment")
+        transaction.begin()
+        assert answer.text == site.demarches.x.form_schema
+
+    def upload(self, browser, site, xml: bytes):
+        browser.open(f"{site.demarches.y.absolute_url()}/@@form-xml")
+        browser.getControl(name="xml").add_file(
+            io.BytesIO(xml), "application/xml", "f.xml"
+        )
+        browser.getControl("Import").click()
+
+    def test_import_replaces_the_form(self, site, browser_for):
+        xml = site.demarches.x.form_schema.encode()
+        browser = browser_for("editor")
+        self.upload(browser, site, xml)
+        assert "++form++fields" in browser.url
+        assert stored_fields("y") == stored_fields("x")
+        filed = requests.post(
+            f"{site.demarches.y.absolute_url()}/@submissions",
+            json={"data": VALID_DATA},
+            headers={"Accept": "application/json"},
+        )
+        assert filed.status_code == 201
+
+    @pytest.mark.parametrize(
+        "xml",
+        [
+            b"<model>not a form",
+            b'<model xmlns="http://namespaces.plone.org/supermodel/schema">'
+            b'<schema><field name="x" type="plone.app.textfield.RichText">'
+            b"<title>X</title></field></schema></model>",
+            "caf\xe9".encode("latin-1"),
+        ],
+    )
+    def test_bad_xml_is_refused_with_why(self, site, browser_for, xml):
+        before = stored_fields()
+        browser = browser_for("editor")
+        browser.raiseHttpErrors = False
+        self.upload(browser, site, xml)
+        assert browser.headers["status"].startswith("400")
+        assert "form-xml-error" in browser.contents
+        assert stored_fields() == before
+
+
+def test_tab_for_who_may_edit(site, browser_for):
+    editor = browser_for("editor")
+    editor.open(site.demarches.y.absolute_url())
+    assert "++form++fields" in editor.contents
+    citizen = browser_for("citizen_a")
+    citizen.open(site.demarches.y.absolute_url())
+    assert "++form++fields" not in citizen.contents
+
+
+def test_editors_cannot_touch_content_types_schemas(site):
+    """The editor's permission is given on the procedure's editor only: an
+    Editor still cannot change, say, the Document type's schema (which
+    plone.app.dexterity guards with the same permission)."""
+    roles = {
+        r["name"] for r in site.rolesOfPermission("Manage schemata") if r["selected"]
+    }
+    assert "Editor" not in roles and "Owner" not in roles
+    assert not api.user.has_permission(
+        "Manage schemata", username="editor", obj=site.portal_types
+    )
+
+
+def test_owner_of_one_procedure_edits_only_that_form(site, browser_for):
+    with api.env.adopt_roles(["Manager"]):
+        api.user.grant_roles(
+            username="citizen_b", obj=site.demarches.y, roles=["Editor"]
+        )
+    transaction.commit()
+    browser = browser_for("citizen_b")
+    add_field(browser, site, "Commune", "town", "label_textline_field")
+    assert stored_fields()[-1] == "town"
+    with pytest.raises(Exception, match="not authorized|Unauthorized"):
+        browser.open(f"{editor_url(site, 'x')}/@@add-field")

@@ -1,0 +1,352 @@
+"""The e-mail outbox: never lost, never stalling the site (a real SMTP
+server on loopback that is down, hangs, then recovers, across a restart)."""
+
+from aiosmtpd.controller import Controller
+from datetime import datetime
+from datetime import UTC
+from email.message import EmailMessage
+from fixtures.forms import VALID_DATA
+from fixtures.mail import configure_mailhost
+from fixtures.mail import flush_mail_outbox
+from fixtures.mail import free_port
+from fixtures.mail import Inbox
+from fixtures.mail import SERVICE
+from imio.guichet.notifications import outbox
+from imio.guichet.notifications.delivery import queue_messages
+from imio.guichet.notifications.outbox import get_outbox
+from imio.guichet.notifications.outbox import Mail
+from imio.guichet.notifications.outbox import MailOutbox
+from imio.guichet.notifications.outbox import SmtpSettings
+from imio.guichet.submissions.api import submit
+from plone.testing.zope import Browser
+from ZODB.DB import DB
+from ZODB.FileStorage import FileStorage
+from zope.processlifetime import DatabaseOpenedWithRoot
+
+import asyncio
+import pytest
+import socket
+import threading
+import time
+import transaction
+
+
+CITIZEN = "jeanne@example.org"
+
+
+def wait_for(condition, seconds=20.0):
+    """Poll ``condition`` until it holds (bounded: the test fails after)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.05)
+
+
+def smtp_server(port, handler=None):
+    handler = handler or Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, handler
+
+
+def current_outbox(site) -> MailOutbox:
+    transaction.begin()  # see what the requests and the worker committed
+    return get_outbox(site)
+
+
+def message(to: str, subject: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = "guichet@commune.example"
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail.set_content("Bonjour")
+    return mail
+
+
+@pytest.fixture
+def closed_port(site):
+    """The Mail control panel points to a port nobody listens on (yet)."""
+    port = free_port()
+    configure_mailhost(port)
+    site.demarches.x.service_emails = [SERVICE]
+    transaction.commit()
+    return port
+
+
+@pytest.fixture
+def sending_threads(monkeypatch):
+    """The name of every thread that talks to the SMTP server."""
+    names = []
+    original = outbox.send
+
+    def recorded(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "send", recorded)
+    return names
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    monkeypatch.setattr(outbox, "BACKOFF_BASE", outbox.timedelta(seconds=0.2))
+
+
+class TestOutage:
+    def test_server_down_then_up(
+        self, site, closed_port, session_for, sending_threads, quick_retries
+    ):
+        response = session_for("Anonymous").post(
+            "demarches/x/@submissions", json={"data": VALID_DATA}
+        )
+        assert response.status_code == 201
+        # Both e-mails are in the outbox, committed with the submission.
+        assert len(list(current_outbox(site).pending)) == 2
+        wait_for(lambda: len(sending_threads) >= 2)  # the worker tried them
+        assert all(name.startswith("guichet-mail:") for name in sending_threads)
+        assert len(list(current_outbox(site).pending)) == 2  # kept to retry
+        controller, inbox = smtp_server(closed_port)
+        try:
+            wait_for(lambda: len(inbox.messages) == 2)
+        finally:
+            controller.stop()
+        assert len(inbox.to(CITIZEN)) == 1 and len(inbox.to(SERVICE)) == 1
+        wait_for(lambda: not list(current_outbox(site).pending))
+        attempts = current_outbox(site).attempts(10)
+        assert {a["outcome"] for a in attempts} == {"retrying", "sent"}
+        # Which message and why, never the citizen's address.
+        assert "j…@example.org" in {r for a in attempts for r in a["recipients"]}
+        assert CITIZEN not in repr(attempts)
+
+    def test_a_server_that_never_answers(
+        self, site, closed_port, session_for, monkeypatch, quick_retries
+    ):
+        monkeypatch.setenv("GUICHET_SMTP_TIMEOUT", "10")
+        listener = socket.create_server(("127.0.0.1", closed_port))
+        accepted = []
+        threading.Thread(
+            target=lambda: accepted.append(listener.accept()[0]), daemon=True
+        ).start()
+        try:
+            response = session_for("Anonymous").post(
+                "demarches/x/@submissions", json={"data": VALID_DATA}
+            )
+            assert response.status_code == 201
+            wait_for(lambda: accepted)  # the worker is stuck in the greeting
+            page = session_for("Anonymous").get("@site")
+            assert page.status_code == 200  # the requests' threads are free
+            assert not current_outbox(site).attempts(1)  # still waiting
+            wait_for(lambda: current_outbox(site).attempts(1), seconds=40)
+            [attempt] = current_outbox(site).attempts(1)
+            assert "timed out" in attempt["error"]
+            assert attempt["outcome"] == "retrying"
+            assert len(list(current_outbox(site).pending)) == 2
+        finally:
+            for connection in accepted:
+                connection.close()
+            listener.close()
+        # Retried later, and delivered once the server answers.
+        controller, inbox = smtp_server(closed_port)
+        try:
+            wait_for(lambda: len(inbox.messages) == 2)
+        finally:
+            controller.stop()
+
+    def test_nothing_is_sent_from_the_request(
+        self, site, closed_port, sending_threads, monkeypatch
+    ):
+        # With no worker at all, a filing over HTML still answers and its
+        # e-mails wait in the outbox.
+        monkeypatch.setattr(outbox.outbox_worker, "wake", lambda *args: None)
+        browser = Browser(site.aq_parent)
+        browser.open(site.demarches.x.absolute_url() + "/@@submit")
+        browser.getControl("Nom").value = "Jeanne Dupont"
+        browser.getControl("E-mail").value = CITIZEN
+        browser.getControl("Nombre d'exemplaires").value = "2"
+        browser.getControl(name="form.widgets.delivery").value = ["email"]
+        browser.getControl(name="form.buttons.send").click()
+        assert "@@confirmation" in browser.url
+        assert sending_threads == []
+        assert len(list(current_outbox(site).pending)) == 2
+
+    def test_an_aborted_transaction_queues_nothing(self, site, closed_port):
+        submit(site.demarches.x, VALID_DATA, submitter=None)
+        assert len(list(get_outbox(site).pending)) == 2
+        transaction.abort()
+        outbox_now = current_outbox(site)
+        assert outbox_now is None or not list(outbox_now.pending)
+
+    def test_given_up_then_retried_by_a_site_administrator(
+        self, site, closed_port, session_for, monkeypatch
+    ):
+        monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 1)
+        admin = session_for("siteadmin")
+        session_for("Anonymous").post(
+            "demarches/x/@submissions", json={"data": VALID_DATA}
+        )
+        flush_mail_outbox(site)
+        state = admin.get("@guichet-mail-outbox").json()
+        assert (state["pending"], state["failed"]) == (0, 2)
+        assert {a["outcome"] for a in state["attempts"]} == {"failed"}
+        assert "Connection refused" in state["attempts"][0]["error"]
+        controller, inbox = smtp_server(closed_port)
+        try:
+            refused = admin.post("@guichet-mail-outbox", json={"action": "resend"})
+            assert refused.status_code == 400
+            answer = admin.post("@guichet-mail-outbox", json={"action": "retry-failed"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["retried"] == 2
+            wait_for(lambda: len(inbox.messages) == 2)
+        finally:
+            controller.stop()
+        flush_mail_outbox(site)
+        state = admin.get("@guichet-mail-outbox").json()
+        assert (state["pending"], state["failed"]) == (0, 0)
+        audit = admin.get("@guichet-audit").json()["items"]
+        assert [r["details"] for r in audit if r["action"] == "retry_failed_mail"] == [
+            {"count": 2}
+        ]
+
+    def test_a_permanent_refusal_is_not_retried(self, site, closed_port):
+        class Refusing(Inbox):
+            async def handle_RCPT(self, server, session, envelope, address, options):
+                return "550 No such user"
+
+        controller, _inbox = smtp_server(closed_port, Refusing())
+        try:
+            queue_messages([message(CITIZEN, "Refused")])
+            transaction.commit()
+            flush_mail_outbox(site)
+        finally:
+            controller.stop()
+        box = current_outbox(site)
+        assert not list(box.pending)
+        [failed] = box.failed_mails()
+        assert failed.attempts == 1 and "550" in failed.last_error
+
+
+class TestIntegrationsPage:
+    def test_counts_attempts_and_retry(self, site, closed_port, browser_for):
+        queue_messages([message(CITIZEN, "Votre demande X-1")])
+        transaction.commit()
+        flush_mail_outbox(site)
+        browser = browser_for("siteadmin")
+        browser.open(f"{site.absolute_url()}/@@guichet-integrations")
+        assert "Votre demande X-1" in browser.contents
+        assert "j…@example.org" in browser.contents
+        assert CITIZEN not in browser.contents
+        pending = browser.contents.split('class="mail-pending">')[1].split("<")[0]
+        assert pending == "1"
+        box = current_outbox(site)
+        [mail] = box.pending_mails()
+        box.pending.pop(mail.id)
+        box.failed[mail.id] = mail  # as if given up
+        transaction.commit()
+        browser.open(f"{site.absolute_url()}/@@guichet-integrations")
+        browser.getForm(id="retry-failed-mail").submit()
+        assert 'class="alert alert-info mail-retried"' in browser.contents
+        box = current_outbox(site)
+        assert len(box.pending_mails()) == 1 and not box.failed_mails()
+
+
+def test_resumed_when_the_database_opens(site, closed_port):
+    """Pending when the process stopped: sent by the next one, without a
+    new e-mail to wake it."""
+    queue_messages([message(CITIZEN, "Left over")])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox.outbox_worker, "wake", lambda *args: None)
+        transaction.commit()
+    controller, inbox = smtp_server(closed_port)
+    try:
+        outbox.resume_pending(DatabaseOpenedWithRoot(site._p_jar.db()))
+        wait_for(lambda: len(inbox.messages) == 1)
+    finally:
+        controller.stop()
+
+
+def _send_all(db, settings):
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        manager.begin()
+        box = connection.root()["outbox"]
+        outbox.send_due(
+            box, manager.commit, manager.abort, settings=settings, timeout=5
+        )
+    finally:
+        manager.abort()
+        connection.close()
+
+
+def test_outbox_survives_a_restart(tmp_path):
+    path = str(tmp_path / "Data.fs")
+    db = DB(FileStorage(path))
+    with db.transaction() as connection:
+        box = connection.root()["outbox"] = MailOutbox()
+        box.add(Mail(message(CITIZEN, "Before the restart"), now=datetime.now(UTC)))
+    port = free_port()
+    _send_all(db, SmtpSettings("127.0.0.1", port, None, None))  # server down
+    db.close()  # the instance stops with a retry pending
+
+    db = DB(FileStorage(path))
+    controller, inbox = smtp_server(port)
+    try:
+        with db.transaction() as connection:
+            [pending] = connection.root()["outbox"].pending_mails()
+            assert pending.attempts == 1
+            pending.next_attempt = datetime.now(UTC)  # its retry is due
+        _send_all(db, SmtpSettings("127.0.0.1", port, None, None))
+    finally:
+        controller.stop()
+    assert [m["Subject"] for _rcpts, m in inbox.messages] == ["Before the restart"]
+    with db.transaction() as connection:
+        assert not connection.root()["outbox"].pending_mails()
+    db.close()
+
+
+def test_two_workers_never_send_the_same_message(db):
+    """Two instances (FileStorage: two connections; RelStorage: as two
+    servers would) share one outbox."""
+
+    class Slow(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.05)  # both workers are busy at once
+            return await super().handle_DATA(server, session, envelope)
+
+    with db.transaction() as connection:
+        box = connection.root()["outbox"] = MailOutbox()
+        for n in range(20):
+            box.add(Mail(message(CITIZEN, f"Message {n}"), now=datetime.now(UTC)))
+    controller, inbox = smtp_server(free_port(), Slow())
+    settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+    try:
+        workers = [
+            threading.Thread(target=_send_all, args=(db, settings)) for _ in range(2)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        _send_all(db, settings)  # whatever a conflict left for later
+    finally:
+        controller.stop()
+    subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
+    assert subjects == sorted(f"Message {n}" for n in range(20))
+
+
+def test_masked():
+    assert outbox.masked("jeanne@example.org") == "j…@example.org"
+    assert outbox.masked("nobody") == "…"
+
+
+def test_the_worker_stops_with_its_database(tmp_path):
+    from imio.guichet import outbox_worker
+
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    kind = outbox_worker.OutboxKind("test", lambda site: False, lambda *args: None)
+    outbox_worker.wake(kind, db, ("plone",))
+    worker = outbox_worker._workers[outbox_worker._key(kind, db, ("plone",))]
+    db.close()
+    worker.wakeup.set()
+    worker.join(10)
+    assert not worker.is_alive()

@@ -45,6 +45,13 @@ _ITEM = re.compile(
     r"(?P<value>(?P<vquote>['\"])[^'\"]*(?P=vquote))",
     re.IGNORECASE,
 )
+#: A row of a request printed as HTML (Zope's error log keeps ``str(request)``):
+#: ``<th>secret</th><td>'…'</td>``, for parameters and credential headers.
+_HTML_ROW = re.compile(
+    rf"(?P<lead><th>(?:{_NAME}|[\w-]*(?:secret|token|authorization|cookie)[\w-]*)"
+    r"</th><td>)(?P<value>[^<]*)",
+    re.IGNORECASE,
+)
 
 
 def redact_query(text: str) -> str:
@@ -61,6 +68,7 @@ def redact(text: str) -> str:
     if not text:
         return text
     text = redact_query(text)
+    text = _HTML_ROW.sub(lambda match: match["lead"] + REDACTED, text)
     text = _HEADER.sub(lambda match: match["lead"] + REDACTED, text)
     return _ITEM.sub(
         lambda match: f"{match['lead']}{match['vquote']}{REDACTED}{match['vquote']}",

@@ -23,7 +23,7 @@ from ZPublisher.interfaces import IPubFailure
 TEXT_FIELDS = ("url", "req_html", "tb_text", "tb_html", "value")
 #: Marks an entry this module already redacted.
 REDACTED = "imio.guichet.redacted"
-#: Where the failing request keeps the error log to redact when it ends.
+#: Where the failing request keeps the error log entries to redact when it ends.
 PENDING = "imio.guichet.error_log"
 
 
@@ -57,11 +57,14 @@ def error_log_of(request):
 def note_failure(event) -> None:
     error_log = error_log_of(event.request)
     if error_log is not None:
-        event.request.other[PENDING] = error_log
+        # The entries' list itself (a module-level list of SiteErrorLog's,
+        # not persistent): when the request ends its ZODB connection may be
+        # closed already, and the log object could not be loaded.
+        event.request.other[PENDING] = error_log._getLog()
 
 
 @adapter(IEndRequestEvent)
 def redact_after_failure(event) -> None:
-    error_log = event.request.other.get(PENDING)
-    if error_log is not None:
-        redact_entries(error_log._getLog())
+    entries = event.request.other.get(PENDING)
+    if entries is not None:
+        redact_entries(entries)

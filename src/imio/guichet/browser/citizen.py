@@ -19,9 +19,7 @@ from imio.guichet.browser.errors import set_answer_status
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
-from imio.guichet.caller import Caller
-from imio.guichet.caller import HTML
-from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import NotFound
@@ -50,7 +48,7 @@ MY_REQUESTS_VIEW = "@@my-requests"
 NOT_FOUND = REQUEST_NOT_FOUND
 
 
-class CitizenRequestPage(SubmissionPage, BrowserView):
+class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for the citizen who filed it: what the subclasses
     share once they found it (``find``) from the request's parameters."""
 
@@ -61,10 +59,6 @@ class CitizenRequestPage(SubmissionPage, BrowserView):
 
     def find(self) -> Submission | None:
         raise NotImplementedError
-
-    @cached_property
-    def caller(self) -> Caller:
-        return caller_from_request(self.request, HTML)
 
     def user_id(self) -> str | None:
         return self.caller.user_id

@@ -13,8 +13,7 @@ from imio.guichet import _
 from imio.guichet.browser.display import single
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import set_answer_status
-from imio.guichet.caller import HTML
-from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.channels.streaming import spooled
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import GuichetError
@@ -35,16 +34,12 @@ EXPORT_VIEW = "@@guichet-export"
 NO_PROCEDURE = _("error_export_procedure", default="Choose the procedure to export.")
 
 
-class ExportView(BrowserView):
+class ExportView(CallerOfRequest, BrowserView):
     """A procedure's submissions as a file (``format``: csv, xlsx, jsonl),
     filtered by ``state``, ``from`` and ``to`` as the API's export."""
 
     refused = ViewPageTemplateFile("templates/export_refused.pt")
     errors: list[FieldError]
-
-    @cached_property
-    def caller(self):
-        return caller_from_request(self.request, HTML)
 
     @cached_property
     def on_site(self) -> bool:

@@ -19,9 +19,7 @@ from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.export import EXPORT_VIEW
 from imio.guichet.browser.receipt import receipt_url
-from imio.guichet.caller import Caller
-from imio.guichet.caller import HTML
-from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
 from imio.guichet.submissions.access import may_read_some_submissions
@@ -97,15 +95,7 @@ class AccessView(BrowserView):
         return may_read_some_submissions()
 
 
-class StaffPage:
-    """The caller of a staff page."""
-
-    @cached_property
-    def caller(self) -> Caller:
-        return caller_from_request(self.request, HTML)
-
-
-class RequestsView(StaffPage, CursorPages, BrowserView):
+class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     """ "Demandes": a procedure's submissions, or all those the user may
     read on the site; filtered by procedure, state and day, searchable by
     reference, one page at a time (a cursor, never the whole store).
@@ -227,7 +217,7 @@ class RequestsView(StaffPage, CursorPages, BrowserView):
         return self.url(**self.query, **query)
 
 
-class RequestView(StaffPage, SubmissionPage, BrowserView):
+class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
 

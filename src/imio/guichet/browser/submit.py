@@ -16,6 +16,7 @@ from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
@@ -340,12 +341,8 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         ]
 
 
-class ConfirmationView(BrowserView):
+class ConfirmationView(CallerOfRequest, BrowserView):
     """ "Your request was sent": the reference to keep."""
-
-    @cached_property
-    def caller(self):
-        return caller_from_request(self.request, HTML)
 
     @cached_property
     def _found(self):

@@ -1,6 +1,8 @@
 """Build the :class:`~imio.guichet.caller.Caller` of a request, once."""
 
+from functools import cached_property
 from imio.guichet.caller import Caller
+from imio.guichet.caller import HTML
 from plone import api
 
 
@@ -23,3 +25,14 @@ def caller_from_request(request, channel: str) -> Caller:
         client_address=request.getClientAddr() or "unknown",
         language=api.portal.get_current_language() or None,
     )
+
+
+class CallerOfRequest:
+    """For a view or a service: ``self.caller``, the caller of its request,
+    built once; a subclass names the ``channel`` it is part of."""
+
+    channel: str = HTML
+
+    @cached_property
+    def caller(self) -> Caller:
+        return caller_from_request(self.request, self.channel)

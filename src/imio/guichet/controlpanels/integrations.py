@@ -6,8 +6,7 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 """
 
 from imio.guichet.browser.display import single
-from imio.guichet.caller import HTML
-from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidQuery
@@ -28,7 +27,7 @@ LOG_SHOWN = 20
 AUDIT_PAGE = 50
 
 
-class IntegrationsView(BrowserView):
+class IntegrationsView(CallerOfRequest, BrowserView):
     """@@guichet-integrations: webhooks, API tokens and the e-mail outbox."""
 
     def __call__(self):
@@ -40,7 +39,7 @@ class IntegrationsView(BrowserView):
 
     def handle(self, action: str | None) -> None:
         form = self.request.form
-        caller = caller_from_request(self.request, HTML)
+        caller = self.caller
         try:
             if action == "add-webhook":
                 self.made_secret = admin.create_webhook(
@@ -75,7 +74,7 @@ class IntegrationsView(BrowserView):
 
     def subscriptions(self) -> list[dict]:
         titles = {p["uid"]: p["title"] for p in self.procedures()}
-        caller = caller_from_request(self.request, HTML)
+        caller = self.caller
         states = (
             admin.read_webhook(caller, subscription.id)
             for subscription in admin.list_webhooks(caller)
@@ -96,10 +95,10 @@ class IntegrationsView(BrowserView):
         ]
 
     def tokens(self) -> list[dict]:
-        return admin.list_tokens(caller_from_request(self.request, HTML))
+        return admin.list_tokens(self.caller)
 
     def mail_outbox(self) -> dict:
-        state = admin.read_mail_outbox(caller_from_request(self.request, HTML))
+        state = admin.read_mail_outbox(self.caller)
         return {
             "pending": state.pending,
             "failed": state.failed,
@@ -110,11 +109,11 @@ class IntegrationsView(BrowserView):
         return EVENT_TYPES
 
 
-class AuditLogView(BrowserView):
+class AuditLogView(CallerOfRequest, BrowserView):
     """@@guichet-audit-log: the audit trail, a page at a time."""
 
     def page(self) -> dict:
-        caller = caller_from_request(self.request, HTML)
+        caller = self.caller
         after = single(self.request.form, "after") or None
         try:
             total, records, next_cursor = audit_page(caller, after, AUDIT_PAGE)

@@ -3,11 +3,9 @@ parameters and JSON bodies are read, the rules of the requests that change
 something, and the one way a refusal of the core becomes an answer."""
 
 from collections import Counter
-from functools import cached_property
 from imio.guichet import _
-from imio.guichet.caller import Caller
 from imio.guichet.caller import REST
-from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import GuichetError
@@ -183,7 +181,7 @@ def check_write(request) -> None:
         raise Forbidden(CROSS_SITE)
 
 
-class GuichetService(PathService):
+class GuichetService(CallerOfRequest, PathService):
     """A service whose ``reply()`` parses, calls a use case and serializes:
     a :class:`~imio.guichet.errors.GuichetError` raised on the way is
     answered here, as JSON with its status and headers. A parameter given
@@ -195,13 +193,10 @@ class GuichetService(PathService):
     answered 405 (or 404) before anything else, whichever method's
     service traversed it."""
 
+    channel = REST
     paths = ((),)
     #: The longest path of the guichet: @submissions/{id}/@attachments/{name}.
     max_path = 3
-
-    @cached_property
-    def caller(self) -> Caller:
-        return caller_from_request(self.request, REST)
 
     def render(self):
         try:

@@ -24,9 +24,8 @@ following ``next``, as the site owner: (a) right after seeding, while most
 changes may still sit in the feed's open slots (the readers' worst case;
 only the first pages are timed if one page takes more than
 ``--feed-slow-page`` seconds, and none after ``--feed-budget`` seconds),
-and (b) after moving the module clock 10 minutes ahead and committing one
-more change, so that the after-commit settler indexes the old slots (the
-steady state).
+and (b) once the settling step (a background thread) has indexed what
+seeding left in the open slots (the steady state).
 
 Run::
 
@@ -42,14 +41,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet import outbox_worker
 from imio.guichet.content.procedure import PROCEDURE_TYPE
-from imio.guichet.storage import id_from_sort_key
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import list_submissions
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
+from imio.guichet.submissions.storage import cursor_key
+from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
@@ -73,7 +74,6 @@ import sys
 import threading
 import time
 import transaction
-import uuid
 
 
 #: Submissions seeded between two commits.
@@ -90,8 +90,8 @@ REQUEST_TIMEOUT = 120
 FEED_LIMIT = 100
 #: Pages timed when the first page of a feed pull is too slow to pull all.
 FEED_PROBE_PAGES = 3
-#: How far the feed's clock is moved ahead before settling, in seconds.
-FEED_CLOCK_AHEAD = 600
+#: How long the settling step may take to index what seeding left, in seconds.
+SETTLING_TIMEOUT = 300
 
 
 @dataclass(frozen=True)
@@ -193,14 +193,16 @@ def seed(
 ) -> float:
     """Add submissions until ``stop`` are stored; return the seconds spent.
 
-    The sort key of each new submission is appended to ``keys``, which is
-    therefore in creation (and listing) order.
+    Each new submission is appended to ``keys``, which is therefore in
+    creation (and listing) order.
     """
     started = time.perf_counter()
     for index in range(len(keys), stop):
         created = FIRST_CREATED + timedelta(seconds=index)
+        key = store.new_key(created)
         submission = Submission(
-            submission_id=uuid.uuid4().hex,
+            key=key,
+            submission_id=new_submission_id(key),
             reference=unique_reference(store),
             procedure_uid=procedure_uid,
             schema_version=1,
@@ -225,7 +227,7 @@ def seed(
             }
         )
         store.add(submission)
-        keys.append(submission.sort_key)
+        keys.append(submission)
         if len(keys) % COMMIT_EVERY == 0:
             transaction.commit()
             if len(keys) % (10 * COMMIT_EVERY) == 0:
@@ -291,7 +293,8 @@ def measure(
     """Time every case ``repeat`` times, after one untimed (cold) request."""
     stored = len(keys)
     # Strictly after the (n - limit)-th oldest: the last ``limit`` ones.
-    last_cursor = encode_cursor(keys[stored - limit - 1])
+    before_last = keys[stored - limit - 1]
+    last_cursor = encode_cursor(cursor_key(before_last, before_last.key))
     # What seeding left in memory (the in-memory storage, caches) is an
     # artifact of running in-process: keep it out of the garbage collector's
     # way, so that a full collection does not land in a timed request.
@@ -392,23 +395,27 @@ def pull_feed(
 
 def feed_state(store: SubmissionStore) -> tuple[int, int, int]:
     """Entries of the site's feed: indexed, in open slots, open slots."""
-    transaction.begin()  # see what the settler committed
+    transaction.begin()  # see what the settling step committed
     change_log = store._feeds["all"]
-    in_slots = sum(sum(1 for _ in slot.entries) for slot in change_log._slots.values())
+    in_slots, _age = change_log.unsettled(feed_module.clock())
     return len(change_log._log), in_slots, len(change_log._slots)
 
 
-def settle_feed(store: SubmissionStore, keys: list[str]) -> float:
-    """Move the feed's clock ahead, commit one change so that the
-    after-commit settler closes the old slots; the seconds of that commit."""
-    feed_module.clock = lambda: time.time() + FEED_CLOCK_AHEAD
-    submission = store.get(id_from_sort_key(keys[0]))
-    store.mark_acknowledged(
-        submission, {"date": datetime.now(UTC).isoformat(), "actor": "bench"}
+def settle_feed(store: SubmissionStore) -> float:
+    """Wake the settling step (a background thread) and wait until it has
+    indexed what seeding left in open slots; the seconds it took."""
+    outbox_worker.wake(
+        feed_module.FEED, store._p_jar.db(), api.portal.get().getPhysicalPath()
     )
     started = time.perf_counter()
-    transaction.commit()  # the settler runs in the after-commit hook
-    return time.perf_counter() - started
+    while True:
+        transaction.begin()  # see what the settling step committed
+        waiting, _age = feed_module.pending_changes(store)
+        if not waiting:
+            return time.perf_counter() - started
+        if time.perf_counter() - started > SETTLING_TIMEOUT:
+            raise AssertionError(f"{waiting:,} changes still unsettled")
+        time.sleep(0.2)
 
 
 def measure_feed(
@@ -440,16 +447,11 @@ def measure_feed(
         )
     ]
     print("Settling the feed...", file=sys.stderr, flush=True)
-    original_clock = feed_module.clock
-    try:
-        seconds = settle_feed(store, keys)
-    finally:
-        feed_module.clock = original_clock
+    seconds = settle_feed(store)
     indexed, in_slots, slots = feed_state(store)
     notes.append(
-        f"After settling (clock +{FEED_CLOCK_AHEAD} s, one acknowledgement "
-        f"committed, commit + settler {seconds:.1f} s): {indexed:,} entries "
-        f"indexed, {in_slots:,} in {slots} open slots"
+        f"Settled by the background step in {seconds:.1f} s: {indexed:,} "
+        f"entries indexed, {in_slots:,} in {slots} open slots"
     )
     print("Pulling the feed (settled)...", file=sys.stderr, flush=True)
     pulls.append(

@@ -5,9 +5,12 @@ from datetime import timedelta
 from datetime import UTC
 from fixtures.stored import make_submission
 from fixtures.stored import START
+from imio.guichet.storage import EPOCH
 from imio.guichet.storage import site_store
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
+from imio.guichet.submissions.storage import cursor_key
+from imio.guichet.submissions.storage import key_of_cursor
 from imio.guichet.submissions.storage import SubmissionStore
 from itertools import islice
 from ZODB.POSException import ConflictError
@@ -26,10 +29,10 @@ def test_creation_order_and_filters():
     for submission in reversed(subs):  # insertion order must not matter
         store.add(submission)
     all_keys = list(store.iter_keys(None, None, None))
-    assert all_keys == [s.sort_key for s in subs]
-    p1 = [s.sort_key for s in subs if s.procedure_uid == "p1"]
+    assert all_keys == [s.key for s in subs]
+    p1 = [s.key for s in subs if s.procedure_uid == "p1"]
     assert list(store.iter_keys(["p1"], None, None)) == p1
-    p1_p2 = [s.sort_key for s in subs if s.procedure_uid in ("p1", "p2")]
+    p1_p2 = [s.key for s in subs if s.procedure_uid in ("p1", "p2")]
     assert list(store.iter_keys(["p1", "p2"], None, None)) == p1_p2
     assert list(store.iter_keys([], None, None)) == []
     assert store.count() == 60
@@ -43,9 +46,46 @@ def test_cursor_resumes_after_last_key():
     subs = [make_submission(START + timedelta(seconds=i)) for i in range(10)]
     for submission in subs:
         store.add(submission)
-    after = subs[3].sort_key
-    assert list(store.iter_keys(None, None, after)) == [s.sort_key for s in subs[4:]]
-    assert decode_cursor(encode_cursor(after)) == after
+    after = subs[3].key
+    assert list(store.iter_keys(None, None, after)) == [s.key for s in subs[4:]]
+    text = cursor_key(subs[3], after)
+    assert key_of_cursor(store, decode_cursor(encode_cursor(text))) == after
+
+
+def test_newest_first_from_a_cursor():
+    store = SubmissionStore()
+    subs = [
+        make_submission(START + timedelta(seconds=i), procedure_uid=f"p{i % 2}")
+        for i in range(40)
+    ]
+    for submission in subs:
+        store.add(submission)
+    newest = [s.key for s in reversed(subs)]
+    assert list(store.iter_keys(None, None, None, descending=True)) == newest
+    before = subs[30].key
+    assert list(store.iter_keys(None, None, before, descending=True)) == [
+        s.key for s in reversed(subs[:30])
+    ]
+    p1 = [s.key for s in reversed(subs) if s.procedure_uid == "p1"]
+    assert list(store.iter_keys(["p1"], None, None, descending=True)) == p1
+
+
+def test_submissions_filed_before_keys_keep_their_ids():
+    """A submission whose id does not start with its key (filed before keys
+    existed, or by a script) is found by its id, and a cursor given out
+    then (``"<µs>:<id>"``) still resumes after it."""
+    store = SubmissionStore()
+    old = make_submission(START, legacy=True)
+    new = make_submission(START + timedelta(seconds=1))
+    store.add(old)
+    store.add(new)
+    assert store.get(old.id) is old
+    assert store.get(new.id) is new
+    assert store.get(old.id[:16] + new.id[16:]) is None  # a forged mix
+    micros = (START - EPOCH) // timedelta(microseconds=1)
+    earlier_cursor = f"{micros:017d}:{old.id}"
+    after = key_of_cursor(store, earlier_cursor)
+    assert [store.by_key(k) for k in store.iter_keys(None, None, after)] == [new]
 
 
 def test_change_state_moves_between_indexes():
@@ -57,7 +97,7 @@ def test_change_state_moves_between_indexes():
     assert store.count(state="submitted") == 0
     assert store.count(state="received") == 1
     assert store.count("p1", "received") == 1
-    assert list(store.iter_keys(None, "received", None)) == [submission.sort_key]
+    assert list(store.iter_keys(None, "received", None)) == [submission.key]
     assert store.count() == 1
 
 
@@ -86,7 +126,8 @@ def test_a_new_store_is_made_complete():
         "_submissions",
         "_references",
         "_indexes",
-        "_idempotency",
+        "_requests",
+        "_other_ids",
         "_feeds",
         "_by_submitter",
     } <= set(store.__getstate__())
@@ -154,7 +195,7 @@ def test_concurrent_inserts_are_stored_once_each(db):
         keys = list(store.iter_keys(["same"], None, None))
         assert len(keys) == len(set(keys)) == expected
         assert store.count("same") == store.count() == expected
-        references = {store.get(k.split(":")[1]).reference for k in keys}
+        references = {store.by_key(k).reference for k in keys}
         assert len(references) == expected
 
 

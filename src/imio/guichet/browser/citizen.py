@@ -181,9 +181,9 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
     def page(self):
         cursor = single(self.request.form, "cursor") or None
         try:
-            return list_submitted_by(self.user_id(), cursor=cursor)
+            return list_submitted_by(self.user_id(), cursor=cursor, descending=True)
         except InvalidQuery:
-            return list_submitted_by(self.user_id())
+            return list_submitted_by(self.user_id(), descending=True)
 
     def url_of(self, submission: Submission) -> str:
         return f"{self.action_url()}?{urlencode({'reference': submission.reference})}"

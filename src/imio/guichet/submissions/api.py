@@ -7,6 +7,7 @@ form errors.
 
 from base64 import urlsafe_b64decode
 from base64 import urlsafe_b64encode
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -26,15 +27,18 @@ from imio.guichet.forms.validation import clean_data
 from imio.guichet.identities import identity_key
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
-from imio.guichet.storage import id_from_sort_key
 from imio.guichet.storage import site_store
-from imio.guichet.storage import sort_key
+from imio.guichet.storage import time_key
 from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions.storage import cursor_key
+from imio.guichet.submissions.storage import key_of_cursor
+from imio.guichet.submissions.storage import new_submission_id
+from imio.guichet.submissions.storage import STORE_KEY
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.timezones import site_timezone
@@ -47,10 +51,8 @@ from zope.event import notify
 import hashlib
 import json
 import re
-import uuid
 
 
-STORE_KEY = "imio.guichet.submissions"
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 _SORT_KEY = re.compile(r"^\d{17}:[0-9a-f]{32}$")
@@ -150,8 +152,10 @@ def submit(
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.
     now = now or datetime.now(UTC)
+    key = store.new_key(now)
     submission = Submission(
-        submission_id=uuid.uuid4().hex,
+        key=key,
+        submission_id=new_submission_id(key),
         reference=_unique_reference(store),
         procedure_uid=api.content.get_uuid(procedure),
         schema_version=version,
@@ -240,8 +244,11 @@ def replay_of(
     store = get_store()
     if store is None:
         return None
-    earlier = store.remembered_request(_idempotency_scope(procedure, idempotency_key))
-    if earlier is None or datetime.now(UTC) - earlier["date"] >= IDEMPOTENCY_WINDOW:
+    found = store.remembered_request(_idempotency_scope(procedure, idempotency_key))
+    if found is None:
+        return None
+    submission, earlier = found
+    if datetime.now(UTC) - earlier["date"] >= IDEMPOTENCY_WINDOW:
         return None
     same_data = data is None and draft_id is not None
     same_data = same_data or earlier["fingerprint"] == _fingerprint(data)
@@ -252,7 +259,7 @@ def replay_of(
     )
     if not same_request:
         raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
-    return store.get(earlier["id"])
+    return submission
 
 
 def submit_once(
@@ -285,9 +292,9 @@ def submit_once(
         return earlier, True
     submission = submit(procedure, data, submitter=submitter, language=language)
     get_store(create=True).remember_request(
-        _idempotency_scope(procedure, idempotency_key),
+        submission,
         {
-            "id": submission.id,
+            "scope": _idempotency_scope(procedure, idempotency_key),
             "fingerprint": _fingerprint(data),
             "submitter": submitter,
             "draft": draft_id,
@@ -329,8 +336,8 @@ class Page:
     resume_cursor: str | None
 
 
-def encode_cursor(sort_key: str) -> str:
-    return urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+def encode_cursor(text: str) -> str:
+    return urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, key_pattern: re.Pattern = _SORT_KEY) -> str:
@@ -345,7 +352,11 @@ def decode_cursor(cursor: str, key_pattern: re.Pattern = _SORT_KEY) -> str:
 
 
 def _page(
-    store: SubmissionStore, keys: Iterator[str], limit: int, cursor: str | None
+    store: SubmissionStore,
+    keys: Iterator[int],
+    limit: int,
+    cursor: str | None,
+    cursor_text: Callable[[Submission, int], str] = cursor_key,
 ) -> tuple[list[Submission], str | None, str | None]:
     """Read ``limit`` keys (and one more, to know whether more follow).
 
@@ -356,8 +367,10 @@ def _page(
     taken = list(islice(keys, limit + 1))
     has_more = len(taken) > limit
     taken = taken[:limit]
-    items = [store.get(id_from_sort_key(key)) for key in taken]
-    resume_cursor = encode_cursor(taken[-1]) if taken else cursor
+    items = [store.by_key(key) for key in taken]
+    resume_cursor = (
+        encode_cursor(cursor_text(items[-1], taken[-1])) if taken else cursor
+    )
     return items, (resume_cursor if has_more else None), resume_cursor
 
 
@@ -375,8 +388,10 @@ def list_submissions(
     unacknowledged: bool = False,
     created_from: date | None = None,
     created_to: date | None = None,
+    descending: bool = False,
 ) -> Page:
-    """Submissions in creation order, one page after ``cursor``.
+    """Submissions in creation order (newest first if ``descending``), one
+    page after ``cursor``.
 
     ``procedure_uids=None`` lists every procedure; otherwise only those
     (an empty collection lists nothing); ``unacknowledged`` keeps only what
@@ -391,21 +406,56 @@ def list_submissions(
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}; states: {', '.join(STATES)}")
     _check_limit(limit)
-    after = decode_cursor(cursor) if cursor else None
+    cursor_text = decode_cursor(cursor) if cursor else None
     store = get_store()
     if store is None:
         return Page([], 0, None, cursor)
-    if created_from is not None:
-        after = max(after or "", _day_start_key(created_from))
+    after = None if cursor_text is None else key_of_cursor(store, cursor_text)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = store.iter_keys(uids, state, after, unacknowledged)
-    stop = _day_end_key(created_to) if created_to is not None else None
-    if stop is not None:
-        keys = takewhile(lambda key: key < stop, keys)
+    keys = _dated(
+        store,
+        uids=uids,
+        state=state,
+        unacknowledged=unacknowledged,
+        after=after,
+        descending=descending,
+        created_from=created_from,
+        created_to=created_to,
+    )
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
     dated = created_from is not None or created_to is not None
     total = None if dated else _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _dated(
+    store: SubmissionStore,
+    *,
+    uids: list[str] | None,
+    state: str | None,
+    unacknowledged: bool,
+    after: int | None,
+    descending: bool,
+    created_from: date | None,
+    created_to: date | None,
+) -> Iterator[int]:
+    """Keys after the cursor ``after``, within the days asked for: the
+    index is entered at the range's first end, read up to its other."""
+    start = _day_start_key(created_from) if created_from is not None else None
+    end = _day_end_key(created_to) if created_to is not None else None
+    if descending:
+        first, stop = end, start
+    else:
+        first, stop = (start - 1 if start is not None else None), end
+    if first is not None:
+        closer = min if descending else max
+        after = first if after is None else closer(after, first)
+    keys = store.iter_keys(uids, state, after, unacknowledged, descending)
+    if stop is None:
+        return keys
+    if descending:
+        return takewhile(lambda key: key >= stop, keys)
+    return takewhile(lambda key: key < stop, keys)
 
 
 def _count(
@@ -431,21 +481,27 @@ def count_by_state(procedure_uids: Iterable[str] | None = None) -> dict[str, int
 
 
 def list_submitted_by(
-    submitter: str, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+    submitter: str,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    descending: bool = False,
 ) -> Page:
-    """A citizen's own submissions (by user id), oldest first, one page:
+    """A citizen's own submissions (by user id), oldest first (newest first
+    if ``descending``), one page:
     those of this account, not of an earlier one with the same login (see
     :mod:`imio.guichet.identities`).
 
     Costs O(log n + limit), through the store's submitter index.
     """
     _check_limit(limit)
-    after = decode_cursor(cursor) if cursor else None
+    cursor_text = decode_cursor(cursor) if cursor else None
     store = get_store()
     owner = identity_key(submitter)
     if store is None or not owner:
         return Page([], 0, None, cursor)
-    keys = store.submitted_by(owner, after)
+    after = None if cursor_text is None else key_of_cursor(store, cursor_text)
+    keys = store.submitted_by(owner, after, descending)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
     return Page(items, store.count_submitted_by(owner), next_cursor, resume_cursor)
 
@@ -479,9 +535,27 @@ def feed_submissions(
     if store is None:
         return Page([], 0, None, since)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = store.changes_after(uids, after)
-    items, next_cursor, resume_cursor = _page(store, keys, limit, since)
-    return Page(items, len(items), next_cursor, resume_cursor)
+    changes = store.changes_after(
+        uids, None if after is None else _change(store, after)
+    )
+    taken = list(islice(changes, limit + 1))
+    has_more = len(taken) > limit
+    taken = taken[:limit]
+    items = [store.by_key(key) for _tid, key in taken]
+    if not taken:
+        return Page([], 0, None, since)
+    tid, _key = taken[-1]
+    resume_cursor = encode_cursor(f"{tid:016x}:{items[-1].id}")
+    return Page(items, len(items), resume_cursor if has_more else None, resume_cursor)
+
+
+def _change(store: SubmissionStore, text: str) -> tuple[int, int]:
+    """The change ``(tid, key)`` a feed cursor's text stands for: a tid in
+    16 hex digits, then the id of the submission it changed."""
+    tid, submission_id = text.split(":", 1)
+    key = store.key_of_id(submission_id)
+    # A submission gone since: after every change of that transaction.
+    return int(tid, 16), (1 << 63) - 1 if key is None else key
 
 
 def iter_submissions(
@@ -501,22 +575,27 @@ def iter_submissions(
     store = get_store()
     if store is None:
         return
-    after = _day_start_key(created_from) if created_from else None
-    stop = _day_end_key(created_to) if created_to else None
-    for key in store.iter_keys([procedure_uid], state, after):
-        if stop is not None and key >= stop:
-            return
-        yield store.get(id_from_sort_key(key))
+    keys = _dated(
+        store,
+        uids=[procedure_uid],
+        state=state,
+        unacknowledged=False,
+        after=None,
+        descending=False,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    for key in keys:
+        yield store.by_key(key)
 
 
-def _day_end_key(day: date) -> str | None:
-    """The key after every submission of ``day`` (None: no end)."""
+def _day_end_key(day: date) -> int | None:
+    """The smallest key after every submission of ``day`` (None: no end)."""
     if day >= date.max:
         return None
     return _day_start_key(day + timedelta(days=1))
 
 
-def _day_start_key(day: date) -> str:
-    # Shorter than any sort key of that microsecond, so it sorts before them.
-    start = datetime.combine(day, time.min, tzinfo=site_timezone())
-    return sort_key(start, "").rstrip(":")
+def _day_start_key(day: date) -> int:
+    """The smallest key of a submission of ``day``."""
+    return time_key(datetime.combine(day, time.min, tzinfo=site_timezone()), 0)

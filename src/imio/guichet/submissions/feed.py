@@ -7,42 +7,53 @@ ids (tids) have no such flaw: they grow in commit order, so a reader that
 resumes after the last tid it saw can never skip what commits meanwhile.
 
 A transaction does not know its tid before it commits, so a change is first
-written to the *open slot* of the moment (a sharded map keyed by the random
-submission id: writers do not conflict). Once a slot is a full period old,
-a small transaction run after some later commit *closes* it and moves its
-entries to a tid-ordered index, where each entry is keyed by the tid the
-submission was committed with (its ``_p_serial``). Writers read their slot
-as current, so one still writing into a slot that gets closed conflicts and
-is retried into an open slot: nothing is lost. Readers merge the index with
-the open slots (a couple of periods of changes).
+written to the *open slot* of the moment (sharded sets of submission keys:
+writers do not conflict). Once a slot is a full period old, the *settling
+step* (a background thread per site and process, :data:`FEED`, woken by the
+commit of any change) *closes* it and moves its entries to a tid-ordered
+index, where each entry is keyed by the tid the submission was committed
+with (its ``_p_serial``). Writers read their slot as current, so one still
+writing into a slot that gets closed conflicts and is retried into an open
+slot: nothing is lost. Readers merge the index with the open slots (a few
+seconds of changes): a page costs the same whether or not anyone filed
+since a burst.
 """
 
 from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOTreeSet
 from collections.abc import Iterator
-from imio.guichet.storage import id_from_sort_key
-from imio.guichet.storage import OrderedIndex
-from imio.guichet.storage import ShardedMap
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from imio.guichet import outbox_worker
+from imio.guichet.storage import DEFAULT_SHARDS
+from imio.guichet.storage import IntKeySet
+from imio.guichet.storage import IntToInt
+from imio.guichet.submissions.storage import STORE_KEY
 from imio.guichet.submissions.storage import Submission
 from persistent import Persistent
 from ZODB.POSException import ConflictError
+from ZODB.utils import p64
+from ZODB.utils import u64
 from ZODB.utils import z64
+from zope.annotation.interfaces import IAnnotations
+from zope.component.hooks import getSite
 
 import heapq
-import logging
 import time
-import transaction
 
 
-logger = logging.getLogger(__name__)
-
-#: Length of a slot, in seconds: the delay before a change is settled, and
-#: how far a writer's clock may lag behind the settler's. Readers load every
-#: change still in an open slot (two or three slots' worth), so short slots
-#: keep pages fast under load (bench: 68,000 open entries cost ~5 s a page).
-SLOT_SECONDS = 10
+#: Length of a slot, in seconds: a change is settled two to three slots
+#: after it was noted, and a writer's clock may lag the settler's by up to
+#: a slot. Readers load every change still in an open slot, so short slots
+#: keep pages fast right after a burst.
+SLOT_SECONDS = 2
 
 #: Slots created ahead, so that writers (almost) never create one.
-SLOTS_AHEAD = 5
+SLOTS_AHEAD = 15
+
+#: A change: (the tid it was committed with, the submission's key).
+Change = tuple[int, int]
 
 
 def clock() -> float:
@@ -50,13 +61,28 @@ def clock() -> float:
     return time.time()
 
 
-def committed_change_key(submission: Submission) -> str | None:
-    """``"<tid>:<id>"`` of the submission's last committed change, or None
-    while it is changed in the current transaction."""
+def committed_change(submission: Submission, key: int) -> Change | None:
+    """The submission's last committed change, or None while it is changed
+    in the current transaction."""
     submission._p_activate()
     if submission._p_changed or submission._p_serial == z64:
         return None
-    return f"{submission._p_serial.hex()}:{submission.id}"
+    return u64(submission._p_serial), key
+
+
+class _ChangeSet(OOTreeSet):
+    # Keys are 16 bytes: the tid, then the submission key, both big-endian,
+    # so that byte order is (tid, key) order. Written by the settling step
+    # only, a slot's worth at a time: buckets may be larger.
+    max_leaf_size = 120
+
+
+def _packed(change: Change) -> bytes:
+    return p64(change[0]) + p64(change[1])
+
+
+def _unpacked(packed: bytes) -> Change:
+    return u64(packed[:8]), u64(packed[8:])
 
 
 class Slot(Persistent):
@@ -65,7 +91,33 @@ class Slot(Persistent):
     closed = False
 
     def __init__(self):
-        self.entries = ShardedMap()  # submission id -> None
+        self._shards = tuple(IntKeySet() for _ in range(DEFAULT_SHARDS))
+
+    def add(self, key: int) -> None:
+        self._shards[key % len(self._shards)].insert(key)
+
+    def __iter__(self) -> Iterator[int]:
+        for shard in self._shards:
+            yield from shard
+
+    def __bool__(self) -> bool:
+        return any(self._shards)
+
+    def read_current(self) -> None:
+        # A writer that committed into this slot after the settler's
+        # snapshot must make the settler conflict, or its entry would be
+        # dropped with the slot: check every node the entries live in
+        # (a slot's few seconds of changes never need deep trees).
+        jar = self._p_jar
+        if jar is None:
+            return
+        for tree in self._shards:
+            jar.readCurrent(tree)
+            bucket = tree._firstbucket
+            while bucket is not None:
+                if bucket._p_jar is not None:
+                    jar.readCurrent(bucket)
+                bucket = bucket._next
 
 
 class ChangeLog(Persistent):
@@ -73,23 +125,21 @@ class ChangeLog(Persistent):
 
     def __init__(self):
         self._slots = OOBTree()  # slot number -> Slot
-        self._logged = ShardedMap()  # submission id -> its key in _log
-        self._log = OrderedIndex()  # "<tid>:<id>", one per submission
+        self._logged = IntToInt()  # submission key -> tid of its entry in _log
+        self._log = _ChangeSet()  # packed changes, one per submission
 
     # -- writing ------------------------------------------------------------
 
-    def note(self, submission: Submission, store) -> None:
-        """The submission changes in the current transaction."""
+    def note(self, key: int, store) -> None:
+        """The submission of key ``key`` changes in the current transaction."""
         slot = self._open_slot(int(clock() // SLOT_SECONDS))
         if slot._p_jar is not None:
             # Closing the slot concurrently must make this commit conflict.
             slot._p_jar.readCurrent(slot)
-        slot.entries[submission.id] = None
-        jar = store._p_jar
-        if jar is not None:
-            jar.transaction_manager.get().addAfterCommitHook(
-                _settle_after_commit, (self, store)
-            )
+        slot.add(key)
+        site = getSite()
+        if store._p_jar is not None and getattr(site, "_p_jar", None) is not None:
+            outbox_worker.wake_after_commit(FEED, site)
 
     def _open_slot(self, number: int) -> Slot:
         # The slot of the moment, or the next open one when a lagging clock
@@ -108,91 +158,144 @@ class ChangeLog(Persistent):
         for number in list(self._slots.keys(max=current - 2)):
             slot = self._slots[number]
             slot.closed = True
-            _read_current(slot.entries)
-            for submission_id in slot.entries:
-                self._index(store, submission_id)
+            slot.read_current()
+            for key in slot:
+                self._index(store, key)
             del self._slots[number]
         for number in range(current, current + SLOTS_AHEAD + 1):
             if number not in self._slots:
                 self._slots[number] = Slot()
 
-    def _index(self, store, submission_id: str) -> None:
-        key = committed_change_key(store.get(submission_id))
-        if key is None:
-            return
-        previous = self._logged.get(submission_id)
-        if previous == key:
+    def _index(self, store, key: int) -> None:
+        submission = store.by_key(key)
+        change = None if submission is None else committed_change(submission, key)
+        if change is not None:
+            self.log_settled(change)
+
+    def log_settled(self, change: Change) -> None:
+        """Index a committed change, in place of the submission's earlier one."""
+        tid, key = change
+        previous = self._logged.get(key)
+        if previous == tid:
             return
         if previous is not None:
-            self._log.remove(previous)
-        self._log.insert(key)
-        self._logged[submission_id] = key
+            self._log.remove(_packed((previous, key)))
+        self._log.insert(_packed(change))
+        self._logged[key] = tid
 
     def needs_settling(self, now: float) -> bool:
         if not self._slots:
             return True
         current = int(now // SLOT_SECONDS)
         return self._slots.minKey() <= current - 2 or (
-            self._slots.maxKey() < current + SLOTS_AHEAD
+            self._slots.maxKey() < current + SLOTS_AHEAD // 2
         )
+
+    def unsettled(self, now: float) -> tuple[int, float | None]:
+        """How many changes wait in open slots, and how long ago the oldest
+        of those slots began (seconds; None when none waits)."""
+        count, oldest = 0, None
+        for number, slot in self._slots.items():
+            waiting = sum(1 for _key in slot)
+            if waiting:
+                count += waiting
+                if oldest is None:
+                    oldest = max(0.0, now - number * SLOT_SECONDS)
+        return count, oldest
+
+    def next_settling(self, now: float) -> float | None:
+        """When the oldest slot holding changes may be closed (seconds since
+        the epoch), None when no slot holds any."""
+        for number, slot in self._slots.items():
+            if slot:
+                return max(now, (number + 2) * SLOT_SECONDS)
+        return None
 
     # -- reading ------------------------------------------------------------
 
-    def keys_after(self, store, after: str | None) -> Iterator[str]:
-        """Change keys in commit order, strictly after ``after``: lazy over
-        the index, plus the changes of the open slots."""
-        open_ids = {
-            submission_id
-            for slot in self._slots.values()
-            for submission_id in slot.entries
-        }
+    def changes_after(self, store, after: Change | None) -> Iterator[Change]:
+        """Changes in commit order, strictly after ``after``: lazy over the
+        index, plus the changes of the open slots."""
+        open_keys = {key for slot in self._slots.values() for key in slot}
+        committed = (
+            committed_change(submission, key)
+            for key in open_keys
+            if (submission := store.by_key(key)) is not None
+        )
         recent = sorted(
-            key
-            for key in (committed_change_key(store.get(i)) for i in open_ids)
-            if key is not None and (after is None or key > after)
+            change
+            for change in committed
+            if change is not None and (after is None or change > after)
+        )
+        start = None if after is None else _packed(after)
+        packed = (
+            self._log.keys()
+            if start is None
+            else self._log.keys(start, excludemin=True)
         )
         indexed = (
-            key
-            for key in self._log.keys(after)
+            change
+            for change in map(_unpacked, packed)
             # A submission changed again is in a slot: its old entry is stale.
-            if id_from_sort_key(key) not in open_ids
+            if change[1] not in open_keys
         )
         return heapq.merge(indexed, recent)
 
 
-def _read_current(entries: ShardedMap) -> None:
-    # A writer that committed into this slot after this settler's snapshot
-    # must make the settler conflict, or its entry would be dropped with the
-    # slot: check every node the entries live in (root and leaves: a
-    # minute's changes never need deeper trees).
-    jar = entries._p_jar
-    if jar is None:
-        return
-    for tree in entries._shards:
-        jar.readCurrent(tree)
-        bucket = tree._firstbucket
-        while bucket is not None:
-            if bucket._p_jar is not None:
-                jar.readCurrent(bucket)
-            bucket = bucket._next
+def settle_feeds(store, now: float) -> None:
+    """Settle every feed of ``store`` that needs it (in the current
+    transaction)."""
+    for feed in store.feeds():
+        if feed.needs_settling(now):
+            feed.settle(store, now)
 
 
-def _settle_after_commit(committed: bool, feed: ChangeLog, store) -> None:
-    # Off the citizen's path: the request has committed already.
+def pending_changes(store) -> tuple[int, float | None]:
+    """Changes not settled yet in the site's feed, and the age in seconds of
+    the oldest slot holding any (None when none)."""
+    feed = store._feeds.get("all") if store is not None else None
+    return (0, None) if feed is None else feed.unsettled(clock())
+
+
+# -- the settling step: a background thread per site and process ------------
+
+
+def _store_of(site):
+    return IAnnotations(site).get(STORE_KEY)
+
+
+def _has_pending(site) -> bool:
+    store = _store_of(site)
+    return store is not None and any(
+        feed.next_settling(clock()) is not None for feed in store.feeds()
+    )
+
+
+def _settle_due(site, commit, abort) -> datetime | None:
+    store = _store_of(site)
+    if store is None:
+        return None
     now = clock()
-    if not committed or feed._p_oid is None or not feed.needs_settling(now):
-        return
-    manager = transaction.TransactionManager()
-    connection = store._p_jar.db().open(transaction_manager=manager)
-    try:
-        manager.begin()
-        connection.get(feed._p_oid).settle(connection.get(store._p_oid), now)
-        manager.commit()
-    except ConflictError:
-        # Another settler did it; a later one will if not.
-        manager.abort()
-    except Exception:
-        manager.abort()
-        logger.exception("Could not settle the change feed")
-    finally:
-        connection.close()
+    if any(feed.needs_settling(now) for feed in store.feeds()):
+        settle_feeds(store, now)
+        try:
+            commit()
+        except ConflictError:
+            # Another instance's step, or a writer into a slot being
+            # closed: the next pass, a second later, does it.
+            abort()
+            return datetime.now(UTC)
+    upcoming = [
+        due for feed in store.feeds() if (due := feed.next_settling(now)) is not None
+    ]
+    if not upcoming:
+        return None
+    return datetime.now(UTC) + timedelta(seconds=min(upcoming) - now)
+
+
+FEED = outbox_worker.OutboxKind("feed", _has_pending, _settle_due)
+
+
+def resume_settling(event) -> None:
+    """On start-up, settle what the last run left in open slots."""
+    outbox_worker.resume_pending(FEED, event)

@@ -39,6 +39,7 @@ LISTING_PARAMETERS = (
     "acknowledged",
     "cursor",
     "limit",
+    "sort_order",
     "since",
 )
 #: What the change feed combines with.
@@ -47,6 +48,11 @@ EXPORT_PARAMETERS = ("format", "state", "from", "to")
 
 INVALID_DAY = _("error_invalid_day", default="Enter a date as YYYY-MM-DD.")
 UNKNOWN_STATE = _("error_unknown_state", default="Unknown state.")
+#: ``sort_order``: the listing's order of creation.
+SORT_ORDERS = ("ascending", "descending")
+INVALID_SORT_ORDER = _(
+    "error_invalid_sort_order", default="The order is ascending or descending."
+)
 INVALID_CURSOR = _(
     "error_invalid_cursor",
     default="This page link is not valid; here is the first page.",
@@ -115,6 +121,13 @@ class _Reader:
         )
         return DEFAULT_PAGE_SIZE
 
+    def descending(self) -> bool:
+        value = self.text("sort_order")
+        if value is not None and value not in SORT_ORDERS:
+            self.refuse("sort_order", "invalid_sort_order", INVALID_SORT_ORDER)
+            return False
+        return value == "descending"
+
     def checked(self, name: str, decode) -> str | None:
         value = self.text(name)
         if value is None:
@@ -140,8 +153,10 @@ class ListingQuery:
     ``procedure_uid`` narrows the listing to one procedure (among those the
     caller may read); ``created_from``/``created_to`` are days of the
     site's calendar, both included; ``reference`` looks one submission up
-    by its reference instead; ``since`` asks for the change feed (with
-    ``procedure_uid`` and ``limit`` only).
+    by its reference instead; ``descending`` lists the newest first
+    (``sort_order=descending``); ``since`` asks for the change feed (with
+    ``procedure_uid`` and ``limit`` only). A cursor goes on in the order of
+    the page that gave it: the same ``sort_order`` must come with it.
     """
 
     procedure_uid: str | None = None
@@ -152,6 +167,7 @@ class ListingQuery:
     unacknowledged: bool = False
     cursor: str | None = None
     limit: int = DEFAULT_PAGE_SIZE
+    descending: bool = False
     since: str | None = None
 
     @classmethod
@@ -177,6 +193,7 @@ class ListingQuery:
             unacknowledged=acknowledged == "false",
             cursor=reader.checked("cursor", decode_cursor),
             limit=reader.limit(),
+            descending=reader.descending(),
             since=reader.checked("since", decode_feed_cursor),
         )
         if query.unacknowledged and query.state:

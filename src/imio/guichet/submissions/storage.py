@@ -7,7 +7,11 @@ per site, designed for 100,000+ submissions:
 * each submission is its own persistent record, so reading or changing one
   never loads or rewrites another;
 * listings read ordered indexes with a cursor, so one page costs
-  O(log n + page size) whatever the total;
+  O(log n + page size) whatever the total, oldest or newest first;
+* what a filing writes is small: every tree it touches is keyed by 64-bit
+  integers (a submission's *key*: its creation time, to the microsecond,
+  and random bits) with small buckets, and the submission's id starts with
+  its key, so that no id -> submission map has to be written;
 * the submission path writes nothing that every submission shares: there
   is no counter (lengths are ``BTrees.Length``, which merges concurrent
   changes), no list and no write to the procedure.
@@ -20,15 +24,53 @@ from BTrees.OOBTree import OOBTree
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import datetime
-from imio.guichet.storage import merge_keys
-from imio.guichet.storage import OrderedIndex
+from datetime import timedelta
+from imio.guichet.storage import EPOCH
+from imio.guichet.storage import IntToInt
+from imio.guichet.storage import IntToObject
+from imio.guichet.storage import merge_time_keys
+from imio.guichet.storage import SALT_BITS
 from imio.guichet.storage import ShardedMap
-from imio.guichet.storage import sort_key
+from imio.guichet.storage import text_hash
+from imio.guichet.storage import TextToInt
+from imio.guichet.storage import time_key
+from imio.guichet.storage import TimeIndex
 from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
 from plone.keyring.keyring import Keyring
 
 import heapq
+import re
+import secrets
+import zlib
+
+
+#: The site annotation that holds the :class:`SubmissionStore`.
+STORE_KEY = "imio.guichet.submissions"
+
+#: What a submission id looks like: 32 lower-case hex digits.
+SUBMISSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_submission_id(key: int) -> str:
+    """The id of a new submission of key ``key``: the key in 16 hex digits,
+    then 64 random bits (ids are in URLs: they must not be guessable)."""
+    return f"{key:016x}{secrets.token_hex(8)}"
+
+
+def key_from_id(submission_id: str) -> int | None:
+    """The key a submission id starts with (None if it is not an id). Ids
+    of submissions filed before keys existed start with random digits:
+    the store maps those (see :meth:`SubmissionStore.key_of_id`)."""
+    if not SUBMISSION_ID.match(submission_id):
+        return None
+    return int(submission_id[:16], 16) & ((1 << 63) - 1)
+
+
+def derived_key(created: datetime, submission_id: str) -> int:
+    """The key of a submission whose id does not carry one (filed before
+    keys existed, or made by a script): from its creation and its id."""
+    return time_key(created, zlib.crc32(submission_id.encode()))
 
 
 class Submission(Persistent):
@@ -39,6 +81,13 @@ class Submission(Persistent):
     replaced as a whole, never mutated in place, so that ZODB always sees a
     change and readers can never alter what is stored.
     """
+
+    #: Its place in every index (see :func:`~imio.guichet.storage.time_key`);
+    #: None for submissions filed before keys existed (the store knows theirs).
+    key = None
+    #: What the request that filed it with an Idempotency-Key was (scope,
+    #: fingerprint, submitter, draft, date), to recognise a retry; or None.
+    request = None
 
     def __init__(
         self,
@@ -52,10 +101,13 @@ class Submission(Persistent):
         submitter: str | None,
         submitter_key: str | None = None,
         language: str | None = None,
+        key: int | None = None,
     ):
         if created.tzinfo is None:
             raise ValueError("created must be an aware datetime")
         self.id = submission_id
+        if key is not None:
+            self.key = key
         self.reference = reference
         self.procedure_uid = procedure_uid
         self.schema_version = schema_version
@@ -81,10 +133,6 @@ class Submission(Persistent):
     def revision(self) -> int:
         """Grows with every change (each change adds a history event)."""
         return len(self.history)
-
-    @property
-    def sort_key(self) -> str:
-        return sort_key(self.created, self.id)
 
     def add_event(self, event: dict) -> None:
         # A tuple, replaced as a whole: appending never mutates a shared list.
@@ -130,20 +178,33 @@ def index_name(
 
 
 class SubmissionStore(Persistent):
-    """All submissions of one site, with their lookup and order indexes."""
+    """All submissions of one site, with their lookup and order indexes.
+
+    Indexes hold submission keys (integers); ``_submissions`` maps a key to
+    its submission. A submission's id starts with its key, except for
+    submissions filed before keys existed, whose ids are in ``_other_ids``.
+    """
 
     def __init__(self):
-        self._submissions = ShardedMap()  # id -> Submission
-        self._references = ShardedMap()  # reference -> id
-        # Index name -> OrderedIndex; written only when a procedure gets its
+        self._submissions = ShardedMap(tree=IntToObject)  # key -> Submission
+        # text_hash(reference) -> key (the submission found says whether
+        # it is that reference: hashes may collide).
+        self._references = ShardedMap(tree=IntToInt)
+        # Ids that do not start with their submission's key -> key.
+        self._other_ids = TextToInt()
+        # Index name -> TimeIndex; written only when a procedure gets its
         # first submission in a state.
         self._indexes = OOBTree()
-        # "<procedure uid>:<Idempotency-Key>" -> what the first request made.
-        self._idempotency = ShardedMap()
+        # text_hash("<procedure uid>:<Idempotency-Key>") -> key of what the
+        # first request filed (its ``request`` says which request it was).
+        self._requests = ShardedMap(tree=IntToInt)
+        # What requests with an Idempotency-Key filed before keys existed
+        # (scope -> dict with the id): set by the upgrade to 1004 only.
+        self._earlier_requests = None
         # Feed name ("all", "procedure:<uid>") -> feed.ChangeLog.
         self._feeds = OOBTree()
         # Submitter's identity key (imio.guichet.identities, never the
-        # reusable login) -> OrderedIndex of their submissions ("My
+        # reusable login) -> TimeIndex of their submissions ("My
         # requests"); sharded by key: a citizen's first submission writes
         # one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
@@ -152,20 +213,49 @@ class SubmissionStore(Persistent):
         self.tracking_keys = Keyring()
         self.tracking_keys.fill()
 
+    # -- keys -------------------------------------------------------------
+
+    def new_key(self, created: datetime) -> int:
+        """A key for a submission created at ``created`` that no stored
+        submission has. Two concurrent transactions drawing the same key
+        both insert it: ZODB refuses the second commit, which is retried."""
+        while True:
+            key = time_key(created, secrets.randbits(SALT_BITS))
+            if key not in self._submissions:
+                return key
+
+    def key_of(self, submission: Submission) -> int:
+        if submission.key is not None:
+            return submission.key
+        return self._other_ids[submission.id]
+
+    def key_of_id(self, submission_id: str) -> int | None:
+        """The key of the stored submission with this id, or None."""
+        key = key_from_id(submission_id)
+        if key is None:
+            return None
+        found = self._submissions.get(key)
+        if found is not None and found.id == submission_id:
+            return key
+        return self._other_ids.get(submission_id)
+
+    # -- the change feed --------------------------------------------------
+
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""
         from imio.guichet.submissions.feed import ChangeLog  # feed imports us
 
+        key = self.key_of(submission)
         for name in ("all", f"procedure:{submission.procedure_uid}"):
             feed = self._feeds.get(name)
             if feed is None:
                 feed = self._feeds[name] = ChangeLog()
-            feed.note(submission, self)
+            feed.note(key, self)
 
     def changes_after(
-        self, procedure_uids: Iterable[str] | None, after: str | None
-    ) -> Iterator[str]:
-        """Change keys (``"<tid>:<id>"``) in commit order after ``after``."""
+        self, procedure_uids: Iterable[str] | None, after: tuple[int, int] | None
+    ) -> Iterator[tuple[int, int]]:
+        """Changes ``(tid, key)`` in commit order after ``after``."""
         names = (
             ["all"]
             if procedure_uids is None
@@ -173,46 +263,77 @@ class SubmissionStore(Persistent):
         )
         found = (self._feeds.get(name) for name in names)
         feeds = [feed for feed in found if feed is not None]
-        return heapq.merge(*(feed.keys_after(self, after) for feed in feeds))
+        return heapq.merge(*(feed.changes_after(self, after) for feed in feeds))
 
-    def remember_request(self, scope_key: str, record: dict) -> None:
-        """Keep what a request with an idempotency key produced.
+    def feeds(self) -> list:
+        """Every change feed of the site (for the settling step)."""
+        return list(self._feeds.values())
+
+    # -- requests with an Idempotency-Key -----------------------------------
+
+    def remember_request(self, submission: Submission, request: dict) -> None:
+        """Keep what a request with an idempotency key (``request["scope"]``)
+        filed: ``submission``.
 
         Two concurrent requests with the same key write the same BTree key:
         ZODB refuses the second commit, and its retry finds the first one's.
         """
-        self._idempotency[scope_key] = record
+        submission.request = request
+        self._requests[text_hash(request["scope"])] = self.key_of(submission)
 
-    def remembered_request(self, scope_key: str) -> dict | None:
-        return self._idempotency.get(scope_key)
+    def remembered_request(self, scope: str) -> tuple[Submission, dict] | None:
+        """The submission filed by the request of this scope, and what that
+        request was; None if none."""
+        key = self._requests.get(text_hash(scope))
+        submission = None if key is None else self._submissions.get(key)
+        if submission is not None and (submission.request or {}).get("scope") == scope:
+            return submission, submission.request
+        # Kept from before keys existed (see upgrades/v1004.py).
+        earlier = self._earlier_requests.get(scope) if self._earlier_requests else None
+        if earlier is not None and (found := self.get(earlier["id"])) is not None:
+            return found, earlier
+        return None
 
     # -- writing ----------------------------------------------------------
 
     def add(self, submission: Submission) -> None:
-        if submission.id in self._submissions:
-            raise KeyError(f"Duplicate submission id {submission.id}")
-        if submission.reference in self._references:
+        key = submission.key
+        if key is None:  # made by a script or a test, or before keys
+            key = derived_key(submission.created, submission.id)
+            while key in self._submissions:
+                key += 1
+        if key in self._submissions:
+            raise KeyError(f"Duplicate submission key {key}")
+        if self.reference_taken(submission.reference):
             raise KeyError(f"Duplicate reference {submission.reference}")
-        self._submissions[submission.id] = submission
-        self._references[submission.reference] = submission.id
-        for name in index_names(submission.procedure_uid, submission.state):
-            self._index(name, create=True).insert(submission.sort_key)
-        if submission.acknowledgement is None:
-            for name in unacknowledged_index_names(submission.procedure_uid):
-                self._index(name, create=True).insert(submission.sort_key)
-        self._index_submitter(submission)
+        if self.key_of_id(submission.id) is not None:
+            raise KeyError(f"Duplicate submission id {submission.id}")
+        self._submissions[key] = submission
+        if key_from_id(submission.id) != key:
+            self._other_ids[submission.id] = key
+        self._references[text_hash(submission.reference)] = key
+        self._index_new(submission, key)
         self.note_change(submission)
 
-    def _index_submitter(self, submission: Submission) -> None:
+    def _index_new(self, submission: Submission, key: int) -> None:
+        for name in index_names(submission.procedure_uid, submission.state):
+            self._index(name, create=True).insert(key)
+        if submission.acknowledgement is None:
+            for name in unacknowledged_index_names(submission.procedure_uid):
+                self._index(name, create=True).insert(key)
+        self.index_submitter(submission, key)
+
+    def index_submitter(self, submission: Submission, key: int) -> None:
+        """List the submission in its submitter's "My requests"."""
         if submission.submitter is None:  # filed anonymously
             return
-        # Filing always records the key; a submission made without one (by
-        # a script) is listed under its login.
+        # Filing always records the identity key; a submission made without
+        # one (by a script) is listed under its login.
         owner = submission.submitter_key or submission.submitter
         index = self._by_submitter.get(owner)
         if index is None:
-            index = self._by_submitter[owner] = OrderedIndex()
-        index.insert(submission.sort_key)
+            index = self._by_submitter[owner] = TimeIndex(shards=1)
+        index.insert(key)
 
     def detach_submitter(self, submitter_key: str) -> list[Submission]:
         """The account of ``submitter_key`` is gone: its submissions lose
@@ -222,8 +343,8 @@ class SubmissionStore(Persistent):
         if index is None:
             return []
         detached = []
-        for key in index.keys(None):
-            submission = self._submissions.get(key.split(":", 1)[1])
+        for key in index:
+            submission = self._submissions.get(key)
             if submission is not None:
                 submission.submitter = None
                 detached.append(submission)
@@ -232,18 +353,21 @@ class SubmissionStore(Persistent):
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
         submission.acknowledgement = acknowledgement
+        key = self.key_of(submission)
         for name in unacknowledged_index_names(submission.procedure_uid):
             index = self._index(name)
             if index is not None:
-                index.remove(submission.sort_key)
+                index.remove(key)
         self.note_change(submission)
 
     def reference_taken(self, reference: str) -> bool:
-        return reference in self._references
+        """Whether a new submission may not take this reference (another
+        one has it, or a reference of the same hash)."""
+        return text_hash(reference) in self._references
 
     def change_state(self, submission: Submission, new_state: str) -> None:
         """Move a submission to another state, keeping the indexes in step."""
-        key = submission.sort_key
+        key = self.key_of(submission)
         old = set(index_names(submission.procedure_uid, submission.state))
         new = set(index_names(submission.procedure_uid, new_state))
         for name in old - new:
@@ -253,20 +377,25 @@ class SubmissionStore(Persistent):
         submission.state = new_state
         self.note_change(submission)
 
-    def _index(self, name: str, create: bool = False) -> OrderedIndex | None:
+    def _index(self, name: str, create: bool = False) -> TimeIndex | None:
         index = self._indexes.get(name)
         if index is None and create:
-            index = self._indexes[name] = OrderedIndex()
+            index = self._indexes[name] = TimeIndex()
         return index
 
     # -- reading ----------------------------------------------------------
 
     def get(self, submission_id: str) -> Submission | None:
-        return self._submissions.get(submission_id)
+        key = self.key_of_id(submission_id) if isinstance(submission_id, str) else None
+        return None if key is None else self._submissions.get(key)
+
+    def by_key(self, key: int) -> Submission | None:
+        return self._submissions.get(key)
 
     def by_reference(self, reference: str) -> Submission | None:
-        submission_id = self._references.get(reference)
-        return None if submission_id is None else self._submissions[submission_id]
+        key = self._references.get(text_hash(reference))
+        found = None if key is None else self._submissions.get(key)
+        return found if found is not None and found.reference == reference else None
 
     def count(
         self,
@@ -282,14 +411,14 @@ class SubmissionStore(Persistent):
         return 0 if index is None else len(index)
 
     def submitted_by(
-        self, submitter_key: str, after: str | None = None
-    ) -> Iterator[str]:
-        """Sort keys of the submissions of the account with identity key
+        self, submitter_key: str, after: int | None = None, descending: bool = False
+    ) -> Iterator[int]:
+        """Keys of the submissions of the account with identity key
         ``submitter_key``, in creation order, lazily."""
         index = self._submitter_index(submitter_key)
-        return iter(()) if index is None else index.keys(after)
+        return iter(()) if index is None else index.keys(after, descending)
 
-    def _submitter_index(self, submitter_key: str) -> OrderedIndex | None:
+    def _submitter_index(self, submitter_key: str) -> TimeIndex | None:
         if not submitter_key:
             return None
         return self._by_submitter.get(submitter_key)
@@ -298,10 +427,12 @@ class SubmissionStore(Persistent):
         self,
         procedure_uids: Iterable[str] | None,
         state: str | None,
-        after: str | None,
+        after: int | None,
         unacknowledged: bool = False,
-    ) -> Iterator[str]:
-        """Sort keys in creation order, filtered, strictly after ``after``.
+        descending: bool = False,
+    ) -> Iterator[int]:
+        """Keys in creation order (newest first if ``descending``),
+        filtered, strictly after ``after`` (before it, if descending).
 
         ``procedure_uids=None`` means every procedure; an empty iterable
         means none.
@@ -311,7 +442,26 @@ class SubmissionStore(Persistent):
         else:
             names = [index_name(uid, state, unacknowledged) for uid in procedure_uids]
         indexes = [i for i in (self._index(n) for n in names) if i is not None]
-        return merge_keys(indexes, after)
+        return merge_time_keys(indexes, after, descending)
 
     def __len__(self) -> int:
         return self.count()
+
+
+def cursor_key(submission: Submission, key: int) -> str:
+    """The text a listing cursor holds for ``submission`` (of key ``key``):
+    ``"<µs since the epoch, 17 digits>:<id>"``, the shape cursors had before
+    keys existed, so that cursors given out then still work."""
+    micros = key >> SALT_BITS
+    return f"{micros:017d}:{submission.id}"
+
+
+def key_of_cursor(store: SubmissionStore, text: str) -> int:
+    """The key a listing cursor's text (see :func:`cursor_key`) stands for:
+    its submission's key, or, if it is gone, where it was."""
+    micros, submission_id = text.split(":", 1)
+    key = store.key_of_id(submission_id)
+    if key is not None:
+        return key
+    when = EPOCH + timedelta(microseconds=int(micros))
+    return time_key(when, zlib.crc32(submission_id.encode()))

@@ -13,8 +13,8 @@ from imio.guichet.accounts import detach_account
 from imio.guichet.drafts.api import get_draft_store
 from imio.guichet.identities import get_identity_store
 from imio.guichet.interfaces import IGuichetSettings
-from imio.guichet.storage import id_from_sort_key
 from imio.guichet.submissions.api import get_store
+from imio.guichet.upgrades.v1004 import rebuild_store
 from imio.guichet.urls import remember_public_url
 from plone import api
 from plone.registry.interfaces import IRegistry
@@ -44,6 +44,8 @@ def _account_exists(user_id: str) -> bool:
 def bind_submissions() -> int:
     """Index each login's submissions under its account's identity key (or
     detach them when the account is gone); return how many were bound."""
+    # The code below knows the store with integer keys only.
+    rebuild_store()
     store = get_store()
     if store is None:
         return 0
@@ -56,12 +58,12 @@ def bind_submissions() -> int:
             continue
         key = identities.make(user_id)
         index = store._by_submitter.pop(user_id)
-        for sort_key in index.keys(None):
-            submission = store.get(id_from_sort_key(sort_key))
+        for submission_key in index:
+            submission = store.by_key(submission_key)
             if submission is None:
                 continue
             submission.submitter_key = key
-            store._index_submitter(submission)
+            store.index_submitter(submission, submission_key)
             bound += 1
             if bound % BATCH == 0:
                 transaction.savepoint(optimistic=True)

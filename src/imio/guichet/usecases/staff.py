@@ -148,6 +148,7 @@ def list_submissions(
             unacknowledged=query.unacknowledged,
             created_from=query.created_from,
             created_to=query.created_to,
+            descending=query.descending,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
     return page

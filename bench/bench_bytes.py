@@ -1,0 +1,134 @@
+"""Bytes the submission store adds to the database per filing, by structure.
+
+Files ``--total`` submissions straight into a ``SubmissionStore`` on a real
+FileStorage (no Plone: the store alone), one transaction per filing as the
+site does, with an Idempotency-Key and a logged-in submitter, the change
+feed settled every ``feed.SLOT_SECONDS`` of a simulated clock as the
+settling step does. Over the last ``--measure`` filings it prints the growth
+of Data.fs per filing and, for each class of object written, the bytes and
+records per filing (from the transaction records). Slowness never fails it.
+
+Run::
+
+    .venv/bin/python bench/bench_bytes.py
+    .venv/bin/python bench/bench_bytes.py --total 100000 --measure 10000
+
+The whole filing path (HTML or REST, e-mails and webhooks queued, Zope's
+transaction notes) writes more than the store alone: ``bench_peers.py``
+measures that, against the other form add-ons.
+"""
+
+from collections import Counter
+from datetime import datetime
+from datetime import UTC
+from imio.guichet.submissions import feed
+from imio.guichet.submissions.references import new_reference
+from imio.guichet.submissions.storage import new_submission_id
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.submissions.storage import SubmissionStore
+from ZODB.FileStorage import FileIterator
+from ZODB.FileStorage import FileStorage
+from ZODB.utils import p64
+from ZODB.utils import u64
+
+import argparse
+import io
+import os
+import pickle
+import secrets
+import tempfile
+import time
+import transaction
+import ZODB
+
+
+DATA = {f"field{i}": f"Réponse numéro {i}, un peu de texte" for i in range(10)}
+PROCEDURES = [secrets.token_hex(16) for _ in range(3)]
+
+
+def file_one(store: SubmissionStore, now: float) -> None:
+    created = datetime.fromtimestamp(now, UTC)
+    key = store.new_key(created)
+    submission = Submission(
+        key=key,
+        submission_id=new_submission_id(key),
+        reference=new_reference(),
+        procedure_uid=PROCEDURES[key % len(PROCEDURES)],
+        schema_version=1,
+        data=dict(DATA),
+        created=created,
+        submitter="citoyen",
+        submitter_key="identity-of-citoyen",
+        language="fr",
+    )
+    store.add(submission)
+    store.remember_request(
+        submission,
+        {
+            "scope": f"{submission.procedure_uid}:{secrets.token_hex(16)}",
+            "fingerprint": secrets.token_hex(32),
+            "submitter": "citoyen",
+            "draft": None,
+            "date": created,
+        },
+    )
+
+
+def class_name(record_data: bytes) -> str:
+    # A record's pickle starts with its class (module, name).
+    klass = pickle.Unpickler(io.BytesIO(record_data)).load()
+    klass = klass[0] if isinstance(klass, tuple) else klass
+    return getattr(klass, "__name__", str(klass))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--total", type=int, default=20_000)
+    parser.add_argument("--measure", type=int, default=2_000)
+    parser.add_argument("--rate", type=float, default=100.0, help="filings/s simulated")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="bench-bytes-")
+    path = os.path.join(folder, "Data.fs")
+    db = ZODB.DB(FileStorage(path), cache_size=30_000)
+    connection = db.open()
+    store = connection.root()["store"] = SubmissionStore()
+    transaction.commit()
+    clock = [time.time()]
+    feed.clock = lambda: clock[0]
+    last_settled = clock[0]
+    started = time.perf_counter()
+    size_before = first_tid = None
+    for n in range(args.total):
+        if n == args.total - args.measure:
+            size_before, first_tid = os.path.getsize(path), db.lastTransaction()
+        file_one(store, clock[0])
+        transaction.commit()
+        clock[0] += 1 / args.rate
+        if clock[0] - last_settled >= feed.SLOT_SECONDS:
+            feed.settle_feeds(store, clock[0])
+            transaction.commit()
+            last_settled = clock[0]
+    seconds = time.perf_counter() - started
+    growth = (os.path.getsize(path) - size_before) / args.measure
+    sizes, records = Counter(), Counter()
+    for txn in FileIterator(path, start=p64(u64(first_tid) + 1)):
+        for record in txn:
+            if record.data:
+                name = class_name(record.data)
+                sizes[name] += len(record.data)
+                records[name] += 1
+    print(f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process)")
+    print(f"Data.fs growth over the last {args.measure:,}: {growth:,.0f} B/filing")
+    print(f"{'class':24} {'B/filing':>9} {'records/filing':>15}")
+    for name, size in sizes.most_common():
+        print(
+            f"{name:24} {size / args.measure:9,.0f} "
+            f"{records[name] / args.measure:15.2f}"
+        )
+    print("(the rest of the growth: 42 B of header per record, and each")
+    print(" transaction's own header)")
+    db.close()
+
+
+if __name__ == "__main__":
+    main()

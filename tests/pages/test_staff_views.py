@@ -131,6 +131,18 @@ class TestListing:
         assert filed["x1"][1] in browser.contents
         assert "alert-warning" in browser.contents
 
+    def test_newest_first_page_by_page(self, site, filed, browser_for):
+        browser = browser_for("siteadmin")
+        browser.open(
+            site.absolute_url() + "/@@guichet-requests?limit=2&sort_order=descending"
+        )
+        assert listed(browser) == [filed["y1"][1], filed["x2"][1]]
+        selected = browser.getControl(name="sort_order").value
+        assert selected == ["descending"]
+        browser.getLink(url="cursor=").click()
+        assert "sort_order=descending" in browser.url  # the order goes on
+        assert listed(browser) == [filed["x1"][1]]
+
     def test_procedure_listing(self, site, filed, browser_for):
         browser = browser_for("backoffice_x")
         browser.open(site.demarches.x.absolute_url() + "/@@guichet-requests")

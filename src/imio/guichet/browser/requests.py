@@ -40,7 +40,7 @@ from zope.interface import alsoProvides
 
 
 #: The filters of the listing page, as its form names them.
-FILTERS = ("procedure", "state", "from", "to", "reference", "limit")
+FILTERS = ("procedure", "state", "from", "to", "reference", "sort_order", "limit")
 
 REQUEST_VIEW = "@@guichet-request"
 #: The export's formats, as the listing offers them.

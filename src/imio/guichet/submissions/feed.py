@@ -26,7 +26,6 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import outbox_worker
-from imio.guichet.storage import DEFAULT_SHARDS
 from imio.guichet.storage import IntKeySet
 from imio.guichet.storage import IntToInt
 from imio.guichet.submissions.storage import STORE_KEY
@@ -49,8 +48,14 @@ import time
 #: keep pages fast right after a burst.
 SLOT_SECONDS = 2
 
-#: Slots created ahead, so that writers (almost) never create one.
-SLOTS_AHEAD = 15
+#: Slots the settling step creates ahead, so that writers during a burst
+#: (almost) never create one (which would conflict with that step). Only
+#: when settling: an idle site writes nothing.
+SLOTS_AHEAD = 3
+
+#: Shards of a slot: a slot holds a few seconds of changes, so fewer than
+#: an index (each is a record to write when the slot is made).
+SLOT_SHARDS = 8
 
 #: A change: (the tid it was committed with, the submission's key).
 Change = tuple[int, int]
@@ -91,7 +96,7 @@ class Slot(Persistent):
     closed = False
 
     def __init__(self):
-        self._shards = tuple(IntKeySet() for _ in range(DEFAULT_SHARDS))
+        self._shards = tuple(IntKeySet() for _ in range(SLOT_SHARDS))
 
     def add(self, key: int) -> None:
         self._shards[key % len(self._shards)].insert(key)
@@ -184,11 +189,9 @@ class ChangeLog(Persistent):
         self._logged[key] = tid
 
     def needs_settling(self, now: float) -> bool:
-        if not self._slots:
-            return True
-        current = int(now // SLOT_SECONDS)
-        return self._slots.minKey() <= current - 2 or (
-            self._slots.maxKey() < current + SLOTS_AHEAD // 2
+        """Whether a slot is old enough to close (empty ones too)."""
+        return (
+            bool(self._slots) and self._slots.minKey() <= int(now // SLOT_SECONDS) - 2
         )
 
     def unsettled(self, now: float) -> tuple[int, float | None]:

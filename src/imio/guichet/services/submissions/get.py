@@ -16,9 +16,7 @@ from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.urls import procedure_summaries
 from imio.guichet.usecases import staff
-from plone.protect.interfaces import IDisableCSRFProtection
 from urllib.parse import urlencode
-from zope.interface import alsoProvides
 
 
 class SubmissionsGet(SubmissionService):
@@ -32,8 +30,6 @@ class SubmissionsGet(SubmissionService):
         return answer if self.body is None else self.body
 
     def reply(self):
-        # Reading writes the audit trail: not a forgeable state change.
-        alsoProvides(self.request, IDisableCSRFProtection)
         if len(self.path) == 3 and self.path[1] == "@attachments":
             return self.reply_attachment(self.path[2])
         if len(self.path) > 1:

@@ -20,7 +20,10 @@ from imio.guichet.submissions.tracking import tracking_secret
 from plone import api
 
 import base64
+import io
+import pickle
 import pytest
+import requests
 import transaction
 
 
@@ -192,3 +195,38 @@ def test_the_journal_holds_what_was_read(filed, functional, session_for):
         ("list", [filed.id], {"query": {"limit": "1"}}),
         ("download", [filed.id], {"attachment": "document"}),
     ]
+
+
+def written_classes(database, after: bytes) -> set[str]:
+    """The classes of the objects committed after the transaction
+    ``after`` (the test layers' DemoStorage keeps them in ``changes``)."""
+    names = set()
+    for committed in database.storage.changes.iterator(after):
+        if committed.tid == after:
+            continue
+        for written in committed:
+            klass = pickle.Unpickler(io.BytesIO(written.data)).load()
+            klass = klass[0] if isinstance(klass, tuple) else klass
+            names.add(f"{klass.__module__}.{klass.__qualname__}")
+    return names
+
+
+def test_an_api_token_notes_its_last_use_at_most_hourly(filed, functional, session_for):
+    """The one write a read may make: an API token's last use, once an
+    hour at most (tokens/plugin.py), and nothing else."""
+    made = session_for("siteadmin").post(
+        "@guichet-tokens", json={"user": OFFICE, "label": "ERP"}
+    )
+    assert made.status_code == 201, made.text
+    machine = requests.Session()
+    machine.headers["Authorization"] = f"Bearer {made.json()['token']}"
+    machine.headers["Accept"] = "application/json"
+    url = functional["portal"].absolute_url()
+    database = functional["zodbDB"]
+    last = database.lastTransaction()
+    assert machine.get(f"{url}/@submissions/{filed.id}").status_code == 200
+    assert written_classes(database, last) == {"imio.guichet.tokens.plugin.LastUse"}
+    last = database.lastTransaction()
+    for path in (f"@submissions/{filed.id}", "@submissions?since=0"):
+        assert machine.get(f"{url}/{path}").status_code == 200
+        assert database.lastTransaction() == last

@@ -93,7 +93,12 @@ def record_as(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Record that ``actor`` (a user id, None: anonymous) did ``action``."""
+    """Record that ``actor`` (a user id, None: anonymous) did ``action``.
+
+    A read (``JOURNALED``) is written to the journal now, durably, and
+    never commits; :class:`Unavailable` if it cannot be, so that nothing is
+    shown unrecorded. A change is added to the database's log, committed
+    with the change's transaction."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")  # a bug, not a refusal
     ids = list(submission_ids)

@@ -29,7 +29,8 @@ import transaction
 
 @dataclass(frozen=True)
 class Filed:
-    """An anonymous request with a file, and one by citizen_a."""
+    """An anonymous request with a file, one by citizen_a, and a draft of
+    citizen_a."""
 
     id: str
     reference: str
@@ -37,6 +38,7 @@ class Filed:
     own_id: str
     own_reference: str
     uid: str
+    draft: str
 
 
 @pytest.fixture
@@ -57,6 +59,10 @@ def filed(site, session_for) -> Filed:
         "demarches/x/@submissions", json={"data": FIELDS_VALID}
     )
     assert own.status_code == 201, own.text
+    draft = session_for("citizen_a").post(
+        "demarches/x/@drafts", json={"data": {"zip": "5000"}}
+    )
+    assert draft.status_code == 201, draft.text
     transaction.begin()
     store = get_store()
     submission = store.get(anonymous.json()["id"])
@@ -67,6 +73,7 @@ def filed(site, session_for) -> Filed:
         own_id=own.json()["id"],
         own_reference=own.json()["reference"],
         uid=api.content.get_uuid(site.demarches.x),
+        draft=draft.json()["id"],
     )
 
 
@@ -143,17 +150,42 @@ READS = {
         ["@@receipt?reference={reference}&secret={secret}"],
         [],
     ),
+    "confirmation page": (
+        "Anonymous",
+        ["demarches/x/@@confirmation?reference={reference}&secret={secret}"],
+        [],
+    ),
+    "a draft": (
+        "citizen_a",
+        [
+            "@drafts/{draft}",
+            "@@draft-saved?id={draft}",
+            "demarches/x/@@submit?draft={draft}",
+        ],
+        [],
+    ),
     # The procedure and its form.
     "procedure page": ("Anonymous", ["demarches/x"], []),
     "the form": ("Anonymous", ["demarches/x/@@submit"], []),
     "the form, logged in": ("citizen_a", ["demarches/x/@@submit"], []),
     "the form's schema": ("Anonymous", ["demarches/x/@form-schema"], []),
-    # The audit trail itself.
+    # The audit trail itself, and the other administration pages.
     "audit pages": (
         "siteadmin",
         ["@@guichet-audit-log", "@guichet-audit", "@guichet-audit?format=csv"],
         [],
     ),
+    "integrations": (
+        "siteadmin",
+        [
+            "@@guichet-integrations",
+            "@guichet-tokens",
+            "@guichet-webhooks",
+            "@guichet-mail-outbox",
+        ],
+        [],
+    ),
+    "the API's description": ("Anonymous", ["@guichet-openapi"], []),
 }
 
 

@@ -1,5 +1,6 @@
 """The audit trail of staff access to submissions."""
 
+from fixtures.accounts import PASSWORD
 from fixtures.forms import VALID_DATA
 from imio.guichet.audit import get_audit_log
 from imio.guichet.audit import site_journal
@@ -14,6 +15,7 @@ import csv
 import io
 import json
 import pytest
+import requests
 import transaction
 
 
@@ -148,7 +150,7 @@ def test_a_forged_cursor_is_refused(filed, session_for, cursor):
 
 
 def test_nothing_is_shown_that_the_trail_cannot_hold(
-    filed, session_for, audit_journal, monkeypatch
+    site, filed, session_for, audit_journal, monkeypatch
 ):
     """A read whose record cannot be written (a full disk, a folder that
     cannot be made) is refused with 503, and shows nothing."""
@@ -160,6 +162,21 @@ def test_nothing_is_shown_that_the_trail_cannot_hold(
     assert answer.json()["error"]["type"] == "ServiceUnavailable"
     assert "data" not in answer.json()
     assert session_for("backoffice_x").get("@submissions").status_code == 503
+    # The staff's pages too: 503, and nothing of the request.
+    browser = requests.Session()
+    browser.auth = ("backoffice_x", PASSWORD)
+    for path in (
+        f"@@guichet-request?id={filed}",
+        "@@guichet-requests",
+        "demarches/x/@@guichet-export?format=csv",
+    ):
+        for accept in ("text/html", "*/*"):  # Plone's error page, or its JSON
+            page = browser.get(
+                f"{site.absolute_url()}/{path}", headers={"Accept": accept}
+            )
+            assert page.status_code == 503, path
+            assert VALID_DATA["name"] not in page.text
+        assert VALID_DATA["name"] not in page.text
 
 
 def test_each_site_has_its_folder(site, audit_journal):

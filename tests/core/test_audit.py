@@ -176,7 +176,6 @@ def test_nothing_is_shown_that_the_trail_cannot_hold(
             )
             assert page.status_code == 503, path
             assert VALID_DATA["name"] not in page.text
-        assert VALID_DATA["name"] not in page.text
 
 
 def test_each_site_has_its_folder(site, audit_journal):

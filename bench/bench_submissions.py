@@ -35,6 +35,7 @@ Run::
         --repeat 20
 """
 
+from App.config import getConfiguration
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ import requests
 import resource
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import transaction
@@ -750,7 +752,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def run(arguments: argparse.Namespace) -> None:
     """Set up the site, seed, measure at both sizes, then print the report."""
     limit = arguments.page_size
-    with functional_site(FUNCTIONAL_TESTING) as layer:
+    with (
+        functional_site(FUNCTIONAL_TESTING) as layer,
+        tempfile.TemporaryDirectory(prefix="guichet-bench-audit-") as journal,
+    ):
+        # The listings' audit records go to the journal of reads: a
+        # throwaway one, as zope.conf would set it.
+        getConfiguration().product_config = {"imio.guichet": {"audit-journal": journal}}
         portal = layer["portal"]
         setRoles(portal, TEST_USER_ID, ["Manager"])
         # The test fixture binds no workflow; give procedures Plone's usual one.

@@ -48,6 +48,22 @@ def fresh_rate_limit(monkeypatch):
     monkeypatch.setattr(protection, "_limiter", protection.SlidingWindowLimiter())
 
 
+@pytest.fixture(autouse=True)
+def audit_journal(tmp_path, monkeypatch):
+    """Every test has its own journal of reads (files outside the database,
+    which the layers' rollback does not undo): its folder is returned."""
+    from imio.guichet.audit import store
+
+    folder = tmp_path / "audit-journal"
+    monkeypatch.setattr(
+        store,
+        "journal_settings",
+        lambda: (folder, store.DEFAULT_RETENTION_DAYS),
+    )
+    yield folder
+    store.close_journals()
+
+
 @pytest.fixture
 def no_rate_limit(monkeypatch):
     """For tests that file more anonymous submissions than the limit."""

@@ -4,7 +4,7 @@ the staff listing's export in HTML (``@@guichet-export``)."""
 from fixtures.files import EXE
 from fixtures.files import PDF
 from fixtures.forms import VALID_DATA
-from imio.guichet.audit import get_audit_log
+from imio.guichet.audit import iter_records
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import update_state
@@ -234,8 +234,7 @@ class TestExportPage:
         browser.open(url)
         assert "reference" in browser.contents.splitlines()[0]
         transaction.begin()
-        log = get_audit_log()
-        [record] = [log.get(key) for key in log.keys(after=None)]
+        [record] = iter_records()
         assert (record["actor"], record["action"]) == ("backoffice_x", "export")
         assert record["details"] == {
             "count": 1,
@@ -255,8 +254,7 @@ class TestExportPage:
             f"?procedure={uid}&state=submitted&to=2099-12-31"
         )
         transaction.begin()
-        log = get_audit_log()
-        [record] = [log.get(key) for key in log.keys(after=None)]
+        [record] = iter_records()
         assert record["details"] == {
             "count": 1,
             "procedure": uid,

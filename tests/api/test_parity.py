@@ -31,7 +31,7 @@ from datetime import datetime
 from datetime import UTC
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
-from imio.guichet.audit import get_audit_log
+from imio.guichet.audit import iter_records
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.handling import etag
@@ -613,8 +613,7 @@ def env(site, session_for, browser_for):
 
 def audit_records() -> list[dict]:
     transaction.begin()
-    log = get_audit_log()
-    return [] if log is None else [log.get(key) for key in log.keys(after=None)]
+    return list(iter_records())
 
 
 def normalised(env: Env, record: dict) -> tuple:

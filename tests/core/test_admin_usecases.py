@@ -54,7 +54,7 @@ def caller(username: str | None) -> Caller:
 
 
 def audited() -> list[tuple]:
-    _total, records, _next = audit_page(None, 100)
+    records, _next = audit_page(None, 100)
     return [(r["actor"], r["action"], r["details"]) for r in records]
 
 

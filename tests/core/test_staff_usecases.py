@@ -8,7 +8,7 @@ from datetime import datetime
 from datetime import UTC
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
-from imio.guichet.audit import get_audit_log
+from imio.guichet.audit import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
 from imio.guichet.caller import REST
@@ -43,8 +43,7 @@ def as_user(who: str, channel: str = REST) -> Caller:
 
 
 def records() -> list[dict]:
-    log = get_audit_log()
-    return [] if log is None else [log.get(key) for key in log.keys(None)]
+    return list(iter_records())
 
 
 @pytest.fixture
@@ -213,11 +212,9 @@ class TestAudit:
             for key in ("x1", "x2"):
                 staff.read_submission(as_user("backoffice_x"), filed[key])
         with api.env.adopt_user(username="siteadmin"):
-            total, first, cursor = audit_usecases.audit_page(
-                as_user("siteadmin"), None, 1
-            )
-            assert total == 2 and cursor
-            _, second, last = audit_usecases.audit_page(as_user("siteadmin"), cursor, 1)
+            first, cursor = audit_usecases.audit_page(as_user("siteadmin"), None, 1)
+            assert cursor
+            second, last = audit_usecases.audit_page(as_user("siteadmin"), cursor, 1)
             assert [r["submissions"] for r in first + second] == [
                 [filed["x1"]],
                 [filed["x2"]],

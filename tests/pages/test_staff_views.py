@@ -5,7 +5,7 @@ from datetime import UTC
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
 from fixtures.pages import listed
-from imio.guichet.audit import get_audit_log
+from imio.guichet.audit import iter_records
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.handling import etag
@@ -54,8 +54,7 @@ def move(browser, state: str) -> None:
 
 def audit_records():
     transaction.begin()
-    log = get_audit_log()
-    return [] if log is None else [log.get(key) for key in log.keys(after=None)]
+    return list(iter_records())
 
 
 class TestListing:

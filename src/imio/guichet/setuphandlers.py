@@ -15,6 +15,11 @@ from imio.guichet.urls import remember_public_url
 from imio.guichet.webhooks.registry import get_registry
 from plone import api
 from plone.base.interfaces import INonInstallable
+from plone.portlets.interfaces import IPortletAssignmentMapping
+from plone.portlets.interfaces import IPortletAssignmentSettings
+from plone.portlets.interfaces import IPortletManager
+from zope.component import getUtilitiesFor
+from zope.component import queryMultiAdapter
 from zope.interface import implementer
 
 
@@ -37,9 +42,20 @@ def post_install(context):
     get_identity_store(create=True)
     get_outbox(create=True)
     install_plugin(api.portal.get())
+    make_portlet_settings(api.portal.get())
     # Links sent away (e-mails, receipts) start with the site's public URL:
     # by default, the address the add-on was installed from.
     remember_public_url(api.portal.get().absolute_url())
+
+
+def make_portlet_settings(site) -> None:
+    """Give the site's portlets their settings now: Plone makes them when a
+    page first shows the portlets, and that first read of a new site would
+    commit (reads never commit, see docs/architecture.md)."""
+    for _name, manager in getUtilitiesFor(IPortletManager, context=site):
+        mapping = queryMultiAdapter((site, manager), IPortletAssignmentMapping)
+        for assignment in () if mapping is None else mapping.values():
+            IPortletAssignmentSettings(assignment)
 
 
 def uninstall(context):

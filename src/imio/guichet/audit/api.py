@@ -1,25 +1,33 @@
-"""Writing and reading the audit trail."""
+"""Writing and reading the audit trail: changes in the database, reads in
+the journal (see :mod:`imio.guichet.audit.store`), read back as one trail
+in time order."""
 
 from base64 import urlsafe_b64decode
 from base64 import urlsafe_b64encode
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.audit.store import get_audit_log
 from imio.guichet.audit.store import RECORD_KEY
+from imio.guichet.audit.store import site_journal
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
 from imio.guichet.caller import SCRIPT
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidQuery
+from imio.guichet.errors import Unavailable
 from imio.guichet.spreadsheets import csv_row
 from itertools import islice
+from operator import itemgetter
 
 import csv
+import heapq
 import io
 import json
+import logging
 
 
 #: What can be recorded.
@@ -40,6 +48,11 @@ ACTIONS = (
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")
+#: Actions that change nothing: written to the journal, not the database
+#: (an export is a read).
+JOURNALED = (*READS, "export")
+
+logger = logging.getLogger(__name__)
 
 #: Records of one page, at most.
 MAX_PAGE_SIZE = 500
@@ -80,23 +93,40 @@ def record_as(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Record that ``actor`` (a user id, None: anonymous) did ``action``."""
+    """Record that ``actor`` (a user id, None: anonymous) did ``action``.
+
+    A read (``JOURNALED``) is written to the journal now, durably, and
+    never commits; :class:`Unavailable` if it cannot be, so that nothing is
+    shown unrecorded. A change is added to the database's log, committed
+    with the change's transaction."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")  # a bug, not a refusal
     ids = list(submission_ids)
     if not ids and action in READS:  # an empty page showed nothing
         return
+    entry = {
+        "actor": actor,
+        "action": action,
+        "submissions": ids,
+        "details": dict(details or {}),
+    }
+    if action in JOURNALED:
+        journal = site_journal()
+        try:
+            journal.append(entry, now)
+        except OSError as error:
+            # Nothing is shown that the trail does not hold.
+            logger.exception("Could not write the audit journal %s", journal.folder)
+            raise Unavailable(
+                _(
+                    "error_audit_unavailable",
+                    default="The audit trail cannot be written now: nothing "
+                    "was shown. Try again later.",
+                )
+            ) from error
+        return
     now = now or datetime.now(UTC)
-    get_audit_log(create=True).add(
-        {
-            "date": now.isoformat(),
-            "actor": actor,
-            "action": action,
-            "submissions": ids,
-            "details": dict(details or {}),
-        },
-        now,
-    )
+    get_audit_log(create=True).add({"date": now.isoformat(), **entry}, now)
 
 
 def encode_audit_cursor(key: str) -> str:
@@ -127,33 +157,45 @@ def decode_audit_cursor(cursor: str) -> str:
     return key
 
 
-def page(after: str | None, limit: int) -> tuple[int, list[dict], str | None]:
-    """The number of records, the ``limit`` records after key ``after``, and
-    the cursor of the next page (None on the last one)."""
+def iter_records(after: str | None = None) -> Iterator[dict]:
+    """The records (with their ``id``) strictly after key ``after``, in
+    time order: the database's changes and the journal's reads merged,
+    lazily."""
+    log = get_audit_log()
+    changes = (
+        ({"id": key, **log.get(key)} for key in log.keys(after))
+        if log is not None
+        else iter(())
+    )
+    reads = site_journal().entries(after)
+    return heapq.merge(changes, reads, key=itemgetter("id"))
+
+
+def page(after: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """The ``limit`` records after key ``after``, and the cursor of the
+    next page (None on the last one).
+
+    No total: the journal's records would have to be counted line by line,
+    in every file kept (a year of reads), for each page."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-    log = get_audit_log()
-    if log is None:
-        return 0, [], None
-    keys = list(islice(log.keys(after), limit + 1))
-    more = len(keys) > limit
-    keys = keys[:limit]
-    records = [{"id": key, **log.get(key)} for key in keys]
-    return len(log), records, encode_audit_cursor(keys[-1]) if more else None
+    records = list(islice(iter_records(after), limit + 1))
+    more = len(records) > limit
+    records = records[:limit]
+    return records, encode_audit_cursor(records[-1]["id"]) if more else None
 
 
 def write_csv(write: Callable[[bytes], object]) -> None:
     """The whole trail as CSV to ``write``, batch by batch (memory stays
     flat whatever its length)."""
     log = get_audit_log()
-    keys = iter(()) if log is None else log.keys(None)
+    records = iter_records(None)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     while True:
-        batch = list(islice(keys, CSV_BATCH))
-        for key in batch:
-            entry = log.get(key)
+        batch = list(islice(records, CSV_BATCH))
+        for entry in batch:
             writer.writerow(
                 csv_row(
                     (
@@ -170,5 +212,6 @@ def write_csv(write: Callable[[bytes], object]) -> None:
         buffer.truncate()
         if len(batch) < CSV_BATCH:
             return
-        # Records already written need not stay in memory.
-        log._p_jar.cacheGC()
+        if log is not None and log._p_jar is not None:
+            # Records already written need not stay in memory.
+            log._p_jar.cacheGC()

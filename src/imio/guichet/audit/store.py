@@ -1,30 +1,52 @@
-"""Where the audit trail is kept: one :class:`AuditLog` per site.
+"""Where the audit trail is kept: changes in the site's :class:`AuditLog`,
+reads in the site's journal of files.
 
-Records are written on the read path too, so the log is built like the
-submission indexes: random-looking keys spread over shards, so that
-concurrent readers do not conflict, and an ordered index of the keys for
-paging in time order.
+Changes (acknowledge, change of state, tokens, webhooks, the e-mail
+outbox's retry) are written in the database, in the change's own
+transaction: the record is committed with the change, or not at all. Reads
+(``READS`` of :mod:`imio.guichet.audit.api`) go to an append-only journal
+outside the database (:mod:`imio.guichet.audit.journal`), so that a read
+never commits. Both have the same keys (:mod:`imio.guichet.audit.keys`).
+
+The log is built like the submission indexes: random-looking keys spread
+over shards, so that concurrent writers do not conflict, and an ordered
+index of the keys for paging in time order.
+
+The journal's folder is ``audit-journal`` of zope.conf's
+``<product-config imio.guichet>`` (default: ``audit`` in the instance's
+``clienthome``, its ``var``), with one sub-folder per site, named by the
+site's UID, so that two sites of one database never mix;
+``audit-journal-retention-days`` (default 400, 0: keep all) is how long
+day files are kept.
 """
 
+from App.config import getConfiguration
 from collections.abc import Iterator
 from datetime import datetime
-from datetime import timedelta
-from imio.guichet.storage import EPOCH
+from imio.guichet.audit.journal import DEFAULT_RETENTION_DAYS
+from imio.guichet.audit.journal import Journal
+from imio.guichet.audit.keys import micros_since_epoch
+from imio.guichet.audit.keys import RECORD_KEY
+from imio.guichet.audit.keys import record_key
 from imio.guichet.storage import OrderedIndex
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
+from pathlib import Path
 from persistent import Persistent
+from plone import api
+from plone.uuid.interfaces import IUUID
 
-import re
-import secrets
+import threading
 
+
+__all__ = ["RECORD_KEY", "AuditLog", "get_audit_log", "site_journal"]
 
 #: The site annotation that holds the log.
 AUDIT_KEY = "imio.guichet.audit"
-#: What a record's key looks like: ``"<µs since epoch>:<random hex>"``.
-RECORD_KEY = re.compile(r"^\d{17}:[0-9a-f]{32}$")
-
-_MICROSECOND = timedelta(microseconds=1)
+#: zope.conf's section of the add-on, and its settings for the journal.
+PRODUCT_CONFIG = "imio.guichet"
+FOLDER_SETTING = "audit-journal"
+RETENTION_SETTING = "audit-journal-retention-days"
 
 
 class AuditLog(Persistent):
@@ -35,9 +57,8 @@ class AuditLog(Persistent):
         self._order = OrderedIndex()
 
     def add(self, record: dict, now: datetime) -> str:
-        micros = (now - EPOCH) // _MICROSECOND
         # The random part is a hex id like a submission's: it picks the shard.
-        key = f"{micros:017d}:{secrets.token_hex(16)}"
+        key = record_key(micros_since_epoch(now))
         self.put(key, record)
         return key
 
@@ -57,7 +78,68 @@ class AuditLog(Persistent):
 
 
 def get_audit_log(create: bool = False, site=None) -> AuditLog | None:
-    """The site's audit log (made when the add-on is installed, so that the
-    first concurrent reads do not all write the site; else on demand when
-    ``create``)."""
+    """The site's audit log of changes (made when the add-on is installed;
+    else on demand when ``create``, by the first change)."""
     return site_store(AUDIT_KEY, AuditLog, create=create, site=site)
+
+
+# -- the journal of reads ------------------------------------------------------
+
+
+def journal_settings() -> tuple[Path, int]:
+    """The journals' folder and their retention in days, from zope.conf."""
+    return settings_of(getConfiguration())
+
+
+def settings_of(configuration) -> tuple[Path, int]:
+    """The journals' folder and retention of a Zope configuration."""
+    sections = getattr(configuration, "product_config", None) or {}
+    ours = sections.get(PRODUCT_CONFIG) or {}
+    folder = ours.get(FOLDER_SETTING)
+    if not folder:
+        home = getattr(configuration, "clienthome", None)
+        if not home:
+            home = Path(getattr(configuration, "instancehome", None) or ".") / "var"
+        folder = Path(home) / "audit"
+    retention = ours.get(RETENTION_SETTING)
+    try:
+        days = DEFAULT_RETENTION_DAYS if retention in (None, "") else int(retention)
+        if days < 0:
+            raise ValueError(days)
+    except ValueError:
+        raise ValueError(
+            f"{RETENTION_SETTING} of <product-config {PRODUCT_CONFIG}> must be a "
+            f"number of days (0: keep all), not {retention!r}"
+        ) from None
+    return Path(folder), days
+
+
+_journals: dict[tuple[Path, int], Journal] = {}
+_journals_lock = threading.Lock()
+
+
+def site_journal(site=None) -> Journal:
+    """The journal of reads of ``site`` (default: the current one), one
+    object per process and folder (it holds the process's file and lock)."""
+    site = site if site is not None else api.portal.get()
+    folder, retention = journal_settings()
+    # The UID, not the id: a renamed site keeps its trail, and two sites
+    # called "Plone" in two databases never share one.
+    path = folder / (IUUID(site, None) or site.getId())
+    with _journals_lock:
+        journal = _journals.get((path, retention))
+        if journal is None:
+            journal = _journals[path, retention] = Journal(
+                path, retention_days=retention
+            )
+        return journal
+
+
+def close_journals() -> None:
+    """Close the files this process writes (the next record opens them
+    again): at shutdown, or when the configuration changed (tests)."""
+    with _journals_lock:
+        journals = list(_journals.values())
+        _journals.clear()
+    for journal in journals:
+        journal.close()

@@ -2,7 +2,9 @@
 in HTML pages: the one place where they become page errors.
 
 401 raises Zope's ``Unauthorized`` (Plone then offers to log in), 403
-``Forbidden`` and 404 ``NotFound``. Any other refusal keeps the page: its
+``Forbidden``, 404 ``NotFound`` and 503 :class:`ServiceUnavailable` (what
+the page needs is broken: the audit journal cannot be written, say, and
+then the page shows nothing). Any other refusal keeps the page: its
 status is set (a stale version, whose check a page makes with a form field
 and not with ``If-Match``, is a 409 Conflict), each faulty field's message
 goes next to that field and the refusal's message at the top (``form``).
@@ -28,10 +30,17 @@ from plone import api
 from z3c.form.converter import FormatterValidationError
 from z3c.form.interfaces import IErrorViewSnippet
 from zExceptions import Forbidden
+from zExceptions import HTTPServiceUnavailable
 from zExceptions import NotFound
 from zExceptions import Unauthorized
 from zope.component import getMultiAdapter
 from zope.interface import Invalid
+
+
+class ServiceUnavailable(HTTPServiceUnavailable):
+    """503 for Plone's error page too, which sets the status from the
+    exception's class name (``HTTPServiceUnavailable`` is not one it
+    knows: it would answer 500)."""
 
 
 #: Statuses that mean something else for a page than for an API call.
@@ -50,6 +59,8 @@ def raise_for_page(exc: GuichetError) -> None:
         raise Forbidden(message) from exc
     if exc.status == 404:
         raise NotFound(message) from exc
+    if exc.status == 503:
+        raise ServiceUnavailable(message) from exc
 
 
 def field_messages(fields: Iterable[FieldError]) -> dict:

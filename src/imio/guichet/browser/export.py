@@ -23,10 +23,8 @@ from imio.guichet.submissions.export import CONTENT_TYPES
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.usecases import staff
 from plone.base.interfaces import IPloneSiteRoot
-from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
-from zope.interface import alsoProvides
 
 
 EXPORT_VIEW = "@@guichet-export"
@@ -46,9 +44,6 @@ class ExportView(CallerOfRequest, BrowserView):
         return IPloneSiteRoot.providedBy(self.context)
 
     def __call__(self):
-        # Exporting writes the audit trail, as the API does (see the
-        # listing): not a change a forged link could make.
-        alsoProvides(self.request, IDisableCSRFProtection)
         # On the site, "procedure" chooses what to export: not a filter.
         form = {
             name: value

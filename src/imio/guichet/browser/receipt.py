@@ -17,11 +17,9 @@ from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.citizen import open_receipt
 from plone import api
-from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
 from zExceptions import NotFound
-from zope.interface import alsoProvides
 
 
 RECEIPT_VIEW = "@@receipt"
@@ -53,9 +51,6 @@ class ReceiptView(BrowserView):
             raise NotFound() from None  # no hint whether it exists
         submission, procedure = access.submission, access.procedure
         citizen = access.by_citizen
-        if not citizen:
-            # Staff's reading was written to the audit trail: a GET may.
-            alsoProvides(self.request, IDisableCSRFProtection)
         store = get_store()
         pdf = receipt_pdf(
             submission,

@@ -33,10 +33,8 @@ from imio.guichet.usecases import staff
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.protect import CheckAuthenticator
-from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
-from zope.interface import alsoProvides
 
 
 #: The filters of the listing page, as its form names them.
@@ -106,9 +104,6 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     page: Page
 
     def __call__(self):
-        # Reading writes the audit trail, as the REST API does: not a
-        # state change a forged link could trigger.
-        alsoProvides(self.request, IDisableCSRFProtection)
         filters = dict(self.query)
         cursor = single(self.request.form, "cursor")
         if cursor:
@@ -234,8 +229,6 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             answer = self.change_state(submission_id)
             if answer is not None:
                 return answer
-        # Reading writes the audit trail (see RequestsView).
-        alsoProvides(self.request, IDisableCSRFProtection)
         try:
             self.submission = staff.read_submission(self.caller, submission_id)
         except GuichetError as exc:

@@ -116,12 +116,11 @@ class AuditLogView(CallerOfRequest, BrowserView):
         caller = self.caller
         after = single(self.request.form, "after") or None
         try:
-            total, records, next_cursor = audit_page(caller, after, AUDIT_PAGE)
+            records, next_cursor = audit_page(caller, after, AUDIT_PAGE)
         except InvalidQuery:  # a forged or outdated link: the first page
-            total, records, next_cursor = audit_page(caller, None, AUDIT_PAGE)
+            records, next_cursor = audit_page(caller, None, AUDIT_PAGE)
         url = f"{self.context.absolute_url()}/@@guichet-audit-log"
         return {
-            "total": total,
             "records": records,
             "next": (
                 f"{url}?{urlencode({'after': next_cursor})}" if next_cursor else None

@@ -19,9 +19,9 @@ def _check(caller: Caller) -> None:
 
 def audit_page(
     caller: Caller, after_cursor: str | None, limit: int
-) -> tuple[int, list[dict], str | None]:
-    """The number of records, ``limit`` records after the page cursor
-    ``after_cursor`` (None: from the first), and the next page's cursor."""
+) -> tuple[list[dict], str | None]:
+    """``limit`` records after the page cursor ``after_cursor`` (None: from
+    the first), and the next page's cursor (None on the last page)."""
     _check(caller)
     after = audit.decode_audit_cursor(after_cursor) if after_cursor else None
     return audit.page(after, limit)

@@ -1,7 +1,9 @@
 """GET {site}/@guichet-audit: the audit trail, for Site Administrators.
 
 JSON pages (``after``, ``limit``), or the whole trail as CSV
-(``format=csv``), streamed in batches so that memory stays flat.
+(``format=csv``), streamed in batches so that memory stays flat. No
+``items_total``: the reads are in the journal's files, which would have to
+be counted line by line for every page (see imio.guichet.audit.api.page).
 """
 
 from imio.guichet.channels.streaming import spooled
@@ -30,13 +32,12 @@ class AuditGet(GuichetService):
         limit = form.get("limit") or str(DEFAULT_LIMIT)
         if whole_number(limit) is None:
             raise InvalidQuery(f"limit must be a number, not {limit!r}")
-        total, records, cursor = audit.audit_page(
+        records, cursor = audit.audit_page(
             self.caller, form.get("after"), whole_number(limit)
         )
         url = f"{self.context.absolute_url()}/@guichet-audit"
         return {
             "@id": url,
-            "items_total": total,
             "items": records,
             "next": (
                 f"{url}?{urlencode({'limit': limit, 'after': cursor})}"

@@ -22,7 +22,9 @@ class SubmissionsExport(GuichetService):
     body = None
 
     def reply(self):
-        alsoProvides(self.request, IDisableCSRFProtection)  # the audit record
+        # Reads write nothing of ours (the audit record goes to the journal)
+        # but an API token's last use, at most hourly (see submissions/get.py).
+        alsoProvides(self.request, IDisableCSRFProtection)
         staff.check_export(self.caller, self.context)
         form = self.request.form
         query = ExportQuery.parse(form)

@@ -32,7 +32,9 @@ class SubmissionsGet(SubmissionService):
         return answer if self.body is None else self.body
 
     def reply(self):
-        # Reading writes the audit trail: not a forgeable state change.
+        # Reads write nothing of ours (the audit record goes to the journal)
+        # but an API token's last use, at most hourly (tokens/plugin.py):
+        # plone.protect would abort it.
         alsoProvides(self.request, IDisableCSRFProtection)
         if len(self.path) == 3 and self.path[1] == "@attachments":
             return self.reply_attachment(self.path[2])

@@ -157,19 +157,23 @@ class ChangeLog(Persistent):
         return slot
 
     def settle(self, store, now: float) -> None:
-        """Close the slots that are a full period old; index their changes;
-        prepare the slots ahead."""
+        """Close the slots that are a full period old and index their
+        changes; while changes come, prepare the slots ahead (once they stop,
+        the last slots are closed and nothing more is written)."""
         current = int(now // SLOT_SECONDS)
+        busy = False
         for number in list(self._slots.keys(max=current - 2)):
             slot = self._slots[number]
             slot.closed = True
             slot.read_current()
             for key in slot:
+                busy = True
                 self._index(store, key)
             del self._slots[number]
-        for number in range(current, current + SLOTS_AHEAD + 1):
-            if number not in self._slots:
-                self._slots[number] = Slot()
+        if busy:
+            for number in range(current, current + SLOTS_AHEAD + 1):
+                if number not in self._slots:
+                    self._slots[number] = Slot()
 
     def _index(self, store, key: int) -> None:
         submission = store.by_key(key)
@@ -281,6 +285,7 @@ def _settle_due(site, commit, abort) -> datetime | None:
     now = clock()
     if any(feed.needs_settling(now) for feed in store.feeds()):
         settle_feeds(store, now)
+        site._p_jar.transaction_manager.get().note(SETTLING_NOTE)
         try:
             commit()
         except ConflictError:
@@ -291,10 +296,17 @@ def _settle_due(site, commit, abort) -> datetime | None:
     upcoming = [
         due for feed in store.feeds() if (due := feed.next_settling(now)) is not None
     ]
+    if not upcoming and any(feed._slots for feed in store.feeds()):
+        # Only empty slots are left: close them when they are old enough.
+        upcoming = [now + 2 * SLOT_SECONDS]
     if not upcoming:
         return None
     return datetime.now(UTC) + timedelta(seconds=min(upcoming) - now)
 
+
+#: The note of the settling step's transactions (what undo and the
+#: database's tools show).
+SETTLING_NOTE = "imio.guichet: settling the change feed"
 
 FEED = outbox_worker.OutboxKind("feed", _has_pending, _settle_due)
 

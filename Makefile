@@ -7,11 +7,61 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 0.0.0.0
-INSTANCE := $(CURDIR)/instance
+# The instance's folder: its configuration (etc, regenerated on every
+# start), its data and logs (var). One folder per instance; a relative
+# path is taken from this checkout.
+INSTANCE ?= instance
+override INSTANCE := $(abspath $(INSTANCE))
+
+# Where the instance's database is (docs/deployment.md):
+#   filestorage  Data.fs and blobs in $(INSTANCE)/var (one instance);
+#   postgresql   RelStorage in the PostgreSQL database of DSN, blobs
+#                included (several instances may share it).
+STORAGE ?= filestorage
+PGHOST ?= 127.0.0.1
+PGPORT ?= 5432
+PGUSER ?= guichet
+PGDATABASE ?= guichet
+DSN ?= dbname=$(PGDATABASE) user=$(PGUSER) host=$(PGHOST) port=$(PGPORT)
+# Who may create the role and the database of DSN when they are missing.
+PGADMIN_DSN ?= dbname=postgres user=postgres host=$(PGHOST) port=$(PGPORT)
+# RelStorage only: false keeps one revision per object (no undo).
+KEEP_HISTORY ?= false
+# Memory: each connection's object cache holds at most ZODB_CACHE_SIZE
+# objects and about ZODB_CACHE_SIZE_BYTES of them (docs/deployment.md).
+ZODB_CACHE_SIZE ?= 30000
+ZODB_CACHE_SIZE_BYTES ?= 64MB
+# RelStorage only: the process's shared cache of object states (MB), and
+# the instance's cache of the database's blobs on disk.
+RELSTORAGE_CACHE_MB ?= 64
+BLOB_CACHE_SIZE ?= 2GB
+# Backups (make backup / make restore), one timestamped folder each;
+# BACKUP names the one to restore (default: the latest).
+BACKUP_DIR ?= $(INSTANCE)-backups
+BACKUP ?=
+# make pack keeps this many days of history (FileStorage: undo).
+PACK_DAYS ?= 1
+# The load balancers' addresses (space-separated): Zope then takes the
+# client's address, which the rate limit counts, from their
+# X-Forwarded-For header.
+TRUSTED_PROXIES ?=
 # The largest request body the server reads, in bytes: by default what a
 # submission with a procedure's default files (5 × 10 MB, in base64) needs.
 MAX_BODY ?= $(shell $(BIN)/python -c 'from imio.guichet.forms.uploads import default_max_body_size as m; print(m())')
 SENTINEL := $(VENV)/.installed
+
+ifeq ($(filter $(STORAGE),filestorage postgresql),)
+$(error STORAGE must be filestorage or postgresql, not "$(STORAGE)")
+endif
+# The database's settings reach scripts/operations.py through the
+# environment, not its command line (where a DSN's password would show).
+OPERATIONS := $(BIN)/python scripts/operations.py --instance "$(INSTANCE)"
+# Which of the database's settings this command gives (an instance made
+# before keeps its database when none is given).
+DATABASE_GIVEN := $(strip $(foreach v,STORAGE DSN PGDATABASE PGUSER PGHOST PGPORT,\
+  $(if $(filter command environment override,$(origin $(v))),$(v))))
+instance demo serve restore: export GUICHET_DSN = $(DSN)
+demo serve restore: export GUICHET_ADMIN_DSN = $(PGADMIN_DSN)
 
 .PHONY: help
 help: ## List the commands
@@ -49,23 +99,29 @@ $(CHROMIUM):
 browser-tools: $(AXE) $(CHROMIUM) ## Install what the real-browser tests need
 
 # The instance's configuration is regenerated on every start (PORT may
-# change); its data (instance/var) is never touched.
+# change); its data (var) is never touched. Its database stays the one it
+# was made with: without STORAGE, DSN or PG*, that one; another is refused
+# (scripts/operations.py).
 .PHONY: instance
 instance: $(SENTINEL)
-	@mkdir -p $(INSTANCE)/etc $(INSTANCE)/var/filestorage $(INSTANCE)/var/blobstorage $(INSTANCE)/var/log $(INSTANCE)/var/cache
+	@$(OPERATIONS) configure --storage $(STORAGE) --given "$(DATABASE_GIVEN)" --keep-history $(KEEP_HISTORY) \
+	  --blob-cache-size $(BLOB_CACHE_SIZE) --relstorage-cache-mb $(RELSTORAGE_CACHE_MB)
 	@for f in zope.conf zope.ini site.zcml; do \
 	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' \
 	    -e 's|@MAX_BODY@|$(MAX_BODY)|g' -e 's|@MAX_BODY_SERVER@|$(shell echo $$(($(MAX_BODY) + 1)))|g' \
-	    etc/$$f.in > $(INSTANCE)/etc/$$f; \
+	    -e 's|@ZODB_CACHE_SIZE@|$(ZODB_CACHE_SIZE)|g' -e 's|@ZODB_CACHE_SIZE_BYTES@|$(ZODB_CACHE_SIZE_BYTES)|g' \
+	    etc/$$f.in > "$(INSTANCE)/etc/$$f"; \
 	done
+	@for proxy in $(TRUSTED_PROXIES); do echo "trusted-proxy $$proxy" >> "$(INSTANCE)/etc/zope.conf"; done
 
 # Where the demo is served: the site's public URL, that links in e-mails use.
 DEMO_HOST := $(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST))
 
 .PHONY: demo
 demo: instance ## Create the demo site (once) in the instance; keeps existing data
+	@$(OPERATIONS) database
 	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) \
-	  $(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_demo_site.py
+	  $(BIN)/zconsole run "$(INSTANCE)/etc/zope.conf" scripts/create_demo_site.py
 
 .PHONY: start
 start: demo ## Install if needed, create the demo site, serve it on http://localhost:$(PORT)
@@ -75,7 +131,24 @@ start: demo ## Install if needed, create the demo site, serve it on http://local
 	@echo "                        citoyen/citoyen (citizen)"
 	@echo "  API: curl -u backoffice:backoffice -H 'Accept: application/json' http://localhost:$(PORT)/Plone/@submissions"
 	@echo ""
-	$(BIN)/runwsgi $(INSTANCE)/etc/zope.ini
+	$(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
+
+.PHONY: serve
+serve: instance ## Serve the instance as it is, without the demo site (a real site)
+	@$(OPERATIONS) database
+	$(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
+
+.PHONY: backup
+backup: $(SENTINEL) ## Back the instance's database up (blobs included) into BACKUP_DIR
+	@$(OPERATIONS) backup --backup-dir "$(BACKUP_DIR)"
+
+.PHONY: restore
+restore: instance ## Restore the latest backup of BACKUP_DIR (or BACKUP=<name>); instance stopped
+	@$(OPERATIONS) restore --backup-dir "$(BACKUP_DIR)" --name "$(BACKUP)"
+
+.PHONY: pack
+pack: $(SENTINEL) ## Pack the instance's database, keeping PACK_DAYS days (zodbpack)
+	@$(OPERATIONS) pack --days $(PACK_DAYS)
 
 .PHONY: test
 test: $(SENTINEL) browser-tools ## Install if needed and run all tests
@@ -106,5 +179,5 @@ clean: ## Remove the virtualenv (keeps the instance data)
 	rm -rf $(VENV) src/*.egg-info
 
 .PHONY: clean-instance
-clean-instance: ## Remove the instance and ALL its data
-	rm -rf $(INSTANCE)
+clean-instance: ## Remove the instance folder and ALL its data (not a PostgreSQL database)
+	rm -rf "$(INSTANCE)"

@@ -1,11 +1,18 @@
-"""A throwaway demo instance, served as its own process.
+"""Throwaway instances, served as their own processes.
 
 The real-browser tests (``tests/fixtures/live_site.py``) and the load benchmark
 (``bench/bench_load.py``) need the same thing: the demo site of
-``make start`` in a real Zope, reached over HTTP. This builds it in a
-temporary folder (``make demo`` with ``INSTANCE``, ``PORT`` and ``HOST``
-set: FileStorage and blobs, the threads of ``etc/zope.ini.in``), serves it
-with ``runwsgi``, and removes it afterwards.
+``make start`` in a real Zope, reached over HTTP. :func:`served_instance`
+builds it in a temporary folder (``make demo`` with ``INSTANCE``, ``PORT``
+and ``HOST`` set: FileStorage and blobs, the threads of ``etc/zope.ini.in``),
+serves it with ``runwsgi``, and removes it afterwards.
+
+The operations tests (``tests/live/test_operations.py``) follow the
+commands of docs/deployment.md instead: :func:`run_make` runs a target for
+an instance folder (``make backup``, ``make restore``…) and
+:func:`started_instance` runs ``make start`` (or ``make serve``) with the
+Makefile's variables (``STORAGE=postgresql PGDATABASE=…``), as an operator
+types it.
 
 It drives the Makefile of a source checkout, so it works from one only
 (like ``make test``), never from an installed distribution.
@@ -16,8 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
 import requests
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -26,7 +35,9 @@ import time
 
 #: The checkout: src/imio/guichet/testing_instance.py -> the repository.
 ROOT = Path(__file__).resolve().parents[3]
-MAKE = ("make", "-s", "-C", str(ROOT))
+#: Never reinstall the virtualenv the tests run from (``make`` would, in a
+#: fresh checkout whose setup.py is newer than the venv's sentinel).
+MAKE = ("make", "-s", "-C", str(ROOT), "-o", ".venv/.installed")
 RUNWSGI = ROOT / ".venv" / "bin" / "runwsgi"
 #: What the end of a failed build's or server's output shows.
 LOG_TAIL = 3000
@@ -46,11 +57,72 @@ def free_port() -> int:
 class ServedInstance:
     """A running throwaway instance: its site's URL, its folder (``etc``
     holds the generated configuration, ``var/log`` the logs) and the
-    server's process id (its memory is read in ``/proc``)."""
+    process id of its server (``runwsgi``, whose memory is read in
+    ``/proc``; for :func:`started_instance`, the ``make start`` running
+    it)."""
 
     url: str
     folder: Path
     pid: int
+
+
+def run_make(target: str, folder: Path, **variables) -> str:
+    """Run ``make <target>`` for the instance in ``folder`` (``INSTANCE``)
+    with the Makefile's ``variables``; return its output, or raise
+    :class:`InstanceError` with the end of it."""
+    if not (ROOT / "Makefile").exists():
+        raise InstanceError(f"no Makefile in {ROOT}: a source checkout is needed")
+    settings = [f"{name}={value}" for name, value in variables.items()]
+    done = subprocess.run(
+        [*MAKE, target, f"INSTANCE={folder}", *settings],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode:
+        raise InstanceError(f"make {target} failed:\n{output[-LOG_TAIL:]}")
+    return output
+
+
+@contextmanager
+def started_instance(
+    folder: Path, target: str = "start", start_timeout: float = 120, **variables
+) -> Iterator[ServedInstance]:
+    """``make start INSTANCE=folder PORT=… HOST=127.0.0.1`` (or ``make
+    serve``: ``target``) and the other ``variables``, until the site
+    answers; stopped on exit (the folder and its data are kept). Its output
+    is in ``folder/make-<target>.log``."""
+    port = variables.pop("PORT", None) or free_port()
+    settings = [f"{name}={value}" for name, value in variables.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"make-{target}.log", "w+") as log:
+        server = subprocess.Popen(
+            [*MAKE, target, f"INSTANCE={folder}", f"PORT={port}", "HOST=127.0.0.1"]
+            + settings,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # make and the runwsgi it runs, stopped together.
+            start_new_session=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/Plone"
+            _wait_for(url, start_timeout, log, server)
+            yield ServedInstance(url=url, folder=folder, pid=server.pid)
+        finally:
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(30)
 
 
 @contextmanager
@@ -73,20 +145,10 @@ def served_instance(
     build fails or the site does not answer within ``start_timeout``
     seconds. The server is stopped and its folder removed on exit.
     """
-    if not (ROOT / "Makefile").exists():
-        raise InstanceError(f"no Makefile in {ROOT}: a source checkout is needed")
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         port = free_port()
-        built = subprocess.run(
-            [*MAKE, f"INSTANCE={folder}", f"PORT={port}", "HOST=127.0.0.1", "demo"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if built.returncode:
-            output = (built.stdout + built.stderr)[-LOG_TAIL:]
-            raise InstanceError(f"make demo failed:\n{output}")
+        run_make("demo", folder, PORT=port, HOST="127.0.0.1")
         with open(folder / "server.log", "w+") as log:
             server = subprocess.Popen(
                 [str(RUNWSGI), str(folder / "etc" / "zope.ini")],
@@ -104,9 +166,9 @@ def served_instance(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_for(url: str, timeout: float, log) -> None:
+def _wait_for(url: str, timeout: float, log, server=None) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (server is None or server.poll() is None):
         try:
             if requests.get(url, timeout=30).status_code == 200:
                 return

@@ -56,12 +56,15 @@ endif
 # The database's settings reach scripts/operations.py through the
 # environment, not its command line (where a DSN's password would show).
 OPERATIONS := $(BIN)/python scripts/operations.py --instance "$(INSTANCE)"
+CONFIGURE = $(OPERATIONS) configure --storage $(STORAGE) --given "$(DATABASE_GIVEN)" \
+  --keep-history $(KEEP_HISTORY) --blob-cache-size $(BLOB_CACHE_SIZE) \
+  --relstorage-cache-mb $(RELSTORAGE_CACHE_MB)
 # Which of the database's settings this command gives (an instance made
 # before keeps its database when none is given).
 DATABASE_GIVEN := $(strip $(foreach v,STORAGE DSN PGDATABASE PGUSER PGHOST PGPORT,\
   $(if $(filter command environment override,$(origin $(v))),$(v))))
-instance demo serve restore: export GUICHET_DSN = $(DSN)
-demo serve restore: export GUICHET_ADMIN_DSN = $(PGADMIN_DSN)
+instance database demo serve restore: export GUICHET_DSN = $(DSN)
+database demo serve restore: export GUICHET_ADMIN_DSN = $(PGADMIN_DSN)
 
 .PHONY: help
 help: ## List the commands
@@ -104,8 +107,7 @@ browser-tools: $(AXE) $(CHROMIUM) ## Install what the real-browser tests need
 # (scripts/operations.py).
 .PHONY: instance
 instance: $(SENTINEL)
-	@$(OPERATIONS) configure --storage $(STORAGE) --given "$(DATABASE_GIVEN)" --keep-history $(KEEP_HISTORY) \
-	  --blob-cache-size $(BLOB_CACHE_SIZE) --relstorage-cache-mb $(RELSTORAGE_CACHE_MB)
+	@$(CONFIGURE)
 	@for f in zope.conf zope.ini site.zcml; do \
 	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' \
 	    -e 's|@MAX_BODY@|$(MAX_BODY)|g' -e 's|@MAX_BODY_SERVER@|$(shell echo $$(($(MAX_BODY) + 1)))|g' \
@@ -114,12 +116,15 @@ instance: $(SENTINEL)
 	done
 	@for proxy in $(TRUSTED_PROXIES); do echo "trusted-proxy $$proxy" >> "$(INSTANCE)/etc/zope.conf"; done
 
+.PHONY: database
+database: instance ## STORAGE=postgresql: make the role and the database when missing and allowed
+	@$(OPERATIONS) database
+
 # Where the demo is served: the site's public URL, that links in e-mails use.
 DEMO_HOST := $(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST))
 
 .PHONY: demo
-demo: instance ## Create the demo site (once) in the instance; keeps existing data
-	@$(OPERATIONS) database
+demo: database ## Create the demo site (once) in the instance; keeps existing data
 	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) \
 	  $(BIN)/zconsole run "$(INSTANCE)/etc/zope.conf" scripts/create_demo_site.py
 
@@ -134,16 +139,19 @@ start: demo ## Install if needed, create the demo site, serve it on http://local
 	$(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
 
 .PHONY: serve
-serve: instance ## Serve the instance as it is, without the demo site (a real site)
-	@$(OPERATIONS) database
+serve: database ## Serve the instance as it is, without the demo site (a real site)
 	$(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
 
 .PHONY: backup
 backup: $(SENTINEL) ## Back the instance's database up (blobs included) into BACKUP_DIR
 	@$(OPERATIONS) backup --backup-dir "$(BACKUP_DIR)"
 
+# Into a new folder, the instance is made first; an existing one keeps its
+# configuration (its PORT, HOST… need not be given again), and its
+# database: another STORAGE, DSN or PG* is refused.
 .PHONY: restore
-restore: instance ## Restore the latest backup of BACKUP_DIR (or BACKUP=<name>); instance stopped
+restore: $(if $(wildcard $(INSTANCE)/etc/zope.conf),$(SENTINEL),instance) ## Restore the latest backup of BACKUP_DIR (or BACKUP=<name>); instance stopped
+	@$(CONFIGURE)
 	@$(OPERATIONS) restore --backup-dir "$(BACKUP_DIR)" --name "$(BACKUP)"
 
 .PHONY: pack

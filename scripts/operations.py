@@ -570,7 +570,7 @@ def restore(instance: Path, backup_dir: Path, name: str | None) -> None:
             restore_filestorage(storage, chosen, instance)
         else:
             restore_postgresql(storage, chosen)
-    say(f"Restored {chosen.name}: start the instance (make start INSTANCE=…)")
+    say(f"Restored {chosen.name}; start the instance: make serve INSTANCE={instance}")
 
 
 def restore_filestorage(storage: Storage, chosen: Path, instance: Path) -> None:

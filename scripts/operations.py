@@ -40,11 +40,12 @@ MANIFEST = "backup.json"
 #: ZODB writes a blob into this folder of the blob directory first, then
 #: moves it into place: it never holds a committed blob.
 BLOB_TMP = "tmp"
-#: The schema ``zodbpack`` reads a storage's configuration with.
+#: The schema ``zodbpack`` reads a storage's configuration with (RelStorage's
+#: part only where it is installed).
 STORAGE_SCHEMA = """
 <schema>
   <import package="ZODB"/>
-  <import package="relstorage"/>
+  {relstorage}
   <multisection type="ZODB.storage" attribute="storages" />
 </schema>
 """
@@ -98,6 +99,20 @@ def safe_dsn(dsn: str) -> str:
     return make_dsn(**params)
 
 
+def libpq_arguments(dsn: str) -> tuple[str, dict]:
+    """The connection string without its password, and the environment
+    that gives the password to pg_dump or pg_restore (never on their
+    command line)."""
+    from psycopg2.extensions import make_dsn
+
+    params = parse_dsn(dsn)
+    password = params.pop("password", None)
+    environment = dict(os.environ)
+    if password is not None:
+        environment["PGPASSWORD"] = password
+    return make_dsn(**params), environment
+
+
 def storage_conf(instance: Path) -> Path:
     return instance / "etc" / "storage.conf"
 
@@ -112,7 +127,10 @@ def read_storage(instance: Path) -> Storage:
             f"{instance} is not an instance (no {path}): make one with "
             f"`make instance INSTANCE={instance}` (and its STORAGE)"
         )
-    schema = ZConfig.loadSchemaFile(StringIO(STORAGE_SCHEMA))
+    relstorage = '<import package="relstorage"/>' if has_relstorage() else ""
+    schema = ZConfig.loadSchemaFile(
+        StringIO(STORAGE_SCHEMA.format(relstorage=relstorage))
+    )
     config, _ = ZConfig.loadConfig(schema, str(path))
     (section,) = config.storages
     if section.config.getSectionType() == "relstorage":
@@ -126,6 +144,14 @@ def read_storage(instance: Path) -> Storage:
         data_fs=Path(section.config.base.config.path),
         blob_dir=Path(section.config.blob_dir),
     )
+
+
+def has_relstorage() -> bool:
+    try:
+        import relstorage  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def zconfig_value(value: str) -> str:
@@ -207,6 +233,11 @@ def configure(instance: Path, storage: str, given: bool, settings: dict) -> None
     """
     if storage not in STORAGES:
         raise OperationError(f"STORAGE must be one of {', '.join(STORAGES)}")
+    if storage == POSTGRESQL and not has_relstorage():
+        raise OperationError(
+            "STORAGE=postgresql needs RelStorage and psycopg2: make install "
+            "(or pip install -c constraints.txt 'imio.guichet[relstorage]')"
+        )
     dsn = os.environ.get("GUICHET_DSN") or ""
     path = storage_conf(instance)
     served = None
@@ -225,9 +256,11 @@ def configure(instance: Path, storage: str, given: bool, settings: dict) -> None
         refuse_another_database(instance, served, storage)
     values = {"INSTANCE": str(instance), **settings}
     if storage == POSTGRESQL:
-        if not dsn:
-            raise OperationError("STORAGE=postgresql needs a DSN (or PGDATABASE…)")
-        parse_dsn(dsn)
+        if not parse_dsn(dsn).get("dbname"):
+            raise OperationError(
+                "STORAGE=postgresql needs a database: PGDATABASE, or a DSN with "
+                "dbname=…"
+            )
         values["DSN"] = dsn
     text = (ROOT / "etc" / f"storage-{storage}.conf.in").read_text()
     for name, value in values.items():
@@ -372,10 +405,13 @@ def move_database_aside(dsn: str, admin_dsn: str | None, moment: datetime) -> st
     import psycopg2
 
     database = parse_dsn(dsn)["dbname"]
-    aside = f"{database[:40]}_before_restore_{moment:%Y%m%d%H%M%S}"
+    # PostgreSQL's names have at most 63 bytes.
+    aside = f"{database[:30]}_before_restore_{moment:%Y%m%d%H%M%S}"
     try:
+        if not admin_dsn:
+            raise psycopg2.OperationalError("no PGADMIN_DSN")
         admin = connect(admin_dsn)
-    except (psycopg2.OperationalError, TypeError) as error:
+    except psycopg2.OperationalError as error:
         raise OperationError(
             f"{database} is not empty and cannot be renamed without the "
             f"administrator's connection ({first_line(error)}): rename or drop "
@@ -418,6 +454,11 @@ def backups(backup_dir: Path) -> list[Path]:
 
 def backup(instance: Path, backup_dir: Path) -> Path:
     storage = read_storage(instance)
+    if storage.kind == FILESTORAGE and not storage.data_fs.exists():
+        raise OperationError(
+            f"nothing to back up: {storage.data_fs} does not exist (start the "
+            "instance once)"
+        )
     backup_dir.mkdir(parents=True, exist_ok=True)
     with operations_lock(instance):
         started = now()
@@ -428,8 +469,11 @@ def backup(instance: Path, backup_dir: Path) -> Path:
         partial = backup_dir / f"{name}.partial"
         shutil.rmtree(partial, ignore_errors=True)  # an interrupted one
         partial.mkdir()
+        # Only the backups of this very database share files with this one.
         previous = [
-            b for b in backups(backup_dir) if manifest(b)["storage"] == storage.kind
+            b
+            for b in backups(backup_dir)
+            if manifest(b)["source"] == storage.describe()
         ]
         if storage.kind == FILESTORAGE:
             backup_filestorage(storage, partial, previous[-1] if previous else None)
@@ -528,6 +572,7 @@ def backup_postgresql(storage: Storage, target: Path) -> None:
     began, and nothing after. The blobs are in the database (large
     objects), so they are in the dump."""
     pg_dump = tool("pg_dump", "apt-get install postgresql-client")
+    dsn, environment = libpq_arguments(storage.dsn)
     run(
         [
             pg_dump,
@@ -535,9 +580,10 @@ def backup_postgresql(storage: Storage, target: Path) -> None:
             "--file",
             target / "database.dump",
             "--dbname",
-            storage.dsn,
+            dsn,
         ],
         "pg_dump",
+        env=environment,
     )
 
 
@@ -597,6 +643,7 @@ def restore_postgresql(storage: Storage, chosen: Path) -> None:
         move_database_aside(storage.dsn, admin_dsn, now())
         ensure_database(storage.dsn, admin_dsn)
     pg_restore = tool("pg_restore", "apt-get install postgresql-client")
+    dsn, environment = libpq_arguments(storage.dsn)
     run(
         [
             pg_restore,
@@ -607,10 +654,11 @@ def restore_postgresql(storage: Storage, chosen: Path) -> None:
             "--exit-on-error",
             "--single-transaction",
             "--dbname",
-            storage.dsn,
+            dsn,
             chosen / "database.dump",
         ],
         "pg_restore",
+        env=environment,
     )
     # The instance's cached blobs may be of the database before: fetch them
     # again from the restored one.

@@ -35,6 +35,8 @@ import uuid
 
 
 ADMIN = ("admin", "admin")
+JSON = {"Accept": "application/json"}
+RATE_LIMIT = "imio.guichet.interfaces.IGuichetSettings.anonymous_submissions_per_hour"
 
 
 def fail_or_skip(reason: str):
@@ -84,9 +86,11 @@ def postgresql():
 def two_instances(postgresql, tmp_path_factory):
     """Two instances on one PostgreSQL database, each in its own folder on
     its own port, started as docs/deployment.md says: the first makes the
-    role, the database and the demo site."""
+    role, the database and the demo site; both trust the load balancer
+    (here, the tests on 127.0.0.1) to tell the client's address."""
     folders = tmp_path_factory.mktemp("instances")
     settings = {k: v for k, v in postgresql.items() if k != "restored"}
+    settings["TRUSTED_PROXIES"] = "127.0.0.1"
     with ExitStack() as stack:
         try:
             first = stack.enter_context(started_instance(folders / "first", **settings))
@@ -102,6 +106,9 @@ def two_instances(postgresql, tmp_path_factory):
 def test_two_instances_share_one_database_and_one_change_feed(two_instances):
     first, second = two_instances
     sites = [first.url, second.url]
+    reader = FeedReader(sites, limit=7)
+    reader.drain()
+    existing = list(reader.read)  # filed by the other tests of the module
     filed = []
 
     def file_on(site, count):
@@ -113,7 +120,6 @@ def test_two_instances_share_one_database_and_one_change_feed(two_instances):
     filers = [Thread(target=file_on, args=(site, 8)) for site in sites * 2]
     for filer in filers:
         filer.start()
-    reader = FeedReader(sites, limit=7)
     while any(filer.is_alive() for filer in filers):
         reader.drain()
         time.sleep(0.2)
@@ -124,10 +130,38 @@ def test_two_instances_share_one_database_and_one_change_feed(two_instances):
 
     doubled = [id for id, times in Counter(reader.read).items() if times > 1]
     assert doubled == []
-    assert sorted(reader.read) == sorted(filed)
+    assert sorted(reader.read) == sorted(existing + filed)
     # Read from the start on either instance: the same, once each.
-    assert sorted(every_submission(second.url)) == sorted(filed)
-    assert sorted(every_submission(first.url)) == sorted(filed)
+    assert sorted(every_submission(second.url)) == sorted(existing + filed)
+    assert sorted(every_submission(first.url)) == sorted(existing + filed)
+
+
+def file_anonymously(site: str, client: str) -> int:
+    """File as an anonymous citizen whose address the load balancer (on
+    127.0.0.1, trusted) forwards; the answer's status."""
+    return requests.post(
+        f"{site}/demarches/declaration-de-perte/@submissions",
+        json={"data": lost_object(0)},
+        headers={"Accept": "application/json", "X-Forwarded-For": client},
+        timeout=60,
+    ).status_code
+
+
+def test_behind_a_trusted_proxy_the_rate_limit_counts_clients_per_instance(
+    two_instances,
+):
+    first, second = two_instances
+    limit = requests.get(
+        f"{first.url}/@registry/{RATE_LIMIT}", auth=ADMIN, headers=JSON, timeout=60
+    ).json()
+    assert limit > 0
+    answers = [file_anonymously(second.url, "203.0.113.7") for _ in range(limit)]
+    assert answers == [201] * limit
+    assert file_anonymously(second.url, "203.0.113.7") == 429
+    # Another citizen behind the same balancer has a counter of their own.
+    assert file_anonymously(second.url, "198.51.100.20") == 201
+    # And the other instance counts on its own (docs/deployment.md).
+    assert file_anonymously(first.url, "203.0.113.7") == 201
 
 
 def backup_during_filings(instance, sites, backup_dir, auth) -> tuple[set, set]:

@@ -273,9 +273,13 @@ def configure(instance: Path, storage: str, given: bool, settings: dict) -> None
         (instance / "var" / "blobstorage").mkdir(mode=0o700, exist_ok=True)
     else:
         (instance / "var" / "blobcache").mkdir(mode=0o700, exist_ok=True)
-    path.write_text(text)
-    if storage == POSTGRESQL:
-        path.chmod(0o600)  # the DSN may hold a password
+    # The DSN may hold a password: the file is its owner's only.
+    mode = 0o600 if storage == POSTGRESQL else 0o644
+    with os.fdopen(
+        os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "w"
+    ) as out:
+        out.write(text)
+    path.chmod(mode)
     say(f"Storage of {instance}: {read_storage(instance).describe()}")
 
 

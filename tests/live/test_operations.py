@@ -115,8 +115,8 @@ def test_two_instances_share_one_database_and_one_change_feed(two_instances):
         for number in range(count):
             filed.append(file(site, "declaration-de-perte", lost_object(number))["id"])
 
-    # Two citizens per instance file at once while a back office follows
-    # the feed, each page from the other instance than the last.
+    # Two filers per instance at once, while a back office follows the
+    # feed with one cursor, reading each page from the other instance.
     filers = [Thread(target=file_on, args=(site, 8)) for site in sites * 2]
     for filer in filers:
         filer.start()
@@ -128,7 +128,7 @@ def test_two_instances_share_one_database_and_one_change_feed(two_instances):
     assert len(filed) == 32
     reader.drain_until(set(filed))
 
-    doubled = [id for id, times in Counter(reader.read).items() if times > 1]
+    doubled = [item for item, times in Counter(reader.read).items() if times > 1]
     assert doubled == []
     assert sorted(reader.read) == sorted(existing + filed)
     # Read from the start on either instance: the same, once each.
@@ -180,7 +180,10 @@ def backup_during_filings(instance, sites, backup_dir, auth) -> tuple[set, set]:
     assert any(began < at < ended for _, at in acknowledged), (
         "no filing was acknowledged while the backup ran"
     )
-    return {id for id, at in acknowledged if at < began}, {id for id, _ in acknowledged}
+    return (
+        {submission for submission, at in acknowledged if at < began},
+        {submission for submission, _ in acknowledged},
+    )
 
 
 def assert_restored(site, before, filed, with_file):

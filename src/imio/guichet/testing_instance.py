@@ -87,12 +87,13 @@ def run_make(target: str, folder: Path, **variables) -> str:
 
 @contextmanager
 def started_instance(
-    folder: Path, target: str = "start", start_timeout: float = 120, **variables
+    folder: Path, target: str = "start", start_timeout: float = 300, **variables
 ) -> Iterator[ServedInstance]:
     """``make start INSTANCE=folder PORT=… HOST=127.0.0.1`` (or ``make
     serve``: ``target``) and the other ``variables``, until the site
     answers; stopped on exit (the folder and its data are kept). Its output
-    is in ``folder/make-<target>.log``."""
+    is in ``folder/make-<target>.log``. ``start_timeout`` covers what
+    ``make`` does first (``make start`` creates the demo site)."""
     port = variables.pop("PORT", None) or free_port()
     settings = [f"{name}={value}" for name, value in variables.items()]
     folder.mkdir(parents=True, exist_ok=True)

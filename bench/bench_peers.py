@@ -258,7 +258,7 @@ SINK = textwrap.dedent(
     class Count:
         async def handle_DATA(self, server, session, envelope):
             with open(sys.argv[2], "a") as tally:
-                tally.write(envelope.mail_from + "\n")
+                tally.write(envelope.mail_from + "\\n")
             return "250 OK"
 
     controller = Controller(Count(), hostname="127.0.0.1", port=int(sys.argv[1]))
@@ -410,6 +410,25 @@ class Instance:
         with psycopg2.connect(self.dsn) as connection, connection.cursor() as cursor:
             cursor.execute(query)
             return int(cursor.fetchone()[0])
+
+
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def logged_errors(instance: Instance) -> Counter:
+    """The ERROR records of the instance's event log, by their last line
+    (the exception, for a traceback)."""
+    path = instance.folder / "var" / "log" / "event.log"
+    errors, record = Counter(), None
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    for line in [*lines, "2000-01-01 00:00:00 (end)"]:
+        if LOG_RECORD.match(line):
+            if record:
+                errors[record[-1][:160]] += 1
+            record = [line] if " ERROR " in line else None
+        elif record is not None and line.strip():
+            record.append(line.strip())
+    return errors
 
 
 def build_peer(folder: Path, port: int, smtp_port: int, mail: str) -> Instance:
@@ -1044,6 +1063,8 @@ class Results:
     exports: list[tuple[int, list[tuple[Timed, Timed]]]] = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     flatness: Flatness | None = None
+    #: ERROR records of the event logs, by instance.
+    logged: dict[str, Counter] = field(default_factory=dict)
     #: E-mails received by the sink, and due, by sender.
     mails: dict[str, tuple[int, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -1118,6 +1139,7 @@ def flatness(arguments, folder: Path, ports, mail: Mail, peer: Formsupport, *, r
         )
     finally:
         instance.stop()
+        results.logged[instance.name] = logged_errors(instance)
         if dsn:
             drop_pg_database(arguments.pg_dsn, f"{arguments.pg_prefix}_flat")
 
@@ -1264,6 +1286,7 @@ def run(arguments) -> Results:
     finally:
         for instance in instances:
             instance.stop()
+            results.logged[instance.name] = logged_errors(instance)
         sink.stop()
         if dsn:
             drop_pg_database(arguments.pg_dsn, f"{arguments.pg_prefix}_main")
@@ -1455,13 +1478,12 @@ def report(results: Results, arguments) -> None:
             for name in warm
         )
     )
-    print(
-        "E-mails received by the sink (due): "
-        + ", ".join(
-            f"from {sender} {got:,} ({due:,})"
-            for sender, (got, due) in results.mails.items()
-        )
-    )
+    for sender, (got, due) in results.mails.items():
+        extra = f", {got - due:,} sent twice or more" if got > due else ""
+        print(f"E-mails from {sender}: {got:,} received, {due:,} due{extra}")
+    for name, errors in results.logged.items():
+        for message, count in errors.most_common(5):
+            print(f"Logged by {name}: {count} x {message}")
     load_average = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Load average at the end: {load_average} on {os.cpu_count()} CPUs")
     print(

@@ -1203,11 +1203,11 @@ def run(arguments) -> Results:
         if arguments.ports
         else [free_port() for _ in range(4)]
     )
-    sink = Sink(ports[0], folder)
-    mail = Mail(sink)
     instances: list[Instance] = []
-    dsn = None
+    dsn = sink = None
     try:
+        sink = Sink(ports[0], folder)
+        mail = Mail(sink)
         print("Building formsupport's instance...", file=sys.stderr, flush=True)
         peer_instance = build_peer(
             folder / "formsupport", ports[1], sink.port, arguments.peer_mail
@@ -1287,7 +1287,8 @@ def run(arguments) -> Results:
         for instance in instances:
             instance.stop()
             results.logged[instance.name] = logged_errors(instance)
-        sink.stop()
+        if sink is not None:
+            sink.stop()
         if dsn:
             drop_pg_database(arguments.pg_dsn, f"{arguments.pg_prefix}_main")
         shutil.rmtree(folder, ignore_errors=True)

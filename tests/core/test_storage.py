@@ -5,6 +5,7 @@ from datetime import timedelta
 from datetime import UTC
 from fixtures.stored import make_submission
 from fixtures.stored import START
+from imio.guichet.errors import InvalidQuery
 from imio.guichet.storage import EPOCH
 from imio.guichet.storage import site_store
 from imio.guichet.submissions.api import decode_cursor
@@ -228,3 +229,14 @@ def test_same_reference_drawn_concurrently_cannot_commit_twice(db):
         store = conn.root()["store"]
         assert store.count() == 1
         assert store.by_reference("AAAA-BBBB") is not None
+
+
+def test_a_cursor_or_an_id_with_a_line_end_is_refused():
+    """``$`` in a pattern accepts a final line end: the patterns must not."""
+    store = SubmissionStore()
+    submission = make_submission(START)
+    store.add(submission)
+    text = cursor_key(submission, submission.key)
+    with pytest.raises(InvalidQuery):
+        decode_cursor(encode_cursor(text + "\n"))
+    assert store.get(submission.id + "\n") is None

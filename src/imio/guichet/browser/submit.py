@@ -62,7 +62,7 @@ FORM_UNAVAILABLE = _(
 #: The form token: a hidden input made when the form is first shown, kept
 #: from step to step; one token files one submission (see handle_send).
 TOKEN_KEY = "guichet.token"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}\Z")
 
 ALREADY_SENT = _(
     "error_form_already_sent",

@@ -55,7 +55,7 @@ import re
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-_SORT_KEY = re.compile(r"^\d{17}:[0-9a-f]{32}$")
+_SORT_KEY = re.compile(r"^[0-9]{17}:[0-9a-f]{32}\Z")
 
 __all__ = [
     "InvalidData",
@@ -183,7 +183,7 @@ def submit(
 
 #: How long a retried request is recognised by its Idempotency-Key.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}\Z")  # printable ASCII
 
 
 class IdempotencyKeyReused(errors.Conflict):
@@ -506,7 +506,7 @@ def list_submitted_by(
     return Page(items, store.count_submitted_by(owner), next_cursor, resume_cursor)
 
 
-_CHANGE_KEY = re.compile(r"^[0-9a-f]{16}:[0-9a-f]{32}$")
+_CHANGE_KEY = re.compile(r"^[0-9a-f]{16}:[0-9a-f]{32}\Z")
 #: ``since=0``: the feed from its very beginning.
 FEED_START = "0"
 

@@ -49,7 +49,7 @@ import zlib
 STORE_KEY = "imio.guichet.submissions"
 
 #: What a submission id looks like: 32 lower-case hex digits.
-SUBMISSION_ID = re.compile(r"^[0-9a-f]{32}$")
+SUBMISSION_ID = re.compile(r"^[0-9a-f]{32}\Z")
 
 
 def new_submission_id(key: int) -> str:

@@ -269,6 +269,13 @@ SINK = textwrap.dedent(
 )
 
 
+def instance_environment() -> dict:
+    """The environment of the instances: without PYTHONPATH, which would
+    put a checkout's sources (and their z3c.autoinclude entry points) in
+    the peer's Zope too."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+
+
 class Sink:
     def __init__(self, port: int, folder: Path):
         self.port = port
@@ -346,7 +353,7 @@ class Instance:
                 str(self.folder / "etc" / "zope.conf"),
                 str(script),
             ],
-            env={**os.environ, "BENCH_PEERS": json.dumps(config)},
+            env={**instance_environment(), "BENCH_PEERS": json.dumps(config)},
             capture_output=True,
             text=True,
             check=False,
@@ -364,6 +371,7 @@ class Instance:
         log = open(self.folder / "server.log", "a+")  # noqa: SIM115 - kept open while it runs
         self.process = subprocess.Popen(
             [str(self.bin / "runwsgi"), str(self.folder / "etc" / "zope.ini")],
+            env=instance_environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -37,12 +37,15 @@ Run::
     .venv/bin/python bench/bench_peers.py --storage postgresql
 """
 
+from bench_bytes import class_name
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from persistent.TimeStamp import TimeStamp
+from ZODB.FileStorage import FileIterator
 
 import argparse
 import csv
@@ -1076,6 +1079,35 @@ class Results:
     #: E-mails received by the sink, and due, by sender.
     mails: dict[str, tuple[int, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: Ours, FileStorage: bytes written to Data.fs by class of object (with
+    #: each record's header) since the warm-up, and the filings made.
+    written: Counter = field(default_factory=Counter)
+    written_filings: int = 0
+
+
+def written_by_class(data_fs: Path, since: float) -> Counter:
+    """Bytes of the records committed to ``data_fs`` after ``since`` (a
+    time), by class of object, each with its 42 bytes of header."""
+    written = Counter()
+    for committed in FileIterator(str(data_fs)):
+        if TimeStamp(committed.tid).timeTime() < since:
+            continue
+        for record in committed:
+            if record.data:
+                written[class_name(record.data)] += len(record.data) + 42
+    return written
+
+
+def note_written(
+    results: Results, instance, ours, began: tuple[float, int], dsn
+) -> None:
+    """What ours wrote since ``began`` (a time, and the filings made then),
+    on FileStorage (``dsn`` None)."""
+    if dsn:
+        return
+    since, filed = began
+    results.written = written_by_class(instance.data_fs, since)
+    results.written_filings = ours.filed - filed
 
 
 def compare_reads(peer: Side, ours: Guichet, results: Results) -> None:
@@ -1246,6 +1278,7 @@ def run(arguments) -> Results:
             "formsupport": peer_instance.memory(),
             "guichet": our_instance.memory(),
         }
+        began = (time.time(), ours.filed)
         for round_ in range(1, ROUNDS + 1):
             results.filings.append(
                 (
@@ -1289,6 +1322,7 @@ def run(arguments) -> Results:
             "guichet": our_instance.memory(),
         }
         our_instance.stop()  # the flatness run has its own instance
+        note_written(results, our_instance, ours, began, dsn)
         if arguments.stored:
             flatness(arguments, folder, ports, mail, peer, results=results)
     finally:
@@ -1487,6 +1521,13 @@ def report(results: Results, arguments) -> None:
             for name in warm
         )
     )
+    if results.written_filings:
+        print(
+            f"What ours wrote per filing, by class (Data.fs, since the warm-up, "
+            f"{results.written_filings:,} filings):"
+        )
+        for name, size in results.written.most_common(15):
+            print(f"  {name:28} {size / results.written_filings:8,.0f} B")
     for sender, (got, due) in results.mails.items():
         extra = f", {got - due:,} sent twice or more" if got > due else ""
         print(f"E-mails from {sender}: {got:,} received, {due:,} due{extra}")

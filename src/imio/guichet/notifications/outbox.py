@@ -75,12 +75,26 @@ def smtp_timeout() -> float:
         return DEFAULT_TIMEOUT
 
 
+class MailBody(Persistent):
+    """A message's bytes, apart from its :class:`Mail`: written once, when
+    queued, while the mail is written again on every attempt (its lease,
+    its outcome)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+
 class Mail(Persistent):
-    """One message to send, as bytes, with its envelope."""
+    """One message to send, as bytes (its :class:`MailBody`), with its
+    envelope."""
+
+    #: None for messages queued before bodies were kept apart (their bytes
+    #: are in their own ``message`` attribute).
+    body = None
 
     def __init__(self, message: EmailMessage, *, now: datetime):
         self.id = uuid.uuid4().hex
-        self.message = bytes(message)
+        self.body = MailBody(bytes(message))
         self.mfrom = getaddresses([str(message["From"])])[0][1]
         self.mto = tuple(
             address for _name, address in getaddresses([str(message["To"])])
@@ -95,6 +109,12 @@ class Mail(Persistent):
         self.leased_until = None
         self.last_error = None
         self.failed = None  # when it was given up
+
+    @property
+    def message(self) -> bytes:
+        if self.body is not None:
+            return self.body.data
+        return vars(self)["message"]  # queued before bodies were kept apart
 
 
 class MailOutbox(Persistent):
@@ -235,7 +255,15 @@ def next_due(outbox: MailOutbox) -> datetime | None:
 
 def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> str:
     """Log the attempt; retire, reschedule or give up the message. Returns
-    the outcome: ``sent``, ``retrying`` or ``failed``."""
+    the outcome: ``sent``, ``retrying`` or ``failed``.
+
+    A message sent at its first attempt is not logged, nor written again:
+    nearly every message is, and logging each would write a bucket of the
+    log per filing (that is what the log is not for: it shows what went
+    wrong, and what was sent after it did)."""
+    if attempt.accepted and mail.attempts == 0:
+        outbox.pending.pop(mail.id)
+        return "sent"
     mail.attempts += 1
     mail.leased_until = None
     mail.last_error = attempt.error

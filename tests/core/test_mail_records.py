@@ -1,0 +1,82 @@
+"""What the e-mail outbox writes per message: its body once; a message sent
+at its first attempt is neither logged nor written again."""
+
+from datetime import datetime
+from datetime import UTC
+from email.message import EmailMessage
+from imio.guichet.notifications.outbox import Attempt
+from imio.guichet.notifications.outbox import Mail
+from imio.guichet.notifications.outbox import MailOutbox
+from imio.guichet.notifications.outbox import record
+
+import pytest
+import transaction
+
+
+NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
+
+
+def message() -> EmailMessage:
+    made = EmailMessage()
+    made["From"] = "guichet@example.org"
+    made["To"] = "jeanne@example.org"
+    made["Subject"] = "Votre demande 7K4M-9QXP"
+    made.set_content("Bonjour,\n" * 200)
+    return made
+
+
+@pytest.fixture
+def stored(db):
+    with db.transaction() as connection:
+        outbox = connection.root()["outbox"] = MailOutbox()
+        mail = Mail(message(), now=NOW)
+        outbox.add(mail)
+    return db, mail.id
+
+
+def test_the_body_is_kept_apart(stored):
+    db, mail_id = stored
+    with db.transaction() as connection:
+        mail = connection.root()["outbox"].pending[mail_id]
+        assert mail.message == bytes(message())
+        assert "message" not in vars(mail)  # in its MailBody, written once
+        assert mail.body._p_oid != mail._p_oid
+
+
+def test_sent_at_the_first_attempt_writes_no_log_and_not_the_mail(stored):
+    db, mail_id = stored
+    connection = db.open()
+    try:
+        transaction.begin()
+        outbox = connection.root()["outbox"]
+        mail = outbox.pending[mail_id]
+        assert record(outbox, mail, Attempt(None), NOW) == "sent"
+        assert mail_id not in outbox.pending
+        assert not mail._p_changed  # nothing of it is written again
+        assert outbox.attempts(10) == []
+        transaction.commit()
+    finally:
+        connection.close()
+
+
+def test_a_retry_and_the_sending_after_it_are_logged(stored):
+    db, mail_id = stored
+    with db.transaction() as connection:
+        outbox = connection.root()["outbox"]
+        mail = outbox.pending[mail_id]
+        assert record(outbox, mail, Attempt("SMTP 451: busy"), NOW) == "retrying"
+    with db.transaction() as connection:
+        outbox = connection.root()["outbox"]
+        mail = outbox.pending[mail_id]
+        later = NOW.replace(minute=1)
+        assert record(outbox, mail, Attempt(None), later) == "sent"
+        assert [a["outcome"] for a in outbox.attempts(10)] == ["sent", "retrying"]
+
+
+def test_a_message_queued_before_bodies_were_apart_is_still_sent():
+    raw = bytes(message())
+    mail = Mail(message(), now=NOW)
+    state = mail.__getstate__()
+    del state["body"]
+    mail.__setstate__({**state, "message": raw})  # as queued before
+    assert mail.message == raw

@@ -35,6 +35,11 @@ ZODB_CACHE_SIZE_BYTES ?= 64MB
 # the instance's cache of the database's blobs on disk.
 RELSTORAGE_CACHE_MB ?= 64
 BLOB_CACHE_SIZE ?= 2GB
+# The audit journal of reads (files, outside the database): the same
+# shared folder for every instance of a site; its day files are kept
+# AUDIT_RETENTION_DAYS days (0: always).
+AUDIT_JOURNAL ?= $(INSTANCE)/var/audit
+AUDIT_RETENTION_DAYS ?= 400
 # Backups (make backup / make restore), one timestamped folder each;
 # BACKUP names the one to restore (default: the latest).
 BACKUP_DIR ?= $(INSTANCE)-backups
@@ -112,6 +117,7 @@ instance: $(SENTINEL)
 	  sed -e 's|@INSTANCE@|$(INSTANCE)|g' -e 's|@PORT@|$(PORT)|g' -e 's|@HOST@|$(HOST)|g' \
 	    -e 's|@MAX_BODY@|$(MAX_BODY)|g' -e 's|@MAX_BODY_SERVER@|$(shell echo $$(($(MAX_BODY) + 1)))|g' \
 	    -e 's|@ZODB_CACHE_SIZE@|$(ZODB_CACHE_SIZE)|g' -e 's|@ZODB_CACHE_SIZE_BYTES@|$(ZODB_CACHE_SIZE_BYTES)|g' \
+	    -e 's|@AUDIT_JOURNAL@|$(abspath $(AUDIT_JOURNAL))|g' -e 's|@AUDIT_RETENTION_DAYS@|$(AUDIT_RETENTION_DAYS)|g' \
 	    etc/$$f.in > "$(INSTANCE)/etc/$$f"; \
 	done
 	@for proxy in $(TRUSTED_PROXIES); do echo "trusted-proxy $$proxy" >> "$(INSTANCE)/etc/zope.conf"; done

@@ -37,6 +37,8 @@ STORAGES = (FILESTORAGE, POSTGRESQL)
 #: What ``make backup`` writes in a backup's folder, last: a folder
 #: without it (or named ``*.partial``) is an unfinished backup.
 MANIFEST = "backup.json"
+#: A backup's copy of the audit journal (the reads, in files).
+JOURNAL = "audit-journal"
 #: ZODB writes a blob into this folder of the blob directory first, then
 #: moves it into place: it never holds a committed blob.
 BLOB_TMP = "tmp"
@@ -218,6 +220,19 @@ def now() -> datetime:
 
 def stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def journal_folder(instance: Path) -> Path:
+    """The folder of the instance's audit journal (the reads), as its
+    zope.conf sets it (``AUDIT_JOURNAL``), read by the add-on's own rule."""
+    from imio.guichet.audit.store import settings_of
+    from Zope2.Startup.options import ZopeWSGIOptions
+
+    configuration = instance / "etc" / "zope.conf"
+    if not configuration.exists():
+        raise OperationError(f"{instance} is not an instance (no {configuration})")
+    options = ZopeWSGIOptions(configfile=str(configuration))()
+    return settings_of(options.configroot)[0]
 
 
 # --- configure: the instance's etc/storage.conf --------------------------
@@ -483,12 +498,15 @@ def backup(instance: Path, backup_dir: Path) -> Path:
             backup_filestorage(storage, partial, previous[-1] if previous else None)
         else:
             backup_postgresql(storage, partial)
+        journal = journal_folder(instance)
+        backup_journal(journal, partial, previous[-1] if previous else None)
         (partial / MANIFEST).write_text(
             json.dumps(
                 {
                     "storage": storage.kind,
                     "source": storage.describe(),
                     "instance": str(instance),
+                    "audit_journal": str(journal),
                     "started": started.isoformat(),
                     "finished": now().isoformat(),
                 },
@@ -525,10 +543,11 @@ def backup_filestorage(storage: Storage, target: Path, previous: Path | None) ->
     repozo = [BIN / "repozo", "-r", repository]
     run([*repozo, "-B", "-v", "-z", "-k", "-f", storage.data_fs], "repozo (backup)")
     run([*repozo, "-V"], "repozo (verify)")
-    copied, linked = copy_blobs(
+    copied, linked = copy_tree(
         storage.blob_dir,
         target / "blobstorage",
         previous / "blobstorage" if previous else None,
+        skip_top=(BLOB_TMP,),
     )
     say(f"Blobs: {copied} copied, {linked} unchanged since the previous backup")
 
@@ -540,17 +559,25 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def copy_blobs(source: Path, target: Path, previous: Path | None) -> tuple[int, int]:
-    """Copy a blob directory; a file the previous backup holds is linked
-    to it (ZODB never changes a committed blob file: a new revision is a
-    new file)."""
+def copy_tree(
+    source: Path,
+    target: Path,
+    previous: Path | None,
+    skip_top: tuple[str, ...] = (),
+    folder_mode: int = 0o700,
+) -> tuple[int, int]:
+    """Copy a folder of files that are never changed once written (ZODB's
+    blobs: a new revision is a new file) or only grow (the audit journal's
+    day files); a file the previous backup holds with the same size is
+    linked to it instead. ``skip_top``: folders of the top level left out.
+    Return how many files were copied and linked."""
     copied = linked = 0
-    target.mkdir(mode=0o700)
+    target.mkdir(mode=folder_mode, parents=True, exist_ok=True)
     for folder, subfolders, files in os.walk(source):
         relative = Path(folder).relative_to(source)
         if relative == Path("."):
-            subfolders[:] = [name for name in subfolders if name != BLOB_TMP]
-        (target / relative).mkdir(mode=0o700, exist_ok=True)
+            subfolders[:] = [name for name in subfolders if name not in skip_top]
+        (target / relative).mkdir(mode=folder_mode, exist_ok=True)
         for name in files:
             if name.endswith(".lock"):
                 continue
@@ -565,10 +592,47 @@ def copy_blobs(source: Path, target: Path, previous: Path | None) -> tuple[int, 
                     shutil.copy2(origin, target / relative / name)
                     copied += 1
             except FileNotFoundError:
-                # Removed meanwhile (an aborted upload, or a pack run by
-                # hand from the ZMI): not part of the copied Data.fs.
+                # Removed meanwhile (an aborted upload, a pack run by hand
+                # from the ZMI, a journal file past its retention): not
+                # part of what is backed up.
                 continue
     return copied, linked
+
+
+def backup_journal(journal: Path, target: Path, previous: Path | None) -> None:
+    """The audit journal's files, after the database: the reads are kept
+    nowhere else. A day file being written may end with half a line, which
+    the journal skips when it reads."""
+    if not journal.is_dir():
+        say(f"Audit journal: none yet ({journal})")
+        return
+    copied, linked = copy_tree(
+        journal,
+        target / JOURNAL,
+        previous / JOURNAL if previous else None,
+        folder_mode=0o750,
+    )
+    say(f"Audit journal: {copied} files copied, {linked} unchanged")
+
+
+def restore_journal(chosen: Path, journal: Path) -> None:
+    """Put the backup's journal files back, beside those the folder holds:
+    a day file the folder already has is kept when it is as long or longer
+    (it only grows: it holds the backup's records, and the reads since)."""
+    if not (chosen / JOURNAL).is_dir():
+        return
+    restored = kept = 0
+    for origin in sorted((chosen / JOURNAL).rglob("*")):
+        if not origin.is_file():
+            continue
+        there = journal / origin.relative_to(chosen / JOURNAL)
+        if there.exists() and there.stat().st_size >= origin.stat().st_size:
+            kept += 1
+            continue
+        there.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+        shutil.copy2(origin, there)
+        restored += 1
+    say(f"Audit journal ({journal}): {restored} files restored, {kept} kept")
 
 
 def backup_postgresql(storage: Storage, target: Path) -> None:
@@ -615,11 +679,13 @@ def restore(instance: Path, backup_dir: Path, name: str | None) -> None:
             f"{storage.describe()}: restore it with STORAGE={kind}"
         )
     say(f"Restoring {chosen} into {storage.describe()}")
+    journal = journal_folder(instance)
     with operations_lock(instance):
         if storage.kind == FILESTORAGE:
             restore_filestorage(storage, chosen, instance)
         else:
             restore_postgresql(storage, chosen)
+        restore_journal(chosen, journal)
     say(f"Restored {chosen.name}; start the instance: make serve INSTANCE={instance}")
 
 
@@ -637,7 +703,7 @@ def restore_filestorage(storage: Storage, chosen: Path, instance: Path) -> None:
     shutil.rmtree(storage.blob_dir, ignore_errors=True)
     repozo = [BIN / "repozo", "-R", "-w", "-r", chosen / FILESTORAGE]
     run([*repozo, "-o", storage.data_fs], "repozo (restore)")
-    copy_blobs(chosen / "blobstorage", storage.blob_dir, None)
+    copy_tree(chosen / "blobstorage", storage.blob_dir, None)
 
 
 def restore_postgresql(storage: Storage, chosen: Path) -> None:

@@ -18,6 +18,7 @@ from fixtures.filings import every_submission
 from fixtures.filings import FeedReader
 from fixtures.filings import file
 from fixtures.filings import Filer
+from fixtures.filings import JSON
 from fixtures.filings import lost_object
 from fixtures.filings import PDF
 from fixtures.filings import street_occupation
@@ -35,7 +36,6 @@ import uuid
 
 
 ADMIN = ("admin", "admin")
-JSON = {"Accept": "application/json"}
 RATE_LIMIT = "imio.guichet.interfaces.IGuichetSettings.anonymous_submissions_per_hour"
 
 
@@ -187,7 +187,33 @@ def backup_during_filings(instance, sites, backup_dir, auth) -> tuple[set, set]:
     )
 
 
+def read_as_back_office(site: str, submission: str) -> None:
+    """A read the audit journal records (files outside the database)."""
+    answer = requests.get(
+        f"{site}/@submissions/{submission}", auth=BACK_OFFICE, headers=JSON, timeout=60
+    )
+    assert answer.status_code == 200
+
+
+def audit_trail(site: str) -> list[dict]:
+    """The whole audit trail of ``site``, changes and reads."""
+    records, url = [], f"{site}/@guichet-audit?limit=500"
+    while url:
+        page = requests.get(url, auth=ADMIN, headers=JSON, timeout=60).json()
+        records.extend(page["items"])
+        url = page["next"]
+    return records
+
+
 def assert_restored(site, before, filed, with_file):
+    # First (the checks below read too): the read recorded before the
+    # backup came back with the journal.
+    assert any(
+        record["action"] == "read"
+        and record["actor"] == "backoffice"
+        and with_file in record["submissions"]
+        for record in audit_trail(site)
+    )
     restored = set(every_submission(site))
     assert before - restored == set()  # every acknowledged submission is there
     assert restored - filed == set()  # and nothing else
@@ -213,6 +239,7 @@ def test_a_postgresql_backup_taken_during_filings_restores_them(
 ):
     first, second = two_instances
     with_file = file(first.url, "occupation-domaine-public", street_occupation())
+    read_as_back_office(first.url, with_file["id"])
     # Packed online first: what the restored instance reads (in a process
     # of its own, with nothing cached) proves the pack kept it all.
     run_make("pack", first.folder, PACK_DAYS=0)
@@ -238,6 +265,7 @@ def test_a_filestorage_backup_taken_during_filings_restores_them(
     with_file = file(
         live_instance.url, "occupation-domaine-public", street_occupation()
     )
+    read_as_back_office(live_instance.url, with_file["id"])
     before, filed = backup_during_filings(
         live_instance, [live_instance.url], tmp_path / "backups", auth=ADMIN
     )

@@ -11,6 +11,7 @@ from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
+from imio.guichet.browser.layout import CachedLayoutPage
 from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
@@ -89,11 +90,20 @@ class IGuichetFormWidget(Interface):
     (templates/widget.pt)."""
 
 
-class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
+#: Plone's page around the parts of the form and of the confirmation.
+LAYOUT_PAGE = ViewPageTemplateFile("templates/layout_page.pt")
+
+
+class SubmitForm(
+    CachedLayoutPage, DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form
+):
     """Fill and send a procedure's form (in steps when it has fieldsets:
     see browser.steps)."""
 
-    template = ViewPageTemplateFile("templates/submit.pt")
+    page_template = LAYOUT_PAGE
+    parts_template = ViewPageTemplateFile("templates/submit.pt")
+    # The form's inputs, its token, step and files, the CSRF token, a draft.
+    own_parameters = ("form.", "guichet.", "_authenticator", "draft", "secret")
     ignoreContext = True
     enableCSRFProtection = True
     # Let the browser keep what was typed when a citizen goes back.
@@ -171,7 +181,7 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
     def render(self):
         if self.request.response.getStatus() in (301, 302, 303):
             return ""
-        return super().render()
+        return self.render_page()
 
     @cached_property
     def form_token(self) -> str:
@@ -341,8 +351,15 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         ]
 
 
-class ConfirmationView(CallerOfRequest, BrowserView):
+class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     """ "Your request was sent": the reference to keep."""
+
+    page_template = LAYOUT_PAGE
+    parts_template = ViewPageTemplateFile("templates/confirmation.pt")
+    own_parameters = ("secret", "reference")
+
+    def __call__(self):
+        return self.render_page()
 
     @cached_property
     def _found(self):

@@ -2,7 +2,9 @@
 procedure's schema, and the confirmation page that follows."""
 
 from functools import cached_property
+from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.browser.a11y import RenderFormWidget
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.errors import set_widget_errors
@@ -11,6 +13,7 @@ from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
+from imio.guichet.browser.honeypot import RenderHoneypot
 from imio.guichet.browser.layout import CachedLayoutPage
 from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
@@ -41,10 +44,9 @@ from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
 from z3c.form.field import Fields
+from zope.component import getMultiAdapter
 from zope.dottedname.resolve import resolve
 from zope.i18n import translate
-from zope.interface import alsoProvides
-from zope.interface import Interface
 from zope.schema import getFieldsInOrder
 
 import logging
@@ -76,18 +78,19 @@ def widget_factory(field):
     """The widget its kind chooses for ``field`` (forms.kinds), or None
     for z3c.form's default one."""
     name = kinds.widget_factory(field)
-    return resolve(name) if name else None
+    return _resolved(name) if name else None
+
+
+@lru_cache(maxsize=64)
+def _resolved(dotted_name: str):
+    # A kind names its widget factory by a constant dotted name.
+    return resolve(dotted_name)
 
 
 def form_value(field, value):
     """What the core takes for a value z3c.form extracted: JSON values,
     and files as :class:`Upload` (checked by the core like REST files)."""
     return kinds.from_widget(field, value)
-
-
-class IGuichetFormWidget(Interface):
-    """A widget of the citizen's form: rendered by our accessible wrapper
-    (templates/widget.pt)."""
 
 
 #: Plone's page around the parts of the form and of the confirmation.
@@ -109,8 +112,10 @@ class SubmitForm(
     # Let the browser keep what was typed when a citizen goes back.
     enable_unload_protection = False
 
-    @property
+    @cached_property
     def schema(self):
+        # Read many times by z3c.form, the steps and the conditions: once
+        # a request (the form's current version).
         return IOnlineForm(self.context).get_form_schema()
 
     @cached_property
@@ -142,12 +147,6 @@ class SubmitForm(
                     form_field.widgetFactory = factory
         if self.steps:
             self.apply_step_modes()
-
-    def updateWidgets(self, prefix=None):
-        super().updateWidgets(prefix)
-        for widget in self.all_widgets().values():
-            if widget.__name__ != HONEYPOT_NAME:
-                alsoProvides(widget, IGuichetFormWidget)
 
     def all_widgets(self) -> dict:
         widgets = dict(self.widgets.items())
@@ -182,6 +181,24 @@ class SubmitForm(
         if self.request.response.getStatus() in (301, 302, 303):
             return ""
         return self.render_page()
+
+    def render_widget(self, widget) -> str:
+        """A widget in the page: the honeypot in its hidden wrapper, every
+        other in the accessible one (a11y.py). Called directly, not looked
+        up as ``@@ploneform-render-widget`` on a marked widget: marking
+        each widget of each request (``alsoProvides``) costs more than
+        rendering it."""
+        if widget.__name__ == HONEYPOT_NAME:
+            return RenderHoneypot(widget, self.request)()
+        return RenderFormWidget(widget, self.request)()
+
+    def authenticator(self) -> str:
+        """plone.protect's hidden CSRF input."""
+        view = getMultiAdapter((self.context, self.request), name="authenticator")
+        return view.authenticator()
+
+    def script_url(self) -> str:
+        return f"{api.portal.get().absolute_url()}/++resource++imio.guichet/form.js"
 
     @cached_property
     def form_token(self) -> str:

@@ -2,14 +2,17 @@
 visitors (browser/layout.py): the same pages as without it, never someone
 else's."""
 
+from datetime import date
 from fixtures.accounts import PASSWORD
 from fixtures.pages import fill_valid
 from imio.guichet.browser import layout
+from imio.guichet.browser import submit
 from imio.guichet.browser.layout import cut
 from imio.guichet.browser.layout import join
 from imio.guichet.browser.layout import LayoutCache
 from imio.guichet.browser.layout import LAYOUTS
 from imio.guichet.browser.layout import shows_request_values
+from imio.guichet.submissions.api import get_store
 from plone import api
 from plone.testing.zope import Browser
 
@@ -58,10 +61,12 @@ class TestFormPage:
         rendered = without_token(browser.contents)
         assert len(LAYOUTS) == 0
         monkeypatch.setattr(layout, "SECONDS", 60)
-        browser.open(form_url(site))  # renders it, keeps the page around
-        assert len(LAYOUTS) == 1
+        browser.open(form_url(site))  # renders it, keeps it
+        assert len(LAYOUTS) == 2
         assert without_token(browser.contents) == rendered
-        browser.open(form_url(site))  # from the page kept
+        browser.open(form_url(site))  # the blank form kept
+        assert without_token(browser.contents) == rendered
+        browser.open(form_url(site) + "?draft=")  # the page kept around it
         assert without_token(browser.contents) == rendered
         assert browser.headers["Content-Type"].startswith("text/html")
 
@@ -71,7 +76,29 @@ class TestFormPage:
             browser.open(form_url(site))
             tokens.add(browser.getControl(name="guichet.token").value)
         assert len(tokens) == 3
-        assert len(LAYOUTS) == 1
+        assert len(LAYOUTS) == 2  # the page around the form, the blank form
+        for pieces in kept():
+            assert not any(token in "".join(pieces) for token in tokens)
+
+    def test_the_blank_form_kept_files(self, site, browser):
+        browser.open(form_url(site))
+        before = len(get_store())
+        browser.open(form_url(site))  # the blank form kept
+        fill_valid(browser)
+        browser.getControl(name="form.buttons.send").click()  # its CSRF token
+        assert "@@confirmation" in browser.url
+        transaction.begin()
+        assert len(get_store()) == before + 1
+
+    def test_the_blank_form_is_kept_for_a_day(self, site, browser, monkeypatch):
+        browser.open(form_url(site))
+        monkeypatch.setattr(submit, "today", lambda: date(2031, 1, 2))
+        browser.open(form_url(site))
+        assert len(LAYOUTS) == 3  # a date field's bounds count from today
+
+    def test_a_form_with_parameters_is_not_kept(self, site, browser):
+        browser.open(form_url(site) + "?guichet.step=0")
+        assert len(LAYOUTS) == 1  # the page around it only
 
     def test_errors_still_shown_next_to_fields(self, site, browser):
         browser.open(form_url(site))
@@ -80,7 +107,7 @@ class TestFormPage:
         browser.getControl("E-mail").value = "not-an-email"
         browser.getControl(name="form.buttons.send").click()
         assert "@@confirmation" not in browser.url
-        assert len(LAYOUTS) == 1
+        assert len(LAYOUTS) == 2
         field = browser.contents.split('id="formfield-form-widgets-email"')[1]
         field = field.split('id="formfield-form-widgets-')[0]
         assert 'aria-invalid="true"' in field
@@ -160,11 +187,15 @@ NEW_VERSION = """\
 """
 
 
+def kept() -> list[tuple[str, ...]]:
+    return [entry[1] for entry in LAYOUTS._entries.values()]
+
+
 class TestConfirmationPage:
     def test_each_citizen_sees_their_own_request_only(self, site, browser):
         first_url, first = file_one(browser, site, "Jeanne Premier")
         second_url, second = file_one(browser, site, "Jean Second")
-        assert len(LAYOUTS) == 2  # the form's and the confirmation's
+        assert len(LAYOUTS) == 3  # around the form, the blank form, the confirmation
         first_reference = first_url.split("reference=")[1]
         first_secret = first_url.split("secret=")[1].split("&")[0]
         second_reference = second_url.split("reference=")[1]
@@ -173,7 +204,7 @@ class TestConfirmationPage:
         for private in (first_reference, first_secret, "Jeanne Premier"):
             assert private not in second
         # The page kept around the confirmation holds nobody's request.
-        for pieces in [entry[1] for entry in LAYOUTS._entries.values()]:
+        for pieces in kept():
             page = "".join(pieces)
             for private in (first_reference, first_secret, second_reference):
                 assert private not in page

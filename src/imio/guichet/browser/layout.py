@@ -83,6 +83,10 @@ def _seconds_from_environment() -> float:
 SECONDS = _seconds_from_environment()
 
 
+def layout_seconds() -> float:
+    return SECONDS
+
+
 class LayoutCache:
     """Pages cut at their markers, by key; bounded (LRU) and timed."""
 
@@ -192,6 +196,9 @@ class CachedLayoutPage:
         return self._parts[part]
 
     def render_page(self) -> str:
+        return self.rendered(self._page())
+
+    def _page(self) -> str:
         parts = {part: self.parts_template(part=part) for part in PARTS}
         key = self.layout_key()
         if key is None:
@@ -208,6 +215,10 @@ class CachedLayoutPage:
         else:
             self._set_page_headers()
         return join(pieces, parts)
+
+    def rendered(self, page: str) -> str:
+        """What is answered for the page just rendered."""
+        return page
 
     def _whole_page(self, parts: dict[str, str]) -> str:
         self._parts = parts

@@ -15,6 +15,8 @@ from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
 from imio.guichet.browser.honeypot import RenderHoneypot
 from imio.guichet.browser.layout import CachedLayoutPage
+from imio.guichet.browser.layout import layout_seconds
+from imio.guichet.browser.layout import LAYOUTS
 from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
@@ -26,6 +28,7 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import submission_answers
+from imio.guichet.forms.fields import today
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import find_by_reference
@@ -66,6 +69,10 @@ FORM_UNAVAILABLE = _(
 #: from step to step; one token files one submission (see handle_send).
 TOKEN_KEY = "guichet.token"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+#: Where the blank form kept has its tokens (see SubmitForm.kept_blank_form).
+_BLANK_TOKEN = "imio-guichet-blank-form-token"
+_BLANK_AUTHENTICATOR = "<!--imio.guichet.blank-form-authenticator-->"
 
 ALREADY_SENT = _(
     "error_form_already_sent",
@@ -155,21 +162,36 @@ class SubmitForm(
                 widgets.update(group.widgets.items())
         return widgets
 
-    def update(self):
+    @cached_property
+    def can_show(self) -> bool:
+        """Whether the form is shown; if not, the citizen is sent back to
+        the procedure (or to the login page) with why."""
         view = ApplyOnlineView(self.context, self.request)
         if not view.availability.is_open:
             api.portal.show_message(view.availability.reason, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
-            return
+            return False
         if view.login_required:
             self.request.response.redirect(view.login_url())
-            return
+            return False
         try:
             IOnlineForm(self.context).get_form_schema()
         except InvalidFormSchema:
             logger.exception("Unreadable form on %s", self.context.absolute_url())
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")
             self.request.response.redirect(self.context.absolute_url())
+            return False
+        return True
+
+    def __call__(self):
+        if self.can_show:
+            page = self.kept_blank_form()
+            if page is not None:
+                return page
+        return super().__call__()
+
+    def update(self):
+        if not self.can_show:
             return
         self.load_draft()
         self.current = self.requested_step()
@@ -181,6 +203,11 @@ class SubmitForm(
         if self.request.response.getStatus() in (301, 302, 303):
             return ""
         return self.render_page()
+
+    @property
+    def token_in_page(self) -> str:
+        """The form's token as the page shows it."""
+        return _BLANK_TOKEN if self._keeping_blank is not None else self.form_token
 
     def render_widget(self, widget) -> str:
         """A widget in the page: the honeypot in its hidden wrapper, every
@@ -194,8 +221,63 @@ class SubmitForm(
 
     def authenticator(self) -> str:
         """plone.protect's hidden CSRF input."""
+        if self._keeping_blank is not None:
+            return _BLANK_AUTHENTICATOR
+        return self._authenticator()
+
+    def _authenticator(self) -> str:
         view = getMultiAdapter((self.context, self.request), name="authenticator")
         return view.authenticator()
+
+    # -- the blank form, kept
+
+    _keeping_blank = None
+
+    def blank_form_key(self) -> tuple | None:
+        """The key of the blank form in :data:`LAYOUTS`: the form as an
+        anonymous visitor opens it, without any parameter (no draft, no
+        step, nothing sent). It is the same page for every such visitor
+        but for its two tokens (the form's, plone.protect's), given the
+        page around it (:meth:`layout_key`), the form's version (its XML)
+        and the day (a date field's bounds count from today). None when
+        the form must be rendered for this request."""
+        request = self.request
+        if request.method != "GET" or request.form or request.get("QUERY_STRING"):
+            return None
+        layout = self.layout_key()
+        if layout is None:
+            return None
+        form_xml = IOnlineForm(self.context).form_schema
+        return ("blank form", layout, form_xml, today())
+
+    def kept_blank_form(self) -> str | None:
+        """The blank form kept, with this request's tokens; None when it is
+        rendered (and kept, if it may be: see :meth:`rendered`)."""
+        key = self.blank_form_key()
+        if key is None:
+            return None
+        kept = LAYOUTS.get(key, layout_seconds())
+        if kept is None:
+            self._keeping_blank = key
+            return None
+        self._set_page_headers()
+        return self._with_tokens(kept[0])
+
+    def rendered(self, page: str) -> str:
+        key = self._keeping_blank
+        if key is None:
+            return page
+        self._keeping_blank = None
+        if page.count(_BLANK_TOKEN) == page.count(_BLANK_AUTHENTICATOR) == 1:
+            LAYOUTS.put(key, (page,))
+        else:
+            logger.warning("Blank form not kept: its tokens are not where expected")
+        return self._with_tokens(page)
+
+    def _with_tokens(self, page: str) -> str:
+        return page.replace(_BLANK_TOKEN, self.form_token).replace(
+            _BLANK_AUTHENTICATOR, self._authenticator()
+        )
 
     def script_url(self) -> str:
         return f"{api.portal.get().absolute_url()}/++resource++imio.guichet/form.js"

@@ -196,9 +196,6 @@ class CachedLayoutPage:
         return self._parts[part]
 
     def render_page(self) -> str:
-        return self.rendered(self._page())
-
-    def _page(self) -> str:
         parts = {part: self.parts_template(part=part) for part in PARTS}
         key = self.layout_key()
         if key is None:
@@ -215,10 +212,6 @@ class CachedLayoutPage:
         else:
             self._set_page_headers()
         return join(pieces, parts)
-
-    def rendered(self, page: str) -> str:
-        """What is answered for the page just rendered."""
-        return page
 
     def _whole_page(self, parts: dict[str, str]) -> str:
         self._parts = parts

@@ -30,6 +30,7 @@ from imio.guichet.forms import kinds
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.fields import today
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
@@ -41,15 +42,19 @@ from imio.guichet.usecases.citizen import is_submitter
 from imio.guichet.usecases.filing import file_submission
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
+from plone.protect.authenticator import createToken
+from plone.transformchain.interfaces import DISABLE_TRANSFORM_REQUEST_KEY
+from plone.transformchain.interfaces import ITransform
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
 from z3c.form.field import Fields
-from zope.component import getMultiAdapter
+from zope.component import adapter
 from zope.dottedname.resolve import resolve
 from zope.i18n import translate
+from zope.interface import implementer
 from zope.schema import getFieldsInOrder
 
 import logging
@@ -72,7 +77,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 
 #: Where the blank form kept has its tokens (see SubmitForm.kept_blank_form).
 _BLANK_TOKEN = "imio-guichet-blank-form-token"
-_BLANK_AUTHENTICATOR = "<!--imio.guichet.blank-form-authenticator-->"
+_BLANK_AUTHENTICATOR = "imio-guichet-blank-form-authenticator"
+#: The response's own headers, never kept with the blank form.
+_HEADERS_NOT_KEPT = {"content-length", "set-cookie", "date", "etag", "last-modified"}
 
 ALREADY_SENT = _(
     "error_form_already_sent",
@@ -204,11 +211,6 @@ class SubmitForm(
             return ""
         return self.render_page()
 
-    @property
-    def token_in_page(self) -> str:
-        """The form's token as the page shows it."""
-        return _BLANK_TOKEN if self._keeping_blank is not None else self.form_token
-
     def render_widget(self, widget) -> str:
         """A widget in the page: the honeypot in its hidden wrapper, every
         other in the accessible one (a11y.py). Called directly, not looked
@@ -219,19 +221,20 @@ class SubmitForm(
             return RenderHoneypot(widget, self.request)()
         return RenderFormWidget(widget, self.request)()
 
-    def authenticator(self) -> str:
-        """plone.protect's hidden CSRF input."""
-        if self._keeping_blank is not None:
-            return _BLANK_AUTHENTICATOR
-        return self._authenticator()
+    #: The CSRF token of the page (see :meth:`authenticator`).
+    csrf_token = None
 
-    def _authenticator(self) -> str:
-        view = getMultiAdapter((self.context, self.request), name="authenticator")
-        return view.authenticator()
+    def authenticator(self) -> str:
+        """plone.protect's hidden CSRF input, as its ``@@authenticator``
+        view writes it."""
+        self.csrf_token = createToken()
+        return f'<input type="hidden" name="_authenticator" value="{self.csrf_token}"/>'
 
     # -- the blank form, kept
 
-    _keeping_blank = None
+    #: The key of the blank form to keep once the transforms have run
+    #: (see KeepBlankForm).
+    keeping = None
 
     def blank_form_key(self) -> tuple | None:
         """The key of the blank form in :data:`LAYOUTS`: the form as an
@@ -251,33 +254,45 @@ class SubmitForm(
         return ("blank form", layout, form_xml, today())
 
     def kept_blank_form(self) -> str | None:
-        """The blank form kept, with this request's tokens; None when it is
-        rendered (and kept, if it may be: see :meth:`rendered`)."""
+        """The blank form kept, with this request's own tokens; None when it
+        must be rendered (then :class:`KeepBlankForm` keeps it, if it
+        may)."""
         key = self.blank_form_key()
         if key is None:
             return None
         kept = LAYOUTS.get(key, layout_seconds())
         if kept is None:
-            self._keeping_blank = key
+            self.keeping = key
             return None
-        self._set_page_headers()
-        return self._with_tokens(kept[0])
-
-    def rendered(self, page: str) -> str:
-        key = self._keeping_blank
-        if key is None:
-            return page
-        self._keeping_blank = None
-        if page.count(_BLANK_TOKEN) == page.count(_BLANK_AUTHENTICATOR) == 1:
-            LAYOUTS.put(key, (page,))
-        else:
-            logger.warning("Blank form not kept: its tokens are not where expected")
-        return self._with_tokens(page)
-
-    def _with_tokens(self, page: str) -> str:
+        page, headers = kept
+        # Kept as the transforms (plone.app.theming's Diazo theme,
+        # plone.protect's…) left it, with the headers set until then: they
+        # do not run again.
+        self.request.environ[DISABLE_TRANSFORM_REQUEST_KEY] = True
+        response = self.request.response
+        for name, value in headers:
+            if not response.getHeader(name):
+                response.setHeader(name, value)
         return page.replace(_BLANK_TOKEN, self.form_token).replace(
-            _BLANK_AUTHENTICATOR, self._authenticator()
+            _BLANK_AUTHENTICATOR, createToken()
         )
+
+    def keep_blank_form(self, page: str) -> None:
+        """Keep ``page``, this request's blank form once transformed, with
+        its two tokens left out; unless each is not there exactly once."""
+        token, csrf_token = self.form_token, self.csrf_token
+        if csrf_token is None or not page.count(token) == page.count(csrf_token) == 1:
+            logger.warning("Blank form not kept: its tokens are not where expected")
+            return
+        kept = page.replace(token, _BLANK_TOKEN).replace(
+            csrf_token, _BLANK_AUTHENTICATOR
+        )
+        headers = tuple(
+            (name, value)
+            for name, value in self.request.response.headers.items()
+            if name.lower() not in _HEADERS_NOT_KEPT
+        )
+        LAYOUTS.put(self.keeping, (kept, headers))
 
     def script_url(self) -> str:
         return f"{api.portal.get().absolute_url()}/++resource++imio.guichet/form.js"
@@ -448,6 +463,37 @@ class SubmitForm(
             for name, widget in self.all_widgets().items()
             if name in faulty
         ]
+
+
+@implementer(ITransform)
+@adapter(SubmitForm, IImioGuichetLayer)
+class KeepBlankForm:
+    """The last of plone.transformchain's transforms on the form: keeps the
+    blank form as the others (the theme) left it, when the form asked
+    (``SubmitForm.keeping``)."""
+
+    order = 100_000
+
+    def __init__(self, published, request):
+        self.published = published
+        self.request = request
+
+    def transformBytes(self, result, encoding):
+        return self.transformIterable([result], encoding)
+
+    def transformUnicode(self, result, encoding):
+        return self.transformIterable([result], encoding)
+
+    def transformIterable(self, result, encoding):
+        form = self.published
+        if form.keeping is None or self.request.response.getStatus() != 200:
+            return None
+        page = "".join(
+            chunk.decode(encoding) if isinstance(chunk, bytes) else chunk
+            for chunk in result
+        )
+        form.keep_blank_form(page)
+        return page
 
 
 class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):

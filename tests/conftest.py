@@ -64,6 +64,17 @@ def audit_journal(tmp_path, monkeypatch):
     store.close_journals()
 
 
+@pytest.fixture(autouse=True)
+def fresh_layouts():
+    """Every test starts with no page layout kept (browser/layout.py): a
+    test's site is not the previous test's."""
+    from imio.guichet.browser.layout import LAYOUTS
+
+    LAYOUTS.clear()
+    yield
+    LAYOUTS.clear()
+
+
 @pytest.fixture
 def no_rate_limit(monkeypatch):
     """For tests that file more anonymous submissions than the limit."""

@@ -128,19 +128,20 @@ def _stop(server: subprocess.Popen) -> None:
 
 @contextmanager
 def demo_instance(
-    prefix: str = "guichet-", start_timeout: float = 120
+    prefix: str = "guichet-", start_timeout: float = 120, port: int | None = None
 ) -> Iterator[str]:
     """Build and serve an instance with the demo site; yield the site's URL
     (see :func:`served_instance`)."""
-    with served_instance(prefix, start_timeout) as served:
+    with served_instance(prefix, start_timeout, port) as served:
         yield served.url
 
 
 @contextmanager
 def served_instance(
-    prefix: str = "guichet-", start_timeout: float = 120
+    prefix: str = "guichet-", start_timeout: float = 120, port: int | None = None
 ) -> Iterator[ServedInstance]:
-    """Build and serve an instance with the demo site.
+    """Build and serve an instance with the demo site, on ``port`` (a free
+    one by default).
 
     Raises :class:`InstanceError` (with the end of the output) when the
     build fails or the site does not answer within ``start_timeout``
@@ -148,7 +149,7 @@ def served_instance(
     """
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        port = free_port()
+        port = port or free_port()
         run_make("demo", folder, PORT=port, HOST="127.0.0.1")
         with open(folder / "server.log", "w+") as log:
             server = subprocess.Popen(

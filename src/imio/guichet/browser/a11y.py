@@ -36,7 +36,9 @@ def describe_controls(html: str, attributes: dict[str, str]) -> str:
 
 
 class RenderFormWidget(BrowserView):
-    """``@@ploneform-render-widget`` for the citizen form's widgets."""
+    """A widget of the citizen's form in its accessible wrapper (in place
+    of plone.app.z3cform's ``@@ploneform-render-widget``: see
+    ``SubmitForm.render_widget``)."""
 
     index = ViewPageTemplateFile("templates/widget.pt")
 

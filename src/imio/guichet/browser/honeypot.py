@@ -45,7 +45,8 @@ def HoneypotFieldWidget(field, request):
 
 
 class RenderHoneypot(BrowserView):
-    """Replaces Plone's widget wrapper (label, help, error) for the honeypot."""
+    """The honeypot's own wrapper, in place of Plone's (label, help, error):
+    see ``SubmitForm.render_widget``."""
 
     def __call__(self) -> str:
         widget = self.context

@@ -2,7 +2,9 @@
 procedure's schema, and the confirmation page that follows."""
 
 from functools import cached_property
+from functools import lru_cache
 from imio.guichet import _
+from imio.guichet.browser.a11y import RenderFormWidget
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.errors import set_widget_errors
@@ -11,6 +13,10 @@ from imio.guichet.browser.honeypot import honeypot_field
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.browser.honeypot import honeypot_value
 from imio.guichet.browser.honeypot import HoneypotFieldWidget
+from imio.guichet.browser.honeypot import RenderHoneypot
+from imio.guichet.browser.layout import CachedLayoutPage
+from imio.guichet.browser.layout import layout_seconds
+from imio.guichet.browser.layout import LAYOUTS
 from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
@@ -22,7 +28,9 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import submission_answers
+from imio.guichet.forms.fields import today
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.prefill.widgets import prefill_widgets
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
@@ -34,16 +42,19 @@ from imio.guichet.usecases.citizen import is_submitter
 from imio.guichet.usecases.filing import file_submission
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
+from plone.protect.authenticator import createToken
+from plone.transformchain.interfaces import DISABLE_TRANSFORM_REQUEST_KEY
+from plone.transformchain.interfaces import ITransform
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
 from z3c.form import button
 from z3c.form import form
 from z3c.form.field import Fields
+from zope.component import adapter
 from zope.dottedname.resolve import resolve
 from zope.i18n import translate
-from zope.interface import alsoProvides
-from zope.interface import Interface
+from zope.interface import implementer
 from zope.schema import getFieldsInOrder
 
 import logging
@@ -64,6 +75,12 @@ FORM_UNAVAILABLE = _(
 TOKEN_KEY = "guichet.token"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}\Z")
 
+#: Where the blank form kept has its tokens (see SubmitForm.kept_blank_form).
+_BLANK_TOKEN = "imio-guichet-blank-form-token"
+_BLANK_AUTHENTICATOR = "imio-guichet-blank-form-authenticator"
+#: The response's own headers, never kept with the blank form.
+_HEADERS_NOT_KEPT = {"content-length", "set-cookie", "date", "etag", "last-modified"}
+
 ALREADY_SENT = _(
     "error_form_already_sent",
     default="This form was already sent with other answers. To send another "
@@ -75,7 +92,13 @@ def widget_factory(field):
     """The widget its kind chooses for ``field`` (forms.kinds), or None
     for z3c.form's default one."""
     name = kinds.widget_factory(field)
-    return resolve(name) if name else None
+    return _resolved(name) if name else None
+
+
+@lru_cache(maxsize=64)
+def _resolved(dotted_name: str):
+    # A kind names its widget factory by a constant dotted name.
+    return resolve(dotted_name)
 
 
 def form_value(field, value):
@@ -84,23 +107,29 @@ def form_value(field, value):
     return kinds.from_widget(field, value)
 
 
-class IGuichetFormWidget(Interface):
-    """A widget of the citizen's form: rendered by our accessible wrapper
-    (templates/widget.pt)."""
+#: Plone's page around the parts of the form and of the confirmation.
+LAYOUT_PAGE = ViewPageTemplateFile("templates/layout_page.pt")
 
 
-class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
+class SubmitForm(
+    CachedLayoutPage, DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form
+):
     """Fill and send a procedure's form (in steps when it has fieldsets:
     see browser.steps)."""
 
-    template = ViewPageTemplateFile("templates/submit.pt")
+    page_template = LAYOUT_PAGE
+    parts_template = ViewPageTemplateFile("templates/submit.pt")
+    # The form's inputs, its token, step and files, the CSRF token, a draft.
+    own_parameters = ("form.", "guichet.", "_authenticator", "draft", "secret")
     ignoreContext = True
     enableCSRFProtection = True
     # Let the browser keep what was typed when a citizen goes back.
     enable_unload_protection = False
 
-    @property
+    @cached_property
     def schema(self):
+        # Read many times by z3c.form, the steps and the conditions: once
+        # a request (the form's current version).
         return IOnlineForm(self.context).get_form_schema()
 
     @cached_property
@@ -133,12 +162,6 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         if self.steps:
             self.apply_step_modes()
 
-    def updateWidgets(self, prefix=None):
-        super().updateWidgets(prefix)
-        for widget in self.all_widgets().values():
-            if widget.__name__ != HONEYPOT_NAME:
-                alsoProvides(widget, IGuichetFormWidget)
-
     def all_widgets(self) -> dict:
         widgets = dict(self.widgets.items())
         for group in self.groups:
@@ -146,21 +169,36 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
                 widgets.update(group.widgets.items())
         return widgets
 
-    def update(self):
+    @cached_property
+    def can_show(self) -> bool:
+        """Whether the form is shown; if not, the citizen is sent back to
+        the procedure (or to the login page) with why."""
         view = ApplyOnlineView(self.context, self.request)
         if not view.availability.is_open:
             api.portal.show_message(view.availability.reason, self.request, "warning")
             self.request.response.redirect(self.context.absolute_url())
-            return
+            return False
         if view.login_required:
             self.request.response.redirect(view.login_url())
-            return
+            return False
         try:
             IOnlineForm(self.context).get_form_schema()
         except InvalidFormSchema:
             logger.exception("Unreadable form on %s", self.context.absolute_url())
             api.portal.show_message(FORM_UNAVAILABLE, self.request, "error")
             self.request.response.redirect(self.context.absolute_url())
+            return False
+        return True
+
+    def __call__(self):
+        if self.can_show:
+            page = self.kept_blank_form()
+            if page is not None:
+                return page
+        return super().__call__()
+
+    def update(self):
+        if not self.can_show:
             return
         self.load_draft()
         self.current = self.requested_step()
@@ -171,7 +209,93 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
     def render(self):
         if self.request.response.getStatus() in (301, 302, 303):
             return ""
-        return super().render()
+        return self.render_page()
+
+    def render_widget(self, widget) -> str:
+        """A widget in the page: the honeypot in its hidden wrapper, every
+        other in the accessible one (a11y.py). Called directly, not looked
+        up as ``@@ploneform-render-widget`` on a marked widget: marking
+        each widget of each request (``alsoProvides``) costs more than
+        rendering it."""
+        if widget.__name__ == HONEYPOT_NAME:
+            return RenderHoneypot(widget, self.request)()
+        return RenderFormWidget(widget, self.request)()
+
+    #: The CSRF token of the page (see :meth:`authenticator`).
+    csrf_token = None
+
+    def authenticator(self) -> str:
+        """plone.protect's hidden CSRF input, as its ``@@authenticator``
+        view writes it."""
+        self.csrf_token = createToken()
+        return f'<input type="hidden" name="_authenticator" value="{self.csrf_token}"/>'
+
+    # -- the blank form, kept
+
+    #: The key of the blank form to keep once the transforms have run
+    #: (see KeepBlankForm).
+    keeping = None
+
+    def blank_form_key(self) -> tuple | None:
+        """The key of the blank form in :data:`LAYOUTS`: the form as an
+        anonymous visitor opens it, without any parameter (no draft, no
+        step, nothing sent). It is the same page for every such visitor
+        but for its two tokens (the form's, plone.protect's), given the
+        page around it (:meth:`layout_key`), the form's version (its XML)
+        and the day (a date field's bounds count from today). None when
+        the form must be rendered for this request."""
+        request = self.request
+        if request.method != "GET" or request.form or request.get("QUERY_STRING"):
+            return None
+        layout = self.layout_key()
+        if layout is None:
+            return None
+        form_xml = IOnlineForm(self.context).form_schema
+        return ("blank form", layout, form_xml, today())
+
+    def kept_blank_form(self) -> str | None:
+        """The blank form kept, with this request's own tokens; None when it
+        must be rendered (then :class:`KeepBlankForm` keeps it, if it
+        may)."""
+        key = self.blank_form_key()
+        if key is None:
+            return None
+        kept = LAYOUTS.get(key, layout_seconds())
+        if kept is None:
+            self.keeping = key
+            return None
+        page, headers = kept
+        # Kept as the transforms (plone.app.theming's Diazo theme,
+        # plone.protect's…) left it, with the headers set until then: they
+        # do not run again.
+        self.request.environ[DISABLE_TRANSFORM_REQUEST_KEY] = True
+        response = self.request.response
+        for name, value in headers:
+            if not response.getHeader(name):
+                response.setHeader(name, value)
+        return page.replace(_BLANK_TOKEN, self.form_token).replace(
+            _BLANK_AUTHENTICATOR, createToken()
+        )
+
+    def keep_blank_form(self, page: str) -> None:
+        """Keep ``page``, this request's blank form once transformed, with
+        its two tokens left out; unless each is not there exactly once."""
+        token, csrf_token = self.form_token, self.csrf_token
+        if csrf_token is None or not page.count(token) == page.count(csrf_token) == 1:
+            logger.warning("Blank form not kept: its tokens are not where expected")
+            return
+        kept = page.replace(token, _BLANK_TOKEN).replace(
+            csrf_token, _BLANK_AUTHENTICATOR
+        )
+        headers = tuple(
+            (name, value)
+            for name, value in self.request.response.headers.items()
+            if name.lower() not in _HEADERS_NOT_KEPT
+        )
+        LAYOUTS.put(self.keeping, (kept, headers))
+
+    def script_url(self) -> str:
+        return f"{api.portal.get().absolute_url()}/++resource++imio.guichet/form.js"
 
     @cached_property
     def form_token(self) -> str:
@@ -341,8 +465,46 @@ class SubmitForm(DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form):
         ]
 
 
-class ConfirmationView(CallerOfRequest, BrowserView):
+@implementer(ITransform)
+@adapter(SubmitForm, IImioGuichetLayer)
+class KeepBlankForm:
+    """The last of plone.transformchain's transforms on the form: keeps the
+    blank form as the others (the theme) left it, when the form asked
+    (``SubmitForm.keeping``)."""
+
+    order = 100_000
+
+    def __init__(self, published, request):
+        self.published = published
+        self.request = request
+
+    def transformBytes(self, result, encoding):
+        return self.transformIterable([result], encoding)
+
+    def transformUnicode(self, result, encoding):
+        return self.transformIterable([result], encoding)
+
+    def transformIterable(self, result, encoding):
+        form = self.published
+        if form.keeping is None or self.request.response.getStatus() != 200:
+            return None
+        page = "".join(
+            chunk.decode(encoding) if isinstance(chunk, bytes) else chunk
+            for chunk in result
+        )
+        form.keep_blank_form(page)
+        return page
+
+
+class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     """ "Your request was sent": the reference to keep."""
+
+    page_template = LAYOUT_PAGE
+    parts_template = ViewPageTemplateFile("templates/confirmation.pt")
+    own_parameters = ("secret", "reference")
+
+    def __call__(self):
+        return self.render_page()
 
     @cached_property
     def _found(self):

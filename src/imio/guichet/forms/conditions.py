@@ -21,12 +21,15 @@ and a value sent for it is dropped (see
 that depends on a hidden field is hidden too.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from imio.guichet.forms.derived import per_schema
 from imio.guichet.forms.kinds import condition_values
 from imio.guichet.forms.namespace import attribute
 from imio.guichet.forms.namespace import SHOW_IF_KEY
 from lxml import etree
 from plone.supermodel.interfaces import FIELDSETS_KEY
+from types import MappingProxyType
 from typing import Any
 from zope.interface.interface import InterfaceClass
 from zope.schema import getFieldsInOrder
@@ -154,12 +157,13 @@ def condition_problems(schema: InterfaceClass) -> list[str]:
     return problems
 
 
-def conditions(schema: InterfaceClass) -> dict[str, tuple[Condition, ...]]:
+@per_schema
+def conditions(schema: InterfaceClass) -> Mapping[str, tuple[Condition, ...]]:
     """Field name -> every condition that must hold for it to be asked,
     those of the fields it depends on included (conditions chain).
 
     Assumes a checked schema (:func:`condition_problems`): malformed
-    conditions are ignored here.
+    conditions are ignored here. Worked out once per schema (read-only).
     """
     fields = dict(getFieldsInOrder(schema))
     result: dict[str, tuple[Condition, ...]] = {}
@@ -179,9 +183,9 @@ def conditions(schema: InterfaceClass) -> dict[str, tuple[Condition, ...]]:
             found.append(condition)
         if found:
             result[name] = tuple(dict.fromkeys(found))
-    return result
+    return MappingProxyType(result)
 
 
-def is_shown(name: str, data: dict, rules: dict[str, tuple[Condition, ...]]) -> bool:
+def is_shown(name: str, data: dict, rules: Mapping[str, tuple[Condition, ...]]) -> bool:
     """Whether the field ``name`` is asked, given the cleaned ``data``."""
     return all(condition.holds(data) for condition in rules.get(name, ()))

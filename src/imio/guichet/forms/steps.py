@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.conditions import is_shown
+from imio.guichet.forms.derived import per_schema
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from zope.i18nmessageid import Message
 from zope.interface.interface import InterfaceClass
@@ -28,8 +29,10 @@ class Step:
     fields: tuple[str, ...]
 
 
-def form_steps(schema: InterfaceClass) -> list[Step]:
-    """The steps of the form, in order; empty for a one-page form."""
+@per_schema
+def form_steps(schema: InterfaceClass) -> tuple[Step, ...]:
+    """The steps of the form, in order; empty for a one-page form. Worked
+    out once per schema."""
     fieldsets = schema.queryTaggedValue(FIELDSETS_KEY, []) or []
     names = [name for name, _field in getFieldsInOrder(schema)]
     in_fieldsets = {name for fieldset in fieldsets for name in fieldset.fields}
@@ -43,7 +46,7 @@ def form_steps(schema: InterfaceClass) -> list[Step]:
             steps.append(
                 Step(fieldset.__name__, fieldset.label or fieldset.__name__, fields)
             )
-    return steps
+    return tuple(steps)
 
 
 def shown_steps(schema: InterfaceClass, data: dict) -> list[int]:

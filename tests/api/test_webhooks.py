@@ -89,11 +89,12 @@ class TestPush:
         filed = file_x(session_for)
         office = session_for("backoffice_x")
         etag = office.get(f"@submissions/{filed['id']}").headers["ETag"]
-        office.patch(
+        patched = office.patch(
             f"@submissions/{filed['id']}",
             json={"state": "received"},
             headers={"If-Match": etag},
         )
+        assert patched.status_code == 200, patched.text
         [(_, body)] = receiver.wait_for(1)  # creation not asked for
         event = json.loads(body)
         assert event["type"] == SUBMISSION_STATE_CHANGED

@@ -127,13 +127,15 @@ def wake_after_commit(kind: OutboxKind, site) -> None:
     """Wake the site's worker once the current transaction commits (once
     per transaction, however many entries it queued; never if it aborts)."""
     current = transaction.get()
-    flag = ("imio.guichet.outbox", kind.name)
+    # Transaction data is keyed by the id() of its key: the kind itself,
+    # which lives as long as the process (a tuple made here would be freed,
+    # and its id reused by the next kind's, which would then never wake).
     try:
-        if current.data(flag):
+        if current.data(kind):
             return
     except KeyError:
         pass
-    current.set_data(flag, True)
+    current.set_data(kind, True)
     db, path = site._p_jar.db(), site.getPhysicalPath()
     current.addAfterCommitHook(lambda committed: committed and wake(kind, db, path))
 

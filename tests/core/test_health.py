@@ -119,9 +119,10 @@ class TestBacklogs:
 
     def test_mail_outbox(self):
         outbox = MailOutbox()
-        early, late = Mail(message("1"), now=NOW), Mail(message("2"), now=NOW)
-        outbox.add(early, NOW)
-        outbox.add(late, NOW + timedelta(seconds=30))
+        early = Mail(message("1"), now=NOW)
+        late = Mail(message("2"), now=NOW + timedelta(seconds=30))
+        outbox.add(early)
+        outbox.add(late)
         assert outbox.backlog() == (2, NOW)
         record(outbox, early, Attempt(None), NOW + timedelta(seconds=40))  # sent
         assert outbox.backlog() == (1, NOW + timedelta(seconds=30))

@@ -103,8 +103,8 @@ class IGuichetSettings(Interface):
             default="One address or network per line (10.0.0.5, 10.0.0.0/24, "
             "IPv6 too): the Prometheus servers that may read @@guichet-metrics "
             "without logging in. The address is the client's as Zope sees it "
-            "(behind a trusted proxy, the one it forwards). Empty: Managers "
-            "only.",
+            "(behind a trusted proxy, the one it forwards). Empty: only the "
+            "accounts allowed to read them (Managers).",
         ),
         value_type=schema.TextLine(constraint=is_network),
         required=False,

@@ -115,10 +115,11 @@ class MailOutbox(Persistent):
         # many wait and since when, without loading them (backlog.py).
         self.arrivals = ArrivalIndex()
 
-    def add(self, mail: Mail, now: datetime) -> None:
-        """Queue ``mail`` (new, or failed and given a new round at ``now``)."""
+    def add(self, mail: Mail, arrived: datetime | None = None) -> None:
+        """Queue ``mail``: new (it arrives when it was queued), or failed and
+        given a new round (it arrives again, ``arrived``)."""
         self.pending[mail.id] = mail
-        mail.arrival_key = self.arrivals.add(now, mail.id)
+        mail.arrival_key = self.arrivals.add(arrived or mail.queued, mail.id)
 
     def remove_pending(self, mail: Mail) -> None:
         self.pending.pop(mail.id)
@@ -402,7 +403,7 @@ def queue(site, messages: list[EmailMessage]) -> int:
     outbox = get_outbox(site, create=True)
     now = _now()
     for message in messages:
-        outbox.add(Mail(message, now=now), now)
+        outbox.add(Mail(message, now=now))
     outbox_worker.wake_after_commit(MAIL, site)
     return len(messages)
 

@@ -74,6 +74,8 @@ setup(
         "plone.keyring",
         # The HTML alternative of e-mails (escaped, links, line breaks).
         "plone.intelligenttext",
+        # The metrics of @@guichet-metrics (Prometheus's official client).
+        "prometheus-client",
         # Signing the webhooks (the Standard Webhooks reference library).
         "standardwebhooks",
         "z3c.form",

@@ -1,6 +1,7 @@
 """Interfaces of imio.guichet."""
 
 from imio.guichet import _
+from imio.guichet.metrics.addresses import is_network
 from urllib.parse import urlsplit
 from zope import schema
 from zope.interface import Interface
@@ -90,4 +91,22 @@ class IGuichetSettings(Interface):
         required=False,
         default="",
         constraint=_is_public_url,
+    )
+
+    metrics_allowed_networks = schema.List(
+        title=_(
+            "label_metrics_allowed_networks",
+            default="Addresses allowed to read the metrics",
+        ),
+        description=_(
+            "help_metrics_allowed_networks",
+            default="One address or network per line (10.0.0.5, 10.0.0.0/24, "
+            "IPv6 too): the Prometheus servers that may read @@guichet-metrics "
+            "without logging in. The address is the client's as Zope sees it "
+            "(behind a trusted proxy, the one it forwards). Empty: only the "
+            "accounts allowed to read them (Managers).",
+        ),
+        value_type=schema.TextLine(constraint=is_network),
+        required=False,
+        default=[],
     )

@@ -8,6 +8,8 @@ DelegateBackOfficeRole = "imio.guichet: Delegate back office role"
 ViewAuditTrail = "imio.guichet: View audit trail"
 #: Webhook subscriptions and machine API tokens.
 ManageIntegrations = "imio.guichet: Manage integrations"
+#: ``@@guichet-metrics`` (also open to the control panel's addresses).
+ReadMetrics = "imio.guichet: Read metrics"
 
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.

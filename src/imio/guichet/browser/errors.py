@@ -16,9 +16,14 @@ status); a procedure that is closed or needs a login sends the citizen
 back to its page with the reason; any other refusal is the form's status
 message, with its HTTP status and headers (``Retry-After`` over the rate
 limit).
+
+Each refusal is counted here for the metrics (``guichet_refusals_total``,
+by its code), once: when it raises, when its status is set on the page,
+or when a form shows it.
 """
 
 from collections.abc import Iterable
+from imio.guichet.caller import HTML
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
@@ -26,6 +31,7 @@ from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import ProcedureClosed
 from imio.guichet.forms.validation import refusal_code
 from imio.guichet.forms.validation import typed_value_code
+from imio.guichet.metrics.counters import count_refusal
 from plone import api
 from z3c.form.converter import FormatterValidationError
 from z3c.form.interfaces import IErrorViewSnippet
@@ -50,17 +56,22 @@ PAGE_STATUS = {
 }
 
 
+#: Refusals that a page does not show: Zope's exception answers them (401
+#: offers to log in; 503: a read that cannot be recorded).
+PAGE_EXCEPTIONS = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    503: ServiceUnavailable,
+}
+
+
 def raise_for_page(exc: GuichetError) -> None:
     """Raise Zope's exception for a refusal that leaves nothing to show."""
-    message = str(exc.message)
-    if exc.status == 401:
-        raise Unauthorized(message) from exc
-    if exc.status == 403:
-        raise Forbidden(message) from exc
-    if exc.status == 404:
-        raise NotFound(message) from exc
-    if exc.status == 503:
-        raise ServiceUnavailable(message) from exc
+    page_exception = PAGE_EXCEPTIONS.get(exc.status)
+    if page_exception is not None:
+        count_refusal(HTML, exc.code)
+        raise page_exception(str(exc.message)) from exc
 
 
 def field_messages(fields: Iterable[FieldError]) -> dict:
@@ -84,6 +95,7 @@ def show_on_page(view, exc: GuichetError) -> None:
 
 def set_answer_status(request, exc: GuichetError) -> None:
     """The HTTP status and headers of a refusal, on the page answering it."""
+    count_refusal(HTML, exc.code)
     request.response.setStatus(PAGE_STATUS.get(exc.status, exc.status))
     for name, value in exc.headers.items():
         request.response.setHeader(name, value)
@@ -143,6 +155,13 @@ def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
     form.status = form.formErrorsMessage
 
 
+def count_widget_refusal() -> None:
+    """Count answers that z3c.form's own widget checks refused before the
+    core saw them (a required field left empty, a date that is not one),
+    as the core's refusal of the same answers over REST is counted."""
+    count_refusal(HTML, InvalidData.code)
+
+
 def show_refusal(form, exc: GuichetError) -> None:
     """A refusal that no field explains: the form's status message, with
     the HTTP status and headers it means."""
@@ -153,6 +172,8 @@ def show_refusal(form, exc: GuichetError) -> None:
 def show_on_form(form, exc: GuichetError) -> None:
     """Show ``exc`` on ``form`` (a z3c.form form of a procedure); a form
     with steps shows refused fields itself (its ``show_errors``)."""
+    if isinstance(exc, InvalidData | ProcedureClosed | LoginRequired):
+        count_refusal(HTML, exc.code)  # the others set their status
     if isinstance(exc, InvalidData):
         show_errors = getattr(form, "show_errors", None)
         if show_errors is not None:

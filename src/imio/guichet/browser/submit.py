@@ -7,6 +7,7 @@ from imio.guichet import _
 from imio.guichet.browser.a11y import RenderFormWidget
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
+from imio.guichet.browser.errors import count_widget_refusal
 from imio.guichet.browser.errors import set_widget_errors
 from imio.guichet.browser.errors import show_on_form
 from imio.guichet.browser.honeypot import honeypot_field
@@ -362,6 +363,7 @@ class SubmitForm(
         data, errors = self.extract()
         errors = self.asked_widget_errors(data, errors)
         if errors:
+            count_widget_refusal()
             self.show_widget_errors(data, errors)
             return
         caller = caller_from_request(self.request, HTML)

@@ -17,13 +17,18 @@ server, port and credentials are Plone's Mail control panel settings
 """
 
 from BTrees.OOBTree import OOBTree
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from email.message import EmailMessage
 from email.utils import getaddresses
+from functools import partial
 from imio.guichet import outbox_worker
+from imio.guichet.backlog import ArrivalIndex
+from imio.guichet.backlog import Backlog
+from imio.guichet.metrics import counters
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key
@@ -92,6 +97,9 @@ class Mail(Persistent):
     #: are in their own ``message`` attribute).
     body = None
 
+    #: Its key in the outbox's ``arrivals`` while it is pending.
+    arrival_key = None
+
     def __init__(self, message: EmailMessage, *, now: datetime):
         self.id = uuid.uuid4().hex
         self.body = MailBody(bytes(message))
@@ -123,9 +131,32 @@ class MailOutbox(Persistent):
         self.pending = ShardedMap()  # id -> Mail
         self.failed = ShardedMap()  # id -> Mail, given up
         self.log = OOBTree()  # sort key -> attempt (dict)
+        # The pending ids again, by when they (re)entered the outbox: how
+        # many wait and since when, without loading them (backlog.py).
+        self.arrivals = ArrivalIndex()
 
-    def add(self, mail: Mail) -> None:
+    def add(self, mail: Mail, arrived: datetime | None = None) -> None:
+        """Queue ``mail``: new (it arrives when it was queued), or failed and
+        given a new round (it arrives again, ``arrived``)."""
         self.pending[mail.id] = mail
+        mail.arrival_key = self.arrivals.add(arrived or mail.queued)
+
+    def remove_pending(self, mail: Mail) -> None:
+        """Take ``mail`` out of what waits (it is not written: a message
+        that leaves for good is never read again, and one that fails is
+        written anyway)."""
+        self.pending.pop(mail.id)
+        if mail.arrival_key is not None:
+            self.arrivals.remove(mail.arrival_key)
+
+    def backlog(self) -> Backlog:
+        """How many messages wait, and since when (O(log n))."""
+        return self.arrivals.backlog()
+
+    def failed_count(self) -> int:
+        # Given up messages wait for a Site Administrator: a handful, and
+        # only their keys are read.
+        return sum(1 for _key in self.failed)
 
     def pending_mails(self) -> list[Mail]:
         return [self.pending[key] for key in list(self.pending)]
@@ -262,18 +293,18 @@ def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> s
     log per filing (that is what the log is not for: it shows what went
     wrong, and what was sent after it did)."""
     if attempt.accepted and mail.attempts == 0:
-        outbox.pending.pop(mail.id)
+        outbox.remove_pending(mail)
         return "sent"
     mail.attempts += 1
     mail.leased_until = None
     mail.last_error = attempt.error
     if attempt.accepted:
         outcome = "sent"
-        outbox.pending.pop(mail.id)
+        outbox.remove_pending(mail)
     elif attempt.permanent or mail.attempts >= MAX_ATTEMPTS:
         outcome = "failed"
         mail.failed = now
-        outbox.pending.pop(mail.id)
+        outbox.remove_pending(mail)
         outbox.failed[mail.id] = mail
     else:
         outcome = "retrying"
@@ -311,14 +342,20 @@ def _now() -> datetime:
 
 
 def send_due(
-    outbox: MailOutbox, commit, abort, *, settings: SmtpSettings, timeout: float
+    outbox: MailOutbox,
+    commit,
+    abort,
+    *,
+    settings: SmtpSettings,
+    timeout: float,
+    on_outcome: Callable[[str], None] | None = None,
 ) -> int:
     """Send every due message once; return how many were attempted.
 
     Each message is leased by a commit before it is sent (another worker,
     here or on another instance, then leaves it; if two lease it at once,
     one commit conflicts and that one skips it), its outcome committed
-    after.
+    after, then told to ``on_outcome`` (the metrics).
     """
     attempted = 0
     for candidate in due(outbox, _now()):
@@ -333,26 +370,31 @@ def send_due(
             continue
         attempt = send(settings, mail, timeout)
         attempted += 1
-        _record_committed(outbox, mail.id, attempt, commit, abort)
+        outcome = _record_committed(outbox, mail.id, attempt, commit, abort)
+        if outcome is not None and on_outcome is not None:
+            on_outcome(outcome)
         if not attempt.accepted and not attempt.permanent:
             break  # the server is down or slow: the others wait for the retry
     return attempted
 
 
-def _record_committed(outbox, mail_id, attempt, commit, abort) -> None:
+def _record_committed(outbox, mail_id, attempt, commit, abort) -> str | None:
+    """Record and commit the attempt; return its outcome (None when it
+    could not be recorded)."""
     for _try in range(RECORD_TRIES):
         mail = outbox.pending.get(mail_id)
         if mail is None:
-            return
+            return None
         try:
-            record(outbox, mail, attempt, _now())
+            outcome = record(outbox, mail, attempt, _now())
             commit()
-            return
+            return outcome
         except ConflictError:
             abort()
             time.sleep(0.05)
     # Left leased: sent again once the lease runs out (at least once).
     logger.warning("Could not record the attempt to send e-mail %s", mail_id)
+    return None
 
 
 def send_due_on_site(site, commit, abort) -> datetime | None:
@@ -364,7 +406,12 @@ def send_due_on_site(site, commit, abort) -> datetime | None:
     setSite(site)  # the registry of the site's settings
     try:
         send_due(
-            outbox, commit, abort, settings=smtp_settings(), timeout=smtp_timeout()
+            outbox,
+            commit,
+            abort,
+            settings=smtp_settings(),
+            timeout=smtp_timeout(),
+            on_outcome=partial(counters.count_mail_attempt, site),
         )
         abort()  # see what others committed meanwhile
         return next_due(outbox)
@@ -403,7 +450,7 @@ def retry_failed(site) -> int:
         mail.attempts = 0
         mail.failed = None
         mail.next_attempt = now
-        outbox.pending[mail.id] = mail
+        outbox.add(mail, now)
     if mails:
         outbox_worker.wake_after_commit(MAIL, site)
     return len(mails)
@@ -427,7 +474,7 @@ def state(site, limit: int = 50) -> OutboxState:
     if outbox is None:
         return OutboxState(0, 0, [])
     return OutboxState(
-        len(list(outbox.pending)), len(list(outbox.failed)), outbox.attempts(limit)
+        outbox.backlog().pending, outbox.failed_count(), outbox.attempts(limit)
     )
 
 

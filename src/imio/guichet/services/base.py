@@ -13,8 +13,10 @@ from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.errors import UnsupportedMediaType
 from imio.guichet.services.errors import guichet_error
+from imio.guichet.services.methods import ANY
 from imio.guichet.services.methods import refuse_method
 from imio.guichet.services.methods import serves
+from imio.guichet.services.methods import service_name
 from imio.guichet.services.traversal import PathService
 from imio.guichet.urls import public_site_url
 from plone import api
@@ -197,6 +199,19 @@ class GuichetService(CallerOfRequest, PathService):
     paths = ((),)
     #: The longest path of the guichet: @submissions/{id}/@attachments/{name}.
     max_path = 3
+
+    @property
+    def endpoint_name(self) -> str:
+        """The service's name and the shape of the path it serves, ids left
+        out (``@submissions/*/@attachments/*``): the label of its latency
+        in the metrics. A path it does not serve is ``(other)``."""
+        name = service_name(self)
+        path = tuple(getattr(self, "path", ()))
+        for shape in self.paths:
+            if serves((shape,), path):
+                parts = ["*" if part is ANY else part for part in shape]
+                return "/".join([name, *parts])
+        return f"{name} (other)"
 
     def render(self):
         try:

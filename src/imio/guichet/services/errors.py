@@ -5,6 +5,8 @@ Every error a service answers itself has plone.restapi's shape,
 faulty fields of a refused submission, for instance) beside them.
 """
 
+from imio.guichet.caller import REST
+from imio.guichet.metrics.counters import count_refusal
 from zope.i18n import translate
 
 
@@ -37,7 +39,9 @@ def error(request, status: int, message, **extra) -> dict:
 
 def guichet_error(request, exc) -> dict:
     """The JSON answer to a :class:`~imio.guichet.errors.GuichetError`: the
-    one place where the core's refusals become HTTP."""
+    one place where the core's refusals become HTTP (and are counted for
+    the metrics)."""
+    count_refusal(REST, exc.code)
     for name, value in exc.headers.items():
         request.response.setHeader(name, value)
     extra = {"code": exc.code}

@@ -67,11 +67,16 @@ def allowed_methods(context, request, name: str, path) -> list[str]:
     return allowed
 
 
+def service_name(service) -> str:
+    """The name a service answers at (``@submissions``)."""
+    # plone.rest names the service's class "<method>_<media type>_<name>".
+    return service.__name__.removeprefix(service.request._rest_service_id)
+
+
 def refuse_method(service) -> None:
     """Raise the 405 (or 404) that ``service`` answers for a path it does
     not serve."""
-    # plone.rest names the service's class "<method>_<media type>_<name>".
-    name = service.__name__.removeprefix(service.request._rest_service_id)
+    name = service_name(service)
     path = tuple(getattr(service, "path", ()))
     allowed = allowed_methods(service.context, service.request, name, path)
     if not allowed:

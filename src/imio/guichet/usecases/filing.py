@@ -3,7 +3,8 @@
 Anonymous filing is protected here, once: the honeypot (HTML forms only
 have one), the per-client rate limit checked before anything is stored,
 and the submission counted once its transaction committed (a replay of
-the same Idempotency-Key files nothing and counts nothing).
+the same Idempotency-Key files nothing and counts nothing), for the rate
+limit and for the metrics.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from imio.guichet.caller import Caller
 from imio.guichet.drafts.api import delete_draft
 from imio.guichet.errors import Unavailable
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.metrics.counters import count_filing
 from imio.guichet.submissions.api import replay_of
 from imio.guichet.submissions.api import submit_once
 from imio.guichet.submissions.protection import check_anonymous_rate
@@ -148,6 +150,7 @@ def file_answers(
         raise Unavailable(FORM_UNAVAILABLE) from unreadable
     if not replayed:
         count_anonymous(caller)
+        count_filing(caller.channel, submission.procedure_uid)
     if draft is not None:
         delete_draft(draft)
     return Filed(submission, replayed)

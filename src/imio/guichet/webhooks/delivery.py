@@ -18,6 +18,7 @@ from cloudevents.core.bindings.http import HTTPMessage
 from cloudevents.core.bindings.http import to_structured
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -256,12 +257,14 @@ def deliver_due(
     *,
     now=None,
     timeout: float = TIMEOUT_SECONDS,
+    on_outcome: Callable[[str], None] | None = None,
 ) -> int:
     """Send every due delivery once; return how many were attempted.
 
     ``commit``/``abort`` end the caller's transaction: the lease is committed
     before sending (so that another instance skips it; if two take it at
-    once, one commit conflicts and that one skips), the outcome after.
+    once, one commit conflicts and that one skips), the outcome after, then
+    told to ``on_outcome`` (the metrics).
     """
     clock = now or (lambda: datetime.now(UTC))
     attempted = 0
@@ -285,9 +288,12 @@ def deliver_due(
         if not attempt.accepted:
             failing.add(subscription.id)
         try:
-            record(registry, delivery, attempt, clock())
+            outcome = record(registry, delivery, attempt, clock())
             commit()
         except ConflictError:
             # Left leased: sent again once the lease runs out (at least once).
             abort()
+            continue
+        if on_outcome is not None:
+            on_outcome(outcome)
     return attempted

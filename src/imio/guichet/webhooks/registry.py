@@ -12,6 +12,8 @@ from BTrees.OOBTree import OOBTree
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.backlog import ArrivalIndex
+from imio.guichet.backlog import Backlog
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from persistent import Persistent
@@ -65,10 +67,15 @@ class Subscription(Persistent):
 class Delivery(Persistent):
     """One event to POST to one subscription, until it is accepted."""
 
+    #: Its key in the registry's ``arrivals`` while it is pending.
+    arrival_key = None
+
     def __init__(self, *, subscription_id: str, event: dict, now: datetime):
         self.id = event["id"]  # the CloudEvents id: receivers dedupe on it
         self.subscription_id = subscription_id
         self.event = event
+        #: When it entered the outbox.
+        self.queued = now
         self.attempts = 0
         self.next_attempt = now
         #: Set while an instance is sending it, so that others leave it.
@@ -88,6 +95,9 @@ class WebhookRegistry(Persistent):
         # Pending deliveries only, spread over shards: every submission of
         # a subscribed procedure adds one, and they must not conflict.
         self.outbox = ShardedMap()  # delivery id -> Delivery
+        # The pending deliveries again, by when they entered the outbox:
+        # how many wait and since when, without loading them (backlog.py).
+        self.arrivals = ArrivalIndex()
         self.log = OOBTree()  # subscription id -> OOBTree(key -> attempt)
 
     # -- subscriptions ------------------------------------------------------
@@ -106,9 +116,9 @@ class WebhookRegistry(Persistent):
             self.by_procedure[subscription.procedure_uid] = remaining
         else:
             self.by_procedure.pop(subscription.procedure_uid, None)
-        for delivery_id in list(self.outbox):
-            if self.outbox[delivery_id].subscription_id == subscription_id:
-                self.outbox.pop(delivery_id)
+        for delivery in list(self.pending()):
+            if delivery.subscription_id == subscription_id:
+                self.remove_delivery(delivery)
         self.log.pop(subscription_id, None)
         return subscription
 
@@ -122,9 +132,17 @@ class WebhookRegistry(Persistent):
 
     def add_delivery(self, delivery: Delivery) -> None:
         self.outbox[delivery.key] = delivery
+        delivery.arrival_key = self.arrivals.add(delivery.queued)
 
     def remove_delivery(self, delivery: Delivery) -> None:
-        self.outbox.pop(delivery.key, None)
+        removed = self.outbox.pop(delivery.key, None)
+        if removed is not None and removed.arrival_key is not None:
+            self.arrivals.remove(removed.arrival_key)
+            removed.arrival_key = None
+
+    def backlog(self) -> Backlog:
+        """How many deliveries wait, and since when (O(log n))."""
+        return self.arrivals.backlog()
 
     def pending(self):
         for key in list(self.outbox):

@@ -3,7 +3,9 @@
 what is due, then sleeps until the next retry or until a transaction adds a
 delivery."""
 
+from functools import partial
 from imio.guichet import outbox_worker
+from imio.guichet.metrics import counters
 from imio.guichet.webhooks import delivery
 from imio.guichet.webhooks.registry import get_registry
 
@@ -17,7 +19,12 @@ def _send_due(site, commit, abort):
     registry = get_registry(site)
     if registry is None:
         return None
-    delivery.deliver_due(registry, commit, abort)
+    delivery.deliver_due(
+        registry,
+        commit,
+        abort,
+        on_outcome=partial(counters.count_webhook_attempt, site),
+    )
     abort()  # see what others committed meanwhile
     return delivery.next_due(registry)
 

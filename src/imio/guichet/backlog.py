@@ -1,0 +1,62 @@
+"""How far behind an outbox is, read without walking it.
+
+The outboxes (webhook deliveries, e-mails) keep their pending entries in a
+sharded map keyed by random ids: fine to add to concurrently, useless to
+say how many wait or since when without loading every entry. Each also
+keeps an :class:`ArrivalIndex` of its pending entries by the time they
+entered it, whose length is a ``BTrees.Length`` and whose first key is
+the oldest: the health check and the metrics read both in O(log n).
+Its keys are small integers in small buckets (``TimeIndex``): an e-mail
+queued by a filing adds a few dozen bytes to the transaction.
+"""
+
+from datetime import datetime
+from datetime import timedelta
+from imio.guichet.storage import EPOCH
+from imio.guichet.storage import micros_of_time_key
+from imio.guichet.storage import SALT_BITS
+from imio.guichet.storage import time_key
+from imio.guichet.storage import TimeIndex
+from typing import NamedTuple
+
+import secrets
+
+
+class Backlog(NamedTuple):
+    """What waits in an outbox."""
+
+    pending: int
+    #: When the entry waiting longest arrived; None when nothing waits.
+    oldest: datetime | None
+
+    def oldest_age(self, now: datetime) -> float | None:
+        """Seconds the oldest entry has waited (None when nothing waits)."""
+        if self.oldest is None:
+            return None
+        return max(0.0, (now - self.oldest).total_seconds())
+
+
+EMPTY = Backlog(0, None)
+
+
+class ArrivalIndex(TimeIndex):
+    """An outbox's pending entries, by the time they entered it."""
+
+    def add(self, when: datetime) -> int:
+        """Index an entry arrived at ``when``; return its key (the entry
+        keeps it, to leave the index)."""
+        while True:
+            # Entries queued together share their time: the random low
+            # bits tell them apart, drawn again on the rare collision.
+            key = time_key(when, secrets.randbits(SALT_BITS))
+            before = len(self)
+            self.insert(key)
+            if len(self) > before:
+                return key
+
+    def backlog(self) -> Backlog:
+        first = next(self.keys(), None)
+        if first is None:
+            return EMPTY
+        oldest = EPOCH + timedelta(microseconds=micros_of_time_key(first))
+        return Backlog(len(self), oldest)

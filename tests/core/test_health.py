@@ -118,6 +118,7 @@ class TestBacklogs:
         index = ArrivalIndex()
         keys = {index.add(NOW) for _ in range(2000)}
         assert len(keys) == len(index) == 2000
+        assert index.backlog().oldest == NOW
         for key in keys:
             index.remove(key)
         assert index.backlog() == (0, None)

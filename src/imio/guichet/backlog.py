@@ -46,13 +46,15 @@ class ArrivalIndex(TimeIndex):
         """Index an entry arrived at ``when``; return its key (the entry
         keeps it, to leave the index)."""
         while True:
-            # Entries queued together share their time: the random low
-            # bits tell them apart, drawn again on the rare collision.
+            # Entries queued together share their time: random low bits
+            # tell them apart; on the rare collision, the entry arrives a
+            # microsecond later (so that this ends however many share it).
             key = time_key(when, secrets.randbits(SALT_BITS))
             before = len(self)
             self.insert(key)
             if len(self) > before:
                 return key
+            when += timedelta(microseconds=1)
 
     def backlog(self) -> Backlog:
         first = next(self.keys(), None)

@@ -96,6 +96,9 @@ setup(
             "pytest-plone>=1.0",
             # Reads the PDF receipts back.
             "pypdf",
+            # Validates the CPSV-AP catalogue (JSON-LD) against SHACL shapes.
+            "pyshacl",
+            "rdflib",
             "requests",
             # Fuzzes the served OpenAPI document (tests/test_fuzz_openapi.py).
             "schemathesis",

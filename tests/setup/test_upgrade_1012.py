@@ -1,0 +1,25 @@
+"""Upgrade step 1012: the authority's records and control panel."""
+
+from imio.guichet.authority import get_authority
+from imio.guichet.authority import IAuthority
+from imio.guichet.upgrades.v1012 import authority_identity
+from plone import api
+
+
+def test_upgrade(portal):
+    registry = api.portal.get_tool("portal_registry")
+    names = [f"{IAuthority.__identifier__}.{name}" for name in IAuthority.names()]
+    for name in names:
+        del registry.records[name]
+    controlpanel = api.portal.get_tool("portal_controlpanel")
+    controlpanel.unregisterConfiglet("imio-guichet-authority")
+    # Before it, the authority reads as unknown rather than failing.
+    assert get_authority().official_name == ""
+
+    with api.env.adopt_roles(["Manager"]):
+        authority_identity()
+
+    assert all(name in registry for name in names)
+    assert get_authority().nis_code == ""
+    actions = {action.getId() for action in controlpanel.listActions()}
+    assert "imio-guichet-authority" in actions

@@ -65,6 +65,8 @@ setup(
         # CloudEvents of the webhooks (structured JSON mode).
         "cloudevents",
         "openpyxl",
+        # Checks the procedure model packages read from other sites.
+        "jsonschema",
         "python-stdnum",
         "PyYAML",
         # The PDF receipt (pure Python; its Vera fonts print accents and €).

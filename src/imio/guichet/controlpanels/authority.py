@@ -4,6 +4,7 @@ by the service catalogue and every document that names the authority."""
 
 from imio.guichet import _
 from imio.guichet.authority import IAuthority
+from imio.guichet.models.settings import IModelSettings
 from plone.app.registry.browser.controlpanel import ControlPanelFormWrapper
 from plone.app.registry.browser.controlpanel import RegistryEditForm
 from plone.z3cform import layout
@@ -21,3 +22,16 @@ class AuthoritySettingsForm(RegistryEditForm):
 
 
 AuthoritySettingsView = layout.wrap_form(AuthoritySettingsForm, ControlPanelFormWrapper)
+
+
+class ModelSettingsForm(RegistryEditForm):
+    schema = IModelSettings
+    label = _("title_model_settings", default="Guichet: catalogues of models")
+    description = _(
+        "help_model_settings",
+        default="The sites whose procedure models this site may use. Browse "
+        "their models in 'Procedure models'.",
+    )
+
+
+ModelSettingsView = layout.wrap_form(ModelSettingsForm, ControlPanelFormWrapper)

@@ -30,6 +30,7 @@ ANY = None
 NAMES = (
     "@form-schema",
     "@cpsv-ap",
+    "@guichet-models",
     "@submissions",
     "@submissions-export",
     "@drafts",

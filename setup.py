@@ -65,6 +65,8 @@ setup(
         # CloudEvents of the webhooks (structured JSON mode).
         "cloudevents",
         "openpyxl",
+        # Checks the procedure model packages read from other sites.
+        "jsonschema",
         "python-stdnum",
         "PyYAML",
         # The PDF receipt (pure Python; its Vera fonts print accents and €).
@@ -96,6 +98,9 @@ setup(
             "pytest-plone>=1.0",
             # Reads the PDF receipts back.
             "pypdf",
+            # Validates the CPSV-AP catalogue (JSON-LD) against SHACL shapes.
+            "pyshacl",
+            "rdflib",
             "requests",
             # Fuzzes the served OpenAPI document (tests/test_fuzz_openapi.py).
             "schemathesis",

@@ -4,18 +4,14 @@ identity service...)."""
 
 from collections.abc import Mapping
 from imio.guichet import _
+from imio.guichet import remote_json
 from imio.guichet.prefill.interfaces import IPrefillSource
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
 from plone import api
 from urllib.parse import quote
 from zope.interface import implementer
 
-import http.client
-import json
 import logging
-import time
-import urllib.error
-import urllib.request
 
 
 logger = logging.getLogger(__name__)
@@ -128,39 +124,12 @@ class RestSource:
 
 
 def fetch_json(url: str, headers: dict, timeout: float, user_id: str) -> object:
-    """The JSON document at ``url``, or None (and a log record) on failure.
-
-    ``timeout`` bounds the connection, each read, and the reading of the
-    whole answer (a source trickling bytes is cut off); the URL is not
-    logged (it carries the citizen's identifier).
-    """
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/json", **headers}
-    )
-    deadline = time.monotonic() + timeout
+    """The JSON document at ``url``, or None (and a log record) on failure;
+    the URL is not logged (it carries the citizen's identifier)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = _read_until(response, deadline)
-        return json.loads(body)
-    except urllib.error.HTTPError as error:
-        reason = f"HTTP {error.code}"
-    except TimeoutError as error:
-        reason = f"too slow ({error})"
-    except (OSError, http.client.HTTPException) as error:
-        reason = f"unreachable ({getattr(error, 'reason', error)})"
-    except ValueError as error:
-        reason = f"not JSON ({error})"
-    logger.warning("Prefill source failed for user %s: %s", user_id, reason)
-    return None
-
-
-def _read_until(response, deadline: float) -> bytes:
-    chunks, size = [], 0
-    while chunk := response.read1(65536):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise ValueError("response too large")
-        if time.monotonic() > deadline:
-            raise TimeoutError("answer too slow")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        return remote_json.fetch_json(
+            url, headers=headers, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES
+        )
+    except remote_json.FetchFailed as failure:
+        logger.warning("Prefill source failed for user %s: %s", user_id, failure.reason)
+        return None

@@ -8,6 +8,7 @@ from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import InvalidInput
+from imio.guichet.models import remote
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import package_schema
 from imio.guichet.models.publication import get_origin
@@ -291,5 +292,23 @@ def test_two_instances(site, live_instance):
     )
     share(publisher, demo_procedure, changes="v2")
     page = session.get(f"{site.absolute_url()}/@@guichet-models-catalogues")
-    assert re.search(r"demo-model|v2", page.text)
     assert ">v2<" in page.text
+
+    # The procedure's editors are told, and apply it from the catalogue.
+    remote._latest.clear()
+    made_url = site.demarches[new_id].absolute_url()
+    notice = session.get(made_url)
+    assert "@@guichet-model-update" in notice.text
+    assert re.search(r"<strong>\s*2\s*</strong>", notice.text)
+    update = session.get(f"{made_url}/@@guichet-model-update")
+    assert update.status_code == 200
+    applied = session.post(
+        f"{made_url}/@@guichet-model-update",
+        data={"_authenticator": authenticator(update.text), "apply": "1"},
+        allow_redirects=False,
+    )
+    assert applied.status_code == 303, applied.text[-2000:]
+    transaction.begin()
+    origin = get_origin(site.demarches[new_id])
+    assert origin.version == 2
+    assert "Guichet de Liège" in site.demarches[new_id].contact.raw

@@ -4,6 +4,8 @@ a procedure from a model or a package file (docs/models.md)."""
 
 from imio.guichet import _
 from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.procedure import IProcedure
 from imio.guichet.errors import GuichetError
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import LOCAL_PARAMETERS
@@ -11,8 +13,10 @@ from imio.guichet.models.publication import get_publication
 from imio.guichet.permissions import AddProcedure
 from imio.guichet.usecases import models
 from plone import api
+from plone.app.layout.viewlets.common import ViewletBase
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
 from zope.i18n import translate
 
@@ -24,11 +28,40 @@ def single(form: dict, name: str) -> str:
     return value[0] if isinstance(value, list) else value
 
 
+#: The largest package file read (a package with a long form stays far below).
+MAX_PACKAGE_BYTES = 5 * 1024 * 1024
+
+
+def posted_package(form: dict) -> object:
+    """The package a form posted: an uploaded file, or the JSON text the
+    previous step kept in a hidden field; None if neither (``{}`` for one
+    that is not JSON, which the core then refuses)."""
+    upload = form.get("package_file")
+    if upload and getattr(upload, "filename", None):
+        text = upload.read(MAX_PACKAGE_BYTES + 1)
+    elif single(form, "package_json"):
+        text = single(form, "package_json")
+    else:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {}
+
+
 class PageWithErrors(CallerOfRequest, BrowserView):
     """Shows a refusal of the core: its message, and each field's next to it."""
 
     error = None
     field_errors: dict = {}
+
+    def done(self, message, url: str) -> str:
+        """Post/Redirect/Get: the message for the next page, and the redirect."""
+        api.portal.show_message(
+            translate(message, context=self.request), request=self.request
+        )
+        self.request.response.redirect(url, status=303)
+        return ""
 
     def refused(self, exc: GuichetError) -> None:
         self.error = translate(exc.message, context=self.request)
@@ -72,21 +105,14 @@ class ShareModelView(PageWithErrors):
             except GuichetError as exc:
                 self.refused(exc)
             else:
-                api.portal.show_message(
-                    translate(
-                        _(
-                            "model_version_shared",
-                            default="Version ${version} of the model is published.",
-                            mapping={"version": package["version"]},
-                        ),
-                        context=self.request,
+                return self.done(
+                    _(
+                        "model_version_shared",
+                        default="Version ${version} of the model is published.",
+                        mapping={"version": package["version"]},
                     ),
-                    request=self.request,
+                    f"{self.context.absolute_url()}/@@guichet-share-model",
                 )
-                self.request.response.redirect(
-                    f"{self.context.absolute_url()}/@@guichet-share-model", status=303
-                )
-                return ""
         return self.index()
 
     def publication(self) -> dict | None:
@@ -152,27 +178,21 @@ class UseModelView(PageWithErrors):
             CheckAuthenticator(self.request)
             created = self.create()
             if created is not None:
-                self.request.response.redirect(
-                    f"{created.absolute_url()}/edit", status=303
+                return self.done(
+                    _(
+                        "model_procedure_created",
+                        default="The procedure was created from the model, "
+                        "private: check it, then publish it.",
+                    ),
+                    f"{created.absolute_url()}/edit",
                 )
-                return ""
         return self.index()
 
     def read_package(self) -> dict | None:
         form = self.request.form
-        upload = form.get("package_file")
-        if upload and getattr(upload, "filename", None):
-            text = upload.read(5 * 1024 * 1024 + 1)
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = None
-            return check_package(data)
-        if single(form, "package_json"):
-            try:
-                return check_package(json.loads(single(form, "package_json")))
-            except ValueError:
-                return check_package(None)
+        posted = posted_package(form)
+        if posted is not None:
+            return check_package(posted)
         if self.catalogue and single(form, "model"):
             return models.fetch_model(
                 self.caller, self.catalogue, single(form, "model")
@@ -194,17 +214,6 @@ class UseModelView(PageWithErrors):
         except GuichetError as exc:
             self.refused(exc)
             return None
-        api.portal.show_message(
-            translate(
-                _(
-                    "model_procedure_created",
-                    default="The procedure was created from the model, private: "
-                    "check it, then publish it.",
-                ),
-                context=self.request,
-            ),
-            request=self.request,
-        )
         return procedure
 
     def container(self, path: str):
@@ -242,3 +251,125 @@ class UseModelView(PageWithErrors):
 
     def package_json(self) -> str:
         return json.dumps(self.package) if self.package else ""
+
+
+#: How the parts of a procedure are named on the update page.
+PART_TITLES = {
+    "title": _("label_title", default="Title"),
+    "description": _("label_description", default="Summary"),
+    "form": _("label_form", default="Form"),
+    "fee": _("label_fee", default="Fee (euros)"),
+}
+
+
+class ModelUpdateView(PageWithErrors):
+    """@@guichet-model-update on a procedure made from a model: what the
+    newer version changes, and applying it."""
+
+    check = None
+
+    def __call__(self):
+        self.error, self.field_errors = None, {}
+        form = self.request.form
+        try:
+            self.check = models.check_update(
+                self.caller, self.context, posted_package(form)
+            )
+        except GuichetError as exc:
+            self.refused(exc)
+            return self.index()
+        if self.request.method == "POST" and "apply" in form:
+            CheckAuthenticator(self.request)
+            values = {name: single(form, f"value-{name}") for name in LOCAL_PARAMETERS}
+            try:
+                done = models.apply_update(
+                    self.caller, self.context, self.check["package"], values
+                )
+            except GuichetError as exc:
+                self.refused(exc)
+                return self.index()
+            return self.done(
+                _(
+                    "model_update_applied",
+                    default="Version ${version} of the model is applied.",
+                    mapping={"version": done["version"]},
+                ),
+                self.context.absolute_url(),
+            )
+        return self.index()
+
+    def part_title(self, part: str) -> str:
+        if part.startswith("text:") or part.startswith("setting:"):
+            name = part.split(":", 1)[1]
+            field = IProcedure.get(name) or IOnlineForm.get(name)
+            return translate(field.title, context=self.request) if field else name
+        return translate(PART_TITLES.get(part, part), context=self.request)
+
+    def text_changes(self) -> list[dict]:
+        changes = self.check["changes"]
+        texts = [
+            {"title": self.part_title(f"text:{n}"), "runs": runs}
+            for n, runs in changes.texts.items()
+        ]
+        if changes.description:
+            texts.insert(
+                0,
+                {"title": self.part_title("description"), "runs": changes.description},
+            )
+        return texts
+
+    def setting_changes(self) -> list[dict]:
+        changes = self.check["changes"]
+        rows = [
+            {"title": self.part_title(f"setting:{name}"), "was": was, "now": now}
+            for name, (was, now) in changes.settings.items()
+        ]
+        if changes.title:
+            rows.insert(
+                0,
+                {
+                    "title": self.part_title("title"),
+                    "was": changes.title[0],
+                    "now": changes.title[1],
+                },
+            )
+        if changes.fee:
+            rows.append(
+                {
+                    "title": self.part_title("fee"),
+                    "was": changes.fee[0],
+                    "now": changes.fee[1],
+                }
+            )
+        return rows
+
+    def kept(self) -> list[str]:
+        return [self.part_title(part) for part in self.check["kept_local_changes"]]
+
+    def new_parameters(self) -> list[dict]:
+        titles = {p["name"]: p for p in self.parameter_titles()}
+        return [
+            {
+                **titles[p["name"]],
+                "required": p["required"],
+                "value": single(self.request.form, f"value-{p['name']}"),
+            }
+            for p in self.check["new_parameters"]
+        ]
+
+    def package_json(self) -> str:
+        return json.dumps(self.check["package"]) if self.check else ""
+
+
+class ModelUpdateNotice(CallerOfRequest, ViewletBase):
+    """The notice "Model update available" for the procedure's editors
+    (the catalogue is asked at most hourly, see models.remote)."""
+
+    index = ViewPageTemplateFile("templates/model_update_notice.pt")
+    version = None
+
+    def update(self):
+        self.version = models.update_notice(self.caller, self.context)
+
+    def render(self):
+        return self.index() if self.version else ""

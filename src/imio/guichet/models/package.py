@@ -219,3 +219,15 @@ def apply_package(procedure, package: dict, local_values: dict) -> None:
         form.service_emails = local_values.get("service_emails", [])
     if form.form_schema != given["form"]["schema"]:
         form.form_schema = given["form"]["schema"]
+
+
+def apply_local_values(procedure, local_values: dict) -> None:
+    """Set the local parameters of ``local_values`` (already checked)."""
+    for name, value in local_values.items():
+        kind = LOCAL_PARAMETERS[name].kind
+        if kind == "html":
+            setattr(procedure, name, _rich(value) if value else None)
+        elif kind == "emails":
+            IOnlineForm(procedure).service_emails = value
+        else:
+            setattr(procedure, name, value)

@@ -19,17 +19,23 @@ from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import NotFound
 from imio.guichet.models import remote
+from imio.guichet.models.diff import package_changes
+from imio.guichet.models.package import apply_local_values as apply_package_parameters
 from imio.guichet.models.package import apply_package
 from imio.guichet.models.package import check_local_values
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import LOCAL_PARAMETERS
 from imio.guichet.models.package import package_of
+from imio.guichet.models.publication import get_origin
 from imio.guichet.models.publication import get_publication
 from imio.guichet.models.publication import IPublishedModel
 from imio.guichet.models.publication import ModelOrigin
 from imio.guichet.models.publication import set_origin
 from imio.guichet.models.publication import start_publication
 from imio.guichet.models.settings import IModelSettings
+from imio.guichet.models.update import apply_parts
+from imio.guichet.models.update import local_names
+from imio.guichet.models.update import merge_update
 from imio.guichet.permissions import AddProcedure
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
@@ -239,3 +245,112 @@ def create_from_model(
         },
     )
     return procedure
+
+
+# -- Updating a procedure made from a model -------------------------------------
+
+
+def _check_may_edit(caller: Caller, procedure) -> None:
+    if not api.user.has_permission("Modify portal content", obj=procedure):
+        raise _refuse(caller)
+
+
+def _origin_of(procedure):
+    origin = get_origin(procedure)
+    if origin is None:
+        raise NotFound("This procedure was not made from a model.")
+    return origin
+
+
+def update_notice(caller: Caller, procedure) -> int | None:
+    """The newer version of the procedure's model its editors may apply,
+    if its catalogue has one (asked at most hourly; None when unknown)."""
+    origin = get_origin(procedure)
+    if origin is None or not origin.catalogue:
+        return None
+    if not api.user.has_permission("Modify portal content", obj=procedure):
+        return None
+    latest = remote.latest_version(origin.catalogue, origin.model_id)
+    return latest if latest is not None and latest > origin.version else None
+
+
+def check_update(caller: Caller, procedure, package: object = None) -> dict:
+    """What applying the catalogue's latest version (or ``package``, a
+    newer version read from a file) would change: the versions, the
+    changes part by part, which of the authority's changes would be kept,
+    and the local parameters the new version adds."""
+    _check_may_edit(caller, procedure)
+    origin = _origin_of(procedure)
+    if package is None:
+        if not origin.catalogue:
+            raise InvalidInput(
+                "This procedure was made from a file: give the newer one."
+            )
+        newer = check_package(remote.remote_package(origin.catalogue, origin.model_id))
+    else:
+        newer = check_package(package)
+    if newer["model_id"] != origin.model_id:
+        raise InvalidInput("This package is another model.")
+    base = origin.package
+    merged = merge_update(procedure, base, newer)
+    return {
+        "origin": origin,
+        "package": newer,
+        "newer": newer["version"] > origin.version,
+        "changes": package_changes(base, newer),
+        "kept_local_changes": merged.kept_local_changes,
+        "new_parameters": [
+            p for p in newer["parameters"] if p["name"] not in local_names(base)
+        ],
+    }
+
+
+def apply_update(
+    caller: Caller,
+    procedure,
+    package: object,
+    values: dict,
+    *,
+    now: datetime | None = None,
+) -> dict:
+    """Apply ``package``, a newer version of the procedure's model: the
+    parts the authority left as the model had them take the new version's
+    value, its own changes and local parameters are kept, the form becomes
+    a new version if it changed. Returns what was kept."""
+    _check_may_edit(caller, procedure)
+    origin = _origin_of(procedure)
+    newer = check_package(package)
+    if newer["model_id"] != origin.model_id or newer["version"] <= origin.version:
+        raise InvalidInput("This is not a newer version of the procedure's model.")
+    base = origin.package
+    added = [p for p in newer["parameters"] if p["name"] not in local_names(base)]
+    given = check_local_values({"parameters": added}, values)
+    merged = merge_update(procedure, base, newer)
+    apply_parts(procedure, merged.values)
+    if given:
+        apply_package_parameters(procedure, given)
+    set_origin(
+        procedure,
+        ModelOrigin(
+            origin.catalogue,
+            newer,
+            now or datetime.now(UTC),
+            dict.fromkeys((*origin.local_names, *given), True),
+        ),
+    )
+    procedure.reindexObject()
+    record(
+        caller,
+        "update_from_model",
+        details={
+            "procedure": public_url_of(procedure),
+            "model": newer["model_id"],
+            "from_version": origin.version,
+            "version": newer["version"],
+            "kept": list(merged.kept_local_changes),
+        },
+    )
+    return {
+        "kept_local_changes": merged.kept_local_changes,
+        "version": newer["version"],
+    }

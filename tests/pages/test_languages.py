@@ -1,0 +1,266 @@
+"""The guichet's pages in Dutch, German and English (issue #17): no French
+and no English source text on a page rendered in another language.
+
+Each page is rendered with the visitor's language negotiated by Plone from
+``Accept-Language`` (the site offers fr, nl, de and en). The texts looked
+for are every message of our catalog in French and in its English default
+(where the page's language says it otherwise), and the English texts of
+Plone and z3c.form widgets that once showed on the guichet's pages.
+"""
+
+from fixtures.accounts import PASSWORD
+from fixtures.catalogs import catalog_path
+from fixtures.catalogs import default_text
+from fixtures.catalogs import POT
+from fixtures.catalogs import read_catalog
+from fixtures.catalogs import VARIABLE
+from fixtures.files import PDF
+from imio.guichet.submissions.api import submit
+from io import BytesIO
+from lxml import html as lxml_html
+from plone import api
+from plone.testing.zope import Browser
+
+import pytest
+import re
+import transaction
+
+
+#: Field labels and choices without a language: the procedure's own texts
+#: are the webmaster's, not the interface's.
+STEPS_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema">
+  <schema>
+    <field name="name" type="zope.schema.TextLine">
+      <title>Q-name</title>
+    </field>
+    <field name="kind" type="zope.schema.Choice">
+      <title>Q-kind</title>
+      <required>False</required>
+      <values>
+        <element key="a">K-a</element>
+        <element key="b">K-b</element>
+      </values>
+    </field>
+    <field name="count" type="zope.schema.Int">
+      <title>Q-count</title>
+      <required>False</required>
+    </field>
+    <field name="day" type="zope.schema.Date">
+      <title>Q-day</title>
+      <required>False</required>
+    </field>
+    <fieldset name="documents" label="S-documents">
+      <field name="plan" type="plone.namedfile.field.NamedBlobFile">
+        <title>Q-plan</title>
+        <required>False</required>
+      </field>
+      <field name="agree" type="zope.schema.Bool">
+        <title>Q-agree</title>
+        <required>False</required>
+      </field>
+    </fieldset>
+  </schema>
+</model>
+"""
+
+#: English texts of other packages' widgets and forms, as they showed on
+#: the guichet's pages before it replaced or translated them.
+FOREIGN_ENGLISH = [
+    "Allowed types",
+    "application/pdf",
+    "Required input is missing",
+    "There were some errors",
+    "Please correct the indicated errors",
+    "The system could not process the given value",
+    "Keep existing file",
+    "Replace with new file",
+    "No value",
+    "The entered value is not a valid",
+]
+
+#: Visible texts: text nodes and the attributes a person reads or hears.
+_READ_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
+_SKIPPED = ("script", "style", "template")
+
+
+def visible_texts(page: str) -> list[str]:
+    root = lxml_html.fromstring(page)
+    texts = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag not in _SKIPPED and element.text:
+            texts.append(element.text)
+        parent = element.getparent()
+        if element.tail and parent is not None and parent.tag not in _SKIPPED:
+            texts.append(element.tail)
+        texts.extend(element.get(name) or "" for name in _READ_ATTRIBUTES)
+        if element.tag in ("input", "button") and element.get("type") in (
+            "submit",
+            "button",
+        ):
+            texts.append(element.get("value") or "")
+    return [" ".join(text.split()) for text in texts if text.strip()]
+
+
+def source_texts(language: str) -> tuple[list[str], set[str]]:
+    """What must not show in ``language``: (parts of sentences looked for
+    inside texts, whole short texts looked for as a whole)."""
+    template = [m for m in read_catalog(POT) if m.id]
+    french = {m.id: m.string for m in read_catalog(catalog_path("fr")) if m.id}
+    target = {m.id: m.string for m in read_catalog(catalog_path(language)) if m.id}
+    sources = [(m.id, french[m.id]) for m in template]
+    if language != "en":
+        sources += [(m.id, default_text(m)) for m in template]
+    parts, whole = set(), set()
+    for msgid, text in sources:
+        translated = target[msgid]
+        if text == translated:
+            continue
+        if not VARIABLE.search(text):
+            whole.add(" ".join(text.split()).rstrip(" :"))
+        for part in VARIABLE.split(text)[::2]:
+            for line in part.splitlines():
+                sentence = " ".join(line.split()).strip(" :;,.()")
+                if len(sentence) >= 12 and sentence not in translated:
+                    parts.add(sentence)
+    if language != "en":
+        parts.update(FOREIGN_ENGLISH)
+    return sorted(parts), whole
+
+
+def leaks(page: str, language: str) -> list[str]:
+    parts, whole = source_texts(language)
+    found = []
+    for text in visible_texts(page):
+        if text.rstrip(" :") in whole:
+            found.append(text)
+        found.extend(f"{part!r} in {text!r}" for part in parts if part in text)
+    return found
+
+
+@pytest.fixture
+def multilingual_site(site):
+    """The test site in four languages, negotiated from Accept-Language,
+    with a form in two steps."""
+    languages = ["fr", "nl", "de", "en"]
+    api.portal.set_registry_record("plone.available_languages", languages)
+    api.portal.set_registry_record("plone.default_language", "fr")
+    api.portal.set_registry_record("plone.use_request_negotiation", True)
+    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.form_schema = STEPS_FORM
+    transaction.commit()
+    return site
+
+
+def browser_in(site, language: str, who: str | None = None) -> Browser:
+    browser = Browser(site.aq_parent)
+    browser.handleErrors = False
+    browser.addHeader("Accept-Language", language)
+    if who:
+        browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
+    return browser
+
+
+def click(browser, name: str) -> None:
+    browser.getControl(name=f"form.buttons.{name}").click()
+
+
+def check(pages: dict, name: str, browser, language: str) -> None:
+    assert f'lang="{language}"' in browser.contents, f"{name} not in {language}"
+    pages[name] = leaks(browser.contents, language)
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_citizen_pages_in_language(multilingual_site, language):
+    site = multilingual_site
+    procedure = site.demarches.x
+    pages = {}
+    browser = browser_in(site, language)
+
+    browser.open(procedure.absolute_url())
+    check(pages, "procedure page", browser, language)
+
+    browser.open(procedure.absolute_url() + "/@@submit")
+    check(pages, "form, first step", browser, language)
+
+    browser.getControl(name="form.widgets.count").value = "douze"
+    click(browser, "next")  # the required name is missing, the count wrong
+    assert "form-widgets-name-error" in browser.contents
+    assert "form-widgets-count-error" in browser.contents
+    check(pages, "form with an error", browser, language)
+
+    browser.getControl(name="form.widgets.name").value = "Jeanne"
+    browser.getControl(name="form.widgets.count").value = "12"
+    click(browser, "next")
+    check(pages, "form, second step", browser, language)
+
+    browser.getControl(name="form.widgets.plan").add_file(
+        BytesIO(PDF), "application/pdf", "plan.pdf"
+    )
+    click(browser, "next")
+    check(pages, "review", browser, language)
+
+    click(browser, "send")
+    assert "@@confirmation" in browser.url
+    check(pages, "confirmation", browser, language)
+
+    browser.getLink(url="@@track-request").click()
+    check(pages, "tracking page", browser, language)
+
+    drafts = browser_in(site, language)
+    drafts.open(procedure.absolute_url() + "/@@submit")
+    drafts.getControl(name="form.widgets.name").value = "Jeanne"
+    click(drafts, "save_draft")
+    check(pages, "draft saved", drafts, language)
+
+    assert {name: found for name, found in pages.items() if found} == {}
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_my_requests_and_staff_pages_in_language(multilingual_site, language):
+    site = multilingual_site
+    with api.env.adopt_roles(["Manager"]):
+        filed = submit(
+            site.demarches.x,
+            {"name": "Jeanne", "kind": "a", "day": "2026-03-01", "agree": True},
+            submitter="citizen_a",
+            language=language,
+        )
+    transaction.commit()
+    pages = {}
+
+    citizen = browser_in(site, language, "citizen_a")
+    citizen.open(site.absolute_url() + "/@@my-requests")
+    assert filed.reference in citizen.contents
+    check(pages, "Mes démarches", citizen, language)
+
+    staff = browser_in(site, language, "backoffice_x")
+    staff.open(site.absolute_url() + "/@@guichet-requests")
+    check(pages, "staff: requests", staff, language)
+
+    staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
+    assert filed.reference in staff.contents
+    check(pages, "staff: a request", staff, language)
+
+    assert {name: found for name, found in pages.items() if found} == {}
+
+
+def test_leaks_are_found():
+    """The check itself: French and English source texts are found."""
+    page = (
+        '<html><body><div id="content"><h2>History</h2>'
+        '<button type="submit" value="x">Enregistrer le brouillon</button>'
+        "<p>Allowed types: application/pdf.</p>"
+        '<p title="Les champs marqués comme obligatoires doivent être complétés.">'
+        "Geschiedenis</p></div></body></html>"
+    )
+    found = leaks(page, "nl")
+    assert any("History" in text for text in found)
+    assert any("Enregistrer le brouillon" in text for text in found)
+    assert any("Allowed types" in text for text in found)
+    assert any("obligatoires" in text for text in found)
+    assert not any("Geschiedenis" in text for text in found)
+    assert re.search("History", " ".join(found))

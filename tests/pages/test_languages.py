@@ -1,5 +1,5 @@
-"""The guichet's pages in Dutch, German and English (issue #17): no French
-and no English source text on a page rendered in another language.
+"""The guichet's pages, e-mails and PDF receipt in Dutch, German and
+English (issue #17): no French and no English source text in them.
 
 Each page is rendered with the visitor's language negotiated by Plone from
 ``Accept-Language`` (the site offers fr, nl, de and en). The texts looked
@@ -15,11 +15,19 @@ from fixtures.catalogs import POT
 from fixtures.catalogs import read_catalog
 from fixtures.catalogs import VARIABLE
 from fixtures.files import PDF
+from fixtures.forms import VALID_DATA
+from fixtures.mail import body
+from imio.guichet.notifications.messages import confirmation_message
+from imio.guichet.notifications.messages import state_change_message
+from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.lifecycle import change_state
+from imio.guichet.submissions.receipt import receipt_pdf
 from io import BytesIO
 from lxml import html as lxml_html
 from plone import api
 from plone.testing.zope import Browser
+from pypdf import PdfReader
 
 import pytest
 import re
@@ -131,9 +139,13 @@ def source_texts(language: str) -> tuple[list[str], set[str]]:
 
 
 def leaks(page: str, language: str) -> list[str]:
+    return leaks_in(visible_texts(page), language)
+
+
+def leaks_in(texts: list[str], language: str) -> list[str]:
     parts, whole = source_texts(language)
     found = []
-    for text in visible_texts(page):
+    for text in texts:
         if text.rstrip(" :") in whole:
             found.append(text)
         found.extend(f"{part!r} in {text!r}" for part in parts if part in text)
@@ -246,6 +258,31 @@ def test_my_requests_and_staff_pages_in_language(multilingual_site, language):
     check(pages, "staff: a request", staff, language)
 
     assert {name: found for name, found in pages.items() if found} == {}
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_mails_and_receipt_in_language(procedure, language):
+    """What the citizen receives is in the submission's language."""
+    api.portal.set_registry_record("plone.email_from_address", "g@example.org")
+    with api.env.adopt_roles(["Manager"]):
+        submission = submit(procedure, VALID_DATA, submitter=None, language=language)
+    store = get_store()
+    event = change_state(
+        store, submission, "received", user_id="x", public_message="Merci"
+    )
+    texts = []
+    for message in (
+        confirmation_message(store, submission, procedure),
+        state_change_message(store, submission, procedure, event),
+    ):
+        texts += [message["Subject"], *body(message).splitlines()]
+    pdf = receipt_pdf(
+        submission, procedure, site_title="X", tracking_url="https://x.example/t"
+    )
+    reader = PdfReader(BytesIO(pdf))
+    texts += [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert submission.reference in texts[0]
+    assert leaks_in(texts, language) == []
 
 
 def test_leaks_are_found():

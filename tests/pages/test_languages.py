@@ -21,8 +21,11 @@ from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.handling import etag
+from imio.guichet.submissions.handling import update_state
 from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.submissions.receipt import receipt_pdf
+from imio.guichet.submissions.tracking import tracking_secret
 from io import BytesIO
 from lxml import html as lxml_html
 from plone import api
@@ -256,6 +259,27 @@ def test_my_requests_and_staff_pages_in_language(multilingual_site, language):
     staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
     assert filed.reference in staff.contents
     check(pages, "staff: a request", staff, language)
+
+    transaction.begin()
+    submission = get_store().get(filed.id)
+    for state in ("in_progress", "waiting_citizen"):
+        update_state(
+            submission,
+            state,
+            seen_etag=etag(submission),
+            user_id="backoffice_x",
+            public_message="M-1" if state == "waiting_citizen" else "",
+        )
+    secret = tracking_secret(get_store(), submission)
+    transaction.commit()
+    citizen.open(
+        f"{site.absolute_url()}/@@track-request"
+        f"?reference={filed.reference}&secret={secret}"
+    )
+    assert 'name="message"' in citizen.contents  # the answer's form
+    check(pages, "tracking: the service asks", citizen, language)
+    staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
+    check(pages, "staff: a request waiting for the citizen", staff, language)
 
     assert {name: found for name, found in pages.items() if found} == {}
 

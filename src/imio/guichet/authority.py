@@ -74,7 +74,7 @@ class IAuthority(Interface):
         description=_(
             "help_authority_name",
             default="As the authority signs, e.g. 'Ville de Namur', "
-            "'CPAS de Liège', 'Zone de police Namur Capitale'.",
+            "'CPAS de Namur', 'Zone de police Namur Capitale'.",
         ),
         required=False,
         default="",

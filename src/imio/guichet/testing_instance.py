@@ -138,10 +138,14 @@ def demo_instance(
 
 @contextmanager
 def served_instance(
-    prefix: str = "guichet-", start_timeout: float = 120, port: int | None = None
+    prefix: str = "guichet-",
+    start_timeout: float = 120,
+    port: int | None = None,
+    **variables,
 ) -> Iterator[ServedInstance]:
     """Build and serve an instance with the demo site, on ``port`` (a free
-    one by default).
+    one by default); ``variables`` are more of the Makefile's (e.g.
+    ``OIDC_DEMO_PORT``, where the demo site finds its identity provider).
 
     Raises :class:`InstanceError` (with the end of the output) when the
     build fails or the site does not answer within ``start_timeout``
@@ -150,7 +154,7 @@ def served_instance(
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         port = port or free_port()
-        run_make("demo", folder, PORT=port, HOST="127.0.0.1")
+        run_make("demo", folder, PORT=port, HOST="127.0.0.1", **variables)
         with open(folder / "server.log", "w+") as log:
             server = subprocess.Popen(
                 [str(RUNWSGI), str(folder / "etc" / "zope.ini")],

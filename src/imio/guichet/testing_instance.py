@@ -172,6 +172,46 @@ def served_instance(
         shutil.rmtree(folder, ignore_errors=True)
 
 
+#: How long the tests' demo identity provider lets a code be exchanged: a
+#: login exchanges it at once; the expired-code test waits longer.
+TEST_CODE_LIFETIME = 8.0
+
+
+@contextmanager
+def identity_provider(
+    port: int | None = None,
+    code_lifetime: float = TEST_CODE_LIFETIME,
+    start_timeout: float = 60,
+) -> Iterator[str]:
+    """The demonstration identity provider (imio.guichet.demo.provider) as
+    its own process on loopback, until it answers its discovery document;
+    yields its issuer URL. Stopped on exit."""
+    port = port or free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "imio.guichet.demo.provider",
+                "--port",
+                str(port),
+                "--code-lifetime",
+                str(code_lifetime),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(
+                f"{issuer}/.well-known/openid-configuration", start_timeout, log, server
+            )
+            yield issuer
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
 def _wait_for(url: str, timeout: float, log, server=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and (server is None or server.poll() is None):

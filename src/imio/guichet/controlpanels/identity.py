@@ -37,18 +37,15 @@ class IClientSecret(Interface):
 class IdentitySettingsForm(RegistryEditForm):
     schema = IOpenIDSettings
     label = _("title_identity_settings", default="Guichet: identification of citizens")
-    description = _(
-        "help_identity_settings",
-        default="The OpenID Connect provider (the federal authentication "
-        "service, a regional broker...) citizens identify with, and how its "
-        "claims map to their verified identity. Redirect URI to register "
-        "with the provider: ${redirect_uri}",
-    )
 
     def update(self):
+        # Set here: the redirect URI is the site's.
         self.description = _(
             "help_identity_settings",
-            default=self.description.default,
+            default="The OpenID Connect provider (the federal authentication "
+            "service, a regional broker...) citizens identify with, and how its "
+            "claims map to their verified identity. Redirect URI to register "
+            "with the provider: ${redirect_uri}",
             mapping={"redirect_uri": callback_url()},
         )
         super().update()

@@ -8,8 +8,11 @@ REST endpoint show every record), and never shown back.
 from imio.guichet import _
 from imio.guichet.identities import LEVELS
 from plone import api
+from plone.registry.interfaces import IRegistry
+from urllib.parse import urlsplit
 from zope import schema
 from zope.annotation.interfaces import IAnnotations
+from zope.component import queryUtility
 from zope.interface import Interface
 
 
@@ -187,3 +190,21 @@ def forget_client_secret(site) -> None:
 def callback_url() -> str:
     """The client's redirect URI, to register with the provider."""
     return f"{api.portal.get().absolute_url()}/{CALLBACK_VIEW}"
+
+
+def provider_origin() -> str | None:
+    """The origin (scheme://host:port) of the configured provider, for the
+    guichet pages' Content-Security-Policy: a form sent below the level of
+    identity is redirected there. None when no provider is offered (or no
+    site is at hand)."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    settings = registry.forInterface(IOpenIDSettings, check=False)
+    issuer = getattr(settings, "issuer", None)
+    if not getattr(settings, "enabled", False) or not issuer:
+        return None
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

@@ -76,6 +76,10 @@ setup(
         "plone.keyring",
         # The HTML alternative of e-mails (escaped, links, line breaks).
         "plone.intelligenttext",
+        # Login with OpenID Connect (imio.guichet.oidc): the ID tokens'
+        # signatures and claims (joserfc), the calls to the provider.
+        "joserfc",
+        "requests",
         # The metrics of @@guichet-metrics (Prometheus's official client).
         "prometheus-client",
         # Signing the webhooks (the Standard Webhooks reference library).
@@ -86,6 +90,9 @@ setup(
     extras_require={
         "test": [
             "aiosmtpd",
+            # The demonstration identity provider (OpenID Connect) of the
+            # tests and of `make start` (imio.guichet.demo.provider).
+            "oidc-provider-mock",
             "jsonschema",
             "openapi-spec-validator",
             # Real-browser tests (tests/browser), driving Debian's Chromium.

@@ -5,6 +5,7 @@ identity service...)."""
 from collections.abc import Mapping
 from imio.guichet import _
 from imio.guichet import remote_json
+from imio.guichet.identities import stored_identity
 from imio.guichet.prefill.interfaces import IPrefillSource
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
 from plone import api
@@ -28,6 +29,9 @@ PROFILE_KEYS = (
     "postal_code",
     "city",
 )
+#: The identifier setting that asks the source with the national register
+#: number the identity provider verified (never one the citizen typed).
+VERIFIED_NATIONAL_NUMBER = "verified:national_number"
 #: Answers bigger than this are not a person's record.
 MAX_RESPONSE_BYTES = 1_000_000
 
@@ -51,6 +55,34 @@ class ProfileSource:
             if isinstance(value, str) and value.strip():
                 found[key] = value.strip()
         return found
+
+
+#: What the identity provider verified that a form may show (and, with
+#: guichet:authentic="true", the server enforce).
+IDENTITY_KEYS = ("national_number", "given_name", "family_name", "fullname", "email")
+
+
+@implementer(IPrefillSource)
+class IdentitySource:
+    """What the identity provider verified when the citizen logged in with
+    it (OpenID Connect); nothing for other accounts."""
+
+    title = _("prefill_source_identity", default="The verified identity")
+
+    def keys(self) -> tuple[str, ...]:
+        return IDENTITY_KEYS
+
+    def values(self, user_id: str) -> dict[str, object]:
+        identity = stored_identity(user_id)
+        if identity is None:
+            return {}
+        names = [identity.given_name, identity.family_name]
+        found = {
+            **identity.authentic_values(),
+            "fullname": " ".join(name for name in names if name),
+            "email": identity.email,
+        }
+        return {key: value for key, value in found.items() if value}
 
 
 def parse_lines(text: str | None, separator: str) -> list[tuple[str, str]]:
@@ -95,6 +127,9 @@ class RestSource:
         prop = _setting("identifier_property")
         if not prop:
             return user_id
+        if prop == VERIFIED_NATIONAL_NUMBER:
+            identity = stored_identity(user_id)
+            return identity.national_number if identity is not None else None
         user = api.user.get(userid=user_id)
         value = user.getProperty(prop, None) if user is not None else None
         return value if isinstance(value, str) and value.strip() else None

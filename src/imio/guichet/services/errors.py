@@ -44,7 +44,7 @@ def guichet_error(request, exc) -> dict:
     count_refusal(REST, exc.code)
     for name, value in exc.headers.items():
         request.response.setHeader(name, value)
-    extra = {"code": exc.code}
+    extra = {"code": exc.code, **exc.details}
     if exc.fields:
         extra["errors"] = [
             {

@@ -47,6 +47,8 @@ def serialize_submission(
         "language": submission.language,
         "data": deepcopy(submission.data),
         "acknowledgement": deepcopy(submission.acknowledgement),
+        "assignee": submission.assignee,
+        "due": None if submission.due is None else submission.due.isoformat(),
     }
     if full:
         result["history"] = deepcopy(list(submission.history))

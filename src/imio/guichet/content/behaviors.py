@@ -28,7 +28,7 @@ from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
 from imio.guichet.forms.uploads import largest_file_mb
 from imio.guichet.forms.uploads import most_files
 from imio.guichet.forms.uploads import server_max_body
-from imio.guichet.submissions.due import DAY_KINDS
+from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import WORKING_DAYS
 from imio.guichet.timezones import in_site_time
 from plone import api
@@ -42,6 +42,8 @@ from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import invariant
 from zope.interface import provider
+from zope.schema.vocabulary import SimpleTerm
+from zope.schema.vocabulary import SimpleVocabulary
 
 
 #: The behavior's name, as a type's FTI lists it in ``behaviors``.
@@ -196,7 +198,22 @@ class IOnlineForm(model.Schema):
     )
     processing_day_kind = schema.Choice(
         title=_("label_processing_day_kind", default="Days counted"),
-        values=DAY_KINDS,
+        vocabulary=SimpleVocabulary(
+            [
+                SimpleTerm(
+                    CALENDAR_DAYS,
+                    title=_("option_calendar_days", default="Calendar days"),
+                ),
+                SimpleTerm(
+                    WORKING_DAYS,
+                    title=_(
+                        "option_working_days",
+                        default="Working days (weekends and Belgian public "
+                        "holidays excepted)",
+                    ),
+                ),
+            ]
+        ),
         required=True,
         default=WORKING_DAYS,
     )

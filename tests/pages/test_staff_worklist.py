@@ -191,3 +191,47 @@ class TestColumns:
         headers = re.findall(r'data-column="([^"]+)"', browser.contents)
         assert headers == ["email", "copies"]
         assert VALID_DATA["email"] in browser.contents
+
+
+class TestProcedureSettings:
+    """The webmaster sets the delay and the columns on the procedure's
+    edit form (its *Handling* fieldset)."""
+
+    @pytest.fixture
+    def manager_browser(self, site):
+        from plone.app.testing import SITE_OWNER_NAME
+        from plone.app.testing import SITE_OWNER_PASSWORD
+        from plone.testing.zope import Browser
+
+        browser = Browser(site.aq_parent)
+        browser.handleErrors = False
+        browser.addHeader(
+            "Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}"
+        )
+        return browser
+
+    def test_edit_form(self, site, manager_browser):
+        procedure = site.demarches.x
+        manager_browser.open(procedure.absolute_url() + "/edit")
+        prefix = "form.widgets.IOnlineForm."
+        manager_browser.getControl(name=prefix + "processing_days").value = "10"
+        manager_browser.getControl(name=prefix + "processing_day_kind:list").value = [
+            "calendar"
+        ]
+        manager_browser.getControl(name=prefix + "list_columns").value = "email\ncopies"
+        manager_browser.getControl(name="form.buttons.save").click()
+        transaction.begin()
+        assert procedure.processing_days == 10
+        assert procedure.processing_day_kind == "calendar"
+        assert procedure.list_columns == ["email", "copies"]
+
+    def test_a_column_must_be_a_field_of_the_form(self, site, manager_browser):
+        procedure = site.demarches.x
+        manager_browser.open(procedure.absolute_url() + "/edit")
+        manager_browser.getControl(
+            name="form.widgets.IOnlineForm.list_columns"
+        ).value = "email\nnope"
+        manager_browser.getControl(name="form.buttons.save").click()
+        assert "The form has no field named nope." in manager_browser.contents
+        transaction.begin()
+        assert not procedure.list_columns

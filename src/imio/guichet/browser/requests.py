@@ -307,46 +307,44 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     def change_state(self, submission_id: str):
         """Apply the posted transition; redirect on success, or keep the
         page with the reason (nothing changed then)."""
-        CheckAuthenticator(self.request)
         form = self.request.form
-        try:
-            submission = staff.change_state(
+        return self.apply(
+            lambda: staff.change_state(
                 self.caller,
                 submission_id,
                 single(form, "to_state"),
                 seen_etag=single(form, "etag"),
                 message=single(form, "message"),
                 note=single(form, "note"),
-            )
-        except GuichetError as refused:
-            show_on_page(self, refused)
-            return None
-        api.portal.show_message(
+            ),
             _("info_state_changed", default="The request's state was changed."),
-            self.request,
         )
-        self.request.response.redirect(request_url(submission), status=303)
-        return ""
 
     def assign(self, submission_id: str):
-        """Apply the posted assignment; redirect on success, or keep the
-        page with the reason next to the field (nothing changed then)."""
-        CheckAuthenticator(self.request)
+        """Apply the posted assignment, as :meth:`change_state` (the reason
+        of a refusal next to the field)."""
         form = self.request.form
-        try:
-            submission = staff.assign(
+        return self.apply(
+            lambda: staff.assign(
                 self.caller,
                 submission_id,
                 single(form, "assignee"),
                 seen_etag=single(form, "etag"),
-            )
+            ),
+            _("info_assigned", default="The request's assignment was changed."),
+        )
+
+    def apply(self, change, done) -> str | None:
+        """Make the posted ``change`` (a call of a use case that returns the
+        submission); redirect to its page saying ``done``, or keep the page
+        with the reason (None: nothing changed)."""
+        CheckAuthenticator(self.request)
+        try:
+            submission = change()
         except GuichetError as refused:
             show_on_page(self, refused)
             return None
-        api.portal.show_message(
-            _("info_assigned", default="The request's assignment was changed."),
-            self.request,
-        )
+        api.portal.show_message(done, self.request)
         self.request.response.redirect(request_url(submission), status=303)
         return ""
 

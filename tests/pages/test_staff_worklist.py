@@ -108,6 +108,11 @@ class TestAssignment:
         browser.getLink(url="assignee=me").click()
         assert "assignee=me" in browser.url
         assert listed(browser) == [filed["x2"][1]]
+        # Someone else's cases, by id: the filter shows who.
+        admin = browser_for("siteadmin")
+        admin.open(site.absolute_url() + "/@@guichet-requests?assignee=backoffice_x")
+        assert listed(admin) == [filed["x2"][1]]
+        assert admin.getControl(name="assignee").value == ["backoffice_x"]
 
 
 def list_forms(browser) -> list[str]:

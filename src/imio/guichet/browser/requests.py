@@ -247,6 +247,9 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             "arrow": ("↓" if query.descending else "↑") if current else "",
         }
 
+    def principal_title(self, principal_id: str) -> str:
+        return principal_title(principal_id)
+
     def mine_url(self) -> str:
         """ "Mes dossiers": assigned to me and my groups, the filters kept."""
         return self.url(**{**self.query, "assignee": "me"})

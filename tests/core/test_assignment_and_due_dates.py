@@ -328,3 +328,20 @@ def test_upgrade_indexes_what_was_stored_by_due_date(site, filed):
     assert isinstance(store, SubmissionStore)
     assert len(list(store.iter_due(None, [None], None))) == 6
     assert len(listed("siteadmin", sort_on="due")) == 6
+
+
+def test_an_assignment_shows_in_the_change_feed(site, filed):
+    from imio.guichet.submissions.api import feed_submissions
+
+    everything = feed_submissions(since="0", limit=100)
+    submission = filed["b"]
+    with api.env.adopt_user(username="backoffice_x"):
+        staff.assign(
+            as_user("backoffice_x"),
+            submission.id,
+            "backoffice_x",
+            seen_etag=etag(submission),
+        )
+    transaction.commit()
+    changed = feed_submissions(since=everything.resume_cursor, limit=100)
+    assert changed.items == [submission]

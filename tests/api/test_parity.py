@@ -21,7 +21,9 @@ a faulty filter of the staff listing is refused on both, with the same
 field and code, but the page still lists without that filter (the API
 lists nothing); a refused change of state keeps the staff page, which
 shows the request again (a read). The audit trail holds what each
-channel showed, never a refused filter or change.
+channel showed, never a refused filter or change. Without ``sort_order``
+the API lists the oldest first and the staff page the newest: the rows
+ask for an order.
 """
 
 from collections.abc import Callable
@@ -287,6 +289,36 @@ def html_change(key: str, to_state: str, stale=False):
     return run
 
 
+def rest_assign(key: str, assignee: str):
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").patch(
+            f"@submissions/{env.ids[key]}",
+            json={"assignee": assignee},
+            headers={"If-Match": env.etag(key)},
+        )
+        return rest_answer(response)
+
+    return run
+
+
+def html_assign(key: str, assignee: str):
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        return posted(
+            browser,
+            env.url("@@guichet-request"),
+            {
+                "id": env.ids[key],
+                "etag": env.etag(key),
+                "assignee": assignee,
+                "assign": "1",
+            },
+        )
+
+    return run
+
+
 # -- the citizen's answer and withdrawal ------------------------------------
 
 
@@ -410,7 +442,14 @@ OPERATIONS = [
         Answer(False, frozenset(FAULTY_CODES)),
         subject=None,
     ),
-    listed({}, ("x1", "x2", "y1", "asked", "taken")),
+    # Oldest first asked for: without sort_order, the API lists the oldest
+    # first (as back offices always read it) and the staff page the newest.
+    listed({"sort_order": "ascending"}, ("x1", "x2", "y1", "asked", "taken")),
+    listed({"sort_on": "state"}, ("x1", "x2", "y1", "taken", "asked")),
+    listed(
+        {"sort_on": "due", "sort_order": "descending"},
+        ("taken", "asked", "y1", "x2", "x1"),
+    ),
     listed({"procedure": "<y>"}, ("y1",)),
     listed({"state": "received"}, ("taken",)),
     listed({"from": "2026-03-02", "to": "2026-03-31"}, ("x2",)),
@@ -424,7 +463,7 @@ OPERATIONS = [
         # The page lists without the faulty filter (by design, see above);
         # the API lists nothing.
         page_audit=[
-            ("list", "siteadmin", ("x1", "x2", "y1", "asked", "taken"), {"query": {}})
+            ("list", "siteadmin", ("taken", "asked", "y1", "x2", "x1"), {"query": {}})
         ],
     ),
     Operation(
@@ -457,6 +496,31 @@ OPERATIONS = [
         rest_change("x1", "received", stale=True),
         html_change("x1", "received", stale=True),
         Answer(False, frozenset({("", "stale_version")})),
+        subject="x1",
+        state="submitted",
+        page_audit=SHOWN_AGAIN,
+    ),
+    Operation(
+        "assign to a handler",
+        rest_assign("x1", "backoffice_x"),
+        html_assign("x1", "backoffice_x"),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+        audit=[
+            (
+                "assign",
+                "backoffice_x",
+                ("x1",),
+                {"from": None, "to": "backoffice_x"},
+            )
+        ],
+    ),
+    Operation(
+        "assign to someone who does not handle the procedure",
+        rest_assign("x1", "backoffice_y"),
+        html_assign("x1", "backoffice_y"),
+        Answer(False, frozenset({("assignee", "not_a_handler")})),
         subject="x1",
         state="submitted",
         page_audit=SHOWN_AGAIN,
@@ -681,6 +745,9 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "change state allowed",
         "change state not allowed",
         "stale version",
+        "assign to a handler",
+        "does not handle",
+        "sort_on=",
         "answer when asked",
         "withdraw while submitted",
         "withdraw once received",

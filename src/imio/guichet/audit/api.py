@@ -36,6 +36,7 @@ ACTIONS = (
     "list",
     "acknowledge",
     "change_state",
+    "assign",
     "export",
     "download",
     # Who gave or took machine access (they concern no submission).

@@ -17,8 +17,11 @@ from imio.guichet.forms.uploads import descriptor
 from imio.guichet.forms.uploads import Upload
 from imio.guichet.forms.uploads import UploadLimits
 from imio.guichet.forms.uploads import UploadRefused
+from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import make_attachments
+from imio.guichet.submissions.due import due_date
+from imio.guichet.submissions.due import processing_delay
 from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import find_transition
@@ -69,6 +72,36 @@ def update_state(
     )
 
 
+def assign(
+    submission: Submission,
+    assignee: str | None,
+    *,
+    seen_etag: str,
+    user_id: str | None,
+    now: datetime | None = None,
+) -> dict | None:
+    """Assign the submission to ``assignee`` (a user or group id; None:
+    nobody), if it is still as the caller saw it; the history says who
+    assigned it to whom, or unassigned it. Returns the event (None when it
+    was already so: nothing changes)."""
+    check_version(submission, seen_etag)
+    before = submission.assignee
+    if assignee == before:
+        return None
+    now = now or datetime.now(UTC)
+    event = {
+        "action": "assign" if assignee else "unassign",
+        "date": now.isoformat(),
+        "actor": user_id,
+        "from_assignee": before,
+        "to_assignee": assignee,
+    }
+    get_store().assign(submission, assignee)
+    submission.add_event(event)
+    submission.modified = now
+    return event
+
+
 def reply_as_citizen(
     submission: Submission,
     message: str,
@@ -101,7 +134,7 @@ def reply_as_citizen(
     if stored:
         submission.attachments = {**(submission.attachments or {}), **stored}
     described = [descriptor(files[n], name) for n, name in enumerate(stored)]
-    return change_state(
+    event = change_state(
         get_store(),
         submission,
         "in_progress",
@@ -110,6 +143,12 @@ def reply_as_citizen(
         public_message=message,
         files=described,
     )
+    # The delay starts again from the citizen's answer.
+    procedure = find_procedure(submission.procedure_uid)
+    if procedure is not None and processing_delay(procedure) is not None:
+        answered = datetime.fromisoformat(event["date"])
+        get_store().set_due(submission, due_date(procedure, answered))
+    return event
 
 
 def check_reply_files(

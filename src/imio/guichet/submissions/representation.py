@@ -48,6 +48,8 @@ def serialize_submission(
         "data": deepcopy(submission.data),
         "acknowledgement": deepcopy(submission.acknowledgement),
         "verified_identity": deepcopy(submission.verified_identity),
+        "assignee": submission.assignee,
+        "due": None if submission.due is None else submission.due.isoformat(),
     }
     if full:
         result["history"] = deepcopy(list(submission.history))

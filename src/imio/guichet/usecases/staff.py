@@ -15,6 +15,7 @@ from imio.guichet import audit
 from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
+from imio.guichet.errors import InvalidAssignee
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.errors import LoginRequired
@@ -29,12 +30,16 @@ from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import may_read_submissions_of
+from imio.guichet.submissions.access import principals_of
+from imio.guichet.submissions.access import procedure_handlers
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.attachments import find_attachment
+from imio.guichet.submissions.due import today
 from imio.guichet.submissions.export import write_export
 from imio.guichet.submissions.lifecycle import allowed_states
 from imio.guichet.submissions.lifecycle import STAFF
+from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.storage import Submission
@@ -149,9 +154,23 @@ def list_submissions(
             created_from=query.created_from,
             created_to=query.created_to,
             descending=query.descending,
+            sort_on=query.sort_on,
+            assignees=assignees_of(caller, query.assignee),
+            overdue_on=today() if query.overdue else None,
+            due_before=query.due_before,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
     return page
+
+
+def assignees_of(caller: Caller, assignee: str | None) -> list[str] | None:
+    """The principals an ``assignee`` filter stands for: ``me`` is the
+    caller and their groups ("Mes dossiers"); None: no such filter."""
+    if assignee is None:
+        return None
+    if assignee == ASSIGNEE_ME:
+        return principals_of(caller.user_id)
+    return [assignee]
 
 
 def count_by_state(
@@ -274,6 +293,62 @@ def change_state(
             fields=[FieldError("message", "message_required", MESSAGE_REQUIRED)],
         ) from refused
     audit.record(caller, "change_state", [submission], {"from": before, "to": to_state})
+    return submission
+
+
+NOT_A_HANDLER = _(
+    "error_not_a_handler",
+    default="Choose someone who handles this procedure.",
+)
+
+
+def assignable(caller: Caller, submission: Submission) -> list[str]:
+    """Whom ``caller`` may assign the submission to (user and group ids,
+    sorted): those who handle its procedure; none if the caller may not
+    manage it."""
+    if not may_manage(caller, submission):
+        return []
+    procedure = find_procedure(submission.procedure_uid)
+    return [] if procedure is None else sorted(procedure_handlers(procedure))
+
+
+def assign(
+    caller: Caller,
+    submission_id: str,
+    assignee: object,
+    *,
+    seen_etag: str | None,
+) -> Submission:
+    """Assign the submission to a person or a group who handles its
+    procedure (``assignee`` None or empty: to nobody), if it is still the
+    version the caller saw (``seen_etag``, required). Recorded in its
+    history and the audit trail; nothing changes when it is refused or
+    when it is already so."""
+    submission = _manageable(caller, submission_id, None)
+    if not seen_etag:
+        raise VersionRequired("Send If-Match with the ETag you read.")
+    if assignee is not None and not isinstance(assignee, str):
+        raise InvalidAssignee(
+            NOT_A_HANDLER,
+            fields=[FieldError("assignee", "invalid_assignee", NOT_A_HANDLER)],
+        )
+    assignee = (assignee or "").strip() or None
+    if assignee is not None and assignee not in assignable(caller, submission):
+        raise InvalidAssignee(
+            NOT_A_HANDLER,
+            fields=[FieldError("assignee", "not_a_handler", NOT_A_HANDLER)],
+        )
+    before = submission.assignee
+    try:
+        event = handling.assign(
+            submission, assignee, seen_etag=seen_etag, user_id=caller.user_id
+        )
+    except StaleVersion as stale:
+        raise StaleVersion(
+            STALE, headers={"ETag": handling.etag(submission)}
+        ) from stale
+    if event is not None:
+        audit.record(caller, "assign", [submission], {"from": before, "to": assignee})
     return submission
 
 

@@ -1,10 +1,14 @@
-"""PATCH {site}/@submissions/{id}: move a submission along its lifecycle.
+"""PATCH {site}/@submissions/{id}: move a submission along its lifecycle,
+or assign it.
 
-Body: ``{"state": "...", "message": "for the citizen", "note": "internal"}``.
+Body: ``{"state": "...", "message": "for the citizen", "note": "internal"}``,
+or ``{"assignee": "user or group id"}`` (``null``: to nobody); one change
+at a time.
 The ``If-Match`` header must carry the ETag of the version the caller
 read, so that a change made meanwhile by someone else is never overwritten.
 """
 
+from imio.guichet.errors import InvalidInput
 from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import json_object
 from imio.guichet.services.submissions.base import SubmissionService
@@ -23,7 +27,17 @@ class SubmissionPatch(SubmissionService):
         # Authenticated by header or token, not by a cookie a forged page
         # would send along (see post.py).
         alsoProvides(self.request, IDisableCSRFProtection)
-        body = json_object(self.request, {"state", "message", "note"})
+        body = json_object(self.request, {"state", "message", "note", "assignee"})
+        if "assignee" in body:
+            if set(body) - {"assignee"}:
+                raise InvalidInput("Send the assignee alone: one change at a time.")
+            submission = staff.assign(
+                self.caller,
+                self.submission_id,
+                body["assignee"],
+                seen_etag=self.request.getHeader("If-Match"),
+            )
+            return self.changed(submission)
         submission = staff.change_state(
             self.caller,
             self.submission_id,
@@ -32,6 +46,9 @@ class SubmissionPatch(SubmissionService):
             message=body.get("message") or "",
             note=body.get("note") or "",
         )
+        return self.changed(submission)
+
+    def changed(self, submission) -> dict:
         self.request.response.setHeader("ETag", etag(submission))
         procedures = procedure_summaries([submission.procedure_uid])
         return serialize_submission(submission, procedures)

@@ -37,6 +37,15 @@ def add_field(browser, site, title, name, factory):
     browser.getControl(name="form.buttons.add").click()
 
 
+def delete_all_but_the_last(browser, site) -> str:
+    """Delete every field but the last one, whose name is returned."""
+    for name in stored_fields()[:-1]:
+        browser.open(editor_url(site))
+        browser.getLink(url=f"++form++fields/{name}/@@delete").click()
+    [last] = stored_fields()
+    return last
+
+
 class TestSchemaEditor:
     def test_lists_the_form_fields(self, site, browser_for):
         browser = browser_for("editor")
@@ -68,10 +77,7 @@ class TestSchemaEditor:
     def test_an_unusable_form_is_not_stored(self, site, browser_for):
         """A form without fields cannot be filled: the last field stays."""
         browser = browser_for("editor")
-        for name in stored_fields()[:-1]:
-            browser.open(editor_url(site))
-            browser.getLink(url=f"++form++fields/{name}/@@delete").click()
-        [last] = stored_fields()
+        last = delete_all_but_the_last(browser, site)
         browser.open(editor_url(site))
         browser.getLink(url=f"++form++fields/{last}/@@delete").click()
         assert browser.url == editor_url(site)  # where the message shows
@@ -83,10 +89,7 @@ class TestSchemaEditor:
         """The editor's script deletes a field in the background: a refusal
         answers 409 (the field stays on the page), the message says why."""
         browser = browser_for("editor")
-        for name in stored_fields()[:-1]:
-            browser.open(editor_url(site))
-            browser.getLink(url=f"++form++fields/{name}/@@delete").click()
-        [last] = stored_fields()
+        last = delete_all_but_the_last(browser, site)
         browser.open(editor_url(site))
         url = browser.getLink(url=f"++form++fields/{last}/@@delete").url
         browser.raiseHttpErrors = False

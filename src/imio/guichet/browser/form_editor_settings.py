@@ -116,6 +116,17 @@ def step_vocabulary(context) -> SimpleVocabulary:
     return SimpleVocabulary(terms)
 
 
+def condition_setting(title, description) -> List:
+    """A condition, as the answers (of one field) it holds for."""
+    return List(
+        title=title,
+        description=description,
+        value_type=Choice(source=condition_vocabulary),
+        required=False,
+        constraint=_one_field,
+    )
+
+
 class IFieldDisplay(model.Schema):
     """Where a field is asked, and when."""
 
@@ -129,17 +140,14 @@ class IFieldDisplay(model.Schema):
         required=False,
     )
     directives.widget("show_if", CheckBoxFieldWidget)
-    show_if = List(
-        title=_("label_field_show_if", default="Ask this field only when"),
-        description=_(
+    show_if = condition_setting(
+        _("label_field_show_if", default="Ask this field only when"),
+        _(
             "help_field_show_if",
             default="Tick one or more answers of an earlier yes/no or choice "
             "field: this field is asked only when the citizen gives one of "
             "them. Tick nothing to always ask it.",
         ),
-        value_type=Choice(source=condition_vocabulary),
-        required=False,
-        constraint=_one_field,
     )
 
 
@@ -210,17 +218,14 @@ class FieldDisplay:
 
 class IStepSettings(Interface):
     label = TextLine(title=_("label_step_title", default="Title of the step"))
-    show_if = List(
-        title=_("label_step_show_if", default="Ask this step only when"),
-        description=_(
+    show_if = condition_setting(
+        _("label_step_show_if", default="Ask this step only when"),
+        _(
             "help_step_show_if",
             default="Tick one or more answers of a yes/no or choice field of "
             "an earlier step: this step is asked only when the citizen gives "
             "one of them. Tick nothing to always ask it.",
         ),
-        value_type=Choice(source=condition_vocabulary),
-        required=False,
-        constraint=_one_field,
     )
 
 
@@ -322,7 +327,7 @@ def condition_text(schema, spec: str | None):
     titles = condition_titles(schema[target])
     return _(
         "text_shown_when",
-        default="Asked only when “${field}” is: ${values}.",
+        default='Asked only when "${field}" is: ${values}.',
         mapping={
             "field": api.portal.translate(schema[target].title or target),
             "values": " / ".join(
@@ -342,7 +347,7 @@ class FormFieldsListing(SchemaListing):
         return api.portal.translate(
             _(
                 "label_field_settings",
-                default="Settings of “${title}”",
+                default='Settings of "${title}"',
                 mapping={"title": api.portal.translate(field.title or field.__name__)},
             )
         )
@@ -351,7 +356,7 @@ class FormFieldsListing(SchemaListing):
         return api.portal.translate(
             _(
                 "label_delete_field",
-                default="Delete “${title}”",
+                default='Delete "${title}"',
                 mapping={"title": api.portal.translate(field.title or field.__name__)},
             )
         )

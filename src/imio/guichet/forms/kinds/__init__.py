@@ -18,6 +18,7 @@ from imio.guichet.forms.kinds import files  # noqa: F401
 from imio.guichet.forms.kinds import identifiers  # noqa: F401
 from imio.guichet.forms.kinds import numbers  # noqa: F401
 from imio.guichet.forms.kinds import text  # noqa: F401
+from imio.guichet.forms.kinds.base import condition_titles
 from imio.guichet.forms.kinds.base import condition_values
 from imio.guichet.forms.kinds.base import display
 from imio.guichet.forms.kinds.base import EMPTY
@@ -45,6 +46,7 @@ __all__ = [
     "KINDS",
     "Kind",
     "Refused",
+    "condition_titles",
     "condition_values",
     "display",
     "export_cell",

@@ -153,6 +153,11 @@ class Kind:
         None for the kinds it may not test."""
         return None
 
+    def condition_titles(self, field: IField) -> dict[str, Any]:
+        """How people read the values of :meth:`condition_values` (the
+        form editor lists them): their titles, by value."""
+        return {value: value for value in self.condition_values(field) or {}}
+
 
 #: Every kind, in registration order.
 KINDS: list[Kind] = []
@@ -306,6 +311,12 @@ def prefill(field: IField, value: Any) -> Any:
     """A prefill source's value adapted to ``field``."""
     kind = kind_of(field)
     return kind.prefill(field, value) if kind is not None else value
+
+
+def condition_titles(field: IField) -> dict[str, Any]:
+    """The titles of the values ``guichet:show-if`` may name for ``field``."""
+    kind = kind_of(field)
+    return kind.condition_titles(field) if kind is not None else {}
 
 
 def condition_values(field: IField) -> dict[str, Any] | None:

@@ -30,8 +30,8 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import ProcedureClosed
-from imio.guichet.forms.validation import MESSAGES
 from imio.guichet.forms.validation import LIMITED_REFUSALS
+from imio.guichet.forms.validation import MESSAGES
 from imio.guichet.forms.validation import refusal_code
 from imio.guichet.forms.validation import refusal_message
 from imio.guichet.forms.validation import typed_value_code

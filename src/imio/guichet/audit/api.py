@@ -36,6 +36,8 @@ ACTIONS = (
     "list",
     "acknowledge",
     "change_state",
+    # Staff's message to the citizen (the state unchanged).
+    "message",
     "export",
     "download",
     # Who gave or took machine access (they concern no submission).

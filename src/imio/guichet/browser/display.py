@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "transition": _("history_transition", default="State changed"),
 }
 CITIZEN_REPLY = _("history_citizen_reply", default="Answer from the citizen")
+CITIZEN_MESSAGE = _("history_citizen_message", default="Message from the citizen")
+SERVICE_MESSAGE = _("history_service_message", default="Message from the service")
 WITHDRAWN = _("history_withdrawn", default="Withdrawn by the citizen")
 THE_CITIZEN = _("actor_citizen", default="The citizen")
 THE_SERVICE = _("actor_service", default="The service")
@@ -39,6 +41,8 @@ def state_label(state: str | None):
 
 
 def _what(event: dict):
+    if event.get("action") == "message":
+        return CITIZEN_MESSAGE if event.get("by") == CITIZEN else SERVICE_MESSAGE
     if event.get("by") == CITIZEN:
         return WITHDRAWN if event.get("to_state") == "withdrawn" else CITIZEN_REPLY
     return ACTION_LABELS.get(event.get("action"), event.get("action"))

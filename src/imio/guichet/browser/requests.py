@@ -212,6 +212,10 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return self.url(**self.query, **query)
 
 
+MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
+STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
+
+
 class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
@@ -241,22 +245,41 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         page with the reason (nothing changed then)."""
         CheckAuthenticator(self.request)
         form = self.request.form
+        sent = form.get("files") or []
+        files = [
+            part
+            for part in (sent if isinstance(sent, list) else [sent])
+            if getattr(part, "filename", None)  # an empty input sends one
+        ]
         try:
-            submission = staff.change_state(
-                self.caller,
-                submission_id,
-                single(form, "to_state"),
-                seen_etag=single(form, "etag"),
-                message=single(form, "message"),
-                note=single(form, "note"),
-            )
+            if "write" in form:
+                submission = staff.write(
+                    self.caller,
+                    submission_id,
+                    single(form, "message"),
+                    seen_etag=single(form, "etag"),
+                    files=files,
+                )
+                done = _(
+                    "info_message_sent_to_citizen", default="Your message was sent."
+                )
+            else:
+                submission = staff.change_state(
+                    self.caller,
+                    submission_id,
+                    single(form, "to_state"),
+                    seen_etag=single(form, "etag"),
+                    message=single(form, "message"),
+                    note=single(form, "note"),
+                    files=files,
+                )
+                done = _(
+                    "info_state_changed", default="The request's state was changed."
+                )
         except GuichetError as refused:
             show_on_page(self, refused)
             return None
-        api.portal.show_message(
-            _("info_state_changed", default="The request's state was changed."),
-            self.request,
-        )
+        api.portal.show_message(done, self.request)
         self.request.response.redirect(request_url(submission), status=303)
         return ""
 

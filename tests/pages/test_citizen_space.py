@@ -653,3 +653,50 @@ class TestMessagesWithFiles:
         assert sent.status_code == 409
         browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
         assert 'name="write"' not in browser.contents
+
+
+class TestNoCmsForCitizens:
+    """The toolbar and the byline are for those who work on the site."""
+
+    def pages(self, site, filed):
+        procedure = site.demarches.x.absolute_url()
+        return [
+            procedure,
+            f"{procedure}/@@submit",
+            f"{site.absolute_url()}/@@my-requests",
+            f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}",
+        ]
+
+    def test_a_citizen_sees_neither(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        for url in self.pages(site, filed):
+            browser.open(url)
+            assert 'id="edit-bar"' not in browser.contents, url
+            assert 'id="section-byline"' not in browser.contents, url
+            # What the toolbar's user menu gave: the member tools.
+            tools = browser.contents.split('class="imio-guichet-citizen-links"')[1]
+            tools = tools.split("</nav>")[0]
+            assert "@@my-requests" in tools, url
+            assert "/logout" in tools, url
+
+    @pytest.mark.parametrize("who", ["editor", "siteadmin"])
+    def test_editors_keep_them(self, site, filed, browser_for, who):
+        browser = browser_for(who)
+        browser.open(site.demarches.x.absolute_url())
+        assert 'id="edit-bar"' in browser.contents
+        assert 'id="section-byline"' in browser.contents
+
+    def test_staff_keep_the_toolbar_where_they_handle_requests(
+        self, site, filed, browser_for
+    ):
+        browser = browser_for("backoffice_x")
+        browser.open(site.demarches.x.absolute_url())
+        assert 'id="edit-bar"' in browser.contents
+        # Elsewhere in the site, as before.
+        browser.open(f"{site.absolute_url()}/@@guichet-requests")
+        assert 'id="edit-bar"' in browser.contents
+
+    def test_other_pages_are_untouched(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        browser.open(site.absolute_url())  # not a page of the guichet
+        assert 'id="edit-bar"' in browser.contents

@@ -358,6 +358,63 @@ def html_citizen(action: str, key: str, who="citizen_a", body=None, secret=False
     return run
 
 
+#: The page's box "I understand: withdraw my request for good" (a
+#: withdrawal cannot be undone: the page asks; an API client is explicit).
+CONFIRMED = {"confirm": "1"}
+
+#: A file as the API takes it, and as a page uploads it.
+LETTER = ("lettre.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n")
+
+
+def rest_citizen_message(key: str, message: str, who="citizen_a", secret=False):
+    """The citizen writes (with a file) over the API: ``@message``."""
+    import base64
+
+    body = {
+        "message": message,
+        "files": [
+            {"filename": LETTER[0], "data": base64.b64encode(LETTER[1]).decode()}
+        ],
+    }
+    return rest_citizen("message", key, who=who, body=body, secret=secret)
+
+
+def html_citizen_message(key: str, message: str, who="citizen_a", secret=False):
+    """The same from the citizen's page (its button ``write``)."""
+    return html_citizen("write", key, who=who, body={"message": message}, secret=secret)
+
+
+def rest_staff_message(key: str, message: str):
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").patch(
+            f"@submissions/{env.ids[key]}",
+            json={"message": message},
+            headers={"If-Match": env.etag(key)},
+        )
+        return rest_answer(response)
+
+    return run
+
+
+def html_staff_message(key: str, message: str):
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        return posted(
+            browser,
+            env.url("@@guichet-request"),
+            {
+                "id": env.ids[key],
+                "etag": env.etag(key),
+                "write": "1",
+                "message": message,
+                "note": "",
+            },
+        )
+
+    return run
+
+
 # -- export ------------------------------------------------------------------
 
 
@@ -568,7 +625,7 @@ OPERATIONS = [
     Operation(
         "withdraw while submitted",
         rest_citizen("withdraw", "x2"),
-        html_citizen("withdraw", "x2"),
+        html_citizen("withdraw", "x2", body=CONFIRMED),
         Answer(True),
         subject="x2",
         state="withdrawn",
@@ -576,7 +633,7 @@ OPERATIONS = [
     Operation(
         "withdraw with the tracking secret",
         rest_citizen("withdraw", "x1", who="Anonymous", secret=True),
-        html_citizen("withdraw", "x1", who="Anonymous", secret=True),
+        html_citizen("withdraw", "x1", who="Anonymous", secret=True, body=CONFIRMED),
         Answer(True),
         subject="x1",
         state="withdrawn",
@@ -584,7 +641,7 @@ OPERATIONS = [
     Operation(
         "withdraw once received",
         rest_citizen("withdraw", "taken"),
-        html_citizen("withdraw", "taken"),
+        html_citizen("withdraw", "taken", body=CONFIRMED),
         Answer(False, frozenset({("", "transition_not_allowed")})),
         subject="taken",
         state="received",
@@ -592,10 +649,60 @@ OPERATIONS = [
     Operation(
         "withdraw someone else's request",
         rest_citizen("withdraw", "x2", who="citizen_b"),
-        html_citizen("withdraw", "x2", who="citizen_b"),
+        html_citizen("withdraw", "x2", who="citizen_b", body=CONFIRMED),
         Answer(False, frozenset({("", "not_found")})),
         subject="x2",
         state="submitted",
+    ),
+    Operation(
+        "message from the citizen while submitted",
+        rest_citizen_message("x2", "Une question"),
+        html_citizen_message("x2", "Une question"),
+        Answer(True),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message from the citizen with the tracking secret",
+        rest_citizen_message("x1", "Une question", who="Anonymous", secret=True),
+        html_citizen_message("x1", "Une question", who="Anonymous", secret=True),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+    ),
+    Operation(
+        "message from the citizen empty",
+        rest_citizen_message("x2", "  "),
+        html_citizen_message("x2", "  "),
+        Answer(False, frozenset({("message", "message_required")})),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message to someone else's request",
+        rest_citizen_message("x2", "Moi", who="citizen_b"),
+        html_citizen_message("x2", "Moi", who="citizen_b"),
+        Answer(False, frozenset({("", "not_found")})),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message from staff",
+        rest_staff_message("x1", "Nous traitons votre demande."),
+        html_staff_message("x1", "Nous traitons votre demande."),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+        audit=[("message", "backoffice_x", ("x1",), {})],
+    ),
+    Operation(
+        "message from staff empty",
+        rest_staff_message("x1", " "),
+        html_staff_message("x1", " "),
+        Answer(False, frozenset({("message", "message_required")})),
+        subject="x1",
+        state="submitted",
+        page_audit=SHOWN_AGAIN,
     ),
     Operation(
         "export",
@@ -751,6 +858,8 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "answer when asked",
         "withdraw while submitted",
         "withdraw once received",
+        "message from the citizen",
+        "message from staff",
         "export filtered",
         "export with a faulty filter",
     ):

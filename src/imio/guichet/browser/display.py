@@ -33,6 +33,8 @@ ACTION_LABELS = {
 #: Events of the service's own organisation: staff only.
 STAFF_ONLY_ACTIONS = ("assign", "unassign")
 CITIZEN_REPLY = _("history_citizen_reply", default="Answer from the citizen")
+CITIZEN_MESSAGE = _("history_citizen_message", default="Message from the citizen")
+SERVICE_MESSAGE = _("history_service_message", default="Message from the service")
 WITHDRAWN = _("history_withdrawn", default="Withdrawn by the citizen")
 THE_CITIZEN = _("actor_citizen", default="The citizen")
 THE_SERVICE = _("actor_service", default="The service")
@@ -44,6 +46,8 @@ def state_label(state: str | None):
 
 
 def _what(event: dict):
+    if event.get("action") == "message":
+        return CITIZEN_MESSAGE if event.get("by") == CITIZEN else SERVICE_MESSAGE
     if event.get("by") == CITIZEN:
         return WITHDRAWN if event.get("to_state") == "withdrawn" else CITIZEN_REPLY
     return ACTION_LABELS.get(event.get("action"), event.get("action"))

@@ -297,6 +297,10 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return self.url(**self.query, **query)
 
 
+MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
+STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
+
+
 class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
@@ -349,6 +353,23 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         """Apply the posted transition; redirect on success, or keep the
         page with the reason (nothing changed then)."""
         form = self.request.form
+        sent = form.get("files") or []
+        files = [
+            part
+            for part in (sent if isinstance(sent, list) else [sent])
+            if getattr(part, "filename", None)  # an empty input sends one
+        ]
+        if "write" in form:
+            return self.apply(
+                lambda: staff.write(
+                    self.caller,
+                    submission_id,
+                    single(form, "message"),
+                    seen_etag=single(form, "etag"),
+                    files=files,
+                ),
+                _("info_message_sent_to_citizen", default="Your message was sent."),
+            )
         return self.apply(
             lambda: staff.change_state(
                 self.caller,
@@ -357,6 +378,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
                 seen_etag=single(form, "etag"),
                 message=single(form, "message"),
                 note=single(form, "note"),
+                files=files,
             ),
             _("info_state_changed", default="The request's state was changed."),
         )

@@ -5,6 +5,7 @@ from functools import cached_property
 from functools import lru_cache
 from imio.guichet import _
 from imio.guichet.browser.a11y import RenderFormWidget
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.errors import count_widget_refusal
@@ -115,6 +116,11 @@ def form_value(field, value):
 LAYOUT_PAGE = ViewPageTemplateFile("templates/layout_page.pt")
 
 
+#: The buttons that move the citizen forward, shown as the main action.
+MAIN_ACTIONS = ("next", "send")
+
+
+@implementer(ICitizenPage)
 class SubmitForm(
     CachedLayoutPage, DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form
 ):
@@ -335,6 +341,15 @@ class SubmitForm(
 
     # -- buttons (in this order in the page: the first is Enter's)
 
+    def updateActions(self):
+        super().updateActions()
+        # The page's main action looks like it (Plone makes every button
+        # but "save" and a few others secondary, like "Previous").
+        for name in MAIN_ACTIONS:
+            action = self.actions.get(name)
+            if action is not None:
+                action.klass = action.klass.replace("btn-secondary", "btn-primary")
+
     def _next_shown(self):
         return bool(self.steps) and not self.on_review
 
@@ -525,6 +540,7 @@ class KeepBlankForm:
         return page
 
 
+@implementer(ICitizenPage)
 class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     """ "Your request was sent": the reference to keep."""
 

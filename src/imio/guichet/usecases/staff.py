@@ -10,6 +10,7 @@ export is written to the audit trail here, and nowhere else.
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
@@ -38,12 +39,15 @@ from imio.guichet.submissions.attachments import find_attachment
 from imio.guichet.submissions.due import today
 from imio.guichet.submissions.export import write_export
 from imio.guichet.submissions.lifecycle import allowed_states
+from imio.guichet.submissions.lifecycle import is_open
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.usecases.uploads import checked_files
 from plone import api
+from typing import Any
 
 
 STALE = _(
@@ -54,6 +58,13 @@ STALE = _(
 NOTHING_CHANGED = _("error_nothing_changed", default="Nothing was changed.")
 MESSAGE_REQUIRED = _(
     "error_message_required", default="Write what you ask the citizen."
+)
+MESSAGE_TEXT_REQUIRED = _(
+    "error_staff_message_required", default="Write your message to the citizen."
+)
+CLOSED = _(
+    "error_request_closed",
+    default="This request is closed: no message can be added any more.",
 )
 
 
@@ -254,16 +265,20 @@ def change_state(
     seen_etag: str | None,
     message: str = "",
     note: str = "",
+    files: Sequence[Any] = (),
 ) -> Submission:
     """Move the submission on, if it is still the version the caller saw
     (``seen_etag``, required); ``message`` is for the citizen, ``note`` for
-    staff only. Nothing changes when it is refused."""
+    staff only, ``files`` for the citizen (the decision, a permit: uploaded
+    parts or the API's file objects, within the procedure's limits).
+    Nothing changes when it is refused."""
     submission = _manageable(caller, submission_id, None)
     if not seen_etag:
         raise VersionRequired("Send If-Match with the ETag you read.")
     if not isinstance(to_state, str) or not to_state:
         raise InvalidInput('The body needs a "state".')
     before = submission.state
+    checked = checked_files(submission, files)
     try:
         handling.update_state(
             submission,
@@ -272,6 +287,7 @@ def change_state(
             user_id=caller.user_id,
             public_message=str(message or ""),
             internal_note=str(note or ""),
+            files=checked,
         )
     except StaleVersion as stale:
         raise StaleVersion(
@@ -292,7 +308,58 @@ def change_state(
             NOTHING_CHANGED,
             fields=[FieldError("message", "message_required", MESSAGE_REQUIRED)],
         ) from refused
-    audit.record(caller, "change_state", [submission], {"from": before, "to": to_state})
+    audit.record(
+        caller,
+        "change_state",
+        [submission],
+        {"from": before, "to": to_state, **_files_detail(checked)},
+    )
+    return submission
+
+
+def _files_detail(files: Sequence) -> dict:
+    """How many files went with a change, for its audit record (said only
+    when there were some)."""
+    return {"files": len(files)} if files else {}
+
+
+def write(
+    caller: Caller,
+    submission_id: str,
+    message: str,
+    *,
+    seen_etag: str | None,
+    files: Sequence[Any] = (),
+) -> Submission:
+    """A message of the service to the citizen, with ``files`` (as for
+    :func:`change_state`), without changing the request's state: while it
+    is open, by whoever may move it on, if it is still the version they
+    saw. Nothing changes when it is refused."""
+    submission = _manageable(caller, submission_id, None)
+    if not seen_etag:
+        raise VersionRequired("Send If-Match with the ETag you read.")
+    if not isinstance(message, str) or not message.strip():
+        raise MessageRequired(
+            NOTHING_CHANGED,
+            fields=[FieldError("message", "message_required", MESSAGE_TEXT_REQUIRED)],
+        )
+    if not is_open(submission):
+        raise TransitionNotAllowed(CLOSED)
+    checked = checked_files(submission, files)
+    try:
+        handling.post_message(
+            submission,
+            message,
+            actor=STAFF,
+            seen_etag=seen_etag,
+            user_id=caller.user_id,
+            files=checked,
+        )
+    except StaleVersion as stale:
+        raise StaleVersion(
+            STALE, headers={"ETag": handling.etag(submission)}
+        ) from stale
+    audit.record(caller, "message", [submission], _files_detail(checked))
     return submission
 
 

@@ -1,9 +1,9 @@
 """The procedure page a citizen reads before applying."""
 
 from babel.numbers import format_currency
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.catalogue.schemaorg import script_text
 from imio.guichet.channels.caller import CallerOfRequest
-from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.forms.kinds.numbers import locale_of

@@ -243,21 +243,24 @@ def image_count(pdf: bytes) -> int:
 
 
 class TestIssuer:
-    """The receipt names the authority (name, address, logo: the Guichet
-    control panel) and the service's contact (the procedure)."""
+    """The receipt names the authority (name, address, logo: the "Guichet:
+    the authority" control panel) and the service's contact (the
+    procedure)."""
 
     def configure(self, site, *, logo: bytes | None):
-        from imio.guichet.interfaces import IGuichetSettings
+        from imio.guichet.authority import IAuthority
         from plone.app.textfield.value import RichTextValue
 
         def record(name, value):
-            api.portal.set_registry_record(name, value, interface=IGuichetSettings)
+            api.portal.set_registry_record(name, value, interface=IAuthority)
 
-        record("authority_name", "Administration communale de Guichetville")
-        record("authority_address", "Place de l'Hôtel de Ville 1\n5000 Guichetville")
+        record("official_name", "Administration communale de Guichetville")
+        record("street", "Place de l'Hôtel de Ville 1")
+        record("postal_code", "5000")
+        record("locality", "Guichetville")
         if logo is not None:
             encoded = base64.standard_b64encode(logo)
-            record("authority_logo", b"filenameb64:bG9nby5wbmc=;datab64:" + encoded)
+            record("logo", b"filenameb64:bG9nby5wbmc=;datab64:" + encoded)
         with api.env.adopt_roles(["Manager"]):
             site.demarches.x.contact = RichTextValue(
                 "<p>Service État civil</p><p>etatcivil@guichetville.be — "

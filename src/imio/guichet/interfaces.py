@@ -93,40 +93,6 @@ class IGuichetSettings(Interface):
         constraint=_is_public_url,
     )
 
-    authority_name = schema.TextLine(
-        title=_("label_authority_name", default="Official name of the authority"),
-        description=_(
-            "help_authority_name",
-            default="As it heads the acknowledgements of receipt, e.g. "
-            "'Administration communale de Namur'. Empty: the site's title.",
-        ),
-        required=False,
-        default="",
-        max_length=200,
-    )
-
-    authority_address = schema.Text(
-        title=_("label_authority_address", default="Address of the authority"),
-        description=_(
-            "help_authority_address",
-            default="Its postal address, on the acknowledgements of receipt "
-            "(one line per line).",
-        ),
-        required=False,
-        default="",
-        max_length=500,
-    )
-
-    authority_logo = schema.Bytes(
-        title=_("label_authority_logo", default="Logo of the authority"),
-        description=_(
-            "help_authority_logo",
-            default="On the acknowledgements of receipt (PNG or JPEG). Empty: "
-            "the site's logo, if it has one.",
-        ),
-        required=False,
-    )
-
     metrics_allowed_networks = schema.List(
         title=_(
             "label_metrics_allowed_networks",

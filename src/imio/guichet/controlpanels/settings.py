@@ -5,18 +5,12 @@ from imio.guichet.interfaces import IGuichetSettings
 from plone import api
 from plone.app.registry.browser.controlpanel import ControlPanelFormWrapper
 from plone.app.registry.browser.controlpanel import RegistryEditForm
-from plone.formwidget.namedfile.widget import NamedImageFieldWidget
 from plone.z3cform import layout
 
 
 class GuichetSettingsForm(RegistryEditForm):
     schema = IGuichetSettings
     label = _("title_guichet_settings", default="Guichet settings")
-
-    def updateFields(self):
-        super().updateFields()
-        # Uploaded and shown like the site's logo (Site control panel).
-        self.fields["authority_logo"].widgetFactory = NamedImageFieldWidget
 
     def applyChanges(self, data):
         # Saved without a public URL: the address the Site Administrator

@@ -24,6 +24,7 @@ from imio.guichet.i18n import translate_for
 from imio.guichet.submissions.storage import Submission
 from io import BytesIO
 from lxml import html as lxml_html
+from imio.guichet.authority import get_authority
 from plone import api
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -120,22 +121,16 @@ def html_to_lines(text: str) -> str:
 
 
 def issuer_of(procedure) -> Issuer:
-    """The receipt's issuer: the control panel's authority (the site's
-    title and logo by default) and ``procedure``'s contact."""
-    from imio.guichet.interfaces import IGuichetSettings  # interfaces is light
-
-    def setting(name):
-        return api.portal.get_registry_record(
-            name, interface=IGuichetSettings, default=None
-        )
-
-    logo = _named_file_data(setting("authority_logo")) or _named_file_data(
+    """The receipt's issuer: the authority of its control panel (the
+    site's title and logo by default) and ``procedure``'s contact."""
+    authority = get_authority()
+    logo = _named_file_data(authority.logo or None) or _named_file_data(
         api.portal.get_registry_record("plone.site_logo", default=None)
     )
     contact = getattr(procedure, "contact", None) if procedure is not None else None
     return Issuer(
-        name=(setting("authority_name") or "").strip() or api.portal.get().Title(),
-        address=(setting("authority_address") or "").strip(),
+        name=authority.official_name.strip() or api.portal.get().Title(),
+        address="\n".join(authority.address_lines),
         logo=logo,
         contact=html_to_lines(contact.output or "") if contact is not None else "",
     )

@@ -18,13 +18,13 @@ contact").
 from dataclasses import dataclass
 from html import escape
 from imio.guichet import _
+from imio.guichet.authority import get_authority
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.i18n import translate_for
 from imio.guichet.submissions.storage import Submission
 from io import BytesIO
 from lxml import html as lxml_html
-from imio.guichet.authority import get_authority
 from plone import api
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER

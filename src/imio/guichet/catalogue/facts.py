@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
+from imio.guichet.submissions.due import CALENDAR_DAYS
+from imio.guichet.submissions.due import processing_delay
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
 from plone import api
+
+import math
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class ServiceFacts:
     #: The fee in euros, if the webmaster gave one (None: not said; 0: free).
     fee: Decimal | None
     delay_text: str
-    #: Working or calendar days to handle a request, if known.
+    #: Calendar days to handle a request, if the procedure sets a delay.
     processing_days: int | None
     legal_basis: str
     contact: str
@@ -74,6 +78,15 @@ def site_languages() -> tuple[str, ...]:
     return tuple(code.split("-")[0] for code in languages)
 
 
+def calendar_days(delay: tuple[int, str] | None) -> int | None:
+    """A processing delay in calendar days (``xsd:duration`` has no working
+    days: five working days are seven calendar days, rounded up)."""
+    if delay is None:
+        return None
+    days, kind = delay
+    return days if kind == CALENDAR_DAYS else math.ceil(days * 7 / 5)
+
+
 def service_facts(procedure) -> ServiceFacts:
     languages = site_languages()
     url = public_url_of(procedure)
@@ -90,7 +103,7 @@ def service_facts(procedure) -> ServiceFacts:
         cost_text=plain_text(getattr(procedure, "cost", None)),
         fee=Decimal(fee) if fee is not None else None,
         delay_text=plain_text(getattr(procedure, "delay", None)),
-        processing_days=None,
+        processing_days=calendar_days(processing_delay(procedure)),
         legal_basis=plain_text(getattr(procedure, "legal_basis", None)),
         contact=plain_text(getattr(procedure, "contact", None)),
         languages=languages,

@@ -420,16 +420,15 @@ class SubmitForm(
     def handle_send(self, action):
         data, errors = self.extract()
         errors = self.asked_widget_errors(data, errors)
-        refused_directly = self.refused_directly
         if errors:
-            if refused_directly is None:  # else counted by the core
-                count_widget_refusal()
+            count_widget_refusal()
             self.show_widget_errors(data, errors)
             return
+        refused_directly = self.refused_directly
         try:
             if refused_directly is not None and refused_directly[0] == data:
                 # The core's verdict on these very answers (send_directly):
-                # asking again would count the attempt twice.
+                # one Send goes through the core's checks once.
                 raise refused_directly[1]
             filed = self.file(data)
         except IdempotencyKeyReused:

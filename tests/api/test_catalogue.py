@@ -298,3 +298,17 @@ class TestAuthoritySettings:
         assert error, f"no error next to {field}"
         transaction.begin()
         assert getattr(get_authority(), field) == ""
+
+
+def test_a_closed_form_is_no_channel(catalogue, request_factory, browser_for):
+    """While the online form is closed, neither the catalogue nor search
+    engines are pointed to it."""
+    IOnlineForm(catalogue.demarches.x).submissions_open = False
+    transaction.commit()
+    graph = as_graph(request_factory().get("demarches/x/@cpsv-ap", headers=LD_JSON))
+    service = URIRef(f"{PUBLIC}/demarches/x")
+    assert graph.value(service, CV.hasChannel) is None
+    assert set(graph.subjects(RDF.type, CV.Channel)) == set()
+    browser = browser_for("Anonymous")
+    browser.open(f"{catalogue.absolute_url()}/demarches/x")
+    assert "availableChannel" not in structured_data(browser.contents)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
+from imio.guichet.content.availability import get_availability
 from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import processing_delay
 from imio.guichet.urls import public_site_url
@@ -25,7 +26,8 @@ class ServiceFacts:
     #: The procedure's public address (from the control panel's public
     #: URL, never the request's Host): also the service's URI.
     url: str
-    #: The online form's public address.
+    #: The online form's public address, if it takes requests now
+    #: ("" while it is closed: no channel is published then).
     form_url: str
     title: str
     description: str
@@ -94,7 +96,7 @@ def service_facts(procedure) -> ServiceFacts:
     return ServiceFacts(
         identifier=api.content.get_uuid(procedure),
         url=url,
-        form_url=f"{url}/@@submit",
+        form_url=f"{url}/@@submit" if get_availability(procedure).is_open else "",
         title=procedure.title or procedure.getId(),
         description=procedure.description or "",
         language=languages[0],

@@ -50,6 +50,7 @@ from zope.annotation.interfaces import IAnnotations
 
 import hashlib
 import heapq
+import secrets
 import zlib
 
 
@@ -248,6 +249,67 @@ class TimeIndex(Persistent):
     def keys(self, after: int | None = None, descending: bool = False) -> Iterator[int]:
         """Keys in order, strictly after ``after`` if given; lazy."""
         return merge_time_keys([self], after, descending)
+
+
+class TimeMap(Persistent):
+    """Time keys -> persistent objects, spread over shards like
+    :class:`TimeIndex`, with their count: a queue (an outbox) whose size and
+    oldest entry are read without loading its entries, and whose entries
+    are added and removed by integer keys (a bucket of them is a fraction
+    of the size of one keyed by text ids, and a commit rewrites whole
+    buckets)."""
+
+    def __init__(self, shards: int = DEFAULT_SHARDS):
+        self._shards = tuple(IntToObject() for _ in range(shards))
+        self._length = Length()
+
+    def _shard_for(self, key: int) -> IntToObject:
+        return self._shards[key % len(self._shards)]
+
+    def add(self, when: datetime, value) -> int:
+        """Add ``value`` arrived at ``when``; return its key."""
+        while True:
+            # Entries added together share their time: random low bits
+            # tell them apart; on the rare collision, the entry arrives a
+            # microsecond later (so that this ends however many share it).
+            key = time_key(when, secrets.randbits(SALT_BITS))
+            if self._shard_for(key).insert(key, value):
+                self._length.change(1)
+                return key
+            when += timedelta(microseconds=1)
+
+    def get(self, key: int, default=None):
+        return self._shard_for(key).get(key, default)
+
+    def __getitem__(self, key: int):
+        return self._shard_for(key)[key]
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._shard_for(key)
+
+    def pop(self, key: int, default=None):
+        shard = self._shard_for(key)
+        if key not in shard:
+            return default
+        self._length.change(-1)
+        return shard.pop(key)
+
+    def __len__(self) -> int:
+        return self._length()
+
+    def __iter__(self) -> Iterator[int]:
+        """The keys, oldest first."""
+        return heapq.merge(*(iter(shard.keys()) for shard in self._shards))
+
+    def values(self) -> Iterator:
+        """The entries, shard after shard (in no useful order)."""
+        for shard in self._shards:
+            yield from shard.values()
+
+    def first_key(self) -> int | None:
+        """The oldest key (None when empty), in O(shards · log n)."""
+        firsts = [shard.minKey() for shard in self._shards if shard]
+        return min(firsts, default=None)
 
 
 def _ascending(tree: IntKeySet, after: int | None) -> Iterator[int]:

@@ -23,6 +23,7 @@ from imio.guichet.forms.kinds.base import condition_values
 from imio.guichet.forms.kinds.base import display
 from imio.guichet.forms.kinds.base import EMPTY
 from imio.guichet.forms.kinds.base import export_cell
+from imio.guichet.forms.kinds.base import export_cells
 from imio.guichet.forms.kinds.base import field_class_of
 from imio.guichet.forms.kinds.base import from_json
 from imio.guichet.forms.kinds.base import from_widget
@@ -50,6 +51,7 @@ __all__ = [
     "condition_values",
     "display",
     "export_cell",
+    "export_cells",
     "field_class_of",
     "from_json",
     "from_widget",

@@ -13,6 +13,7 @@ registered class in the field's MRO wins, so that a relative date is not
 taken for a plain date, nor a NISS for a line of text.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from datetime import datetime
 from imio.guichet.timezones import in_site_time
@@ -165,6 +166,13 @@ _BY_CLASS: dict[type, Kind] = {}
 _BY_NAME: dict[str, Kind] = {}
 
 
+class _Shapes:
+    #: The JSON types of the kinds known by their shape (set by
+    #: :func:`register`): a value of no other type (text, a number) is known
+    #: by no shape, which an export tells with one ``isinstance`` per cell.
+    types: tuple[type, ...] = ()
+
+
 def register(kind: Kind) -> Kind:
     """Add ``kind`` to the registry (its name and classes must be new)."""
     if kind.name in _BY_NAME or not kind.name:
@@ -174,6 +182,8 @@ def register(kind: Kind) -> Kind:
         raise ValueError(f"{kind.name}: field classes missing or taken: {taken}")
     KINDS.append(kind)
     _BY_NAME[kind.name] = kind
+    if kind.known_by_shape:
+        _Shapes.types = (*_Shapes.types, *kind.json_types)
     for cls in kind.field_classes:
         _BY_CLASS[cls] = kind
     return kind
@@ -217,6 +227,8 @@ def kind_for_value(value: Any) -> Kind | None:
     descriptor, an address, a list of choices), whatever its field: the
     columns of an export and the titles of a page come from one form
     version, the answers from the version they were filed against."""
+    if not isinstance(value, _Shapes.types):
+        return None
     for kind in KINDS:
         if kind.known_by_shape and kind.holds(value):
             return kind
@@ -293,6 +305,21 @@ def export_cell(value: Any, field: IField | None = None) -> str:
         return ""
     kind = _stored_kind(field, value)
     return kind.export_cell(field, value) if kind is not None else str(value)
+
+
+def export_cells(values: Iterable[Any]) -> list[str]:
+    """:func:`export_cell` of each value, told by its shape: a row of an
+    export (its columns are the current form's, its answers may be an older
+    one's). Values of no shaped kind (nearly all) skip the registry."""
+    shaped = _Shapes.types
+    return [
+        ""
+        if value is None
+        else export_cell(value)
+        if isinstance(value, shaped)
+        else str(value)
+        for value in values
+    ]
 
 
 def widget_factory(field: IField) -> str | None:

@@ -55,6 +55,21 @@ class TestNewSubmission:
         assert check_tracking_secret(store, submission, query["secret"][0])
         assert link.startswith(site.absolute_url())
 
+    def test_sender_is_the_authority_without_a_sender_name(
+        self, site, inbox, session_for
+    ):
+        from imio.guichet.authority import IAuthority
+
+        api.portal.set_registry_record("plone.email_from_name", "")
+        api.portal.set_registry_record(
+            "official_name", "Ville de Namur", interface=IAuthority
+        )
+        transaction.commit()
+        file_over_rest(session_for("Anonymous"))
+        flush_mail_outbox(site)
+        (confirmation,) = inbox.to("jeanne@example.org")
+        assert confirmation["From"] == "Ville de Namur <guichet@commune.example>"
+
     def test_rest_service_notice_without_personal_data(self, site, inbox, session_for):
         filed = file_over_rest(session_for("Anonymous"))
         flush_mail_outbox(site)

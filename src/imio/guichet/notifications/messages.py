@@ -13,6 +13,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from imio.guichet import _
+from imio.guichet.authority import get_authority
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
@@ -188,11 +189,15 @@ def citizen_link(store: SubmissionStore, submission: Submission) -> str:
 
 
 def sender() -> Address | None:
-    """The site's sender (Mail control panel), None when not configured."""
+    """The site's sender (Mail control panel), None when not configured;
+    without a sender's name there, the authority's official name."""
     address = api.portal.get_registry_record("plone.email_from_address", default="")
     if not address:
         return None
-    name = api.portal.get_registry_record("plone.email_from_name", default="") or ""
+    name = (
+        api.portal.get_registry_record("plone.email_from_name", default="")
+        or get_authority().official_name
+    )
     username, _at, domain = address.partition("@")
     return Address(single_line(name), username, domain)
 

@@ -371,11 +371,13 @@ class TestHTMLForm:
 
 
 def test_exports_show_addresses_and_files_as_text():
-    from imio.guichet.submissions.export import _cell
+    from imio.guichet.forms.kinds.base import export_cells
 
     address = {**FIELDS_VALID["address"], "box": "b"}
-    assert _cell(address) == "Rue de Fer 42 bte b, 5000 Namur"
-    assert _cell({"filename": "a.pdf", "attachment": "document"}) == "a.pdf"
+    assert export_cells([address, {"filename": "a.pdf", "attachment": "document"}]) == [
+        "Rue de Fer 42 bte b, 5000 Namur",
+        "a.pdf",
+    ]
 
 
 def test_same_message_in_french_on_both_channels(fields_site, session_for):

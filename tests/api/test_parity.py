@@ -155,10 +155,11 @@ def opened(browser, url: str, rows=None) -> Answer:
     return page_answer(browser, rows)
 
 
-def posted(browser, url: str, fields: dict) -> Answer:
+def posted(browser, url: str, fields: dict, *, follow: bool = False) -> Answer:
     """POST a page's form by hand, with a valid CSRF token; the answer is
     the POST's (a redirect once done: the page it leads to is another
-    request)."""
+    request), or with ``follow`` (Post/Redirect/Get, refusals included)
+    the page the POST redirects to, as a browser shows it."""
     site_url = url.split("?", maxsplit=1)[0].rsplit("/", 1)[0]
     browser.open(f"{site_url}/@@personal-information")
     token = browser.getControl(name="_authenticator").value
@@ -167,6 +168,9 @@ def posted(browser, url: str, fields: dict) -> Answer:
         browser.post(url, urlencode({**fields, "_authenticator": token}))
     except tuple(PAGE_REFUSALS) as refused:
         return Answer(False, frozenset({("", PAGE_REFUSALS[type(refused)])}))
+    status = int(browser.headers["status"].split()[0])
+    if follow and status == 303:
+        return opened(browser, browser.headers["Location"])
     return page_answer(browser)
 
 
@@ -282,6 +286,7 @@ def html_change(key: str, to_state: str, stale=False):
                 "message": "",
                 "note": "",
             },
+            follow=True,
         )
 
     return run
@@ -390,8 +395,9 @@ def listed(query, rows, audited=None):
     )
 
 
-#: A refused change keeps the staff page, which shows the request again as
-#: it is now (a read, in the trail); the API's refusal shows nothing of it.
+#: A change leads back to the staff page (Post/Redirect/Get, refused or
+#: not), which shows the request again as it is now (a read, in the
+#: trail); the API's answer shows nothing of it.
 SHOWN_AGAIN = [("read", "backoffice_x", ("x1",), {})]
 
 OPERATIONS = [
@@ -441,6 +447,15 @@ OPERATIONS = [
                 ("x1",),
                 {"from": "submitted", "to": "received"},
             )
+        ],
+        page_audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                ("x1",),
+                {"from": "submitted", "to": "received"},
+            ),
+            *SHOWN_AGAIN,
         ],
     ),
     Operation(

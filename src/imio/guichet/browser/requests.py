@@ -18,6 +18,9 @@ from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.export import EXPORT_VIEW
+from imio.guichet.browser.prg import keep_refusal
+from imio.guichet.browser.prg import show_kept_refusal
+from imio.guichet.browser.prg import take_refusal
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
@@ -52,7 +55,12 @@ LISTING_VIEW = "@@guichet-requests"
 
 def request_url(submission) -> str:
     """The staff page of a submission."""
-    query = urlencode({"id": submission.id})
+    return page_of(submission.id)
+
+
+def page_of(submission_id: str) -> str:
+    """The staff page of the submission of this id."""
+    query = urlencode({"id": submission_id})
     return f"{api.portal.get().absolute_url()}/{REQUEST_VIEW}?{query}"
 
 
@@ -224,11 +232,16 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
 
     def __call__(self):
         self.errors = {}
+        self.typed = {}
         submission_id = single(self.request.form, "id")
         if self.request.method == "POST":
             answer = self.change_state(submission_id)
             if answer is not None:
                 return answer
+        else:
+            kept = take_refusal(self.request, page_of(submission_id))
+            if kept is not None:
+                show_kept_refusal(self, kept)
         try:
             self.submission = staff.read_submission(self.caller, submission_id)
         except GuichetError as exc:
@@ -237,8 +250,11 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         return self.index()
 
     def change_state(self, submission_id: str):
-        """Apply the posted transition; redirect on success, or keep the
-        page with the reason (nothing changed then)."""
+        """Apply the posted transition and redirect to the request's page
+        (Post/Redirect/Get): on success with a message; refused (nothing
+        changed), with the reason and what was typed kept for that page
+        (:mod:`imio.guichet.browser.prg`), or, too large to keep, shown
+        now."""
         CheckAuthenticator(self.request)
         form = self.request.form
         try:
@@ -251,6 +267,10 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
                 note=single(form, "note"),
             )
         except GuichetError as refused:
+            typed = {name: single(form, name) for name in ("message", "note")}
+            if keep_refusal(self.request, page_of(submission_id), refused, typed):
+                self.request.response.redirect(page_of(submission_id), status=303)
+                return ""
             show_on_page(self, refused)
             return None
         api.portal.show_message(
@@ -259,6 +279,17 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         )
         self.request.response.redirect(request_url(submission), status=303)
         return ""
+
+    def form_value(self, name: str) -> str:
+        """What was typed, kept when the change was refused."""
+        if self.typed:
+            return self.typed.get(name, "")
+        return super().form_value(name)
+
+    def form_url(self) -> str:
+        """Where the page's form is sent: the page itself, ``?id=``
+        included, so that the address names the request whatever comes."""
+        return page_of(self.submission.id)
 
     def listing_url(self) -> str:
         context = self.procedure

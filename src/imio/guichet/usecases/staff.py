@@ -310,9 +310,17 @@ def export_submissions(
     audit record says what was exported (:func:`export_details`), whatever
     the channel."""
     check_export(caller, procedure)
-    count = write_export(query.kind, write, procedure, _exported(procedure, query))
+    references = []
+
+    def exported():
+        # Which rows, for the trail: references only (8 characters each).
+        for submission in _exported(procedure, query):
+            references.append(submission.reference)
+            yield submission
+
+    count = write_export(query.kind, write, procedure, exported())
     details = {"count": count, **export_details(procedure, query)}
-    audit.record(caller, "export", [], details)
+    audit.record(caller, "export", [], details, references=references)
     return count
 
 

@@ -292,6 +292,66 @@ def html_change(key: str, to_state: str, stale=False):
     return run
 
 
+def rest_bulk(keys: tuple, to_state: str):
+    """``POST @submissions-bulk``; the answer's rows: the requests that
+    could not move, with why."""
+
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").post(
+            "@submissions-bulk",
+            json={
+                "state": to_state,
+                "submissions": [
+                    {"id": env.ids[key], "etag": env.etag(key)} for key in keys
+                ],
+            },
+        )
+        if response.status_code != 200:
+            return rest_answer(response)
+        keys_of = {submission_id: key for key, submission_id in env.ids.items()}
+        refused = {
+            (keys_of[item["id"]], item["error"]["code"])
+            for item in response.json()["items"]
+            if not item["moved"]
+        }
+        return Answer(True, rows=frozenset(refused))
+
+    return run
+
+
+def html_bulk(keys: tuple, to_state: str):
+    """The listing's bulk form, as a browser sends it (the versions the
+    page showed), and the page it leads back to."""
+
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        browser.open(env.url("@@personal-information"))
+        token = browser.getControl(name="_authenticator").value
+        fields = [("_authenticator", token), ("to_state", to_state)]
+        for key in keys:
+            fields += [
+                ("ids:list", env.ids[key]),
+                (f"etag-{env.ids[key]}", env.etag(key)),
+            ]
+        browser.followRedirects = False
+        browser.post(env.url("@@guichet-requests"), urlencode(fields))
+        if not browser.headers["status"].startswith("303"):
+            return page_answer(browser)
+        browser.open(browser.headers["Location"])
+        keys_of = {submission_id: key for key, submission_id in env.ids.items()}
+        refused = {
+            (keys_of[submission_id], code)
+            for code, submission_id in re.findall(
+                r'<li data-error-code="([^"]+)"[^>]*\sdata-submission="([^"]+)"',
+                browser.contents,
+            )
+        }
+        return Answer(True, rows=frozenset(refused))
+
+    return run
+
+
 # -- the citizen's answer and withdrawal ------------------------------------
 
 
@@ -483,6 +543,45 @@ OPERATIONS = [
         Answer(False, frozenset({("", "forbidden")})),
         subject="y1",
         state="submitted",
+    ),
+    Operation(
+        "bulk change one of three refused",
+        rest_bulk(("x1", "x2", "taken"), "received"),
+        html_bulk(("x1", "x2", "taken"), "received"),
+        Answer(True, rows=frozenset({("taken", "transition_not_allowed")})),
+        subject="x2",
+        state="received",
+        audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                (key,),
+                {"from": "submitted", "to": "received"},
+            )
+            for key in ("x1", "x2")
+        ],
+        # The listing it leads back to is a read of its page, in the trail.
+        page_audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                (key,),
+                {"from": "submitted", "to": "received"},
+            )
+            for key in ("x1", "x2")
+        ]
+        + [("list", "backoffice_x", ("x1", "x2", "asked", "taken"), {"query": {}})],
+    ),
+    Operation(
+        "bulk change of another procedure's request refused",
+        rest_bulk(("y1",), "received"),
+        html_bulk(("y1",), "received"),
+        Answer(True, rows=frozenset({("y1", "forbidden")})),
+        subject="y1",
+        state="submitted",
+        page_audit=[
+            ("list", "backoffice_x", ("x1", "x2", "asked", "taken"), {"query": {}})
+        ],
     ),
     Operation(
         "answer when asked",
@@ -695,6 +794,7 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "reference=",
         "change state allowed",
         "change state not allowed",
+        "bulk change one of three refused",
         "stale version",
         "answer when asked",
         "withdraw while submitted",

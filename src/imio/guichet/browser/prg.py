@@ -46,28 +46,17 @@ def _signature(data: str) -> str:
     return urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def keep_refusal(request, page: str, refused: GuichetError, typed: dict) -> bool:
-    """Keep ``refused`` and the ``typed`` values for the next GET of
-    ``page`` (the form's address, what the redirect leads to); False if
-    they are too large for a cookie (the caller shows the page now)."""
-    raise_for_page(refused)  # 401, 403, 404, 503: nothing to show
-    payload = {
-        "page": page,
-        "status": PAGE_STATUS.get(refused.status, refused.status),
-        "code": refused.code,
-        "message": translate(refused.message, context=request),
-        "fields": [
-            [field.field, field.code, translate(field.message, context=request)]
-            for field in refused.fields
-        ],
-        "typed": {name: value for name, value in typed.items() if value},
-    }
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+def keep_for_page(request, page: str, payload: dict) -> bool:
+    """Keep ``payload`` (JSON) for the next GET of ``page`` (the address
+    the POST redirects to); False if it is too large for a cookie (the
+    caller shows the page now)."""
+    text = json.dumps(
+        {"page": page, **payload}, separators=(",", ":"), ensure_ascii=False
+    )
     data = urlsafe_b64encode(text.encode()).decode().rstrip("=")
     value = f"{data}.{_signature(data)}"
     if len(value) > MAX_VALUE:
         return False
-    count_refusal(HTML, refused.code)
     request.response.setCookie(
         COOKIE,
         value,
@@ -79,11 +68,10 @@ def keep_refusal(request, page: str, refused: GuichetError, typed: dict) -> bool
     return True
 
 
-def take_refusal(request, page: str) -> dict | None:
-    """The refusal kept for ``page`` by the POST that redirected here
-    (``status``, ``code``, ``message``, ``fields`` as ``[field, code,
-    message]``, ``typed``), once: the cookie is expired. None if there is
-    none, it is for another page, or it is not the site's."""
+def take_for_page(request, page: str) -> dict | None:
+    """What the POST that redirected here kept for ``page``, once: the
+    cookie is expired. None if there is none, it is for another page, or
+    it is not the site's."""
     value = request.cookies.get(COOKIE)
     if not value:
         return None
@@ -96,6 +84,44 @@ def take_refusal(request, page: str) -> dict | None:
     except ValueError:
         return None
     if not isinstance(payload, dict) or payload.get("page") != page:
+        return None
+    return payload
+
+
+def refusal_payload(request, refused: GuichetError) -> dict:
+    """A refusal as it is kept: its page status, code and messages in the
+    reader's language, each field as ``[field, code, message]``."""
+    return {
+        "status": PAGE_STATUS.get(refused.status, refused.status),
+        "code": refused.code,
+        "message": translate(refused.message, context=request),
+        "fields": [
+            [field.field, field.code, translate(field.message, context=request)]
+            for field in refused.fields
+        ],
+    }
+
+
+def keep_refusal(request, page: str, refused: GuichetError, typed: dict) -> bool:
+    """Keep ``refused`` and the ``typed`` values for the next GET of
+    ``page``; False if they are too large for a cookie. 401, 403, 404 and
+    503 raise instead (nothing to show)."""
+    raise_for_page(refused)
+    payload = {
+        **refusal_payload(request, refused),
+        "typed": {name: value for name, value in typed.items() if value},
+    }
+    if not keep_for_page(request, page, payload):
+        return False
+    count_refusal(HTML, refused.code)
+    return True
+
+
+def take_refusal(request, page: str) -> dict | None:
+    """The refusal kept for ``page`` (``status``, ``code``, ``message``,
+    ``fields``, ``typed``), once."""
+    payload = take_for_page(request, page)
+    if payload is None or "code" not in payload:
         return None
     return payload
 

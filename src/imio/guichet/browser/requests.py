@@ -18,15 +18,20 @@ from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.export import EXPORT_VIEW
+from imio.guichet.browser.prg import keep_for_page
 from imio.guichet.browser.prg import keep_refusal
 from imio.guichet.browser.prg import show_kept_refusal
+from imio.guichet.browser.prg import take_for_page
 from imio.guichet.browser.prg import take_refusal
 from imio.guichet.browser.receipt import receipt_url
+from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
+from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
+from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ListingQuery
@@ -38,6 +43,7 @@ from plone.base.interfaces import IPloneSiteRoot
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from urllib.parse import urlencode
+from zope.i18n import translate
 
 
 #: The filters of the listing page, as its form names them.
@@ -51,6 +57,8 @@ EXPORT_FORMATS = (
     ("jsonl", _("label_export_jsonl", default="Export (JSON Lines)")),
 )
 LISTING_VIEW = "@@guichet-requests"
+#: The listing's filters that its export applies too (ExportQuery's).
+EXPORTED_FILTERS = ("state", "from", "to", "reference")
 
 
 def request_url(submission) -> str:
@@ -112,6 +120,16 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     page: Page
 
     def __call__(self):
+        self.bulk_errors, self.bulk_error_codes, self.bulk_result = {}, {}, None
+        self.errors, self.error_codes, self.typed = {}, {}, {}
+        if self.request.method == "POST":
+            answer = self.change_states()
+            if answer is not None:
+                return answer
+        else:
+            kept = take_for_page(self.request, self.listing_page())
+            if kept is not None:
+                self.show_kept(kept)
         filters = dict(self.query)
         cursor = single(self.request.form, "cursor")
         if cursor:
@@ -192,15 +210,20 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return f"{base}?{urlencode(query)}" if query else base
 
     def rows(self) -> list[dict]:
-        return summary_rows(self.page.items, request_url)
+        rows = summary_rows(self.page.items, request_url)
+        for row, submission in zip(rows, self.page.items, strict=True):
+            # What the bulk form sends: which request, in which version.
+            row["id"], row["etag"] = submission.id, etag(submission)
+        return rows
 
     def export_links(self) -> list[dict]:
-        """The export of what the filters select (state and days), one link
-        per format; on the site, once a procedure is chosen."""
+        """The export of what the filters select (state and days, or the
+        reference searched), one link per format; on the site, once a
+        procedure is chosen (see :meth:`export_needs_procedure`)."""
         query = {
             name: value
             for name, value in self.query.items()
-            if name in ("state", "from", "to") and name not in self.errors
+            if name in EXPORTED_FILTERS and name not in self.errors
         }
         if self.on_site:
             if "procedure" not in self.query or "procedure" in self.errors:
@@ -216,8 +239,124 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             for kind, label in EXPORT_FORMATS
         ]
 
+    def export_needs_procedure(self) -> bool:
+        """On the site, an export is of one procedure (its columns are its
+        form's): the page says so until one is chosen."""
+        return self.on_site and not self.export_links()
+
     def page_url(self, **query) -> str:
         return self.url(**self.query, **query)
+
+    # -- bulk changes of state ----------------------------------------------
+
+    def listing_page(self) -> str:
+        """What a kept outcome is for: this listing, whatever its filters."""
+        return f"{self.context.absolute_url()}/{LISTING_VIEW}"
+
+    def current_url(self) -> str:
+        """This page's address, filters and page included: where the bulk
+        form posts, and where it leads back to."""
+        query = self.request.get("QUERY_STRING", "")
+        return f"{self.listing_page()}?{query}" if query else self.listing_page()
+
+    def change_states(self):
+        """Apply one transition to the requests chosen, each checked and
+        audited alone by the use case, then lead back to this listing
+        (Post/Redirect/Get) with what moved and what did not, and why."""
+        CheckAuthenticator(self.request)
+        form = self.request.form
+        chosen = form.get("ids") or []
+        if isinstance(chosen, str):
+            chosen = [chosen]
+        seen = [
+            (submission_id, single(form, f"etag-{submission_id}") or None)
+            for submission_id in chosen
+            if isinstance(submission_id, str)
+        ]
+        typed = {name: single(form, name) for name in ("to_state", "message", "note")}
+        try:
+            outcomes = staff.change_states(
+                self.caller,
+                seen,
+                typed["to_state"],
+                message=typed["message"],
+                note=typed["note"],
+            )
+        except GuichetError as refused:
+            if keep_refusal(self.request, self.listing_page(), refused, typed):
+                self.request.response.redirect(self.current_url(), status=303)
+                return ""
+            show_on_page(self, refused)
+            self.bulk_errors, self.errors = self.errors, {}
+            self.bulk_error_codes, self.typed = self.error_codes, typed
+            return None
+        result = {
+            "to_state": typed["to_state"],
+            "moved": [outcome.reference for outcome in outcomes if outcome.moved],
+            "refused": [
+                [
+                    outcome.submission_id,
+                    outcome.reference or "",
+                    outcome.refused.code,
+                    # Why, in the words next to a field when there is one.
+                    " ".join(
+                        translate(message, context=self.request)
+                        for message in (
+                            [field.message for field in outcome.refused.fields]
+                            or [outcome.refused.message]
+                        )
+                    ),
+                ]
+                for outcome in outcomes
+                if not outcome.moved
+            ],
+        }
+        if result["refused"]:
+            for outcome in outcomes:
+                if not outcome.moved:
+                    count_refusal(HTML, outcome.refused.code)
+        if keep_for_page(self.request, self.listing_page(), {"bulk": result}):
+            self.request.response.redirect(self.current_url(), status=303)
+            return ""
+        self.bulk_result = result  # too large to keep: shown now
+        return None
+
+    def show_kept(self, kept: dict) -> None:
+        if "bulk" in kept:
+            self.bulk_result = kept["bulk"]
+            return
+        if "code" in kept:
+            self.errors = {}
+            show_kept_refusal(self, kept)
+            self.bulk_errors, self.errors = self.errors, {}
+            self.bulk_error_codes = self.error_codes
+
+    def bulk_states(self) -> list[dict]:
+        """The states at least one request of this page may go to now, for
+        this caller (none: no bulk form)."""
+        allowed = set()
+        for submission in self.page.items:
+            allowed.update(staff.next_states(self.caller, submission))
+        chosen = self.typed.get("to_state")
+        return [
+            {"id": state, "label": label, "selected": state == chosen}
+            for state, label in STATES.items()
+            if state in allowed
+        ]
+
+    def bulk_outcome(self) -> dict | None:
+        """What the last bulk change did, for the page."""
+        result = self.bulk_result
+        if result is None:
+            return None
+        return {
+            "state_label": state_label(result["to_state"]),
+            "moved": result["moved"],
+            "refused": [
+                {"id": submission_id, "reference": ref, "code": code, "message": text}
+                for submission_id, ref, code, text in result["refused"]
+            ],
+        }
 
 
 class RequestView(CallerOfRequest, SubmissionPage, BrowserView):

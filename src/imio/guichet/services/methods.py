@@ -31,6 +31,7 @@ NAMES = (
     "@form-schema",
     "@submissions",
     "@submissions-export",
+    "@submissions-bulk",
     "@drafts",
     "@guichet-openapi",
     "@guichet-audit",

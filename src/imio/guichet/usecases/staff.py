@@ -10,11 +10,14 @@ export is written to the audit trail here, and nowhere else.
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
+from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.errors import LoginRequired
@@ -277,6 +280,88 @@ def change_state(
     return submission
 
 
+#: Requests moved at once, at most (a listing page holds up to 100).
+MAX_BULK = 100
+NONE_CHOSEN = _("error_none_chosen", default="Choose at least one request.")
+STATE_REQUIRED = _("error_state_required", default="Choose the new state.")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one request of a change made to several: moved
+    (``refused`` None), or why not. ``reference`` only when the caller may
+    read the request (an id sent by hand says nothing of another's)."""
+
+    submission_id: str
+    reference: str | None
+    refused: GuichetError | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.refused is None
+
+
+def change_states(
+    caller: Caller,
+    seen: Sequence[tuple[str, str | None]],
+    to_state: str,
+    *,
+    message: str = "",
+    note: str = "",
+) -> list[BulkOutcome]:
+    """Move several submissions, each ``(id, version seen)``, to
+    ``to_state`` with one ``message`` and ``note``: each one checked,
+    changed and audited by :func:`change_state`, as if alone, so that one
+    refused (not allowed, changed meanwhile, not yours) leaves the others
+    moved. The outcomes come in the order given (an id given twice once)."""
+    if caller.is_anonymous:
+        raise LoginRequired()
+    chosen = list(dict(seen).items())  # an id given twice: once
+    if not isinstance(to_state, str) or not to_state:
+        raise InvalidInput(
+            STATE_REQUIRED,
+            fields=[FieldError("state", "state_required", STATE_REQUIRED)],
+        )
+    if not chosen:
+        raise InvalidInput(
+            NONE_CHOSEN,
+            fields=[FieldError("submissions", "none_chosen", NONE_CHOSEN)],
+        )
+    if len(chosen) > MAX_BULK:
+        raise InvalidInput(
+            f"At most {MAX_BULK} requests at once.",
+            fields=[
+                FieldError(
+                    "submissions",
+                    "too_many",
+                    f"At most {MAX_BULK} requests at once.",
+                )
+            ],
+        )
+    outcomes = []
+    for submission_id, seen_etag in chosen:
+        try:
+            submission = change_state(
+                caller,
+                submission_id,
+                to_state,
+                seen_etag=seen_etag,
+                message=message,
+                note=note,
+            )
+        except GuichetError as refused:
+            found = submissions.get_submission(submission_id)
+            readable = found is not None and may_read_submission(found)
+            outcomes.append(
+                BulkOutcome(
+                    submission_id, found.reference if readable else None, refused
+                )
+            )
+            continue
+        outcomes.append(BulkOutcome(submission_id, submission.reference))
+    return outcomes
+
+
 def download_attachment(
     caller: Caller, submission_id: str, name: str, *, within: str | None = None
 ):
@@ -331,6 +416,7 @@ def export_details(procedure, query: ExportQuery) -> dict:
         "state": query.state,
         "from": query.created_from and query.created_from.isoformat(),
         "to": query.created_to and query.created_to.isoformat(),
+        "reference": query.reference,
     }
     return {
         "procedure": api.content.get_uuid(procedure),
@@ -340,6 +426,12 @@ def export_details(procedure, query: ExportQuery) -> dict:
 
 
 def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
+    if query.reference:
+        # As the listing: the one submission of that reference, if it is
+        # this procedure's (the caller may read them all: checked above).
+        found = submissions.find_by_reference(query.reference)
+        uid = api.content.get_uuid(procedure)
+        return iter([found] if found is not None and found.procedure_uid == uid else [])
     return submissions.iter_submissions(
         api.content.get_uuid(procedure),
         state=query.state,

@@ -164,6 +164,7 @@ def test_one_of_five_refused_over_rest(site, five, session_for):
     [
         ({"state": "received", "submissions": []}, "submissions", "none_chosen"),
         ({"state": "", "submissions": [{"id": "a"}]}, "state", "state_required"),
+        ({"state": "gone", "submissions": [{"id": "a"}]}, "state", "unknown_state"),
         (
             {"state": "received", "submissions": "a"},
             "submissions",

@@ -40,6 +40,8 @@ from imio.guichet.submissions.lifecycle import allowed_states
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
+from imio.guichet.submissions.query import UNKNOWN_STATE
+from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from plone import api
 
@@ -321,6 +323,11 @@ def change_states(
         raise InvalidInput(
             STATE_REQUIRED,
             fields=[FieldError("state", "state_required", STATE_REQUIRED)],
+        )
+    if to_state not in STATES:  # no state to go to: say it once, not per request
+        raise InvalidInput(
+            UNKNOWN_STATE,
+            fields=[FieldError("state", "unknown_state", UNKNOWN_STATE)],
         )
     if not chosen:
         raise InvalidInput(

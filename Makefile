@@ -54,6 +54,11 @@ TRUSTED_PROXIES ?=
 # submission with a procedure's default files (5 × 10 MB, in base64) needs.
 MAX_BODY ?= $(shell $(BIN)/python -c 'from imio.guichet.forms.uploads import default_max_body_size as m; print(m())')
 SENTINEL := $(VENV)/.installed
+# The demonstration identity provider (OpenID Connect) that `make start`
+# runs on loopback beside the demo site, and that the demo site's login
+# page offers ("itsme / eID (démonstration)"); docs/identity.md.
+OIDC_DEMO_PORT ?= $(shell echo $$(($(PORT) + 1000)))
+OIDC_DEMO_URL := http://127.0.0.1:$(OIDC_DEMO_PORT)
 
 ifeq ($(filter $(STORAGE),filestorage postgresql),)
 $(error STORAGE must be filestorage or postgresql, not "$(STORAGE)")
@@ -131,7 +136,7 @@ DEMO_HOST := $(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST))
 
 .PHONY: demo
 demo: database ## Create the demo site (once) in the instance; keeps existing data
-	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) \
+	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) GUICHET_DEMO_OIDC=$(OIDC_DEMO_URL) \
 	  $(BIN)/zconsole run "$(INSTANCE)/etc/zope.conf" scripts/create_demo_site.py
 
 .PHONY: start
@@ -141,8 +146,14 @@ start: demo ## Install if needed, create the demo site, serve it on http://local
 	@echo "  Accounts (demo only): admin/admin (Manager), backoffice/backoffice (back office),"
 	@echo "                        citoyen/citoyen (citizen)"
 	@echo "  API: curl -u backoffice:backoffice -H 'Accept: application/json' http://localhost:$(PORT)/Plone/@submissions"
+	@echo "  Identity provider (demonstration only): $(OIDC_DEMO_URL), people demo-luc-dupont"
+	@echo "                        and demo-sophie-lambert (log in with \"itsme / eID (démonstration)\")"
 	@echo ""
-	$(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
+	@mkdir -p "$(INSTANCE)/var/log"
+	@$(BIN)/python -m imio.guichet.demo.provider --port $(OIDC_DEMO_PORT) \
+	    >> "$(INSTANCE)/var/log/demo-identity-provider.log" 2>&1 & provider=$$!; \
+	  trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
 
 .PHONY: serve
 serve: database ## Serve the instance as it is, without the demo site (a real site)

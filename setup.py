@@ -65,6 +65,8 @@ setup(
         # CloudEvents of the webhooks (structured JSON mode).
         "cloudevents",
         "openpyxl",
+        # Checks the procedure model packages read from other sites.
+        "jsonschema",
         "python-stdnum",
         "PyYAML",
         # The PDF receipt (pure Python; its Vera fonts print accents and €).
@@ -74,6 +76,10 @@ setup(
         "plone.keyring",
         # The HTML alternative of e-mails (escaped, links, line breaks).
         "plone.intelligenttext",
+        # Login with OpenID Connect (imio.guichet.oidc): the ID tokens'
+        # signatures and claims (joserfc), the calls to the provider.
+        "joserfc",
+        "requests",
         # The metrics of @@guichet-metrics (Prometheus's official client).
         "prometheus-client",
         # Signing the webhooks (the Standard Webhooks reference library).
@@ -84,6 +90,9 @@ setup(
     extras_require={
         "test": [
             "aiosmtpd",
+            # The demonstration identity provider (OpenID Connect) of the
+            # tests and of `make start` (imio.guichet.demo.provider).
+            "oidc-provider-mock",
             "jsonschema",
             "openapi-spec-validator",
             # Real-browser tests (tests/browser), driving Debian's Chromium.
@@ -96,6 +105,9 @@ setup(
             "pytest-plone>=1.0",
             # Reads the PDF receipts back.
             "pypdf",
+            # Validates the CPSV-AP catalogue (JSON-LD) against SHACL shapes.
+            "pyshacl",
+            "rdflib",
             "requests",
             # Fuzzes the served OpenAPI document (tests/test_fuzz_openapi.py).
             "schemathesis",

@@ -13,6 +13,11 @@ import transaction
 app = makerequest(globals()["app"])  # noqa: F821 - given by zconsole
 # The address `make start` serves (GUICHET_DEMO_URL, set by the Makefile):
 # the demo site's public URL, for the links in its e-mails.
-portal = ensure_demo_site(app, served_at=os.environ.get("GUICHET_DEMO_URL"))
+# The demonstration identity provider `make start` runs (GUICHET_DEMO_OIDC).
+portal = ensure_demo_site(
+    app,
+    served_at=os.environ.get("GUICHET_DEMO_URL"),
+    identity_provider=os.environ.get("GUICHET_DEMO_OIDC"),
+)
 transaction.commit()
 print(f"Demo site ready: /{portal.getId()}")

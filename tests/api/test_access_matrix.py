@@ -51,6 +51,11 @@ REQUEST_OF_A = DRAFT_OWNER
 ENDPOINTS = {
     "GET @guichet-openapi": PUBLIC,
     "GET demarches/x/@form-schema": PUBLIC,
+    # Procedures and models are public, never what was filed.
+    "GET @cpsv-ap": PUBLIC,
+    "GET demarches/x/@cpsv-ap": PUBLIC,
+    "GET @guichet-models": PUBLIC,
+    "GET @guichet-models/{model}": PUBLIC,
     "POST demarches/x/@submissions": dict.fromkeys(ACCOUNTS, 201),
     "GET @submissions": SITE_LISTING,
     "GET @submissions?since=0": SITE_LISTING,
@@ -171,6 +176,25 @@ def webhook(site, session_for):
 
 
 @pytest.fixture
+def model(site):
+    """X shared as a model."""
+    from imio.guichet.caller import Caller
+    from imio.guichet.usecases.models import share_version
+    from plone import api
+
+    with api.env.adopt_roles(["Manager"]):
+        share_version(
+            Caller(user_id="admin"),
+            site.demarches.x,
+            model_id="x-model",
+            parameters=[],
+            changes="",
+        )
+    transaction.commit()
+    return "x-model"
+
+
+@pytest.fixture
 def draft_of_a(site, session_for):
     """A draft of X that citizen_a saved."""
     response = session_for("citizen_a").post(
@@ -208,6 +232,7 @@ def test_access(request, site, filed, session_for, endpoint, who, status):
     session = session_for(who)
     draft = request.getfixturevalue("draft_of_a") if "{draft}" in endpoint else None
     webhook = request.getfixturevalue("webhook") if "{webhook}" in endpoint else None
+    model = request.getfixturevalue("model") if "{model}" in endpoint else None
     own = {
         name: request.getfixturevalue(name)
         for name in ("mine", "waiting")
@@ -228,7 +253,7 @@ def test_access(request, site, filed, session_for, endpoint, who, status):
         body = bulk_body(session_for, filed)
     response = session.request(
         method,
-        path.format(id=filed, draft=draft, webhook=webhook, **own),
+        path.format(id=filed, draft=draft, webhook=webhook, model=model, **own),
         json=body,
         headers=headers,
     )

@@ -103,7 +103,7 @@ class TestErrors:
         ]
         for anchor in links:
             assert f'id="{anchor}"' in with_errors
-        assert "not a valid integer" in summary
+        assert "Enter a whole number, for instance 12." in summary
 
     def test_faulty_input_is_described_by_its_error(self, with_errors):
         copies = tag(with_errors, "form-widgets-copies")

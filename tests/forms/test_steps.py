@@ -476,6 +476,6 @@ def test_review_sends_back_to_a_faulty_step(browser):
     )
     assert heading(browser).endswith("Travaux")
     error = browser.contents.split('id="form-widgets-height-error">')[1]
-    assert error.startswith("The entered value is not a valid integer")
+    assert error.startswith("Enter a whole number, for instance 12.")
     assert browser.getControl(name="form.widgets.height").value == "douze"
     assert stored() == before

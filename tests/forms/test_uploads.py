@@ -424,7 +424,10 @@ class TestHTMLUploads:
     def test_form_is_multipart(self, browser):
         assert 'enctype="multipart/form-data"' in browser.contents
         assert 'accept="application/pdf, image/png, image/jpeg"' in browser.contents
-        assert "PDF, PNG, JPEG; 10 MB at most per file." in browser.contents
+        # In words, not the widget's "Allowed types: application/pdf, ...".
+        assert "PDF, PNG or JPEG, up to 10 MB per file." in browser.contents
+        assert 'aria-describedby="form-widgets-document-limits"' in browser.contents
+        assert "Allowed types" not in browser.contents
 
     def test_good_pdf_is_stored(self, browser):
         attach(browser, "document", PDF, "piece.pdf")

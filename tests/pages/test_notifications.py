@@ -203,9 +203,12 @@ class TestMessages:
     @pytest.mark.parametrize(
         "language, subject",
         [
-            # The state's label has a Dutch translation; the rest falls back
-            # to French, not to the English defaults.
-            ("nl", "Votre demande {} : Ontvangen"),
+            ("nl", "Uw aanvraag {}: Ontvangen"),
+            ("de", "Ihr Antrag {}: Eingegangen"),
+            ("nl-BE", "Uw aanvraag {}: Ontvangen"),  # its base language's
+            # A language without a catalog falls back to French, not to the
+            # English defaults.
+            ("es", "Votre demande {} : Reçue"),
             ("fr", "Votre demande {} : Reçue"),
             (None, "Votre demande {} : Reçue"),
             ("en", "Your request {}: Received"),

@@ -2,13 +2,15 @@
 
 Its submissions lose their submitter (their identity key stays, for the
 record) and leave "My requests"; its drafts lose their owner (they open for
-nobody and expire); its identity key is forgotten, so that a new account
-with the same login starts with nothing (see :mod:`imio.guichet.identities`).
+nobody and expire); its identity key (and what an identity provider verified
+for it) is forgotten, so that a new account with the same login starts
+with nothing (see :mod:`imio.guichet.identities`).
 The tracking link of a request, with its secret, keeps opening it, and the
 back offices keep handling it.
 """
 
 from imio.guichet.drafts.api import get_draft_store
+from imio.guichet.identities import forget_verified_identity
 from imio.guichet.identities import get_identity_store
 from imio.guichet.submissions.api import get_store
 from plone import api
@@ -25,6 +27,7 @@ def detach_account(user_id: str) -> int:
     return how many submissions were detached."""
     identities = get_identity_store()
     key = identities.forget(user_id) if identities is not None else None
+    forget_verified_identity(user_id)
     store = get_store()
     # By key; and by login, for what a script filed without a key.
     detached = []

@@ -7,6 +7,7 @@ received the request (REST service, browser view, script) builds a
 
 from dataclasses import dataclass
 from dataclasses import field
+from imio.guichet.identities import VerifiedIdentity
 
 
 #: How the operation reached us; kept in the audit trail.
@@ -29,6 +30,9 @@ class Caller:
     client_address: str | None = None
     #: The language the caller reads (negotiated), for messages and e-mails.
     language: str | None = None
+    #: What an identity provider verified in this login session (OpenID
+    #: Connect); None for anonymous visitors and password logins.
+    identity: VerifiedIdentity | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -30,6 +30,8 @@ class GuichetError(Exception):
     status: int = 400
     code: str = "invalid"
     message: Message | str = _("error_refused", default="This request was refused.")
+    #: More keys of the JSON error (what a client needs to act on it).
+    details: dict = {}  # noqa: RUF012 - never mutated, replaced per instance
 
     def __init__(
         self,
@@ -90,6 +92,33 @@ class LoginRequired(GuichetError):
     status = 401
     code = "login_required"
     message = _("error_login_required", default="You must log in to do this.")
+
+
+class IdentityLevelRequired(GuichetError):
+    """The procedure asks for an identity verified by an identity provider
+    (itsme, eID...) at a level of assurance the caller did not reach; 401
+    when anonymous, 403 when logged in otherwise. ``details`` names the
+    level."""
+
+    status = 401
+    code = "identity_level_required"
+    message = _(
+        "error_identity_level_required",
+        default="This procedure requires you to identify with itsme or your "
+        "eID card (level of assurance: ${level}).",
+    )
+
+    def __init__(self, level: str, *, anonymous: bool):
+        super().__init__(
+            _(
+                "error_identity_level_required",
+                default="This procedure requires you to identify with itsme or "
+                "your eID card (level of assurance: ${level}).",
+                mapping={"level": level},
+            )
+        )
+        self.status = 401 if anonymous else 403
+        self.details = {"required_level": level}
 
 
 class Forbidden(GuichetError):

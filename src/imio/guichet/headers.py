@@ -26,6 +26,7 @@ without a list to maintain, and leaves Plone's own pages (the front page,
 the control panels of other add-ons, static resources) untouched.
 """
 
+from imio.guichet.oidc.settings import provider_origin
 from zope.component import adapter
 from zope.globalrequest import getRequest
 from ZPublisher.interfaces import IPubBeforeAbort
@@ -67,12 +68,25 @@ def is_guichet_page(published) -> bool:
     )
 
 
+def content_security_policy() -> str:
+    """The policy; a form may also lead to the site's identity provider
+    (a citizen below a procedure's level of identity is sent there, and
+    browsers check every redirect of a form's submission)."""
+    origin = provider_origin()
+    if origin is None:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+
+
 def set_security_headers(request) -> None:
     if request is None or not is_guichet_page(request.get("PUBLISHED")):
         return
     response = request.response
     for name, value in HEADERS.items():
         response.setHeader(name, value)
+    response.setHeader("Content-Security-Policy", content_security_policy())
     if "no-store" not in (response.getHeader("Cache-Control") or ""):
         response.setHeader("Cache-Control", NO_STORE)
 

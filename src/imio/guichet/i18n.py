@@ -1,6 +1,7 @@
 """Translation helpers for texts made without a request (e-mails, PDF
 receipts): the language is the submission's, not the browser's."""
 
+from pathlib import Path
 from zope.i18n import translate
 from zope.i18nmessageid import Message
 
@@ -8,11 +9,28 @@ from zope.i18nmessageid import Message
 #: The language of e-mails to staff, and of what a catalog lacks.
 FALLBACK_LANGUAGE = "fr"
 _MISSING = "\x00missing"
+#: The languages the guichet has a catalog for (locales/<language>/).
+CATALOG_LANGUAGES = frozenset(
+    path.parent.parent.name
+    for path in (Path(__file__).parent / "locales").glob(
+        "*/LC_MESSAGES/imio.guichet.po"
+    )
+)
+
+
+def catalog_language(language: str | None) -> str:
+    """The language of our catalogs for ``language``: itself, its base
+    language ("fr" for "fr-be"), or French. zope.i18n would answer a
+    language it has no catalog for from its own fallback, English."""
+    if language in CATALOG_LANGUAGES:
+        return language
+    base = (language or "").split("-")[0].lower()
+    return base if base in CATALOG_LANGUAGES else FALLBACK_LANGUAGE
 
 
 def translate_for(message: Message, language: str | None) -> str:
     """``message`` in ``language``; in French when its catalog lacks it."""
-    language = language or FALLBACK_LANGUAGE
+    language = catalog_language(language)
     if language != "en":
         marked = Message(message, default=_MISSING)
         text = translate(marked, target_language=language)

@@ -7,7 +7,9 @@ Installing creates no content and no account: demo data comes from
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.identities import get_identity_store
+from imio.guichet.identities import get_verified_store
 from imio.guichet.notifications.outbox import get_outbox
+from imio.guichet.oidc.settings import forget_client_secret
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
@@ -40,6 +42,7 @@ def post_install(context):
     get_store(create=True)
     get_audit_log(create=True)
     get_identity_store(create=True)
+    get_verified_store(create=True)
     get_outbox(create=True)
     install_plugin(api.portal.get())
     make_portlet_settings(api.portal.get())
@@ -73,6 +76,7 @@ def uninstall(context):
         tuple(name for name in displayed if name != PROCEDURE_TYPE),
     )
     remove_plugin(api.portal.get())
+    forget_client_secret(api.portal.get())
     registry = get_registry()
     if registry is not None:
         for delivery in list(registry.pending()):

@@ -138,10 +138,14 @@ def demo_instance(
 
 @contextmanager
 def served_instance(
-    prefix: str = "guichet-", start_timeout: float = 120, port: int | None = None
+    prefix: str = "guichet-",
+    start_timeout: float = 120,
+    port: int | None = None,
+    **variables,
 ) -> Iterator[ServedInstance]:
     """Build and serve an instance with the demo site, on ``port`` (a free
-    one by default).
+    one by default); ``variables`` are more of the Makefile's (e.g.
+    ``OIDC_DEMO_PORT``, where the demo site finds its identity provider).
 
     Raises :class:`InstanceError` (with the end of the output) when the
     build fails or the site does not answer within ``start_timeout``
@@ -150,7 +154,7 @@ def served_instance(
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         port = port or free_port()
-        run_make("demo", folder, PORT=port, HOST="127.0.0.1")
+        run_make("demo", folder, PORT=port, HOST="127.0.0.1", **variables)
         with open(folder / "server.log", "w+") as log:
             server = subprocess.Popen(
                 [str(RUNWSGI), str(folder / "etc" / "zope.ini")],
@@ -166,6 +170,46 @@ def served_instance(
                 server.wait(30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: How long the tests' demo identity provider lets a code be exchanged: a
+#: login exchanges it at once; the expired-code test waits longer.
+TEST_CODE_LIFETIME = 8.0
+
+
+@contextmanager
+def identity_provider(
+    port: int | None = None,
+    code_lifetime: float = TEST_CODE_LIFETIME,
+    start_timeout: float = 60,
+) -> Iterator[str]:
+    """The demonstration identity provider (imio.guichet.demo.provider) as
+    its own process on loopback, until it answers its discovery document;
+    yields its issuer URL. Stopped on exit."""
+    port = port or free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "imio.guichet.demo.provider",
+                "--port",
+                str(port),
+                "--code-lifetime",
+                str(code_lifetime),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(
+                f"{issuer}/.well-known/openid-configuration", start_timeout, log, server
+            )
+            yield issuer
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
 def _wait_for(url: str, timeout: float, log, server=None) -> None:

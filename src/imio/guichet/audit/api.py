@@ -48,6 +48,10 @@ ACTIONS = (
     "update_webhook",
     "unsubscribe_webhook",
     "retry_failed_mail",
+    # Procedure models (they concern no submission).
+    "publish_model",
+    "create_from_model",
+    "update_from_model",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

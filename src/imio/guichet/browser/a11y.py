@@ -12,6 +12,7 @@ form.js.
 
 from imio.guichet.browser.errors import error_code
 from imio.guichet.browser.widgets import AddressWidget
+from imio.guichet.browser.widgets import UploadWidget
 from imio.guichet.forms.conditions import conditions
 from plone.formwidget.namedfile.widget import NamedFileWidget
 from Products.Five.browser import BrowserView
@@ -110,6 +111,8 @@ class RenderFormWidget(BrowserView):
             described.append(self.help_id())
         if self.required_note():
             described.append(self.required_id())
+        if isinstance(self.widget, UploadWidget):
+            described.append(self.widget.limits_id)
         if described and not self.is_group():
             attributes["aria-describedby"] = " ".join(described)
         if self.is_group() and self.widget.error is not None:

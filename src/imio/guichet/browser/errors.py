@@ -23,12 +23,14 @@ or when a form shows it.
 """
 
 from collections.abc import Iterable
+from imio.guichet import _
 from imio.guichet.caller import HTML
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import ProcedureClosed
+from imio.guichet.forms.validation import MESSAGES
 from imio.guichet.forms.validation import refusal_code
 from imio.guichet.forms.validation import typed_value_code
 from imio.guichet.metrics.counters import count_refusal
@@ -140,10 +142,39 @@ def field_error_snippet(form, widget, field_error: FieldError):
     return snippet
 
 
+#: z3c.form's texts for a number its widget cannot read, in the guichet's
+#: words: more helpful than the core's "wrong type" for a typed text.
+WIDGET_MESSAGES = {
+    "The entered value is not a valid integer literal.": _(
+        "error_not_whole_number", default="Enter a whole number, for instance 12."
+    ),
+    "The entered value is not a valid decimal literal.": _(
+        "error_not_number", default="Enter a number, for instance 12.5."
+    ),
+}
+
+
+def guichet_message(snippet):
+    """The message of an error that z3c.form found itself, in the core's
+    words (as the API says it, and translated by the guichet's catalogs:
+    zope.schema's and z3c.form's lack some of their texts in Dutch)."""
+    error = snippet.error
+    if isinstance(error, RefusedField):
+        return snippet.message
+    if isinstance(error, FormatterValidationError) and error.args:
+        own = WIDGET_MESSAGES.get(str(error.args[0]))
+        if own is not None:
+            return own
+    return MESSAGES.get(error_code(snippet), snippet.message)
+
+
 def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
     """Show z3c.form's error ``snippets`` and the core's ``field_errors``
     next to their ``widgets`` (name -> widget), and in the error summary."""
     snippets = list(snippets)
+    for snippet in snippets:
+        if getattr(snippet, "widget", None) is not None:
+            snippet.message = guichet_message(snippet)
     for field_error in field_errors:
         widget = widgets.get(field_error.field)
         if widget is not None:

@@ -6,9 +6,16 @@ viewlet shows it below the content.
 """
 
 from functools import cached_property
+from imio.guichet.browser.oidc import identify_url
 from imio.guichet.browser.procedure import ProcedureView
+from imio.guichet.caller import HTML
+from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.content.availability import get_availability
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.errors import IdentityLevelRequired
+from imio.guichet.oidc.settings import is_configured
+from imio.guichet.oidc.settings import provider_display_name
+from imio.guichet.usecases.filing import check_identity_level
 from plone import api
 from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser import BrowserView
@@ -31,7 +38,30 @@ class ApplyOnlineView(BrowserView):
 
     @cached_property
     def login_required(self) -> bool:
-        return not IOnlineForm(self.context).allow_anonymous and api.user.is_anonymous()
+        form = IOnlineForm(self.context)
+        if form.require_verified_identity:
+            return False  # the form is open to all, sending it asks more
+        return not form.allow_anonymous and api.user.is_anonymous()
+
+    @cached_property
+    def identification_required(self) -> bool:
+        """Whether the procedure asks for a verified identity that this
+        visitor has not shown (they will be asked when sending)."""
+        caller = caller_from_request(self.request, HTML)
+        try:
+            check_identity_level(caller, self.context)
+        except IdentityLevelRequired:
+            return True
+        return False
+
+    def provider_available(self) -> bool:
+        return is_configured()
+
+    def provider_name(self):
+        return provider_display_name()
+
+    def identify_url(self) -> str:
+        return identify_url(self.submit_url())
 
     def submit_url(self) -> str:
         return f"{self.context.absolute_url()}/@@submit"

@@ -8,6 +8,7 @@ is made on the version the page showed, so that two staff members cannot
 overwrite each other's change.
 """
 
+from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.display import single
@@ -28,6 +29,7 @@ from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
+from imio.guichet.forms.display import format_datetime
 from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
@@ -42,8 +44,23 @@ from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
+from stdnum.be import nn
 from urllib.parse import urlencode
 from zope.i18n import translate
+
+
+#: The levels of assurance (eIDAS), as staff read them.
+LEVEL_LABELS = {
+    "low": _("level_low", default="low"),
+    "substantial": _("level_substantial", default="substantial"),
+    "high": _("level_high", default="high"),
+}
+#: The authentic values of a verified identity, as staff read them.
+AUTHENTIC_LABELS = {
+    "national_number": _("label_national_number", default="National register number"),
+    "family_name": _("label_family_name", default="Family name"),
+    "given_name": _("label_given_name", default="Given name(s)"),
+}
 
 
 #: The filters of the listing page, as its form names them.
@@ -364,6 +381,27 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     per transition the lifecycle allows now (POST, with the version seen)."""
 
     staff = True
+
+    def level_label(self, level: str | None):
+        return LEVEL_LABELS.get(level, _("level_unknown", default="unknown"))
+
+    def format_verified_at(self, when: str | None) -> str:
+        try:
+            return format_datetime(datetime.fromisoformat(when))
+        except (TypeError, ValueError):
+            return "—"
+
+    def authentic_items(self, verified: dict) -> list[tuple]:
+        """The authentic values the provider asserted, labelled (the
+        national register number formatted as on the eID card)."""
+        items = []
+        number = verified.get("national_number")
+        if number:
+            items.append((AUTHENTIC_LABELS["national_number"], nn.format(number)))
+        for key in ("family_name", "given_name"):
+            if verified.get(key):
+                items.append((AUTHENTIC_LABELS[key], verified[key]))
+        return items
 
     def receipt_url(self) -> str:
         """The citizen's PDF receipt (staff copy, without their link)."""

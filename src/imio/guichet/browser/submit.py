@@ -18,6 +18,7 @@ from imio.guichet.browser.honeypot import RenderHoneypot
 from imio.guichet.browser.layout import CachedLayoutPage
 from imio.guichet.browser.layout import layout_seconds
 from imio.guichet.browser.layout import LAYOUTS
+from imio.guichet.browser.oidc import identify_url
 from imio.guichet.browser.online_form import ApplyOnlineView
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.steps import FormSteps
@@ -26,6 +27,7 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
+from imio.guichet.errors import IdentityLevelRequired
 from imio.guichet.errors import InvalidData
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import submission_answers
@@ -40,6 +42,7 @@ from imio.guichet.submissions.tracking import check_tracking_secret
 from imio.guichet.submissions.tracking import tracking_secret
 from imio.guichet.submissions.tracking import tracking_url
 from imio.guichet.usecases.citizen import is_submitter
+from imio.guichet.usecases.drafts import keep_for_identification
 from imio.guichet.usecases.filing import file_submission
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
@@ -381,6 +384,9 @@ class SubmitForm(
         except IdempotencyKeyReused:
             self.status = ALREADY_SENT
             return
+        except IdentityLevelRequired:
+            self.send_to_identification()
+            return
         except GuichetError as refused:
             show_on_form(self, refused)
             return
@@ -393,6 +399,27 @@ class SubmitForm(
     )
     def handle_previous(self, action):
         self.show_step(self.previous_step(self.answers_json(), self.current))
+
+    def send_to_identification(self) -> None:
+        """Below the procedure's level: keep what was typed (a draft that
+        its secret opens) and send the citizen to the identity provider,
+        who brings them back to the form with it."""
+        caller = caller_from_request(self.request, HTML)
+        try:
+            kept = keep_for_identification(
+                caller,
+                self.context,
+                self.draft_answers,
+                honeypot=honeypot_value(self),
+            )
+        except GuichetError as refused:
+            show_on_form(self, refused)
+            return
+        query = urlencode(
+            {self.DRAFT_PARAMETER: kept.draft.id, self.SECRET_PARAMETER: kept.secret}
+        )
+        back_to = f"{self.context.absolute_url()}/@@submit?{query}"
+        self.request.response.redirect(identify_url(back_to))
 
     def redirect_to_confirmation(self, submission) -> None:
         # The secret of the tracking link goes to the confirmation page

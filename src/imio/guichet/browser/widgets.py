@@ -1,6 +1,5 @@
 """Widgets of the citizen's form for the guichet's own field types."""
 
-from html import escape
 from imio.guichet import _
 from imio.guichet.forms.fields import ADDRESS_PARTS
 from imio.guichet.forms.fields import IAddress
@@ -85,6 +84,10 @@ class UploadWidget(NamedFileWidget):
     errors in the site's annotations, for the next try: here a refused
     file must leave no trace, and anonymous visitors may not write to the
     site. After an error the citizen chooses the file again.
+
+    Its own template (templates/upload_input.pt) leaves out the widget's
+    line "Allowed types: application/pdf, image/png." (media types, in
+    English): the citizen reads the limits in words, in the page's language.
     """
 
     file_upload_id = ""
@@ -99,18 +102,34 @@ class UploadWidget(NamedFileWidget):
         super().update()
         self.value = None  # show an empty file input again
 
-    def render(self):
+    @property
+    def limits_id(self) -> str:
+        return f"{self.id}-limits"
+
+    def limits_text(self) -> str:
+        """ "PDF, PNG or JPEG, up to 10 MB per file." in the page's language."""
         limits = upload_limits(self.form.context)
         hint = _(
             "help_upload_limits",
-            default="${types}; ${size} MB at most per file.",
+            default="${types}, up to ${size} MB per file.",
             mapping={
-                "types": ", ".join(limits.allowed_labels),
+                "types": list_with_or(limits.allowed_labels, self.request),
                 "size": limits.max_size // (1024 * 1024),
             },
         )
-        text = escape(translate(hint, context=self.request))
-        return f'{super().render()}<div class="form-text upload-limits">{text}</div>'
+        return translate(hint, context=self.request)
+
+
+def list_with_or(items: list[str], request) -> str:
+    """ "PDF, PNG or JPEG": the last item joined with the page's "or"."""
+    if len(items) < 2:
+        return "".join(items)
+    joined = _(
+        "list_or",
+        default="${items} or ${last}",
+        mapping={"items": ", ".join(items[:-1]), "last": items[-1]},
+    )
+    return translate(joined, context=request)
 
 
 def UploadFieldWidget(field, request):

@@ -3,6 +3,8 @@
 from functools import cached_property
 from imio.guichet.caller import Caller
 from imio.guichet.caller import HTML
+from imio.guichet.identities import verified_identity_of
+from imio.guichet.oidc.session import login_id_of
 from plone import api
 
 
@@ -14,16 +16,18 @@ def caller_from_request(request, channel: str) -> Caller:
     rate limit then sees the citizen's address, not the balancer's).
     """
     if api.user.is_anonymous():
-        user_id, roles = None, frozenset()
+        user_id, roles, identity = None, frozenset(), None
     else:
         user = api.user.get_current()
         user_id, roles = user.getId(), frozenset(user.getRoles())
+        identity = verified_identity_of(user_id, login_id_of(request))
     return Caller(
         user_id=user_id,
         roles=roles,
         channel=channel,
         client_address=request.getClientAddr() or "unknown",
         language=api.portal.get_current_language() or None,
+        identity=identity,
     )
 
 

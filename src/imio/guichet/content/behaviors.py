@@ -70,6 +70,7 @@ class IOnlineForm(model.Schema):
             "opening_date",
             "closing_date",
             "allow_anonymous",
+            "require_verified_identity",
             "form_schema",
             "max_file_size",
             "max_files",
@@ -103,6 +104,23 @@ class IOnlineForm(model.Schema):
         ),
         required=False,
         default=True,
+    )
+    require_verified_identity = schema.Bool(
+        title=_(
+            "label_require_verified_identity",
+            default="Citizens must identify with itsme or their eID card",
+        ),
+        description=_(
+            "help_require_verified_identity",
+            default="For procedures about a person (civil status, residence): "
+            "the form is sent only after an identification through the "
+            "site's identity provider at the level of assurance "
+            "'substantial' or higher, whatever the setting above. The "
+            "verified national register number and names are recorded with "
+            "the request.",
+        ),
+        required=False,
+        default=False,
     )
     directives.widget("form_schema", rows=25)
     form_schema = schema.SourceText(

@@ -51,6 +51,7 @@ class OnlineForm:
     opening_date = _OnContext(IOnlineForm["opening_date"])
     closing_date = _OnContext(IOnlineForm["closing_date"])
     allow_anonymous = _OnContext(IOnlineForm["allow_anonymous"])
+    require_verified_identity = _OnContext(IOnlineForm["require_verified_identity"])
     max_file_size = _OnContext(IOnlineForm["max_file_size"])
     max_files = _OnContext(IOnlineForm["max_files"])
     allowed_file_types = _OnContext(IOnlineForm["allowed_file_types"])

@@ -4,11 +4,13 @@ Its online form is the ``imio.guichet.online_form`` behavior
 (``content/behaviors.py``), enabled in the type's FTI.
 """
 
+from decimal import Decimal
 from imio.guichet import _
 from imio.guichet.content.online_form import OnlineForm
 from plone.app.textfield import RichText
 from plone.dexterity.content import Item
 from plone.supermodel import model
+from zope import schema
 from zope.interface import implementer
 
 
@@ -39,6 +41,18 @@ class IProcedure(model.Schema):
         required=False,
     )
     cost = RichText(title=_("label_cost", default="Cost"), required=False)
+    fee = schema.Decimal(
+        title=_("label_fee", default="Fee (euros)"),
+        description=_(
+            "help_fee",
+            default="The amount a citizen pays, e.g. 5.00; 0 if the procedure "
+            "is free; empty if it depends (explain it under Cost). Published "
+            "in the service catalogue and to search engines.",
+        ),
+        required=False,
+        min=Decimal(0),
+        max=Decimal(100000),
+    )
     delay = RichText(title=_("label_delay", default="Delay"), required=False)
     legal_basis = RichText(
         title=_("label_legal_basis", default="Legal basis"), required=False

@@ -112,6 +112,26 @@ PROCEDURES = [
         "contact": "<p>Service Travaux — travaux@guichetville.be — 081 00 00 30</p>",
     },
     {
+        "id": "composition-de-menage",
+        "title": "Demande de composition de ménage",
+        "description": "Obtenez le certificat de composition de votre ménage.",
+        "form": "composition-de-menage.xml",
+        "subjects": ("Population",),
+        # About the citizen's person: itsme or eID (level "substantial").
+        "require_verified_identity": True,
+        "eligibility": "<p>La personne inscrite dans la commune, pour son "
+        "propre ménage.</p>",
+        "required_documents": "<p>Aucun: vous vous identifiez avec itsme ou "
+        "votre carte d'identité électronique.</p>",
+        "cost": "<p>Gratuit en ligne.</p>",
+        "delay": "<p>1 jour ouvrable.</p>",
+        "legal_basis": "<p>Arrêté royal du 16 juillet 1992 relatif à la "
+        "communication des informations contenues dans les registres de la "
+        "population.</p>",
+        "contact": "<p>Service Population — population@guichetville.be — "
+        "081 00 00 20</p>",
+    },
+    {
         "id": "stages-ete",
         "title": "Inscription aux stages d'été",
         "description": "Plaines de jeux et stages pour les enfants de 3 à 12 ans.",
@@ -195,6 +215,7 @@ def ensure_content(portal) -> None:
             subject=spec["subjects"],
             form_schema=(FORMS / spec["form"]).read_text(encoding="utf-8"),
             allow_anonymous=spec.get("allow_anonymous", True),
+            require_verified_identity=spec.get("require_verified_identity", False),
             opening_date=spec.get("opening_date"),
             **info,
         )
@@ -225,9 +246,44 @@ def ensure_public_url(portal, served_at: str | None) -> None:
         )
 
 
-def ensure_demo_site(app, served_at: str | None = None):
+#: The demo site's client at the demo identity provider (which accepts
+#: any client: these are not secrets).
+DEMO_CLIENT_ID = "guichet-demo"
+DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - demo only, printed nowhere
+
+
+def ensure_identity_provider(portal, issuer: str | None) -> None:
+    """Point the demo site at the demonstration identity provider that
+    ``make start`` runs (``issuer``: its address, which may change from
+    one start to the next). A real site gets none of this."""
+    if not issuer:
+        return
+    from imio.guichet.demo.provider import ACR_LEVELS
+    from imio.guichet.oidc.settings import IOpenIDSettings
+    from imio.guichet.oidc.settings import set_client_secret
+
+    values = {
+        "enabled": True,
+        "demo": True,
+        "label": "itsme / eID",
+        "issuer": issuer.rstrip("/"),
+        "client_id": DEMO_CLIENT_ID,
+        "scopes": ("openid", "profile", "email"),
+        "national_number_claim": "nin",
+        "acr_levels": ACR_LEVELS,
+    }
+    for name, value in values.items():
+        api.portal.set_registry_record(name, value, interface=IOpenIDSettings)
+    set_client_secret(DEMO_CLIENT_SECRET)
+
+
+def ensure_demo_site(
+    app, served_at: str | None = None, identity_provider: str | None = None
+):
     """Create whatever of the demo site is missing; keep the rest.
-    ``served_at`` (``http://host:port``) makes the site's public URL."""
+    ``served_at`` (``http://host:port``) makes the site's public URL;
+    ``identity_provider``, the address of the demonstration identity
+    provider citizens log in with."""
     # First: creating a site begins a new transaction (plone.distribution
     # uses transaction.manager), which would drop anything done before.
     portal = ensure_site(app)
@@ -238,6 +294,7 @@ def ensure_demo_site(app, served_at: str | None = None):
         setSite(portal)
         ensure_addon(portal)
         ensure_public_url(portal, served_at)
+        ensure_identity_provider(portal, identity_provider)
         ensure_content(portal)
         ensure_accounts(portal)
     finally:

@@ -4,18 +4,15 @@ identity service...)."""
 
 from collections.abc import Mapping
 from imio.guichet import _
+from imio.guichet import remote_json
+from imio.guichet.identities import stored_identity
 from imio.guichet.prefill.interfaces import IPrefillSource
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
 from plone import api
 from urllib.parse import quote
 from zope.interface import implementer
 
-import http.client
-import json
 import logging
-import time
-import urllib.error
-import urllib.request
 
 
 logger = logging.getLogger(__name__)
@@ -32,6 +29,9 @@ PROFILE_KEYS = (
     "postal_code",
     "city",
 )
+#: The identifier setting that asks the source with the national register
+#: number the identity provider verified (never one the citizen typed).
+VERIFIED_NATIONAL_NUMBER = "verified:national_number"
 #: Answers bigger than this are not a person's record.
 MAX_RESPONSE_BYTES = 1_000_000
 
@@ -55,6 +55,34 @@ class ProfileSource:
             if isinstance(value, str) and value.strip():
                 found[key] = value.strip()
         return found
+
+
+#: What the identity provider verified that a form may show (and, with
+#: guichet:authentic="true", the server enforce).
+IDENTITY_KEYS = ("national_number", "given_name", "family_name", "fullname", "email")
+
+
+@implementer(IPrefillSource)
+class IdentitySource:
+    """What the identity provider verified when the citizen logged in with
+    it (OpenID Connect); nothing for other accounts."""
+
+    title = _("prefill_source_identity", default="The verified identity")
+
+    def keys(self) -> tuple[str, ...]:
+        return IDENTITY_KEYS
+
+    def values(self, user_id: str) -> dict[str, object]:
+        identity = stored_identity(user_id)
+        if identity is None:
+            return {}
+        names = [identity.given_name, identity.family_name]
+        found = {
+            **identity.authentic_values(),
+            "fullname": " ".join(name for name in names if name),
+            "email": identity.email,
+        }
+        return {key: value for key, value in found.items() if value}
 
 
 def parse_lines(text: str | None, separator: str) -> list[tuple[str, str]]:
@@ -99,6 +127,9 @@ class RestSource:
         prop = _setting("identifier_property")
         if not prop:
             return user_id
+        if prop == VERIFIED_NATIONAL_NUMBER:
+            identity = stored_identity(user_id)
+            return identity.national_number if identity is not None else None
         user = api.user.get(userid=user_id)
         value = user.getProperty(prop, None) if user is not None else None
         return value if isinstance(value, str) and value.strip() else None
@@ -128,39 +159,12 @@ class RestSource:
 
 
 def fetch_json(url: str, headers: dict, timeout: float, user_id: str) -> object:
-    """The JSON document at ``url``, or None (and a log record) on failure.
-
-    ``timeout`` bounds the connection, each read, and the reading of the
-    whole answer (a source trickling bytes is cut off); the URL is not
-    logged (it carries the citizen's identifier).
-    """
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/json", **headers}
-    )
-    deadline = time.monotonic() + timeout
+    """The JSON document at ``url``, or None (and a log record) on failure;
+    the URL is not logged (it carries the citizen's identifier)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = _read_until(response, deadline)
-        return json.loads(body)
-    except urllib.error.HTTPError as error:
-        reason = f"HTTP {error.code}"
-    except TimeoutError as error:
-        reason = f"too slow ({error})"
-    except (OSError, http.client.HTTPException) as error:
-        reason = f"unreachable ({getattr(error, 'reason', error)})"
-    except ValueError as error:
-        reason = f"not JSON ({error})"
-    logger.warning("Prefill source failed for user %s: %s", user_id, reason)
-    return None
-
-
-def _read_until(response, deadline: float) -> bytes:
-    chunks, size = [], 0
-    while chunk := response.read1(65536):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise ValueError("response too large")
-        if time.monotonic() > deadline:
-            raise TimeoutError("answer too slow")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        return remote_json.fetch_json(
+            url, headers=headers, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES
+        )
+    except remote_json.FetchFailed as failure:
+        logger.warning("Prefill source failed for user %s: %s", user_id, failure.reason)
+        return None

@@ -56,6 +56,7 @@ def refusal_body(request, exc) -> dict:
         "type": STATUS_TYPES[exc.status],
         "message": translate(exc.message, context=request),
         "code": exc.code,
+        **exc.details,
     }
     if exc.fields:
         body["errors"] = [

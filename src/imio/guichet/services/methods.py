@@ -29,6 +29,8 @@ ANY = None
 #: The names of the guichet's services, each answering every method.
 NAMES = (
     "@form-schema",
+    "@cpsv-ap",
+    "@guichet-models",
     "@submissions",
     "@submissions-export",
     "@submissions-bulk",

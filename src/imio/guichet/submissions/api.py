@@ -25,6 +25,7 @@ from imio.guichet.errors import InvalidData
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.identities import identity_key
+from imio.guichet.identities import VerifiedIdentity
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.storage import site_store
@@ -111,7 +112,14 @@ def check_open(procedure, submitter: str | None, now: datetime | None = None):
     availability = get_availability(procedure, now)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)
-    if submitter is None and not IOnlineForm(procedure).allow_anonymous:
+    form = IOnlineForm(procedure)
+    # A procedure asking for a verified identity shows its form to all (what
+    # was typed survives the identification): filing checks the level.
+    if (
+        submitter is None
+        and not form.allow_anonymous
+        and not form.require_verified_identity
+    ):
         raise LoginRequired(
             _(
                 "reason_login_required",
@@ -127,11 +135,14 @@ def submit(
     submitter: str | None,
     language: str | None = None,
     now: datetime | None = None,
+    identity: VerifiedIdentity | None = None,
 ) -> Submission:
     """File ``data`` as a new submission of ``procedure``.
 
     ``submitter`` is the logged-in citizen's user id, or None when
-    anonymous. Raises :class:`ProcedureClosed`, :class:`LoginRequired`, or
+    anonymous; ``identity``, what an identity provider verified of them
+    (recorded as authentic with the submission). Raises
+    :class:`ProcedureClosed`, :class:`LoginRequired`, or
     :class:`InvalidData` (with every faulty field), or
     :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
     form cannot be read; nothing is stored then.
@@ -167,6 +178,8 @@ def submit(
     )
     if files:
         submission.attachments = make_attachments(files)
+    if identity is not None:
+        submission.verified_identity = identity.record()
     submission.add_event(
         {
             "action": "submit",
@@ -270,6 +283,7 @@ def submit_once(
     submitter: str | None,
     language: str | None = None,
     draft_id: str | None = None,
+    identity: VerifiedIdentity | None = None,
 ) -> tuple[Submission, bool]:
     """:func:`submit`, unless this key already filed this very request here
     (:func:`replay_of`; ``draft_id`` is the draft ``data`` comes from).
@@ -280,7 +294,10 @@ def submit_once(
     malformed key, :class:`InvalidIdempotencyKey`.
     """
     if idempotency_key is None:
-        return submit(procedure, data, submitter=submitter, language=language), False
+        submission = submit(
+            procedure, data, submitter=submitter, language=language, identity=identity
+        )
+        return submission, False
     earlier = replay_of(
         procedure,
         idempotency_key,
@@ -290,7 +307,9 @@ def submit_once(
     )
     if earlier is not None:
         return earlier, True
-    submission = submit(procedure, data, submitter=submitter, language=language)
+    submission = submit(
+        procedure, data, submitter=submitter, language=language, identity=identity
+    )
     get_store(create=True).remember_request(
         submission,
         {

@@ -47,6 +47,7 @@ def serialize_submission(
         "language": submission.language,
         "data": deepcopy(submission.data),
         "acknowledgement": deepcopy(submission.acknowledgement),
+        "verified_identity": deepcopy(submission.verified_identity),
     }
     if full:
         result["history"] = deepcopy(list(submission.history))

@@ -88,6 +88,10 @@ class Submission(Persistent):
     #: What the request that filed it with an Idempotency-Key was (scope,
     #: fingerprint, submitter, draft, date), to recognise a retry; or None.
     request = None
+    #: Filed by a citizen whose identity a provider verified: which
+    #: provider, the level, when, and the authentic national register
+    #: number and names (identities.VerifiedIdentity.record); else None.
+    verified_identity = None
 
     def __init__(
         self,

@@ -111,6 +111,30 @@ def save_answers(
     return SavedDraft(draft, secret)
 
 
+def keep_for_identification(
+    caller: Caller,
+    procedure,
+    read_answers: Callable[[], Mapping[str, Any]],
+    *,
+    honeypot: str | None = None,
+) -> SavedDraft:
+    """Keep what a citizen below the procedure's level of identity typed,
+    while they identify: a draft of no account, opened by its secret (the
+    identification logs them in as another account than a password login
+    or none). Protected as an anonymous draft."""
+    check_open(procedure, caller.user_id)
+    if caller.is_anonymous:
+        refuse_robots(honeypot)
+    # Counted as an anonymous draft, whoever asks: it opens for anyone with
+    # its secret.
+    check_anonymous_rate(caller.client_address or "unknown")
+    draft, secret = drafts.save_draft(
+        procedure, read_answers(), None, language=caller.language
+    )
+    count_anonymous_submission(caller.client_address or "unknown")
+    return SavedDraft(draft, secret)
+
+
 def update_draft(
     caller: Caller,
     draft_id: Any,

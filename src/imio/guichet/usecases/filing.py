@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.caller import Caller
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.drafts.api import delete_draft
+from imio.guichet.errors import IdentityLevelRequired
 from imio.guichet.errors import Unavailable
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.identities import level_reaches
 from imio.guichet.metrics.counters import count_filing
 from imio.guichet.submissions.api import replay_of
 from imio.guichet.submissions.api import submit_once
@@ -57,6 +60,28 @@ def count_anonymous(caller: Caller) -> None:
     """Count what an anonymous caller made, once it is committed."""
     if caller.is_anonymous:
         count_anonymous_submission(caller.client_address or "unknown")
+
+
+#: The level of assurance (eIDAS) of procedures that require a verified
+#: identity: eID and itsme reach it; civil status and residence need it.
+VERIFIED_LEVEL = "substantial"
+
+
+def required_level(procedure) -> str | None:
+    """The level of assurance ``procedure`` requires (None: any caller its
+    login setting lets in)."""
+    return VERIFIED_LEVEL if IOnlineForm(procedure).require_verified_identity else None
+
+
+def check_identity_level(caller: Caller, procedure) -> None:
+    """Refuse a caller below the procedure's level: anonymous (401), or
+    logged in with a password or a weaker means (403)."""
+    level = required_level(procedure)
+    if level is None:
+        return
+    identity = caller.identity
+    if identity is None or not level_reaches(identity.level, level):
+        raise IdentityLevelRequired(level, anonymous=caller.is_anonymous)
 
 
 @dataclass(frozen=True)
@@ -115,8 +140,11 @@ def file_answers(
     ``ProcedureClosed``, ``LoginRequired``, ``TooManyRequests``, a robot's
     ``InvalidInput``, whatever ``read_answers`` raises, ``NotFound`` (the
     draft), the Idempotency-Key's ``InvalidInput`` / ``Conflict``, or
-    ``Unavailable`` (an unreadable form).
+    ``Unavailable`` (an unreadable form), ``IdentityLevelRequired`` (the
+    procedure needs a verified identity the caller has not shown). What a
+    verified caller's provider asserted is recorded with the submission.
     """
+    check_identity_level(caller, procedure)
     protect_anonymous(caller, honeypot, rate=True)
     answers = read_answers()
     data, draft_id = answers.data, answers.draft_id
@@ -144,6 +172,7 @@ def file_answers(
             submitter=caller.user_id,
             language=caller.language,
             draft_id=draft_id,
+            identity=caller.identity,
         )
     except InvalidFormSchema as unreadable:
         logger.exception("Unreadable form on %s", procedure.absolute_url())

@@ -1,0 +1,199 @@
+"""The authority that runs the site: set once, in the "Guichet: authority"
+control panel, and read from here by everything that names it (the public
+service catalogue in CPSV-AP and schema.org, and later the receipts, the
+e-mails and the privacy notice).
+
+An authority is a commune, a CPAS, a police or rescue zone: its territory
+is identified by the NIS (INS) code of Statistics Belgium, which the
+catalogue turns into the URI of Belgif's REFNIS code list.
+"""
+
+from dataclasses import dataclass
+from imio.guichet import _
+from plone import api
+from plone.schema.email import _isemail as is_email_address
+from urllib.parse import urlsplit
+from zope import schema
+from zope.interface import Interface
+from zope.interface import Invalid
+
+import re
+
+
+#: Belgif's URI of a REFNIS code (the federal code list of Belgian
+#: administrative units), from the NIS code of a municipality, district,
+#: province or region.
+REFNIS_URI = "http://vocab.belgif.be/auth/refnis2019/{code}#id"
+_NIS_CODE = re.compile(r"[0-9]{5}\Z")
+_POSTAL_CODE = re.compile(r"[1-9][0-9]{3}\Z")
+
+
+def _is_nis_code(value: str) -> bool:
+    if value and not _NIS_CODE.match(value):
+        raise Invalid(
+            _("error_nis_code", default="A NIS code has five digits, e.g. 92094.")
+        )
+    return True
+
+
+def _is_email(value: str) -> bool:
+    # plone.schema's check, as its Email field does; the registry stores
+    # TextLine records only.
+    if value and not is_email_address(value):
+        raise Invalid(
+            _("error_authority_email", default="An e-mail address, e.g. info@namur.be.")
+        )
+    return True
+
+
+def _is_postal_code(value: str) -> bool:
+    if value and not _POSTAL_CODE.match(value):
+        raise Invalid(
+            _("error_postal_code", default="A Belgian postal code has four digits.")
+        )
+    return True
+
+
+def _is_web_address(value: str) -> bool:
+    parts = urlsplit(value or "")
+    if value and not (parts.scheme in ("http", "https") and parts.netloc):
+        raise Invalid(
+            _(
+                "error_web_address",
+                default="An address starting with https:// or http://.",
+            )
+        )
+    return True
+
+
+class IAuthority(Interface):
+    """The authority's identity (registry records)."""
+
+    official_name = schema.TextLine(
+        title=_("label_authority_name", default="Official name"),
+        description=_(
+            "help_authority_name",
+            default="As the authority signs, e.g. 'Ville de Namur', "
+            "'CPAS de Namur', 'Zone de police Namur Capitale'.",
+        ),
+        required=False,
+        default="",
+    )
+    nis_code = schema.TextLine(
+        title=_("label_authority_nis_code", default="NIS code"),
+        description=_(
+            "help_authority_nis_code",
+            default="The code of the authority's territory in Statistics "
+            "Belgium's list (REFNIS), e.g. 92094 for Namur. The public "
+            "service catalogue (CPSV-AP) needs it.",
+        ),
+        required=False,
+        default="",
+        constraint=_is_nis_code,
+    )
+    territory_uri = schema.TextLine(
+        title=_("label_authority_territory_uri", default="Territory URI"),
+        description=_(
+            "help_authority_territory_uri",
+            default="Leave empty: it is built from the NIS code. Give it for "
+            "a territory that has no NIS code (a police or rescue zone "
+            "spanning several municipalities).",
+        ),
+        required=False,
+        default="",
+        constraint=_is_web_address,
+    )
+    street = schema.TextLine(
+        title=_("label_authority_street", default="Street and number"),
+        required=False,
+        default="",
+    )
+    postal_code = schema.TextLine(
+        title=_("label_authority_postal_code", default="Postal code"),
+        required=False,
+        default="",
+        constraint=_is_postal_code,
+    )
+    locality = schema.TextLine(
+        title=_("label_authority_locality", default="Locality"),
+        required=False,
+        default="",
+    )
+    website = schema.TextLine(
+        title=_("label_authority_website", default="Website"),
+        required=False,
+        default="",
+        constraint=_is_web_address,
+    )
+    email = schema.TextLine(
+        title=_("label_authority_email", default="E-mail"),
+        required=False,
+        default="",
+        constraint=_is_email,
+    )
+    telephone = schema.TextLine(
+        title=_("label_authority_telephone", default="Telephone"),
+        required=False,
+        default="",
+    )
+    dpo_name = schema.TextLine(
+        title=_("label_authority_dpo_name", default="Data protection officer"),
+        required=False,
+        default="",
+    )
+    dpo_email = schema.TextLine(
+        title=_(
+            "label_authority_dpo_email",
+            default="E-mail of the data protection officer",
+        ),
+        required=False,
+        default="",
+        constraint=_is_email,
+    )
+
+
+@dataclass(frozen=True)
+class Authority:
+    """What is known of the authority; empty strings where nothing is set."""
+
+    official_name: str = ""
+    nis_code: str = ""
+    territory_uri: str = ""
+    street: str = ""
+    postal_code: str = ""
+    locality: str = ""
+    website: str = ""
+    email: str = ""
+    telephone: str = ""
+    dpo_name: str = ""
+    dpo_email: str = ""
+
+    @property
+    def territory(self) -> str:
+        """The URI of the authority's territory, or ``""``."""
+        if self.territory_uri:
+            return self.territory_uri
+        if self.nis_code:
+            return REFNIS_URI.format(code=self.nis_code)
+        return ""
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        locality = " ".join(p for p in (self.postal_code, self.locality) if p)
+        return tuple(line for line in (self.street, locality) if line)
+
+
+def get_authority() -> Authority:
+    """The authority of the current site, from its registry."""
+    values = {}
+    for name in IAuthority.names():
+        try:
+            value = api.portal.get_registry_record(
+                name, interface=IAuthority, default=""
+            )
+        except (api.exc.InvalidParameterError, KeyError):
+            # Registry records not there yet: a site whose upgrade to the
+            # authority's records has not run.
+            value = ""
+        values[name] = value or ""
+    return Authority(**values)

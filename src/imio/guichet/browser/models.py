@@ -1,0 +1,375 @@
+"""Pages of procedure models: share a procedure as a model (its editors),
+and, for Site Administrators, the catalogues of models and the creation of
+a procedure from a model or a package file (docs/models.md)."""
+
+from imio.guichet import _
+from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.procedure import IProcedure
+from imio.guichet.errors import GuichetError
+from imio.guichet.models.package import check_package
+from imio.guichet.models.package import LOCAL_PARAMETERS
+from imio.guichet.models.publication import get_publication
+from imio.guichet.permissions import AddProcedure
+from imio.guichet.usecases import models
+from plone import api
+from plone.app.layout.viewlets.common import ViewletBase
+from plone.protect import CheckAuthenticator
+from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from urllib.parse import urlencode
+from zope.i18n import translate
+
+import json
+
+
+def single(form: dict, name: str) -> str:
+    value = form.get(name, "")
+    return value[0] if isinstance(value, list) else value
+
+
+#: The largest package file read (a package with a long form stays far below).
+MAX_PACKAGE_BYTES = 5 * 1024 * 1024
+
+
+def posted_package(form: dict) -> object:
+    """The package a form posted: an uploaded file, or the JSON text the
+    previous step kept in a hidden field; None if neither (``{}`` for one
+    that is not JSON, which the core then refuses)."""
+    upload = form.get("package_file")
+    if upload and getattr(upload, "filename", None):
+        text = upload.read(MAX_PACKAGE_BYTES + 1)
+    elif single(form, "package_json"):
+        text = single(form, "package_json")
+    else:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {}
+
+
+class PageWithErrors(CallerOfRequest, BrowserView):
+    """Shows a refusal of the core: its message, and each field's next to it."""
+
+    error = None
+    field_errors: dict = {}
+
+    def done(self, message, url: str) -> str:
+        """Post/Redirect/Get: the message for the next page, and the redirect."""
+        api.portal.show_message(
+            translate(message, context=self.request), request=self.request
+        )
+        self.request.response.redirect(url, status=303)
+        return ""
+
+    def refused(self, exc: GuichetError) -> None:
+        self.error = translate(exc.message, context=self.request)
+        self.field_errors = {
+            error.field: translate(error.message, context=self.request)
+            for error in exc.fields or ()
+        }
+
+    def parameter_titles(self) -> list[dict]:
+        return [
+            {
+                "name": name,
+                "title": translate(parameter.title, context=self.request),
+                "kind": parameter.kind,
+            }
+            for name, parameter in LOCAL_PARAMETERS.items()
+        ]
+
+
+class ShareModelView(PageWithErrors):
+    """@@guichet-share-model on a procedure: publish its next version."""
+
+    def __call__(self):
+        self.error, self.field_errors = None, {}
+        if self.request.method == "POST":
+            CheckAuthenticator(self.request)
+            form = self.request.form
+            parameters = [
+                {"name": name, "required": bool(form.get(f"required-{name}"))}
+                for name in LOCAL_PARAMETERS
+                if form.get(f"local-{name}")
+            ]
+            try:
+                package = models.share_version(
+                    self.caller,
+                    self.context,
+                    model_id=single(form, "model_id"),
+                    parameters=parameters,
+                    changes=single(form, "changes"),
+                )
+            except GuichetError as exc:
+                self.refused(exc)
+            else:
+                return self.done(
+                    _(
+                        "model_version_shared",
+                        default="Version ${version} of the model is published.",
+                        mapping={"version": package["version"]},
+                    ),
+                    f"{self.context.absolute_url()}/@@guichet-share-model",
+                )
+        return self.index()
+
+    def publication(self) -> dict | None:
+        publication = get_publication(self.context)
+        if publication is None or not publication.versions:
+            return None
+        latest = publication.package()
+        return {
+            "model_id": publication.model_id,
+            "versions": publication.history(),
+            "local": {p["name"]: p["required"] for p in latest["parameters"]},
+            "url": f"{api.portal.get().absolute_url()}/@guichet-models/"
+            f"{publication.model_id}",
+        }
+
+    def default_model_id(self) -> str:
+        return single(self.request.form, "model_id") or self.context.getId()
+
+
+class ModelCataloguesView(PageWithErrors):
+    """@@guichet-models-catalogues: the catalogues' models, by title."""
+
+    def catalogues(self) -> list[dict]:
+        search = single(self.request.form, "q")
+        found = []
+        for catalogue in models.model_catalogues():
+            entry = {"url": catalogue, "models": [], "error": None}
+            try:
+                entry["models"] = [
+                    {
+                        **model,
+                        "use_url": f"{api.portal.get().absolute_url()}/"
+                        "@@guichet-use-model?"
+                        + urlencode(
+                            {"catalogue": catalogue, "model": model["model_id"]}
+                        ),
+                    }
+                    for model in models.browse_catalogue(self.caller, catalogue, search)
+                ]
+            except GuichetError as exc:
+                entry["error"] = translate(exc.message, context=self.request)
+            found.append(entry)
+        return found
+
+
+class UseModelView(PageWithErrors):
+    """@@guichet-use-model: a new procedure from a model of a catalogue
+    (``catalogue`` and ``model``) or from a package file, with the local
+    parameters, in a folder the user may add procedures to."""
+
+    package = None
+
+    def __call__(self):
+        self.error, self.field_errors = None, {}
+        form = self.request.form
+        self.catalogue = single(form, "catalogue")
+        try:
+            self.package = self.read_package()
+        except GuichetError as exc:
+            self.refused(exc)
+        creating = "folder" in form
+        if self.request.method == "POST" and self.package is not None and creating:
+            CheckAuthenticator(self.request)
+            created = self.create()
+            if created is not None:
+                return self.done(
+                    _(
+                        "model_procedure_created",
+                        default="The procedure was created from the model, "
+                        "private: check it, then publish it.",
+                    ),
+                    f"{created.absolute_url()}/edit",
+                )
+        return self.index()
+
+    def read_package(self) -> dict | None:
+        form = self.request.form
+        posted = posted_package(form)
+        if posted is not None:
+            return check_package(posted)
+        if self.catalogue and single(form, "model"):
+            return models.fetch_model(
+                self.caller, self.catalogue, single(form, "model")
+            )
+        return None
+
+    def create(self):
+        form = self.request.form
+        container = self.container(single(form, "folder"))
+        values = {name: single(form, f"value-{name}") for name in LOCAL_PARAMETERS}
+        try:
+            procedure = models.create_from_model(
+                self.caller,
+                container,
+                self.package,
+                values,
+                catalogue=self.catalogue,
+            )
+        except GuichetError as exc:
+            self.refused(exc)
+            return None
+        return procedure
+
+    def container(self, path: str):
+        portal = api.portal.get()
+        found = portal.unrestrictedTraverse(path.strip("/"), None) if path else portal
+        return found if found is not None else portal
+
+    def folders(self) -> list[dict]:
+        """Where the user may add a procedure (the site and its folders)."""
+        portal = api.portal.get()
+        places = [portal] + [
+            brain.getObject()
+            for brain in api.content.find(portal_type="Folder", sort_on="path")[:200]
+        ]
+        site_path = len(portal.getPhysicalPath())
+        return [
+            {
+                "path": "/".join(place.getPhysicalPath()[site_path:]),
+                "title": place.Title(),
+            }
+            for place in places
+            if api.user.has_permission(AddProcedure, obj=place)
+        ]
+
+    def parameters(self) -> list[dict]:
+        titles = {p["name"]: p for p in self.parameter_titles()}
+        return [
+            {
+                **titles[parameter["name"]],
+                "required": parameter["required"],
+                "value": single(self.request.form, f"value-{parameter['name']}"),
+            }
+            for parameter in (self.package or {}).get("parameters", [])
+        ]
+
+    def package_json(self) -> str:
+        return json.dumps(self.package) if self.package else ""
+
+
+#: How the parts of a procedure are named on the update page.
+PART_TITLES = {
+    "title": _("label_title", default="Title"),
+    "description": _("label_description", default="Summary"),
+    "form": _("label_form", default="Form"),
+    "fee": _("label_fee", default="Fee (euros)"),
+}
+
+
+class ModelUpdateView(PageWithErrors):
+    """@@guichet-model-update on a procedure made from a model: what the
+    newer version changes, and applying it."""
+
+    check = None
+
+    def __call__(self):
+        self.error, self.field_errors = None, {}
+        form = self.request.form
+        try:
+            self.check = models.check_update(
+                self.caller, self.context, posted_package(form)
+            )
+        except GuichetError as exc:
+            self.refused(exc)
+            return self.index()
+        if self.request.method == "POST" and "apply" in form:
+            CheckAuthenticator(self.request)
+            values = {name: single(form, f"value-{name}") for name in LOCAL_PARAMETERS}
+            try:
+                done = models.apply_update(
+                    self.caller, self.context, self.check["package"], values
+                )
+            except GuichetError as exc:
+                self.refused(exc)
+                return self.index()
+            return self.done(
+                _(
+                    "model_update_applied",
+                    default="Version ${version} of the model is applied.",
+                    mapping={"version": done["version"]},
+                ),
+                self.context.absolute_url(),
+            )
+        return self.index()
+
+    def part_title(self, part: str) -> str:
+        if part.startswith("text:") or part.startswith("setting:"):
+            name = part.split(":", 1)[1]
+            field = IProcedure.get(name) or IOnlineForm.get(name)
+            return translate(field.title, context=self.request) if field else name
+        return translate(PART_TITLES.get(part, part), context=self.request)
+
+    def text_changes(self) -> list[dict]:
+        changes = self.check["changes"]
+        texts = [
+            {"title": self.part_title(f"text:{n}"), "runs": runs}
+            for n, runs in changes.texts.items()
+        ]
+        if changes.description:
+            texts.insert(
+                0,
+                {"title": self.part_title("description"), "runs": changes.description},
+            )
+        return texts
+
+    def setting_changes(self) -> list[dict]:
+        changes = self.check["changes"]
+        rows = [
+            {"title": self.part_title(f"setting:{name}"), "was": was, "now": now}
+            for name, (was, now) in changes.settings.items()
+        ]
+        if changes.title:
+            rows.insert(
+                0,
+                {
+                    "title": self.part_title("title"),
+                    "was": changes.title[0],
+                    "now": changes.title[1],
+                },
+            )
+        if changes.fee:
+            rows.append(
+                {
+                    "title": self.part_title("fee"),
+                    "was": changes.fee[0],
+                    "now": changes.fee[1],
+                }
+            )
+        return rows
+
+    def kept(self) -> list[str]:
+        return [self.part_title(part) for part in self.check["kept_local_changes"]]
+
+    def new_parameters(self) -> list[dict]:
+        titles = {p["name"]: p for p in self.parameter_titles()}
+        return [
+            {
+                **titles[p["name"]],
+                "required": p["required"],
+                "value": single(self.request.form, f"value-{p['name']}"),
+            }
+            for p in self.check["new_parameters"]
+        ]
+
+    def package_json(self) -> str:
+        return json.dumps(self.check["package"]) if self.check else ""
+
+
+class ModelUpdateNotice(CallerOfRequest, ViewletBase):
+    """The notice "Model update available" for the procedure's editors
+    (the catalogue is asked at most hourly, see models.remote)."""
+
+    index = ViewPageTemplateFile("templates/model_update_notice.pt")
+    version = None
+
+    def update(self):
+        self.version = models.update_notice(self.caller, self.context)
+
+    def render(self):
+        return self.index() if self.version else ""

@@ -1,0 +1,107 @@
+"""What the catalogue says of a procedure, read once from it and from the
+authority's settings; CPSV-AP (``cpsv.py``) and schema.org
+(``schemaorg.py``) only present these facts."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from imio.guichet.authority import Authority
+from imio.guichet.authority import get_authority
+from imio.guichet.urls import public_site_url
+from imio.guichet.urls import public_url_of
+from plone import api
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """A procedure as a public service. Texts are plain text (the rich
+    texts' HTML removed), ``""`` where the webmaster wrote nothing."""
+
+    #: The procedure's UID: stable across renames and moves.
+    identifier: str
+    #: The procedure's public address (from the control panel's public
+    #: URL, never the request's Host): also the service's URI.
+    url: str
+    #: The online form's public address.
+    form_url: str
+    title: str
+    description: str
+    #: The language the texts are written in (the site's, e.g. "fr").
+    language: str
+    eligibility: str
+    required_documents: str
+    cost_text: str
+    #: The fee in euros, if the webmaster gave one (None: not said; 0: free).
+    fee: Decimal | None
+    delay_text: str
+    #: Working or calendar days to handle a request, if known.
+    processing_days: int | None
+    legal_basis: str
+    contact: str
+    #: Languages the service is offered in (ISO 639-1 codes).
+    languages: tuple[str, ...]
+    modified: str
+
+
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """The site's services and the authority that provides them."""
+
+    site_url: str
+    #: The site's language, that of the authority's name.
+    language: str
+    authority: Authority
+    services: tuple[ServiceFacts, ...]
+
+
+def plain_text(rich_text) -> str:
+    """The text of a rich-text value, without markup."""
+    if rich_text is None or not (rich_text.raw or "").strip():
+        return ""
+    transforms = api.portal.get_tool("portal_transforms")
+    data = transforms.convertTo(
+        "text/plain", rich_text.output or "", mimetype="text/html"
+    )
+    text = data.getData() if data else ""
+    return " ".join(text.split())
+
+
+def site_languages() -> tuple[str, ...]:
+    default = api.portal.get_registry_record("plone.default_language", default="fr")
+    available = api.portal.get_registry_record(
+        "plone.available_languages", default=None
+    ) or [default]
+    languages = [default, *(code for code in available if code != default)]
+    return tuple(code.split("-")[0] for code in languages)
+
+
+def service_facts(procedure) -> ServiceFacts:
+    languages = site_languages()
+    url = public_url_of(procedure)
+    fee = getattr(procedure, "fee", None)
+    return ServiceFacts(
+        identifier=api.content.get_uuid(procedure),
+        url=url,
+        form_url=f"{url}/@@submit",
+        title=procedure.title or procedure.getId(),
+        description=procedure.description or "",
+        language=languages[0],
+        eligibility=plain_text(getattr(procedure, "eligibility", None)),
+        required_documents=plain_text(getattr(procedure, "required_documents", None)),
+        cost_text=plain_text(getattr(procedure, "cost", None)),
+        fee=Decimal(fee) if fee is not None else None,
+        delay_text=plain_text(getattr(procedure, "delay", None)),
+        processing_days=None,
+        legal_basis=plain_text(getattr(procedure, "legal_basis", None)),
+        contact=plain_text(getattr(procedure, "contact", None)),
+        languages=languages,
+        modified=procedure.modified().ISO8601(),
+    )
+
+
+def catalogue_facts(procedures) -> CatalogueFacts:
+    return CatalogueFacts(
+        site_url=public_site_url(),
+        language=site_languages()[0],
+        authority=get_authority(),
+        services=tuple(service_facts(procedure) for procedure in procedures),
+    )

@@ -1,0 +1,233 @@
+"""A model package: a procedure as one versioned JSON document.
+
+Built from a procedure (:func:`package_of`), checked when read
+(:func:`check_package`: its JSON Schema, then the form it carries), and
+applied to a procedure with the authority's local parameters
+(:func:`apply_package`). The local parameters' values never travel in a
+package: they are the using authority's own (its fee, contact, service
+addresses...).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from decimal import InvalidOperation
+from functools import cache
+from imio.guichet import _
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.procedure import INFORMATION_FIELDS
+from imio.guichet.errors import FieldError
+from imio.guichet.errors import InvalidInput
+from imio.guichet.forms.model import check_form_schema
+from imio.guichet.forms.model import InvalidFormSchema
+from jsonschema import Draft202012Validator
+from pathlib import Path
+from plone.app.textfield.value import RichTextValue
+from plone.schema.email import _isemail as is_email_address
+
+import json
+
+
+FORMAT = "imio.guichet.model"
+FORMAT_VERSION = 1
+SCHEMA_PATH = Path(__file__).parent / "package.schema.json"
+
+#: The settings of the online form that travel with a model.
+FORM_SETTINGS = (
+    "allow_anonymous",
+    "confirm_to_citizen",
+    "notify_state_changes",
+    "citizen_email_field",
+    "max_file_size",
+    "max_files",
+    "allowed_file_types",
+)
+
+
+@dataclass(frozen=True)
+class LocalParameter:
+    """A setting each authority gives for itself."""
+
+    name: str
+    title: object
+    #: "decimal", "html" or "emails".
+    kind: str
+
+
+#: The settings a model may leave to each authority, in display order.
+LOCAL_PARAMETERS = {
+    parameter.name: parameter
+    for parameter in (
+        LocalParameter("fee", _("label_fee", default="Fee (euros)"), "decimal"),
+        LocalParameter("cost", _("label_cost", default="Cost"), "html"),
+        LocalParameter("delay", _("label_delay", default="Delay"), "html"),
+        LocalParameter(
+            "contact", _("label_contact", default="Service and contact"), "html"
+        ),
+        LocalParameter(
+            "legal_basis", _("label_legal_basis", default="Legal basis"), "html"
+        ),
+        LocalParameter(
+            "service_emails",
+            _("label_service_emails", default="Service addresses to notify"),
+            "emails",
+        ),
+    )
+}
+
+
+@cache
+def package_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _html(rich_text) -> str:
+    return (rich_text.raw or "") if rich_text is not None else ""
+
+
+def package_of(
+    procedure,
+    *,
+    model_id: str,
+    version: int,
+    published: datetime,
+    changes: str,
+    parameters: list[dict],
+    publisher: dict,
+) -> dict:
+    """The package of ``procedure`` as it is now: what the model gives,
+    without the values of its local parameters."""
+    local = {parameter["name"] for parameter in parameters}
+    form = IOnlineForm(procedure)
+    texts = {
+        name: _html(getattr(procedure, name, None))
+        for name in INFORMATION_FIELDS
+        if name not in local and _html(getattr(procedure, name, None)).strip()
+    }
+    fee = getattr(procedure, "fee", None)
+    settings = {name: getattr(form, name, None) for name in FORM_SETTINGS}
+    settings["allowed_file_types"] = list(settings["allowed_file_types"] or [])
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": model_id,
+        "version": version,
+        "published": published.isoformat(),
+        "changes": changes,
+        "publisher": publisher,
+        "procedure": {
+            "title": procedure.title,
+            "description": procedure.description or "",
+            "texts": texts,
+            "fee": None if fee is None or "fee" in local else format(fee, "f"),
+            "form": {"schema": form.form_schema},
+            "settings": settings,
+        },
+        "parameters": parameters,
+    }
+
+
+def _path(error) -> str:
+    return "/".join(str(part) for part in error.absolute_path) or "(package)"
+
+
+def check_package(data: object) -> dict:
+    """``data`` if it is a package this site can use; InvalidInput naming
+    every problem otherwise (its JSON Schema, then its form)."""
+    validator = Draft202012Validator(package_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise InvalidInput(
+            "This is not a procedure model this site can read.",
+            fields=[
+                FieldError(_path(error), "invalid", error.message) for error in errors
+            ],
+        )
+    try:
+        check_form_schema(data["procedure"]["form"]["schema"])
+    except InvalidFormSchema as error:
+        raise InvalidInput(
+            "The model's form cannot be used.",
+            fields=[
+                FieldError("procedure/form/schema", "invalid_form", problem)
+                for problem in error.problems
+            ],
+        ) from error
+    return data
+
+
+def check_local_values(package: dict, values: dict) -> dict:
+    """The local parameters' values, converted; InvalidInput naming each
+    missing or wrong one."""
+    converted, errors = {}, []
+    for parameter in package["parameters"]:
+        name = parameter["name"]
+        kind = LOCAL_PARAMETERS[name].kind
+        raw = values.get(name)
+        if raw in (None, "", []):
+            if parameter["required"]:
+                errors.append(FieldError(name, "required", "Required."))
+            continue
+        if kind == "decimal":
+            try:
+                value = Decimal(str(raw).replace(",", "."))
+            except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite() or value < 0:
+                errors.append(FieldError(name, "invalid", "An amount, e.g. 5.00."))
+                continue
+            converted[name] = value
+        elif kind == "emails":
+            addresses = raw if isinstance(raw, list) else str(raw).split()
+            wrong = [a for a in addresses if not is_email_address(a)]
+            if wrong:
+                errors.append(
+                    FieldError(name, "invalid_email", f"Not an address: {wrong[0]}")
+                )
+                continue
+            converted[name] = addresses
+        else:
+            converted[name] = str(raw)
+    if errors:
+        raise InvalidInput("Some local parameters are missing or wrong.", fields=errors)
+    return converted
+
+
+def _rich(html: str) -> RichTextValue:
+    return RichTextValue(html, "text/html", "text/x-html-safe")
+
+
+def apply_package(procedure, package: dict, local_values: dict) -> None:
+    """Make ``procedure`` what ``package`` describes, with the authority's
+    ``local_values`` (already checked) for its local parameters."""
+    given = package["procedure"]
+    procedure.title = given["title"]
+    procedure.description = given.get("description", "")
+    local = {parameter["name"] for parameter in package["parameters"]}
+    texts = given.get("texts", {})
+    for name in INFORMATION_FIELDS:
+        html = local_values.get(name, "") if name in local else texts.get(name, "")
+        setattr(procedure, name, _rich(html) if html else None)
+    if "fee" in local:
+        procedure.fee = local_values.get("fee")
+    else:
+        procedure.fee = Decimal(given["fee"]) if given.get("fee") else None
+    form = IOnlineForm(procedure)
+    for name, value in given.get("settings", {}).items():
+        setattr(form, name, value)
+    if "service_emails" in local:
+        form.service_emails = local_values.get("service_emails", [])
+    if form.form_schema != given["form"]["schema"]:
+        form.form_schema = given["form"]["schema"]
+
+
+def apply_local_values(procedure, local_values: dict) -> None:
+    """Set the local parameters of ``local_values`` (already checked)."""
+    for name, value in local_values.items():
+        kind = LOCAL_PARAMETERS[name].kind
+        if kind == "html":
+            setattr(procedure, name, _rich(value) if value else None)
+        elif kind == "emails":
+            IOnlineForm(procedure).service_emails = value
+        else:
+            setattr(procedure, name, value)

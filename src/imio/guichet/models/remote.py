@@ -1,0 +1,96 @@
+"""Reading another site's catalogue of models (``@guichet-models``)."""
+
+from imio.guichet import remote_json
+from imio.guichet.errors import Unavailable
+from urllib.parse import quote
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+
+import logging
+import time
+
+
+logger = logging.getLogger(__name__)
+
+#: A model package with a long form and texts stays far below this.
+MAX_BYTES = 5 * 1024 * 1024
+TIMEOUT = 15.0
+
+
+def catalogue_base(url: str) -> str:
+    """The ``@guichet-models`` address of a catalogue given as a site's
+    address or as its ``@guichet-models`` address."""
+    url = url.strip().rstrip("/")
+    return url if url.endswith("/@guichet-models") else f"{url}/@guichet-models"
+
+
+def is_catalogue_url(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def fetch_json(url: str) -> object:
+    """The JSON document at ``url``; Unavailable (503) saying why not."""
+    try:
+        return remote_json.fetch_json(
+            url, headers={}, timeout=TIMEOUT, max_bytes=MAX_BYTES
+        )
+    except remote_json.FetchFailed as failure:
+        logger.warning("Catalogue of models %s: %s", url, failure.reason)
+        raise Unavailable(
+            f"The catalogue of models could not be read: {failure.reason}."
+        ) from None
+
+
+def remote_models(catalogue: str, search: str = "") -> list[dict]:
+    url = catalogue_base(catalogue)
+    if search:
+        url = f"{url}?{urlencode({'q': search})}"
+    answer = fetch_json(url)
+    items = answer.get("items") if isinstance(answer, dict) else None
+    if not isinstance(items, list):
+        raise Unavailable("The catalogue of models answered something else.")
+    return [item for item in items if isinstance(item, dict) and "model_id" in item]
+
+
+def remote_package(catalogue: str, model_id: str) -> object:
+    return fetch_json(f"{catalogue_base(catalogue)}/{quote(model_id)}")
+
+
+#: How long a catalogue's answer about a model's latest version is trusted
+#: (per process): the notice on a procedure's page asks at most this often.
+LATEST_TTL = 3600.0
+#: A page view waits at most this for a catalogue.
+NOTICE_TIMEOUT = 3.0
+_latest: dict[tuple[str, str], tuple[float, int | None]] = {}
+
+
+def latest_version(
+    catalogue: str, model_id: str, *, now: float | None = None
+) -> int | None:
+    """The catalogue's latest version of ``model_id`` (None: unknown, or the
+    catalogue unreachable), remembered for :data:`LATEST_TTL` seconds."""
+    now = time.monotonic() if now is None else now
+    key = (catalogue, model_id)
+    checked = _latest.get(key)
+    if checked is not None and now - checked[0] < LATEST_TTL:
+        return checked[1]
+    try:
+        answer = remote_json.fetch_json(
+            f"{catalogue_base(catalogue)}?{urlencode({'q': ''})}",
+            headers={},
+            timeout=NOTICE_TIMEOUT,
+            max_bytes=MAX_BYTES,
+        )
+        items = answer.get("items", []) if isinstance(answer, dict) else []
+        versions = [
+            item.get("version")
+            for item in items
+            if isinstance(item, dict) and item.get("model_id") == model_id
+        ]
+        version = versions[0] if versions and isinstance(versions[0], int) else None
+    except remote_json.FetchFailed as failure:
+        logger.info("Catalogue of models %s: %s", catalogue, failure.reason)
+        version = None
+    _latest[key] = (now, version)
+    return version

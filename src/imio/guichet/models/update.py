@@ -1,0 +1,98 @@
+"""Applying a newer version of a model to a procedure made from an older
+one, keeping the authority's local parameters and deliberate changes.
+
+A package's procedure is cut into *parts* (title, description, each text,
+the fee, each setting, the form); the part values of the version applied
+(the base), of the newer version and of the procedure now are merged part
+by part (``diff.three_way``).
+"""
+
+from decimal import Decimal
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.models.diff import TEXT_PARTS
+from imio.guichet.models.diff import three_way
+from imio.guichet.models.package import FORM_SETTINGS
+from plone.app.textfield.value import RichTextValue
+
+
+def local_names(*packages: dict) -> set[str]:
+    return {p["name"] for package in packages for p in package["parameters"]}
+
+
+def package_parts(package: dict, local: set[str]) -> dict:
+    """The parts of a package that a model governs (never a local one)."""
+    given = package["procedure"]
+    parts = {
+        "title": given["title"],
+        "description": given.get("description", ""),
+        "form": given["form"]["schema"],
+    }
+    for name in TEXT_PARTS:
+        if name not in local:
+            parts[f"text:{name}"] = given.get("texts", {}).get(name, "")
+    if "fee" not in local:
+        parts["fee"] = given.get("fee")
+    for name in FORM_SETTINGS:
+        if name in given.get("settings", {}):
+            parts[f"setting:{name}"] = given["settings"][name]
+    return parts
+
+
+def procedure_parts(procedure, local: set[str]) -> dict:
+    """The same parts, read from the procedure as it is now."""
+    form = IOnlineForm(procedure)
+    parts = {
+        "title": procedure.title,
+        "description": procedure.description or "",
+        "form": form.form_schema,
+    }
+    for name in TEXT_PARTS:
+        if name not in local:
+            value = getattr(procedure, name, None)
+            parts[f"text:{name}"] = (value.raw or "") if value is not None else ""
+    if "fee" not in local:
+        fee = getattr(procedure, "fee", None)
+        parts["fee"] = None if fee is None else format(fee, "f")
+    for name in FORM_SETTINGS:
+        value = getattr(form, name, None)
+        parts[f"setting:{name}"] = (
+            list(value or []) if name == "allowed_file_types" else value
+        )
+    return parts
+
+
+def apply_parts(procedure, parts: dict) -> None:
+    form = IOnlineForm(procedure)
+    for part, value in parts.items():
+        if part == "title":
+            procedure.title = value
+        elif part == "description":
+            procedure.description = value
+        elif part == "fee":
+            procedure.fee = Decimal(value) if value else None
+        elif part.startswith("text:"):
+            name = part.removeprefix("text:")
+            setattr(
+                procedure,
+                name,
+                RichTextValue(value, "text/html", "text/x-html-safe")
+                if value
+                else None,
+            )
+        elif part.startswith("setting:"):
+            setattr(form, part.removeprefix("setting:"), value)
+    if parts.get("form") and parts["form"] != form.form_schema:
+        # A new version of the form: submissions keep the one they were
+        # filed with.
+        form.form_schema = parts["form"]
+
+
+def merge_update(procedure, base: dict, newer: dict):
+    """The merged parts (``diff.Merged``) of ``newer`` over ``procedure``,
+    which was made from ``base``."""
+    local = local_names(base, newer)
+    return three_way(
+        package_parts(base, local),
+        package_parts(newer, local),
+        procedure_parts(procedure, local),
+    )

@@ -1,0 +1,212 @@
+"""Updating a procedure made from a model (issue #16): the readable diff,
+the three-way merge (local parameters and the authority's own changes
+kept, the model's other changes applied), the form's new version, and old
+submissions intact."""
+
+from fixtures.accounts import PASSWORD
+from fixtures.forms import RICH_FORM
+from fixtures.forms import VALID_DATA
+from imio.guichet.audit.api import iter_records
+from imio.guichet.caller import Caller
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.models import remote
+from imio.guichet.models.diff import form_changes
+from imio.guichet.models.diff import three_way
+from imio.guichet.models.diff import word_diff
+from imio.guichet.models.publication import get_origin
+from imio.guichet.usecases import models
+from plone import api
+from plone.app.textfield.value import RichTextValue
+
+import json
+import pytest
+import re
+import requests
+import transaction
+
+
+ADMIN = Caller(user_id="admin")
+NEW_FIELD = """    <field name="phone" type="zope.schema.TextLine">
+      <title>Téléphone</title>
+      <required>False</required>
+    </field>
+"""
+
+
+def rich(html: str) -> RichTextValue:
+    return RichTextValue(html, "text/html", "text/x-html-safe")
+
+
+def with_new_field(xml: str) -> str:
+    return xml.replace("  </schema>", NEW_FIELD + "  </schema>")
+
+
+class TestDiff:
+    def test_form_changes(self):
+        changed = with_new_field(RICH_FORM).replace(
+            "<title>Envoi</title>", "<title>Mode d'envoi</title>"
+        )
+        changed = re.sub(
+            r'\s*<field name="purposes".*?</field>', "", changed, flags=re.DOTALL
+        )
+        changes = form_changes(RICH_FORM, changed)
+        assert changes["added"] == [{"name": "phone", "title": "Téléphone"}]
+        assert changes["removed"] == [{"name": "purposes", "title": "Motifs"}]
+        assert changes["changed"] == [
+            {"name": "delivery", "title": "Mode d'envoi", "aspects": ["title"]}
+        ]
+        assert not changes["steps_changed"]
+
+    def test_word_diff(self):
+        assert word_diff(
+            "<p>Une copie de la carte</p>", "<p>Une copie recto verso de la carte</p>"
+        ) == [
+            {"same": "Une copie"},
+            {"added": "recto verso"},
+            {"same": "de la carte"},
+        ]
+
+    def test_three_way(self):
+        merged = three_way(
+            base={"a": 1, "b": 1, "c": 1},
+            theirs={"a": 2, "b": 2, "c": 1},
+            mine={"a": 1, "b": 3, "c": 3},
+        )
+        # a: only the model changed it; b: both (mine kept, said); c: only me.
+        assert merged.values == {"a": 2, "b": 3, "c": 3}
+        assert merged.kept_local_changes == ("b",)
+
+
+@pytest.fixture
+def made(site):
+    """Version 1 of X's model (contact local), and P made from it in Y's
+    folder; P published, with one submission filed on form version 1."""
+    x = site.demarches.x
+    x.eligibility = rich("<p>La personne concernée.</p>")
+    x.required_documents = rich("<p>Une copie de la carte d'identité.</p>")
+    with api.env.adopt_roles(["Manager"]):
+        v1 = models.share_version(
+            ADMIN,
+            x,
+            model_id="extrait",
+            parameters=[{"name": "contact", "required": True}],
+            changes="",
+        )
+        procedure = models.create_from_model(
+            ADMIN, site.demarches, v1, {"contact": "<p>Guichet de Liège</p>"}
+        )
+        api.content.transition(procedure, "publish")
+    transaction.commit()
+    return procedure
+
+
+def file_on(site, procedure) -> str:
+    session = requests.Session()
+    session.headers["Accept"] = "application/json"
+    answer = session.post(
+        f"{procedure.absolute_url()}/@submissions", json={"data": VALID_DATA}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def publish_v2(site) -> dict:
+    """The model's author changes X: title, both texts, a new field."""
+    x = site.demarches.x
+    x.title = "Extrait d'acte de naissance"
+    x.eligibility = rich("<p>La personne concernée ou son représentant.</p>")
+    x.required_documents = rich("<p>Une copie recto verso de la carte d'identité.</p>")
+    IOnlineForm(x).form_schema = with_new_field(IOnlineForm(x).form_schema)
+    with api.env.adopt_roles(["Manager"]):
+        v2 = models.share_version(
+            ADMIN,
+            x,
+            model_id="",
+            parameters=[{"name": "contact", "required": True}],
+            changes="Représentant; recto verso; téléphone.",
+        )
+    transaction.commit()
+    return v2
+
+
+def authenticator(html: str) -> str:
+    return re.search(r'name="_authenticator"[^>]*value="([^"]+)"', html)[1]
+
+
+class TestUpdate:
+    def test_diff_then_apply(self, site, made):
+        procedure = made
+        submission = file_on(site, procedure)
+        # The authority rewrote who may apply, deliberately.
+        procedure.eligibility = rich("<p>Les habitants de Liège.</p>")
+        transaction.commit()
+        v2 = publish_v2(site)
+
+        session = requests.Session()
+        session.auth = ("siteadmin", PASSWORD)
+        page = session.get(f"{procedure.absolute_url()}/@@guichet-model-update")
+        read = session.post(
+            f"{procedure.absolute_url()}/@@guichet-model-update",
+            data={"_authenticator": authenticator(page.text)},
+            files={"package_file": ("v2.json", json.dumps(v2))},
+        )
+        assert read.status_code == 200
+        text = read.text
+        assert "Téléphone" in text and "phone" in text  # the field added
+        assert '<ins class="text-success">recto verso</ins>' in text
+        # Both changed who may apply: the authority's version is kept, and said.
+        assert re.search(r"alert-warning[\s\S]*Who may apply|Qui peut", text)
+        applied = session.post(
+            f"{procedure.absolute_url()}/@@guichet-model-update",
+            data={
+                "_authenticator": authenticator(text),
+                "package_json": json.dumps(v2),
+                "apply": "1",
+            },
+            allow_redirects=False,
+        )
+        assert applied.status_code == 303, applied.text[-2000:]
+
+        transaction.begin()
+        assert procedure.title == "Extrait d'acte de naissance"
+        assert "recto verso" in procedure.required_documents.raw
+        assert procedure.eligibility.raw == "<p>Les habitants de Liège.</p>"
+        assert procedure.contact.raw == "<p>Guichet de Liège</p>"
+        form = IOnlineForm(procedure)
+        assert 'name="phone"' in form.form_schema
+        assert form.form_schema_version == 2
+        assert get_origin(procedure).version == 2
+        [record] = [r for r in iter_records() if r["action"] == "update_from_model"]
+        assert record["details"]["kept"] == ["text:eligibility"]
+        # The submission filed before keeps its form version.
+        office = requests.Session()
+        office.auth = ("siteadmin", PASSWORD)
+        office.headers["Accept"] = "application/json"
+        read_back = office.get(f"{site.absolute_url()}/@submissions/{submission}")
+        assert read_back.status_code == 200, read_back.text
+        assert read_back.json()["schema_version"] == 1
+
+    def test_an_older_or_other_package_is_refused(self, site, made):
+        v1 = get_origin(made).package
+        with api.env.adopt_roles(["Manager"]), pytest.raises(Exception) as refused:
+            models.apply_update(ADMIN, made, v1, {})
+        assert "newer" in str(refused.value.args[0])
+
+    def test_editors_only(self, site, made):
+        citizen = requests.Session()
+        citizen.auth = ("citizen_a", PASSWORD)
+        answer = citizen.get(f"{made.absolute_url()}/@@guichet-model-update")
+        assert "insufficient-privileges" in answer.url or answer.status_code == 403
+
+
+def test_notice_asks_the_catalogue_at_most_hourly(site, made):
+    """The notice's check is remembered per process for an hour: the
+    procedure page does not call the catalogue (here, the test site itself
+    over HTTP) on every view."""
+    catalogue = site.absolute_url()
+    remote._latest.clear()
+    assert remote.latest_version(catalogue, "extrait", now=0) == 1
+    publish_v2(site)
+    assert remote.latest_version(catalogue, "extrait", now=10) == 1
+    assert remote.latest_version(catalogue, "extrait", now=4000) == 2
+    assert remote.latest_version(catalogue, "nope", now=0) is None

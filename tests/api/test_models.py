@@ -1,0 +1,314 @@
+"""Procedure models (issue #16): a procedure shared as versioned packages,
+read over REST without login, and used by another site with its own local
+parameters — in one site, then across two instances on loopback."""
+
+from decimal import Decimal
+from fixtures.accounts import PASSWORD
+from imio.guichet.audit.api import iter_records
+from imio.guichet.caller import Caller
+from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.errors import InvalidInput
+from imio.guichet.models import remote
+from imio.guichet.models.package import check_package
+from imio.guichet.models.package import package_schema
+from imio.guichet.models.publication import get_origin
+from imio.guichet.models.settings import IModelSettings
+from imio.guichet.usecases import models
+from jsonschema import Draft202012Validator
+from plone import api
+from plone.app.textfield.value import RichTextValue
+
+import json
+import pytest
+import re
+import requests
+import transaction
+
+
+def rich(html: str) -> RichTextValue:
+    return RichTextValue(html, "text/html", "text/x-html-safe")
+
+
+def authenticator(html: str) -> str:
+    return re.search(r'name="_authenticator"[^>]*value="([^"]+)"', html)[1]
+
+
+def share(session, procedure_url: str, **form) -> requests.Response:
+    page = session.get(f"{procedure_url}/@@guichet-share-model")
+    assert page.status_code == 200, page.text[-2000:]
+    return session.post(
+        f"{procedure_url}/@@guichet-share-model",
+        data={"_authenticator": authenticator(page.text), **form},
+        allow_redirects=False,
+    )
+
+
+def site_session(site, who: str = "siteadmin") -> requests.Session:
+    session = requests.Session()
+    session.auth = (who, PASSWORD)
+    return session
+
+
+@pytest.fixture
+def described(site):
+    """Procedure X with texts, a fee, and a service address of its own."""
+    x = site.demarches.x
+    x.description = "Un extrait de votre acte de naissance."
+    x.eligibility = rich("<p>La personne concernée.</p>")
+    x.contact = rich("<p>Service population de Namur, 081 24 60 11</p>")
+    x.fee = Decimal("5.00")
+    IOnlineForm(x).service_emails = ["population@namur.example"]
+    transaction.commit()
+    return site
+
+
+class TestSharing:
+    def test_share_then_read_without_login(self, described, request_factory):
+        site = described
+        x_url = site.demarches.x.absolute_url()
+        answer = share(
+            site_session(site),
+            x_url,
+            model_id="extrait-naissance",
+            changes="Première version.",
+            **{
+                "local-contact": "1",
+                "required-contact": "1",
+                "local-fee": "1",
+                "local-service_emails": "1",
+                "required-service_emails": "1",
+            },
+        )
+        assert answer.status_code == 303
+        listing = request_factory().get("@guichet-models")
+        assert listing.status_code == 200
+        [item] = listing.json()["items"]
+        assert item["model_id"] == "extrait-naissance"
+        assert item["title"] == "Extrait"
+        assert item["version"] == 1
+        package = request_factory().get("@guichet-models/extrait-naissance").json()
+        # The package's own schema, and this site's check, accept it.
+        Draft202012Validator(package_schema()).validate(package)
+        check_package(package)
+        assert package["procedure"]["texts"] == {
+            "eligibility": "<p>La personne concernée.</p>"
+        }
+        # Local parameters' values never travel: Namur's contact, fee and
+        # service address stay in Namur.
+        text = json.dumps(package)
+        assert "Namur" not in text
+        assert "population@namur.example" not in text
+        assert package["procedure"]["fee"] is None
+        assert package["parameters"] == [
+            {"name": "fee", "required": False},
+            {"name": "contact", "required": True},
+            {"name": "service_emails", "required": True},
+        ]
+        assert (
+            package["procedure"]["form"]["schema"]
+            == IOnlineForm(site.demarches.x).form_schema
+        )
+
+    def test_versions_are_frozen(self, described, request_factory):
+        site = described
+        session = site_session(site)
+        x_url = site.demarches.x.absolute_url()
+        share(session, x_url, model_id="extrait", changes="v1")
+        transaction.begin()  # see what the server committed
+        site.demarches.x.title = "Extrait d'acte de naissance"
+        transaction.commit()
+        share(session, x_url, changes="Titre complet.")
+        anonymous = request_factory()
+        latest = anonymous.get("@guichet-models/extrait").json()
+        first = anonymous.get("@guichet-models/extrait?version=1").json()
+        assert (latest["version"], first["version"]) == (2, 1)
+        assert latest["procedure"]["title"] == "Extrait d'acte de naissance"
+        assert first["procedure"]["title"] == "Extrait"
+        [item] = anonymous.get("@guichet-models").json()["items"]
+        assert [v["version"] for v in item["versions"]] == [2, 1]
+        assert item["changes"] == "Titre complet."
+
+    def test_refusals(self, described, request_factory):
+        site = described
+        x_url = site.demarches.x.absolute_url()
+        answer = share(site_session(site), x_url, model_id="Pas Bon!")
+        assert answer.status_code == 200
+        assert "is-invalid" in answer.text
+        assert request_factory().get("@guichet-models").json()["items"] == []
+        # Who may not edit the procedure may not share it.
+        citizen = site_session(site, "citizen_a")
+        refused = citizen.get(f"{x_url}/@@guichet-share-model")
+        assert "insufficient-privileges" in refused.url or refused.status_code == 403
+        assert "Publish this version" not in refused.text
+        missing = request_factory().get("@guichet-models/nope")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"
+        bad = request_factory().get("@guichet-models/nope?version=x")
+        assert bad.status_code == 400
+
+
+PACKAGE_PARAMETERS = [
+    {"name": "fee", "required": False},
+    {"name": "contact", "required": True},
+    {"name": "service_emails", "required": True},
+]
+
+
+@pytest.fixture
+def package(described):
+    with api.env.adopt_roles(["Manager"]):
+        return models.share_version(
+            Caller(user_id="admin"),
+            described.demarches.x,
+            model_id="extrait",
+            parameters=PACKAGE_PARAMETERS,
+            changes="",
+        )
+
+
+class TestUsing:
+    def test_from_a_file(self, described, package):
+        site = described
+        session = site_session(site)
+        page = session.get(f"{site.absolute_url()}/@@guichet-use-model")
+        read = session.post(
+            f"{site.absolute_url()}/@@guichet-use-model",
+            data={"_authenticator": authenticator(page.text)},
+            files={"package_file": ("extrait.json", json.dumps(package))},
+        )
+        assert read.status_code == 200
+        assert "value-contact" in read.text
+        hidden = re.search(r'name="package_json"[^>]*value="([^"]*)"', read.text)
+        assert hidden
+        # A required local parameter missing: said next to it, nothing made.
+        form = {
+            "_authenticator": authenticator(read.text),
+            "package_json": json.dumps(package),
+            "folder": "demarches",
+            "value-fee": "2,50",
+            "value-service_emails": "etat-civil@liege.example",
+        }
+        refused = session.post(f"{site.absolute_url()}/@@guichet-use-model", data=form)
+        assert refused.status_code == 200
+        assert re.search(
+            r'id="value-contact"[^>]*is-invalid|is-invalid[^>]*id="value-contact"',
+            refused.text,
+        )
+        transaction.begin()
+        assert len(site.demarches.objectIds()) == 2
+        form["value-contact"] = "<p>Service état civil de Liège</p>"
+        made = session.post(
+            f"{site.absolute_url()}/@@guichet-use-model",
+            data=form,
+            allow_redirects=False,
+        )
+        assert made.status_code == 303
+        transaction.begin()
+        [new_id] = set(site.demarches.objectIds()) - {"x", "y"}
+        procedure = site.demarches[new_id]
+        assert made.headers["Location"] == f"{procedure.absolute_url()}/edit"
+        assert api.content.get_state(procedure) == "private"
+        assert procedure.title == "Extrait"
+        assert procedure.fee == Decimal("2.50")
+        assert "Liège" in procedure.contact.raw
+        assert procedure.eligibility.raw == "<p>La personne concernée.</p>"
+        form_settings = IOnlineForm(procedure)
+        assert form_settings.service_emails == ["etat-civil@liege.example"]
+        assert form_settings.form_schema == IOnlineForm(site.demarches.x).form_schema
+        origin = get_origin(procedure)
+        assert (origin.model_id, origin.version, origin.catalogue) == ("extrait", 1, "")
+        actions = [r["action"] for r in iter_records()]
+        assert "create_from_model" in actions
+
+    def test_a_broken_package_is_refused(self, described):
+        with pytest.raises(InvalidInput) as refused:
+            check_package({"format": "imio.guichet.model", "format_version": 1})
+        assert {e.field for e in refused.value.fields} == {"(package)"}
+        with api.env.adopt_roles(["Manager"]):
+            good = models.share_version(
+                Caller(user_id="admin"),
+                described.demarches.x,
+                model_id="x",
+                parameters=[],
+                changes="",
+            )
+        good["procedure"]["form"]["schema"] = "<model>not a form"
+        with pytest.raises(InvalidInput) as refused:
+            check_package(good)
+        assert refused.value.fields[0].field == "procedure/form/schema"
+
+
+def test_two_instances(site, live_instance):
+    """The demo instance publishes a model; this site (another Zope on
+    loopback) lists its catalogue, creates a procedure from it with its own
+    parameters, and sees the next version when it is published."""
+    publisher = requests.Session()
+    publisher.auth = ("admin", "admin")
+    demo_procedure = publisher.get(
+        f"{live_instance.url}/@search?portal_type=imio.guichet.Procedure",
+        headers={"Accept": "application/json"},
+    ).json()["items"][0]["@id"]
+    answer = share(
+        publisher,
+        demo_procedure,
+        model_id="demo-model",
+        changes="v1",
+        **{"local-contact": "1", "required-contact": "1"},
+    )
+    assert answer.status_code == 303, answer.text[-2000:]
+
+    api.portal.set_registry_record(
+        "catalogues", [live_instance.url], interface=IModelSettings
+    )
+    transaction.commit()
+    session = site_session(site)
+    page = session.get(f"{site.absolute_url()}/@@guichet-models-catalogues?q=")
+    assert page.status_code == 200
+    assert "demo-model" in page.text
+    use = re.search(
+        r'href="([^"]*@@guichet-use-model\?[^"]*demo-model[^"]*)"', page.text
+    )
+    form_page = session.get(use[1].replace("&amp;", "&"))
+    assert form_page.status_code == 200
+    made = session.post(
+        f"{site.absolute_url()}/@@guichet-use-model",
+        data={
+            "_authenticator": authenticator(form_page.text),
+            "catalogue": live_instance.url,
+            "model": "demo-model",
+            "folder": "demarches",
+            "value-contact": "<p>Guichet de Liège</p>",
+        },
+        allow_redirects=False,
+    )
+    assert made.status_code == 303, made.text[-3000:]
+    transaction.begin()
+    [new_id] = set(site.demarches.objectIds()) - {"x", "y"}
+    origin = get_origin(site.demarches[new_id])
+    assert (origin.catalogue, origin.model_id, origin.version) == (
+        live_instance.url,
+        "demo-model",
+        1,
+    )
+    share(publisher, demo_procedure, changes="v2")
+    page = session.get(f"{site.absolute_url()}/@@guichet-models-catalogues")
+    assert ">v2<" in page.text
+
+    # The procedure's editors are told, and apply it from the catalogue.
+    remote._latest.clear()
+    made_url = site.demarches[new_id].absolute_url()
+    notice = session.get(made_url)
+    assert "@@guichet-model-update" in notice.text
+    assert re.search(r"<strong>\s*2\s*</strong>", notice.text)
+    update = session.get(f"{made_url}/@@guichet-model-update")
+    assert update.status_code == 200
+    applied = session.post(
+        f"{made_url}/@@guichet-model-update",
+        data={"_authenticator": authenticator(update.text), "apply": "1"},
+        allow_redirects=False,
+    )
+    assert applied.status_code == 303, applied.text[-2000:]
+    transaction.begin()
+    origin = get_origin(site.demarches[new_id])
+    assert origin.version == 2
+    assert "Guichet de Liège" in site.demarches[new_id].contact.raw

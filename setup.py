@@ -64,6 +64,8 @@ setup(
         "BTrees",
         # CloudEvents of the webhooks (structured JSON mode).
         "cloudevents",
+        # Belgian public holidays, for due dates counted in working days.
+        "holidays",
         "openpyxl",
         # Checks the procedure model packages read from other sites.
         "jsonschema",

@@ -10,7 +10,8 @@ accounts must exist).
 Each channel (``--channel rest|html|both``) files *Déclaration de perte
 d'un objet* anonymously, first with one client alone (``--per-client``
 forms, one after the other), then with ``--clients`` clients at once
-(default 8 x 250 = 2,000). With ``both``, the runs of the two channels are
+(default 8 x 250 = 2,000), after ``--warmup`` filings per channel that
+are not timed (default 10). With ``both``, the runs of the two channels are
 interleaved (REST 1 client, HTML 1 client, REST 8 clients, HTML 8 clients;
 the next ``--rounds`` starts with the other channel), so that both see the
 same machine and the same number of stored submissions.
@@ -43,6 +44,14 @@ run, the ratio load / 1 client of each channel and HTML / REST measured in
 the same run, and the check. Only wrong results make it fail; slowness is
 reported.
 
+It also prints the instance's CPU time per filing (``CPU ms``: user and
+system time of the ``runwsgi`` process during the run, all its threads,
+from ``/proc``; not for ``--url``) and REST / HTML of it: on a machine
+shared with other work, rates and latencies say more about the others than
+about the instance, whereas CPU per filing hardly moves; and one Zope
+process runs Python one thread at a time, so on an idle machine its
+filing rate is about the inverse of it.
+
 Run::
 
     .venv/bin/python bench/bench_load.py
@@ -56,7 +65,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
-from imio.guichet.testing_instance import demo_instance
+from imio.guichet.testing_instance import served_instance
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
@@ -107,6 +116,15 @@ class Run:
     filed: list[str] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     retries: int = 0
+    #: CPU seconds the instance's process spent during the run (None: a
+    #: site given by --url, whose process is not ours to read).
+    cpu_seconds: float | None = None
+
+    @property
+    def cpu_per_filing(self) -> float | None:
+        if self.cpu_seconds is None or not self.filed:
+            return None
+        return self.cpu_seconds / len(self.filed)
 
     @property
     def rate(self) -> float:
@@ -256,16 +274,38 @@ def file_html(site: str, count: int, retries: int) -> Run:
 FILERS = {"rest": file_rest, "html": file_html}
 
 
-def load(site: str, channel: str, clients: int, per_client: int, retries: int) -> Run:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User and system CPU time of process ``pid`` so far (all its threads:
+    the WSGI threads and the outbox's), from /proc."""
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command may hold spaces: the fields after its closing ")".
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    site: str,
+    channel: str,
+    clients: int,
+    per_client: int,
+    retries: int,
+    *,
+    pid: int | None = None,
+) -> Run:
     label = f"{channel}, {clients} client{'s' if clients > 1 else ''}"
     total = Run(label, channel)
     filer = FILERS[channel]
+    cpu_before = cpu_seconds(pid)
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         results = list(
             pool.map(lambda _: filer(site, per_client, retries), range(clients))
         )
     total.seconds = time.perf_counter() - started
+    if pid is not None:
+        total.cpu_seconds = cpu_seconds(pid) - cpu_before
     for result in results:
         total.absorb(result)
     return total
@@ -360,10 +400,16 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
+def _cpu_ms(run: Run) -> str:
+    per_filing = run.cpu_per_filing
+    return "-" if per_filing is None else f"{per_filing * 1000:.1f}"
+
+
 def report(runs: list[Run], clients: int) -> None:
     print(
         f"{'round  run':<26}{'filed':>7}{'subm./s':>9}{'p50 ms':>8}{'p95 ms':>8}"
-        f"{'max ms':>8}{'page p50':>10}{'page p95':>10}{'retries':>9}  errors"
+        f"{'max ms':>8}{'page p50':>10}{'page p95':>10}{'CPU ms':>8}{'retries':>9}"
+        "  errors"
     )
     for run in runs:
         html = run.channel == "html"
@@ -374,6 +420,7 @@ def report(runs: list[Run], clients: int) -> None:
             f"{_ms(max(run.latencies, default=0)):>8}"
             f"{_ms(percentile(run.page_latencies, 0.5)) if html else '-':>10}"
             f"{_ms(percentile(run.page_latencies, 0.95)) if html else '-':>10}"
+            f"{_cpu_ms(run):>8}"
             f"{run.retries:>9}  {dict(run.errors) or 'none'}"
         )
     by_label = {run.label: run for run in runs}
@@ -399,6 +446,13 @@ def report(runs: list[Run], clients: int) -> None:
                     f"{html.rate / rest.rate:.2f}x (HTML {html.rate:.1f}/s, p95 "
                     f"{html_p95} ms; REST {rest.rate:.1f}/s, p95 {rest_p95} ms)"
                 )
+                if html.cpu_per_filing and rest.cpu_per_filing:
+                    print(
+                        f"Round {number}, {suffix}: server CPU per filing, "
+                        f"HTML {_cpu_ms(html)} ms (3 requests), REST "
+                        f"{_cpu_ms(rest)} ms: REST / HTML "
+                        f"{rest.cpu_per_filing / html.cpu_per_filing:.2f}x"
+                    )
 
 
 def main(argv=None) -> int:
@@ -412,15 +466,23 @@ def main(argv=None) -> int:
     parser.add_argument("--per-client", type=int, default=250)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--retries", type=int, default=3)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="filings per channel before the timed runs, not counted (default 10)",
+    )
     arguments = parser.parse_args(argv)
     channels = CHANNELS if arguments.channel == "both" else (arguments.channel,)
     if arguments.url is None:
         print("Creating a throwaway instance with the demo site...", file=sys.stderr)
     with (
-        demo_instance(prefix="guichet-bench-", port=arguments.port)
+        # A busy machine takes minutes to start Zope.
+        served_instance(prefix="guichet-bench-", start_timeout=600, port=arguments.port)
         if arguments.url is None
         else _given(arguments.url)
-    ) as site:
+    ) as served:
+        site, pid = served.url, served.pid
         # Every client files from 127.0.0.1: lift the anonymous rate limit
         # (20 an hour per address by default) for the run, then restore it.
         admin = session(ADMIN)
@@ -428,6 +490,13 @@ def main(argv=None) -> int:
         set_limit(admin, site, 0)
         try:
             stored_before = stored_for_procedure(feed(site))
+            # Templates compiled, caches filled, the first connections made:
+            # filed (and checked) like the others, not timed.
+            warmups = [
+                load(site, channel, 1, arguments.warmup, arguments.retries)
+                for channel in channels
+                if arguments.warmup
+            ]
             runs = []
             for number in range(1, arguments.rounds + 1):
                 # Each round starts with the channel the last one ended with.
@@ -444,11 +513,12 @@ def main(argv=None) -> int:
                             clients,
                             arguments.per_client,
                             arguments.retries,
+                            pid=pid,
                         )
                         run.label = f"{number}  {run.label}"
                         runs.append(run)
             print("Acknowledging and checking...", file=sys.stderr)
-            filed, problems = filed_ids(site, runs)
+            filed, problems = filed_ids(site, warmups + runs)
             acks = acknowledge_all(site, filed, arguments.clients)
             problems += check(site, filed, stored_before)
         finally:
@@ -466,9 +536,15 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
+@dataclass(frozen=True)
+class _Given:
+    url: str
+    pid: None = None
+
+
 @contextmanager
 def _given(url: str):
-    yield url.rstrip("/")
+    yield _Given(url.rstrip("/"))
 
 
 if __name__ == "__main__":

@@ -272,11 +272,18 @@ SINK = textwrap.dedent(
 )
 
 
-def instance_environment() -> dict:
-    """The environment of the instances: without PYTHONPATH, which would
-    put a checkout's sources (and their z3c.autoinclude entry points) in
-    the peer's Zope too."""
-    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+def instance_environment(bin_dir: Path) -> dict:
+    """The environment of an instance: the peer's without PYTHONPATH, which
+    would put a checkout's sources (and their z3c.autoinclude entry points)
+    in its Zope too; ours with this checkout's ``src`` first, so that a git
+    worktree sharing the virtualenv (whose editable install points to
+    another checkout) measures its own code."""
+    environment = {
+        name: value for name, value in os.environ.items() if name != "PYTHONPATH"
+    }
+    if bin_dir == OUR_BIN:
+        environment["PYTHONPATH"] = str(ROOT / "src")
+    return environment
 
 
 class Sink:
@@ -356,7 +363,7 @@ class Instance:
                 str(self.folder / "etc" / "zope.conf"),
                 str(script),
             ],
-            env={**instance_environment(), "BENCH_PEERS": json.dumps(config)},
+            env={**instance_environment(self.bin), "BENCH_PEERS": json.dumps(config)},
             capture_output=True,
             text=True,
             check=False,
@@ -374,7 +381,7 @@ class Instance:
         log = open(self.folder / "server.log", "a+")  # noqa: SIM115 - kept open while it runs
         self.process = subprocess.Popen(
             [str(self.bin / "runwsgi"), str(self.folder / "etc" / "zope.ini")],
-            env=instance_environment(),
+            env=instance_environment(self.bin),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -29,6 +29,7 @@ from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.storage import Submission
 from plone import api
 from Testing.makerequest import makerequest
+from ZODB.POSException import ConflictError
 from zope.component.hooks import setSite
 
 import json
@@ -85,7 +86,8 @@ if stored < wanted:
     started = time.perf_counter()
     # In the past, one second apart: filings over REST come after them.
     first = datetime.now(UTC) - timedelta(seconds=wanted - stored + 3600)
-    for index in range(stored, wanted):
+
+    def seed_one(index: int) -> None:
         created = first + timedelta(seconds=index - stored)
         while True:
             reference = new_reference()
@@ -111,11 +113,22 @@ if stored < wanted:
             }
         )
         store.add(submission)
-        if (index + 1 - stored) % COMMIT_EVERY == 0:
+
+    index = stored
+    while index < wanted:
+        end = min(wanted, index + COMMIT_EVERY)
+        for seeded in range(index, end):
+            seed_one(seeded)
+        try:
             transaction.commit()
-            if (index + 1) % (10 * COMMIT_EVERY) == 0:
-                print(f"  guichet: seeded {index + 1:,}", file=sys.stderr, flush=True)
-    transaction.commit()
+        except ConflictError:
+            # With the feed's settling step, run after a commit in its own
+            # thread, which may write the same slots: write the batch again.
+            transaction.abort()
+            continue
+        index = end
+        if index % (10 * COMMIT_EVERY) == 0:
+            print(f"  guichet: seeded {index:,}", file=sys.stderr, flush=True)
     print(
         f"  guichet: seeded {wanted - stored:,} "
         f"in {time.perf_counter() - started:.0f} s",

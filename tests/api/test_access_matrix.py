@@ -84,6 +84,7 @@ ENDPOINTS = {
     "DELETE @drafts/{draft}": {**DRAFT_OWNER, "citizen_a": 204},
     "POST @submissions/{waiting}/@reply": REQUEST_OF_A,
     "POST @submissions/{mine}/@withdraw": REQUEST_OF_A,
+    "POST @submissions/{mine}/@message": REQUEST_OF_A,
 }
 
 CASES = [
@@ -127,6 +128,7 @@ def body_for(endpoint: str, site) -> dict | None:
         "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
         "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
         "POST @submissions/{waiting}/@reply": {"message": "Voici"},
+        "POST @submissions/{mine}/@message": {"message": "Une question"},
     }.get(endpoint)
 
 

@@ -1,5 +1,6 @@
-"""REST for citizens: ``@submissions/{id}/@reply`` and ``@withdraw``; and
-the staff listing's export in HTML (``@@guichet-export``)."""
+"""REST for citizens: ``@submissions/{id}/@reply``, ``@message`` and
+``@withdraw``, and the files of their request; staff's messages and files;
+and the staff listing's export in HTML (``@@guichet-export``)."""
 
 from fixtures.files import EXE
 from fixtures.files import PDF
@@ -263,3 +264,124 @@ class TestExportPage:
             "to": "2099-12-31",
             "ui": True,
         }
+
+
+class TestMessages:
+    """``@message`` (the citizen, at any time while the request is open),
+    ``PATCH`` with files or without a state (staff), and the files
+    downloaded by the citizen from ``@attachments``."""
+
+    def test_citizen_writes_with_a_file_and_downloads_it(self, site, session_for):
+        citizen = session_for("citizen_a")
+        submission_id = file_as(citizen)
+        response = citizen.post(
+            f"@submissions/{submission_id}/@message",
+            json={"message": "J'ai oublié", "files": [as_file("plan.pdf", PDF)]},
+            headers={"If-Match": version(submission_id)},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["state"] == "submitted"
+        submission = stored(submission_id)
+        assert response.headers["ETag"] == etag(submission)
+        event = submission.history[-1]
+        assert (event["action"], event["by"]) == ("message", "citizen")
+        [described] = event["files"]
+        name = described["attachment"]
+        own = citizen.get(f"@submissions/{submission_id}/@attachments/{name}")
+        assert own.status_code == 200
+        assert own.content == PDF
+        other = session_for("citizen_b").get(
+            f"@submissions/{submission_id}/@attachments/{name}"
+        )
+        assert other.status_code == 403  # as staff it is not theirs either
+        # Back offices read it in the history, and download the file.
+        staff = session_for("backoffice_x")
+        history = staff.get(f"@submissions/{submission_id}").json()["history"]
+        assert history[-1]["public_message"] == "J'ai oublié"
+        assert staff.get(
+            f"@submissions/{submission_id}/@attachments/{name}"
+        ).content == (PDF)
+
+    def test_staff_send_a_permit_the_anonymous_citizen_downloads(
+        self, site, session_for
+    ):
+        submission_id = file_as(session_for("Anonymous"))
+        staff = session_for("backoffice_x")
+        for state in ("in_progress", "accepted"):
+            files = [as_file("permis.pdf", PDF)] if state == "accepted" else []
+            response = staff.patch(
+                f"@submissions/{submission_id}",
+                json={"state": state, "message": "Accordé", "files": files},
+                headers={"If-Match": version(submission_id)},
+            )
+            assert response.status_code == 200, response.text
+        submission = stored(submission_id)
+        [described] = submission.history[-1]["files"]
+        assert described["filename"] == "permis.pdf"
+        url = f"@submissions/{submission.id}/@attachments/{described['attachment']}"
+        secret = tracking_secret(get_store(), submission)
+        anonymous = session_for("Anonymous")
+        download = anonymous.get(url, headers={"X-Tracking-Secret": secret})
+        assert download.status_code == 200
+        assert download.content == PDF
+        wrong = anonymous.get(url, headers={"X-Tracking-Secret": "x" * len(secret)})
+        assert wrong.status_code == 404
+        audited = [r for r in iter_records() if r["action"] == "change_state"]
+        assert audited[-1]["details"]["files"] == 1
+
+    def test_staff_message_without_a_state(self, site, session_for):
+        submission_id = file_as(session_for("citizen_a"))
+        response = session_for("backoffice_x").patch(
+            f"@submissions/{submission_id}",
+            json={"message": "Pièce reçue", "files": [as_file("accuse.pdf", PDF)]},
+            headers={"If-Match": version(submission_id)},
+        )
+        assert response.status_code == 200, response.text
+        submission = stored(submission_id)
+        assert submission.state == "submitted"
+        assert (submission.history[-1]["action"], submission.history[-1]["by"]) == (
+            "message",
+            "staff",
+        )
+
+    def test_refusals(self, site, session_for):
+        citizen = session_for("citizen_a")
+        submission_id = file_as(citizen)
+        url = f"@submissions/{submission_id}/@message"
+        empty = citizen.post(
+            url, json={"message": " "}, headers={"If-Match": version(submission_id)}
+        )
+        assert empty.status_code == 400
+        assert [(e["field"], e["code"]) for e in empty.json()["error"]["errors"]] == [
+            ("message", "message_required")
+        ]
+        wrong_file = citizen.post(
+            url,
+            json={"message": "Voici", "files": [as_file("x.exe", EXE)]},
+            headers={"If-Match": version(submission_id)},
+        )
+        assert wrong_file.status_code == 400
+        assert [e["field"] for e in wrong_file.json()["error"]["errors"]] == ["files"]
+        stale = citizen.post(url, json={"message": "Voici"}, headers={"If-Match": "x"})
+        assert stale.status_code == 412
+        assert stored(submission_id).revision == 1  # nothing was added
+        # Closed: no message any more, from either side.
+        staff = session_for("backoffice_x")
+        for state in ("in_progress", "rejected", "closed"):
+            staff.patch(
+                f"@submissions/{submission_id}",
+                json={"state": state},
+                headers={"If-Match": version(submission_id)},
+            )
+        closed = citizen.post(
+            url,
+            json={"message": "Et alors ?"},
+            headers={"If-Match": version(submission_id)},
+        )
+        assert closed.status_code == 409
+        staff_closed = staff.patch(
+            f"@submissions/{submission_id}",
+            json={"message": "Et alors ?"},
+            headers={"If-Match": version(submission_id)},
+        )
+        assert staff_closed.status_code == 409

@@ -6,6 +6,7 @@ page."""
 from decimal import Decimal
 from imio.guichet.authority import get_authority
 from imio.guichet.authority import IAuthority
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from pathlib import Path
 from plone import api
@@ -70,6 +71,7 @@ def catalogue(site):
     x.required_documents = rich("<p>Aucun : nous trouvons l'acte.</p>")
     x.eligibility = rich("<p>La personne concernée ou ses parents.</p>")
     x.legal_basis = rich("<p>Code civil, article 44.</p>")
+    IOnlineForm(x).processing_days = 10  # working days, the default kind
     x.reindexObject()
     with api.env.adopt_roles(["Manager"]):
         api.content.create(
@@ -146,6 +148,10 @@ class TestProcedure:
             graph.value(documents, DCTERMS.description)
         )
         assert graph.value(service, CV.hasLegalResource) is not None
+        # Ten working days: two weeks.
+        assert graph.value(service, CV.processingTime) == Literal(
+            "P14D", datatype=XSD.duration
+        )
         assert graph.value(service, CV.holdsRequirement) is not None
 
     def test_a_title_is_enough(self, catalogue, request_factory):
@@ -292,3 +298,17 @@ class TestAuthoritySettings:
         assert error, f"no error next to {field}"
         transaction.begin()
         assert getattr(get_authority(), field) == ""
+
+
+def test_a_closed_form_is_no_channel(catalogue, request_factory, browser_for):
+    """While the online form is closed, neither the catalogue nor search
+    engines are pointed to it."""
+    IOnlineForm(catalogue.demarches.x).submissions_open = False
+    transaction.commit()
+    graph = as_graph(request_factory().get("demarches/x/@cpsv-ap", headers=LD_JSON))
+    service = URIRef(f"{PUBLIC}/demarches/x")
+    assert graph.value(service, CV.hasChannel) is None
+    assert set(graph.subjects(RDF.type, CV.Channel)) == set()
+    browser = browser_for("Anonymous")
+    browser.open(f"{catalogue.absolute_url()}/demarches/x")
+    assert "availableChannel" not in structured_data(browser.contents)

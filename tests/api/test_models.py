@@ -58,6 +58,7 @@ def described(site):
     x.contact = rich("<p>Service population de Namur, 081 24 60 11</p>")
     x.fee = Decimal("5.00")
     IOnlineForm(x).service_emails = ["population@namur.example"]
+    IOnlineForm(x).processing_days = 15
     transaction.commit()
     return site
 
@@ -99,6 +100,8 @@ class TestSharing:
         assert "Namur" not in text
         assert "population@namur.example" not in text
         assert package["procedure"]["fee"] is None
+        assert package["procedure"]["settings"]["processing_days"] == 15
+        assert package["procedure"]["settings"]["require_verified_identity"] is False
         assert package["parameters"] == [
             {"name": "fee", "required": False},
             {"name": "contact", "required": True},

@@ -21,7 +21,9 @@ a faulty filter of the staff listing is refused on both, with the same
 field and code, but the page still lists without that filter (the API
 lists nothing); a refused change of state keeps the staff page, which
 shows the request again (a read). The audit trail holds what each
-channel showed, never a refused filter or change.
+channel showed, never a refused filter or change. Without ``sort_order``
+the API lists the oldest first and the staff page the newest: the rows
+ask for an order.
 """
 
 from collections.abc import Callable
@@ -319,6 +321,18 @@ def rest_bulk(keys: tuple, to_state: str):
     return run
 
 
+def rest_assign(key: str, assignee: str):
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").patch(
+            f"@submissions/{env.ids[key]}",
+            json={"assignee": assignee},
+            headers={"If-Match": env.etag(key)},
+        )
+        return rest_answer(response)
+
+    return run
+
+
 def html_bulk(keys: tuple, to_state: str):
     """The listing's bulk form, as a browser sends it (the versions the
     page showed), and the page it leads back to."""
@@ -348,6 +362,25 @@ def html_bulk(keys: tuple, to_state: str):
             )
         }
         return Answer(True, rows=frozenset(refused))
+
+    return run
+
+
+def html_assign(key: str, assignee: str):
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        return posted(
+            browser,
+            env.url("@@guichet-request"),
+            {
+                "id": env.ids[key],
+                "etag": env.etag(key),
+                "assignee": assignee,
+                "assign": "1",
+            },
+            follow=True,
+        )
 
     return run
 
@@ -387,6 +420,64 @@ def html_citizen(action: str, key: str, who="citizen_a", body=None, secret=False
             browser.post(env.url(view), urlencode({**fields, "_authenticator": token}))
             return page_answer(browser)
         return posted(browser, env.url("@@my-requests"), fields)
+
+    return run
+
+
+#: The page's box "I understand: withdraw my request for good" (a
+#: withdrawal cannot be undone: the page asks; an API client is explicit).
+CONFIRMED = {"confirm": "1"}
+
+#: A file as the API takes it, and as a page uploads it.
+LETTER = ("lettre.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n")
+
+
+def rest_citizen_message(key: str, message: str, who="citizen_a", secret=False):
+    """The citizen writes (with a file) over the API: ``@message``."""
+    import base64
+
+    body = {
+        "message": message,
+        "files": [
+            {"filename": LETTER[0], "data": base64.b64encode(LETTER[1]).decode()}
+        ],
+    }
+    return rest_citizen("message", key, who=who, body=body, secret=secret)
+
+
+def html_citizen_message(key: str, message: str, who="citizen_a", secret=False):
+    """The same from the citizen's page (its button ``write``)."""
+    return html_citizen("write", key, who=who, body={"message": message}, secret=secret)
+
+
+def rest_staff_message(key: str, message: str):
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").patch(
+            f"@submissions/{env.ids[key]}",
+            json={"message": message},
+            headers={"If-Match": env.etag(key)},
+        )
+        return rest_answer(response)
+
+    return run
+
+
+def html_staff_message(key: str, message: str):
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        return posted(
+            browser,
+            env.url("@@guichet-request"),
+            {
+                "id": env.ids[key],
+                "etag": env.etag(key),
+                "write": "1",
+                "message": message,
+                "note": "",
+            },
+            follow=True,
+        )
 
     return run
 
@@ -476,7 +567,14 @@ OPERATIONS = [
         Answer(False, frozenset(FAULTY_CODES)),
         subject=None,
     ),
-    listed({}, ("x1", "x2", "y1", "asked", "taken")),
+    # Oldest first asked for: without sort_order, the API lists the oldest
+    # first (as back offices always read it) and the staff page the newest.
+    listed({"sort_order": "ascending"}, ("x1", "x2", "y1", "asked", "taken")),
+    listed({"sort_on": "state"}, ("x1", "x2", "y1", "taken", "asked")),
+    listed(
+        {"sort_on": "due", "sort_order": "descending"},
+        ("taken", "asked", "y1", "x2", "x1"),
+    ),
     listed({"procedure": "<y>"}, ("y1",)),
     listed({"state": "received"}, ("taken",)),
     listed({"from": "2026-03-02", "to": "2026-03-31"}, ("x2",)),
@@ -490,7 +588,7 @@ OPERATIONS = [
         # The page lists without the faulty filter (by design, see above);
         # the API lists nothing.
         page_audit=[
-            ("list", "siteadmin", ("x1", "x2", "y1", "asked", "taken"), {"query": {}})
+            ("list", "siteadmin", ("taken", "asked", "y1", "x2", "x1"), {"query": {}})
         ],
     ),
     Operation(
@@ -537,6 +635,40 @@ OPERATIONS = [
         page_audit=SHOWN_AGAIN,
     ),
     Operation(
+        "assign to a handler",
+        rest_assign("x1", "backoffice_x"),
+        html_assign("x1", "backoffice_x"),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+        audit=[
+            (
+                "assign",
+                "backoffice_x",
+                ("x1",),
+                {"from": None, "to": "backoffice_x"},
+            )
+        ],
+        page_audit=[
+            (
+                "assign",
+                "backoffice_x",
+                ("x1",),
+                {"from": None, "to": "backoffice_x"},
+            ),
+            *SHOWN_AGAIN,
+        ],
+    ),
+    Operation(
+        "assign to someone who does not handle the procedure",
+        rest_assign("x1", "backoffice_y"),
+        html_assign("x1", "backoffice_y"),
+        Answer(False, frozenset({("assignee", "not_a_handler")})),
+        subject="x1",
+        state="submitted",
+        page_audit=SHOWN_AGAIN,
+    ),
+    Operation(
         "change state refused to another procedure's office",
         rest_change("y1", "received"),
         html_change("y1", "received"),
@@ -570,7 +702,7 @@ OPERATIONS = [
             )
             for key in ("x1", "x2")
         ]
-        + [("list", "backoffice_x", ("x1", "x2", "asked", "taken"), {"query": {}})],
+        + [("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})],
     ),
     Operation(
         "bulk change of another procedure's request refused",
@@ -580,7 +712,7 @@ OPERATIONS = [
         subject="y1",
         state="submitted",
         page_audit=[
-            ("list", "backoffice_x", ("x1", "x2", "asked", "taken"), {"query": {}})
+            ("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})
         ],
     ),
     Operation(
@@ -618,7 +750,7 @@ OPERATIONS = [
     Operation(
         "withdraw while submitted",
         rest_citizen("withdraw", "x2"),
-        html_citizen("withdraw", "x2"),
+        html_citizen("withdraw", "x2", body=CONFIRMED),
         Answer(True),
         subject="x2",
         state="withdrawn",
@@ -626,7 +758,7 @@ OPERATIONS = [
     Operation(
         "withdraw with the tracking secret",
         rest_citizen("withdraw", "x1", who="Anonymous", secret=True),
-        html_citizen("withdraw", "x1", who="Anonymous", secret=True),
+        html_citizen("withdraw", "x1", who="Anonymous", secret=True, body=CONFIRMED),
         Answer(True),
         subject="x1",
         state="withdrawn",
@@ -634,7 +766,7 @@ OPERATIONS = [
     Operation(
         "withdraw once received",
         rest_citizen("withdraw", "taken"),
-        html_citizen("withdraw", "taken"),
+        html_citizen("withdraw", "taken", body=CONFIRMED),
         Answer(False, frozenset({("", "transition_not_allowed")})),
         subject="taken",
         state="received",
@@ -642,10 +774,61 @@ OPERATIONS = [
     Operation(
         "withdraw someone else's request",
         rest_citizen("withdraw", "x2", who="citizen_b"),
-        html_citizen("withdraw", "x2", who="citizen_b"),
+        html_citizen("withdraw", "x2", who="citizen_b", body=CONFIRMED),
         Answer(False, frozenset({("", "not_found")})),
         subject="x2",
         state="submitted",
+    ),
+    Operation(
+        "message from the citizen while submitted",
+        rest_citizen_message("x2", "Une question"),
+        html_citizen_message("x2", "Une question"),
+        Answer(True),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message from the citizen with the tracking secret",
+        rest_citizen_message("x1", "Une question", who="Anonymous", secret=True),
+        html_citizen_message("x1", "Une question", who="Anonymous", secret=True),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+    ),
+    Operation(
+        "message from the citizen empty",
+        rest_citizen_message("x2", "  "),
+        html_citizen_message("x2", "  "),
+        Answer(False, frozenset({("message", "message_required")})),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message to someone else's request",
+        rest_citizen_message("x2", "Moi", who="citizen_b"),
+        html_citizen_message("x2", "Moi", who="citizen_b"),
+        Answer(False, frozenset({("", "not_found")})),
+        subject="x2",
+        state="submitted",
+    ),
+    Operation(
+        "message from staff",
+        rest_staff_message("x1", "Nous traitons votre demande."),
+        html_staff_message("x1", "Nous traitons votre demande."),
+        Answer(True),
+        subject="x1",
+        state="submitted",
+        audit=[("message", "backoffice_x", ("x1",), {})],
+        page_audit=[("message", "backoffice_x", ("x1",), {}), *SHOWN_AGAIN],
+    ),
+    Operation(
+        "message from staff empty",
+        rest_staff_message("x1", " "),
+        html_staff_message("x1", " "),
+        Answer(False, frozenset({("message", "message_required")})),
+        subject="x1",
+        state="submitted",
+        page_audit=SHOWN_AGAIN,
     ),
     Operation(
         "export",
@@ -796,9 +979,14 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "change state not allowed",
         "bulk change one of three refused",
         "stale version",
+        "assign to a handler",
+        "does not handle",
+        "sort_on=",
         "answer when asked",
         "withdraw while submitted",
         "withdraw once received",
+        "message from the citizen",
+        "message from staff",
         "export filtered",
         "export with a faulty filter",
     ):

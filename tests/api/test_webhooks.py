@@ -13,6 +13,7 @@ from imio.guichet.webhooks.delivery import verify
 from imio.guichet.webhooks.registry import Delivery
 from imio.guichet.webhooks.registry import get_registry
 from imio.guichet.webhooks.registry import SUBMISSION_CREATED
+from imio.guichet.webhooks.registry import SUBMISSION_MESSAGE
 from imio.guichet.webhooks.registry import SUBMISSION_STATE_CHANGED
 from imio.guichet.webhooks.registry import Subscription
 from imio.guichet.webhooks.registry import WebhookRegistry
@@ -99,6 +100,25 @@ class TestPush:
         event = json.loads(body)
         assert event["type"] == SUBMISSION_STATE_CHANGED
         assert event["data"]["state"] == "received"
+
+    def test_messages_both_ways_are_pushed(self, site, admin, receiver, session_for):
+        subscribe(admin, receiver.url, events=[SUBMISSION_MESSAGE])
+        citizen = session_for("citizen_a")
+        filed = citizen.post("demarches/x/@submissions", json={"data": VALID_DATA})
+        submission_id = filed.json()["id"]
+        office = session_for("backoffice_x")
+        for session, url, method in (
+            (citizen, f"@submissions/{submission_id}/@message", "post"),
+            (office, f"@submissions/{submission_id}", "patch"),
+        ):
+            etag = office.get(f"@submissions/{submission_id}").headers["ETag"]
+            sent = getattr(session, method)(
+                url, json={"message": "Une question"}, headers={"If-Match": etag}
+            )
+            assert sent.status_code == 200, sent.text
+        events = [json.loads(body) for _, body in receiver.wait_for(2)]
+        assert [event["type"] for event in events] == [SUBMISSION_MESSAGE] * 2
+        assert {event["data"]["state"] for event in events} == {"submitted"}
 
     def test_other_procedures_are_not_pushed(self, site, admin, receiver, session_for):
         subscribe(admin, receiver.url, procedure="y")

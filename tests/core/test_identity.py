@@ -1,7 +1,7 @@
 """Verified identities (OpenID Connect) in the core: the level a procedure
 requires, what a verified filing records, the binding of an account to the
 person, the claims' mapping. The login itself runs against a real provider
-in tests/browser/test_identity.py."""
+in tests/browser/test_identity_in_browser.py."""
 
 from fixtures.forms import VALID_DATA
 from imio.guichet import errors

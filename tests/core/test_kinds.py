@@ -453,6 +453,7 @@ def test_the_receipt_shows_answers_as_its_reader_writes_them(portal, procedure):
     from fixtures.forms import FIELDS_FORM
     from fixtures.forms import FIELDS_VALID
     from imio.guichet.submissions.api import submit
+    from imio.guichet.submissions.receipt import Issuer
     from imio.guichet.submissions.receipt import receipt_pdf
     from io import BytesIO
     from plone import api
@@ -461,7 +462,7 @@ def test_the_receipt_shows_answers_as_its_reader_writes_them(portal, procedure):
     with api.env.adopt_roles(["Manager"]):
         procedure.form_schema = FIELDS_FORM
         submission = submit(procedure, FIELDS_VALID, submitter=None, language="fr")
-    pdf = receipt_pdf(submission, procedure, site_title="X")
+    pdf = receipt_pdf(submission, procedure, issuer=Issuer("X"))
     text = " ".join(
         " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).split()
     )

@@ -8,6 +8,7 @@ from fixtures.stored import START
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.storage import EPOCH
 from imio.guichet.storage import site_store
+from imio.guichet.storage import TimeMap
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.storage import cursor_key
@@ -240,3 +241,22 @@ def test_a_cursor_or_an_id_with_a_line_end_is_refused():
     with pytest.raises(InvalidQuery):
         decode_cursor(encode_cursor(text + "\n"))
     assert store.get(submission.id + "\n") is None
+
+
+def test_a_time_map_keeps_entries_by_arrival_and_counts_them():
+    entries = TimeMap()
+    now = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    # More than the random low bits can tell apart in one microsecond.
+    keys = [entries.add(now, f"entry {n}") for n in range(1500)]
+    later = entries.add(now + timedelta(seconds=1), "later")
+    assert len(set(keys)) == len(entries) - 1 == 1500
+    assert list(entries) == sorted(entries) and list(entries)[-1] == later
+    assert entries.first_key() == min(keys)
+    assert entries[keys[7]] == "entry 7" and keys[7] in entries
+    assert entries.pop(keys[7]) == "entry 7"
+    assert entries.pop(keys[7], "gone") == "gone"  # counted once
+    assert len(entries) == 1500 and keys[7] not in entries
+    assert sorted(entries.values()) == sorted(
+        [f"entry {n}" for n in range(1500) if n != 7] + ["later"]
+    )
+    assert TimeMap().first_key() is None

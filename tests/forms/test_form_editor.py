@@ -1,13 +1,17 @@
 """Webmasters edit a procedure's form in Plone's schema editor, and import
 or export it as XML; a form that would be unusable is never stored."""
 
+from datetime import date
+from datetime import timedelta
 from fixtures.accounts import PASSWORD
+from fixtures.files import PDF
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
 from imio.guichet.browser.form_editor import editor_field_types
 from plone import api
 from zope.schema import getFieldNames
 
+import base64
 import io
 import pytest
 import requests
@@ -31,6 +35,15 @@ def add_field(browser, site, title, name, factory):
     browser.getControl(name="form.widgets.__name__").value = name
     browser.getControl(name="form.widgets.factory:list").value = [factory]
     browser.getControl(name="form.buttons.add").click()
+
+
+def delete_all_but_the_last(browser, site) -> str:
+    """Delete every field but the last one, whose name is returned."""
+    for name in stored_fields()[:-1]:
+        browser.open(editor_url(site))
+        browser.getLink(url=f"++form++fields/{name}/@@delete").click()
+    [last] = stored_fields()
+    return last
 
 
 class TestSchemaEditor:
@@ -64,16 +77,26 @@ class TestSchemaEditor:
     def test_an_unusable_form_is_not_stored(self, site, browser_for):
         """A form without fields cannot be filled: the last field stays."""
         browser = browser_for("editor")
-        for name in stored_fields()[:-1]:
-            browser.open(editor_url(site))
-            browser.getLink(url=f"++form++fields/{name}/@@delete").click()
-        [last] = stored_fields()
+        last = delete_all_but_the_last(browser, site)
         browser.open(editor_url(site))
         browser.getLink(url=f"++form++fields/{last}/@@delete").click()
-        browser.open(editor_url(site))  # where the site's message shows
-        assert "not saved" in browser.contents
+        assert browser.url == editor_url(site)  # where the message shows
+        assert browser.contents.count("not saved") == 1
         assert "the form has no field" in browser.contents
         assert stored_fields() == [last]
+
+    def test_a_refused_deletion_by_the_editors_script(self, site, browser_for):
+        """The editor's script deletes a field in the background: a refusal
+        answers 409 (the field stays on the page), the message says why."""
+        browser = browser_for("editor")
+        last = delete_all_but_the_last(browser, site)
+        browser.open(editor_url(site))
+        url = browser.getLink(url=f"++form++fields/{last}/@@delete").url
+        browser.raiseHttpErrors = False
+        browser.addHeader("X-Requested-With", "XMLHttpRequest")
+        browser.open(url)
+        assert browser.headers["status"].startswith("409")
+        assert len(stored_fields()) == 1
 
     def test_form_versions_are_kept_once_submissions_exist(
         self, site, browser_for, session_for
@@ -187,3 +210,175 @@ def test_owner_of_one_procedure_edits_only_that_form(site, browser_for):
     assert stored_fields()[-1] == "town"
     with pytest.raises(Exception, match="not authorized|Unauthorized"):
         browser.open(f"{editor_url(site, 'x')}/@@add-field")
+
+
+#: Every kind the editor offers: its settings as a webmaster types them,
+#: what the form's JSON Schema then says, a refused answer (and the code
+#: of the refusal) and an accepted one.
+TODAY = date.today()
+KIND_CASES = {
+    "text": (
+        "label_textline_field",
+        {"min_length": "3", "max_length": "10"},
+        {"type": "string", "minLength": 3, "maxLength": 10},
+        ("ab", "too_short"),
+        "abc",
+    ),
+    "long_text": (
+        "label_text_field",
+        {"max_length": "20"},
+        {"type": "string", "maxLength": 20},
+        ("x" * 21, "too_long"),
+        "deux\nlignes",
+    ),
+    "email": (
+        "Email",
+        {},
+        {"format": "email"},
+        ("nope", "invalid_email"),
+        "a@example.org",
+    ),
+    "phone": (
+        "label_phone_field",
+        {"region": "FR"},
+        {"x-guichet-type": "phone"},
+        ("12", "invalid_phone"),
+        "01 42 68 53 00",
+    ),
+    "integer": (
+        "label_integer_field",
+        {"min": "1", "max": "5"},
+        {"type": "integer", "minimum": 1, "maximum": 5},
+        (6, "too_big"),
+        3,
+    ),
+    "decimal": (
+        "label_float_field",
+        {"min": "0.5", "max": "2.5"},
+        {"type": "number", "minimum": 0.5, "maximum": 2.5},
+        (3.0, "too_big"),
+        1.5,
+    ),
+    "date": (
+        "label_date_field",
+        {"min": "2026-01-01", "max": "2026-12-31"},
+        {"formatMinimum": "2026-01-01", "formatMaximum": "2026-12-31"},
+        ("2027-01-01", "too_big"),
+        "2026-06-01",
+    ),
+    "relative_date": (
+        "label_relative_date_field",
+        {"min_days": "10"},
+        {"x-guichet-min-days": 10},
+        (TODAY.isoformat(), "date_too_early"),
+        (TODAY + timedelta(days=20)).isoformat(),
+    ),
+    "yes_no": (
+        "label_boolean_field",
+        {},
+        {"type": "boolean"},
+        ("oui", "wrong_type"),
+        True,
+    ),
+    "choice": (
+        "label_choice_field",
+        {"values": "b|Bé\na|A"},
+        {"enum": ["b", "a"], "x-enum-titles": ["Bé", "A"]},
+        ("c", "invalid_choice"),
+        "a",
+    ),
+    "choices": (
+        "label_multi_choice_field",
+        {"values": "b|Bé\na|A"},
+        {"type": "array", "items": {"enum": ["b", "a"], "x-enum-titles": ["Bé", "A"]}},
+        (["c"], "invalid_choice"),
+        ["a", "b"],
+    ),
+    "niss": (
+        "label_niss_field",
+        {},
+        {"x-guichet-type": "be-niss"},
+        ("85073003329", "invalid_niss"),
+        "85.07.30-033.28",
+    ),
+    "iban": (
+        "label_iban_field",
+        {},
+        {"x-guichet-type": "iban"},
+        ("BE71 0961 2345 6760", "invalid_iban"),
+        "BE71 0961 2345 6769",
+    ),
+    "enterprise": (
+        "label_enterprise_number_field",
+        {},
+        {"x-guichet-type": "be-enterprise-number"},
+        ("0403.170.702", "invalid_enterprise_number"),
+        "0403.170.701",
+    ),
+    "postal_code": (
+        "label_postal_code_field",
+        {},
+        {"x-guichet-type": "be-postal-code"},
+        ("0999", "invalid_postal_code"),
+        "5000",
+    ),
+    "address": (
+        "label_address_field",
+        {},
+        {"x-guichet-type": "be-address"},
+        ({"street": "Rue de Fer"}, "incomplete_address"),
+        {
+            "street": "Rue de Fer",
+            "number": "1",
+            "postal_code": "5000",
+            "locality": "Namur",
+        },
+    ),
+    "file": (
+        "File Upload",
+        {},
+        {"x-guichet-type": "file"},
+        ({"filename": "a.txt", "data": "aGVsbG8="}, "file_type"),
+        {"filename": "a.pdf", "data": base64.b64encode(PDF).decode()},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", KIND_CASES)
+def test_every_kind_round_trip(site, browser_for, session_for, kind):
+    """Added and set in the editor, stored, published in the JSON Schema,
+    and what citizens send is checked by those settings."""
+    factory, settings, expected, (refused, code), accepted = KIND_CASES[kind]
+    name = f"new_{kind}"  # the default form has "email" and "phone" already
+    browser = browser_for("editor")
+    add_field(browser, site, f"Champ {kind}", name, factory)
+    assert "statusmessage-error" not in browser.contents
+    assert stored_fields()[-1] == name
+    browser.open(f"{editor_url(site)}/{name}")
+    for setting, value in settings.items():
+        browser.getControl(name=f"form.widgets.{setting}").value = value
+    browser.getControl(name="form.buttons.save").click()
+    assert "not saved" not in browser.contents
+
+    citizen = session_for("Anonymous")
+    schema = citizen.get("demarches/y/@form-schema").json()["properties"][name]
+    assert schema["title"] == f"Champ {kind}"
+    assert schema.items() >= expected.items()
+    answer = citizen.post(
+        "demarches/y/@submissions",
+        json={"data": {**DEFAULT_FORM_DATA, name: refused}},
+    )
+    assert answer.status_code == 400
+    assert [(e["field"], e["code"]) for e in answer.json()["error"]["errors"]] == [
+        (name, code)
+    ]
+    answer = citizen.post(
+        "demarches/y/@submissions",
+        json={"data": {**DEFAULT_FORM_DATA, name: accepted}},
+    )
+    assert answer.status_code == 201, answer.text
+
+    # Removed in the editor: gone from the form.
+    browser.open(editor_url(site))
+    browser.getLink(url=f"++form++fields/{name}/@@delete").click()
+    assert name not in stored_fields()

@@ -123,7 +123,7 @@ class TestMyRequests:
         browser.getLink(filed["a1"][1]).click()
         assert filed["a1"][1] in browser.contents
         assert "Jeanne Dupont" in browser.contents  # what was sent
-        history = browser.contents.split("request-history-table")[1]
+        history = browser.contents.split("request-history-list")[1]
         assert "Received" in history or "Reçue" in history
         assert "NOTE-INTERNE" not in browser.contents
         assert "backoffice_x" not in browser.contents  # staff names stay inside
@@ -335,6 +335,16 @@ class TestWithdraw:
     def test_withdraw_while_submitted(self, site, filed, browser_for):
         browser = browser_for("citizen_a")
         browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        assert "cannot be undone" in browser.contents or "irréversible" in (
+            browser.contents
+        )
+        # Not confirmed: nothing is done, the box says why.
+        browser.raiseHttpErrors = False
+        browser.getControl(name="withdraw").click()
+        assert browser.headers["status"].startswith("400")
+        assert stored(filed["a1"][0]).state == "submitted"
+        assert 'data-error-field="confirm"' in browser.contents
+        browser.getControl(name="confirm").value = ["1"]
         browser.getControl(name="withdraw").click()
         assert stored(filed["a1"][0]).state == "withdrawn"
         assert 'name="withdraw"' not in browser.contents
@@ -472,3 +482,221 @@ class TestReplyWithFiles:
         assert submission.state == "waiting_citizen"
         assert submission.revision == before
         assert not (submission.attachments or {})
+
+
+def send_form(browser, button, message, files=(), auth=None, extra=None):
+    """POST the form of the page ``browser`` shows that holds ``button``,
+    with ``message`` and ``files`` ((name, content) pairs), as a browser
+    does (multipart)."""
+    page = browser.contents
+    form = page[page.rindex("<form", 0, page.index(f'name="{button}"')) :]
+    form = form[: form.index("</form>")]
+    hidden = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'name="(\w+)"\s+type="hidden"\s+value="([^"]*)"', form
+        )
+    }
+    return requests.post(
+        html.unescape(re.search(r'action="([^"]+)"', form)[1]),
+        data={**hidden, "message": message, button: "1", **(extra or {})},
+        files=[("files:list", (name, content)) for name, content in files],
+        auth=auth,
+        allow_redirects=False,
+    )
+
+
+@pytest.fixture
+def messages():
+    """The message events fired (webhooks and e-mails hook there)."""
+    from imio.guichet.submissions.events import ISubmissionMessageEvent
+
+    seen = []
+
+    def handler(event):
+        seen.append(event.event)
+
+    registry = getGlobalSiteManager()
+    registry.registerHandler(handler, (ISubmissionMessageEvent,))
+    yield seen
+    registry.unregisterHandler(handler, (ISubmissionMessageEvent,))
+
+
+def file_links(page: str) -> dict[str, str]:
+    """The history's file links of a page: label -> URL."""
+    return {
+        html.unescape(label): html.unescape(url)
+        for url, label in re.findall(
+            r'<a class="history-file"\s+href="([^"]+)">([^<]+)</a>', page
+        )
+    }
+
+
+class TestMessagesWithFiles:
+    """The citizen writes at any time while the request is open, and staff
+    send files (a decision, a permit) that the citizen downloads."""
+
+    def test_citizen_writes_without_being_asked(
+        self, site, filed, browser_for, session_for, messages
+    ):
+        browser = browser_for("citizen_a")
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        assert 'name="reply"' not in browser.contents  # nothing asked
+        sent = send_form(
+            browser,
+            "write",
+            "J'ai oublié le plan",
+            [("plan.pdf", PDF)],
+            auth=("citizen_a", PASSWORD),
+        )
+        assert sent.status_code == 303
+        submission = stored(filed["a1"][0])
+        assert submission.state == "submitted"  # a message changes no state
+        event = submission.history[-1]
+        assert event["action"] == "message"
+        assert event["by"] == "citizen"
+        assert event["public_message"] == "J'ai oublié le plan"
+        [described] = event["files"]
+        assert described["filename"] == "plan.pdf"
+        assert [seen["action"] for seen in messages] == ["message"]
+        # The citizen downloads it from their page.
+        browser.open(sent.headers["Location"])
+        assert "J'ai oublié le plan" in browser.contents
+        [link] = file_links(browser.contents).values()
+        own = requests.get(link, auth=("citizen_a", PASSWORD))
+        assert own.status_code == 200
+        assert own.content == PDF
+        # Nobody else does.
+        other = requests.get(link, auth=("citizen_b", PASSWORD))
+        assert other.status_code == 404
+        # Staff see it over REST, and the request is back in the feed.
+        api_view = session_for("backoffice_x").get(f"@submissions/{filed['a1'][0]}")
+        assert api_view.json()["history"][-1]["action"] == "message"
+        feed = session_for("backoffice_x").get("@submissions?since=0").json()
+        assert feed["items"][-1]["id"] == filed["a1"][0]
+
+    def test_an_empty_message_is_refused(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        before = stored(filed["a1"][0]).revision
+        sent = send_form(browser, "write", "  ", auth=("citizen_a", PASSWORD))
+        assert sent.status_code == 400
+        assert "citizen-message-error" in sent.text
+        assert stored(filed["a1"][0]).revision == before
+
+    def test_staff_send_a_permit_the_anonymous_citizen_downloads(
+        self, site, filed, browser_for
+    ):
+        staff_moves(filed["anon"][0], "in_progress")
+        staff = browser_for("backoffice_x")
+        staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed['anon'][0]}")
+        sent = send_form(
+            staff,
+            "to_state",
+            "Votre demande est acceptée: voici l'autorisation.",
+            [("autorisation.pdf", PDF)],
+            auth=("backoffice_x", PASSWORD),
+            extra={"to_state": "accepted"},
+        )
+        assert sent.status_code == 303, sent.text
+        submission = stored(filed["anon"][0])
+        assert submission.state == "accepted"
+        [described] = submission.history[-1]["files"]
+        assert described["filename"] == "autorisation.pdf"
+        # The citizen, with the tracking link only, downloads it.
+        citizen = browser_for("Anonymous")
+        citizen.open(tracking_url(site, filed, "anon"))
+        links = file_links(citizen.contents)
+        [link] = [url for label, url in links.items() if "autorisation" in label]
+        assert "secret=" in link
+        download = requests.get(link)
+        assert download.status_code == 200
+        assert download.content == PDF
+        assert "autorisation.pdf" in download.headers["Content-Disposition"]
+        # Without the secret, nothing.
+        assert requests.get(re.sub(r"secret=[^&]+", "secret=x", link)).status_code == (
+            404
+        )
+
+    def test_staff_message_only(self, site, filed, browser_for, messages):
+        staff = browser_for("backoffice_x")
+        staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed['a1'][0]}")
+        sent = send_form(
+            staff,
+            "write",
+            "Nous traitons votre demande cette semaine.",
+            [("horaire.pdf", PDF)],
+            auth=("backoffice_x", PASSWORD),
+        )
+        assert sent.status_code == 303, sent.text
+        submission = stored(filed["a1"][0])
+        assert submission.state == "submitted"
+        assert submission.history[-1]["by"] == "staff"
+        assert [seen["by"] for seen in messages] == ["staff"]
+        citizen = browser_for("citizen_a")
+        citizen.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        assert "Nous traitons votre demande cette semaine." in citizen.contents
+        assert any("horaire.pdf" in label for label in file_links(citizen.contents))
+
+    def test_no_message_once_closed(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        staff_moves(filed["a1"][0], "in_progress", "rejected", "closed")
+        version = etag(stored(filed["a1"][0]))
+        sent = send_form(
+            browser,
+            "write",
+            "Encore une chose",
+            auth=("citizen_a", PASSWORD),
+            extra={"etag": version},
+        )
+        assert sent.status_code == 409
+        browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}")
+        assert 'name="write"' not in browser.contents
+
+
+class TestNoCmsForCitizens:
+    """The toolbar and the byline are for those who work on the site."""
+
+    def pages(self, site, filed):
+        procedure = site.demarches.x.absolute_url()
+        return [
+            procedure,
+            f"{procedure}/@@submit",
+            f"{site.absolute_url()}/@@my-requests",
+            f"{site.absolute_url()}/@@my-requests?reference={filed['a1'][1]}",
+        ]
+
+    def test_a_citizen_sees_neither(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        for url in self.pages(site, filed):
+            browser.open(url)
+            assert 'id="edit-bar"' not in browser.contents, url
+            assert 'id="section-byline"' not in browser.contents, url
+            # What the toolbar's user menu gave: the member tools.
+            tools = browser.contents.split('class="imio-guichet-citizen-links"')[1]
+            tools = tools.split("</nav>")[0]
+            assert "@@my-requests" in tools, url
+            assert "/logout" in tools, url
+
+    @pytest.mark.parametrize("who", ["editor", "siteadmin"])
+    def test_editors_keep_them(self, site, filed, browser_for, who):
+        browser = browser_for(who)
+        browser.open(site.demarches.x.absolute_url())
+        assert 'id="edit-bar"' in browser.contents
+        assert 'id="section-byline"' in browser.contents
+
+    def test_staff_keep_the_toolbar_where_they_handle_requests(
+        self, site, filed, browser_for
+    ):
+        browser = browser_for("backoffice_x")
+        browser.open(site.demarches.x.absolute_url())
+        assert 'id="edit-bar"' in browser.contents
+        # Elsewhere in the site, as before.
+        browser.open(f"{site.absolute_url()}/@@guichet-requests")
+        assert 'id="edit-bar"' in browser.contents
+
+    def test_other_pages_are_untouched(self, site, filed, browser_for):
+        browser = browser_for("citizen_a")
+        browser.open(site.absolute_url())  # not a page of the guichet
+        assert 'id="edit-bar"' in browser.contents

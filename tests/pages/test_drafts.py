@@ -285,14 +285,14 @@ class TestLoggedIn:
         assert "/@@draft-saved?" in browser.url
         assert "secret=" not in browser.url
         browser.open(site.absolute_url() + "/@@my-requests")
-        assert "my-drafts-table" in browser.contents
-        assert "Extrait" in browser.contents.split("my-drafts-table")[1]
+        assert "my-drafts-list" in browser.contents
+        assert "Extrait" in browser.contents.split("my-drafts-list")[1]
         browser.getLink("Resume this draft").click()
         assert browser.getControl("Nom").value == "Jeanne A"
         # Not for another citizen, not in their list either.
         other = browser_for("citizen_b")
         other.open(site.absolute_url() + "/@@my-requests")
-        assert "my-drafts-table" not in other.contents
+        assert "my-drafts-list" not in other.contents
         other.raiseHttpErrors = False
         transaction.begin()
         (draft,) = list_drafts("citizen_a")
@@ -335,7 +335,7 @@ class TestLoggedIn:
         browser.open(site.absolute_url() + "/@@my-requests")
         browser.getControl("Delete this draft").click()
         assert browser.url.endswith("/@@my-requests")
-        assert "my-drafts-table" not in browser.contents
+        assert "my-drafts-list" not in browser.contents
         transaction.begin()
         assert list_drafts("citizen_a") == []
 

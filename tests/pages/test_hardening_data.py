@@ -154,6 +154,28 @@ def test_plain_numbers_stay_numbers():
     ]
 
 
+def test_batch_csv_writes_what_cell_by_cell_writes():
+    """Exports neutralise cells one by one but replace lone surrogates in a
+    whole batch's text: the same bytes as cell by cell."""
+    from imio.guichet.spreadsheets import csv_bytes
+    from imio.guichet.spreadsheets import csv_row
+    from imio.guichet.spreadsheets import csv_rows_text
+
+    rows = [
+        ["=1+1", "-12", "-1.5\n", "+32 81", "@x", "\tx", "\rx", 3, None, ""],
+        ["\ud800=1", "=\udfff", "a,b\ud800", 'say "\ud800"', "x\ny", "-", "'"],
+    ]
+
+    def written(rows) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        return buffer.getvalue()
+
+    cell_by_cell = written([csv_row(row) for row in rows]).encode("utf-8")
+    assert csv_bytes(written(csv_rows_text(rows))) == cell_by_cell
+    assert "'=1+1" in cell_by_cell.decode() and "\ufffd=1" in cell_by_cell.decode()
+
+
 # -- 2. characters
 
 

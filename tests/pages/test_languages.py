@@ -26,6 +26,7 @@ from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.handling import update_state
 from imio.guichet.submissions.lifecycle import change_state
+from imio.guichet.submissions.receipt import Issuer
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.tracking import tracking_secret
 from io import BytesIO
@@ -324,7 +325,10 @@ def test_mails_and_receipt_in_language(procedure, language):
     ):
         texts += [message["Subject"], *body(message).splitlines()]
     pdf = receipt_pdf(
-        submission, procedure, site_title="X", tracking_url="https://x.example/t"
+        submission,
+        procedure,
+        issuer=Issuer(name="X"),
+        tracking_url="https://x.example/t",
     )
     reader = PdfReader(BytesIO(pdf))
     texts += [" ".join(page.extract_text().split()) for page in reader.pages]

@@ -239,7 +239,7 @@ class TestIntegrationsPage:
         assert pending == "1"
         box = current_outbox(site)
         [mail] = box.pending_mails()
-        box.pending.pop(mail.id)
+        box.remove_pending(mail)
         box.failed[mail.id] = mail  # as if given up
         transaction.commit()
         browser.open(f"{site.absolute_url()}/@@guichet-integrations")

@@ -14,11 +14,13 @@ from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.submissions.tracking import tracking_secret
 from plone import api
 from plone.testing.zope import Browser
 from urllib.parse import parse_qs
 from urllib.parse import urlparse
 
+import base64
 import logging
 import pytest
 import re
@@ -172,6 +174,49 @@ class TestStateChange:
         assert "Nous traitons votre demande sous 5 jours." in text
         assert "suspect" not in text
         assert "@@track-request" in text
+
+    def test_a_message_of_the_service_with_a_file(self, site, inbox, session_for):
+        filed = file_over_rest(session_for("Anonymous"))
+        flush_mail_outbox(site)
+        inbox.messages.clear()
+        permit = {
+            "filename": "permis.pdf",
+            "data": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode(),
+        }
+        self.move(
+            session_for("backoffice_x"),
+            filed["id"],
+            {"message": "Votre permis est prêt.", "files": [permit]},
+        )
+        flush_mail_outbox(site)
+        (notice,) = inbox.to("jeanne@example.org")
+        assert notice["Subject"] == (
+            f"Votre demande {filed['reference']} : un message du service"
+        )
+        text = body(notice)
+        assert "Votre permis est prêt." in text
+        assert "(1)" in text  # how many files, never the files
+        assert "@@track-request" in text
+        assert not any(part.get_filename() for part in notice.walk())
+
+    def test_the_citizens_own_message_is_not_mailed_back(
+        self, site, inbox, session_for
+    ):
+        filed = file_over_rest(session_for("Anonymous"))
+        flush_mail_outbox(site)
+        inbox.messages.clear()
+        transaction.begin()
+        secret = tracking_secret(get_store(), get_store().get(filed["id"]))
+        anonymous = session_for("Anonymous")
+        etag = session_for("backoffice_x").get(f"@submissions/{filed['id']}")
+        response = anonymous.post(
+            f"@submissions/{filed['id']}/@message",
+            json={"message": "Une question"},
+            headers={"If-Match": etag.headers["ETag"], "X-Tracking-Secret": secret},
+        )
+        assert response.status_code == 200, response.text
+        flush_mail_outbox(site)
+        assert inbox.to("jeanne@example.org") == []
 
     def test_setting_off(self, site, inbox, session_for):
         site.demarches.x.notify_state_changes = False

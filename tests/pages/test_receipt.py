@@ -9,6 +9,7 @@ from fixtures.pages import fill_valid
 from imio.guichet.audit import iter_records
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.receipt import Issuer
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.tracking import tracking_secret
 from io import BytesIO
@@ -43,7 +44,7 @@ class TestContent:
         pdf = receipt_pdf(
             submission,
             procedure,
-            site_title="Commune d'Éghezée",
+            issuer=Issuer("Commune d'Éghezée"),
             tracking_url="https://www.eghezee.be/@@track-request?reference=X&secret=Y",
         )
         assert pdf.startswith(b"%PDF-")
@@ -72,7 +73,9 @@ class TestContent:
             submission = submit(
                 procedure, {**FIELDS_VALID, "document": document}, submitter=None
             )
-        text = normalized(text_of(receipt_pdf(submission, procedure, site_title="X")))
+        text = normalized(
+            text_of(receipt_pdf(submission, procedure, issuer=Issuer("X")))
+        )
         assert "plan-été.pdf" in text
         assert "sha256" not in text
 
@@ -82,7 +85,7 @@ class TestContent:
             submission = submit(
                 procedure, {**VALID_DATA, "comment": "\n".join(lines)}, submitter=None
             )
-        pdf = receipt_pdf(submission, procedure, site_title="X")
+        pdf = receipt_pdf(submission, procedure, issuer=Issuer("X"))
         assert len(PdfReader(BytesIO(pdf)).pages) > 2
         text = normalized(text_of(pdf))
         assert "Ligne numéro 0 de" in text
@@ -91,8 +94,8 @@ class TestContent:
     def test_same_receipt_twice(self, portal, procedure):
         with api.env.adopt_roles(["Manager"]):
             submission = submit(procedure, VALID_DATA, submitter=None)
-        first = receipt_pdf(submission, procedure, site_title="X")
-        assert receipt_pdf(submission, procedure, site_title="X") == first
+        first = receipt_pdf(submission, procedure, issuer=Issuer("X"))
+        assert receipt_pdf(submission, procedure, issuer=Issuer("X")) == first
 
 
 @pytest.fixture
@@ -223,3 +226,75 @@ class TestPages:
         url = browser.getLink(url="@@receipt").url
         assert re.search(f"reference={reference}", url)
         assert f"secret={secret}" in url
+
+
+def png(width: int = 40, height: int = 20) -> bytes:
+    from PIL import Image as PILImage
+
+    output = BytesIO()
+    PILImage.new("RGB", (width, height), (0, 90, 160)).save(output, "PNG")
+    return output.getvalue()
+
+
+def image_count(pdf: bytes) -> int:
+    """The images drawn on the receipt's first page."""
+    page = PdfReader(BytesIO(pdf)).pages[0]
+    return len(page.images)
+
+
+class TestIssuer:
+    """The receipt names the authority (name, address, logo: the "Guichet:
+    the authority" control panel) and the service's contact (the
+    procedure)."""
+
+    def configure(self, site, *, logo: bytes | None):
+        from imio.guichet.authority import IAuthority
+        from plone.app.textfield.value import RichTextValue
+
+        def record(name, value):
+            api.portal.set_registry_record(name, value, interface=IAuthority)
+
+        record("official_name", "Administration communale de Guichetville")
+        record("street", "Place de l'Hôtel de Ville 1")
+        record("postal_code", "5000")
+        record("locality", "Guichetville")
+        if logo is not None:
+            encoded = base64.standard_b64encode(logo)
+            record("logo", b"filenameb64:bG9nby5wbmc=;datab64:" + encoded)
+        with api.env.adopt_roles(["Manager"]):
+            site.demarches.x.contact = RichTextValue(
+                "<p>Service État civil</p><p>etatcivil@guichetville.be — "
+                "081 00 00 00</p>",
+                "text/html",
+                "text/x-html-safe",
+            )
+        transaction.commit()
+
+    def test_authority_and_service_contact(self, site, filed, session_for):
+        self.configure(site, logo=png())
+        reference, secret = filed["anon"]
+        response = get_receipt(session_for("Anonymous"), reference, secret)
+        assert_receipt(response, reference)
+        text = text_of(response.content)
+        flat = normalized(text)
+        assert "Administration communale de Guichetville" in flat
+        assert "Place de l'Hôtel de Ville 1" in text
+        assert "5000 Guichetville" in text
+        assert "Contacter le service" in flat
+        assert "Service État civil" in text
+        assert "etatcivil@guichetville.be — 081 00 00 00" in flat
+        assert image_count(response.content) == 1  # the logo
+
+    def test_defaults_site_title_no_logo(self, site, filed, session_for):
+        reference, secret = filed["anon"]
+        response = get_receipt(session_for("Anonymous"), reference, secret)
+        assert_receipt(response, reference)
+        assert site.Title() in normalized(text_of(response.content))
+        assert image_count(response.content) == 0
+
+    def test_a_broken_logo_leaves_it_out(self, site, filed, session_for):
+        self.configure(site, logo=b"not an image")
+        reference, secret = filed["anon"]
+        response = get_receipt(session_for("Anonymous"), reference, secret)
+        assert_receipt(response, reference)
+        assert image_count(response.content) == 0

@@ -139,3 +139,38 @@ def test_a_refusal_too_large_to_keep_is_shown_at_once(site, in_progress, browser
     assert browser.getControl(name="note").value.strip() == long_note.strip()
     # Still the request's address (the form posts to it).
     assert browser.url == page_url(site, in_progress)
+
+
+def test_a_refused_message_to_the_citizen_redirects_too(site, in_progress, browser_for):
+    """The write and assign forms of the page follow the same pattern as
+    the transitions (the one ``apply`` of the view)."""
+    browser = browser_for("backoffice_x")
+    browser.handleErrors = True
+    browser.raiseHttpErrors = False
+    browser.open(page_url(site, in_progress))
+    browser.getControl(name="note").value = "pour mémoire"
+    browser.followRedirects = False
+    browser.getControl(name="write").click()  # no message: refused
+    assert browser.headers["status"].startswith("303")
+    browser.open(browser.headers["Location"])
+    assert browser.url == page_url(site, in_progress)
+    assert 'data-error-code="message_required"' in browser.contents
+    assert browser.getControl(name="note").value == "pour mémoire"
+
+
+def test_a_refused_assignment_redirects_too(site, in_progress, browser_for):
+    first, second = browser_for("backoffice_x"), browser_for("siteadmin")
+    for browser in (first, second):
+        browser.open(page_url(site, in_progress))
+    move(second, "accepted")
+    first.handleErrors = True
+    first.raiseHttpErrors = False
+    first.followRedirects = False
+    first.getControl(name="assign").click()  # the version shown is stale
+    assert first.headers["status"].startswith("303")
+    first.open(first.headers["Location"])
+    assert first.url == page_url(site, in_progress)
+    assert first.headers["status"].startswith("409")
+    assert 'data-error-code="stale_version"' in first.contents
+    transaction.begin()
+    assert get_store().get(in_progress).assignee is None

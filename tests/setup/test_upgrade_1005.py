@@ -10,6 +10,7 @@ from imio.guichet.notifications.outbox import ANNOTATION_KEY as MAIL_OUTBOX
 from imio.guichet.notifications.outbox import get_outbox
 from imio.guichet.notifications.outbox import Mail
 from imio.guichet.permissions import ReadMetrics
+from imio.guichet.storage import ShardedMap
 from imio.guichet.upgrades.v1005 import health_and_metrics
 from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import ANNOTATION_KEY as WEBHOOKS
@@ -30,8 +31,8 @@ def as_before_1005(portal):
     portal.manage_permission(ReadMetrics, roles=[], acquire=True)
     outbox = get_outbox(portal, create=True)
     mail = Mail(_message(), now=QUEUED)
+    outbox.pending = ShardedMap()  # as before 1011
     outbox.pending[mail.id] = mail
-    del outbox.arrivals
     registry = get_registry(portal, create=True)
     event = make_event(
         SUBMISSION_CREATED,
@@ -68,7 +69,7 @@ def test_upgrade(portal):
     assert api.portal.get_registry_record(RECORD) == []
     roles = {r["name"] for r in portal.rolesOfPermission(ReadMetrics) if r["selected"]}
     assert roles == {"Manager"}
-    assert get_outbox(portal).backlog() == (1, QUEUED)
+    assert get_outbox(portal).arrivals.backlog() == (1, QUEUED)  # 1011 moves it
     # A delivery arrived when its event was made.
     assert get_registry(portal).backlog() == (1, QUEUED + timedelta(minutes=1))
     [delivery] = get_registry(portal).pending()

@@ -136,6 +136,15 @@ class IAuthority(Interface):
         required=False,
         default="",
     )
+    logo = schema.Bytes(
+        title=_("label_authority_logo", default="Logo of the authority"),
+        description=_(
+            "help_authority_logo",
+            default="On the acknowledgements of receipt (PNG or JPEG). Empty: "
+            "the site's logo, if it has one.",
+        ),
+        required=False,
+    )
     dpo_name = schema.TextLine(
         title=_("label_authority_dpo_name", default="Data protection officer"),
         required=False,
@@ -167,6 +176,9 @@ class Authority:
     telephone: str = ""
     dpo_name: str = ""
     dpo_email: str = ""
+    #: The logo as the image widget stores it (``filenameb64:…;datab64:…``),
+    #: or b"".
+    logo: bytes = b""
 
     @property
     def territory(self) -> str:
@@ -195,5 +207,6 @@ def get_authority() -> Authority:
             # Registry records not there yet: a site whose upgrade to the
             # authority's records has not run.
             value = ""
-        values[name] = value or ""
+        if value:
+            values[name] = value
     return Authority(**values)

@@ -1,13 +1,17 @@
 """How far behind an outbox is, read without walking it.
 
-The outboxes (webhook deliveries, e-mails) keep their pending entries in a
-sharded map keyed by random ids: fine to add to concurrently, useless to
-say how many wait or since when without loading every entry. Each also
-keeps an :class:`ArrivalIndex` of its pending entries by the time they
-entered it, whose length is a ``BTrees.Length`` and whose first key is
-the oldest: the health check and the metrics read both in O(log n).
-Its keys are small integers in small buckets (``TimeIndex``): an e-mail
-queued by a filing adds a few dozen bytes to the transaction.
+The webhook outbox keeps its pending deliveries in a sharded map keyed by
+random ids: fine to add to concurrently, useless to say how many wait or
+since when without loading every entry. It also keeps an
+:class:`ArrivalIndex` of its pending entries by the time they entered it,
+whose length is a ``BTrees.Length`` and whose first key is the oldest: the
+health check and the metrics read both in O(log n). Its keys are small
+integers in small buckets (``TimeIndex``).
+
+The e-mail outbox keeps its pending messages keyed by their arrival
+itself (a :class:`~imio.guichet.storage.TimeMap`): one structure written
+per message queued or sent instead of two, and integer keys
+(:func:`queue_backlog`).
 """
 
 from datetime import datetime
@@ -17,6 +21,7 @@ from imio.guichet.storage import micros_of_time_key
 from imio.guichet.storage import SALT_BITS
 from imio.guichet.storage import time_key
 from imio.guichet.storage import TimeIndex
+from imio.guichet.storage import TimeMap
 from typing import NamedTuple
 
 import secrets
@@ -57,8 +62,16 @@ class ArrivalIndex(TimeIndex):
             when += timedelta(microseconds=1)
 
     def backlog(self) -> Backlog:
-        first = next(self.keys(), None)
-        if first is None:
-            return EMPTY
-        oldest = EPOCH + timedelta(microseconds=micros_of_time_key(first))
-        return Backlog(len(self), oldest)
+        return _backlog(len(self), next(self.keys(), None))
+
+
+def queue_backlog(queue: TimeMap) -> Backlog:
+    """What waits in a queue keyed by arrival (O(shards · log n))."""
+    return _backlog(len(queue), queue.first_key())
+
+
+def _backlog(count: int, first_key: int | None) -> Backlog:
+    if first_key is None:
+        return EMPTY
+    oldest = EPOCH + timedelta(microseconds=micros_of_time_key(first_key))
+    return Backlog(count, oldest)

@@ -57,6 +57,12 @@ class InvalidInput(GuichetError):
     code = "invalid_input"
 
 
+class InvalidAssignee(InvalidInput):
+    """A request can be assigned only to whoever handles its procedure."""
+
+    code = "invalid_assignee"
+
+
 class InvalidQuery(InvalidInput):
     """A listing was asked with parameters that make no sense."""
 

@@ -22,6 +22,8 @@ import re
 
 #: What a spreadsheet may take for the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The same, as first characters (each start is one character).
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 #: A plain number is no formula: ``-12.5`` stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 #: Halves of UTF-16 pairs, alone in a Python string (JSON lets "\ud800" in).
@@ -56,6 +58,33 @@ def csv_row(values) -> list:
     return [csv_cell(value) for value in values]
 
 
+def csv_rows_text(rows) -> list[list]:
+    """Rows for :mod:`csv` whose text is neutralised, its lone surrogates
+    left to :func:`csv_bytes` (for large exports: the text of a whole batch
+    is scanned once, not each cell). The CSV is the same as with
+    :func:`csv_row`: a surrogate is neither a formula's start nor special
+    to :mod:`csv`, so it may be replaced before or after."""
+    first = _FORMULA_FIRST
+    return [
+        [
+            neutralise_formula(value)
+            if isinstance(value, str) and value[:1] in first
+            else value
+            for value in values
+        ]
+        for values in rows
+    ]
+
+
+def csv_bytes(text: str) -> bytes:
+    """CSV text written from :func:`csv_rows_text` as UTF-8 (lone
+    surrogates replaced)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return without_surrogates(text).encode("utf-8")
+
+
 def xlsx_text(value: Any) -> str:
     """The text of an XLSX cell: what XML 1.0 and UTF-8 can hold."""
     return XLSX_ILLEGAL.sub("", without_surrogates(str(value)))
@@ -80,5 +109,9 @@ def xlsx_row(sheet, values) -> list:
 def jsonl_line(text: str) -> bytes:
     """A line of JSON (``json.dumps`` with ``ensure_ascii=False``) as UTF-8:
     lone surrogates are written as JSON escapes (``\\ud800``), as they came."""
+    try:
+        return text.encode("utf-8")  # nearly always: no lone surrogate
+    except UnicodeEncodeError:
+        pass
     escaped = LONE_SURROGATES.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
     return escaped.encode("utf-8")

@@ -50,6 +50,7 @@ from zope.annotation.interfaces import IAnnotations
 
 import hashlib
 import heapq
+import secrets
 import zlib
 
 
@@ -250,6 +251,67 @@ class TimeIndex(Persistent):
         return merge_time_keys([self], after, descending)
 
 
+class TimeMap(Persistent):
+    """Time keys -> persistent objects, spread over shards like
+    :class:`TimeIndex`, with their count: a queue (an outbox) whose size and
+    oldest entry are read without loading its entries, and whose entries
+    are added and removed by integer keys (a bucket of them is a fraction
+    of the size of one keyed by text ids, and a commit rewrites whole
+    buckets)."""
+
+    def __init__(self, shards: int = DEFAULT_SHARDS):
+        self._shards = tuple(IntToObject() for _ in range(shards))
+        self._length = Length()
+
+    def _shard_for(self, key: int) -> IntToObject:
+        return self._shards[key % len(self._shards)]
+
+    def add(self, when: datetime, value) -> int:
+        """Add ``value`` arrived at ``when``; return its key."""
+        while True:
+            # Entries added together share their time: random low bits
+            # tell them apart; on the rare collision, the entry arrives a
+            # microsecond later (so that this ends however many share it).
+            key = time_key(when, secrets.randbits(SALT_BITS))
+            if self._shard_for(key).insert(key, value):
+                self._length.change(1)
+                return key
+            when += timedelta(microseconds=1)
+
+    def get(self, key: int, default=None):
+        return self._shard_for(key).get(key, default)
+
+    def __getitem__(self, key: int):
+        return self._shard_for(key)[key]
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._shard_for(key)
+
+    def pop(self, key: int, default=None):
+        shard = self._shard_for(key)
+        if key not in shard:
+            return default
+        self._length.change(-1)
+        return shard.pop(key)
+
+    def __len__(self) -> int:
+        return self._length()
+
+    def __iter__(self) -> Iterator[int]:
+        """The keys, oldest first."""
+        return heapq.merge(*(iter(shard.keys()) for shard in self._shards))
+
+    def values(self) -> Iterator:
+        """The entries, shard after shard (in no useful order)."""
+        for shard in self._shards:
+            yield from shard.values()
+
+    def first_key(self) -> int | None:
+        """The oldest key (None when empty), in O(shards · log n)."""
+        firsts = [shard.minKey() for shard in self._shards if shard]
+        return min(firsts, default=None)
+
+
 def _ascending(tree: IntKeySet, after: int | None) -> Iterator[int]:
     if after is None:
         return iter(tree.keys())
@@ -327,3 +389,82 @@ def merge_keys(indexes: Iterable[OrderedIndex], after: str | None) -> Iterator[s
             else:
                 iterators.append(iter(shard.keys(min=after, excludemin=True)))
     return heapq.merge(*iterators)
+
+
+class DayIndex(Persistent):
+    """Submission keys ordered by a day, then by key (creation), spread
+    over shards as :class:`TimeIndex` (by the key's random low bits).
+
+    A shard maps a day (its ordinal, :meth:`datetime.date.toordinal`) to the
+    set of keys of that day: the two levels are integers, and an entry is
+    found, added or removed in O(log n). Read in (day, key) order from a
+    cursor ``(day, key)`` with :func:`merge_day_keys`.
+    """
+
+    def __init__(self, shards: int = DEFAULT_SHARDS):
+        self._shards = tuple(LOBTree() for _ in range(shards))
+        self._length = Length()
+
+    def _shard_for(self, key: int) -> LOBTree:
+        return self._shards[key % len(self._shards)]
+
+    def insert(self, day: int, key: int) -> None:
+        shard = self._shard_for(key)
+        keys = shard.get(day)
+        if keys is None:
+            keys = shard[day] = IntKeySet()
+        if keys.insert(key):
+            self._length.change(1)
+
+    def remove(self, day: int, key: int) -> None:
+        # An emptied day keeps its (empty) set: removing it would conflict
+        # with a concurrent insert on that day.
+        keys = self._shard_for(key).get(day)
+        if keys is not None and key in keys:
+            keys.remove(key)
+            self._length.change(-1)
+
+    def __len__(self) -> int:
+        return self._length()
+
+
+def _days_ascending(
+    shard: LOBTree, after: tuple[int, int] | None
+) -> Iterator[tuple[int, int]]:
+    days = shard.keys() if after is None else shard.keys(min=after[0])
+    for day in days:
+        keys = shard[day]
+        if after is not None and day == after[0]:
+            found = keys.keys(min=after[1], excludemin=True)
+        else:
+            found = keys.keys()
+        for key in found:
+            yield day, key
+
+
+def _days_descending(
+    shard: LOBTree, before: tuple[int, int] | None
+) -> Iterator[tuple[int, int]]:
+    # Each step back is one O(log n) descent, as in _descending.
+    day_bound = None if before is None else before[0]
+    while True:
+        try:
+            day = shard.maxKey() if day_bound is None else shard.maxKey(day_bound)
+        except ValueError:
+            return
+        same_day = before is not None and day == before[0]
+        for key in _descending(shard[day], before[1] if same_day else None):
+            yield day, key
+        day_bound = day - 1
+
+
+def merge_day_keys(
+    indexes: Iterable[DayIndex],
+    after: tuple[int, int] | None,
+    descending: bool = False,
+) -> Iterator[tuple[int, int]]:
+    """Lazily merge ``(day, key)`` entries of several day indexes in order,
+    strictly after the cursor ``after`` (before it, if ``descending``)."""
+    walk = _days_descending if descending else _days_ascending
+    iterators = [walk(shard, after) for index in indexes for shard in index._shards]
+    return heapq.merge(*iterators, reverse=descending)

@@ -72,10 +72,13 @@ def procedure_summaries(uids: Iterable[str]) -> dict[str, dict]:
     }
 
 
-def submission_url(submission: Submission) -> str:
+def submission_url(submission: Submission, site_url: str | None = None) -> str:
     """Where the API serves the submission (as the current request reached
-    the site: for API answers)."""
-    return f"{api.portal.get().absolute_url()}/@submissions/{submission.id}"
+    the site: for API answers). ``site_url``: the site's
+    ``absolute_url()``, for callers that serialise many submissions."""
+    if site_url is None:
+        site_url = api.portal.get().absolute_url()
+    return f"{site_url}/@submissions/{submission.id}"
 
 
 def public_submission_url(submission: Submission) -> str:

@@ -39,6 +39,9 @@ ACTIONS = (
     "list",
     "acknowledge",
     "change_state",
+    "assign",
+    # Staff's message to the citizen (the state unchanged).
+    "message",
     "export",
     "download",
     # Who gave or took machine access (they concern no submission).

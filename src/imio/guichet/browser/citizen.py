@@ -9,6 +9,7 @@ functions (handling.reply_as_citizen / withdraw) and with the version seen.
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
@@ -26,28 +27,44 @@ from imio.guichet.errors import NotFound
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
+from imio.guichet.submissions.attachments import content_disposition
+from imio.guichet.submissions.attachments import stream
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.tracking import TRACKING_VIEW
 from imio.guichet.usecases.citizen import answer
+from imio.guichet.usecases.citizen import download_attachment
 from imio.guichet.usecases.citizen import may_answer
 from imio.guichet.usecases.citizen import may_withdraw
+from imio.guichet.usecases.citizen import may_write
 from imio.guichet.usecases.citizen import own_request
 from imio.guichet.usecases.citizen import REQUEST_NOT_FOUND
 from imio.guichet.usecases.citizen import tracked_request
 from imio.guichet.usecases.citizen import withdraw
+from imio.guichet.usecases.citizen import write
 from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
+from zExceptions import NotFound as PageNotFound
 from zExceptions import Unauthorized
+from zope.interface import implementer
 
 
 MY_REQUESTS_VIEW = "@@my-requests"
 
+FILE_VIEW = "@@request-file"
+
 NOT_FOUND = REQUEST_NOT_FOUND
+ANSWER_SENT = _("info_answer_sent", default="Your answer was sent.")
+MESSAGE_SENT = _("info_message_sent", default="Your message was sent.")
+WITHDRAW_CONFIRM_REQUIRED = _(
+    "error_withdraw_confirm",
+    default="Tick the box to confirm: a withdrawal cannot be undone.",
+)
 
 
+@implementer(ICitizenPage)
 class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for the citizen who filed it: what the subclasses
     share once they found it (``find``) from the request's parameters."""
@@ -86,8 +103,11 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
         # The use cases open the request again, as this page did.
         key, secret = self.submission.reference, single(form, "secret")
         try:
-            if "reply" in form:
-                answer(
+            texts = {"reply": (answer, ANSWER_SENT), "write": (write, MESSAGE_SENT)}
+            sent = next((texts[name] for name in texts if name in form), None)
+            if sent is not None:
+                use_case, done = sent
+                use_case(
                     self.caller,
                     key,
                     single(form, "message"),
@@ -95,8 +115,13 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
                     seen_etag=seen_etag,
                     files=self.sent_files(),
                 )
-                done = _("info_answer_sent", default="Your answer was sent.")
             elif "withdraw" in form:
+                if not single(form, "confirm"):
+                    # Asked on the page, before anything is done: a
+                    # withdrawal cannot be undone.
+                    self.errors["confirm"] = WITHDRAW_CONFIRM_REQUIRED
+                    self.request.response.setStatus(400)
+                    return None
                 withdraw(self.caller, key, secret=secret, seen_etag=seen_etag)
                 done = _(
                     "info_request_withdrawn", default="Your request was withdrawn."
@@ -149,6 +174,15 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
 
     def may_withdraw(self) -> bool:
         return may_withdraw(self.submission)
+
+    def may_write(self) -> bool:
+        return may_write(self.submission)
+
+    def attachment_url(self, name: str) -> str:
+        """Where the citizen downloads a file of the request, opened like
+        this page (secret or login)."""
+        query = {**self.key_values(), "name": name}
+        return f"{api.portal.get().absolute_url()}/{FILE_VIEW}?{urlencode(query)}"
 
     def question(self) -> str:
         """What the service asked, when it waits for the citizen."""
@@ -222,3 +256,29 @@ class TrackRequestView(CitizenRequestPage):
             )
         except NotFound:
             return None
+
+
+class RequestFileView(CallerOfRequest, BrowserView):
+    """``?reference=&name=[&secret=]``: a file of the request (sent by the
+    citizen or by the service), for its citizen; a plain 404 otherwise."""
+
+    def __call__(self):
+        form = self.request.form
+        try:
+            attachment = download_attachment(
+                self.caller,
+                single(form, "reference"),
+                single(form, "name"),
+                secret=single(form, "secret") or None,
+            )
+        except NotFound:
+            raise PageNotFound() from None  # no hint whether it exists
+        response = self.request.response
+        response.setHeader("Content-Type", attachment.content_type)
+        response.setHeader("Content-Length", str(attachment.size))
+        response.setHeader(
+            "Content-Disposition", content_disposition(attachment.filename)
+        )
+        response.setHeader("Cache-Control", "private, no-store")
+        response.setHeader("X-Content-Type-Options", "nosniff")
+        return stream(attachment)

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.worklist import principal_title
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import format_size
 from imio.guichet.forms.display import submission_answers
@@ -26,8 +27,14 @@ ACTION_LABELS = {
     "submit": _("history_submit", default="Request sent"),
     "acknowledge": _("history_acknowledge", default="Taken by a back office"),
     "transition": _("history_transition", default="State changed"),
+    "assign": _("history_assign", default="Assigned to"),
+    "unassign": _("history_unassign", default="No longer assigned"),
 }
+#: Events of the service's own organisation: staff only.
+STAFF_ONLY_ACTIONS = ("assign", "unassign")
 CITIZEN_REPLY = _("history_citizen_reply", default="Answer from the citizen")
+CITIZEN_MESSAGE = _("history_citizen_message", default="Message from the citizen")
+SERVICE_MESSAGE = _("history_service_message", default="Message from the service")
 WITHDRAWN = _("history_withdrawn", default="Withdrawn by the citizen")
 THE_CITIZEN = _("actor_citizen", default="The citizen")
 THE_SERVICE = _("actor_service", default="The service")
@@ -39,6 +46,8 @@ def state_label(state: str | None):
 
 
 def _what(event: dict):
+    if event.get("action") == "message":
+        return CITIZEN_MESSAGE if event.get("by") == CITIZEN else SERVICE_MESSAGE
     if event.get("by") == CITIZEN:
         return WITHDRAWN if event.get("to_state") == "withdrawn" else CITIZEN_REPLY
     return ACTION_LABELS.get(event.get("action"), event.get("action"))
@@ -49,6 +58,8 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
     staff only: citizens see "the service" and the public messages."""
     rows = []
     for event in reversed(submission.history):
+        if not staff and event.get("action") in STAFF_ONLY_ACTIONS:
+            continue
         by_citizen = event.get("by") == CITIZEN or event.get("action") == "submit"
         if staff:
             who = event.get("actor") or (THE_CITIZEN if by_citizen else "")
@@ -64,6 +75,7 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
                 "public_message": event.get("public_message") or "",
                 "internal_note": (event.get("internal_note") or "") if staff else "",
                 "external_reference": event.get("external_reference") or "",
+                "assignee": principal_title(event.get("to_assignee")),
                 "files": [
                     {
                         "attachment": file["attachment"],

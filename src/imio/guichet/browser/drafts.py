@@ -12,6 +12,7 @@ save and delete a draft is decided by :mod:`imio.guichet.usecases.drafts`.
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.browser.display import single
 from imio.guichet.browser.errors import show_on_form
 from imio.guichet.browser.honeypot import HONEYPOT_NAME
@@ -46,6 +47,7 @@ from z3c.form.interfaces import IDataConverter
 from z3c.form.interfaces import NO_VALUE
 from zExceptions import Forbidden
 from zope.globalrequest import getRequest
+from zope.interface import implementer
 from zope.interface import Invalid
 
 
@@ -239,6 +241,7 @@ def draft_rows(caller: Caller) -> list[dict]:
     return rows
 
 
+@implementer(ICitizenPage)
 class DraftPage(BrowserView):
     """A draft named by ``?id=&secret=`` (the secret for anonymous ones)."""
 

@@ -30,8 +30,10 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import LoginRequired
 from imio.guichet.errors import ProcedureClosed
+from imio.guichet.forms.validation import LIMITED_REFUSALS
 from imio.guichet.forms.validation import MESSAGES
 from imio.guichet.forms.validation import refusal_code
+from imio.guichet.forms.validation import refusal_message
 from imio.guichet.forms.validation import typed_value_code
 from imio.guichet.metrics.counters import count_refusal
 from plone import api
@@ -168,10 +170,28 @@ def guichet_message(snippet):
     return MESSAGES.get(error_code(snippet), snippet.message)
 
 
+def _saying_the_limit(form, snippet):
+    """z3c.form's error for a value beyond a field's limit, which it found
+    before the core: with the core's message, which says the limit (as
+    the REST API does)."""
+    widget = getattr(snippet, "widget", None)
+    field = getattr(snippet, "field", None)
+    if widget is None or field is None or isinstance(snippet.error, RefusedField):
+        return snippet
+    code = error_code(snippet)
+    if code not in LIMITED_REFUSALS:
+        return snippet
+    bound = field.bind(form.context) if hasattr(field, "bind") else field
+    message = refusal_message(bound, code)
+    return field_error_snippet(
+        form, widget, FieldError(widget.field.__name__, code, message)
+    )
+
+
 def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
     """Show z3c.form's error ``snippets`` and the core's ``field_errors``
     next to their ``widgets`` (name -> widget), and in the error summary."""
-    snippets = list(snippets)
+    snippets = [_saying_the_limit(form, snippet) for snippet in snippets]
     for snippet in snippets:
         if getattr(snippet, "widget", None) is not None:
             snippet.message = guichet_message(snippet)

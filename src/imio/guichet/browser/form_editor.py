@@ -7,34 +7,84 @@ the editor makes is serialised back to supermodel XML, checked like any
 form (forms.model.check_form_schema) and stored through the procedure's
 ``form_schema``, which keeps the versions submissions depend on. A change
 that would make the form unusable is refused with the reason, and nothing
-is stored.
+is stored: :class:`FormChangeRefused` stops the page that made the change
+before it says it succeeded. The schema editor's forms show it as a form
+error (z3c.form catches it); its other pages (delete, move, delete a step)
+are replaced here by ones that show it as the site's message.
 """
 
 from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.forms.conditions import read_fieldset_conditions
 from imio.guichet.forms.kinds import KINDS
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.serialize import form_xml
 from plone import api
+from plone.autoform.interfaces import WIDGETS_KEY
 from plone.protect import CheckAuthenticator
+from plone.schemaeditor.browser.field.edit import FieldEditForm
+from plone.schemaeditor.browser.field.fieldset import ChangeFieldsetView
+from plone.schemaeditor.browser.field.order import FieldOrderView
+from plone.schemaeditor.browser.field.traversal import FieldContext
+from plone.schemaeditor.browser.schema.delete_fieldset import DeleteFieldset
 from plone.schemaeditor.browser.schema.traversal import SchemaContext
+from plone.schemaeditor.interfaces import IFieldContext
 from plone.schemaeditor.interfaces import IFieldFactory
 from plone.schemaeditor.interfaces import ISchemaContext
 from plone.schemaeditor.interfaces import ISchemaModifiedEvent
+from plone.schemaeditor.utils import SchemaModifiedEvent
 from plone.supermodel import loadString
-from plone.supermodel import serializeModel
+from plone.z3cform.layout import wrap_form
 from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from z3c.form import button
+from z3c.form.interfaces import ActionExecutionError
 from zExceptions import Unauthorized
 from zope.component import adapter
 from zope.component import getUtilitiesFor
+from zope.event import notify
+from zope.i18nmessageid import MessageFactory
 from zope.interface import implementer
+from zope.interface import Invalid
 from zope.location.interfaces import LocationError
 from zope.traversing.interfaces import ITraversable
+
+import os
+import plone.schemaeditor.browser.field
+
+
+#: The schema editor's own messages (its buttons), translated by Plone.
+_PLONE = MessageFactory("plone")
+_schemaeditor_templates = os.path.dirname(plone.schemaeditor.browser.field.__file__)
 
 
 class IFormEditorContext(ISchemaContext):
     """The schema editor's context on a procedure's form."""
+
+
+class IFormFieldContext(IFieldContext):
+    """The schema editor's context on one field of a procedure's form."""
+
+
+class FormChangeRefused(ActionExecutionError):
+    """A change in the editor that would make the form unusable: nothing
+    is stored. An ``ActionExecutionError``, so that the editor's forms
+    show ``message`` as their error instead of their success message."""
+
+    def __init__(self, message):
+        super().__init__(Invalid(message))
+        self.message = message
+
+
+def refusal_message(invalid: InvalidFormSchema):
+    return _(
+        "error_form_not_saved",
+        default="This change was not saved: it would make the form "
+        "unusable (${problems}).",
+        mapping={"problems": str(invalid)},
+    )
 
 
 def editor_field_types() -> list[str]:
@@ -57,7 +107,9 @@ class FormEditorContext(SchemaContext):
     def __init__(self, context, request):
         self.procedure = context
         # A fresh copy: the editor changes the schema in place.
-        self.model = loadString(IOnlineForm(context).form_schema)
+        xml = IOnlineForm(context).form_schema
+        self.model = loadString(xml)
+        read_fieldset_conditions(xml, self.model.schema)  # steps' conditions
         super().__init__(
             self.model.schema,
             request,
@@ -65,6 +117,8 @@ class FormEditorContext(SchemaContext):
             title=api.portal.translate(_("title_form_fields", default="Form fields")),
         )
         self.allowedFields = editor_field_types()
+        # The editor's page title (instead of "Edit <title> (++form++fields)").
+        self.label = self.Title()
         # The schema editor's pages need "Manage schemata", which Plone
         # gives to Managers and Site Administrators only, and which also
         # guards content types' schemas: never grant it site-wide. Here,
@@ -72,6 +126,18 @@ class FormEditorContext(SchemaContext):
         self._Manage_schemata_Permission = tuple(
             rolesForPermissionOn("Modify portal content", context)
         )
+
+    def publishTraverse(self, request, name):
+        try:
+            field = self.schema[name]
+        except KeyError:
+            return super().publishTraverse(request, name)
+        return FormFieldContext(field, self.request).__of__(self)
+
+
+@implementer(IFormFieldContext)
+class FormFieldContext(FieldContext):
+    """One field of the form in the editor (its pages are ours, below)."""
 
 
 #: Where the editor is: ``{procedure}/++form++fields``.
@@ -99,28 +165,85 @@ class FormNamespace:
 
 @adapter(IFormEditorContext, ISchemaModifiedEvent)
 def store_edited_form(editor: FormEditorContext, event) -> None:
-    """After each change in the editor: check the form, then store it."""
+    """After each change in the editor: check the form, then store it;
+    raises :class:`FormChangeRefused` (nothing stored) if it is unusable."""
     if not api.user.has_permission("Modify portal content", obj=editor.procedure):
         raise Unauthorized("You may not edit this procedure's form.")
-    xml = serializeModel(editor.model)
+    # The schema editor gives each new yes/no field a radio-button widget
+    # directive; a form has none (a field's kind chooses its widget).
+    editor.schema.setTaggedValue(WIDGETS_KEY, {})
+    xml = form_xml(editor.model)
     try:
         check_form_schema(xml)
     except InvalidFormSchema as invalid:
-        # Not stored: the editor shows the stored form again, with why. (The
-        # change may come from any of the editor's pages: add, edit, delete,
-        # move; each shows the site's messages.)
-        api.portal.show_message(
-            _(
-                "error_form_not_saved",
-                default="This change was not saved: it would make the form "
-                "unusable (${problems}).",
-                mapping={"problems": str(invalid)},
-            ),
-            editor.request,
-            type="error",
-        )
-        return
+        raise FormChangeRefused(refusal_message(invalid)) from None
     IOnlineForm(editor.procedure).form_schema = xml
+
+
+def show_refusal(refused: FormChangeRefused, request) -> None:
+    """Say why a change was not stored, as the site's message (the page
+    that shows it next is the editor's)."""
+    api.portal.show_message(refused.message, request, type="error")
+
+
+def answer_refusal(refused: FormChangeRefused, request, editor) -> str:
+    """The answer of a page the editor's script calls (409: the script
+    leaves the field where it was) or that a link opened (back to the
+    editor); either way the site's message says why."""
+    show_refusal(refused, request)
+    if request.getHeader("X-Requested-With") == "XMLHttpRequest":
+        request.response.setStatus(409)
+    else:
+        request.response.redirect(editor.absolute_url())
+    return ""
+
+
+class DeleteField(FieldOrderView):
+    """``@@delete`` of a field: refused with why, if the form needs it."""
+
+    def delete(self):
+        try:
+            return super().delete()
+        except FormChangeRefused as refused:
+            return answer_refusal(refused, self.request, self.__parent__.__parent__)
+
+
+class MoveField(FieldOrderView):
+    """``@@order`` (dragging a field): refused with why, if it breaks the form
+    (a condition on a later field)."""
+
+    def move(self, pos, fieldset_index):
+        try:
+            return super().move(pos, fieldset_index)
+        except FormChangeRefused as refused:
+            return answer_refusal(refused, self.request, self.__parent__.__parent__)
+
+
+class ChangeFieldStep(ChangeFieldsetView):
+    """``@@changefieldset`` (dragging a field to another step)."""
+
+    def change(self, fieldset_index):
+        try:
+            return super().change(fieldset_index)
+        except FormChangeRefused as refused:
+            return answer_refusal(refused, self.request, self.__parent__.__parent__)
+
+
+class DeleteStep(DeleteFieldset):
+    """``@@delete-fieldset``: its success message only once it is stored."""
+
+    @property
+    def nextURL(self):
+        # Not the referrer (none: the schema editor redirected to "").
+        return self.context.absolute_url()
+
+    def __call__(self):
+        try:
+            return super().__call__()
+        except FormChangeRefused as refused:
+            # The success message was not added: it comes after the change.
+            show_refusal(refused, self.request)
+            return self.request.response.redirect(self.context.absolute_url())
 
 
 class FormXmlView(BrowserView):
@@ -162,3 +285,36 @@ class FormXmlView(BrowserView):
             )
             return IOnlineForm(self.context).form_schema
         return self.index()
+
+
+class FormFieldEditForm(FieldEditForm):
+    """A field's settings: saved, or refused with why; never both."""
+
+    @button.buttonAndHandler(_PLONE("Save"), name="save")
+    def handleSave(self, action):
+        data, errors = self.extractData()
+        if errors:
+            self.status = self.formErrorsMessage
+            return
+        # As the schema editor does: clear the bounds before setting them,
+        # so that a new minimum above the old maximum is not refused.
+        if "min" in data:
+            self.field.min = None
+        if "max" in data:
+            self.field.max = None
+        changes = self.applyChanges(data)
+        # Stored first (FormChangeRefused stops here), then said.
+        notify(SchemaModifiedEvent(self.context.__parent__))
+        api.portal.show_message(
+            self.successMessage if changes else self.noChangesMessage, self.request
+        )
+
+    @button.buttonAndHandler(_PLONE("Cancel"), name="cancel")
+    def handleCancel(self, action):
+        self.redirectToParent()
+
+
+FormFieldEditView = wrap_form(
+    FormFieldEditForm,
+    index=ViewPageTemplateFile("edit.pt", _schemaeditor_templates),
+)

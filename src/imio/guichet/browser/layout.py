@@ -28,8 +28,8 @@ What keeps it right:
 - the page kept must not hold any of the values the request that rendered
   it received (a confirmation page's reference and tracking secret, say):
   if it does, it is used for that request only, never kept;
-- the headers that ``main_template`` sets (``plone.httpheaders``) are set
-  on every request;
+- the headers that ``main_template`` sets (``plone.httpheaders``) are kept
+  with the page around the parts and set on every request;
 - bounded: at most :data:`MAX_LAYOUTS` pages, least recently used out
   first; process-local, like the ZODB caches.
 
@@ -39,14 +39,14 @@ What keeps it right:
 
 from collections import OrderedDict
 from html import escape
+from imio.guichet.channels.caller import is_anonymous
 from plone import api
-from plone.app.layout.viewlets.interfaces import IHTTPHeaders
+from plone.uuid.interfaces import IUUID
+from Products.CMFCore.utils import getToolByName
 from Products.statusmessages import STATUSMESSAGEKEY
 from urllib.parse import quote
 from urllib.parse import quote_plus
 from zope.annotation.interfaces import IAnnotations
-from zope.component import queryMultiAdapter
-from zope.contentprovider.interfaces import IContentProvider
 
 import logging
 import os
@@ -61,6 +61,8 @@ logger = logging.getLogger(__name__)
 #: Plone's ``main_template``.
 PARTS = ("title", "description", "core")
 _MARKERS = {part: f"<!--imio.guichet.layout:{part}-->" for part in PARTS}
+#: What ends each part in the output of a page's ``parts_template``.
+PART_END = "<!--imio.guichet.part-end-->"
 
 SECONDS_VARIABLE = "GUICHET_LAYOUT_CACHE_SECONDS"
 DEFAULT_SECONDS = 60.0
@@ -181,7 +183,9 @@ class CachedLayoutPage:
 
     ``page_template`` uses ``main_template`` and fills ``content-title``,
     ``content-description`` and ``content-core`` with ``view.page_part``;
-    ``parts_template`` renders the part named by its ``part`` option.
+    ``parts_template`` renders the three parts in one go (one template
+    rendering costs about as much as the parts themselves), each ended by
+    :data:`PART_END`.
     ``own_parameters`` names the request parameters the page reads (a name
     ending with ``.`` stands for every name that starts with it).
     """
@@ -196,35 +200,50 @@ class CachedLayoutPage:
         return self._parts[part]
 
     def render_page(self) -> str:
-        parts = {part: self.parts_template(part=part) for part in PARTS}
+        parts = self.render_parts()
         key = self.layout_key()
         if key is None:
             return self._whole_page(parts)
-        pieces = LAYOUTS.get(key, SECONDS)
-        if pieces is None:
+        kept = LAYOUTS.get(key, SECONDS)
+        if kept is None:
+            response = self.request.response
+            before = dict(response.headers)
             self._parts = _MARKERS
             pieces = cut(self.page_template())
             if pieces is None:
                 logger.warning("No layout markers in %s", self.request.getURL())
                 return self._whole_page(parts)
+            # What main_template set as it rendered (plone.httpheaders'
+            # viewlets: type, language, expiry): set again with the layout.
+            headers = tuple(
+                (name, value)
+                for name, value in response.headers.items()
+                if before.get(name) != value
+            )
             if not shows_request_values(pieces, self.request):
-                LAYOUTS.put(key, pieces)
+                LAYOUTS.put(key, (pieces, headers))
         else:
-            self._set_page_headers()
+            pieces, headers = kept
+            response = self.request.response
+            for name, value in headers:
+                response.setHeader(name, value)
         return join(pieces, parts)
+
+    def render_parts(self) -> dict[str, str]:
+        """The parts, from one rendering of ``parts_template``: it writes
+        them in the order of :data:`PARTS`, each followed by
+        :data:`PART_END`."""
+        rendered = self.parts_template().split(PART_END)
+        if len(rendered) != len(PARTS) + 1 or rendered[-1].strip():
+            raise ValueError(
+                f"{self.__name__}: the parts template must end "
+                f"each of {PARTS} with {PART_END}"
+            )
+        return dict(zip(PARTS, rendered, strict=False))
 
     def _whole_page(self, parts: dict[str, str]) -> str:
         self._parts = parts
         return self.page_template()
-
-    def _set_page_headers(self) -> None:
-        """What ``main_template`` sets on the response as it renders."""
-        headers = queryMultiAdapter(
-            (self.context, self.request, self), IContentProvider, "plone.httpheaders"
-        )
-        if headers is not None and IHTTPHeaders.providedBy(headers):
-            headers.update()
-            headers.render()
 
     def _only_own_parameters(self) -> bool:
         for name in self.request.form:
@@ -241,7 +260,7 @@ class CachedLayoutPage:
         request = self.request
         if (
             not SECONDS
-            or not api.user.is_anonymous()
+            or not is_anonymous()
             or _status_message_waiting(request)
             or not self._only_own_parameters()
         ):
@@ -252,8 +271,10 @@ class CachedLayoutPage:
             request.get("ACTUAL_URL") or request.getURL(),
             self.__name__,
             "/".join(context.getPhysicalPath()),
-            api.content.get_uuid(context),
+            # plone.api's get_uuid and get_tool, without their checks of
+            # the call's arguments: every form and confirmation asks.
+            IUUID(context, None),
             str(modified()) if callable(modified) else None,
             api.portal.get_current_language(),
-            api.portal.get_tool("portal_catalog").getCounter(),
+            getToolByName(context, "portal_catalog").getCounter(),
         )

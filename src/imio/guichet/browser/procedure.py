@@ -1,6 +1,7 @@
 """The procedure page a citizen reads before applying."""
 
 from babel.numbers import format_currency
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.catalogue.schemaorg import script_text
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.procedure import INFORMATION_FIELDS
@@ -8,8 +9,10 @@ from imio.guichet.content.procedure import IProcedure
 from imio.guichet.forms.kinds.numbers import locale_of
 from imio.guichet.usecases.catalogue import search_engine_description
 from Products.Five.browser import BrowserView
+from zope.interface import implementer
 
 
+@implementer(ICitizenPage)
 class ProcedureView(CallerOfRequest, BrowserView):
     def fee(self) -> str:
         """The fee as people write it in the page's language, or ``""``."""

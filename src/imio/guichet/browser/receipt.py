@@ -13,6 +13,7 @@ from imio.guichet.errors import NotFound as GuichetNotFound
 from imio.guichet.notifications.messages import citizen_link
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import content_disposition
+from imio.guichet.submissions.receipt import issuer_of
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.citizen import open_receipt
@@ -55,7 +56,7 @@ class ReceiptView(BrowserView):
         pdf = receipt_pdf(
             submission,
             procedure,
-            site_title=api.portal.get().Title(),
+            issuer=issuer_of(procedure),
             # The citizen's way back; not handed to staff (it would let
             # them act as the citizen).
             tracking_url=citizen_link(store, submission) if citizen else None,

@@ -25,6 +25,13 @@ from imio.guichet.browser.prg import show_kept_refusal
 from imio.guichet.browser.prg import take_for_page
 from imio.guichet.browser.prg import take_refusal
 from imio.guichet.browser.receipt import receipt_url
+from imio.guichet.browser.worklist import Cells
+from imio.guichet.browser.worklist import chosen_columns
+from imio.guichet.browser.worklist import column_headers
+from imio.guichet.browser.worklist import FIRST_ORDER
+from imio.guichet.browser.worklist import LATENESS_LABELS
+from imio.guichet.browser.worklist import principal_title
+from imio.guichet.browser.worklist import work_details
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
@@ -33,6 +40,8 @@ from imio.guichet.forms.display import format_datetime
 from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
+from imio.guichet.submissions.due import lateness
+from imio.guichet.submissions.due import today
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import STAFF
@@ -64,7 +73,19 @@ AUTHENTIC_LABELS = {
 
 
 #: The filters of the listing page, as its form names them.
-FILTERS = ("procedure", "state", "from", "to", "reference", "sort_order", "limit")
+FILTERS = (
+    "procedure",
+    "state",
+    "from",
+    "to",
+    "reference",
+    "sort_order",
+    "limit",
+    "sort_on",
+    "assignee",
+    "overdue",
+    "due_before",
+)
 
 REQUEST_VIEW = "@@guichet-request"
 #: The export's formats, as the listing offers them.
@@ -148,6 +169,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             if kept is not None:
                 self.show_kept(kept)
         filters = dict(self.query)
+        filters.setdefault("sort_order", self.default_order())
         cursor = single(self.request.form, "cursor")
         if cursor:
             filters["cursor"] = cursor
@@ -171,6 +193,12 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             raise_for_page(exc)
             raise
         return self.index()
+
+    def default_order(self) -> str:
+        """Newest first; by due date, the nearest first."""
+        due_filtered = "overdue" in self.query or "due_before" in self.query
+        sort_on = self.query.get("sort_on") or ("due" if due_filtered else "created")
+        return FIRST_ORDER.get(sort_on, "descending")
 
     @cached_property
     def on_site(self) -> bool:
@@ -226,12 +254,52 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         query = {k: v for k, v in query.items() if v}
         return f"{base}?{urlencode(query)}" if query else base
 
+    @cached_property
+    def columns(self) -> list[str]:
+        """The answers shown (chosen per procedure), or the applicant."""
+        return chosen_columns(None if self.on_site else self.context)
+
+    def column_headers(self) -> list[dict]:
+        return column_headers(None if self.on_site else self.context, self.columns)
+
     def rows(self) -> list[dict]:
-        rows = summary_rows(self.page.items, request_url)
-        for row, submission in zip(rows, self.page.items, strict=True):
-            # What the bulk form sends: which request, in which version.
-            row["id"], row["etag"] = submission.id, etag(submission)
-        return rows
+        items = self.page.items
+        procedure = None if self.on_site else self.context
+        language = api.portal.get_current_language()
+        details = work_details(items, Cells(procedure, self.columns, language))
+        rows = summary_rows(items, request_url)
+        return [
+            # What the bulk form sends too: which request, in which version.
+            {**row, **more, "id": submission.id, "etag": etag(submission)}
+            for row, more, submission in zip(rows, details, items, strict=True)
+        ]
+
+    def sort_link(self, column: str) -> dict:
+        """The header link that sorts on ``column`` (the other way if the
+        list is sorted on it), keeping the filters; ``aria_sort`` says
+        how the list is sorted now. No link for an order the due-date
+        filters do not allow."""
+        query = self.listing_query
+        current = query.sort_on == column
+        order = "descending" if query.descending else "ascending"
+        if current:
+            following = "ascending" if query.descending else "descending"
+        else:
+            following = FIRST_ORDER[column]
+        allowed = column == "due" or not query.due_filtered
+        url = self.url(**{**self.query, "sort_on": column, "sort_order": following})
+        return {
+            "url": url if allowed else None,
+            "aria_sort": order if current else None,
+            "arrow": ("↓" if query.descending else "↑") if current else "",
+        }
+
+    def principal_title(self, principal_id: str) -> str:
+        return principal_title(principal_id)
+
+    def mine_url(self) -> str:
+        """ "Mes dossiers": assigned to me and my groups, the filters kept."""
+        return self.url(**{**self.query, "assignee": "me"})
 
     def export_links(self) -> list[dict]:
         """The export of what the filters select (state and days, or the
@@ -376,6 +444,10 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         }
 
 
+MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
+STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
+
+
 class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
@@ -412,7 +484,10 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         self.typed = {}
         submission_id = single(self.request.form, "id")
         if self.request.method == "POST":
-            answer = self.change_state(submission_id)
+            if "assign" in self.request.form:
+                answer = self.assign(submission_id)
+            else:
+                answer = self.change_state(submission_id)
             if answer is not None:
                 return answer
         else:
@@ -427,33 +502,75 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         return self.index()
 
     def change_state(self, submission_id: str):
-        """Apply the posted transition and redirect to the request's page
-        (Post/Redirect/Get): on success with a message; refused (nothing
-        changed), with the reason and what was typed kept for that page
-        (:mod:`imio.guichet.browser.prg`), or, too large to keep, shown
-        now."""
-        CheckAuthenticator(self.request)
+        """Apply the posted transition, or send the posted message to the
+        citizen, as :meth:`apply` says."""
         form = self.request.form
-        try:
-            submission = staff.change_state(
+        sent = form.get("files") or []
+        files = [
+            part
+            for part in (sent if isinstance(sent, list) else [sent])
+            if getattr(part, "filename", None)  # an empty input sends one
+        ]
+        if "write" in form:
+            return self.apply(
+                submission_id,
+                lambda: staff.write(
+                    self.caller,
+                    submission_id,
+                    single(form, "message"),
+                    seen_etag=single(form, "etag"),
+                    files=files,
+                ),
+                _("info_message_sent_to_citizen", default="Your message was sent."),
+            )
+        return self.apply(
+            submission_id,
+            lambda: staff.change_state(
                 self.caller,
                 submission_id,
                 single(form, "to_state"),
                 seen_etag=single(form, "etag"),
                 message=single(form, "message"),
                 note=single(form, "note"),
-            )
+                files=files,
+            ),
+            _("info_state_changed", default="The request's state was changed."),
+        )
+
+    def assign(self, submission_id: str):
+        """Apply the posted assignment, as :meth:`change_state` (the reason
+        of a refusal next to the field)."""
+        form = self.request.form
+        return self.apply(
+            submission_id,
+            lambda: staff.assign(
+                self.caller,
+                submission_id,
+                single(form, "assignee"),
+                seen_etag=single(form, "etag"),
+            ),
+            _("info_assigned", default="The request's assignment was changed."),
+        )
+
+    def apply(self, submission_id: str, change, done) -> str | None:
+        """Make the posted ``change`` (a call of a use case that returns the
+        submission) and redirect to the request's page (Post/Redirect/Get):
+        on success saying ``done``; refused (nothing changed), with the
+        reason and what was typed kept for that page
+        (:mod:`imio.guichet.browser.prg`), or, too large to keep, shown now
+        (None: the page is shown)."""
+        CheckAuthenticator(self.request)
+        try:
+            submission = change()
         except GuichetError as refused:
+            form = self.request.form
             typed = {name: single(form, name) for name in ("message", "note")}
             if keep_refusal(self.request, page_of(submission_id), refused, typed):
                 self.request.response.redirect(page_of(submission_id), status=303)
                 return ""
             show_on_page(self, refused)
             return None
-        api.portal.show_message(
-            _("info_state_changed", default="The request's state was changed."),
-            self.request,
-        )
+        api.portal.show_message(done, self.request)
         self.request.response.redirect(request_url(submission), status=303)
         return ""
 
@@ -467,6 +584,34 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         """Where the page's form is sent: the page itself, ``?id=``
         included, so that the address names the request whatever comes."""
         return page_of(self.submission.id)
+
+    def assignee_title(self) -> str:
+        return principal_title(self.submission.assignee)
+
+    def assignees(self) -> list[dict]:
+        """Whom the request may be assigned to (none without the Manage
+        permission), with who it is now."""
+        current = self.submission.assignee
+        return [
+            {
+                "id": principal,
+                "title": principal_title(principal),
+                "selected": principal == current,
+            }
+            for principal in staff.assignable(self.caller, self.submission)
+        ]
+
+    def due(self) -> dict | None:
+        """The due date, and whether the request is late or due soon."""
+        submission = self.submission
+        if submission.due is None:
+            return None
+        late = lateness(submission.state, submission.due, today())
+        return {
+            "date": submission.due.strftime("%d/%m/%Y"),
+            "lateness": late,
+            "label": LATENESS_LABELS.get(late, ""),
+        }
 
     def listing_url(self) -> str:
         context = self.procedure

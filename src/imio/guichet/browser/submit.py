@@ -5,7 +5,11 @@ from functools import cached_property
 from functools import lru_cache
 from imio.guichet import _
 from imio.guichet.browser.a11y import RenderFormWidget
+from imio.guichet.browser.chrome import ICitizenPage
 from imio.guichet.browser.citizen import MY_REQUESTS_VIEW
+from imio.guichet.browser.direct_send import direct_readers
+from imio.guichet.browser.direct_send import NotDirect
+from imio.guichet.browser.direct_send import read_answers
 from imio.guichet.browser.drafts import DraftFormMixin
 from imio.guichet.browser.errors import count_widget_refusal
 from imio.guichet.browser.errors import set_widget_errors
@@ -25,6 +29,7 @@ from imio.guichet.browser.steps import FormSteps
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.channels.caller import is_anonymous
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import IdentityLevelRequired
@@ -46,6 +51,7 @@ from imio.guichet.usecases.drafts import keep_for_identification
 from imio.guichet.usecases.filing import file_submission
 from plone import api
 from plone.autoform.form import AutoExtensibleForm
+from plone.protect import CheckAuthenticator
 from plone.protect.authenticator import createToken
 from plone.transformchain.interfaces import DISABLE_TRANSFORM_REQUEST_KEY
 from plone.transformchain.interfaces import ITransform
@@ -115,6 +121,11 @@ def form_value(field, value):
 LAYOUT_PAGE = ViewPageTemplateFile("templates/layout_page.pt")
 
 
+#: The buttons that move the citizen forward, shown as the main action.
+MAIN_ACTIONS = ("next", "send")
+
+
+@implementer(ICitizenPage)
 class SubmitForm(
     CachedLayoutPage, DraftFormMixin, FormSteps, AutoExtensibleForm, form.Form
 ):
@@ -153,7 +164,7 @@ class SubmitForm(
 
     def updateFields(self):
         super().updateFields()
-        if api.user.is_anonymous():
+        if is_anonymous():
             self.fields += Fields(honeypot_field)
             self.fields[HONEYPOT_NAME].widgetFactory = HoneypotFieldWidget
         if self.steps:
@@ -199,6 +210,8 @@ class SubmitForm(
             page = self.kept_blank_form()
             if page is not None:
                 return page
+            if self.send_directly():
+                return ""
         return super().__call__()
 
     def update(self):
@@ -309,6 +322,57 @@ class SubmitForm(
             return token
         return secrets.token_urlsafe(24)
 
+    # -- Send, without z3c.form's widgets
+
+    #: (answers, exception) when the core refused the answers read
+    #: directly: z3c.form shows that verdict without asking again.
+    refused_directly = None
+
+    def send_directly(self) -> bool:
+        """*Send* pressed on a one-page form whose answers are all read
+        without z3c.form (browser.direct_send): file them, and redirect to
+        the confirmation. False when z3c.form must handle the request: any
+        other button, a draft, a form or value not read directly, or answers
+        the core refused (then z3c.form shows the page with the errors)."""
+        request = self.request
+        form = request.form
+        if (
+            request.method != "POST"
+            or f"{self.prefix}buttons.send" not in form
+            or self.DRAFT_PARAMETER in form
+            or self.steps
+        ):
+            return False
+        readers = direct_readers(self.schema)
+        if readers is None:
+            return False
+        try:
+            data = read_answers(readers, self.prefix, form)
+        except NotDirect:
+            return False
+        # What z3c.form's actions check first (plone.app.z3cform.csrf).
+        CheckAuthenticator(request)
+        try:
+            filed = self.file(data)
+        except (IdempotencyKeyReused, GuichetError) as refused:
+            self.refused_directly = (data, refused)
+            return False
+        self.redirect_to_confirmation(filed.submission)
+        return True
+
+    def file(self, data: dict):
+        """Hand the answers to the core (see ``usecases.filing``)."""
+        draft = self.draft
+        return file_submission(
+            caller_from_request(self.request, HTML),
+            self.context,
+            data,
+            idempotency_key=f"html-form:{self.form_token}",
+            honeypot=honeypot_value(self),
+            draft_id=None if draft is None else draft.id,
+            draft_secret=self.draft_secret,
+        )
+
     # -- what was typed
 
     def extract(self) -> tuple[dict, tuple]:
@@ -334,6 +398,15 @@ class SubmitForm(
         return dict(self._answers)
 
     # -- buttons (in this order in the page: the first is Enter's)
+
+    def updateActions(self):
+        super().updateActions()
+        # The page's main action looks like it (Plone makes every button
+        # but "save" and a few others secondary, like "Previous").
+        for name in MAIN_ACTIONS:
+            action = self.actions.get(name)
+            if action is not None:
+                action.klass = action.klass.replace("btn-secondary", "btn-primary")
 
     def _next_shown(self):
         return bool(self.steps) and not self.on_review
@@ -369,18 +442,13 @@ class SubmitForm(
             count_widget_refusal()
             self.show_widget_errors(data, errors)
             return
-        caller = caller_from_request(self.request, HTML)
-        draft = self.draft
+        refused_directly = self.refused_directly
         try:
-            filed = file_submission(
-                caller,
-                self.context,
-                data,
-                idempotency_key=f"html-form:{self.form_token}",
-                honeypot=honeypot_value(self),
-                draft_id=None if draft is None else draft.id,
-                draft_secret=self.draft_secret,
-            )
+            if refused_directly is not None and refused_directly[0] == data:
+                # The core's verdict on these very answers (send_directly):
+                # one Send goes through the core's checks once.
+                raise refused_directly[1]
+            filed = self.file(data)
         except IdempotencyKeyReused:
             self.status = ALREADY_SENT
             return
@@ -525,6 +593,7 @@ class KeepBlankForm:
         return page
 
 
+@implementer(ICitizenPage)
 class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     """ "Your request was sent": the reference to keep."""
 

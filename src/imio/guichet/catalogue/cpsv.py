@@ -127,20 +127,24 @@ def public_service(facts: CatalogueFacts, service: ServiceFacts) -> list[dict]:
         ],
     }
     related = []
-    # The online channel is identified by the form's address: CPSV-AP's
-    # Channel has no property for a URL.
-    channel = {
-        "@id": service.form_url,
-        "@type": "cv:Channel",
-        "dct:identifier": f"{service.identifier}-online",
-        "dct:description": text(service.title, language),
-    }
     if service.processing_days is not None:
-        duration = {"@value": f"P{service.processing_days}D", "@type": "xsd:duration"}
-        node["cv:processingTime"] = duration
-        channel["cv:processingTime"] = duration
-    node["cv:hasChannel"] = {"@id": channel["@id"]}
-    related.append(channel)
+        node["cv:processingTime"] = {
+            "@value": f"P{service.processing_days}D",
+            "@type": "xsd:duration",
+        }
+    if service.form_url:
+        # The online channel is identified by the form's address: CPSV-AP's
+        # Channel has no property for a URL. None while the form is closed.
+        channel = {
+            "@id": service.form_url,
+            "@type": "cv:Channel",
+            "dct:identifier": f"{service.identifier}-online",
+            "dct:description": text(service.title, language),
+        }
+        if "cv:processingTime" in node:
+            channel["cv:processingTime"] = node["cv:processingTime"]
+        node["cv:hasChannel"] = {"@id": channel["@id"]}
+        related.append(channel)
     for name, part in (
         ("cv:hasCost", cost(service)),
         ("cv:contactPoint", contact_point(facts, service)),

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
+from imio.guichet.content.availability import get_availability
+from imio.guichet.submissions.due import CALENDAR_DAYS
+from imio.guichet.submissions.due import processing_delay
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
 from plone import api
+
+import math
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,8 @@ class ServiceFacts:
     #: The procedure's public address (from the control panel's public
     #: URL, never the request's Host): also the service's URI.
     url: str
-    #: The online form's public address.
+    #: The online form's public address, if it takes requests now
+    #: ("" while it is closed: no channel is published then).
     form_url: str
     title: str
     description: str
@@ -33,7 +39,7 @@ class ServiceFacts:
     #: The fee in euros, if the webmaster gave one (None: not said; 0: free).
     fee: Decimal | None
     delay_text: str
-    #: Working or calendar days to handle a request, if known.
+    #: Calendar days to handle a request, if the procedure sets a delay.
     processing_days: int | None
     legal_basis: str
     contact: str
@@ -74,6 +80,15 @@ def site_languages() -> tuple[str, ...]:
     return tuple(code.split("-")[0] for code in languages)
 
 
+def calendar_days(delay: tuple[int, str] | None) -> int | None:
+    """A processing delay in calendar days (``xsd:duration`` has no working
+    days: five working days are seven calendar days, rounded up)."""
+    if delay is None:
+        return None
+    days, kind = delay
+    return days if kind == CALENDAR_DAYS else math.ceil(days * 7 / 5)
+
+
 def service_facts(procedure) -> ServiceFacts:
     languages = site_languages()
     url = public_url_of(procedure)
@@ -81,7 +96,7 @@ def service_facts(procedure) -> ServiceFacts:
     return ServiceFacts(
         identifier=api.content.get_uuid(procedure),
         url=url,
-        form_url=f"{url}/@@submit",
+        form_url=f"{url}/@@submit" if get_availability(procedure).is_open else "",
         title=procedure.title or procedure.getId(),
         description=procedure.description or "",
         language=languages[0],
@@ -90,7 +105,7 @@ def service_facts(procedure) -> ServiceFacts:
         cost_text=plain_text(getattr(procedure, "cost", None)),
         fee=Decimal(fee) if fee is not None else None,
         delay_text=plain_text(getattr(procedure, "delay", None)),
-        processing_days=None,
+        processing_days=calendar_days(processing_delay(procedure)),
         legal_basis=plain_text(getattr(procedure, "legal_basis", None)),
         contact=plain_text(getattr(procedure, "contact", None)),
         languages=languages,

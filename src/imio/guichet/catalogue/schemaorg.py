@@ -30,12 +30,13 @@ def government_service(facts: CatalogueFacts, service: ServiceFacts) -> dict:
         "url": service.url,
         "inLanguage": service.language,
         "provider": provider,
-        "availableChannel": {
+    }
+    if service.form_url:
+        node["availableChannel"] = {
             "@type": "ServiceChannel",
             "serviceUrl": service.form_url,
             "availableLanguage": list(service.languages),
-        },
-    }
+        }
     if service.description:
         node["description"] = service.description
     if authority.locality:

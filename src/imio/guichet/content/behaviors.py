@@ -28,6 +28,8 @@ from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
 from imio.guichet.forms.uploads import largest_file_mb
 from imio.guichet.forms.uploads import most_files
 from imio.guichet.forms.uploads import server_max_body
+from imio.guichet.submissions.due import CALENDAR_DAYS
+from imio.guichet.submissions.due import WORKING_DAYS
 from imio.guichet.timezones import in_site_time
 from plone import api
 from plone.autoform import directives
@@ -40,6 +42,8 @@ from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import invariant
 from zope.interface import provider
+from zope.schema.vocabulary import SimpleTerm
+from zope.schema.vocabulary import SimpleVocabulary
 
 
 #: The behavior's name, as a type's FTI lists it in ``behaviors``.
@@ -194,6 +198,56 @@ class IOnlineForm(model.Schema):
         required=False,
         default=True,
     )
+    model.fieldset(
+        "handling",
+        label=_("fieldset_handling", default="Handling"),
+        fields=["processing_days", "processing_day_kind", "list_columns"],
+    )
+    processing_days = schema.Int(
+        title=_("label_processing_days", default="Processing delay (days)"),
+        description=_(
+            "help_processing_days",
+            default="Each request gets a due date this many days after it was "
+            "filed, or after the citizen's last answer. Leave empty for none.",
+        ),
+        required=False,
+        min=1,
+        max=365,
+    )
+    processing_day_kind = schema.Choice(
+        title=_("label_processing_day_kind", default="Days counted"),
+        vocabulary=SimpleVocabulary(
+            [
+                SimpleTerm(
+                    CALENDAR_DAYS,
+                    title=_("option_calendar_days", default="Calendar days"),
+                ),
+                SimpleTerm(
+                    WORKING_DAYS,
+                    title=_(
+                        "option_working_days",
+                        default="Working days (weekends and Belgian public "
+                        "holidays excepted)",
+                    ),
+                ),
+            ]
+        ),
+        required=True,
+        default=WORKING_DAYS,
+    )
+    list_columns = schema.List(
+        title=_("label_list_columns", default="Answers shown in the staff list"),
+        description=_(
+            "help_list_columns",
+            default="The names of the form's fields shown as columns of the "
+            "list of requests, one per line. Leave empty to show the "
+            "applicant's name.",
+        ),
+        value_type=schema.TextLine(),
+        required=False,
+        default=[],
+        max_length=6,
+    )
     max_file_size = schema.Int(
         title=_("label_max_file_size", default="Largest file (MB)"),
         description=_(
@@ -290,6 +344,26 @@ class IOnlineForm(model.Schema):
                     "error_citizen_email_field",
                     default="The form has no e-mail field named ${name}.",
                     mapping={"name": name},
+                )
+            )
+
+    @invariant
+    def list_columns_in_form(data):
+        names = getattr(data, "list_columns", None)
+        xml = getattr(data, "form_schema", None)
+        if not names or not xml:
+            return
+        try:
+            fields = set(load_form_schema(xml).names())
+        except InvalidFormSchema:
+            return
+        unknown = [name for name in names if name not in fields]
+        if unknown:
+            raise Invalid(
+                _(
+                    "error_list_columns",
+                    default="The form has no field named ${names}.",
+                    mapping={"names": ", ".join(unknown)},
                 )
             )
 

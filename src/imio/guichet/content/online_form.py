@@ -59,6 +59,9 @@ class OnlineForm:
     citizen_email_field = _OnContext(IOnlineForm["citizen_email_field"])
     service_emails = _OnContext(IOnlineForm["service_emails"])
     notify_state_changes = _OnContext(IOnlineForm["notify_state_changes"])
+    processing_days = _OnContext(IOnlineForm["processing_days"])
+    processing_day_kind = _OnContext(IOnlineForm["processing_day_kind"])
+    list_columns = _OnContext(IOnlineForm["list_columns"])
 
     @property
     def _versions(self) -> tuple[str, ...]:

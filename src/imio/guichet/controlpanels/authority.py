@@ -7,11 +7,18 @@ from imio.guichet.authority import IAuthority
 from imio.guichet.models.settings import IModelSettings
 from plone.app.registry.browser.controlpanel import ControlPanelFormWrapper
 from plone.app.registry.browser.controlpanel import RegistryEditForm
+from plone.formwidget.namedfile.widget import NamedImageFieldWidget
 from plone.z3cform import layout
 
 
 class AuthoritySettingsForm(RegistryEditForm):
     schema = IAuthority
+
+    def updateFields(self):
+        super().updateFields()
+        # Uploaded and shown like the site's logo (Site control panel).
+        self.fields["logo"].widgetFactory = NamedImageFieldWidget
+
     label = _("title_authority_settings", default="Guichet: the authority")
     description = _(
         "help_authority_settings",

@@ -24,6 +24,7 @@ that depends on a hidden field is hidden too.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from imio.guichet.forms.derived import per_schema
+from imio.guichet.forms.kinds import condition_titles
 from imio.guichet.forms.kinds import condition_values
 from imio.guichet.forms.namespace import attribute
 from imio.guichet.forms.namespace import SHOW_IF_KEY
@@ -189,3 +190,57 @@ def conditions(schema: InterfaceClass) -> Mapping[str, tuple[Condition, ...]]:
 def is_shown(name: str, data: dict, rules: Mapping[str, tuple[Condition, ...]]) -> bool:
     """Whether the field ``name`` is asked, given the cleaned ``data``."""
     return all(condition.holds(data) for condition in rules.get(name, ()))
+
+
+# -- conditions as the form editor reads and writes them (no XML)
+
+
+def condition_choices(schema: InterfaceClass) -> list[tuple[str, str, Any]]:
+    """Every (field, value, title of the value) a condition may name in the
+    form ``schema``, in form order: the values of its choices and yes/no
+    fields (the form editor lists them; forms.kinds says which kinds)."""
+    result = []
+    for name, field in getFieldsInOrder(schema):
+        testable = condition_values(field)
+        if not testable:
+            continue
+        titles = condition_titles(field)
+        for value in testable:
+            result.append((name, value, titles.get(value, value)))
+    return result
+
+
+def spec_of(target: str, values: list[str] | tuple[str, ...]) -> str:
+    """The ``guichet:show-if`` text of a condition (:func:`parse_spec`'s
+    inverse)."""
+    return f"{target}={'|'.join(values)}"
+
+
+def _set_spec(schema: InterfaceClass, key: str, name: str, spec: str | None) -> None:
+    specs = dict(schema.queryTaggedValue(key, {}) or {})
+    if spec:
+        specs[name] = spec
+    else:
+        specs.pop(name, None)
+    schema.setTaggedValue(key, specs)
+
+
+def set_field_condition(schema: InterfaceClass, name: str, spec: str | None) -> None:
+    """Show the field ``name`` only when ``spec`` holds (always: None).
+    Checked with the whole form when it is stored (condition_problems)."""
+    _set_spec(schema, FIELD_CONDITIONS_KEY, name, spec)
+
+
+def set_fieldset_condition(schema: InterfaceClass, name: str, spec: str | None) -> None:
+    """Ask the step (fieldset) ``name`` only when ``spec`` holds."""
+    _set_spec(schema, FIELDSET_CONDITIONS_KEY, name, spec)
+
+
+def field_condition(schema: InterfaceClass, name: str) -> str | None:
+    """The field ``name``'s own ``guichet:show-if``, if any."""
+    return (schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}).get(name)
+
+
+def fieldset_condition(schema: InterfaceClass, name: str) -> str | None:
+    """The step (fieldset) ``name``'s ``guichet:show-if``, if any."""
+    return (schema.queryTaggedValue(FIELDSET_CONDITIONS_KEY, {}) or {}).get(name)

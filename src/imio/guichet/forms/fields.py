@@ -357,6 +357,11 @@ def today() -> date:
 class IRelativeDate(IDate):
     """A date whose bounds are counted in days from the day it is given."""
 
+    # Fixed bounds too, as dates (IDate's are untyped, and the form editor
+    # could not show them).
+    min = Date(title=IDate["min"].title, required=False)
+    max = Date(title=IDate["max"].title, required=False)
+
     min_days = Int(
         title=_("label_min_days", default="Earliest date, in days from today"),
         description=_(

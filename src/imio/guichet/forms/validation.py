@@ -17,11 +17,15 @@ from imio.guichet.forms.conditions import is_shown
 from imio.guichet.forms.fields import Address
 from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
+from imio.guichet.forms.fields import RelativeDate
+from imio.guichet.forms.kinds.files import format_size
 from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
 from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
 from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
+from zope.schema.interfaces import ICollection
+from zope.schema.interfaces import IMinMaxLen
 from zope.schema.interfaces import NotUnique
 from zope.schema.interfaces import RequiredMissing
 from zope.schema.interfaces import TooBig
@@ -76,8 +80,127 @@ MESSAGES = {
 }
 
 
-def _refuse(code: str) -> _Refused:
-    return _Refused(code, MESSAGES[code])
+def _refuse(code: str, field=None) -> _Refused:
+    return _Refused(code, refusal_message(field, code) if field else MESSAGES[code])
+
+
+def _shown(field, limit) -> str:
+    """A limit as people read it (a date as dd/mm/yyyy, 2,5 in French)."""
+    return str(kinds.display(field, to_json(field, limit), None))
+
+
+def _text_bounds(field) -> tuple[Any, Any]:
+    if not IMinMaxLen.providedBy(field) or ICollection.providedBy(field):
+        return None, None
+    return field.min_length or None, max_text_length(field)
+
+
+def _value_bounds(field) -> tuple[Any, Any]:
+    lowest = getattr(field, "min", None)
+    highest = getattr(field, "max", None)
+    earliest, latest = (
+        field.bounds() if isinstance(field, RelativeDate) else (None,) * 2
+    )
+    if earliest is not None:
+        lowest = earliest if lowest is None else max(lowest, earliest)
+    if latest is not None:
+        highest = latest if highest is None else min(highest, latest)
+    return lowest, highest
+
+
+def _file_limits(field) -> uploads.UploadLimits:
+    return uploads.upload_limits(getattr(field, "context", None))
+
+
+#: The refusals that can say the limit: code -> (the limit of a field,
+#: or None; the message saying it).
+_LIMITS = {
+    "too_short": (
+        lambda field: _text_bounds(field)[0],
+        lambda limit: _(
+            "error_too_short_limit",
+            default="Please write at least ${limit} characters.",
+            mapping={"limit": limit},
+        ),
+    ),
+    "too_long": (
+        lambda field: _text_bounds(field)[1],
+        lambda limit: _(
+            "error_too_long_limit",
+            default="Please write at most ${limit} characters.",
+            mapping={"limit": limit},
+        ),
+    ),
+    "too_small": (
+        lambda field: _value_bounds(field)[0],
+        lambda limit: _(
+            "error_too_small_limit",
+            default="The smallest value accepted is ${limit}.",
+            mapping={"limit": limit},
+        ),
+    ),
+    "too_big": (
+        lambda field: _value_bounds(field)[1],
+        lambda limit: _(
+            "error_too_big_limit",
+            default="The largest value accepted is ${limit}.",
+            mapping={"limit": limit},
+        ),
+    ),
+    "date_too_early": (
+        lambda field: _value_bounds(field)[0],
+        lambda limit: _(
+            "error_date_too_early_limit",
+            default="The date must be ${limit} or later.",
+            mapping={"limit": limit},
+        ),
+    ),
+    "date_too_late": (
+        lambda field: _value_bounds(field)[1],
+        lambda limit: _(
+            "error_date_too_late_limit",
+            default="The date must be ${limit} or earlier.",
+            mapping={"limit": limit},
+        ),
+    ),
+}
+_FILE_LIMITS = {
+    "file_type": lambda limits: _(
+        "error_file_type_limit",
+        default="This type of file is not accepted here: ${types} only.",
+        mapping={"types": ", ".join(limits.allowed_labels)},
+    ),
+    "file_too_large": lambda limits: _(
+        "error_file_too_large_limit",
+        default="This file is too large: ${size} at most.",
+        mapping={"size": format_size(limits.max_size)},
+    ),
+}
+
+#: The refusals whose message says the field's limit.
+LIMITED_REFUSALS = frozenset(_LIMITS) | frozenset(_FILE_LIMITS)
+
+
+def refusal_message(field, code: str) -> Message:
+    """What the refusal ``code`` of a value of ``field`` says: what is
+    allowed, when the field has a limit ("at least 3 characters", "the
+    date must be 31/12/2026 or earlier"), else the plain message. The same
+    on every channel (the HTML form asks it too, see browser.errors)."""
+    kind = kinds.kind_of(field)
+    if code in _FILE_LIMITS and kind is not None and kind.is_file:
+        return _FILE_LIMITS[code](_file_limits(field))
+    if code in _LIMITS:
+        limit_of, message = _LIMITS[code]
+        try:
+            limit = limit_of(field)
+        except (TypeError, ValueError, AttributeError):
+            limit = None
+        if limit is not None:
+            shown = (
+                _shown(field, limit) if code not in ("too_short", "too_long") else limit
+            )
+            return message(shown)
+    return MESSAGES[code]
 
 
 def is_empty(value: Any) -> bool:
@@ -89,7 +212,7 @@ def _from_json(field, value: Any) -> Any:
     try:
         return kinds.from_json(field, value)
     except kinds.Refused as refused:
-        raise _refuse(refused.code) from None
+        raise _refuse(refused.code, field) from None
 
 
 def unvalidated_value(field, value: Any) -> Any:
@@ -160,7 +283,7 @@ def _clean_field(field, value: Any) -> Any:
     try:
         field.validate(value)
     except ValidationError as error:
-        raise _refuse(_code_for(error, field)) from error
+        raise _refuse(_code_for(error, field), field) from error
     return to_json(field, value)
 
 

@@ -35,12 +35,16 @@ SCHEMA_PATH = Path(__file__).parent / "package.schema.json"
 #: The settings of the online form that travel with a model.
 FORM_SETTINGS = (
     "allow_anonymous",
+    "require_verified_identity",
     "confirm_to_citizen",
     "notify_state_changes",
     "citizen_email_field",
     "max_file_size",
     "max_files",
     "allowed_file_types",
+    "processing_days",
+    "processing_day_kind",
+    "list_columns",
 )
 
 
@@ -106,7 +110,8 @@ def package_of(
     }
     fee = getattr(procedure, "fee", None)
     settings = {name: getattr(form, name, None) for name in FORM_SETTINGS}
-    settings["allowed_file_types"] = list(settings["allowed_file_types"] or [])
+    for name in ("allowed_file_types", "list_columns"):
+        settings[name] = list(settings[name] or [])
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -56,7 +56,9 @@ def procedure_parts(procedure, local: set[str]) -> dict:
     for name in FORM_SETTINGS:
         value = getattr(form, name, None)
         parts[f"setting:{name}"] = (
-            list(value or []) if name == "allowed_file_types" else value
+            list(value or [])
+            if name in ("allowed_file_types", "list_columns")
+            else value
         )
     return parts
 

@@ -76,6 +76,20 @@ STATE_MESSAGE = _(
     "mail_state_message",
     default="Message from the service:\n${message}",
 )
+NOTE_SUBJECT = _(
+    "mail_service_note_subject",
+    default="Your request ${reference}: a message from the service",
+)
+NOTE_BODY = _(
+    "mail_service_note_body",
+    default="Hello,\n\n"
+    'The service wrote to you about your request "${procedure}" (reference '
+    "${reference}).",
+)
+NOTE_FILES = _(
+    "mail_service_note_files",
+    default="Files come with it (${count}): download them from your request's page.",
+)
 DRAFT_SUBJECT = _(
     "mail_draft_subject",
     default="Your draft: ${procedure}",
@@ -318,4 +332,36 @@ def state_change_message(
         [address],
         translate_for(Message(STATE_SUBJECT, mapping=mapping), language),
         "\n\n".join(paragraphs),
+    )
+
+
+def service_note_message(
+    store: SubmissionStore, submission: Submission, procedure, event: dict
+) -> EmailMessage | None:
+    """The citizen's notice that the service wrote to them (a ``message``
+    event of staff, the state unchanged): its text, how many files came
+    with it (never the files: they are downloaded from the request's
+    page), and the link to it. Sent as the notices of a change of state
+    are (the procedure's setting, the citizen's address)."""
+    if not getattr(procedure, "notify_state_changes", True):
+        return None
+    address = citizen_address(submission, procedure)
+    if address is None:
+        return None
+    language = submission.language
+    mapping = {
+        "reference": submission.reference,
+        "procedure": single_line(procedure.title),
+    }
+    texts = [
+        Message(NOTE_BODY, mapping=mapping),
+        Message(STATE_MESSAGE, mapping={"message": event["public_message"]}),
+    ]
+    if event.get("files"):
+        texts.append(Message(NOTE_FILES, mapping={"count": len(event["files"])}))
+    texts.append(Message(STATE_LINK, mapping={"link": citizen_link(store, submission)}))
+    return make_message(
+        [address],
+        translate_for(Message(NOTE_SUBJECT, mapping=mapping), language),
+        "\n\n".join(translate_for(text, language) for text in texts),
     )

@@ -26,12 +26,13 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from functools import partial
 from imio.guichet import outbox_worker
-from imio.guichet.backlog import ArrivalIndex
 from imio.guichet.backlog import Backlog
+from imio.guichet.backlog import queue_backlog
 from imio.guichet.metrics import counters
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key
+from imio.guichet.storage import TimeMap
 from persistent import Persistent
 from plone.base.interfaces.controlpanel import IMailSchema
 from plone.registry.interfaces import IRegistry
@@ -47,6 +48,7 @@ import ssl
 import time
 import transaction
 import uuid
+import zlib
 
 
 logger = logging.getLogger("imio.guichet.notifications.delivery")
@@ -83,10 +85,19 @@ def smtp_timeout() -> float:
 class MailBody(Persistent):
     """A message's bytes, apart from its :class:`Mail`: written once, when
     queued, while the mail is written again on every attempt (its lease,
-    its outcome)."""
+    its outcome). Kept compressed (zlib): an e-mail's text and HTML parts
+    shrink to about half, and every filing writes one."""
+
+    #: False for bodies stored before they were compressed.
+    compressed = False
 
     def __init__(self, data: bytes):
-        self.data = data
+        self.data = zlib.compress(data)
+        self.compressed = True
+
+    @property
+    def message(self) -> bytes:
+        return zlib.decompress(self.data) if self.compressed else self.data
 
 
 class Mail(Persistent):
@@ -97,7 +108,7 @@ class Mail(Persistent):
     #: are in their own ``message`` attribute).
     body = None
 
-    #: Its key in the outbox's ``arrivals`` while it is pending.
+    #: Its key in the outbox's ``pending`` (when it arrived there).
     arrival_key = None
 
     def __init__(self, message: EmailMessage, *, now: datetime):
@@ -121,37 +132,41 @@ class Mail(Persistent):
     @property
     def message(self) -> bytes:
         if self.body is not None:
-            return self.body.data
+            return self.body.message
         return vars(self)["message"]  # queued before bodies were kept apart
 
 
 class MailOutbox(Persistent):
     def __init__(self):
-        # Sharded: concurrent filings each add messages without conflicts.
-        self.pending = ShardedMap()  # id -> Mail
+        # Keyed by when each message (re)entered the outbox, in shards:
+        # concurrent filings each add messages without conflicts; how many
+        # wait and since when are read without loading them (backlog.py).
+        self.pending = TimeMap()  # arrival key -> Mail
         self.failed = ShardedMap()  # id -> Mail, given up
         self.log = OOBTree()  # sort key -> attempt (dict)
-        # The pending ids again, by when they (re)entered the outbox: how
-        # many wait and since when, without loading them (backlog.py).
-        self.arrivals = ArrivalIndex()
 
     def add(self, mail: Mail, arrived: datetime | None = None) -> None:
         """Queue ``mail``: new (it arrives when it was queued), or failed and
         given a new round (it arrives again, ``arrived``)."""
-        self.pending[mail.id] = mail
-        mail.arrival_key = self.arrivals.add(arrived or mail.queued)
+        mail.arrival_key = self.pending.add(arrived or mail.queued, mail)
+
+    def pending_mail(self, mail: Mail) -> Mail | None:
+        """``mail`` as it is pending now (None: sent or given up meanwhile)."""
+        if mail.arrival_key is None:
+            return None
+        current = self.pending.get(mail.arrival_key)
+        return current if current is not None and current.id == mail.id else None
 
     def remove_pending(self, mail: Mail) -> None:
         """Take ``mail`` out of what waits (it is not written: a message
         that leaves for good is never read again, and one that fails is
         written anyway)."""
-        self.pending.pop(mail.id)
         if mail.arrival_key is not None:
-            self.arrivals.remove(mail.arrival_key)
+            self.pending.pop(mail.arrival_key)
 
     def backlog(self) -> Backlog:
-        """How many messages wait, and since when (O(log n))."""
-        return self.arrivals.backlog()
+        """How many messages wait, and since when (O(shards · log n))."""
+        return queue_backlog(self.pending)
 
     def failed_count(self) -> int:
         # Given up messages wait for a Site Administrator: a handful, and
@@ -159,7 +174,7 @@ class MailOutbox(Persistent):
         return sum(1 for _key in self.failed)
 
     def pending_mails(self) -> list[Mail]:
-        return [self.pending[key] for key in list(self.pending)]
+        return list(self.pending.values())
 
     def failed_mails(self) -> list[Mail]:
         return [self.failed[key] for key in list(self.failed)]
@@ -360,7 +375,7 @@ def send_due(
     attempted = 0
     for candidate in due(outbox, _now()):
         try:
-            mail = outbox.pending.get(candidate.id)
+            mail = outbox.pending_mail(candidate)
             if mail is None or mail.next_attempt > _now() or not _free(mail, _now()):
                 continue  # sent or leased by another worker meanwhile
             mail.leased_until = _now() + LEASE
@@ -370,7 +385,7 @@ def send_due(
             continue
         attempt = send(settings, mail, timeout)
         attempted += 1
-        outcome = _record_committed(outbox, mail.id, attempt, commit, abort)
+        outcome = _record_committed(outbox, mail, attempt, commit, abort)
         if outcome is not None and on_outcome is not None:
             on_outcome(outcome)
         if not attempt.accepted and not attempt.permanent:
@@ -378,11 +393,12 @@ def send_due(
     return attempted
 
 
-def _record_committed(outbox, mail_id, attempt, commit, abort) -> str | None:
+def _record_committed(outbox, sent: Mail, attempt, commit, abort) -> str | None:
     """Record and commit the attempt; return its outcome (None when it
     could not be recorded)."""
+    mail_id = sent.id
     for _try in range(RECORD_TRIES):
-        mail = outbox.pending.get(mail_id)
+        mail = outbox.pending_mail(sent)
         if mail is None:
             return None
         try:

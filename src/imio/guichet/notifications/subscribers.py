@@ -5,9 +5,11 @@ from functools import wraps
 from imio.guichet.notifications.delivery import queue_messages
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import service_message
+from imio.guichet.notifications.messages import service_note_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.urls import public_submission_url
 from ZODB.POSException import ConflictError
 
@@ -57,4 +59,18 @@ def submission_state_changed(event) -> None:
     if procedure is not None:
         queue_messages(
             [state_change_message(get_store(), submission, procedure, event.event)]
+        )
+
+
+@never_failing
+def message_posted(event) -> None:
+    """Tell the citizen the service wrote to them (their own messages
+    are not sent back to them)."""
+    submission = event.submission
+    if event.event.get("by") != STAFF:
+        return
+    procedure = find_procedure(submission.procedure_uid)
+    if procedure is not None:
+        queue_messages(
+            [service_note_message(get_store(), submission, procedure, event.event)]
         )

@@ -6,11 +6,16 @@ as a local role on the procedures (or folders of procedures) they handle.
 Staff who have it on the site root read everything.
 """
 
+from Acquisition import aq_base
+from Acquisition import aq_inner
+from Acquisition import aq_parent
 from imio.guichet.content.behaviors import find_online_forms
+from imio.guichet.permissions import BACK_OFFICE_ROLE
 from imio.guichet.permissions import ManageSubmissions
 from imio.guichet.permissions import ReadSubmissions
 from imio.guichet.submissions.storage import Submission
 from plone import api
+from plone.base.interfaces import IPloneSiteRoot
 
 
 def find_procedure(uid: str):
@@ -78,3 +83,33 @@ def may_read_submission(submission: Submission) -> bool:
 def may_manage_submission(submission: Submission) -> bool:
     """Whether the current user may acknowledge or move this submission on."""
     return _holds_on_submission(ManageSubmissions, submission)
+
+
+def procedure_handlers(procedure) -> set[str]:
+    """The principals (user and group ids) who handle ``procedure``: given
+    the back-office role on it, on a folder above it or on the site (as a
+    local role, which a folder may stop inheriting, or a global role).
+    A request of the procedure may be assigned to them."""
+    found = set()
+    obj = aq_inner(procedure)
+    while obj is not None:
+        for principal, roles in obj.get_local_roles():
+            if BACK_OFFICE_ROLE in roles:
+                found.add(principal)
+        if IPloneSiteRoot.providedBy(obj) or getattr(
+            aq_base(obj), "__ac_local_roles_block__", False
+        ):
+            break
+        obj = aq_parent(obj)
+    roles = api.portal.get_tool("acl_users").portal_role_manager
+    assigned = roles.listAssignedPrincipals(BACK_OFFICE_ROLE)
+    found.update(principal for principal, _title in assigned)
+    return found
+
+
+def principals_of(user_id: str) -> list[str]:
+    """The user id and the ids of the groups the user belongs to (what
+    "assigned to me" means)."""
+    user = api.user.get(userid=user_id)
+    groups = [] if user is None else list(user.getGroups() or [])
+    return [user_id, *groups]

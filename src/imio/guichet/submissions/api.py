@@ -31,12 +31,14 @@ from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.storage import site_store
 from imio.guichet.storage import time_key
 from imio.guichet.submissions.attachments import make_attachments
+from imio.guichet.submissions.due import due_date
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import cursor_key
+from imio.guichet.submissions.storage import due_day
 from imio.guichet.submissions.storage import key_of_cursor
 from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import STORE_KEY
@@ -57,6 +59,16 @@ import re
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 _SORT_KEY = re.compile(r"^[0-9]{17}:[0-9a-f]{32}\Z")
+#: A listing's cursor: where it stopped in creation order, or in due-date
+#: order (``due:<day>:...``), or in state order (``state:<rank>:...``).
+_LISTING_KEY = re.compile(
+    r"^(?:due:[0-9]{1,7}:|state:[0-9]{1,2}:)?[0-9]{17}:[0-9a-f]{32}\Z"
+)
+#: What a listing may be sorted on (``sort_on``).
+SORT_ON = ("created", "due", "state")
+#: States in which the service's clock runs: a request still in one of
+#: them after its due day is late (waiting for the citizen, it is not).
+RUNNING_STATES = ("submitted", "received", "in_progress")
 
 __all__ = [
     "InvalidData",
@@ -180,6 +192,7 @@ def submit(
         submission.attachments = make_attachments(files)
     if identity is not None:
         submission.verified_identity = identity.record()
+    submission.due = due_date(procedure, now)
     submission.add_event(
         {
             "action": "submit",
@@ -359,7 +372,7 @@ def encode_cursor(text: str) -> str:
     return urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, key_pattern: re.Pattern = _SORT_KEY) -> str:
+def decode_cursor(cursor: str, key_pattern: re.Pattern = _LISTING_KEY) -> str:
     """The key a cursor stands for; :class:`InvalidQuery` if forged."""
     try:
         key = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
@@ -408,43 +421,187 @@ def list_submissions(
     created_from: date | None = None,
     created_to: date | None = None,
     descending: bool = False,
+    sort_on: str = "created",
+    assignees: Iterable[str] | None = None,
+    overdue_on: date | None = None,
+    due_before: date | None = None,
 ) -> Page:
-    """Submissions in creation order (newest first if ``descending``), one
-    page after ``cursor``.
+    """Submissions in ``sort_on`` order (creation, due date or state, then
+    creation; the other way if ``descending``), one page after ``cursor``.
 
     ``procedure_uids=None`` lists every procedure; otherwise only those
     (an empty collection lists nothing); ``unacknowledged`` keeps only what
-    no back office took yet; ``created_from`` and ``created_to`` are days
-    of the site's calendar, both included. Reading a page costs O(log n +
-    limit), whatever the number of stored submissions. ``total`` comes from
-    the index lengths; with a day filter it is None (counting the range
-    would read all of it).
+    no back office took yet; ``assignees`` only what is assigned to one of
+    these principals; ``created_from`` and ``created_to`` are days of the
+    site's calendar, both included (in creation or state order);
+    ``overdue_on`` keeps the requests still running (see
+    :data:`RUNNING_STATES`) whose due day is before that day, and
+    ``due_before`` those due before that day (both in due-date order).
+    Reading a page costs O(log n + limit), whatever the number of stored
+    submissions: each filter is an index. ``total`` comes from the index
+    lengths; it is None when that would need reading a range.
     """
-    if unacknowledged and state:
-        raise InvalidQuery("the state and acknowledged filters do not combine")
+    if unacknowledged and (state or assignees is not None):
+        raise InvalidQuery("the acknowledged filter combines with no other")
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}; states: {', '.join(STATES)}")
+    if sort_on not in SORT_ON:
+        raise InvalidQuery(f"sort_on is one of {', '.join(SORT_ON)}")
+    due_filtered = overdue_on is not None or due_before is not None
+    dated = created_from is not None or created_to is not None
+    if due_filtered and sort_on != "due" or dated and sort_on == "due":
+        raise InvalidQuery("due-date filters list in due-date order only")
+    if unacknowledged and sort_on != "created":
+        raise InvalidQuery("the acknowledged filter lists in creation order only")
     _check_limit(limit)
     cursor_text = decode_cursor(cursor) if cursor else None
+    if cursor_text is not None and _cursor_sort(cursor_text) != sort_on:
+        raise InvalidQuery(f"{cursor!r} is not a cursor of this listing")
     store = get_store()
     if store is None:
         return Page([], 0, None, cursor)
-    after = None if cursor_text is None else key_of_cursor(store, cursor_text)
     uids = None if procedure_uids is None else sorted(set(procedure_uids))
-    keys = _dated(
-        store,
-        uids=uids,
-        state=state,
-        unacknowledged=unacknowledged,
-        after=after,
-        descending=descending,
-        created_from=created_from,
-        created_to=created_to,
-    )
-    items, next_cursor, resume_cursor = _page(store, keys, limit, cursor)
-    dated = created_from is not None or created_to is not None
-    total = None if dated else _count(store, uids, state, unacknowledged)
+    principals = None if assignees is None else sorted(set(assignees))
+    if sort_on == "due":
+        entries = _due_entries(
+            store,
+            uids=uids,
+            state=state,
+            assignees=principals,
+            after=None if cursor_text is None else _due_cursor(store, cursor_text),
+            descending=descending,
+            overdue_on=overdue_on,
+            due_before=due_before,
+        )
+        keys = (key for _day, key in entries)
+        text = _due_cursor_text
+    elif sort_on == "state":
+        keys = _by_state(
+            store,
+            uids=uids,
+            state=state,
+            assignees=principals,
+            after=None if cursor_text is None else _state_cursor(store, cursor_text),
+            descending=descending,
+            created_from=created_from,
+            created_to=created_to,
+        )
+        text = _state_cursor_text
+    else:
+        after = None if cursor_text is None else key_of_cursor(store, cursor_text)
+        keys = _dated(
+            store,
+            uids=uids,
+            state=state,
+            unacknowledged=unacknowledged,
+            after=after,
+            descending=descending,
+            created_from=created_from,
+            created_to=created_to,
+            assignees=principals,
+        )
+        text = cursor_key
+    if principals is not None and uids is not None:
+        # The assignees' indexes span procedures: keep those of the scope.
+        scope = set(uids)
+        keys = (k for k in keys if store.by_key(k).procedure_uid in scope)
+    items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
+    if dated or due_filtered or (principals is not None and uids is not None):
+        total = None
+    elif principals is not None:
+        total = store.count_assigned(principals, state)
+    else:
+        total = _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _cursor_sort(text: str) -> str:
+    """What the listing that gave this cursor's text was sorted on."""
+    if text.startswith("due:"):
+        return "due"
+    if text.startswith("state:"):
+        return "state"
+    return "created"
+
+
+def _due_cursor_text(submission: Submission, key: int) -> str:
+    return f"due:{due_day(submission)}:{cursor_key(submission, key)}"
+
+
+def _due_cursor(store: SubmissionStore, text: str) -> tuple[int, int]:
+    _due, day, rest = text.split(":", 2)
+    return int(day), key_of_cursor(store, rest)
+
+
+def _state_cursor_text(submission: Submission, key: int) -> str:
+    rank = list(STATES).index(submission.state)
+    return f"state:{rank}:{cursor_key(submission, key)}"
+
+
+def _state_cursor(store: SubmissionStore, text: str) -> tuple[int, int]:
+    _state, rank, rest = text.split(":", 2)
+    return int(rank), key_of_cursor(store, rest)
+
+
+def _due_entries(
+    store: SubmissionStore,
+    *,
+    uids: list[str] | None,
+    state: str | None,
+    assignees: list[str] | None,
+    after: tuple[int, int] | None,
+    descending: bool,
+    overdue_on: date | None,
+    due_before: date | None,
+) -> Iterator[tuple[int, int]]:
+    """``(day, key)`` in due-date order after the cursor, within the due
+    filters: the indexes are entered at the bound, read up to it."""
+    states = [state]
+    bounds = []
+    if overdue_on is not None:
+        states = [s for s in RUNNING_STATES if state in (None, s)]
+        bounds.append(overdue_on.toordinal())
+    if due_before is not None:
+        bounds.append(due_before.toordinal())
+    bound = min(bounds) if bounds else None  # days strictly before it
+    if descending and bound is not None:
+        after = (bound, 0) if after is None else min(after, (bound, 0))
+    entries = store.iter_due(uids, states, after, assignees, descending)
+    if bound is None or descending:
+        return entries
+    return takewhile(lambda entry: entry[0] < bound, entries)
+
+
+def _by_state(
+    store: SubmissionStore,
+    *,
+    uids: list[str] | None,
+    state: str | None,
+    assignees: list[str] | None,
+    after: tuple[int, int] | None,
+    descending: bool,
+    created_from: date | None,
+    created_to: date | None,
+) -> Iterator[int]:
+    """Keys in the lifecycle's order of states, then creation order (both
+    reversed if ``descending``): one state's index after the other."""
+    ranked = list(enumerate(STATES))
+    for rank, name in reversed(ranked) if descending else ranked:
+        if state is not None and name != state:
+            continue
+        if after is not None and (rank > after[0] if descending else rank < after[0]):
+            continue
+        yield from _dated(
+            store,
+            uids=uids,
+            state=name,
+            unacknowledged=False,
+            after=after[1] if after is not None and rank == after[0] else None,
+            descending=descending,
+            created_from=created_from,
+            created_to=created_to,
+            assignees=assignees,
+        )
 
 
 def _dated(
@@ -457,6 +614,7 @@ def _dated(
     descending: bool,
     created_from: date | None,
     created_to: date | None,
+    assignees: list[str] | None = None,
 ) -> Iterator[int]:
     """Keys after the cursor ``after``, within the days asked for: the
     index is entered at the range's first end, read up to its other."""
@@ -469,7 +627,14 @@ def _dated(
     if first is not None:
         closer = min if descending else max
         after = first if after is None else closer(after, first)
-    keys = store.iter_keys(uids, state, after, unacknowledged, descending)
+    keys = store.iter_keys(
+        uids,
+        state,
+        after,
+        unacknowledged=unacknowledged,
+        descending=descending,
+        assignees=assignees,
+    )
     if stop is None:
         return keys
     if descending:
@@ -514,7 +679,7 @@ def list_submitted_by(
     Costs O(log n + limit), through the store's submitter index.
     """
     _check_limit(limit)
-    cursor_text = decode_cursor(cursor) if cursor else None
+    cursor_text = decode_cursor(cursor, _SORT_KEY) if cursor else None
     store = get_store()
     owner = identity_key(submitter)
     if store is None or not owner:

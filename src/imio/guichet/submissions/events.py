@@ -31,3 +31,18 @@ class SubmissionStateChangedEvent:
     def __init__(self, submission, event):
         self.submission = submission
         self.event = event
+
+
+class ISubmissionMessageEvent(Interface):
+    """A message was written on a submission, by its citizen or by staff,
+    without changing its state (in the current transaction)."""
+
+    submission = Attribute("The submission")
+    event = Attribute("The history event recorded for the message")
+
+
+@implementer(ISubmissionMessageEvent)
+class SubmissionMessageEvent:
+    def __init__(self, submission, event):
+        self.submission = submission
+        self.event = event

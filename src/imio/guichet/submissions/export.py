@@ -11,8 +11,9 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from imio.guichet.content.behaviors import IOnlineForm
-from imio.guichet.forms.kinds import export_cell
-from imio.guichet.spreadsheets import csv_row
+from imio.guichet.forms.kinds import export_cells
+from imio.guichet.spreadsheets import csv_bytes
+from imio.guichet.spreadsheets import csv_rows_text
 from imio.guichet.spreadsheets import jsonl_line
 from imio.guichet.spreadsheets import xlsx_row
 from imio.guichet.submissions.representation import serialize_submission
@@ -52,19 +53,22 @@ def batches(
 ) -> Iterator[list[Submission]]:
     iterator = iter(submissions)
     while batch := list(islice(iterator, BATCH)):
+        jar = getattr(batch[0], "_p_jar", None)
+        if jar is not None:
+            # Still ghosts: a storage that can (RelStorage, ZEO) loads the
+            # batch in one round trip instead of one per submission.
+            jar.prefetch(batch)
         yield batch
         if after_batch is not None:
             after_batch(batch)  # e.g. let the ZODB cache drop what was written
 
 
-def _cell(value) -> str:
-    # As its kind writes it (forms.kinds), told by the value's shape: the
-    # columns are the current form's, a row's data may be an older one's.
-    return export_cell(value)
-
-
 def row(submission: Submission, fields: list[str]) -> list:
     ack = submission.acknowledgement or {}
+    data = submission.data
+    # Each answer as its kind writes it (forms.kinds), told by the value's
+    # shape: the columns are the current form's, a row's data may be an
+    # older one's.
     return [
         submission.id,
         submission.reference,
@@ -74,7 +78,8 @@ def row(submission: Submission, fields: list[str]) -> list:
         ack.get("actor") or "",
         ack.get("external_reference") or "",
         submission.schema_version,
-    ] + [_cell(submission.data.get(name)) for name in fields]
+        *export_cells([data.get(name) for name in fields]),
+    ]
 
 
 def write_csv(write, submissions, fields, after_batch=None) -> int:
@@ -84,22 +89,27 @@ def write_csv(write, submissions, fields, after_batch=None) -> int:
     writer.writerow(FIXED_COLUMNS + tuple(fields))
     count = 0
     for batch in batches(submissions, after_batch):
-        writer.writerows(csv_row(row(submission, fields)) for submission in batch)
+        rows = [row(submission, fields) for submission in batch]
+        writer.writerows(csv_rows_text(rows))
         count += len(batch)
-        write(buffer.getvalue().encode("utf-8"))
+        write(csv_bytes(buffer.getvalue()))
         buffer.seek(0)
         buffer.truncate()
     if not count:
-        write(buffer.getvalue().encode("utf-8"))
+        write(csv_bytes(buffer.getvalue()))
     return count
 
 
 def write_jsonl(write, submissions, serialize, after_batch=None) -> int:
     """JSON Lines: ``serialize(submission)`` per line. Returns the count."""
+    # What json.dumps(..., ensure_ascii=False) writes, with one encoder for
+    # the whole export (stored answers hold no cycle to check for).
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     count = 0
     for batch in batches(submissions, after_batch):
-        lines = (json.dumps(serialize(s), ensure_ascii=False) + "\n" for s in batch)
-        write(jsonl_line("".join(lines)))
+        lines = [encode(serialize(submission)) for submission in batch]
+        lines.append("")  # every line ends with a line break
+        write(jsonl_line("\n".join(lines)))
         count += len(batch)
     return count
 
@@ -143,9 +153,13 @@ def write_export(kind: str, write, procedure, submissions) -> int:
 
     if kind == "jsonl":
         procedures = procedure_summaries([api.content.get_uuid(procedure)])
+        site_url = api.portal.get().absolute_url()
 
         def serialize(submission):
-            return serialize_submission(submission, procedures, full=False)
+            # Encoded at once: the stored answers need no copy.
+            return serialize_submission(
+                submission, procedures, full=False, site_url=site_url, shared=True
+            )
 
         return write_jsonl(write, submissions, serialize, drop_cache)
     writer = write_csv if kind == "csv" else write_xlsx

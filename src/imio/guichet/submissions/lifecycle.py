@@ -79,6 +79,32 @@ def allowed_states(submission: Submission, actor: str = STAFF) -> list[str]:
     return seen
 
 
+def is_open(submission: Submission) -> bool:
+    """Whether the request is still being handled: someone may still move
+    it on (closed and withdrawn requests are done; an accepted or rejected
+    one is closed later, and the decision may still need a word)."""
+    return bool(
+        allowed_states(submission, STAFF) or allowed_states(submission, CITIZEN)
+    )
+
+
+def check_transition(
+    submission: Submission, to_state: str, actor: str, public_message: str = ""
+) -> Transition:
+    """The transition ``actor`` makes to ``to_state`` with this message;
+    raises :class:`TransitionNotAllowed` or :class:`MessageRequired`
+    (before anything that goes with the change, its files, is stored)."""
+    transition = find_transition(submission.state, to_state, actor)
+    if transition is None:
+        raise TransitionNotAllowed(
+            f"{submission.state!r} cannot go to {to_state!r} ({actor}); "
+            f"allowed: {', '.join(allowed_states(submission, actor)) or 'none'}"
+        )
+    if transition.message_required and not (public_message or "").strip():
+        raise MessageRequired(f"going to {to_state!r} needs a message for the citizen")
+    return transition
+
+
 def change_state(
     store: SubmissionStore,
     submission: Submission,
@@ -99,16 +125,9 @@ def change_state(
     Raises :class:`TransitionNotAllowed` or :class:`MessageRequired`;
     nothing changes then.
     """
-    transition = find_transition(submission.state, to_state, actor)
-    if transition is None:
-        raise TransitionNotAllowed(
-            f"{submission.state!r} cannot go to {to_state!r} ({actor}); "
-            f"allowed: {', '.join(allowed_states(submission, actor)) or 'none'}"
-        )
+    check_transition(submission, to_state, actor, public_message)
     public_message = (public_message or "").strip()[:MAX_MESSAGE_LENGTH]
     internal_note = (internal_note or "").strip()[:MAX_MESSAGE_LENGTH]
-    if transition.message_required and not public_message:
-        raise MessageRequired(f"going to {to_state!r} needs a message for the citizen")
     now = now or datetime.now(UTC)
     event = {
         "action": "transition",

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 from datetime import date
 from imio.guichet import _
 from imio.guichet.errors import FieldError
@@ -21,6 +22,7 @@ from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import decode_feed_cursor
 from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
+from imio.guichet.submissions.api import SORT_ON
 from imio.guichet.submissions.export import CONTENT_TYPES
 from imio.guichet.submissions.states import STATES
 
@@ -40,6 +42,10 @@ LISTING_PARAMETERS = (
     "cursor",
     "limit",
     "sort_order",
+    "sort_on",
+    "assignee",
+    "overdue",
+    "due_before",
     "since",
 )
 #: What the change feed combines with.
@@ -53,6 +59,16 @@ SORT_ORDERS = ("ascending", "descending")
 INVALID_SORT_ORDER = _(
     "error_invalid_sort_order", default="The order is ascending or descending."
 )
+INVALID_SORT_ON = _("error_invalid_sort_on", default="Sort on created, due or state.")
+DUE_ORDER_ONLY = _(
+    "error_due_order_only",
+    default="Requests late or due before a day are listed by due date.",
+)
+NOT_BY_DUE = _(
+    "error_not_by_due",
+    default="Filing days do not combine with the due-date order.",
+)
+ASSIGNEE_ME = "me"
 INVALID_CURSOR = _(
     "error_invalid_cursor",
     default="This page link is not valid; here is the first page.",
@@ -128,6 +144,20 @@ class _Reader:
             return False
         return value == "descending"
 
+    def sort_on(self) -> str | None:
+        value = self.text("sort_on")
+        if value is not None and value not in SORT_ON:
+            self.refuse("sort_on", "invalid_sort_on", INVALID_SORT_ON)
+            return None
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.text(name)
+        if value not in (None, "true", "false"):
+            self.refuse(name, "invalid_flag", f"{name} is true or false.")
+            return False
+        return value == "true"
+
     def checked(self, name: str, decode) -> str | None:
         value = self.text(name)
         if value is None:
@@ -138,6 +168,34 @@ class _Reader:
             self.refuse(name, "invalid_cursor", INVALID_CURSOR)
             return None
         return value
+
+
+def _sorted(reader: _Reader, query: "ListingQuery") -> "ListingQuery":
+    """The query with its order: by due date when a due filter asks for
+    it; refuses orders that its filters do not combine with, and a cursor
+    of another order."""
+    asked = reader.sort_on()
+    sort_on = asked or ("due" if query.due_filtered else "created")
+    if query.due_filtered and sort_on != "due":
+        reader.refuse("sort_on", "filters_do_not_combine", DUE_ORDER_ONLY)
+        sort_on = "due"
+    if sort_on == "due" and (query.created_from or query.created_to):
+        for name in ("from", "to"):
+            if reader.params.get(name):
+                reader.refuse(name, "filters_do_not_combine", NOT_BY_DUE)
+        query = query.without("created_from", "created_to")
+    cursor = query.cursor
+    if cursor is not None and _cursor_order(decode_cursor(cursor)) != sort_on:
+        reader.refuse("cursor", "invalid_cursor", INVALID_CURSOR)
+        query = query.without("cursor")
+    return replace(query, sort_on=sort_on)
+
+
+def _cursor_order(text: str) -> str:
+    for order in ("due", "state"):
+        if text.startswith(f"{order}:"):
+            return order
+    return "created"
 
 
 def _refuse(errors: list[FieldError], what: str) -> None:
@@ -156,7 +214,11 @@ class ListingQuery:
     by its reference instead; ``descending`` lists the newest first
     (``sort_order=descending``); ``since`` asks for the change feed (with
     ``procedure_uid`` and ``limit`` only). A cursor goes on in the order of
-    the page that gave it: the same ``sort_order`` must come with it.
+    the page that gave it: the same ``sort_on`` and ``sort_order`` must come
+    with it. ``sort_on`` is ``created`` (by default), ``due`` or ``state``;
+    ``assignee`` is a user or group id, or ``me`` (the caller and their
+    groups); ``overdue`` keeps the late requests and ``due_before`` those
+    due before a day: both list by due date.
     """
 
     procedure_uid: str | None = None
@@ -169,6 +231,10 @@ class ListingQuery:
     limit: int = DEFAULT_PAGE_SIZE
     descending: bool = False
     since: str | None = None
+    sort_on: str = "created"
+    assignee: str | None = None
+    overdue: bool = False
+    due_before: date | None = None
 
     @classmethod
     def read(
@@ -195,7 +261,20 @@ class ListingQuery:
             limit=reader.limit(),
             descending=reader.descending(),
             since=reader.checked("since", decode_feed_cursor),
+            assignee=reader.text("assignee"),
+            overdue=reader.flag("overdue"),
+            due_before=reader.day("due_before"),
         )
+        query = _sorted(reader, query)
+        if query.unacknowledged and (
+            query.assignee or query.sort_on != "created" or query.state
+        ):
+            reader.refuse(
+                "acknowledged",
+                "filters_do_not_combine",
+                "acknowledged=false combines with no other filter or order.",
+            )
+            query = query.without("unacknowledged")
         if query.unacknowledged and query.state:
             reader.refuse(
                 "acknowledged",
@@ -211,6 +290,10 @@ class ListingQuery:
                     "since combines with procedure and limit only.",
                 )
         return query, reader.errors
+
+    @property
+    def due_filtered(self) -> bool:
+        return self.overdue or self.due_before is not None
 
     @classmethod
     def parse(

@@ -7,22 +7,34 @@ accents and the euro sign. The receipt shows who received the request
 large type, the date and time in the site's time zone, the answers laid
 out like the form (files by their names) and how to follow the request.
 It takes no request: the view (browser/receipt.py) checks who may have it.
+
+Who issues it (:class:`Issuer`, :func:`issuer_of`): the authority's
+official name, address and logo from the Guichet control panel (the
+site's title and logo when they are not set), and the contact of the
+service that handles the procedure (the procedure's "Service and
+contact").
 """
 
+from dataclasses import dataclass
 from html import escape
 from imio.guichet import _
+from imio.guichet.authority import get_authority
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.i18n import translate_for
 from imio.guichet.submissions.storage import Submission
 from io import BytesIO
+from lxml import html as lxml_html
+from plone import api
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image
 from reportlab.platypus import KeepTogether
 from reportlab.platypus import Paragraph
 from reportlab.platypus import SimpleDocTemplate
@@ -31,7 +43,14 @@ from reportlab.platypus import Table
 from reportlab.platypus import TableStyle
 from zope.i18nmessageid import Message
 
+import base64
+import binascii
+import logging
+import re
 import reportlab
+
+
+logger = logging.getLogger(__name__)
 
 
 FONT = "GuichetVera"
@@ -50,12 +69,85 @@ FOLLOW_HELP = _(
     default="This link shows the state of your request and the service's "
     "messages. Keep it private: whoever has it can see your request.",
 )
+CONTACT = _("receipt_contact", default="Contact the service")
 NOTICE = _(
     "receipt_notice",
     default="This document acknowledges that your request was received; it "
     "does not say that it is accepted. Please mention the reference whenever "
     "you contact the service about it.",
 )
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the receipt: the authority, and the procedure's service."""
+
+    name: str
+    address: str = ""
+    #: PNG or JPEG bytes, or None.
+    logo: bytes | None = None
+    #: The service's contact, as plain text (lines kept).
+    contact: str = ""
+
+
+#: The tallest and widest the logo is drawn (its proportions kept).
+LOGO_HEIGHT = 18 * mm
+LOGO_WIDTH = 45 * mm
+
+
+def _named_file_data(value) -> bytes | None:
+    """The bytes of an image stored as the image widget stores it in the
+    registry (``filenameb64:…;datab64:…``), or None."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = value.encode("ascii", "replace")
+    _filename, _, data = value.partition(b";")
+    _prefix, _, encoded = data.partition(b":")
+    try:
+        return base64.standard_b64decode(encoded) or None
+    except (binascii.Error, ValueError):
+        return None
+
+
+def html_to_lines(text: str) -> str:
+    """Rich text as plain text, a line per paragraph, list item or break."""
+    if not text or not text.strip():
+        return ""
+    marked = re.sub(r"(?i)<br\s*/?>|</(p|div|li|h[1-6])>", "\n", text)
+    plain = lxml_html.fromstring(f"<div>{marked}</div>").text_content()
+    lines = (" ".join(line.split()) for line in plain.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def issuer_of(procedure) -> Issuer:
+    """The receipt's issuer: the authority of its control panel (the
+    site's title and logo by default) and ``procedure``'s contact."""
+    authority = get_authority()
+    logo = _named_file_data(authority.logo or None) or _named_file_data(
+        api.portal.get_registry_record("plone.site_logo", default=None)
+    )
+    contact = getattr(procedure, "contact", None) if procedure is not None else None
+    return Issuer(
+        name=authority.official_name.strip() or api.portal.get().Title(),
+        address="\n".join(authority.address_lines),
+        logo=logo,
+        contact=html_to_lines(contact.output or "") if contact is not None else "",
+    )
+
+
+def _logo(data: bytes | None):
+    """The logo as a flowable, scaled to fit; None if it is not an image
+    reportlab can read (a receipt never fails for its logo)."""
+    if not data:
+        return None
+    try:
+        width, height = ImageReader(BytesIO(data)).getSize()
+    except Exception:  # PIL says why in many ways; the receipt goes on
+        logger.warning("The authority's logo is not a readable image")
+        return None
+    scale = min(LOGO_HEIGHT / height, LOGO_WIDTH / width)
+    return Image(BytesIO(data), width=width * scale, height=height * scale)
 
 
 def _register_fonts() -> None:
@@ -105,13 +197,14 @@ def receipt_pdf(
     submission: Submission,
     procedure,
     *,
-    site_title: str,
+    issuer: Issuer,
     tracking_url: str | None = None,
     language: str | None = None,
 ) -> bytes:
     """The receipt of ``submission`` (of ``procedure``) as PDF bytes.
 
-    ``site_title`` names who received the request; ``tracking_url`` is how
+    ``issuer`` names who received the request (its name, address and
+    logo at the top, the service's contact below); ``tracking_url`` is how
     the citizen follows it (left out when None). Texts are in ``language``
     (the submission's by default, French when a catalog lacks them).
     """
@@ -126,8 +219,28 @@ def receipt_pdf(
     styles = _styles()
     received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
     procedure_title = procedure.Title() if procedure is not None else ""
-    story = [
-        Paragraph(_text(site_title), styles["site"]),
+    identity = [Paragraph(_text(issuer.name), styles["site"])]
+    if issuer.address:
+        identity.append(Paragraph(_text(issuer.address), styles["small"]))
+    logo = _logo(issuer.logo)
+    width = A4[0] - 40 * mm
+    if logo is not None:
+        heading = Table(
+            [[logo, identity]],
+            colWidths=[logo.drawWidth + 6 * mm, width - logo.drawWidth - 6 * mm],
+        )
+        heading.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        story = [heading]
+    else:
+        story = list(identity)
+    story += [
         Spacer(1, 6 * mm),
         Paragraph(_text(tr(TITLE)), styles["title"]),
         Paragraph(_text(procedure_title), styles["procedure"]),
@@ -139,7 +252,6 @@ def receipt_pdf(
         Spacer(1, 4 * mm),
         Paragraph(_text(tr(ANSWERS)), styles["heading"]),
     ]
-    width = A4[0] - 40 * mm
     for section in submission_answers(submission, procedure, language):
         rows = [
             [
@@ -177,6 +289,15 @@ def receipt_pdf(
                 ]
             )
         )
+    if issuer.contact:
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_text(tr(CONTACT)), styles["heading"]),
+                    Paragraph(_text(issuer.contact), styles["base"]),
+                ]
+            )
+        )
     story.extend([Spacer(1, 6 * mm), Paragraph(_text(tr(NOTICE)), styles["small"])])
 
     output = BytesIO()
@@ -188,7 +309,7 @@ def receipt_pdf(
         topMargin=18 * mm,
         bottomMargin=18 * mm,
         title=f"{tr(TITLE)} {submission.reference}",
-        author=site_title,
+        author=issuer.name,
         creator=f"imio.guichet (reportlab {reportlab.Version})",
         # Never a creation date or random id that would make two
         # downloads of the same receipt differ.

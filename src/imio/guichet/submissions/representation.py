@@ -2,7 +2,8 @@
 contain.
 
 Serialising never touches the stored object: ``data`` and ``history`` are
-deep-copied, so a caller changing the answer cannot change the store.
+deep-copied, so a caller changing the answer cannot change the store
+(unless it asks for ``shared`` values, to encode them at once: exports).
 """
 
 from copy import deepcopy
@@ -10,9 +11,13 @@ from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import submission_url
 
 
-def attachment_links(submission: Submission) -> list[dict]:
+def _as_is(value):
+    return value
+
+
+def attachment_links(submission: Submission, site_url: str | None = None) -> list[dict]:
     """Where to download each file of the submission, and what it is."""
-    url = submission_url(submission)
+    url = submission_url(submission, site_url)
     return [
         {
             "@id": f"{url}/@attachments/{name}",
@@ -27,12 +32,21 @@ def attachment_links(submission: Submission) -> list[dict]:
 
 
 def serialize_submission(
-    submission: Submission, procedures: dict[str, dict], *, full: bool = True
+    submission: Submission,
+    procedures: dict[str, dict],
+    *,
+    full: bool = True,
+    site_url: str | None = None,
+    shared: bool = False,
 ) -> dict:
     """``procedures``: summaries by UID (:func:`imio.guichet.urls.procedure_summaries`);
-    ``full`` adds the history and the files (not in listings)."""
+    ``full`` adds the history and the files (not in listings); ``site_url``
+    as for :func:`~imio.guichet.urls.submission_url`; ``shared``: the stored
+    answers themselves, not copies, for a caller that only encodes the
+    result (never changes it)."""
+    copied = _as_is if shared else deepcopy
     result = {
-        "@id": submission_url(submission),
+        "@id": submission_url(submission, site_url),
         "@type": "Submission",
         "id": submission.id,
         "reference": submission.reference,
@@ -45,11 +59,13 @@ def serialize_submission(
         "modified": submission.modified.isoformat(),
         "submitter": submission.submitter,
         "language": submission.language,
-        "data": deepcopy(submission.data),
-        "acknowledgement": deepcopy(submission.acknowledgement),
-        "verified_identity": deepcopy(submission.verified_identity),
+        "data": copied(submission.data),
+        "acknowledgement": copied(submission.acknowledgement),
+        "verified_identity": copied(submission.verified_identity),
+        "assignee": submission.assignee,
+        "due": None if submission.due is None else submission.due.isoformat(),
     }
     if full:
-        result["history"] = deepcopy(list(submission.history))
-        result["attachments"] = attachment_links(submission)
+        result["history"] = copied(list(submission.history))
+        result["attachments"] = attachment_links(submission, site_url)
     return result

@@ -23,11 +23,14 @@ sharded, are in :mod:`imio.guichet.storage`.
 from BTrees.OOBTree import OOBTree
 from collections.abc import Iterable
 from collections.abc import Iterator
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from imio.guichet.storage import DayIndex
 from imio.guichet.storage import EPOCH
 from imio.guichet.storage import IntToInt
 from imio.guichet.storage import IntToObject
+from imio.guichet.storage import merge_day_keys
 from imio.guichet.storage import merge_time_keys
 from imio.guichet.storage import SALT_BITS
 from imio.guichet.storage import ShardedMap
@@ -92,6 +95,11 @@ class Submission(Persistent):
     #: provider, the level, when, and the authentic national register
     #: number and names (identities.VerifiedIdentity.record); else None.
     verified_identity = None
+    #: The principal (user or group id) the request is assigned to, or None.
+    assignee = None
+    #: The last day to decide (a ``date``), from the procedure's processing
+    #: delay; None when the procedure sets none.
+    due = None
 
     def __init__(
         self,
@@ -146,14 +154,48 @@ class Submission(Persistent):
         return f"<Submission {self.reference} ({self.state})>"
 
 
-def index_names(procedure_uid: str, state: str) -> tuple[str, ...]:
-    """Names of the ordered indexes a submission belongs to."""
-    return (
+#: A submission without a due date, in the due-date indexes: after every day.
+NO_DUE = date.max.toordinal()
+
+
+def due_day(submission: Submission) -> int:
+    """A submission's place in the due-date indexes (a day's ordinal)."""
+    return NO_DUE if submission.due is None else submission.due.toordinal()
+
+
+def index_names(
+    procedure_uid: str, state: str, assignee: str | None = None
+) -> tuple[str, ...]:
+    """Names of the ordered indexes a submission belongs to (the same names
+    in the creation-order and the due-date families)."""
+    names = (
         "all",
         f"procedure:{procedure_uid}",
         f"state:{state}",
         f"procedure:{procedure_uid}:state:{state}",
     )
+    if assignee:
+        names += (f"assignee:{assignee}", f"assignee:{assignee}:state:{state}")
+    return names
+
+
+def listing_index_names(
+    procedure_uids: Iterable[str] | None,
+    state: str | None,
+    unacknowledged: bool = False,
+    assignees: Iterable[str] | None = None,
+) -> list[str]:
+    """The indexes whose merge lists what a filter asks for. With
+    ``assignees``, the assignees' indexes (the procedures are then checked
+    on each submission read: an assignee handles few procedures)."""
+    if assignees is not None:
+        if unacknowledged:
+            raise ValueError("assignee and unacknowledged filters do not combine")
+        suffix = f":state:{state}" if state else ""
+        return [f"assignee:{principal}{suffix}" for principal in assignees]
+    if procedure_uids is None:
+        return [index_name(None, state, unacknowledged)]
+    return [index_name(uid, state, unacknowledged) for uid in procedure_uids]
 
 
 def unacknowledged_index_names(procedure_uid: str) -> tuple[str, ...]:
@@ -212,6 +254,9 @@ class SubmissionStore(Persistent):
         # requests"); sharded by key: a citizen's first submission writes
         # one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
+        # Index name (as ``_indexes``) -> DayIndex of the same submissions
+        # by due date (see :func:`due_day`).
+        self._due_indexes = OOBTree()
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
         self.tracking_keys = Keyring()
@@ -320,8 +365,10 @@ class SubmissionStore(Persistent):
         self.note_change(submission)
 
     def _index_new(self, submission: Submission, key: int) -> None:
-        for name in index_names(submission.procedure_uid, submission.state):
+        day = due_day(submission)
+        for name in _names_of(submission):
             self._index(name, create=True).insert(key)
+            self._due_index(name, create=True).insert(day, key)
         if submission.acknowledgement is None:
             for name in unacknowledged_index_names(submission.procedure_uid):
                 self._index(name, create=True).insert(key)
@@ -371,20 +418,58 @@ class SubmissionStore(Persistent):
 
     def change_state(self, submission: Submission, new_state: str) -> None:
         """Move a submission to another state, keeping the indexes in step."""
-        key = self.key_of(submission)
-        old = set(index_names(submission.procedure_uid, submission.state))
-        new = set(index_names(submission.procedure_uid, new_state))
-        for name in old - new:
-            self._index(name).remove(key)
-        for name in new - old:
-            self._index(name, create=True).insert(key)
+        old = _names_of(submission)
+        new = index_names(submission.procedure_uid, new_state, submission.assignee)
+        self._move(submission, old, new)
         submission.state = new_state
         self.note_change(submission)
+
+    def assign(self, submission: Submission, assignee: str | None) -> None:
+        """Assign the submission to a principal (None: to nobody), keeping
+        the indexes in step."""
+        old = _names_of(submission)
+        new = index_names(submission.procedure_uid, submission.state, assignee)
+        self._move(submission, old, new)
+        submission.assignee = assignee
+        self.note_change(submission)
+
+    def set_due(self, submission: Submission, due: date | None) -> None:
+        """Give the submission a new due date (None: none)."""
+        key, old_day = self.key_of(submission), due_day(submission)
+        new_day = NO_DUE if due is None else due.toordinal()
+        submission.due = due
+        if new_day == old_day:
+            return
+        for name in _names_of(submission):
+            index = self._due_index(name, create=True)
+            index.remove(old_day, key)
+            index.insert(new_day, key)
+
+    def _move(
+        self, submission: Submission, old: Iterable[str], new: Iterable[str]
+    ) -> None:
+        """Take the submission out of the indexes ``old`` and into ``new``."""
+        key, day = self.key_of(submission), due_day(submission)
+        old, new = set(old), set(new)
+        for name in old - new:
+            self._index(name).remove(key)
+            due = self._due_index(name)
+            if due is not None:
+                due.remove(day, key)
+        for name in new - old:
+            self._index(name, create=True).insert(key)
+            self._due_index(name, create=True).insert(day, key)
 
     def _index(self, name: str, create: bool = False) -> TimeIndex | None:
         index = self._indexes.get(name)
         if index is None and create:
             index = self._indexes[name] = TimeIndex()
+        return index
+
+    def _due_index(self, name: str, create: bool = False) -> DayIndex | None:
+        index = self._due_indexes.get(name)
+        if index is None and create:
+            index = self._due_indexes[name] = DayIndex()
         return index
 
     # -- reading ----------------------------------------------------------
@@ -432,8 +517,10 @@ class SubmissionStore(Persistent):
         procedure_uids: Iterable[str] | None,
         state: str | None,
         after: int | None,
+        *,
         unacknowledged: bool = False,
         descending: bool = False,
+        assignees: Iterable[str] | None = None,
     ) -> Iterator[int]:
         """Keys in creation order (newest first if ``descending``),
         filtered, strictly after ``after`` (before it, if descending).
@@ -441,15 +528,52 @@ class SubmissionStore(Persistent):
         ``procedure_uids=None`` means every procedure; an empty iterable
         means none.
         """
-        if procedure_uids is None:
-            names = [index_name(None, state, unacknowledged)]
-        else:
-            names = [index_name(uid, state, unacknowledged) for uid in procedure_uids]
+        names = listing_index_names(procedure_uids, state, unacknowledged, assignees)
         indexes = [i for i in (self._index(n) for n in names) if i is not None]
         return merge_time_keys(indexes, after, descending)
 
+    def iter_due(
+        self,
+        procedure_uids: Iterable[str] | None,
+        states: Iterable[str | None],
+        after: tuple[int, int] | None,
+        assignees: Iterable[str] | None = None,
+        descending: bool = False,
+    ) -> Iterator[tuple[int, int]]:
+        """``(due day, key)`` entries in due-date order, then creation
+        order (the other way if ``descending``), of the submissions in
+        any of ``states`` (None: every state), strictly after ``after``."""
+        names = [
+            name
+            for state in states
+            for name in listing_index_names(procedure_uids, state, False, assignees)
+        ]
+        found = (self._due_index(name) for name in names)
+        return merge_day_keys([i for i in found if i is not None], after, descending)
+
+    def count_assigned(self, assignees: Iterable[str], state: str | None) -> int:
+        names = listing_index_names(None, state, False, assignees)
+        return sum(len(i) for i in (self._index(n) for n in names) if i is not None)
+
     def __len__(self) -> int:
         return self.count()
+
+    def index_due_dates(self) -> int:
+        """Make the due-date indexes from the submissions (the upgrade to
+        1006: none has a due date yet, all go after every day); returns
+        how many were indexed."""
+        self._due_indexes = OOBTree()
+        count = 0
+        for key in self._index("all") or ():
+            submission = self._submissions[key]
+            for name in _names_of(submission):
+                self._due_index(name, create=True).insert(due_day(submission), key)
+            count += 1
+        return count
+
+
+def _names_of(submission: Submission) -> tuple[str, ...]:
+    return index_names(submission.procedure_uid, submission.state, submission.assignee)
 
 
 def cursor_key(submission: Submission, key: int) -> str:

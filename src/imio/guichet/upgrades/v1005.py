@@ -12,6 +12,7 @@ from datetime import UTC
 from imio.guichet.backlog import ArrivalIndex
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.notifications.outbox import get_outbox
+from imio.guichet.storage import ShardedMap
 from imio.guichet.webhooks.registry import get_registry
 from plone import api
 from plone.registry.interfaces import IRegistry
@@ -51,8 +52,13 @@ def index_outboxes() -> None:
             delivery.arrival_key = registry.arrivals.add(delivery.queued)
         logger.info("Indexed %d pending webhook deliveries", len(registry.arrivals))
     outbox = get_outbox()
-    if outbox is not None and not hasattr(outbox, "arrivals"):
+    if (
+        outbox is not None
+        and isinstance(outbox.pending, ShardedMap)  # 1011 keys it by arrival
+        and not hasattr(outbox, "arrivals")
+    ):
         outbox.arrivals = ArrivalIndex()
-        for mail in outbox.pending_mails():
+        for mail_id in list(outbox.pending):
+            mail = outbox.pending[mail_id]
             mail.arrival_key = outbox.arrivals.add(mail.queued)
         logger.info("Indexed %d pending e-mails", len(outbox.arrivals))

@@ -1,5 +1,7 @@
 """What a citizen does with a request filed: find it (in their space or by
-its tracking link), answer the service, withdraw it, get its receipt.
+its tracking link), answer the service, write to it (with files) while the
+request is open, download the files of the request, withdraw it, get its
+receipt.
 
 Who may: the logged-in citizen who filed it, or whoever holds its
 tracking secret; for the receipt, also staff who may read it (an access
@@ -8,24 +10,17 @@ written to the audit trail). Anyone else gets
 and a wrong secret: no hint whether it exists.
 """
 
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
-from imio.guichet.errors import InvalidData
 from imio.guichet.errors import MessageRequired
 from imio.guichet.errors import NotFound
 from imio.guichet.errors import StaleVersion
 from imio.guichet.errors import TransitionNotAllowed
 from imio.guichet.errors import VersionRequired
-from imio.guichet.forms.uploads import MESSAGES as UPLOAD_MESSAGES
-from imio.guichet.forms.uploads import Upload
-from imio.guichet.forms.uploads import upload_from_json
-from imio.guichet.forms.uploads import upload_limits
-from imio.guichet.forms.uploads import UploadRefused
 from imio.guichet.identities import is_same_account
 from imio.guichet.submissions import handling
 from imio.guichet.submissions.access import find_procedure
@@ -33,10 +28,13 @@ from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import get_submission
+from imio.guichet.submissions.attachments import find_attachment
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.lifecycle import find_transition
+from imio.guichet.submissions.lifecycle import is_open
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.tracking import check_tracking_secret
+from imio.guichet.usecases.uploads import checked_files
 from typing import Any
 
 
@@ -54,6 +52,7 @@ NOT_POSSIBLE = _(
     "error_citizen_not_allowed",
     default="This is not possible any more for this request.",
 )
+MESSAGE_REQUIRED = _("error_citizen_message_required", default="Write your message.")
 VERSION_REQUIRED = _(
     "error_citizen_version_required",
     default="Send the version of the request you read (If-Match: its ETag).",
@@ -98,19 +97,23 @@ def citizen_request(caller: Caller, key: Any, secret: Any) -> Submission:
     return found
 
 
-def _upload(part: Any, limits) -> Upload:
-    """A file of an answer: a JSON file object (base64, as the API files
-    them) or an uploaded part (``filename`` and ``read(size)``)."""
-    if isinstance(part, Mapping):
-        return upload_from_json(part, limits)
-    # No further than the limit (one byte more, so that the size check
-    # refuses a larger file).
-    return Upload(part.filename, part.read(limits.max_size + 1))
+def is_own_request(caller: Caller, key: Any) -> bool:
+    """Whether ``caller`` is logged in and filed the request ``key`` (its
+    id or reference): the channels then open it as the citizen's."""
+    if caller.is_anonymous:
+        return False
+    found = get_submission(key) or find_by_reference(key)
+    return found is not None and is_submitter(caller, found)
 
 
 def may_answer(submission: Submission) -> bool:
     """Whether the service waits for the citizen's answer now."""
     return find_transition(submission.state, "in_progress", CITIZEN) is not None
+
+
+def may_write(submission: Submission) -> bool:
+    """Whether the citizen may write to the service now (an open request)."""
+    return is_open(submission)
 
 
 def may_withdraw(submission: Submission) -> bool:
@@ -153,15 +156,7 @@ def answer(
     if not may_answer(submission):
         # Before reading any file: nothing is asked now.
         raise TransitionNotAllowed(NOT_POSSIBLE)
-    limits = upload_limits(find_procedure(submission.procedure_uid))
-    try:
-        if len(files) > limits.max_files:
-            raise UploadRefused("too_many_files")
-        uploads = [_upload(part, limits) for part in files]
-        checked = handling.check_reply_files(limits, uploads)
-    except UploadRefused as refused:
-        error = FieldError("files", refused.code, UPLOAD_MESSAGES[refused.code])
-        raise InvalidData([error]) from refused
+    checked = checked_files(submission, files)
     try:
         handling.reply_as_citizen(
             submission,
@@ -178,6 +173,52 @@ def answer(
             fields=[FieldError("message", "message_required", ANSWER_REQUIRED)],
         ) from refused
     return submission
+
+
+def write(
+    caller: Caller,
+    key: Any,
+    message: str,
+    *,
+    secret: Any = None,
+    seen_etag: str | None,
+    files: Sequence[Any] = (),
+) -> Submission:
+    """The citizen writes to the service, with ``files`` (as for
+    :func:`answer`), at any time while the request is open; its state does
+    not change. Opened and refused as :func:`answer`; TransitionNotAllowed
+    once the request is closed or withdrawn; an empty message is
+    :class:`MessageRequired` on the field ``message``."""
+    submission = citizen_request(caller, key, secret)
+    _check_seen(submission, seen_etag)
+    if not may_write(submission):
+        raise TransitionNotAllowed(NOT_POSSIBLE)
+    if not (message or "").strip():  # before reading any file
+        raise MessageRequired(
+            MESSAGE_REQUIRED,
+            fields=[FieldError("message", "message_required", MESSAGE_REQUIRED)],
+        )
+    checked = checked_files(submission, files)
+    handling.post_message(
+        submission,
+        message,
+        actor=CITIZEN,
+        files=checked,
+        seen_etag=seen_etag,
+        user_id=caller.user_id,
+    )
+    return submission
+
+
+def download_attachment(caller: Caller, key: Any, name: str, *, secret: Any = None):
+    """A file of the request (what the citizen sent, or what the service
+    sent them), opened as :func:`citizen_request`; :class:`NotFound` for
+    a file it does not have, as for a request they may not open."""
+    submission = citizen_request(caller, key, secret)
+    attachment = find_attachment(submission, name)
+    if attachment is None:
+        raise NotFound(_("error_no_attachment", default="No such attachment."))
+    return attachment
 
 
 def withdraw(

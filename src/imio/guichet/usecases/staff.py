@@ -18,6 +18,7 @@ from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import GuichetError
+from imio.guichet.errors import InvalidAssignee
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.errors import LoginRequired
@@ -32,18 +33,25 @@ from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_manage_submission
 from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.access import may_read_submissions_of
+from imio.guichet.submissions.access import principals_of
+from imio.guichet.submissions.access import procedure_handlers
 from imio.guichet.submissions.access import readable_procedure_uids
 from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.attachments import find_attachment
+from imio.guichet.submissions.due import today
 from imio.guichet.submissions.export import write_export
 from imio.guichet.submissions.lifecycle import allowed_states
+from imio.guichet.submissions.lifecycle import is_open
 from imio.guichet.submissions.lifecycle import STAFF
+from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.query import UNKNOWN_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.usecases.uploads import checked_files
 from plone import api
+from typing import Any
 
 
 STALE = _(
@@ -54,6 +62,13 @@ STALE = _(
 NOTHING_CHANGED = _("error_nothing_changed", default="Nothing was changed.")
 MESSAGE_REQUIRED = _(
     "error_message_required", default="Write what you ask the citizen."
+)
+MESSAGE_TEXT_REQUIRED = _(
+    "error_staff_message_required", default="Write your message to the citizen."
+)
+CLOSED = _(
+    "error_request_closed",
+    default="This request is closed: no message can be added any more.",
 )
 
 
@@ -154,9 +169,23 @@ def list_submissions(
             created_from=query.created_from,
             created_to=query.created_to,
             descending=query.descending,
+            sort_on=query.sort_on,
+            assignees=assignees_of(caller, query.assignee),
+            overdue_on=today() if query.overdue else None,
+            due_before=query.due_before,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
     return page
+
+
+def assignees_of(caller: Caller, assignee: str | None) -> list[str] | None:
+    """The principals an ``assignee`` filter stands for: ``me`` is the
+    caller and their groups ("Mes dossiers"); None: no such filter."""
+    if assignee is None:
+        return None
+    if assignee == ASSIGNEE_ME:
+        return principals_of(caller.user_id)
+    return [assignee]
 
 
 def count_by_state(
@@ -240,16 +269,20 @@ def change_state(
     seen_etag: str | None,
     message: str = "",
     note: str = "",
+    files: Sequence[Any] = (),
 ) -> Submission:
     """Move the submission on, if it is still the version the caller saw
     (``seen_etag``, required); ``message`` is for the citizen, ``note`` for
-    staff only. Nothing changes when it is refused."""
+    staff only, ``files`` for the citizen (the decision, a permit: uploaded
+    parts or the API's file objects, within the procedure's limits).
+    Nothing changes when it is refused."""
     submission = _manageable(caller, submission_id, None)
     if not seen_etag:
         raise VersionRequired("Send If-Match with the ETag you read.")
     if not isinstance(to_state, str) or not to_state:
         raise InvalidInput('The body needs a "state".')
     before = submission.state
+    checked = checked_files(submission, files)
     try:
         handling.update_state(
             submission,
@@ -258,6 +291,7 @@ def change_state(
             user_id=caller.user_id,
             public_message=str(message or ""),
             internal_note=str(note or ""),
+            files=checked,
         )
     except StaleVersion as stale:
         raise StaleVersion(
@@ -278,7 +312,114 @@ def change_state(
             NOTHING_CHANGED,
             fields=[FieldError("message", "message_required", MESSAGE_REQUIRED)],
         ) from refused
-    audit.record(caller, "change_state", [submission], {"from": before, "to": to_state})
+    audit.record(
+        caller,
+        "change_state",
+        [submission],
+        {"from": before, "to": to_state, **_files_detail(checked)},
+    )
+    return submission
+
+
+def _files_detail(files: Sequence) -> dict:
+    """How many files went with a change, for its audit record (said only
+    when there were some)."""
+    return {"files": len(files)} if files else {}
+
+
+def write(
+    caller: Caller,
+    submission_id: str,
+    message: str,
+    *,
+    seen_etag: str | None,
+    files: Sequence[Any] = (),
+) -> Submission:
+    """A message of the service to the citizen, with ``files`` (as for
+    :func:`change_state`), without changing the request's state: while it
+    is open, by whoever may move it on, if it is still the version they
+    saw. Nothing changes when it is refused."""
+    submission = _manageable(caller, submission_id, None)
+    if not seen_etag:
+        raise VersionRequired("Send If-Match with the ETag you read.")
+    if not isinstance(message, str) or not message.strip():
+        raise MessageRequired(
+            NOTHING_CHANGED,
+            fields=[FieldError("message", "message_required", MESSAGE_TEXT_REQUIRED)],
+        )
+    if not is_open(submission):
+        raise TransitionNotAllowed(CLOSED)
+    checked = checked_files(submission, files)
+    try:
+        handling.post_message(
+            submission,
+            message,
+            actor=STAFF,
+            seen_etag=seen_etag,
+            user_id=caller.user_id,
+            files=checked,
+        )
+    except StaleVersion as stale:
+        raise StaleVersion(
+            STALE, headers={"ETag": handling.etag(submission)}
+        ) from stale
+    audit.record(caller, "message", [submission], _files_detail(checked))
+    return submission
+
+
+NOT_A_HANDLER = _(
+    "error_not_a_handler",
+    default="Choose someone who handles this procedure.",
+)
+
+
+def assignable(caller: Caller, submission: Submission) -> list[str]:
+    """Whom ``caller`` may assign the submission to (user and group ids,
+    sorted): those who handle its procedure; none if the caller may not
+    manage it."""
+    if not may_manage(caller, submission):
+        return []
+    procedure = find_procedure(submission.procedure_uid)
+    return [] if procedure is None else sorted(procedure_handlers(procedure))
+
+
+def assign(
+    caller: Caller,
+    submission_id: str,
+    assignee: object,
+    *,
+    seen_etag: str | None,
+) -> Submission:
+    """Assign the submission to a person or a group who handles its
+    procedure (``assignee`` None or empty: to nobody), if it is still the
+    version the caller saw (``seen_etag``, required). Recorded in its
+    history and the audit trail; nothing changes when it is refused or
+    when it is already so."""
+    submission = _manageable(caller, submission_id, None)
+    if not seen_etag:
+        raise VersionRequired("Send If-Match with the ETag you read.")
+    if assignee is not None and not isinstance(assignee, str):
+        raise InvalidAssignee(
+            NOT_A_HANDLER,
+            fields=[FieldError("assignee", "invalid_assignee", NOT_A_HANDLER)],
+        )
+    assignee = (assignee or "").strip() or None
+    if assignee is not None and assignee not in assignable(caller, submission):
+        raise InvalidAssignee(
+            NOT_A_HANDLER,
+            fields=[FieldError("assignee", "not_a_handler", NOT_A_HANDLER)],
+        )
+    before = submission.assignee
+    try:
+        event = handling.assign(
+            submission, assignee, seen_etag=seen_etag, user_id=caller.user_id
+        )
+    except StaleVersion as stale:
+        raise StaleVersion(
+            STALE, headers={"ETag": handling.etag(submission)}
+        ) from stale
+    if event is not None:
+        audit.record(caller, "assign", [submission], {"from": before, "to": assignee})
     return submission
 
 

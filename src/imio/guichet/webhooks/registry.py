@@ -28,7 +28,9 @@ ANNOTATION_KEY = "imio.guichet.webhooks"
 #: CloudEvents ``type`` of each event a subscription may ask for.
 SUBMISSION_CREATED = "be.imio.guichet.submission.created"
 SUBMISSION_STATE_CHANGED = "be.imio.guichet.submission.state_changed"
-EVENT_TYPES = (SUBMISSION_CREATED, SUBMISSION_STATE_CHANGED)
+#: A message between the citizen and the service (state unchanged).
+SUBMISSION_MESSAGE = "be.imio.guichet.submission.message"
+EVENT_TYPES = (SUBMISSION_CREATED, SUBMISSION_STATE_CHANGED, SUBMISSION_MESSAGE)
 
 #: Attempts recorded per subscription; older ones are dropped.
 LOG_SIZE = 500

@@ -8,6 +8,7 @@ from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import Delivery
 from imio.guichet.webhooks.registry import get_registry
 from imio.guichet.webhooks.registry import SUBMISSION_CREATED
+from imio.guichet.webhooks.registry import SUBMISSION_MESSAGE
 from imio.guichet.webhooks.registry import SUBMISSION_STATE_CHANGED
 from plone import api
 from plone.api.exc import CannotGetPortalError
@@ -54,3 +55,7 @@ def submission_created(event) -> None:
 
 def state_changed(event) -> None:
     enqueue(event.submission, SUBMISSION_STATE_CHANGED)
+
+
+def message_posted(event) -> None:
+    enqueue(event.submission, SUBMISSION_MESSAGE)

@@ -18,10 +18,12 @@ from imio.guichet.forms.kinds import files  # noqa: F401
 from imio.guichet.forms.kinds import identifiers  # noqa: F401
 from imio.guichet.forms.kinds import numbers  # noqa: F401
 from imio.guichet.forms.kinds import text  # noqa: F401
+from imio.guichet.forms.kinds.base import condition_titles
 from imio.guichet.forms.kinds.base import condition_values
 from imio.guichet.forms.kinds.base import display
 from imio.guichet.forms.kinds.base import EMPTY
 from imio.guichet.forms.kinds.base import export_cell
+from imio.guichet.forms.kinds.base import export_cells
 from imio.guichet.forms.kinds.base import field_class_of
 from imio.guichet.forms.kinds.base import from_json
 from imio.guichet.forms.kinds.base import from_widget
@@ -45,9 +47,11 @@ __all__ = [
     "KINDS",
     "Kind",
     "Refused",
+    "condition_titles",
     "condition_values",
     "display",
     "export_cell",
+    "export_cells",
     "field_class_of",
     "from_json",
     "from_widget",

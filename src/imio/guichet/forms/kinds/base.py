@@ -13,6 +13,7 @@ registered class in the field's MRO wins, so that a relative date is not
 taken for a plain date, nor a NISS for a line of text.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from datetime import datetime
 from imio.guichet.timezones import in_site_time
@@ -153,11 +154,23 @@ class Kind:
         None for the kinds it may not test."""
         return None
 
+    def condition_titles(self, field: IField) -> dict[str, Any]:
+        """How people read the values of :meth:`condition_values` (the
+        form editor lists them): their titles, by value."""
+        return {value: value for value in self.condition_values(field) or {}}
+
 
 #: Every kind, in registration order.
 KINDS: list[Kind] = []
 _BY_CLASS: dict[type, Kind] = {}
 _BY_NAME: dict[str, Kind] = {}
+
+
+class _Shapes:
+    #: The JSON types of the kinds known by their shape (set by
+    #: :func:`register`): a value of no other type (text, a number) is known
+    #: by no shape, which an export tells with one ``isinstance`` per cell.
+    types: tuple[type, ...] = ()
 
 
 def register(kind: Kind) -> Kind:
@@ -169,6 +182,8 @@ def register(kind: Kind) -> Kind:
         raise ValueError(f"{kind.name}: field classes missing or taken: {taken}")
     KINDS.append(kind)
     _BY_NAME[kind.name] = kind
+    if kind.known_by_shape:
+        _Shapes.types = (*_Shapes.types, *kind.json_types)
     for cls in kind.field_classes:
         _BY_CLASS[cls] = kind
     return kind
@@ -212,6 +227,8 @@ def kind_for_value(value: Any) -> Kind | None:
     descriptor, an address, a list of choices), whatever its field: the
     columns of an export and the titles of a page come from one form
     version, the answers from the version they were filed against."""
+    if not isinstance(value, _Shapes.types):
+        return None
     for kind in KINDS:
         if kind.known_by_shape and kind.holds(value):
             return kind
@@ -290,6 +307,21 @@ def export_cell(value: Any, field: IField | None = None) -> str:
     return kind.export_cell(field, value) if kind is not None else str(value)
 
 
+def export_cells(values: Iterable[Any]) -> list[str]:
+    """:func:`export_cell` of each value, told by its shape: a row of an
+    export (its columns are the current form's, its answers may be an older
+    one's). Values of no shaped kind (nearly all) skip the registry."""
+    shaped = _Shapes.types
+    return [
+        ""
+        if value is None
+        else export_cell(value)
+        if isinstance(value, shaped)
+        else str(value)
+        for value in values
+    ]
+
+
 def widget_factory(field: IField) -> str | None:
     """The dotted name of the z3c.form widget factory of ``field``, None for
     z3c.form's default widget."""
@@ -306,6 +338,12 @@ def prefill(field: IField, value: Any) -> Any:
     """A prefill source's value adapted to ``field``."""
     kind = kind_of(field)
     return kind.prefill(field, value) if kind is not None else value
+
+
+def condition_titles(field: IField) -> dict[str, Any]:
+    """The titles of the values ``guichet:show-if`` may name for ``field``."""
+    kind = kind_of(field)
+    return kind.condition_titles(field) if kind is not None else {}
 
 
 def condition_values(field: IField) -> dict[str, Any] | None:

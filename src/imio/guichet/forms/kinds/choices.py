@@ -55,6 +55,9 @@ class YesNoKind(Kind):
     def condition_values(self, field) -> dict[str, Any]:
         return {"true": True, "false": False}
 
+    def condition_titles(self, field) -> dict[str, Any]:
+        return {"true": YES, "false": NO}
+
 
 def choice_problems(field: Choice) -> list[str]:
     """Why a choice cannot be used in a form."""
@@ -127,6 +130,9 @@ class ChoiceKind(Kind):
         if field.vocabulary is None:
             return None
         return {term.value: term.value for term in field.vocabulary}
+
+    def condition_titles(self, field) -> dict[str, Any]:
+        return {term.value: term.title or term.value for term in field.vocabulary}
 
 
 class MultipleChoiceKind(Kind):

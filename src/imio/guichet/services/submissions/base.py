@@ -38,3 +38,18 @@ def json_object(request, allowed: set[str]) -> dict:
     if unexpected:
         raise InvalidInput(f"Unknown keys: {', '.join(unexpected)}")
     return body
+
+
+def message_and_files(
+    request, allowed: frozenset[str] = frozenset()
+) -> tuple[str, list]:
+    """``{"message": "...", "files": [file objects]}`` (and the ``allowed``
+    other keys): the message and its files; raises
+    :class:`~imio.guichet.errors.InvalidInput`."""
+    body = json_object(request, {"message", "files", *allowed})
+    message, files = body.get("message") or "", body.get("files") or []
+    if not isinstance(message, str):
+        raise InvalidInput('"message" must be text.')
+    if not isinstance(files, list):
+        raise InvalidInput('"files" must be a list of file objects.')
+    return message, files

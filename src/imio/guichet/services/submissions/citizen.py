@@ -1,5 +1,5 @@
-"""POST {site}/@submissions/{id}/@reply and @withdraw: what a citizen does
-with a request filed, as the pages "Mes démarches" and the tracking link
+"""POST {site}/@submissions/{id}/@reply, @message and @withdraw: what a
+citizen does with a request filed, as the pages "Mes démarches" and the tracking link
 let them do it (the same use cases, the same rules).
 
 ``{id}`` is the request's id, or its reference (as a tracking link gives
@@ -9,10 +9,10 @@ staff included, gets 404, as for an unknown request. The ``If-Match``
 header carries the ETag of the version the citizen read.
 """
 
-from imio.guichet.errors import InvalidInput
 from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.ack import SubmissionAcknowledge
 from imio.guichet.services.submissions.base import json_object
+from imio.guichet.services.submissions.base import message_and_files
 from imio.guichet.submissions.handling import etag
 from imio.guichet.urls import submission_url
 from imio.guichet.usecases import citizen
@@ -25,15 +25,17 @@ TRACKING_SECRET_HEADER = "X-Tracking-Secret"
 
 
 class SubmissionActions(SubmissionAcknowledge):
-    """``POST @submissions/{id}/@ack`` (back offices), ``@reply`` and
-    ``@withdraw`` (the citizen)."""
+    """``POST @submissions/{id}/@ack`` (back offices), ``@reply``,
+    ``@message`` and ``@withdraw`` (the citizen)."""
 
-    paths = ((ANY, "@ack"), (ANY, "@reply"), (ANY, "@withdraw"))
+    paths = ((ANY, "@ack"), (ANY, "@reply"), (ANY, "@message"), (ANY, "@withdraw"))
 
     def reply(self):
         action = self.path[1] if len(self.path) == 2 else None
         if action == "@reply":
             return self.citizen_reply()
+        if action == "@message":
+            return self.citizen_message()
         if action == "@withdraw":
             return self.citizen_withdraw()
         return super().reply()
@@ -41,16 +43,21 @@ class SubmissionActions(SubmissionAcknowledge):
     def secret(self) -> str | None:
         return self.request.getHeader(TRACKING_SECRET_HEADER)
 
+    def citizen_message(self) -> dict:
+        """A message to the service, at any time while the request is open."""
+        return self.send_text(citizen.write)
+
     def citizen_reply(self) -> dict:
-        """Body: ``{"message": "...", "files": [file objects]}``."""
+        """The answer to what the service asked (the request goes back to
+        "in progress")."""
+        return self.send_text(citizen.answer)
+
+    def send_text(self, use_case) -> dict:
+        """Call ``use_case`` (an answer or a message) with the body
+        ``{"message": "...", "files": [file objects]}``."""
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
-        body = json_object(self.request, {"message", "files"})
-        message, files = body.get("message", ""), body.get("files", [])
-        if not isinstance(message, str):
-            raise InvalidInput('"message" must be text.')
-        if not isinstance(files, list):
-            raise InvalidInput('"files" must be a list of file objects.')
-        submission = citizen.answer(
+        message, files = message_and_files(self.request)
+        submission = use_case(
             self.caller,
             self.submission_id,
             message,

@@ -3,18 +3,23 @@ GET {site}/@submissions/{id}/@attachments/{name}.
 
 Back-office endpoints: only users with "imio.guichet: Read submissions"
 on a procedure (or on the site, for all of them) get anything (the rules
-are the use cases', :mod:`imio.guichet.usecases.staff`).
+are the use cases', :mod:`imio.guichet.usecases.staff`). A file is also
+for the citizen of the request: the logged-in account that filed it, or
+whoever sends its tracking secret in ``X-Tracking-Secret``
+(:mod:`imio.guichet.usecases.citizen`).
 """
 
 from imio.guichet.errors import NotFound
 from imio.guichet.services.methods import ANY
 from imio.guichet.services.submissions.base import SubmissionService
+from imio.guichet.services.submissions.citizen import TRACKING_SECRET_HEADER
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.attachments import stream
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.urls import procedure_summaries
+from imio.guichet.usecases import citizen
 from imio.guichet.usecases import staff
 from plone.protect.interfaces import IDisableCSRFProtection
 from urllib.parse import urlencode
@@ -46,9 +51,17 @@ class SubmissionsGet(SubmissionService):
 
     def reply_attachment(self, name: str):
         """Stream a file of the submission, to whoever may read it."""
-        attachment = staff.download_attachment(
-            self.caller, self.submission_id, name, within=self.within
-        )
+        secret = self.request.getHeader(TRACKING_SECRET_HEADER)
+        if secret is not None or citizen.is_own_request(
+            self.caller, self.submission_id
+        ):
+            attachment = citizen.download_attachment(
+                self.caller, self.submission_id, name, secret=secret
+            )
+        else:
+            attachment = staff.download_attachment(
+                self.caller, self.submission_id, name, within=self.within
+            )
         response = self.request.response
         response.setHeader("Content-Type", attachment.content_type)
         response.setHeader("Content-Length", str(attachment.size))

@@ -64,6 +64,9 @@ ENDPOINTS = {
     "GET @submissions/{id}/@attachments/doc": HANDLERS_OF_X,
     "POST @submissions/{id}/@ack": HANDLERS_OF_X,
     "PATCH @submissions/{id}": HANDLERS_OF_X,
+    # 200 for whoever is logged in: each request refused alone, in the body
+    # (see test_bulk_refusals_are_per_request).
+    "POST @submissions-bulk": {**dict.fromkeys(ACCOUNTS, 200), "Anonymous": 401},
     "GET demarches/x/@submissions-export?format=jsonl": HANDLERS_OF_X,
     "GET @guichet-audit": ADMINISTRATORS,
     "GET @guichet-webhooks": ADMINISTRATORS,
@@ -247,12 +250,37 @@ def test_access(request, site, filed, session_for, endpoint, who, status):
 
         transaction.begin()
         headers["If-Match"] = etag(get_store().get(submission_id))
+    body = body_for(endpoint, site)
+    if endpoint == "POST @submissions-bulk":
+        body = bulk_body(session_for, filed)
     response = session.request(
         method,
         path.format(id=filed, draft=draft, webhook=webhook, model=model, **own),
-        json=body_for(endpoint, site),
+        json=body,
         headers=headers,
     )
     assert response.status_code == status, response.text[:300]
     if status >= 400 or who == "backoffice_y":
         assert "Jeanne" not in response.text
+
+
+def bulk_body(session_for, filed: str) -> dict:
+    version = session_for("siteadmin").get(f"@submissions/{filed}").headers["ETag"]
+    return {"state": "received", "submissions": [{"id": filed, "etag": version}]}
+
+
+@pytest.mark.parametrize("who", ACCOUNTS[1:])
+def test_bulk_refusals_are_per_request(site, filed, session_for, who):
+    """``POST @submissions-bulk`` answers 200 to whoever is logged in; each
+    request is moved only as PATCH would move it, and one the caller may
+    not read is refused without a word of it."""
+    answer = session_for(who).post(
+        "@submissions-bulk", json=bulk_body(session_for, filed)
+    )
+    item = answer.json()["items"][0]
+    expected = HANDLERS_OF_X[who]
+    assert item["moved"] is (expected == 200)
+    if expected != 200:
+        assert item["status"] == expected
+        assert item["reference"] is None
+        assert "Jeanne" not in answer.text

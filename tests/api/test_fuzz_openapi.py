@@ -90,6 +90,7 @@ CALLERS = {
     "listSubmissions": BACK_OFFICE,
     "getSubmission": BACK_OFFICE,
     "changeSubmissionState": BACK_OFFICE,
+    "changeSubmissionStates": BACK_OFFICE,
     "acknowledgeSubmission": BACK_OFFICE,
     "downloadAttachment": BACK_OFFICE,
 }

@@ -157,10 +157,11 @@ def opened(browser, url: str, rows=None) -> Answer:
     return page_answer(browser, rows)
 
 
-def posted(browser, url: str, fields: dict) -> Answer:
+def posted(browser, url: str, fields: dict, *, follow: bool = False) -> Answer:
     """POST a page's form by hand, with a valid CSRF token; the answer is
     the POST's (a redirect once done: the page it leads to is another
-    request)."""
+    request), or with ``follow`` (Post/Redirect/Get, refusals included)
+    the page the POST redirects to, as a browser shows it."""
     site_url = url.split("?", maxsplit=1)[0].rsplit("/", 1)[0]
     browser.open(f"{site_url}/@@personal-information")
     token = browser.getControl(name="_authenticator").value
@@ -169,6 +170,9 @@ def posted(browser, url: str, fields: dict) -> Answer:
         browser.post(url, urlencode({**fields, "_authenticator": token}))
     except tuple(PAGE_REFUSALS) as refused:
         return Answer(False, frozenset({("", PAGE_REFUSALS[type(refused)])}))
+    status = int(browser.headers["status"].split()[0])
+    if follow and status == 303:
+        return opened(browser, browser.headers["Location"])
     return page_answer(browser)
 
 
@@ -284,7 +288,35 @@ def html_change(key: str, to_state: str, stale=False):
                 "message": "",
                 "note": "",
             },
+            follow=True,
         )
+
+    return run
+
+
+def rest_bulk(keys: tuple, to_state: str):
+    """``POST @submissions-bulk``; the answer's rows: the requests that
+    could not move, with why."""
+
+    def run(env: Env) -> Answer:
+        response = env.session_for("backoffice_x").post(
+            "@submissions-bulk",
+            json={
+                "state": to_state,
+                "submissions": [
+                    {"id": env.ids[key], "etag": env.etag(key)} for key in keys
+                ],
+            },
+        )
+        if response.status_code != 200:
+            return rest_answer(response)
+        keys_of = {submission_id: key for key, submission_id in env.ids.items()}
+        refused = {
+            (keys_of[item["id"]], item["error"]["code"])
+            for item in response.json()["items"]
+            if not item["moved"]
+        }
+        return Answer(True, rows=frozenset(refused))
 
     return run
 
@@ -297,6 +329,39 @@ def rest_assign(key: str, assignee: str):
             headers={"If-Match": env.etag(key)},
         )
         return rest_answer(response)
+
+    return run
+
+
+def html_bulk(keys: tuple, to_state: str):
+    """The listing's bulk form, as a browser sends it (the versions the
+    page showed), and the page it leads back to."""
+
+    def run(env: Env) -> Answer:
+        browser = env.browser_for("backoffice_x")
+        browser.raiseHttpErrors = False
+        browser.open(env.url("@@personal-information"))
+        token = browser.getControl(name="_authenticator").value
+        fields = [("_authenticator", token), ("to_state", to_state)]
+        for key in keys:
+            fields += [
+                ("ids:list", env.ids[key]),
+                (f"etag-{env.ids[key]}", env.etag(key)),
+            ]
+        browser.followRedirects = False
+        browser.post(env.url("@@guichet-requests"), urlencode(fields))
+        if not browser.headers["status"].startswith("303"):
+            return page_answer(browser)
+        browser.open(browser.headers["Location"])
+        keys_of = {submission_id: key for key, submission_id in env.ids.items()}
+        refused = {
+            (keys_of[submission_id], code)
+            for code, submission_id in re.findall(
+                r'<li data-error-code="([^"]+)"[^>]*\sdata-submission="([^"]+)"',
+                browser.contents,
+            )
+        }
+        return Answer(True, rows=frozenset(refused))
 
     return run
 
@@ -314,6 +379,7 @@ def html_assign(key: str, assignee: str):
                 "assignee": assignee,
                 "assign": "1",
             },
+            follow=True,
         )
 
     return run
@@ -410,6 +476,7 @@ def html_staff_message(key: str, message: str):
                 "message": message,
                 "note": "",
             },
+            follow=True,
         )
 
     return run
@@ -479,8 +546,9 @@ def listed(query, rows, audited=None):
     )
 
 
-#: A refused change keeps the staff page, which shows the request again as
-#: it is now (a read, in the trail); the API's refusal shows nothing of it.
+#: A change leads back to the staff page (Post/Redirect/Get, refused or
+#: not), which shows the request again as it is now (a read, in the
+#: trail); the API's answer shows nothing of it.
 SHOWN_AGAIN = [("read", "backoffice_x", ("x1",), {})]
 
 OPERATIONS = [
@@ -538,6 +606,15 @@ OPERATIONS = [
                 {"from": "submitted", "to": "received"},
             )
         ],
+        page_audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                ("x1",),
+                {"from": "submitted", "to": "received"},
+            ),
+            *SHOWN_AGAIN,
+        ],
     ),
     Operation(
         "change state not allowed",
@@ -572,6 +649,15 @@ OPERATIONS = [
                 {"from": None, "to": "backoffice_x"},
             )
         ],
+        page_audit=[
+            (
+                "assign",
+                "backoffice_x",
+                ("x1",),
+                {"from": None, "to": "backoffice_x"},
+            ),
+            *SHOWN_AGAIN,
+        ],
     ),
     Operation(
         "assign to someone who does not handle the procedure",
@@ -589,6 +675,45 @@ OPERATIONS = [
         Answer(False, frozenset({("", "forbidden")})),
         subject="y1",
         state="submitted",
+    ),
+    Operation(
+        "bulk change one of three refused",
+        rest_bulk(("x1", "x2", "taken"), "received"),
+        html_bulk(("x1", "x2", "taken"), "received"),
+        Answer(True, rows=frozenset({("taken", "transition_not_allowed")})),
+        subject="x2",
+        state="received",
+        audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                (key,),
+                {"from": "submitted", "to": "received"},
+            )
+            for key in ("x1", "x2")
+        ],
+        # The listing it leads back to is a read of its page, in the trail.
+        page_audit=[
+            (
+                "change_state",
+                "backoffice_x",
+                (key,),
+                {"from": "submitted", "to": "received"},
+            )
+            for key in ("x1", "x2")
+        ]
+        + [("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})],
+    ),
+    Operation(
+        "bulk change of another procedure's request refused",
+        rest_bulk(("y1",), "received"),
+        html_bulk(("y1",), "received"),
+        Answer(True, rows=frozenset({("y1", "forbidden")})),
+        subject="y1",
+        state="submitted",
+        page_audit=[
+            ("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})
+        ],
     ),
     Operation(
         "answer when asked",
@@ -694,6 +819,7 @@ OPERATIONS = [
         subject="x1",
         state="submitted",
         audit=[("message", "backoffice_x", ("x1",), {})],
+        page_audit=[("message", "backoffice_x", ("x1",), {}), *SHOWN_AGAIN],
     ),
     Operation(
         "message from staff empty",
@@ -851,6 +977,7 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "reference=",
         "change state allowed",
         "change state not allowed",
+        "bulk change one of three refused",
         "stale version",
         "assign to a handler",
         "does not handle",

@@ -173,7 +173,14 @@ READS = {
     # The audit trail itself, and the other administration pages.
     "audit pages": (
         "siteadmin",
-        ["@@guichet-audit-log", "@guichet-audit", "@guichet-audit?format=csv"],
+        [
+            "@@guichet-audit-log",
+            "@@guichet-audit-log?action=read&from=2026-01-01&format=csv",
+            "@@guichet-audit-log?reference={reference}&actor=backoffice_x",
+            "@guichet-audit",
+            "@guichet-audit?format=csv",
+            "@guichet-audit?sort_order=descending&action=list&to=2999-12-31",
+        ],
         [],
     ),
     "integrations": (

@@ -87,8 +87,11 @@ def test_pages_and_csv_export(filed, session_for):
     # Spooled to a file, not buffered by response.write (see streaming.py).
     assert int(exported.headers["Content-Length"]) == len(exported.content)
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["date", "actor", "action", "submissions", "details"]
+    header = ["date", "actor", "action", "submissions", "details", "references"]
+    assert rows[0] == header
     assert [row[1:4] for row in rows[1:]] == [["backoffice_x", "read", filed]] * 3
+    reference = office.get(f"@submissions/{filed}").json()["reference"]
+    assert {row[5] for row in rows[1:]} == {reference}
 
 
 def test_changes_and_reads_are_one_trail(filed, session_for, audit_journal):
@@ -202,3 +205,31 @@ def test_settings_from_zope_conf():
         )
         with pytest.raises(ValueError, match="audit-journal-retention-days"):
             settings_of(configured)
+
+
+def test_the_log_newest_first():
+    """The database's log read backwards, shard by shard, from a cursor or
+    a time bound (``"<µs>:"``, before every record of that µs)."""
+    from datetime import datetime
+    from datetime import timedelta
+    from datetime import UTC
+    from imio.guichet.audit.keys import micros_since_epoch
+    from imio.guichet.audit.store import AuditLog
+    from imio.guichet.audit.store import key_before
+
+    log = AuditLog()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for n in range(100):
+        log.add({"n": n}, start + timedelta(seconds=n // 3))  # 3 per second
+    forwards = list(log.keys())
+    assert list(log.keys_before()) == forwards[::-1]
+    for index in (0, 1, 50, 99):
+        assert list(log.keys_before(forwards[index])) == forwards[:index][::-1]
+    bound = f"{micros_since_epoch(start + timedelta(seconds=10)):017d}:"
+    assert list(log.keys_before(bound)) == forwards[:30][::-1]
+    assert (
+        key_before("00000000000000010:" + "0" * 32) == "00000000000000009:" + "f" * 32
+    )
+    assert key_before("00000000000000010:" + "0" * 31 + "a") == (
+        "00000000000000010:" + "0" * 31 + "9"
+    )

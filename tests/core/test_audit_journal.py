@@ -6,6 +6,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.audit import journal as journal_module
 from imio.guichet.audit.journal import _start as bisection_start
 from imio.guichet.audit.journal import Journal
 from imio.guichet.audit.keys import RECORD_KEY
@@ -26,6 +27,7 @@ SOURCES = str(Path(imio.guichet.__file__).resolve().parents[2])
 WRITER = """
 import sys
 from imio.guichet.audit.journal import _start as bisection_start
+from imio.guichet.audit import journal as journal_module
 from imio.guichet.audit.journal import Journal
 
 folder, host, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -41,6 +43,7 @@ for n in range(count):
 READER = """
 import json, sys
 from imio.guichet.audit.journal import _start as bisection_start
+from imio.guichet.audit import journal as journal_module
 from imio.guichet.audit.journal import Journal
 
 for record in Journal(sys.argv[1]).entries():
@@ -262,3 +265,32 @@ def test_records_are_filed_under_their_utc_day(tmp_path):
     assert [day for day, _path in journal.files()] == [date(2026, 6, 30)]
     [record] = journal.entries()
     assert record["date"] == "2026-06-30T23:15:00+00:00"
+
+
+@pytest.mark.parametrize("block", [64 * 1024, 300, 7])
+def test_newest_first_with_cursors(tmp_path, monkeypatch, block):
+    """Read backwards (the page's newest first): every record once, in
+    reverse key order, over days and files, whatever the size of the
+    blocks read; a cursor ends each file at the right line; a line still
+    being written is no record."""
+    monkeypatch.setattr(journal_module, "_BACKWARD_BLOCK", block)
+    start = datetime(2026, 3, 1, 22, tzinfo=UTC)
+    writers = [Journal(tmp_path, host=name) for name in ("a", "b")]
+    for n in range(60):
+        writers[n % 2].append(
+            {"actor": "x", "action": "read", "submissions": [], "details": {"n": n}},
+            start + timedelta(minutes=7 * n),  # over two UTC days
+        )
+    forwards = list(Journal(tmp_path).entries())
+    assert len(forwards) == 60
+    assert len({path.name[:10] for path in tmp_path.iterdir()}) == 2
+    assert list(Journal(tmp_path).entries_before()) == forwards[::-1]
+    for index in (0, 1, 29, 30, 59):
+        cursor = forwards[index]["id"]
+        before = list(Journal(tmp_path).entries_before(cursor))
+        assert before == forwards[:index][::-1]
+    # A line being written at the end of a file is left out.
+    newest = max(tmp_path.iterdir())
+    with open(newest, "ab") as file:
+        file.write(b'{"id": "0000')
+    assert list(Journal(tmp_path).entries_before()) == forwards[::-1]

@@ -28,6 +28,7 @@ from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.usecases import audit as audit_usecases
 from imio.guichet.usecases import staff
+from imio.guichet.usecases.audit import AuditQuery
 from plone import api
 
 import io
@@ -115,9 +116,9 @@ class TestRefusals:
 
     def test_audit_trail_is_for_site_administrators(self, site):
         with api.env.adopt_user(username="backoffice_x"), pytest.raises(Forbidden):
-            audit_usecases.audit_page(as_user("backoffice_x"), None, 10)
+            audit_usecases.audit_page(as_user("backoffice_x"), AuditQuery())
         with pytest.raises(LoginRequired):
-            audit_usecases.audit_page(ANONYMOUS, None, 10)
+            audit_usecases.audit_page(ANONYMOUS, AuditQuery())
 
 
 class TestChanges:
@@ -212,19 +213,75 @@ class TestAudit:
             for key in ("x1", "x2"):
                 staff.read_submission(as_user("backoffice_x"), filed[key])
         with api.env.adopt_user(username="siteadmin"):
-            first, cursor = audit_usecases.audit_page(as_user("siteadmin"), None, 1)
+            admin = as_user("siteadmin")
+            first, cursor = audit_usecases.audit_page(admin, AuditQuery(limit=1))
             assert cursor
-            second, last = audit_usecases.audit_page(as_user("siteadmin"), cursor, 1)
+            second, last = audit_usecases.audit_page(
+                admin, AuditQuery.parse({"after": cursor, "limit": "1"})
+            )
             assert [r["submissions"] for r in first + second] == [
                 [filed["x1"]],
                 [filed["x2"]],
             ]
             assert last is None
             with pytest.raises(InvalidQuery):
-                audit_usecases.audit_page(as_user("siteadmin"), "forged", 1)
+                AuditQuery.parse({"after": "forged"})
+            newest, _ = audit_usecases.audit_page(admin, AuditQuery(descending=True))
+            assert [r["submissions"] for r in newest] == [[filed["x2"]], [filed["x1"]]]
             out = io.BytesIO()
             audit_usecases.export_audit(as_user("siteadmin"), out.write)
         assert len(out.getvalue().splitlines()) == 3
+
+
+class TestBulk:
+    def test_each_request_alone(self, site, filed):
+        """One refused (another procedure's), one stale, one moved: each
+        outcome on its own, only the moved one changed and audited."""
+        caller = as_user("backoffice_x")
+        with api.env.adopt_user(username="backoffice_x"):
+            store = get_store()
+            outcomes = staff.change_states(
+                caller,
+                [
+                    (filed["x1"], etag(store.get(filed["x1"]))),
+                    (filed["x2"], '"stale"'),
+                    (filed["y1"], etag(store.get(filed["y1"]))),
+                    (filed["x1"], etag(store.get(filed["x1"]))),  # twice: once
+                ],
+                "received",
+                message="Bien reçu",
+            )
+        assert [(o.submission_id, o.moved) for o in outcomes] == [
+            (filed["x1"], True),
+            (filed["x2"], False),
+            (filed["y1"], False),
+        ]
+        assert isinstance(outcomes[1].refused, StaleVersion)
+        assert isinstance(outcomes[2].refused, Forbidden)
+        assert outcomes[2].reference is None  # not the caller's to know
+        assert outcomes[1].reference == get_store().get(filed["x2"]).reference
+        changes = [r for r in records() if r["action"] == "change_state"]
+        assert [r["submissions"] for r in changes] == [[filed["x1"]]]
+        assert get_store().get(filed["x2"]).state == "submitted"
+
+    @pytest.mark.parametrize(
+        "seen,state,code",
+        [
+            ([], "received", "none_chosen"),
+            ([("a", "b")], "", "state_required"),
+            ([("a", "b")], "elsewhere", "unknown_state"),
+            ([(str(n), "b") for n in range(101)], "received", "too_many"),
+        ],
+    )
+    def test_refused_whole(self, site, seen, state, code):
+        with (
+            api.env.adopt_user(username="backoffice_x"),
+            pytest.raises(InvalidInput) as refused,
+        ):
+            staff.change_states(as_user("backoffice_x"), seen, state)
+        assert [field.code for field in refused.value.fields] == [code]
+        with pytest.raises(LoginRequired):
+            staff.change_states(ANONYMOUS, [("a", "b")], "received")
 
 
 BAD_DAYS = ["31/31/2026", "0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"]

@@ -69,6 +69,8 @@ _FILE_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})_([A-Za-z0-9-]+)_(\d+)\.jsonl\Z")
 #: A bisection stops when the part of the file left is this small: reading
 #: it line by line is then cheaper than seeking.
 _BISECT_SPAN = 64 * 1024
+#: What is read at a time when a file is read backwards (newest first).
+_BACKWARD_BLOCK = 64 * 1024
 #: How much of the end of a file is read, when a process resumes it, to
 #: find its last key (a record is a few hundred bytes; a listing page of
 #: 500 submissions, 20 KB).
@@ -235,6 +237,25 @@ class Journal:
                 *(_read(path, bound) for path in by_day[day]), key=itemgetter("id")
             )
 
+    def entries_before(self, before: str | None = None) -> Iterator[dict]:
+        """The records in reverse key order (newest first), strictly before
+        the key ``before`` (None: from the last); lazy, as :meth:`entries`:
+        each file is read backwards by blocks, from the cursor found by
+        bisection."""
+        by_day = defaultdict(list)
+        for day, path in self.files():
+            by_day[day].append(path)
+        last_day = time_of(micros_of_key(before)).date() if before else None
+        for day in sorted(by_day, reverse=True):
+            if last_day is not None and day > last_day:
+                continue
+            bound = before if day == last_day else None
+            yield from heapq.merge(
+                *(_read_backwards(path, bound) for path in by_day[day]),
+                key=itemgetter("id"),
+                reverse=True,
+            )
+
 
 def parse_line(line: bytes) -> dict | None:
     """The record of a line, or None when it is not one (torn, edited)."""
@@ -268,6 +289,58 @@ def _read(path: Path, after: str | None) -> Iterator[dict]:
                 continue
             if after is None or record["id"] > after:
                 yield record
+
+
+def _read_backwards(path: Path, before: str | None) -> Iterator[dict]:
+    """The records of ``path`` strictly before ``before``, last first."""
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed by the generator
+    except FileNotFoundError:  # deleted since listed: past the retention
+        return
+    with file:
+        end = file.seek(0, os.SEEK_END) if before is None else _end(file, before)
+        buffer, position = b"", end
+        # What follows the last line end is still being written: no record.
+        tail_dropped = False
+        while position > 0:
+            size = min(_BACKWARD_BLOCK, position)
+            position -= size
+            file.seek(position)
+            buffer = file.read(size) + buffer
+            lines = buffer.split(b"\n")
+            buffer = lines.pop(0)  # its start may be in the block before
+            if lines and not tail_dropped:
+                lines.pop()
+                tail_dropped = True
+            for line in reversed(lines):
+                yield from _record_before(line, before, path)
+        if tail_dropped:  # the file's first line
+            yield from _record_before(buffer, before, path)
+
+
+def _record_before(line: bytes, before: str | None, path: Path) -> Iterator[dict]:
+    record = parse_line(line)
+    if record is None:
+        if line.strip():
+            logger.warning("Skipped a line that is no record in %s", path)
+        return
+    if before is None or record["id"] < before:
+        yield record
+
+
+def _end(file, before: str) -> int:
+    """The offset of the end of the last line whose key is before
+    ``before`` (the lines are in key order)."""
+    file.seek(_start(file, before))
+    end = file.tell()
+    for line in iter(file.readline, b""):
+        if not line.endswith(b"\n"):
+            break
+        record = parse_line(line)
+        if record is not None and record["id"] >= before:
+            break
+        end = file.tell()
+    return end
 
 
 def _start(file, after: str) -> int:

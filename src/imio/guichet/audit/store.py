@@ -36,6 +36,7 @@ from persistent import Persistent
 from plone import api
 from plone.uuid.interfaces import IUUID
 
+import heapq
 import threading
 
 
@@ -73,8 +74,41 @@ class AuditLog(Persistent):
     def keys(self, after: str | None = None) -> Iterator[str]:
         return self._order.keys(after)
 
+    def keys_before(self, before: str | None = None) -> Iterator[str]:
+        """Keys in reverse order (newest first), strictly before ``before``
+        if given; lazy: each shard is walked down with ``maxKey``, one
+        O(log n) descent per key."""
+        return heapq.merge(
+            *(_shard_keys_before(shard, before) for shard in self._order._shards),
+            reverse=True,
+        )
+
     def get(self, key: str) -> dict | None:
         return self._records.get(key)
+
+
+def _shard_keys_before(shard, before: str | None) -> Iterator[str]:
+    bound = before
+    while True:
+        try:
+            key = shard.maxKey() if bound is None else shard.maxKey(bound)
+        except ValueError:  # none left
+            return
+        if key == bound:  # maxKey includes its bound
+            bound = key_before(key)
+            continue
+        yield key
+        bound = key_before(key)
+
+
+def key_before(key: str) -> str:
+    """The greatest key that sorts before ``key`` (a record key, or a
+    time bound ``"<µs>:"``)."""
+    micros, _, rest = key.partition(":")
+    number = int(rest, 16) if rest else 0
+    if number:
+        return f"{micros}:{number - 1:032x}"
+    return f"{int(micros) - 1:017d}:{'f' * 32}"
 
 
 def get_audit_log(create: bool = False, site=None) -> AuditLog | None:

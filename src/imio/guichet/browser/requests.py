@@ -19,6 +19,11 @@ from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.export import EXPORT_VIEW
+from imio.guichet.browser.prg import keep_for_page
+from imio.guichet.browser.prg import keep_refusal
+from imio.guichet.browser.prg import show_kept_refusal
+from imio.guichet.browser.prg import take_for_page
+from imio.guichet.browser.prg import take_refusal
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.worklist import Cells
 from imio.guichet.browser.worklist import chosen_columns
@@ -27,14 +32,17 @@ from imio.guichet.browser.worklist import FIRST_ORDER
 from imio.guichet.browser.worklist import LATENESS_LABELS
 from imio.guichet.browser.worklist import principal_title
 from imio.guichet.browser.worklist import work_details
+from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
 from imio.guichet.forms.display import format_datetime
+from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.due import lateness
 from imio.guichet.submissions.due import today
+from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.lifecycle import find_transition
 from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ListingQuery
@@ -47,6 +55,7 @@ from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from stdnum.be import nn
 from urllib.parse import urlencode
+from zope.i18n import translate
 
 
 #: The levels of assurance (eIDAS), as staff read them.
@@ -86,11 +95,18 @@ EXPORT_FORMATS = (
     ("jsonl", _("label_export_jsonl", default="Export (JSON Lines)")),
 )
 LISTING_VIEW = "@@guichet-requests"
+#: The listing's filters that its export applies too (ExportQuery's).
+EXPORTED_FILTERS = ("state", "from", "to", "reference")
 
 
 def request_url(submission) -> str:
     """The staff page of a submission."""
-    query = urlencode({"id": submission.id})
+    return page_of(submission.id)
+
+
+def page_of(submission_id: str) -> str:
+    """The staff page of the submission of this id."""
+    query = urlencode({"id": submission_id})
     return f"{api.portal.get().absolute_url()}/{REQUEST_VIEW}?{query}"
 
 
@@ -142,6 +158,16 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     page: Page
 
     def __call__(self):
+        self.bulk_errors, self.bulk_error_codes, self.bulk_result = {}, {}, None
+        self.errors, self.error_codes, self.typed = {}, {}, {}
+        if self.request.method == "POST":
+            answer = self.change_states()
+            if answer is not None:
+                return answer
+        else:
+            kept = take_for_page(self.request, self.listing_page())
+            if kept is not None:
+                self.show_kept(kept)
         filters = dict(self.query)
         filters.setdefault("sort_order", self.default_order())
         cursor = single(self.request.form, "cursor")
@@ -242,7 +268,11 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         language = api.portal.get_current_language()
         details = work_details(items, Cells(procedure, self.columns, language))
         rows = summary_rows(items, request_url)
-        return [{**row, **more} for row, more in zip(rows, details, strict=True)]
+        return [
+            # What the bulk form sends too: which request, in which version.
+            {**row, **more, "id": submission.id, "etag": etag(submission)}
+            for row, more, submission in zip(rows, details, items, strict=True)
+        ]
 
     def sort_link(self, column: str) -> dict:
         """The header link that sorts on ``column`` (the other way if the
@@ -272,12 +302,13 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return self.url(**{**self.query, "assignee": "me"})
 
     def export_links(self) -> list[dict]:
-        """The export of what the filters select (state and days), one link
-        per format; on the site, once a procedure is chosen."""
+        """The export of what the filters select (state and days, or the
+        reference searched), one link per format; on the site, once a
+        procedure is chosen (see :meth:`export_needs_procedure`)."""
         query = {
             name: value
             for name, value in self.query.items()
-            if name in ("state", "from", "to") and name not in self.errors
+            if name in EXPORTED_FILTERS and name not in self.errors
         }
         if self.on_site:
             if "procedure" not in self.query or "procedure" in self.errors:
@@ -293,8 +324,124 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             for kind, label in EXPORT_FORMATS
         ]
 
+    def export_needs_procedure(self) -> bool:
+        """On the site, an export is of one procedure (its columns are its
+        form's): the page says so until one is chosen."""
+        return self.on_site and not self.export_links()
+
     def page_url(self, **query) -> str:
         return self.url(**self.query, **query)
+
+    # -- bulk changes of state ----------------------------------------------
+
+    def listing_page(self) -> str:
+        """What a kept outcome is for: this listing, whatever its filters."""
+        return f"{self.context.absolute_url()}/{LISTING_VIEW}"
+
+    def current_url(self) -> str:
+        """This page's address, filters and page included: where the bulk
+        form posts, and where it leads back to."""
+        query = self.request.get("QUERY_STRING", "")
+        return f"{self.listing_page()}?{query}" if query else self.listing_page()
+
+    def change_states(self):
+        """Apply one transition to the requests chosen, each checked and
+        audited alone by the use case, then lead back to this listing
+        (Post/Redirect/Get) with what moved and what did not, and why."""
+        CheckAuthenticator(self.request)
+        form = self.request.form
+        chosen = form.get("ids") or []
+        if isinstance(chosen, str):
+            chosen = [chosen]
+        seen = [
+            (submission_id, single(form, f"etag-{submission_id}") or None)
+            for submission_id in chosen
+            if isinstance(submission_id, str)
+        ]
+        typed = {name: single(form, name) for name in ("to_state", "message", "note")}
+        try:
+            outcomes = staff.change_states(
+                self.caller,
+                seen,
+                typed["to_state"],
+                message=typed["message"],
+                note=typed["note"],
+            )
+        except GuichetError as refused:
+            if keep_refusal(self.request, self.listing_page(), refused, typed):
+                self.request.response.redirect(self.current_url(), status=303)
+                return ""
+            show_on_page(self, refused)
+            self.bulk_errors, self.errors = self.errors, {}
+            self.bulk_error_codes, self.typed = self.error_codes, typed
+            return None
+        result = {
+            "to_state": typed["to_state"],
+            "moved": [outcome.reference for outcome in outcomes if outcome.moved],
+            "refused": [
+                [
+                    outcome.submission_id,
+                    outcome.reference or "",
+                    outcome.refused.code,
+                    # Why, in the words next to a field when there is one.
+                    " ".join(
+                        translate(message, context=self.request)
+                        for message in (
+                            [field.message for field in outcome.refused.fields]
+                            or [outcome.refused.message]
+                        )
+                    ),
+                ]
+                for outcome in outcomes
+                if not outcome.moved
+            ],
+        }
+        if result["refused"]:
+            for outcome in outcomes:
+                if not outcome.moved:
+                    count_refusal(HTML, outcome.refused.code)
+        if keep_for_page(self.request, self.listing_page(), {"bulk": result}):
+            self.request.response.redirect(self.current_url(), status=303)
+            return ""
+        self.bulk_result = result  # too large to keep: shown now
+        return None
+
+    def show_kept(self, kept: dict) -> None:
+        if "bulk" in kept:
+            self.bulk_result = kept["bulk"]
+            return
+        if "code" in kept:
+            self.errors = {}
+            show_kept_refusal(self, kept)
+            self.bulk_errors, self.errors = self.errors, {}
+            self.bulk_error_codes = self.error_codes
+
+    def bulk_states(self) -> list[dict]:
+        """The states at least one request of this page may go to now, for
+        this caller (none: no bulk form)."""
+        allowed = set()
+        for submission in self.page.items:
+            allowed.update(staff.next_states(self.caller, submission))
+        chosen = self.typed.get("to_state")
+        return [
+            {"id": state, "label": label, "selected": state == chosen}
+            for state, label in STATES.items()
+            if state in allowed
+        ]
+
+    def bulk_outcome(self) -> dict | None:
+        """What the last bulk change did, for the page."""
+        result = self.bulk_result
+        if result is None:
+            return None
+        return {
+            "state_label": state_label(result["to_state"]),
+            "moved": result["moved"],
+            "refused": [
+                {"id": submission_id, "reference": ref, "code": code, "message": text}
+                for submission_id, ref, code, text in result["refused"]
+            ],
+        }
 
 
 MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
@@ -334,6 +481,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
 
     def __call__(self):
         self.errors = {}
+        self.typed = {}
         submission_id = single(self.request.form, "id")
         if self.request.method == "POST":
             if "assign" in self.request.form:
@@ -342,6 +490,10 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
                 answer = self.change_state(submission_id)
             if answer is not None:
                 return answer
+        else:
+            kept = take_refusal(self.request, page_of(submission_id))
+            if kept is not None:
+                show_kept_refusal(self, kept)
         try:
             self.submission = staff.read_submission(self.caller, submission_id)
         except GuichetError as exc:
@@ -350,8 +502,8 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         return self.index()
 
     def change_state(self, submission_id: str):
-        """Apply the posted transition; redirect on success, or keep the
-        page with the reason (nothing changed then)."""
+        """Apply the posted transition, or send the posted message to the
+        citizen, as :meth:`apply` says."""
         form = self.request.form
         sent = form.get("files") or []
         files = [
@@ -361,6 +513,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         ]
         if "write" in form:
             return self.apply(
+                submission_id,
                 lambda: staff.write(
                     self.caller,
                     submission_id,
@@ -371,6 +524,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
                 _("info_message_sent_to_citizen", default="Your message was sent."),
             )
         return self.apply(
+            submission_id,
             lambda: staff.change_state(
                 self.caller,
                 submission_id,
@@ -388,6 +542,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         of a refusal next to the field)."""
         form = self.request.form
         return self.apply(
+            submission_id,
             lambda: staff.assign(
                 self.caller,
                 submission_id,
@@ -397,19 +552,38 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             _("info_assigned", default="The request's assignment was changed."),
         )
 
-    def apply(self, change, done) -> str | None:
+    def apply(self, submission_id: str, change, done) -> str | None:
         """Make the posted ``change`` (a call of a use case that returns the
-        submission); redirect to its page saying ``done``, or keep the page
-        with the reason (None: nothing changed)."""
+        submission) and redirect to the request's page (Post/Redirect/Get):
+        on success saying ``done``; refused (nothing changed), with the
+        reason and what was typed kept for that page
+        (:mod:`imio.guichet.browser.prg`), or, too large to keep, shown now
+        (None: the page is shown)."""
         CheckAuthenticator(self.request)
         try:
             submission = change()
         except GuichetError as refused:
+            form = self.request.form
+            typed = {name: single(form, name) for name in ("message", "note")}
+            if keep_refusal(self.request, page_of(submission_id), refused, typed):
+                self.request.response.redirect(page_of(submission_id), status=303)
+                return ""
             show_on_page(self, refused)
             return None
         api.portal.show_message(done, self.request)
         self.request.response.redirect(request_url(submission), status=303)
         return ""
+
+    def form_value(self, name: str) -> str:
+        """What was typed, kept when the change was refused."""
+        if self.typed:
+            return self.typed.get(name, "")
+        return super().form_value(name)
+
+    def form_url(self) -> str:
+        """Where the page's form is sent: the page itself, ``?id=``
+        included, so that the address names the request whatever comes."""
+        return page_of(self.submission.id)
 
     def assignee_title(self) -> str:
         return principal_title(self.submission.assignee)

@@ -6,15 +6,22 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 """
 
 from imio.guichet.browser.display import single
+from imio.guichet.browser.errors import field_messages
+from imio.guichet.browser.errors import raise_for_page
+from imio.guichet.browser.requests import REQUEST_VIEW
 from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.channels.streaming import spooled
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
-from imio.guichet.errors import InvalidQuery
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import expiry_from_day
 from imio.guichet.urls import public_site_url
 from imio.guichet.usecases import admin
+from imio.guichet.usecases.audit import ACTION_LABELS
 from imio.guichet.usecases.audit import audit_page
+from imio.guichet.usecases.audit import AuditQuery
+from imio.guichet.usecases.audit import export_audit
+from imio.guichet.usecases.audit import readable
 from imio.guichet.webhooks.registry import EVENT_TYPES
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -110,22 +117,82 @@ class IntegrationsView(CallerOfRequest, BrowserView):
 
 
 class AuditLogView(CallerOfRequest, BrowserView):
-    """@@guichet-audit-log: the audit trail, a page at a time."""
+    """@@guichet-audit-log: the audit trail a page at a time, newest first
+    by default, filtered by person, action, request and period; the same
+    selection as a CSV file (``format=csv``)."""
 
-    def page(self) -> dict:
-        caller = self.caller
-        after = single(self.request.form, "after") or None
-        try:
-            records, next_cursor = audit_page(caller, after, AUDIT_PAGE)
-        except InvalidQuery:  # a forged or outdated link: the first page
-            records, next_cursor = audit_page(caller, None, AUDIT_PAGE)
-        url = f"{self.context.absolute_url()}/@@guichet-audit-log"
-        return {
-            "records": records,
-            "next": (
-                f"{url}?{urlencode({'after': next_cursor})}" if next_cursor else None
-            ),
+    errors: dict
+    error_codes: dict
+
+    def __call__(self):
+        params = {
+            name: value
+            for name, value in self.request.form.items()
+            if name != "format" and value != ""
         }
+        # People read the latest first; the API keeps its time order.
+        params.setdefault("sort_order", "descending")
+        self.query, refused = AuditQuery.read(params, default_limit=AUDIT_PAGE)
+        self.errors = field_messages(refused)
+        self.error_codes = {error.field: error.code for error in refused}
+        if single(self.request.form, "format") == "csv":
+            return self.csv()
+        try:
+            self.records, self.next_cursor = audit_page(self.caller, self.query)
+        except GuichetError as exc:
+            raise_for_page(exc)
+            raise
+        return self.index()
+
+    def csv(self):
+        body = spooled(
+            lambda write: export_audit(self.caller, write, self.query, for_people=True)
+        )
+        response = self.request.response
+        response.setHeader("Content-Type", "text/csv; charset=utf-8")
+        response.setHeader(
+            "Content-Disposition", 'attachment; filename="guichet-audit.csv"'
+        )
+        return body
+
+    def url(self, **query) -> str:
+        base = f"{self.context.absolute_url()}/@@guichet-audit-log"
+        query = {name: value for name, value in query.items() if value}
+        return f"{base}?{urlencode(query)}" if query else base
+
+    def rows(self) -> list[dict]:
+        portal_url = self.context.absolute_url()
+        rows = readable(self.records)
+        for row in rows:
+            for request in row["requests"]:
+                request["url"] = (
+                    f"{portal_url}/{REQUEST_VIEW}?{urlencode({'id': request['id']})}"
+                    if request["id"]
+                    else None
+                )
+                request["label"] = request["reference"] or request["id"][:8]
+        return rows
+
+    def next_url(self) -> str | None:
+        if not self.next_cursor:
+            return None
+        return self.url(**self.query.parameters(), after=self.next_cursor)
 
     def csv_url(self) -> str:
-        return f"{self.context.absolute_url()}/++api++/@guichet-audit?format=csv"
+        return self.url(**self.query.parameters(), format="csv")
+
+    def filter_value(self, name: str) -> str:
+        """What the filter shows: the value applied, else what was typed."""
+        value = self.query.parameters().get(name)
+        return value or single(self.request.form, name) or ""
+
+    def actions(self) -> list[dict]:
+        chosen = self.query.action
+        return [
+            {
+                "id": action,
+                "label": translate(label, context=self.request),
+                "selected": action == chosen,
+            }
+            for action, label in ACTION_LABELS.items()
+        ]

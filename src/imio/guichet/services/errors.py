@@ -41,12 +41,25 @@ def guichet_error(request, exc) -> dict:
     """The JSON answer to a :class:`~imio.guichet.errors.GuichetError`: the
     one place where the core's refusals become HTTP (and are counted for
     the metrics)."""
-    count_refusal(REST, exc.code)
     for name, value in exc.headers.items():
         request.response.setHeader(name, value)
-    extra = {"code": exc.code, **exc.details}
+    request.response.setStatus(exc.status)
+    return {"error": refusal_body(request, exc)}
+
+
+def refusal_body(request, exc) -> dict:
+    """What the JSON error of a refusal says (counted for the metrics),
+    without touching the answer: also for each item of an answer about
+    several submissions (``@submissions-bulk``)."""
+    count_refusal(REST, exc.code)
+    body = {
+        "type": STATUS_TYPES[exc.status],
+        "message": translate(exc.message, context=request),
+        "code": exc.code,
+        **exc.details,
+    }
     if exc.fields:
-        extra["errors"] = [
+        body["errors"] = [
             {
                 "field": field.field,
                 "code": field.code,
@@ -54,4 +67,4 @@ def guichet_error(request, exc) -> dict:
             }
             for field in exc.fields
         ]
-    return error(request, exc.status, exc.message, **extra)
+    return body

@@ -33,6 +33,7 @@ NAMES = (
     "@guichet-models",
     "@submissions",
     "@submissions-export",
+    "@submissions-bulk",
     "@drafts",
     "@guichet-openapi",
     "@guichet-audit",

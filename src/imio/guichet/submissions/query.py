@@ -50,7 +50,7 @@ LISTING_PARAMETERS = (
 )
 #: What the change feed combines with.
 FEED_PARAMETERS = ("procedure", "since", "limit")
-EXPORT_PARAMETERS = ("format", "state", "from", "to")
+EXPORT_PARAMETERS = ("format", "state", "from", "to", "reference")
 
 INVALID_DAY = _("error_invalid_day", default="Enter a date as YYYY-MM-DD.")
 UNKNOWN_STATE = _("error_unknown_state", default="Unknown state.")
@@ -320,12 +320,14 @@ class ListingQuery:
 @dataclass(frozen=True)
 class ExportQuery:
     """Which submissions of a procedure to export, and as what (``kind``:
-    csv, jsonl or xlsx); days as for a listing."""
+    csv, jsonl or xlsx); days as for a listing; ``reference``, as for a
+    listing, the one submission of that reference instead."""
 
     kind: str = "csv"
     state: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    reference: str | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, object]) -> "ExportQuery":
@@ -338,6 +340,7 @@ class ExportQuery:
             state=reader.state(),
             created_from=reader.day("from"),
             created_to=reader.day("to"),
+            reference=reader.text("reference"),
         )
         _refuse(reader.errors, "export")
         return query

@@ -11,11 +11,13 @@ export is written to the audit trail here, and nowhere else.
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
+from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidAssignee
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import InvalidQuery
@@ -44,6 +46,8 @@ from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
+from imio.guichet.submissions.query import UNKNOWN_STATE
+from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.uploads import checked_files
 from plone import api
@@ -419,6 +423,93 @@ def assign(
     return submission
 
 
+#: Requests moved at once, at most (a listing page holds up to 100).
+MAX_BULK = 100
+NONE_CHOSEN = _("error_none_chosen", default="Choose at least one request.")
+STATE_REQUIRED = _("error_state_required", default="Choose the new state.")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one request of a change made to several: moved
+    (``refused`` None), or why not. ``reference`` only when the caller may
+    read the request (an id sent by hand says nothing of another's)."""
+
+    submission_id: str
+    reference: str | None
+    refused: GuichetError | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.refused is None
+
+
+def change_states(
+    caller: Caller,
+    seen: Sequence[tuple[str, str | None]],
+    to_state: str,
+    *,
+    message: str = "",
+    note: str = "",
+) -> list[BulkOutcome]:
+    """Move several submissions, each ``(id, version seen)``, to
+    ``to_state`` with one ``message`` and ``note``: each one checked,
+    changed and audited by :func:`change_state`, as if alone, so that one
+    refused (not allowed, changed meanwhile, not yours) leaves the others
+    moved. The outcomes come in the order given (an id given twice once)."""
+    if caller.is_anonymous:
+        raise LoginRequired()
+    chosen = list(dict(seen).items())  # an id given twice: once
+    if not isinstance(to_state, str) or not to_state:
+        raise InvalidInput(
+            STATE_REQUIRED,
+            fields=[FieldError("state", "state_required", STATE_REQUIRED)],
+        )
+    if to_state not in STATES:  # no state to go to: say it once, not per request
+        raise InvalidInput(
+            UNKNOWN_STATE,
+            fields=[FieldError("state", "unknown_state", UNKNOWN_STATE)],
+        )
+    if not chosen:
+        raise InvalidInput(
+            NONE_CHOSEN,
+            fields=[FieldError("submissions", "none_chosen", NONE_CHOSEN)],
+        )
+    if len(chosen) > MAX_BULK:
+        raise InvalidInput(
+            f"At most {MAX_BULK} requests at once.",
+            fields=[
+                FieldError(
+                    "submissions",
+                    "too_many",
+                    f"At most {MAX_BULK} requests at once.",
+                )
+            ],
+        )
+    outcomes = []
+    for submission_id, seen_etag in chosen:
+        try:
+            submission = change_state(
+                caller,
+                submission_id,
+                to_state,
+                seen_etag=seen_etag,
+                message=message,
+                note=note,
+            )
+        except GuichetError as refused:
+            found = submissions.get_submission(submission_id)
+            readable = found is not None and may_read_submission(found)
+            outcomes.append(
+                BulkOutcome(
+                    submission_id, found.reference if readable else None, refused
+                )
+            )
+            continue
+        outcomes.append(BulkOutcome(submission_id, submission.reference))
+    return outcomes
+
+
 def download_attachment(
     caller: Caller, submission_id: str, name: str, *, within: str | None = None
 ):
@@ -452,9 +543,17 @@ def export_submissions(
     audit record says what was exported (:func:`export_details`), whatever
     the channel."""
     check_export(caller, procedure)
-    count = write_export(query.kind, write, procedure, _exported(procedure, query))
+    references = []
+
+    def exported():
+        # Which rows, for the trail: references only (8 characters each).
+        for submission in _exported(procedure, query):
+            references.append(submission.reference)
+            yield submission
+
+    count = write_export(query.kind, write, procedure, exported())
     details = {"count": count, **export_details(procedure, query)}
-    audit.record(caller, "export", [], details)
+    audit.record(caller, "export", [], details, references=references)
     return count
 
 
@@ -465,6 +564,7 @@ def export_details(procedure, query: ExportQuery) -> dict:
         "state": query.state,
         "from": query.created_from and query.created_from.isoformat(),
         "to": query.created_to and query.created_to.isoformat(),
+        "reference": query.reference,
     }
     return {
         "procedure": api.content.get_uuid(procedure),
@@ -474,6 +574,12 @@ def export_details(procedure, query: ExportQuery) -> dict:
 
 
 def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
+    if query.reference:
+        # As the listing: the one submission of that reference, if it is
+        # this procedure's (the caller may read them all: checked above).
+        found = submissions.find_by_reference(query.reference)
+        uid = api.content.get_uuid(procedure)
+        return iter([found] if found is not None and found.procedure_uid == uid else [])
     return submissions.iter_submissions(
         api.content.get_uuid(procedure),
         state=query.state,

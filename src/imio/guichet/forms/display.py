@@ -10,6 +10,8 @@ the reader writes them).
 from collections.abc import Collection
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms import kinds
+from imio.guichet.forms.conditions import conditions
+from imio.guichet.forms.conditions import is_shown
 from imio.guichet.forms.kinds import EMPTY  # noqa: F401
 from imio.guichet.forms.kinds.choices import NO  # noqa: F401
 from imio.guichet.forms.kinds.choices import YES  # noqa: F401
@@ -49,6 +51,13 @@ def answers(
         ]
         return [{"label": None, "fieldset": None, "rows": rows}] if rows else []
     fields = dict(getFieldsInOrder(schema))
+    rules = conditions(schema)
+    # A conditional field the citizen was never asked (its condition did not
+    # hold) is not an empty answer: it is left out rather than shown as "—".
+    hide = {
+        *hide,
+        *(n for n in rules if n not in data and not is_shown(n, data, rules)),
+    }
 
     def row(name):
         field = fields[name]

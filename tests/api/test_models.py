@@ -7,11 +7,14 @@ from fixtures.accounts import PASSWORD
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.errors import Forbidden
 from imio.guichet.errors import InvalidInput
+from imio.guichet.errors import NotFound
 from imio.guichet.models import remote
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import package_schema
 from imio.guichet.models.publication import get_origin
+from imio.guichet.models.publication import get_publication
 from imio.guichet.models.settings import IModelSettings
 from imio.guichet.usecases import models
 from jsonschema import Draft202012Validator
@@ -315,3 +318,70 @@ def test_two_instances(site, live_instance):
     origin = get_origin(site.demarches[new_id])
     assert origin.version == 2
     assert "Guichet de Liège" in site.demarches[new_id].contact.raw
+
+
+def test_the_packages_schema_knows_the_sites_words():
+    """The package's JSON Schema names exactly the local parameters, the
+    form settings and the file types the site has."""
+    from imio.guichet.forms.uploads import FILE_TYPES
+    from imio.guichet.models.package import FORM_SETTINGS
+    from imio.guichet.models.package import LOCAL_PARAMETERS
+
+    schema = package_schema()
+    parameter = schema["properties"]["parameters"]["items"]["properties"]["name"]
+    assert set(parameter["enum"]) == set(LOCAL_PARAMETERS)
+    settings = schema["properties"]["procedure"]["properties"]["settings"]
+    assert set(settings["properties"]) == set(FORM_SETTINGS)
+    types = settings["properties"]["allowed_file_types"]["items"]["enum"]
+    assert set(types) == set(FILE_TYPES)
+
+
+class TestWhoShares:
+    def test_an_editor_may_not_share(self, described):
+        editor = site_session(described, "editor")
+        x_url = described.demarches.x.absolute_url()
+        refused = editor.get(f"{x_url}/@@guichet-share-model")
+        assert "Publish this version" not in refused.text
+        with api.env.adopt_roles(["Editor"]), pytest.raises(Forbidden):
+            models.share_version(
+                Caller(user_id="editor"),
+                described.demarches.x,
+                model_id="extrait",
+                parameters=[],
+                changes="",
+            )
+
+    def test_withdraw_and_copies(self, described, request_factory):
+        site = described
+        with api.env.adopt_roles(["Manager"]):
+            models.share_version(
+                Caller(user_id="admin"),
+                site.demarches.x,
+                model_id="extrait",
+                parameters=[],
+                changes="",
+            )
+            copy = api.content.copy(site.demarches.x, site.demarches, id="x-copy")
+        # The copy is not the model.
+        assert get_publication(copy) is None
+        transaction.commit()
+        assert [
+            m["model_id"]
+            for m in request_factory().get("@guichet-models").json()["items"]
+        ] == ["extrait"]
+        with api.env.adopt_roles(["Manager"]):
+            models.withdraw_model(Caller(user_id="admin"), site.demarches.x)
+        transaction.commit()
+        assert request_factory().get("@guichet-models").json()["items"] == []
+        assert request_factory().get("@guichet-models/extrait").status_code == 404
+        assert "withdraw_model" in [r["action"] for r in iter_records()]
+
+    def test_only_the_sites_catalogues(self, described, package):
+        with api.env.adopt_roles(["Manager"]), pytest.raises(NotFound):
+            models.create_from_model(
+                Caller(user_id="admin"),
+                described.demarches,
+                package,
+                {"contact": "<p>x</p>", "service_emails": "a@b.example"},
+                catalogue="http://elsewhere.example",
+            )

@@ -233,3 +233,11 @@ def test_the_log_newest_first():
     assert key_before("00000000000000010:" + "0" * 31 + "a") == (
         "00000000000000010:" + "0" * 31 + "9"
     )
+
+
+def test_every_action_has_words():
+    """The audit trail's page names every action in words (never its code)."""
+    from imio.guichet.audit.api import ACTIONS
+    from imio.guichet.usecases.audit import ACTION_LABELS
+
+    assert set(ACTIONS) == set(ACTION_LABELS)

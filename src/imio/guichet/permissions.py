@@ -8,6 +8,9 @@ DelegateBackOfficeRole = "imio.guichet: Delegate back office role"
 ViewAuditTrail = "imio.guichet: View audit trail"
 #: Webhook subscriptions and machine API tokens.
 ManageIntegrations = "imio.guichet: Manage integrations"
+#: Publish a procedure as a model for other sites (anonymous readers see
+#: it whatever the procedure's workflow state): Site Administrators.
+ShareModel = "imio.guichet: Share procedure models"
 #: ``@@guichet-metrics`` (also open to the control panel's addresses).
 ReadMetrics = "imio.guichet: Read metrics"
 

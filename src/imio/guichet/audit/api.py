@@ -55,6 +55,7 @@ ACTIONS = (
     "publish_model",
     "create_from_model",
     "update_from_model",
+    "withdraw_model",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

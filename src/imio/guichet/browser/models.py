@@ -86,6 +86,17 @@ class ShareModelView(PageWithErrors):
 
     def __call__(self):
         self.error, self.field_errors = None, {}
+        if self.request.method == "POST" and "withdraw" in self.request.form:
+            CheckAuthenticator(self.request)
+            try:
+                models.withdraw_model(self.caller, self.context)
+            except GuichetError as exc:
+                self.refused(exc)
+                return self.index()
+            return self.done(
+                _("model_withdrawn", default="The model is no longer shared."),
+                f"{self.context.absolute_url()}/@@guichet-share-model",
+            )
         if self.request.method == "POST":
             CheckAuthenticator(self.request)
             form = self.request.form
@@ -190,14 +201,14 @@ class UseModelView(PageWithErrors):
 
     def read_package(self) -> dict | None:
         form = self.request.form
-        posted = posted_package(form)
-        if posted is not None:
-            return check_package(posted)
-        if self.catalogue and single(form, "model"):
+        if self.catalogue:
+            # From the catalogue, whatever else was posted: the origin the
+            # procedure will name is where its package came from.
             return models.fetch_model(
                 self.caller, self.catalogue, single(form, "model")
             )
-        return None
+        posted = posted_package(form)
+        return check_package(posted) if posted is not None else None
 
     def create(self):
         form = self.request.form
@@ -273,7 +284,10 @@ class ModelUpdateView(PageWithErrors):
         form = self.request.form
         try:
             self.check = models.check_update(
-                self.caller, self.context, posted_package(form)
+                self.caller,
+                self.context,
+                posted_package(form),
+                version=single(form, "version") or None,
             )
         except GuichetError as exc:
             self.refused(exc)

@@ -64,7 +64,7 @@ def public_organisation(facts: CatalogueFacts, language: str) -> dict:
     if authority.website:
         node["foaf:homepage"] = {"@id": authority.website}
     if authority.address_lines:
-        address = {"@type": "locn:Address", "locn:adminUnitL1": "BE"}
+        address = {"@type": "locn:Address"}
         if authority.street:
             address["locn:thoroughfare"] = text(authority.street, language)
         if authority.postal_code:

@@ -109,3 +109,10 @@ def get_origin(procedure) -> ModelOrigin | None:
 
 def set_origin(procedure, origin: ModelOrigin) -> None:
     IAnnotations(procedure)[ORIGIN_KEY] = origin
+
+
+def forget_copied_publication(procedure, event) -> None:
+    """A copy of a shared procedure is not the model: two procedures would
+    claim one model id (subscriber of IObjectCopiedEvent)."""
+    if get_publication(procedure) is not None:
+        stop_publication(procedure)

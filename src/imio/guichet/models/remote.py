@@ -53,8 +53,11 @@ def remote_models(catalogue: str, search: str = "") -> list[dict]:
     return [item for item in items if isinstance(item, dict) and "model_id" in item]
 
 
-def remote_package(catalogue: str, model_id: str) -> object:
-    return fetch_json(f"{catalogue_base(catalogue)}/{quote(model_id)}")
+def remote_package(catalogue: str, model_id: str, version: int | None = None) -> object:
+    url = f"{catalogue_base(catalogue)}/{quote(model_id, safe='')}"
+    if version is not None:
+        url = f"{url}?{urlencode({'version': version})}"
+    return fetch_json(url)
 
 
 #: How long a catalogue's answer about a model's latest version is trusted

@@ -2,7 +2,8 @@
 
 - The registry gets the records of the "Guichet: the authority" control
   panel (all empty: the Site Administrator fills them in) and the list of
-  catalogues of models (empty).
+  catalogues of models (empty); Site Administrators are given the
+  permission to share procedure models.
 - The control panel gets the entries of both; procedures get their
   "Share as a model" action.
 """
@@ -25,6 +26,7 @@ def authority_identity(setup_tool=None) -> None:
     registry.registerInterface(IModelSettings)
     setup_tool = setup_tool or api.portal.get_tool("portal_setup")
     setup_tool.runImportStepFromProfile(PROFILE, "controlpanel")
+    setup_tool.runImportStepFromProfile(PROFILE, "rolemap")
     add_share_action()
 
 
@@ -39,7 +41,7 @@ def add_share_action() -> None:
         "Share as a model",
         "string:${object_url}/@@guichet-share-model",
         "",
-        "Modify portal content",
+        "imio.guichet: Share procedure models",
         "object",
         True,
     )

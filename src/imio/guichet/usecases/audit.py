@@ -78,6 +78,16 @@ ACTION_LABELS = {
     "retry_failed_mail": _(
         "audit_action_retry_failed_mail", default="Retried the failed e-mails"
     ),
+    "assign": _("audit_action_assign", default="Assigned a request"),
+    "message": _("audit_action_message", default="Wrote to a citizen"),
+    "publish_model": _("audit_action_publish_model", default="Shared a model"),
+    "create_from_model": _(
+        "audit_action_create_from_model", default="Created a procedure from a model"
+    ),
+    "update_from_model": _(
+        "audit_action_update_from_model", default="Updated a procedure from its model"
+    ),
+    "withdraw_model": _("audit_action_withdraw_model", default="Withdrew a model"),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

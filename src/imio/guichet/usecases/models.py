@@ -32,11 +32,14 @@ from imio.guichet.models.publication import IPublishedModel
 from imio.guichet.models.publication import ModelOrigin
 from imio.guichet.models.publication import set_origin
 from imio.guichet.models.publication import start_publication
+from imio.guichet.models.publication import stop_publication
 from imio.guichet.models.settings import IModelSettings
 from imio.guichet.models.update import apply_parts
 from imio.guichet.models.update import local_names
 from imio.guichet.models.update import merge_update
 from imio.guichet.permissions import AddProcedure
+from imio.guichet.permissions import ShareModel
+from imio.guichet.submissions.query import whole_number
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
 from plone import api
@@ -79,7 +82,7 @@ def share_version(
 ) -> dict:
     """Publish the procedure as it is now as the next version of its model
     (the first: under ``model_id``); its package."""
-    if not api.user.has_permission("Modify portal content", obj=procedure):
+    if not api.user.has_permission(ShareModel, obj=procedure):
         raise _refuse(caller)
     publication = get_publication(procedure)
     model_id = publication.model_id if publication is not None else model_id.strip()
@@ -132,6 +135,22 @@ def share_version(
         },
     )
     return package
+
+
+def withdraw_model(caller: Caller, procedure) -> None:
+    """Stop sharing the procedure as a model: its versions are no longer
+    served (sites made from it keep what they applied)."""
+    if not api.user.has_permission(ShareModel, obj=procedure):
+        raise _refuse(caller)
+    publication = get_publication(procedure)
+    if publication is None:
+        raise NotFound(NO_SUCH_MODEL)
+    stop_publication(procedure)
+    record(
+        caller,
+        "withdraw_model",
+        details={"procedure": public_url_of(procedure), "model": publication.model_id},
+    )
 
 
 def list_models(caller: Caller, search: str = "") -> list[dict]:
@@ -203,9 +222,17 @@ def browse_catalogue(caller: Caller, catalogue: str, search: str = "") -> list[d
 def fetch_model(caller: Caller, catalogue: str, model_id: str) -> dict:
     """The latest package of a model of one of the site's catalogues."""
     _check_may_browse(caller)
+    _check_catalogue(catalogue)
+    if not MODEL_ID.match(model_id or ""):
+        raise NotFound(NO_SUCH_MODEL)
+    return check_package(remote.remote_package(catalogue, model_id))
+
+
+def _check_catalogue(catalogue: str) -> None:
+    """Only the catalogues of the control panel are called, and named as a
+    procedure's origin."""
     if catalogue not in model_catalogues():
         raise NotFound("Not a catalogue of this site.")
-    return check_package(remote.remote_package(catalogue, model_id))
 
 
 def create_from_model(
@@ -220,6 +247,8 @@ def create_from_model(
     """A new (private) procedure in ``container`` made from ``package`` with
     the authority's local parameters; the procedure."""
     _check_may_create(caller, container)
+    if catalogue:
+        _check_catalogue(catalogue)
     package = check_package(package)
     local_values = check_local_values(package, values)
     procedure = api.content.create(
@@ -274,21 +303,34 @@ def update_notice(caller: Caller, procedure) -> int | None:
     return latest if latest is not None and latest > origin.version else None
 
 
-def check_update(caller: Caller, procedure, package: object = None) -> dict:
-    """What applying the catalogue's latest version (or ``package``, a
-    newer version read from a file) would change: the versions, the
-    changes part by part, which of the authority's changes would be kept,
-    and the local parameters the new version adds."""
+def newer_package(caller: Caller, procedure, package: object = None, version=None):
+    """The version of the procedure's model to compare or apply: from its
+    catalogue (the latest, or ``version``: the one the editor reviewed),
+    or ``package`` read from a file for a procedure made from a file."""
     _check_may_edit(caller, procedure)
     origin = _origin_of(procedure)
+    if origin.catalogue:
+        if package is not None:
+            raise InvalidInput("This procedure follows its catalogue, not a file.")
+        _check_catalogue(origin.catalogue)
+        wanted = whole_number(str(version)) if version not in (None, "") else None
+        return check_package(
+            remote.remote_package(origin.catalogue, origin.model_id, wanted)
+        )
     if package is None:
-        if not origin.catalogue:
-            raise InvalidInput(
-                "This procedure was made from a file: give the newer one."
-            )
-        newer = check_package(remote.remote_package(origin.catalogue, origin.model_id))
-    else:
-        newer = check_package(package)
+        raise InvalidInput("This procedure was made from a file: give the newer one.")
+    return check_package(package)
+
+
+def check_update(
+    caller: Caller, procedure, package: object = None, version=None
+) -> dict:
+    """What applying the catalogue's latest version (or ``version``, or
+    ``package``, a newer version read from a file) would change: the
+    versions, the changes part by part, which of the authority's changes
+    would be kept, and the local parameters the new version adds."""
+    newer = newer_package(caller, procedure, package, version)
+    origin = _origin_of(procedure)
     if newer["model_id"] != origin.model_id:
         raise InvalidInput("This package is another model.")
     base = origin.package

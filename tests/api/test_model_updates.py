@@ -210,3 +210,22 @@ def test_notice_asks_the_catalogue_at_most_hourly(site, made):
     assert remote.latest_version(catalogue, "extrait", now=10) == 1
     assert remote.latest_version(catalogue, "extrait", now=4000) == 2
     assert remote.latest_version(catalogue, "nope", now=0) is None
+
+
+def test_a_malformed_catalogue_entry_is_left_out():
+    """Another site's catalogue is not trusted: an entry of the wrong shape
+    is dropped, the others kept with the types the pages expect."""
+    from imio.guichet.models.remote import listed_model
+
+    assert listed_model({"model_id": "a", "version": 2, "title": 5}) == {
+        "model_id": "a",
+        "version": 2,
+        "title": "",
+        "description": "",
+        "published": "",
+        "changes": "",
+    }
+    for broken in (5, [], {"model_id": "a"}, {"model_id": 1, "version": 1}):
+        assert listed_model(broken) is None
+    assert listed_model({"model_id": "a", "version": True}) is None
+    assert listed_model({"model_id": "a", "version": 0}) is None

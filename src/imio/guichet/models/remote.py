@@ -50,7 +50,28 @@ def remote_models(catalogue: str, search: str = "") -> list[dict]:
     items = answer.get("items") if isinstance(answer, dict) else None
     if not isinstance(items, list):
         raise Unavailable("The catalogue of models answered something else.")
-    return [item for item in items if isinstance(item, dict) and "model_id" in item]
+    return [model for model in map(listed_model, items) if model is not None]
+
+
+def listed_model(item: object) -> dict | None:
+    """A model as another site's catalogue lists it, with the fields the
+    pages show and of the types they expect; None for anything else (one
+    malformed entry must not break the list)."""
+    if not isinstance(item, dict):
+        return None
+    model_id, version = item.get("model_id"), item.get("version")
+    if not isinstance(model_id, str) or not isinstance(version, int):
+        return None
+    if isinstance(version, bool) or version < 1:
+        return None
+    return {
+        "model_id": model_id,
+        "version": version,
+        **{
+            name: item[name] if isinstance(item.get(name), str) else ""
+            for name in ("title", "description", "published", "changes")
+        },
+    }
 
 
 def remote_package(catalogue: str, model_id: str, version: int | None = None) -> object:
@@ -85,13 +106,10 @@ def latest_version(
             timeout=NOTICE_TIMEOUT,
             max_bytes=MAX_BYTES,
         )
-        items = answer.get("items", []) if isinstance(answer, dict) else []
-        versions = [
-            item.get("version")
-            for item in items
-            if isinstance(item, dict) and item.get("model_id") == model_id
-        ]
-        version = versions[0] if versions and isinstance(versions[0], int) else None
+        items = answer.get("items") if isinstance(answer, dict) else None
+        listed = map(listed_model, items if isinstance(items, list) else [])
+        versions = [m["version"] for m in listed if m and m["model_id"] == model_id]
+        version = versions[0] if versions else None
     except remote_json.FetchFailed as failure:
         logger.info("Catalogue of models %s: %s", catalogue, failure.reason)
         version = None

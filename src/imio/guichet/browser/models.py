@@ -70,6 +70,19 @@ class PageWithErrors(CallerOfRequest, BrowserView):
             for error in exc.fields or ()
         }
 
+    def parameter_fields(self, parameters) -> list[dict]:
+        """The form's inputs for a package's local ``parameters``: each
+        one's title and kind, whether it is required, what was typed."""
+        titles = {p["name"]: p for p in self.parameter_titles()}
+        return [
+            {
+                **titles[parameter["name"]],
+                "required": parameter["required"],
+                "value": single(self.request.form, f"value-{parameter['name']}"),
+            }
+            for parameter in parameters
+        ]
+
     def parameter_titles(self) -> list[dict]:
         return [
             {
@@ -250,15 +263,7 @@ class UseModelView(PageWithErrors):
         ]
 
     def parameters(self) -> list[dict]:
-        titles = {p["name"]: p for p in self.parameter_titles()}
-        return [
-            {
-                **titles[parameter["name"]],
-                "required": parameter["required"],
-                "value": single(self.request.form, f"value-{parameter['name']}"),
-            }
-            for parameter in (self.package or {}).get("parameters", [])
-        ]
+        return self.parameter_fields((self.package or {}).get("parameters", []))
 
     def package_json(self) -> str:
         return json.dumps(self.package) if self.package else ""
@@ -361,15 +366,7 @@ class ModelUpdateView(PageWithErrors):
         return [self.part_title(part) for part in self.check["kept_local_changes"]]
 
     def new_parameters(self) -> list[dict]:
-        titles = {p["name"]: p for p in self.parameter_titles()}
-        return [
-            {
-                **titles[p["name"]],
-                "required": p["required"],
-                "value": single(self.request.form, f"value-{p['name']}"),
-            }
-            for p in self.check["new_parameters"]
-        ]
+        return self.parameter_fields(self.check["new_parameters"])
 
     def package_json(self) -> str:
         return json.dumps(self.check["package"]) if self.check else ""

@@ -203,27 +203,26 @@ def _rich(html: str) -> RichTextValue:
 
 
 def apply_package(procedure, package: dict, local_values: dict) -> None:
-    """Make ``procedure`` what ``package`` describes, with the authority's
-    ``local_values`` (already checked) for its local parameters."""
+    """Make ``procedure`` (a new one) what ``package`` describes, with the
+    authority's ``local_values`` (already checked) for its local
+    parameters."""
     given = package["procedure"]
     procedure.title = given["title"]
     procedure.description = given.get("description", "")
     local = {parameter["name"] for parameter in package["parameters"]}
     texts = given.get("texts", {})
     for name in INFORMATION_FIELDS:
-        html = local_values.get(name, "") if name in local else texts.get(name, "")
-        setattr(procedure, name, _rich(html) if html else None)
-    if "fee" in local:
-        procedure.fee = local_values.get("fee")
-    else:
+        if name not in local:
+            html = texts.get(name, "")
+            setattr(procedure, name, _rich(html) if html else None)
+    if "fee" not in local:
         procedure.fee = Decimal(given["fee"]) if given.get("fee") else None
     form = IOnlineForm(procedure)
     for name, value in given.get("settings", {}).items():
         setattr(form, name, value)
-    if "service_emails" in local:
-        form.service_emails = local_values.get("service_emails", [])
     if form.form_schema != given["form"]["schema"]:
         form.form_schema = given["form"]["schema"]
+    apply_local_values(procedure, local_values)
 
 
 def apply_local_values(procedure, local_values: dict) -> None:

@@ -243,6 +243,33 @@ class TestUsing:
             check_package(good)
         assert refused.value.fields[0].field == "procedure/form/schema"
 
+    def test_settings_the_edit_form_refuses_are_refused(self, described):
+        with api.env.adopt_roles(["Manager"]):
+            good = models.share_version(
+                Caller(user_id="admin"),
+                described.demarches.x,
+                model_id="x",
+                parameters=[],
+                changes="",
+            )
+        check_package(good)
+        # A value the field refuses: a day kind that does not exist.
+        wrong = json.loads(json.dumps(good))
+        wrong["procedure"]["settings"]["processing_day_kind"] = "lunar"
+        with pytest.raises(InvalidInput) as refused:
+            check_package(wrong)
+        assert [e.field for e in refused.value.fields] == [
+            "procedure/settings/processing_day_kind"
+        ]
+        # Each value right, together wrong: a column the form does not have.
+        wrong = json.loads(json.dumps(good))
+        wrong["procedure"]["settings"]["list_columns"] = ["no_such_field"]
+        with pytest.raises(InvalidInput) as refused:
+            check_package(wrong)
+        [problem] = refused.value.fields
+        assert problem.field == "procedure/settings"
+        assert "no_such_field" in problem.message
+
 
 def test_two_instances(site, live_instance):
     """The demo instance publishes a model; this site (another Zope on

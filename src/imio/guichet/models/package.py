@@ -8,6 +8,7 @@ package: they are the using authority's own (its fee, contact, service
 addresses...).
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,10 @@ from jsonschema import Draft202012Validator
 from pathlib import Path
 from plone.app.textfield.value import RichTextValue
 from plone.schema.email import _isemail as is_email_address
+from types import SimpleNamespace
+from zope.i18n import translate
+from zope.interface import Invalid
+from zope.schema import ValidationError
 
 import json
 
@@ -158,7 +163,42 @@ def check_package(data: object) -> dict:
                 for problem in error.problems
             ],
         ) from error
+    _check_settings(data["procedure"])
     return data
+
+
+def _check_settings(procedure: dict) -> None:
+    """The settings a package carries, checked by the online form's own
+    fields and invariants, as the procedure's edit form would check them
+    (a package written by hand or by another version must not set what
+    that form refuses)."""
+    settings = procedure.get("settings", {})
+    errors = []
+    for name, value in settings.items():
+        field = IOnlineForm[name]
+        if value is None and not field.required:
+            continue
+        try:
+            field.validate(value)
+        except ValidationError as error:
+            errors.append(
+                FieldError(f"procedure/settings/{name}", "invalid", error.doc())
+            )
+    if not errors:
+        given = SimpleNamespace(form_schema=procedure["form"]["schema"], **settings)
+        problems = []
+        with suppress(Invalid):  # each problem is in ``problems``
+            IOnlineForm.validateInvariants(given, problems)
+        errors = [
+            FieldError("procedure/settings", "invalid", _message(problem))
+            for problem in problems
+        ]
+    if errors:
+        raise InvalidInput("The model's settings cannot be used.", fields=errors)
+
+
+def _message(problem: Invalid) -> str:
+    return translate(problem.args[0], target_language="en") if problem.args else ""
 
 
 def check_local_values(package: dict, values: dict) -> dict:

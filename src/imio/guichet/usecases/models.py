@@ -43,6 +43,7 @@ from imio.guichet.submissions.query import whole_number
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
 from plone import api
+from zope.lifecycleevent import modified
 
 import re
 
@@ -262,7 +263,9 @@ def create_from_model(
         procedure,
         ModelOrigin(catalogue, package, now or datetime.now(UTC), local_values),
     )
-    procedure.reindexObject()
+    # As the edit form does: the catalog, the modification date and every
+    # subscriber (versioning, caches) learn of the change.
+    modified(procedure)
     record(
         caller,
         "create_from_model",
@@ -380,7 +383,9 @@ def apply_update(
             dict.fromkeys((*origin.local_names, *given), True),
         ),
     )
-    procedure.reindexObject()
+    # As the edit form does: the catalog, the modification date and every
+    # subscriber (versioning, caches) learn of the change.
+    modified(procedure)
     record(
         caller,
         "update_from_model",

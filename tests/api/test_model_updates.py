@@ -14,6 +14,8 @@ from imio.guichet.models.diff import form_changes
 from imio.guichet.models.diff import three_way
 from imio.guichet.models.diff import word_diff
 from imio.guichet.models.publication import get_origin
+from imio.guichet.models.update import merge_update
+from imio.guichet.models.update import procedure_parts
 from imio.guichet.usecases import models
 from plone import api
 from plone.app.textfield.value import RichTextValue
@@ -191,6 +193,14 @@ class TestUpdate:
         with api.env.adopt_roles(["Manager"]), pytest.raises(Exception) as refused:
             models.apply_update(ADMIN, made, v1, {})
         assert "newer" in str(refused.value.args[0])
+
+    def test_a_blank_text_is_no_change_of_the_authority(self, site, made):
+        # The editor left only spaces in a text the model does not give: as
+        # a package of the procedure would, the comparison reads no text.
+        made.delay = rich("  \n ")
+        merged = merge_update(made, get_origin(made).package, publish_v2(site))
+        assert merged.values["text:delay"] == ""
+        assert procedure_parts(made, set())["text:delay"] == ""
 
     def test_editors_only(self, site, made):
         citizen = requests.Session()

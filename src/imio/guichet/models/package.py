@@ -107,6 +107,23 @@ def package_of(
     """The package of ``procedure`` as it is now: what the model gives,
     without the values of its local parameters."""
     local = {parameter["name"] for parameter in parameters}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": model_id,
+        "version": version,
+        "published": published.isoformat(),
+        "changes": changes,
+        "publisher": publisher,
+        "procedure": procedure_content(procedure, local),
+        "parameters": parameters,
+    }
+
+
+def procedure_content(procedure, local: set[str]) -> dict:
+    """What a model gives of ``procedure`` (a package's ``procedure``), its
+    ``local`` parameters left out: the one reading of a procedure, for
+    sharing it and for comparing it with a model's versions."""
     form = IOnlineForm(procedure)
     texts = {
         name: _html(getattr(procedure, name, None))
@@ -118,22 +135,12 @@ def package_of(
     for name in ("allowed_file_types", "list_columns"):
         settings[name] = list(settings[name] or [])
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model_id": model_id,
-        "version": version,
-        "published": published.isoformat(),
-        "changes": changes,
-        "publisher": publisher,
-        "procedure": {
-            "title": procedure.title,
-            "description": procedure.description or "",
-            "texts": texts,
-            "fee": None if fee is None or "fee" in local else format(fee, "f"),
-            "form": {"schema": form.form_schema},
-            "settings": settings,
-        },
-        "parameters": parameters,
+        "title": procedure.title,
+        "description": procedure.description or "",
+        "texts": texts,
+        "fee": None if fee is None or "fee" in local else format(fee, "f"),
+        "form": {"schema": form.form_schema},
+        "settings": settings,
     }
 
 

@@ -17,7 +17,7 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = 3
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0917 (urllib's signature)
         if _origin(newurl) != _origin(req.full_url):
             raise urllib.error.HTTPError(
                 req.full_url, code, "redirected to another site", headers, fp

@@ -74,6 +74,11 @@ LOCAL_PARAMETERS = {
             "contact", _("label_contact", default="Service and contact"), "html"
         ),
         LocalParameter(
+            "opening_hours",
+            _("label_opening_hours", default="Opening hours"),
+            "html",
+        ),
+        LocalParameter(
             "legal_basis", _("label_legal_basis", default="Legal basis"), "html"
         ),
         LocalParameter(

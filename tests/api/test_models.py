@@ -235,6 +235,11 @@ class TestUsing:
         assert (origin.model_id, origin.version, origin.catalogue) == ("extrait", 1, "")
         actions = [r["action"] for r in iter_records()]
         assert "create_from_model" in actions
+        # Its editors are shown how to apply a newer file (no catalogue will
+        # tell them of one).
+        shown = session.get(procedure.absolute_url()).text
+        assert "Fait à partir du modèle" in shown or "Made from the model" in shown
+        assert f"{procedure.absolute_url()}/@@guichet-model-update" in shown
 
     def test_a_broken_package_is_refused(self, described, package_without_parameters):
         with pytest.raises(InvalidInput) as refused:

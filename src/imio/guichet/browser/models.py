@@ -374,13 +374,17 @@ class ModelUpdateView(PageWithErrors):
 
 class ModelUpdateNotice(CallerOfRequest, ViewletBase):
     """The notice "Model update available" for the procedure's editors
-    (the catalogue is asked at most hourly, see models.remote)."""
+    (the catalogue is asked at most hourly, see models.remote); for a
+    procedure made from a package file, the way to apply a newer file."""
 
     index = ViewPageTemplateFile("templates/model_update_notice.pt")
     version = None
+    file_origin = None
 
     def update(self):
         self.version = models.update_notice(self.caller, self.context)
+        if not self.version:
+            self.file_origin = models.file_origin(self.caller, self.context)
 
     def render(self):
-        return self.index() if self.version else ""
+        return self.index() if self.version or self.file_origin else ""

@@ -306,6 +306,18 @@ def update_notice(caller: Caller, procedure) -> int | None:
     return latest if latest is not None and latest > origin.version else None
 
 
+def file_origin(caller: Caller, procedure) -> dict | None:
+    """For the procedure's editors, the model and version a procedure made
+    from a package file has (no catalogue tells of newer ones: its editors
+    bring the newer file themselves); None otherwise."""
+    origin = get_origin(procedure)
+    if origin is None or origin.catalogue:
+        return None
+    if not api.user.has_permission("Modify portal content", obj=procedure):
+        return None
+    return {"model_id": origin.model_id, "version": origin.version}
+
+
 def newer_package(caller: Caller, procedure, package: object = None, version=None):
     """The version of the procedure's model to compare or apply: from its
     catalogue (the latest, or ``version``: the one the editor reviewed),

@@ -322,6 +322,22 @@ class ModelUpdateView(PageWithErrors):
             name = part.split(":", 1)[1]
             field = IProcedure.get(name) or IOnlineForm.get(name)
             return translate(field.title, context=self.request) if field else name
+        if part.startswith("field:") or part.startswith("step:"):
+            kind, name = part.split(":", 1)
+            title = (
+                _(
+                    "part_form_field",
+                    default="Form field ${name}",
+                    mapping={"name": name},
+                )
+                if kind == "field"
+                else _(
+                    "part_form_step",
+                    default="Form step ${name}",
+                    mapping={"name": name},
+                )
+            )
+            return translate(title, context=self.request)
         return translate(PART_TITLES.get(part, part), context=self.request)
 
     def text_changes(self) -> list[dict]:

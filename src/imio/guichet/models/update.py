@@ -9,8 +9,10 @@ by part (``diff.three_way``).
 
 from decimal import Decimal
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.models.diff import Merged
 from imio.guichet.models.diff import TEXT_PARTS
 from imio.guichet.models.diff import three_way
+from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.package import FORM_SETTINGS
 from imio.guichet.models.package import procedure_content
 from plone.app.textfield.value import RichTextValue
@@ -74,12 +76,26 @@ def apply_parts(procedure, parts: dict) -> None:
         form.form_schema = parts["form"]
 
 
-def merge_update(procedure, base: dict, newer: dict):
-    """The merged parts (``diff.Merged``) of ``newer`` over ``procedure``,
-    which was made from ``base``."""
+def merge_update(procedure, base: dict, newer: dict) -> Merged:
+    """The merged parts of ``newer`` over ``procedure``, which was made
+    from ``base``. When both changed the form, it is merged field by field
+    (``form_merge``); if that gives no valid form, the authority's form is
+    kept whole, as any other part both changed."""
     local = local_names(base, newer)
-    return three_way(
-        package_parts(base, local),
-        package_parts(newer, local),
-        procedure_parts(procedure, local),
+    mine = procedure_parts(procedure, local)
+    merged = three_way(package_parts(base, local), package_parts(newer, local), mine)
+    if "form" not in merged.kept_local_changes:
+        return merged
+    by_field = merge_forms(
+        base["procedure"]["form"]["schema"],
+        newer["procedure"]["form"]["schema"],
+        mine["form"],
+    )
+    if by_field is None:
+        return merged
+    form, kept_in_form = by_field
+    kept = [part for part in merged.kept_local_changes if part != "form"]
+    return Merged(
+        values={**merged.values, "form": form},
+        kept_local_changes=(*kept, *kept_in_form),
     )

@@ -12,6 +12,7 @@ from imio.guichet.notifications.outbox import Mail
 from imio.guichet.permissions import ReadMetrics
 from imio.guichet.storage import ShardedMap
 from imio.guichet.upgrades.v1005 import health_and_metrics
+from imio.guichet.upgrades.v1021 import key_webhook_outbox_by_arrival
 from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import ANNOTATION_KEY as WEBHOOKS
 from imio.guichet.webhooks.registry import Delivery
@@ -46,8 +47,9 @@ def as_before_1005(portal):
     )
     delivery = Delivery(subscription_id="sub", event=event, now=QUEUED)
     del delivery.queued  # deliveries had no such attribute
-    registry.outbox[delivery.key] = delivery
-    del registry.arrivals
+    registry.outbox = ShardedMap()  # as before 1021
+    registry.outbox[f"{delivery.id}:{delivery.subscription_id}"] = delivery
+    vars(registry).pop("arrivals", None)
 
 
 def _message() -> EmailMessage:
@@ -70,7 +72,12 @@ def test_upgrade(portal):
     roles = {r["name"] for r in portal.rolesOfPermission(ReadMetrics) if r["selected"]}
     assert roles == {"Manager"}
     assert get_outbox(portal).arrivals.backlog() == (1, QUEUED)  # 1011 moves it
-    # A delivery arrived when its event was made.
+    # A delivery arrived when its event was made (1021 moves it).
+    assert get_registry(portal).arrivals.backlog() == (
+        1,
+        QUEUED + timedelta(minutes=1),
+    )
+    key_webhook_outbox_by_arrival()
     assert get_registry(portal).backlog() == (1, QUEUED + timedelta(minutes=1))
     [delivery] = get_registry(portal).pending()
     get_registry(portal).remove_delivery(delivery)

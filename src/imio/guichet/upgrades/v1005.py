@@ -46,7 +46,8 @@ def index_outboxes() -> None:
     registry = get_registry()
     if registry is not None and not hasattr(registry, "arrivals"):
         registry.arrivals = ArrivalIndex()
-        for delivery in registry.pending():
+        # The outbox as it was then (a map by text key; 1021 changes it).
+        for delivery in map(registry.outbox.get, list(registry.outbox)):
             if getattr(delivery, "queued", None) is None:
                 delivery.queued = _event_time(delivery)
             delivery.arrival_key = registry.arrivals.add(delivery.queued)

@@ -192,7 +192,7 @@ def _still_due(registry: WebhookRegistry, delivery: Delivery, now: datetime) -> 
     """Whether ``delivery`` is still to send now, as the last commit left it
     (another instance may have sent or leased it since the list was made)."""
     return (
-        registry.outbox.get(delivery.key) is delivery
+        registry.pending_delivery(delivery) is not None
         and delivery.next_attempt <= now
         and (delivery.leased_until is None or delivery.leased_until <= now)
     )

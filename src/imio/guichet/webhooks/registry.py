@@ -12,10 +12,10 @@ from BTrees.OOBTree import OOBTree
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from imio.guichet.backlog import ArrivalIndex
 from imio.guichet.backlog import Backlog
-from imio.guichet.storage import ShardedMap
+from imio.guichet.backlog import queue_backlog
 from imio.guichet.storage import site_store
+from imio.guichet.storage import TimeMap
 from persistent import Persistent
 
 import base64
@@ -69,7 +69,8 @@ class Subscription(Persistent):
 class Delivery(Persistent):
     """One event to POST to one subscription, until it is accepted."""
 
-    #: Its key in the registry's ``arrivals`` while it is pending.
+    #: Its key in the registry's ``outbox`` (when it arrived there) while it
+    #: is pending.
     arrival_key = None
 
     def __init__(self, *, subscription_id: str, event: dict, now: datetime):
@@ -84,22 +85,18 @@ class Delivery(Persistent):
         self.leased_until = None
         self.last_error = None
 
-    @property
-    def key(self) -> str:
-        """Its key in the outbox: an event goes once to each subscription."""
-        return f"{self.id}:{self.subscription_id}"
-
 
 class WebhookRegistry(Persistent):
     def __init__(self):
         self.subscriptions = OOBTree()  # id -> Subscription
         self.by_procedure = OOBTree()  # procedure uid -> (subscription ids)
-        # Pending deliveries only, spread over shards: every submission of
-        # a subscribed procedure adds one, and they must not conflict.
-        self.outbox = ShardedMap()  # delivery id -> Delivery
-        # The pending deliveries again, by when they entered the outbox:
-        # how many wait and since when, without loading them (backlog.py).
-        self.arrivals = ArrivalIndex()
+        # Pending deliveries only, by when they entered the outbox, spread
+        # over shards: every submission of a subscribed procedure adds one,
+        # and they must not conflict; how many wait and since when is read
+        # without loading them (backlog.py). Integer keys: a bucket of them
+        # is a fraction of one keyed by text ids, and commits rewrite whole
+        # buckets.
+        self.outbox = TimeMap()  # arrival key -> Delivery
         self.log = OOBTree()  # subscription id -> OOBTree(key -> attempt)
 
     # -- subscriptions ------------------------------------------------------
@@ -132,23 +129,28 @@ class WebhookRegistry(Persistent):
 
     # -- outbox and log -----------------------------------------------------
 
-    def add_delivery(self, delivery: Delivery) -> None:
-        self.outbox[delivery.key] = delivery
-        delivery.arrival_key = self.arrivals.add(delivery.queued)
+    def add_delivery(self, delivery: Delivery, arrived: datetime | None = None) -> None:
+        delivery.arrival_key = self.outbox.add(arrived or delivery.queued, delivery)
+
+    def pending_delivery(self, delivery: Delivery) -> Delivery | None:
+        """``delivery`` as it is pending now (None: sent or given up
+        meanwhile)."""
+        if delivery.arrival_key is None:
+            return None
+        current = self.outbox.get(delivery.arrival_key)
+        return current if current is delivery else None
 
     def remove_delivery(self, delivery: Delivery) -> None:
-        removed = self.outbox.pop(delivery.key, None)
-        if removed is not None and removed.arrival_key is not None:
-            self.arrivals.remove(removed.arrival_key)
-            removed.arrival_key = None
+        if self.pending_delivery(delivery) is not None:
+            self.outbox.pop(delivery.arrival_key)
+        delivery.arrival_key = None
 
     def backlog(self) -> Backlog:
-        """How many deliveries wait, and since when (O(log n))."""
-        return self.arrivals.backlog()
+        """How many deliveries wait, and since when (O(shards · log n))."""
+        return queue_backlog(self.outbox)
 
     def pending(self):
-        for key in list(self.outbox):
-            yield self.outbox[key]
+        yield from list(self.outbox.values())
 
     def log_attempt(self, subscription_id: str, attempt: dict, now: datetime) -> None:
         if subscription_id not in self.subscriptions:

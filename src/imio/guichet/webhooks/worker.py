@@ -12,7 +12,7 @@ from imio.guichet.webhooks.registry import get_registry
 
 def _has_pending(site) -> bool:
     registry = get_registry(site)
-    return registry is not None and next(iter(registry.outbox), None) is not None
+    return registry is not None and len(registry.outbox) > 0
 
 
 def _send_due(site, commit, abort):

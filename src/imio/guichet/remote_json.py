@@ -10,11 +10,13 @@ import urllib.request
 
 class FetchFailed(Exception):
     """The document could not be read; ``reason`` says why, in a few words
-    without the URL (which may carry a citizen's identifier)."""
+    without the URL (which may carry a citizen's identifier); ``status``,
+    the HTTP status of an error answer (404: no such record)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, status: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.status = status
 
 
 def fetch_json(url: str, *, headers: dict, timeout: float, max_bytes: int) -> object:
@@ -32,7 +34,7 @@ def fetch_json(url: str, *, headers: dict, timeout: float, max_bytes: int) -> ob
             body = _read_until(response, deadline, max_bytes)
         return json.loads(body)
     except urllib.error.HTTPError as error:
-        reason = f"HTTP {error.code}"
+        raise FetchFailed(f"HTTP {error.code}", status=error.code) from None
     except TimeoutError as error:
         reason = f"too slow ({error})"
     except (OSError, http.client.HTTPException) as error:

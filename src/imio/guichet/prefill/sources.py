@@ -10,7 +10,9 @@ from imio.guichet.prefill.interfaces import IPrefillSource
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
 from imio.guichet.prefill.interfaces import SourceUnavailable
 from plone import api
+from plone.registry.interfaces import IRegistry
 from urllib.parse import quote
+from zope.component import queryUtility
 from zope.interface import implementer
 
 import logging
@@ -121,9 +123,12 @@ def read_path(document: object, path: str) -> object:
 
 
 def _setting(name: str):
-    return api.portal.get_registry_record(
-        name, interface=IRestPrefillSettings, default=None
-    )
+    """A setting of the control panel; None when its record is missing (a
+    site not upgraded yet)."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    return registry.get(f"{IRestPrefillSettings.__identifier__}.{name}")
 
 
 @implementer(IPrefillSource)

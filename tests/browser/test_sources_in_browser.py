@@ -29,9 +29,9 @@ FROM_THE_REGISTER = {
 
 
 def no_sideways_scroll(page) -> None:
-    assert page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth"
-    ), f"{page.url} scrolls sideways"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{page.url} scrolls sideways"
+    )
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])

@@ -202,9 +202,11 @@ class TestRestSource:
         configure_source(
             source_server, url_template=f"http://127.0.0.1:{port}/{{identifier}}"
         )
-        with caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"):
-            with pytest.raises(SourceUnavailable, match="unreachable"):
-                RestSource().values("citizen_a")
+        with (
+            caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"),
+            pytest.raises(SourceUnavailable, match="unreachable"),
+        ):
+            RestSource().values("citizen_a")
         assert "unreachable" in caplog.records[-1].getMessage()
 
     def test_no_record_of_the_person_is_no_failure(self, portal, source_server, caplog):
@@ -242,9 +244,11 @@ class TestRestSource:
     ):
         configure_source(source_server)
         source_server.mode = mode
-        with caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"):
-            with pytest.raises(SourceUnavailable, match=reason):
-                RestSource().values("citizen_a")
+        with (
+            caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"),
+            pytest.raises(SourceUnavailable, match=reason),
+        ):
+            RestSource().values("citizen_a")
         (record,) = [r for r in caplog.records if r.name.startswith("imio.guichet")]
         assert reason in record.getMessage()
         assert "citizen_a" in record.getMessage()

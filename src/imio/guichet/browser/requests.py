@@ -487,8 +487,7 @@ def source_note(record: dict, language: str | None) -> dict:
     else:
         text = _(
             "help_value_source_no_value",
-            default="not verified: the source has nothing for this person "
-            "(${source})",
+            default="not verified: the source has nothing for this person (${source})",
             mapping={"source": source},
         )
     return {

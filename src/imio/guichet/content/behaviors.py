@@ -138,7 +138,7 @@ class IOnlineForm(model.Schema):
             "(the population register, the identity provider) answered is "
             "shown read-only and filed with the source's value. Checked: it "
             "is prefilled and the citizen may change it; the staff see that "
-            "it was corrected. A field marked guichet:authentic=\"true\" in "
+            'it was corrected. A field marked guichet:authentic="true" in '
             "the form stays read-only.",
         ),
         required=False,

@@ -96,9 +96,7 @@ def prefill(
             continue
         result.values[name] = value
         flag = flags.get(name)
-        if flag == "true" or (
-            flag is None and authoritative and not allow_correcting
-        ):
+        if flag == "true" or (flag is None and authoritative and not allow_correcting):
             result.locked.add(name)
     return result
 

@@ -65,9 +65,9 @@ class IRestPrefillSettings(Interface):
         title=_("label_prefill_rest_title", default="Name of the source"),
         description=_(
             "help_prefill_rest_title",
-            default="What citizens read under a prefilled field (\"Provided "
-            "by: ...\") and staff on the request, e.g. \"Registre national\". "
-            "Empty: \"Source authentique\".",
+            default='What citizens read under a prefilled field ("Provided '
+            'by: ...") and staff on the request, e.g. "Registre national". '
+            'Empty: "Source authentique".',
         ),
         required=False,
         default="",

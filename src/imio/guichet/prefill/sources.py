@@ -178,9 +178,13 @@ class RestSource:
             value = read_path(document, path)
             if _is_scalar(value):
                 found[key] = value
-            elif isinstance(value, Mapping) and value and all(
-                isinstance(part, str) and _is_scalar(item)
-                for part, item in value.items()
+            elif (
+                isinstance(value, Mapping)
+                and value
+                and all(
+                    isinstance(part, str) and _is_scalar(item)
+                    for part, item in value.items()
+                )
             ):
                 # A flat record, e.g. an address's parts (for an address field).
                 found[key] = dict(value)

@@ -250,3 +250,27 @@ def test_the_register_down_the_form_works_not_verified(demo):
     desk = html.unescape(staff_page(demo["url"], filed["id"]))
     assert desk.count('data-source-status="unverified"') == 4
     assert "not verified: the source did not answer" in desk
+
+
+def test_a_draft_does_not_bring_back_what_the_register_contradicts(demo):
+    session = verified_session(demo["url"], LUC)
+    form_url = f"{demo['url']}/{BIRTH}/@@submit"
+    page = session.get(form_url, timeout=60).text
+    answers = form_post(page, TAMPERED)
+    del answers["form.buttons.send"]
+    saved = session.post(
+        form_url,
+        data={**answers, "form.buttons.save_draft": "x"},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert saved.status_code == 302, saved.text
+    # The draft's link reopens the form with its answers.
+    resume = saved.headers["Location"].replace("@@draft-saved", "@@resume-draft")
+    reopened = session.get(resume, timeout=60)
+    assert "draft=" in reopened.url
+    resumed = inputs(reopened.text)
+    last_name = resumed["form.widgets.last_name"]
+    assert value_of(last_name) == "Dupont" and "readonly" in last_name
+    # What has no source comes back from the draft.
+    assert value_of(resumed["form.widgets.email"]) == "luc@example.org"

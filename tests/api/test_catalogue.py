@@ -71,6 +71,7 @@ def catalogue(site):
     x.required_documents = rich("<p>Aucun : nous trouvons l'acte.</p>")
     x.eligibility = rich("<p>La personne concernée ou ses parents.</p>")
     x.legal_basis = rich("<p>Code civil, article 44.</p>")
+    x.opening_hours = rich("<p>Du lundi au vendredi, de 9 h à 12 h.</p>")
     IOnlineForm(x).processing_days = 10  # working days, the default kind
     x.reindexObject()
     with api.env.adopt_roles(["Manager"]):
@@ -153,6 +154,10 @@ class TestProcedure:
             "P14D", datatype=XSD.duration
         )
         assert graph.value(service, CV.holdsRequirement) is not None
+        contact = graph.value(service, CV.contactPoint)
+        assert graph.value(contact, CV.openingHours) == Literal(
+            "Du lundi au vendredi, de 9 h à 12 h.", lang="fr"
+        )
 
     def test_a_title_is_enough(self, catalogue, request_factory):
         """A procedure with nothing but its title still conforms: the

@@ -11,9 +11,13 @@ from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.models import remote
 from imio.guichet.models.diff import form_changes
+from imio.guichet.models.diff import form_fields
 from imio.guichet.models.diff import three_way
 from imio.guichet.models.diff import word_diff
+from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.publication import get_origin
+from imio.guichet.models.update import merge_update
+from imio.guichet.models.update import procedure_parts
 from imio.guichet.usecases import models
 from plone import api
 from plone.app.textfield.value import RichTextValue
@@ -77,6 +81,71 @@ class TestDiff:
         assert merged.kept_local_changes == ("b",)
 
 
+STEPPED = RICH_FORM.replace(
+    '    <field name="consent"',
+    '    <fieldset name="end" label="Fin">\n    <field name="consent"',
+).replace("    </field>\n  </schema>", "    </field>\n    </fieldset>\n  </schema>")
+
+
+def retitled(xml: str, old: str, new: str) -> str:
+    assert f"<title>{old}</title>" in xml
+    return xml.replace(f"<title>{old}</title>", f"<title>{new}</title>")
+
+
+class TestFormMerge:
+    """Both the model and the authority changed the form: merged field by
+    field, as the other parts are."""
+
+    def test_each_sides_changes_are_kept(self):
+        theirs = retitled(with_new_field(STEPPED), "Nom", "Nom de famille")
+        mine = retitled(STEPPED, "Envoi", "Mode d'envoi")
+        mine = re.sub(r'\s*<field name="purposes".*?</field>', "", mine, flags=re.S)
+        form, kept = merge_forms(STEPPED, theirs, mine)
+        fields = form_fields(form)
+        assert fields["name"].title == "Nom de famille"  # the model's change
+        assert fields["phone"].step == ""  # the model's new field, after the step
+        assert fields["delivery"].title == "Mode d'envoi"  # the authority's
+        assert "purposes" not in fields  # removed by the authority
+        assert kept == ()
+        # The model's order, the authority's field where it had it.
+        assert list(fields) == [
+            "name", "email", "birth_date", "copies", "delivery",
+            "consent", "comment", "phone",
+        ]  # fmt: skip
+
+    def test_a_field_both_changed_is_the_authoritys_and_said(self):
+        theirs = retitled(STEPPED, "Envoi", "Envoi du document")
+        mine = retitled(STEPPED, "Envoi", "Mode d'envoi").replace(
+            '<fieldset name="end" label="Fin">', '<fieldset name="end" label="Fini">'
+        )
+        theirs = theirs.replace('label="Fin"', 'label="Pour finir"')
+        form, kept = merge_forms(STEPPED, theirs, mine)
+        assert form_fields(form)["delivery"].title == "Mode d'envoi"
+        assert 'label="Fini"' in form
+        assert kept == ("field:delivery", "step:end")
+
+    def test_a_field_the_authority_added_goes_where_it_put_it(self):
+        theirs = with_new_field(STEPPED)
+        mine = STEPPED.replace(
+            '    <field name="copies"',
+            NEW_FIELD.replace('"phone"', '"mobile"') + '    <field name="copies"',
+        )
+        form, kept = merge_forms(STEPPED, theirs, mine)
+        names = list(form_fields(form))
+        assert names.index("mobile") == names.index("birth_date") + 1
+        assert "phone" in names and kept == ()
+
+    def test_no_valid_form_no_merge(self):
+        # The model adds a condition on a field the authority removed.
+        theirs = STEPPED.replace(
+            '<field name="comment"',
+            '<field name="comment" xmlns:guichet="http://namespaces.imio.be/guichet"'
+            ' guichet:show-if="delivery=post"',
+        )
+        mine = re.sub(r'\s*<field name="delivery".*?</field>', "", STEPPED, flags=re.S)
+        assert merge_forms(STEPPED, theirs, mine) is None
+
+
 @pytest.fixture
 def made(site):
     """Version 1 of X's model (contact local), and P made from it in Y's
@@ -137,8 +206,11 @@ class TestUpdate:
     def test_diff_then_apply(self, site, made):
         procedure = made
         submission = file_on(site, procedure)
-        # The authority rewrote who may apply, deliberately.
+        # The authority rewrote who may apply, deliberately, and renamed a
+        # field of its form (a second version of it).
         procedure.eligibility = rich("<p>Les habitants de Liège.</p>")
+        form = IOnlineForm(procedure)
+        form.form_schema = retitled(form.form_schema, "Envoi", "Mode d'envoi")
         transaction.commit()
         v2 = publish_v2(site)
 
@@ -173,7 +245,10 @@ class TestUpdate:
         assert procedure.eligibility.raw == "<p>Les habitants de Liège.</p>"
         assert procedure.contact.raw == "<p>Guichet de Liège</p>"
         form = IOnlineForm(procedure)
+        # The model's new field and the authority's renamed one, together.
         assert 'name="phone"' in form.form_schema
+        assert form_fields(form.form_schema)["delivery"].title == "Mode d'envoi"
+        # Version 2 (the authority's) had no submission: changed in place.
         assert form.form_schema_version == 2
         assert get_origin(procedure).version == 2
         [record] = [r for r in iter_records() if r["action"] == "update_from_model"]
@@ -191,6 +266,14 @@ class TestUpdate:
         with api.env.adopt_roles(["Manager"]), pytest.raises(Exception) as refused:
             models.apply_update(ADMIN, made, v1, {})
         assert "newer" in str(refused.value.args[0])
+
+    def test_a_blank_text_is_no_change_of_the_authority(self, site, made):
+        # The editor left only spaces in a text the model does not give: as
+        # a package of the procedure would, the comparison reads no text.
+        made.delay = rich("  \n ")
+        merged = merge_update(made, get_origin(made).package, publish_v2(site))
+        assert merged.values["text:delay"] == ""
+        assert procedure_parts(made, set())["text:delay"] == ""
 
     def test_editors_only(self, site, made):
         citizen = requests.Session()

@@ -160,16 +160,26 @@ PACKAGE_PARAMETERS = [
 ]
 
 
-@pytest.fixture
-def package(described):
+def shared_x(site, model_id: str, parameters: list[dict]) -> dict:
+    """The package of the procedure ``x`` shared as ``model_id``."""
     with api.env.adopt_roles(["Manager"]):
         return models.share_version(
             Caller(user_id="admin"),
-            described.demarches.x,
-            model_id="extrait",
-            parameters=PACKAGE_PARAMETERS,
+            site.demarches.x,
+            model_id=model_id,
+            parameters=parameters,
             changes="",
         )
+
+
+@pytest.fixture
+def package(described):
+    return shared_x(described, "extrait", PACKAGE_PARAMETERS)
+
+
+@pytest.fixture
+def package_without_parameters(described):
+    return shared_x(described, "x", [])
 
 
 class TestUsing:
@@ -225,23 +235,43 @@ class TestUsing:
         assert (origin.model_id, origin.version, origin.catalogue) == ("extrait", 1, "")
         actions = [r["action"] for r in iter_records()]
         assert "create_from_model" in actions
+        # Its editors are shown how to apply a newer file (no catalogue will
+        # tell them of one).
+        shown = session.get(procedure.absolute_url()).text
+        assert "Fait à partir du modèle" in shown or "Made from the model" in shown
+        assert f"{procedure.absolute_url()}/@@guichet-model-update" in shown
 
-    def test_a_broken_package_is_refused(self, described):
+    def test_a_broken_package_is_refused(self, described, package_without_parameters):
         with pytest.raises(InvalidInput) as refused:
             check_package({"format": "imio.guichet.model", "format_version": 1})
         assert {e.field for e in refused.value.fields} == {"(package)"}
-        with api.env.adopt_roles(["Manager"]):
-            good = models.share_version(
-                Caller(user_id="admin"),
-                described.demarches.x,
-                model_id="x",
-                parameters=[],
-                changes="",
-            )
+        good = package_without_parameters
         good["procedure"]["form"]["schema"] = "<model>not a form"
         with pytest.raises(InvalidInput) as refused:
             check_package(good)
         assert refused.value.fields[0].field == "procedure/form/schema"
+
+    def test_settings_the_edit_form_refuses_are_refused(
+        self, package_without_parameters
+    ):
+        good = package_without_parameters
+        check_package(good)
+        # A value the field refuses: a day kind that does not exist.
+        wrong = json.loads(json.dumps(good))
+        wrong["procedure"]["settings"]["processing_day_kind"] = "lunar"
+        with pytest.raises(InvalidInput) as refused:
+            check_package(wrong)
+        assert [e.field for e in refused.value.fields] == [
+            "procedure/settings/processing_day_kind"
+        ]
+        # Each value right, together wrong: a column the form does not have.
+        wrong = json.loads(json.dumps(good))
+        wrong["procedure"]["settings"]["list_columns"] = ["no_such_field"]
+        with pytest.raises(InvalidInput) as refused:
+            check_package(wrong)
+        [problem] = refused.value.fields
+        assert problem.field == "procedure/settings"
+        assert "no_such_field" in problem.message
 
 
 def test_two_instances(site, live_instance):

@@ -322,6 +322,22 @@ class ModelUpdateView(PageWithErrors):
             name = part.split(":", 1)[1]
             field = IProcedure.get(name) or IOnlineForm.get(name)
             return translate(field.title, context=self.request) if field else name
+        if part.startswith("field:") or part.startswith("step:"):
+            kind, name = part.split(":", 1)
+            title = (
+                _(
+                    "part_form_field",
+                    default="Form field ${name}",
+                    mapping={"name": name},
+                )
+                if kind == "field"
+                else _(
+                    "part_form_step",
+                    default="Form step ${name}",
+                    mapping={"name": name},
+                )
+            )
+            return translate(title, context=self.request)
         return translate(PART_TITLES.get(part, part), context=self.request)
 
     def text_changes(self) -> list[dict]:
@@ -374,13 +390,17 @@ class ModelUpdateView(PageWithErrors):
 
 class ModelUpdateNotice(CallerOfRequest, ViewletBase):
     """The notice "Model update available" for the procedure's editors
-    (the catalogue is asked at most hourly, see models.remote)."""
+    (the catalogue is asked at most hourly, see models.remote); for a
+    procedure made from a package file, the way to apply a newer file."""
 
     index = ViewPageTemplateFile("templates/model_update_notice.pt")
     version = None
+    file_origin = None
 
     def update(self):
         self.version = models.update_notice(self.caller, self.context)
+        if not self.version:
+            self.file_origin = models.file_origin(self.caller, self.context)
 
     def render(self):
-        return self.index() if self.version else ""
+        return self.index() if self.version or self.file_origin else ""

@@ -84,6 +84,8 @@ def contact_point(facts: CatalogueFacts, service: ServiceFacts) -> dict | None:
         node["cv:telephone"] = authority.telephone
     if service.contact:
         node["dct:description"] = text(service.contact, service.language)
+    if service.opening_hours:
+        node["cv:openingHours"] = text(service.opening_hours, service.language)
     return node if len(node) > 2 else None
 
 

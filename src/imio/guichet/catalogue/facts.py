@@ -43,6 +43,7 @@ class ServiceFacts:
     processing_days: int | None
     legal_basis: str
     contact: str
+    opening_hours: str
     #: Languages the service is offered in (ISO 639-1 codes).
     languages: tuple[str, ...]
     modified: str
@@ -108,6 +109,7 @@ def service_facts(procedure) -> ServiceFacts:
         processing_days=calendar_days(processing_delay(procedure)),
         legal_basis=plain_text(getattr(procedure, "legal_basis", None)),
         contact=plain_text(getattr(procedure, "contact", None)),
+        opening_hours=plain_text(getattr(procedure, "opening_hours", None)),
         languages=languages,
         modified=procedure.modified().ISO8601(),
     )

@@ -26,6 +26,7 @@ INFORMATION_FIELDS = (
     "delay",
     "legal_basis",
     "contact",
+    "opening_hours",
 )
 
 
@@ -59,6 +60,15 @@ class IProcedure(model.Schema):
     )
     contact = RichText(
         title=_("label_contact", default="Service and contact"), required=False
+    )
+    opening_hours = RichText(
+        title=_("label_opening_hours", default="Opening hours"),
+        description=_(
+            "help_opening_hours",
+            default="When the service receives the public or answers the "
+            "phone, e.g. Monday to Friday, 9:00 to 12:00.",
+        ),
+        required=False,
     )
 
 

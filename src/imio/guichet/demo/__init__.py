@@ -79,6 +79,8 @@ PROCEDURES = [
         "l'état civil).</p>",
         "contact": "<p>Service État civil — etatcivil@guichetville.be — "
         "081 00 00 10</p>",
+        "opening_hours": "<p>Du lundi au vendredi de 9 h à 12 h, le mercredi "
+        "aussi de 14 h à 16 h.</p>",
     },
     {
         "id": "declaration-de-perte",

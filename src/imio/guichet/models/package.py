@@ -8,6 +8,7 @@ package: they are the using authority's own (its fee, contact, service
 addresses...).
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,10 @@ from jsonschema import Draft202012Validator
 from pathlib import Path
 from plone.app.textfield.value import RichTextValue
 from plone.schema.email import _isemail as is_email_address
+from types import SimpleNamespace
+from zope.i18n import translate
+from zope.interface import Invalid
+from zope.schema import ValidationError
 
 import json
 
@@ -69,6 +74,11 @@ LOCAL_PARAMETERS = {
             "contact", _("label_contact", default="Service and contact"), "html"
         ),
         LocalParameter(
+            "opening_hours",
+            _("label_opening_hours", default="Opening hours"),
+            "html",
+        ),
+        LocalParameter(
             "legal_basis", _("label_legal_basis", default="Legal basis"), "html"
         ),
         LocalParameter(
@@ -102,6 +112,23 @@ def package_of(
     """The package of ``procedure`` as it is now: what the model gives,
     without the values of its local parameters."""
     local = {parameter["name"] for parameter in parameters}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": model_id,
+        "version": version,
+        "published": published.isoformat(),
+        "changes": changes,
+        "publisher": publisher,
+        "procedure": procedure_content(procedure, local),
+        "parameters": parameters,
+    }
+
+
+def procedure_content(procedure, local: set[str]) -> dict:
+    """What a model gives of ``procedure`` (a package's ``procedure``), its
+    ``local`` parameters left out: the one reading of a procedure, for
+    sharing it and for comparing it with a model's versions."""
     form = IOnlineForm(procedure)
     texts = {
         name: _html(getattr(procedure, name, None))
@@ -113,22 +140,12 @@ def package_of(
     for name in ("allowed_file_types", "list_columns"):
         settings[name] = list(settings[name] or [])
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model_id": model_id,
-        "version": version,
-        "published": published.isoformat(),
-        "changes": changes,
-        "publisher": publisher,
-        "procedure": {
-            "title": procedure.title,
-            "description": procedure.description or "",
-            "texts": texts,
-            "fee": None if fee is None or "fee" in local else format(fee, "f"),
-            "form": {"schema": form.form_schema},
-            "settings": settings,
-        },
-        "parameters": parameters,
+        "title": procedure.title,
+        "description": procedure.description or "",
+        "texts": texts,
+        "fee": None if fee is None or "fee" in local else format(fee, "f"),
+        "form": {"schema": form.form_schema},
+        "settings": settings,
     }
 
 
@@ -158,7 +175,42 @@ def check_package(data: object) -> dict:
                 for problem in error.problems
             ],
         ) from error
+    _check_settings(data["procedure"])
     return data
+
+
+def _check_settings(procedure: dict) -> None:
+    """The settings a package carries, checked by the online form's own
+    fields and invariants, as the procedure's edit form would check them
+    (a package written by hand or by another version must not set what
+    that form refuses)."""
+    settings = procedure.get("settings", {})
+    errors = []
+    for name, value in settings.items():
+        field = IOnlineForm[name]
+        if value is None and not field.required:
+            continue
+        try:
+            field.validate(value)
+        except ValidationError as error:
+            errors.append(
+                FieldError(f"procedure/settings/{name}", "invalid", error.doc())
+            )
+    if not errors:
+        given = SimpleNamespace(form_schema=procedure["form"]["schema"], **settings)
+        problems = []
+        with suppress(Invalid):  # each problem is in ``problems``
+            IOnlineForm.validateInvariants(given, problems)
+        errors = [
+            FieldError("procedure/settings", "invalid", _message(problem))
+            for problem in problems
+        ]
+    if errors:
+        raise InvalidInput("The model's settings cannot be used.", fields=errors)
+
+
+def _message(problem: Invalid) -> str:
+    return translate(problem.args[0], target_language="en") if problem.args else ""
 
 
 def check_local_values(package: dict, values: dict) -> dict:

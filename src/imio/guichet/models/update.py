@@ -9,9 +9,12 @@ by part (``diff.three_way``).
 
 from decimal import Decimal
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.models.diff import Merged
 from imio.guichet.models.diff import TEXT_PARTS
 from imio.guichet.models.diff import three_way
+from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.package import FORM_SETTINGS
+from imio.guichet.models.package import procedure_content
 from plone.app.textfield.value import RichTextValue
 
 
@@ -21,7 +24,16 @@ def local_names(*packages: dict) -> set[str]:
 
 def package_parts(package: dict, local: set[str]) -> dict:
     """The parts of a package that a model governs (never a local one)."""
-    given = package["procedure"]
+    return _parts(package["procedure"], local)
+
+
+def procedure_parts(procedure, local: set[str]) -> dict:
+    """The same parts, read from the procedure as it is now (as a package
+    of it would give them)."""
+    return _parts(procedure_content(procedure, local), local)
+
+
+def _parts(given: dict, local: set[str]) -> dict:
     parts = {
         "title": given["title"],
         "description": given.get("description", ""),
@@ -35,31 +47,6 @@ def package_parts(package: dict, local: set[str]) -> dict:
     for name in FORM_SETTINGS:
         if name in given.get("settings", {}):
             parts[f"setting:{name}"] = given["settings"][name]
-    return parts
-
-
-def procedure_parts(procedure, local: set[str]) -> dict:
-    """The same parts, read from the procedure as it is now."""
-    form = IOnlineForm(procedure)
-    parts = {
-        "title": procedure.title,
-        "description": procedure.description or "",
-        "form": form.form_schema,
-    }
-    for name in TEXT_PARTS:
-        if name not in local:
-            value = getattr(procedure, name, None)
-            parts[f"text:{name}"] = (value.raw or "") if value is not None else ""
-    if "fee" not in local:
-        fee = getattr(procedure, "fee", None)
-        parts["fee"] = None if fee is None else format(fee, "f")
-    for name in FORM_SETTINGS:
-        value = getattr(form, name, None)
-        parts[f"setting:{name}"] = (
-            list(value or [])
-            if name in ("allowed_file_types", "list_columns")
-            else value
-        )
     return parts
 
 
@@ -89,12 +76,26 @@ def apply_parts(procedure, parts: dict) -> None:
         form.form_schema = parts["form"]
 
 
-def merge_update(procedure, base: dict, newer: dict):
-    """The merged parts (``diff.Merged``) of ``newer`` over ``procedure``,
-    which was made from ``base``."""
+def merge_update(procedure, base: dict, newer: dict) -> Merged:
+    """The merged parts of ``newer`` over ``procedure``, which was made
+    from ``base``. When both changed the form, it is merged field by field
+    (``form_merge``); if that gives no valid form, the authority's form is
+    kept whole, as any other part both changed."""
     local = local_names(base, newer)
-    return three_way(
-        package_parts(base, local),
-        package_parts(newer, local),
-        procedure_parts(procedure, local),
+    mine = procedure_parts(procedure, local)
+    merged = three_way(package_parts(base, local), package_parts(newer, local), mine)
+    if "form" not in merged.kept_local_changes:
+        return merged
+    by_field = merge_forms(
+        base["procedure"]["form"]["schema"],
+        newer["procedure"]["form"]["schema"],
+        mine["form"],
+    )
+    if by_field is None:
+        return merged
+    form, kept_in_form = by_field
+    kept = [part for part in merged.kept_local_changes if part != "form"]
+    return Merged(
+        values={**merged.values, "form": form},
+        kept_local_changes=(*kept, *kept_in_form),
     )

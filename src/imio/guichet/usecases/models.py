@@ -43,6 +43,7 @@ from imio.guichet.submissions.query import whole_number
 from imio.guichet.urls import public_site_url
 from imio.guichet.urls import public_url_of
 from plone import api
+from zope.lifecycleevent import modified
 
 import re
 
@@ -262,7 +263,9 @@ def create_from_model(
         procedure,
         ModelOrigin(catalogue, package, now or datetime.now(UTC), local_values),
     )
-    procedure.reindexObject()
+    # As the edit form does: the catalog, the modification date and every
+    # subscriber (versioning, caches) learn of the change.
+    modified(procedure)
     record(
         caller,
         "create_from_model",
@@ -301,6 +304,18 @@ def update_notice(caller: Caller, procedure) -> int | None:
         return None
     latest = remote.latest_version(origin.catalogue, origin.model_id)
     return latest if latest is not None and latest > origin.version else None
+
+
+def file_origin(caller: Caller, procedure) -> dict | None:
+    """For the procedure's editors, the model and version a procedure made
+    from a package file has (no catalogue tells of newer ones: its editors
+    bring the newer file themselves); None otherwise."""
+    origin = get_origin(procedure)
+    if origin is None or origin.catalogue:
+        return None
+    if not api.user.has_permission("Modify portal content", obj=procedure):
+        return None
+    return {"model_id": origin.model_id, "version": origin.version}
 
 
 def newer_package(caller: Caller, procedure, package: object = None, version=None):
@@ -380,7 +395,9 @@ def apply_update(
             dict.fromkeys((*origin.local_names, *given), True),
         ),
     )
-    procedure.reindexObject()
+    # As the edit form does: the catalog, the modification date and every
+    # subscriber (versioning, caches) learn of the change.
+    modified(procedure)
     record(
         caller,
         "update_from_model",

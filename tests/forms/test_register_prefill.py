@@ -156,6 +156,9 @@ def test_prefilled_once_only_and_the_source_shown(demo):
         assert "readonly" in tag, name
     assert SOURCE_TITLE in html.unescape(page)
     assert page.count('class="form-text guichet-source"') == 6
+    # Screen readers hear where the value comes from with the field.
+    assert "form-widgets-last_name-source" in fields["form.widgets.last_name"]
+    assert 'id="form-widgets-last_name-source"' in page
     # The delivery address: prefilled, and the citizen may correct it.
     street = fields["form.widgets.postal_address.street"]
     assert value_of(street) == "Rue de la Gare" and "readonly" not in street

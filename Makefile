@@ -59,6 +59,11 @@ SENTINEL := $(VENV)/.installed
 # page offers ("itsme / eID (démonstration)"); docs/identity.md.
 OIDC_DEMO_PORT ?= $(shell echo $$(($(PORT) + 1000)))
 OIDC_DEMO_URL := http://127.0.0.1:$(OIDC_DEMO_PORT)
+# The demonstration population register (a small JSON service) that
+# `make start` runs on loopback too, and that the demo site's forms are
+# prefilled from for the demo identities (docs/prefill.md).
+REGISTER_DEMO_PORT ?= $(shell echo $$(($(PORT) + 1001)))
+REGISTER_DEMO_URL := http://127.0.0.1:$(REGISTER_DEMO_PORT)
 
 ifeq ($(filter $(STORAGE),filestorage postgresql),)
 $(error STORAGE must be filestorage or postgresql, not "$(STORAGE)")
@@ -137,6 +142,7 @@ DEMO_HOST := $(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST))
 .PHONY: demo
 demo: database ## Create the demo site (once) in the instance; keeps existing data
 	GUICHET_DEMO_URL=http://$(DEMO_HOST):$(PORT) GUICHET_DEMO_OIDC=$(OIDC_DEMO_URL) \
+	  GUICHET_DEMO_REGISTER=$(REGISTER_DEMO_URL) \
 	  $(BIN)/zconsole run "$(INSTANCE)/etc/zope.conf" scripts/create_demo_site.py
 
 .PHONY: start
@@ -148,11 +154,14 @@ start: demo ## Install if needed, create the demo site, serve it on http://local
 	@echo "  API: curl -u backoffice:backoffice -H 'Accept: application/json' http://localhost:$(PORT)/Plone/@submissions"
 	@echo "  Identity provider (demonstration only): $(OIDC_DEMO_URL), people demo-luc-dupont"
 	@echo "                        and demo-sophie-lambert (log in with \"itsme / eID (démonstration)\")"
+	@echo "  Population register (demonstration only): $(REGISTER_DEMO_URL)/persons/<national number>"
 	@echo ""
 	@mkdir -p "$(INSTANCE)/var/log"
 	@$(BIN)/python -m imio.guichet.demo.provider --port $(OIDC_DEMO_PORT) \
 	    >> "$(INSTANCE)/var/log/demo-identity-provider.log" 2>&1 & provider=$$!; \
-	  trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python -m imio.guichet.demo.register --port $(REGISTER_DEMO_PORT) \
+	    >> "$(INSTANCE)/var/log/demo-population-register.log" 2>&1 & register=$$!; \
+	  trap 'kill $$provider $$register 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/runwsgi "$(INSTANCE)/etc/zope.ini"
 
 .PHONY: serve

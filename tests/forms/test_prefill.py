@@ -9,6 +9,7 @@ from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.prefill.declarations import authentic_fields
 from imio.guichet.prefill.declarations import prefill_specs
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
+from imio.guichet.prefill.interfaces import SourceUnavailable
 from imio.guichet.prefill.sources import RestSource
 from imio.guichet.submissions.api import get_store
 from plone import api
@@ -44,7 +45,7 @@ PREFILL_FORM = """\
       <required>False</required>
     </field>
     <field name="postal_code" type="zope.schema.TextLine"
-           guichet:prefill="rest:postal_code">
+           guichet:prefill="rest:postal_code" guichet:authentic="false">
       <title>Code postal</title>
       <required>False</required>
     </field>
@@ -74,8 +75,8 @@ class Source(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
             return
-        if server.mode == "error":
-            self.send_response(500)
+        if server.mode in ("error", "missing"):
+            self.send_response(500 if server.mode == "error" else 404)
             self.end_headers()
             return
         body = b"<html>not json" if server.mode == "bad" else json.dumps(PERSON)
@@ -201,9 +202,28 @@ class TestRestSource:
         configure_source(
             source_server, url_template=f"http://127.0.0.1:{port}/{{identifier}}"
         )
+        with (
+            caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"),
+            pytest.raises(SourceUnavailable, match="unreachable"),
+        ):
+            RestSource().values("citizen_a")
+        assert "unreachable" in caplog.records[-1].getMessage()
+
+    def test_no_record_of_the_person_is_no_failure(self, portal, source_server, caplog):
+        configure_source(source_server)
+        source_server.mode = "missing"
         with caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"):
             assert RestSource().values("citizen_a") == {}
-        assert "unreachable" in caplog.records[-1].getMessage()
+        assert caplog.records == []
+
+    def test_a_flat_record_for_an_address_field(self, portal, source_server):
+        configure_source(
+            source_server, mapping="person.address -> address\nperson -> nested"
+        )
+        # A record of text and numbers is taken; one holding records is not.
+        assert RestSource().values("citizen_a") == {
+            "address": {"street": "Rue Haute 1", "postal_code": 5000}
+        }
 
     def test_disabled(self, portal, source_server):
         configure_source(source_server, enabled=False)
@@ -219,13 +239,16 @@ class TestRestSource:
             ("bad", "JSON"),
         ],
     )
-    def test_failures_give_nothing_and_are_logged(
+    def test_failures_are_unavailable_and_logged(
         self, portal, source_server, caplog, mode, reason
     ):
         configure_source(source_server)
         source_server.mode = mode
-        with caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"):
-            assert RestSource().values("citizen_a") == {}
+        with (
+            caplog.at_level(logging.WARNING, logger="imio.guichet.prefill"),
+            pytest.raises(SourceUnavailable, match=reason),
+        ):
+            RestSource().values("citizen_a")
         (record,) = [r for r in caplog.records if r.name.startswith("imio.guichet")]
         assert reason in record.getMessage()
         assert "citizen_a" in record.getMessage()
@@ -266,7 +289,7 @@ class TestHtmlForm:
         street = re.search(r"<input[^>]*form-widgets-street[^>]*>", html)
         assert "readonly" in street.group(0)
         postal = re.search(r"<input[^>]*form-widgets-postal_code[^>]*>", html)
-        assert "readonly" not in postal.group(0)  # not authentic: correctable
+        assert "readonly" not in postal.group(0)  # authentic="false": correctable
 
     def test_citizen_corrects_a_prefilled_field(self, site, prefilled):
         browser = form_browser(site, "citizen_a")

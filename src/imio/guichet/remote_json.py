@@ -35,11 +35,13 @@ _opener = urllib.request.build_opener(_SameOriginRedirects)
 
 class FetchFailed(Exception):
     """The document could not be read; ``reason`` says why, in a few words
-    without the URL (which may carry a citizen's identifier)."""
+    without the URL (which may carry a citizen's identifier); ``status``,
+    the HTTP status of an error answer (404: no such record)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, status: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.status = status
 
 
 def fetch_json(url: str, *, headers: dict, timeout: float, max_bytes: int) -> object:
@@ -62,6 +64,7 @@ def fetch_json(url: str, *, headers: dict, timeout: float, max_bytes: int) -> ob
             if error.code not in (301, 302, 303, 307, 308)
             else f"HTTP {error.code}, {error.msg}"
         )
+        raise FetchFailed(reason, status=error.code) from None
     except TimeoutError as error:
         reason = f"too slow ({error})"
     except (OSError, http.client.HTTPException) as error:

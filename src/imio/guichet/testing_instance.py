@@ -226,3 +226,33 @@ def _wait_for(url: str, timeout: float, log, server=None) -> None:
     raise InstanceError(
         f"the demo instance did not start in {timeout:.0f} s:\n{output}"
     )
+
+
+@contextmanager
+def population_register(
+    port: int | None = None, start_timeout: float = 60
+) -> Iterator[str]:
+    """The demonstration population register (imio.guichet.demo.register)
+    as its own process on loopback, until it answers; yields its URL.
+    Stopped on exit."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "imio.guichet.demo.register",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            # A demo person's record: the register is up.
+            _wait_for(f"{url}/persons/85031412302", start_timeout, log, server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(30)

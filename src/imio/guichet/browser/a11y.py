@@ -14,6 +14,7 @@ from imio.guichet.browser.errors import error_code
 from imio.guichet.browser.widgets import AddressWidget
 from imio.guichet.browser.widgets import UploadWidget
 from imio.guichet.forms.conditions import conditions
+from imio.guichet.prefill.widgets import SOURCE_TITLE
 from plone.formwidget.namedfile.widget import NamedFileWidget
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
@@ -97,6 +98,17 @@ class RenderFormWidget(BrowserView):
     def description(self):
         return self.widget.field.description or None
 
+    def source_title(self):
+        """The source that gave the field's value, if one did."""
+        return getattr(self.widget, SOURCE_TITLE, None)
+
+    def source_id(self) -> str:
+        return f"{self.widget.id}-source"
+
+    def is_locked(self) -> bool:
+        """Given by a source, not to be changed here (once only)."""
+        return bool(self.widget.readonly)
+
     def control(self) -> str:
         """The widget's inputs, tied to the error and help texts."""
         html = self.widget.render()
@@ -109,6 +121,8 @@ class RenderFormWidget(BrowserView):
             attributes["aria-invalid"] = "true"
         if self.description():
             described.append(self.help_id())
+        if self.source_title():
+            described.append(self.source_id())
         if self.required_note():
             described.append(self.required_id())
         if isinstance(self.widget, UploadWidget):
@@ -126,6 +140,8 @@ class RenderFormWidget(BrowserView):
             described.append(self.error_id())
         if self.description():
             described.append(self.help_id())
+        if self.source_title():
+            described.append(self.source_id())
         return " ".join(described) or None
 
     def show_if(self) -> str | None:

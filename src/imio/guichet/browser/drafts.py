@@ -169,8 +169,8 @@ class DraftFormMixin:
         widgets = self._field_widgets()
         for name, answer in self.draft.data.items():
             widget = widgets.get(name)
-            if widget is None:
-                continue
+            if widget is None or widget.readonly:
+                continue  # a source's value (once only) wins over the draft
             value = unvalidated_value(widget.field, answer)
             if value is not None:
                 widget.value = IDataConverter(widget).toWidgetValue(value)

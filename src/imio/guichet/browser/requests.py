@@ -36,6 +36,7 @@ from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
+from imio.guichet.forms import kinds
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
@@ -448,6 +449,54 @@ MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.
 STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
 
 
+def source_note(record: dict, language: str | None) -> dict:
+    """A value's provenance for the staff: ``badge`` (its words),
+    ``status`` (for the badge's colour) and ``text``."""
+    source = record.get("title") or record.get("source") or ""
+    status = record.get("status")
+    if status == "verified":
+        return {
+            "status": status,
+            "badge": _("badge_value_verified", default="Verified"),
+            "text": _(
+                "help_value_provided_by",
+                default="Provided by: ${source}",
+                mapping={"source": source},
+            ),
+        }
+    if status == "corrected":
+        said = record.get("source_value")
+        return {
+            "status": status,
+            "badge": _("badge_value_corrected", default="Corrected by the citizen"),
+            "text": _(
+                "help_value_corrected",
+                default="${source} said: ${value}",
+                mapping={
+                    "source": source,
+                    "value": kinds.display(None, said, language) if said else "—",
+                },
+            ),
+        }
+    if record.get("reason") == "unavailable":
+        text = _(
+            "help_value_source_unavailable",
+            default="not verified: the source did not answer (${source})",
+            mapping={"source": source},
+        )
+    else:
+        text = _(
+            "help_value_source_no_value",
+            default="not verified: the source has nothing for this person (${source})",
+            mapping={"source": source},
+        )
+    return {
+        "status": "unverified",
+        "badge": _("badge_value_unverified", default="Not verified"),
+        "text": text,
+    }
+
+
 class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
     """One submission for staff: the answers, the history, and a button
     per transition the lifecycle allows now (POST, with the version seen)."""
@@ -474,6 +523,14 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             if verified.get(key):
                 items.append((AUTHENTIC_LABELS[key], verified[key]))
         return items
+
+    def source_note(self, name: str) -> dict | None:
+        """Where the answer ``name`` came from, when an authentic source was
+        asked for it: a badge and a sentence (see prefill.api.provenance)."""
+        record = (self.submission.prefill_sources or {}).get(name)
+        if not isinstance(record, dict):
+            return None
+        return source_note(record, api.portal.get_current_language())
 
     def receipt_url(self) -> str:
         """The citizen's PDF receipt (staff copy, without their link)."""

@@ -75,6 +75,7 @@ class IOnlineForm(model.Schema):
             "closing_date",
             "allow_anonymous",
             "require_verified_identity",
+            "allow_correcting_prefill",
             "form_schema",
             "max_file_size",
             "max_files",
@@ -122,6 +123,23 @@ class IOnlineForm(model.Schema):
             "'substantial' or higher, whatever the setting above. The "
             "verified national register number and names are recorded with "
             "the request.",
+        ),
+        required=False,
+        default=False,
+    )
+    allow_correcting_prefill = schema.Bool(
+        title=_(
+            "label_allow_correcting_prefill",
+            default="Citizens may correct the values of authentic sources",
+        ),
+        description=_(
+            "help_allow_correcting_prefill",
+            default="Unchecked (once only): a field that an authentic source "
+            "(the population register, the identity provider) answered is "
+            "shown read-only and filed with the source's value. Checked: it "
+            "is prefilled and the citizen may change it; the staff see that "
+            'it was corrected. A field marked guichet:authentic="true" in '
+            "the form stays read-only.",
         ),
         required=False,
         default=False,

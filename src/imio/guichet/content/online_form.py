@@ -52,6 +52,7 @@ class OnlineForm:
     closing_date = _OnContext(IOnlineForm["closing_date"])
     allow_anonymous = _OnContext(IOnlineForm["allow_anonymous"])
     require_verified_identity = _OnContext(IOnlineForm["require_verified_identity"])
+    allow_correcting_prefill = _OnContext(IOnlineForm["allow_correcting_prefill"])
     max_file_size = _OnContext(IOnlineForm["max_file_size"])
     max_files = _OnContext(IOnlineForm["max_files"])
     allowed_file_types = _OnContext(IOnlineForm["allowed_file_types"])

@@ -103,6 +103,9 @@ PROCEDURES = [
         "form": "occupation-domaine-public.xml",
         "subjects": ("Travaux", "Voirie"),
         "allow_anonymous": False,
+        # Prefilled from the register, but a company applies in its own
+        # name: the citizen may correct what the register said.
+        "allow_correcting_prefill": True,
         "eligibility": "<p>Particuliers et entreprises.</p>",
         "required_documents": "<p>Un plan d'implantation si l'occupation dépasse "
         "10 m².</p>",
@@ -218,6 +221,7 @@ def ensure_content(portal) -> None:
             form_schema=(FORMS / spec["form"]).read_text(encoding="utf-8"),
             allow_anonymous=spec.get("allow_anonymous", True),
             require_verified_identity=spec.get("require_verified_identity", False),
+            allow_correcting_prefill=spec.get("allow_correcting_prefill", False),
             opening_date=spec.get("opening_date"),
             **info,
         )
@@ -279,13 +283,41 @@ def ensure_identity_provider(portal, issuer: str | None) -> None:
     set_client_secret(DEMO_CLIENT_SECRET)
 
 
+def ensure_prefill_source(portal, register: str | None) -> None:
+    """Point the demo site's REST prefill source at the demonstration
+    population register that ``make start`` runs (``register``: its
+    address, which may change from one start to the next), asked with the
+    national register number the identity provider verified. The mapping
+    is set even without it (the demo forms name its keys). A real site gets
+    none of this."""
+    from imio.guichet.demo.register import MAPPING
+    from imio.guichet.demo.register import SOURCE_TITLE
+    from imio.guichet.prefill.interfaces import IRestPrefillSettings
+    from imio.guichet.prefill.sources import VERIFIED_NATIONAL_NUMBER
+
+    values = {
+        "title": SOURCE_TITLE,
+        "identifier_property": VERIFIED_NATIONAL_NUMBER,
+        "mapping": MAPPING,
+    }
+    if register:
+        values["enabled"] = True
+        values["url_template"] = f"{register.rstrip('/')}/persons/{{identifier}}"
+    for name, value in values.items():
+        api.portal.set_registry_record(name, value, interface=IRestPrefillSettings)
+
+
 def ensure_demo_site(
-    app, served_at: str | None = None, identity_provider: str | None = None
+    app,
+    served_at: str | None = None,
+    identity_provider: str | None = None,
+    register: str | None = None,
 ):
     """Create whatever of the demo site is missing; keep the rest.
     ``served_at`` (``http://host:port``) makes the site's public URL;
     ``identity_provider``, the address of the demonstration identity
-    provider citizens log in with."""
+    provider citizens log in with; ``register``, the demonstration
+    population register forms are prefilled from."""
     # First: creating a site begins a new transaction (plone.distribution
     # uses transaction.manager), which would drop anything done before.
     portal = ensure_site(app)
@@ -297,6 +329,8 @@ def ensure_demo_site(
         ensure_addon(portal)
         ensure_public_url(portal, served_at)
         ensure_identity_provider(portal, identity_provider)
+        # Before the forms, which name the source's keys.
+        ensure_prefill_source(portal, register)
         ensure_content(portal)
         ensure_accounts(portal)
     finally:

@@ -7,6 +7,15 @@ from zope.interface import Attribute
 from zope.interface import Interface
 
 
+class SourceUnavailable(Exception):
+    """A source did not answer (down, too slow, nonsense): what it would
+    have given is *not verified*, and the form goes on without it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class IPrefillSource(Interface):
     """A source of values about a logged-in citizen (a named utility).
 
@@ -15,6 +24,12 @@ class IPrefillSource(Interface):
     """
 
     title = Attribute("What the source is, for webmasters")
+    authoritative = Attribute(
+        "Whether it is an authentic source (a register, the identity "
+        "provider): what it answers is not asked again (once only) and is "
+        "recorded as verified with the request. The citizen's own profile "
+        "is not."
+    )
 
     def keys() -> tuple[str, ...]:
         """The keys this source may give (what a form may ask for)."""
@@ -22,9 +37,14 @@ class IPrefillSource(Interface):
     def values(user_id: str) -> Mapping[str, object]:
         """What the source knows about the user: key -> value.
 
-        Never raises: a source that is slow, down or answers nonsense logs
-        why and gives nothing, and the form works without prefill.
+        A source that is slow, down or answers nonsense logs why and
+        raises :class:`SourceUnavailable` (or gives nothing); the form
+        works without its values, which the staff see as not verified.
         """
+
+    def display_title() -> str:
+        """What citizens and staff read as the source's name ("Fourni
+        par : ..."), e.g. "Registre national"."""
 
 
 def _is_url_template(value: str) -> bool:
@@ -40,6 +60,17 @@ class IRestPrefillSettings(Interface):
         title=_("label_prefill_rest_enabled", default="Use the REST source"),
         required=False,
         default=False,
+    )
+    title = schema.TextLine(
+        title=_("label_prefill_rest_title", default="Name of the source"),
+        description=_(
+            "help_prefill_rest_title",
+            default='What citizens read under a prefilled field ("Provided '
+            'by: ...") and staff on the request, e.g. "Registre national". '
+            'Empty: "Source authentique".',
+        ),
+        required=False,
+        default="",
     )
     url_template = schema.TextLine(
         title=_("label_prefill_rest_url", default="URL of a person"),

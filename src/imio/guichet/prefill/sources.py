@@ -8,8 +8,11 @@ from imio.guichet import remote_json
 from imio.guichet.identities import stored_identity
 from imio.guichet.prefill.interfaces import IPrefillSource
 from imio.guichet.prefill.interfaces import IRestPrefillSettings
+from imio.guichet.prefill.interfaces import SourceUnavailable
 from plone import api
+from plone.registry.interfaces import IRegistry
 from urllib.parse import quote
+from zope.component import queryUtility
 from zope.interface import implementer
 
 import logging
@@ -41,6 +44,11 @@ class ProfileSource:
     """The logged-in citizen's member properties."""
 
     title = _("prefill_source_profile", default="The citizen's profile")
+    #: The citizen's own words: prefilled for convenience, always editable.
+    authoritative = False
+
+    def display_title(self):
+        return self.title
 
     def keys(self) -> tuple[str, ...]:
         return PROFILE_KEYS
@@ -68,6 +76,12 @@ class IdentitySource:
     it (OpenID Connect); nothing for other accounts."""
 
     title = _("prefill_source_identity", default="The verified identity")
+    authoritative = True
+
+    def display_title(self):
+        from imio.guichet.oidc.settings import provider_display_name
+
+        return provider_display_name() or self.title
 
     def keys(self) -> tuple[str, ...]:
         return IDENTITY_KEYS
@@ -109,9 +123,12 @@ def read_path(document: object, path: str) -> object:
 
 
 def _setting(name: str):
-    return api.portal.get_registry_record(
-        name, interface=IRestPrefillSettings, default=None
-    )
+    """A setting of the control panel; None when its record is missing (a
+    site not upgraded yet)."""
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return None
+    return registry.get(f"{IRestPrefillSettings.__identifier__}.{name}")
 
 
 @implementer(IPrefillSource)
@@ -119,6 +136,12 @@ class RestSource:
     """A REST/JSON service answering a person's record (control panel)."""
 
     title = _("prefill_source_rest", default="The REST source")
+    authoritative = True
+
+    def display_title(self):
+        return (_setting("title") or "").strip() or _(
+            "prefill_source_rest_default_title", default="Authentic source"
+        )
 
     def keys(self) -> tuple[str, ...]:
         return tuple(key for _path, key in parse_lines(_setting("mapping"), "->"))
@@ -149,22 +172,40 @@ class RestSource:
             user_id,
         )
         if document is None:
-            return {}
+            return {}  # no record of this person
         found = {}
         for path, key in parse_lines(_setting("mapping"), "->"):
             value = read_path(document, path)
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
+            if _is_scalar(value):
                 found[key] = value
+            elif (
+                isinstance(value, Mapping)
+                and value
+                and all(
+                    isinstance(part, str) and _is_scalar(item)
+                    for part, item in value.items()
+                )
+            ):
+                # A flat record, e.g. an address's parts (for an address field).
+                found[key] = dict(value)
         return found
 
 
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 def fetch_json(url: str, headers: dict, timeout: float, user_id: str) -> object:
-    """The JSON document at ``url``, or None (and a log record) on failure;
-    the URL is not logged (it carries the citizen's identifier)."""
+    """The JSON document at ``url``; None when the source has no record of
+    the person (HTTP 404). Raises :class:`SourceUnavailable` (and logs
+    why) on any other failure; the URL is not logged (it carries the
+    citizen's identifier)."""
     try:
         return remote_json.fetch_json(
             url, headers=headers, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES
         )
     except remote_json.FetchFailed as failure:
+        if getattr(failure, "status", None) == 404:
+            return None
         logger.warning("Prefill source failed for user %s: %s", user_id, failure.reason)
-        return None
+        raise SourceUnavailable(failure.reason) from None

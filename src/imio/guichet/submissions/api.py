@@ -27,7 +27,8 @@ from imio.guichet.forms.validation import clean_data
 from imio.guichet.identities import identity_key
 from imio.guichet.identities import VerifiedIdentity
 from imio.guichet.interfaces import IGuichetSettings
-from imio.guichet.prefill.api import apply_authentic_values
+from imio.guichet.prefill.api import apply_sources
+from imio.guichet.prefill.api import provenance
 from imio.guichet.storage import site_store
 from imio.guichet.storage import time_key
 from imio.guichet.submissions.attachments import make_attachments
@@ -168,8 +169,11 @@ def submit(
         procedure._p_jar.readCurrent(procedure)
     version = form.form_schema_version
     schema = form.get_form_schema(version)
-    # A logged-in citizen cannot override what an authentic source says.
-    data = apply_authentic_values(schema, data, submitter)
+    # A logged-in citizen cannot override what an authentic source says
+    # (once only), unless the procedure or the field lets them correct it.
+    data, answered = apply_sources(
+        schema, data, submitter, allow_correcting=form.allow_correcting_prefill
+    )
     files = {}
     cleaned = clean_data(schema, data, context=procedure, attachments=files)
     store = get_store(create=True)
@@ -192,6 +196,9 @@ def submit(
         submission.attachments = make_attachments(files)
     if identity is not None:
         submission.verified_identity = identity.record()
+    sources = provenance(answered, cleaned, language)
+    if sources:
+        submission.prefill_sources = sources
     submission.due = due_date(procedure, now)
     submission.add_event(
         {

@@ -62,6 +62,7 @@ def serialize_submission(
         "data": copied(submission.data),
         "acknowledgement": copied(submission.acknowledgement),
         "verified_identity": copied(submission.verified_identity),
+        "sources": copied(submission.prefill_sources),
         "assignee": submission.assignee,
         "due": None if submission.due is None else submission.due.isoformat(),
     }

@@ -95,6 +95,10 @@ class Submission(Persistent):
     #: provider, the level, when, and the authentic national register
     #: number and names (identities.VerifiedIdentity.record); else None.
     verified_identity = None
+    #: Where the values of authentic sources came from, by field name:
+    #: source, its title, status (verified, corrected, unverified) and why
+    #: not verified (prefill.api.provenance); None when no source was asked.
+    prefill_sources = None
     #: The principal (user or group id) the request is assigned to, or None.
     assignee = None
     #: The last day to decide (a ``date``), from the procedure's processing

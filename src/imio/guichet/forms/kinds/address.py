@@ -33,6 +33,17 @@ class AddressKind(Kind):
     def to_json(self, field, value: dict) -> dict:
         return field.normalize(value)
 
+    def prefill(self, field, value: Any) -> dict | None:
+        # A source's record of an address: its parts the field knows, as
+        # text (a house number may come as a number).
+        if not isinstance(value, dict):
+            return None
+        return {
+            part: str(value[part])
+            for part in fields.ADDRESS_PARTS
+            if isinstance(value.get(part), str | int) and str(value[part]).strip()
+        }
+
     def json_schema(self, field, language) -> dict:
         properties = {}
         for part, max_length in fields.ADDRESS_PARTS.items():

@@ -62,8 +62,11 @@ class TextKind(Kind):
         return {"type": "string", **text_bounds(field)}
 
     def prefill(self, field, value: Any) -> Any:
-        # A number in a text field (a postal code, a house number) is its text.
-        return value if isinstance(value, str) else str(value)
+        # A number in a text field (a postal code, a house number) is its
+        # text; a record (an address's parts) is no text.
+        if isinstance(value, str):
+            return value
+        return str(value) if isinstance(value, int | float) else None
 
 
 class TextLineKind(TextKind):

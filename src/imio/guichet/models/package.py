@@ -41,6 +41,7 @@ SCHEMA_PATH = Path(__file__).parent / "package.schema.json"
 FORM_SETTINGS = (
     "allow_anonymous",
     "require_verified_identity",
+    "allow_correcting_prefill",
     "confirm_to_citizen",
     "notify_state_changes",
     "citizen_email_field",

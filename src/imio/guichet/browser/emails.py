@@ -26,7 +26,6 @@ from imio.guichet.notifications.templates import ANSWER
 from imio.guichet.notifications.templates import KINDS
 from imio.guichet.usecases import emails
 from plone import api
-from plone.protect import CheckAuthenticator
 from plone.z3cform.layout import FormWrapper
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
@@ -84,6 +83,8 @@ class MailTemplateForm(CallerOfRequest, form.Form):
     fields = field.Fields(IMailTemplateForm)
     fields["allow_answers"].widgetFactory = SingleCheckBoxFieldWidget
     ignoreContext = False
+    #: Every button checks Plone's authenticator (plone.app.z3cform).
+    enableCSRFProtection = True
     preview = None
 
     @cached_property
@@ -113,6 +114,14 @@ class MailTemplateForm(CallerOfRequest, form.Form):
         return self.page_url()
 
     def getContent(self) -> dict:
+        kept = getattr(self, "kept", None)
+        if kept is not None:  # what was typed, refused
+            typed = kept.get("typed") or {}
+            return {
+                "subject": typed.get("subject", ""),
+                "body": typed.get("body", ""),
+                "allow_answers": bool(typed.get("allow_answers")),
+            }
         template = self.mail.template
         return {
             "subject": template.subject,
@@ -124,14 +133,6 @@ class MailTemplateForm(CallerOfRequest, form.Form):
         self.kept = None
         if self.request.method == "GET":
             self.kept = take_refusal(self.request, self.page_url())
-            if self.kept is not None:
-                # What was typed, as if it had been sent again.
-                typed = self.kept.get("typed") or {}
-                for name in ("subject", "body"):
-                    self.request.form[f"form.widgets.{name}"] = typed.get(name, "")
-                if typed.get("allow_answers"):
-                    self.request.form["form.widgets.allow_answers"] = ["selected"]
-                self.request.form["form.widgets.allow_answers-empty-marker"] = "1"
         super().update()
         if self.kept is not None:
             self.show_kept(self.kept)
@@ -170,7 +171,6 @@ class MailTemplateForm(CallerOfRequest, form.Form):
 
     @button.buttonAndHandler(_("button_save", default="Save"), name="save")
     def handle_save(self, action):
-        CheckAuthenticator(self.request)
         typed = self.typed()
         try:
             emails.save_mail_template(self.caller, self.context, self.kind, **typed)
@@ -202,7 +202,6 @@ class MailTemplateForm(CallerOfRequest, form.Form):
         _("button_mail_reset", default="Reset to the default"), name="reset"
     )
     def handle_reset(self, action):
-        CheckAuthenticator(self.request)
         try:
             emails.reset_mail_template(self.caller, self.context, self.kind)
         except GuichetError as exc:
@@ -256,6 +255,9 @@ class MailTemplatesPage(FormWrapper):
                 self.form_instance.caller, self.context
             )
         ]
+
+    def answer_example(self) -> str:
+        return f"${{{ANSWER}...}}"
 
     def current_title(self):
         return TITLES[self.form_instance.kind]

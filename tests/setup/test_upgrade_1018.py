@@ -8,16 +8,12 @@ def test_upgrade(portal, procedure):
     category = api.portal.get_tool("portal_actions")["object"]
     category.manage_delObjects(["guichet-emails"])
     with api.env.adopt_roles(["Manager"]):
-        listed = api.portal.get_tool("portal_actions").listFilteredActionsFor(
-            procedure
-        )
+        listed = api.portal.get_tool("portal_actions").listFilteredActionsFor(procedure)
     assert "guichet-emails" not in [a["id"] for a in listed["object"]]
 
     with api.env.adopt_roles(["Manager"]):
         add_emails_action()
-        listed = api.portal.get_tool("portal_actions").listFilteredActionsFor(
-            procedure
-        )
+        listed = api.portal.get_tool("portal_actions").listFilteredActionsFor(procedure)
     [action] = [a for a in listed["object"] if a["id"] == "guichet-emails"]
     assert action["url"] == f"{procedure.absolute_url()}/@@guichet-emails"
     # Not on content without the online form.

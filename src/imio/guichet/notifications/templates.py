@@ -145,7 +145,11 @@ def check_template(kind: str, template: MailTemplate, form_schema) -> MailTempla
     ):
         if not text.strip():
             errors.append(
-                FieldError(name, "required", _("error_required", default="Required."))
+                FieldError(
+                    name,
+                    "required",
+                    _("error_required", default="This field is required."),
+                )
             )
             continue
         if len(text) > limit:

@@ -354,3 +354,33 @@ class TestEditing:
     def test_linked_from_the_procedure(self, site):
         page = client_for(site, "editor").get(f"{site.absolute_url()}/demarches/x").text
         assert "/demarches/x/@@guichet-emails" in page
+
+
+def test_links_start_with_the_public_url_whatever_the_host(site, inbox):
+    """A template's links are the site's public URL, never the Host header
+    of the request that triggered the e-mail."""
+    from imio.guichet.urls import PUBLIC_URL_RECORD
+
+    public = "https://guichet.commune.example/plone"
+    api.portal.set_registry_record(PUBLIC_URL_RECORD, public)
+    transaction.commit()
+    save(site, "confirmation", **CONFIRMATION)
+    save(
+        site,
+        "service",
+        subject="${reference}",
+        body="${request_url}",
+    )
+    forged = requests.post(
+        f"{site.absolute_url()}/demarches/x/@submissions",
+        json={"data": VALID_DATA},
+        headers={"Accept": "application/json", "Host": "evil.example"},
+    )
+    assert forged.status_code == 201, forged.text
+    flush_mail_outbox(site)
+    (confirmation,) = inbox.to("jeanne@example.org")
+    (notice,) = inbox.to(SERVICE)
+    links = re.findall(r"https?://\S+", body(confirmation) + body(notice))
+    assert len(links) == 2
+    for link in links:
+        assert link.startswith(f"{public}/"), link

@@ -194,6 +194,15 @@ READS = {
         [],
     ),
     "the API's description": ("Anonymous", ["@guichet-openapi"], []),
+    "a procedure's e-mails": (
+        "editor",
+        [
+            "demarches/x/@@guichet-emails",
+            "demarches/x/@@guichet-emails?mail=service",
+            "demarches/x/@@guichet-emails?mail=state",
+        ],
+        [],
+    ),
 }
 
 

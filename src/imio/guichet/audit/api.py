@@ -56,6 +56,9 @@ ACTIONS = (
     "create_from_model",
     "update_from_model",
     "withdraw_model",
+    # A procedure's e-mails as its webmasters write them (no submission).
+    "edit_mail_template",
+    "reset_mail_template",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

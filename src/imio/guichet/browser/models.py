@@ -3,6 +3,7 @@ and, for Site Administrators, the catalogues of models and the creation of
 a procedure from a model or a package file (docs/models.md)."""
 
 from imio.guichet import _
+from imio.guichet.browser.emails import TITLES as MAIL_TITLES
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import IProcedure
@@ -10,6 +11,7 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import LOCAL_PARAMETERS
 from imio.guichet.models.publication import get_publication
+from imio.guichet.models.update import MAIL
 from imio.guichet.permissions import AddProcedure
 from imio.guichet.usecases import models
 from plone import api
@@ -318,6 +320,9 @@ class ModelUpdateView(PageWithErrors):
         return self.index()
 
     def part_title(self, part: str) -> str:
+        if part.startswith(MAIL):
+            title = MAIL_TITLES.get(part.removeprefix(MAIL), part)
+            return translate(title, context=self.request)
         if part.startswith("text:") or part.startswith("setting:"):
             name = part.split(":", 1)[1]
             field = IProcedure.get(name) or IOnlineForm.get(name)

@@ -8,6 +8,8 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 from imio.guichet.browser.display import single
 from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
+from imio.guichet.browser.prg import keep_for_page
+from imio.guichet.browser.prg import take_for_page
 from imio.guichet.browser.requests import REQUEST_VIEW
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.channels.streaming import spooled
@@ -34,15 +36,43 @@ LOG_SHOWN = 20
 AUDIT_PAGE = 50
 
 
+#: What a refused form of the integrations page gives back to fill it again.
+TYPED = ("procedure", "url", "user", "label", "expires")
+#: What a POST of the integrations page shows on the page it leads to.
+OUTCOME = ("error", "made_secret", "made_token", "retried")
+
+
 class IntegrationsView(CallerOfRequest, BrowserView):
-    """@@guichet-integrations: webhooks, API tokens and the e-mail outbox."""
+    """@@guichet-integrations: webhooks, API tokens and the e-mail outbox.
+
+    Post/Redirect/Get (browser/prg.py): every POST leads back to the page
+    (303), with its outcome for that next GET only — a refusal and what
+    was typed, or the secret or token just made, shown once (a signed,
+    HttpOnly, SameSite=Strict cookie, expired when read) — so that a
+    reload never sends the form again."""
 
     def __call__(self):
         self.error = self.made_secret = self.made_token = self.retried = None
+        self.typed = {}
         if self.request.method == "POST":
             CheckAuthenticator(self.request)
             self.handle(single(self.request.form, "action"))
+            outcome = {name: getattr(self, name) for name in OUTCOME}
+            outcome["typed"] = self.typed
+            if keep_for_page(self.request, self.page_url(), {"integrations": outcome}):
+                self.request.response.redirect(self.page_url(), status=303)
+                return ""
+        else:
+            kept = take_for_page(self.request, self.page_url())
+            if kept is not None and isinstance(kept.get("integrations"), dict):
+                outcome = kept["integrations"]
+                for name in OUTCOME:
+                    setattr(self, name, outcome.get(name))
+                self.typed = dict(outcome.get("typed") or {})
         return self.index()
+
+    def page_url(self) -> str:
+        return f"{self.context.absolute_url()}/@@guichet-integrations"
 
     def handle(self, action: str | None) -> None:
         form = self.request.form
@@ -72,6 +102,9 @@ class IntegrationsView(CallerOfRequest, BrowserView):
                 self.retried = admin.retry_failed_mail(caller)
         except GuichetError as exc:
             self.error = translate(exc.message, context=self.request)
+            self.typed = {
+                name: single(form, name) for name in TYPED if single(form, name)
+            }
 
     def procedures(self) -> list[dict]:
         return [

@@ -21,6 +21,10 @@ from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidInput
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.notifications.templates import check_template
+from imio.guichet.notifications.templates import get_templates
+from imio.guichet.notifications.templates import MailTemplate
+from imio.guichet.notifications.templates import set_template
 from jsonschema import Draft202012Validator
 from pathlib import Path
 from plone.app.textfield.value import RichTextValue
@@ -147,6 +151,10 @@ def procedure_content(procedure, local: set[str]) -> dict:
         "fee": None if fee is None or "fee" in local else format(fee, "f"),
         "form": {"schema": form.form_schema},
         "settings": settings,
+        "mail_templates": {
+            kind: template.as_dict()
+            for kind, template in get_templates(procedure).items()
+        },
     }
 
 
@@ -167,7 +175,7 @@ def check_package(data: object) -> dict:
             ],
         )
     try:
-        check_form_schema(data["procedure"]["form"]["schema"])
+        schema = check_form_schema(data["procedure"]["form"]["schema"])
     except InvalidFormSchema as error:
         raise InvalidInput(
             "The model's form cannot be used.",
@@ -177,6 +185,21 @@ def check_package(data: object) -> dict:
             ],
         ) from error
     _check_settings(data["procedure"])
+    errors = []
+    for kind, given in data["procedure"].get("mail_templates", {}).items():
+        try:
+            check_template(kind, MailTemplate(**given), schema)
+        except InvalidInput as refused:
+            errors.extend(
+                FieldError(
+                    f"procedure/mail_templates/{kind}/{field.field}",
+                    field.code,
+                    field.message,
+                )
+                for field in refused.fields
+            )
+    if errors:
+        raise InvalidInput("The model's e-mails cannot be used.", fields=errors)
     return data
 
 
@@ -275,6 +298,8 @@ def apply_package(procedure, package: dict, local_values: dict) -> None:
         setattr(form, name, value)
     if form.form_schema != given["form"]["schema"]:
         form.form_schema = given["form"]["schema"]
+    for kind, template in given.get("mail_templates", {}).items():
+        set_template(procedure, kind, MailTemplate(**template))
     apply_local_values(procedure, local_values)
 
 

@@ -2,9 +2,9 @@
 one, keeping the authority's local parameters and deliberate changes.
 
 A package's procedure is cut into *parts* (title, description, each text,
-the fee, each setting, the form); the part values of the version applied
-(the base), of the newer version and of the procedure now are merged part
-by part (``diff.three_way``).
+the fee, each setting, each e-mail template, the form); the part values of
+the version applied (the base), of the newer version and of the procedure
+now are merged part by part (``diff.three_way``).
 """
 
 from decimal import Decimal
@@ -15,7 +15,14 @@ from imio.guichet.models.diff import three_way
 from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.package import FORM_SETTINGS
 from imio.guichet.models.package import procedure_content
+from imio.guichet.notifications.templates import KINDS
+from imio.guichet.notifications.templates import MailTemplate
+from imio.guichet.notifications.templates import set_template
 from plone.app.textfield.value import RichTextValue
+
+
+#: The parts of the webmasters' e-mails: ``mail:<kind>``.
+MAIL = "mail:"
 
 
 def local_names(*packages: dict) -> set[str]:
@@ -47,6 +54,8 @@ def _parts(given: dict, local: set[str]) -> dict:
     for name in FORM_SETTINGS:
         if name in given.get("settings", {}):
             parts[f"setting:{name}"] = given["settings"][name]
+    for kind in KINDS:
+        parts[f"{MAIL}{kind}"] = given.get("mail_templates", {}).get(kind)
     return parts
 
 
@@ -70,6 +79,9 @@ def apply_parts(procedure, parts: dict) -> None:
             )
         elif part.startswith("setting:"):
             setattr(form, part.removeprefix("setting:"), value)
+        elif part.startswith(MAIL):
+            template = MailTemplate(**value) if value else None
+            set_template(procedure, part.removeprefix(MAIL), template)
     if parts.get("form") and parts["form"] != form.form_schema:
         # A new version of the form: submissions keep the one they were
         # filed with.

@@ -5,7 +5,8 @@ Plain functions that take no request. Every text is an i18n message of the
 when that language's catalog lacks the message. E-mail is not a secure
 channel: the messages carry the reference, the procedure's title, the state
 and the service's public message, never the data of the form nor internal
-notes.
+notes (unless a webmaster's template asks for an answer, confirmed: see
+:mod:`.templates`).
 """
 
 from datetime import datetime
@@ -15,11 +16,15 @@ from email.message import EmailMessage
 from imio.guichet import _
 from imio.guichet.authority import get_authority
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.forms.display import format_value
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.i18n import catalog_language
 from imio.guichet.i18n import FALLBACK_LANGUAGE
 from imio.guichet.i18n import translate_for
 from imio.guichet.identities import is_same_account
+from imio.guichet.notifications import templates
+from imio.guichet.notifications.templates import MailTemplate
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
@@ -258,6 +263,98 @@ def _date(submission: Submission) -> str:
     return in_site_time(submission.created).strftime("%d/%m/%Y %H:%M")
 
 
+# -- The webmasters' templates (see .templates) --------------------------------
+
+
+def common_values(submission: Submission, procedure) -> dict[str, str]:
+    """The values of the placeholders every e-mail knows."""
+    return {
+        "reference": submission.reference,
+        "procedure_title": single_line(procedure.title),
+        "date": _date(submission),
+        "authority_name": single_line(get_authority().official_name),
+    }
+
+
+def answer_values(
+    template: MailTemplate, submission: Submission, procedure, language: str | None
+) -> dict[str, str]:
+    """``${answer:field}`` of ``template``: each answer as the pages show
+    it (empty when not answered), only for the fields it names."""
+    names = templates.answer_names(template)
+    if not names or not template.allow_answers:
+        return {}
+    try:
+        schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
+    except (InvalidFormSchema, KeyError):
+        schema = None
+    values = {}
+    for name in names:
+        field = schema.get(name) if schema is not None else None
+        value = submission.data.get(name)
+        text = ""
+        if field is not None and value not in (None, "", [], {}):
+            shown = format_value(field, value, language)
+            text = (
+                translate_for(shown, language) if isinstance(shown, Message) else shown
+            )
+        values[f"{templates.ANSWER}{name}"] = str(text)
+    return values
+
+
+def from_template(
+    to: list[str],
+    template: MailTemplate,
+    values: dict[str, str],
+    submission: Submission,
+    procedure,
+) -> EmailMessage | None:
+    """The e-mail the webmaster wrote, its placeholders replaced."""
+    language = template.language or submission.language
+    values = {**values, **answer_values(template, submission, procedure, language)}
+    subject, body = render_template(template, values)
+    return make_message(to, subject, body)
+
+
+def render_template(template: MailTemplate, values: dict[str, str]) -> tuple[str, str]:
+    """The subject (on one line) and the body of ``template`` with ``values``."""
+    return (
+        single_line(templates.render(template.subject, values)),
+        templates.render(template.body, values),
+    )
+
+
+#: What the editor starts from: the default texts, with the placeholders'
+#: names of the templates (``mapping`` of the catalogs' messages).
+_EDITABLE = {
+    "reference": "${reference}",
+    "procedure": "${procedure_title}",
+    "date": "${date}",
+    "state": "${state}",
+    "message": "${public_message}",
+}
+
+
+def default_template(kind: str, language: str | None) -> MailTemplate:
+    """The default e-mail of ``kind`` (the catalogs' texts in
+    ``language``), written as a template: what the editor shows before the
+    webmaster changes it, and after a reset."""
+    link = "${request_url}" if kind == templates.SERVICE else "${tracking_url}"
+    mapping = {**_EDITABLE, "link": link}
+
+    def text(message) -> str:
+        return translate_for(Message(message, mapping=mapping), language)
+
+    if kind == templates.CONFIRMATION:
+        subject, body = text(CONFIRMATION_SUBJECT), text(CONFIRMATION_BODY)
+    elif kind == templates.SERVICE:
+        subject, body = text(SERVICE_SUBJECT), text(SERVICE_BODY)
+    else:
+        subject = text(STATE_SUBJECT)
+        body = "\n\n".join(text(m) for m in (STATE_BODY, STATE_MESSAGE, STATE_LINK))
+    return MailTemplate(subject, body, False, catalog_language(language))
+
+
 def confirmation_message(
     store: SubmissionStore, submission: Submission, procedure
 ) -> EmailMessage | None:
@@ -267,11 +364,16 @@ def confirmation_message(
     address = citizen_address(submission, procedure)
     if address is None:
         return None
+    link = citizen_link(store, submission)
+    template = templates.get_template(procedure, templates.CONFIRMATION)
+    if template is not None:
+        values = {**common_values(submission, procedure), "tracking_url": link}
+        return from_template([address], template, values, submission, procedure)
     mapping = {
         "reference": submission.reference,
         "procedure": single_line(procedure.title),
         "date": _date(submission),
-        "link": citizen_link(store, submission),
+        "link": link,
     }
     language = submission.language
     return make_message(
@@ -286,6 +388,10 @@ def service_message(submission: Submission, procedure, link: str):
     addresses = [a for a in getattr(procedure, "service_emails", None) or () if a]
     if not addresses:
         return None
+    template = templates.get_template(procedure, templates.SERVICE)
+    if template is not None:
+        values = {**common_values(submission, procedure), "request_url": link}
+        return from_template(addresses, template, values, submission, procedure)
     mapping = {
         "reference": submission.reference,
         "procedure": single_line(procedure.title),
@@ -314,6 +420,15 @@ def state_change_message(
         return None
     language = submission.language
     state = STATES.get(event["to_state"], event["to_state"])
+    template = templates.get_template(procedure, templates.STATE)
+    if template is not None:
+        values = {
+            **common_values(submission, procedure),
+            "tracking_url": citizen_link(store, submission),
+            "state": translate_for(state, template.language or language),
+            "public_message": event.get("public_message") or "",
+        }
+        return from_template([address], template, values, submission, procedure)
     mapping = {
         "reference": submission.reference,
         "procedure": single_line(procedure.title),
@@ -370,3 +485,49 @@ def service_note_message(
         translate_for(Message(NOTE_SUBJECT, mapping=mapping), language),
         "\n\n".join(translate_for(text, language) for text in texts),
     )
+
+
+# -- The editor's preview ---------------------------------------------------------
+
+SAMPLE_REFERENCE = "K7M2P9QX"
+SAMPLE_MESSAGE = _(
+    "mail_sample_public_message",
+    default="Your document is ready: you may collect it at the desk.",
+)
+
+
+def sample_values(procedure, language: str | None, now: datetime) -> dict:
+    """Values of a made-up request of ``procedure`` for the editor's
+    preview: the placeholders' shapes, nothing anybody filed."""
+    site = public_site_url()
+    values = {
+        "reference": SAMPLE_REFERENCE,
+        "procedure_title": single_line(procedure.title),
+        "date": in_site_time(now).strftime("%d/%m/%Y %H:%M"),
+        "authority_name": single_line(get_authority().official_name),
+        "tracking_url": f"{site}/@@track-request?reference={SAMPLE_REFERENCE}"
+        "&secret=...",
+        "request_url": f"{site}/@submissions/...",
+        "state": translate_for(STATES["accepted"], language),
+        "public_message": translate_for(SAMPLE_MESSAGE, language),
+    }
+    try:
+        schema = IOnlineForm(procedure).get_form_schema()
+    except InvalidFormSchema:
+        schema = None
+    if schema is not None:
+        for name in schema.names():
+            title = schema[name].title or name
+            shown = (
+                translate_for(title, language) if isinstance(title, Message) else title
+            )
+            values[f"{templates.ANSWER}{name}"] = f"[{single_line(shown)}]"
+    return values
+
+
+def preview(procedure, template: MailTemplate, now: datetime) -> dict:
+    """``template`` (checked) as a made-up request's e-mail would read:
+    ``subject``, ``body`` (plain text) and ``html`` (its alternative)."""
+    values = sample_values(procedure, template.language, now)
+    subject, body = render_template(template, values)
+    return {"subject": subject, "body": body, "html": html_from_text(body)}

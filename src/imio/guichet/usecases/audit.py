@@ -88,6 +88,13 @@ ACTION_LABELS = {
         "audit_action_update_from_model", default="Updated a procedure from its model"
     ),
     "withdraw_model": _("audit_action_withdraw_model", default="Withdrew a model"),
+    "edit_mail_template": _(
+        "audit_action_edit_mail_template", default="Changed an e-mail of a procedure"
+    ),
+    "reset_mail_template": _(
+        "audit_action_reset_mail_template",
+        default="Reset an e-mail of a procedure to its default",
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

@@ -50,14 +50,14 @@ MISSING_DPO = _(
 INCOMPLETE = _(
     "error_privacy_incomplete",
     default="Online submissions cannot be open until the privacy "
-    "information is complete (tab 'Personal data'). Missing: ${missing}. "
+    "information is complete (tab 'Online form'). Missing: ${missing}. "
     "Complete it, or uncheck 'Online submissions are open'.",
 )
 LEGACY_WARNING = _(
     "warning_privacy_legacy_open",
     default="This form was open before privacy information was required, and "
     "stays open, but citizens are not fully told what is done with their "
-    "data. Missing: ${missing}. Complete the tab 'Personal data': once "
+    "data. Missing: ${missing}. Complete it in the tab 'Online form': once "
     "closed, the form opens again only complete.",
 )
 

@@ -118,9 +118,13 @@ class IPrivacyInformation(model.Schema):
     """What citizens are told before they give their data, and what the
     register of processing activities says of the procedure."""
 
+    # In the online form's own fieldset, beside "Online submissions are
+    # open": z3c.form checks a schema's invariants once per fieldset with
+    # that fieldset's values only, the others read from the object as
+    # saved; the switch and what it needs are checked together.
     model.fieldset(
-        "privacy",
-        label=_("fieldset_privacy", default="Personal data"),
+        "online_form",
+        label=_("fieldset_online_form", default="Online form"),
         fields=list(PRIVACY_FIELDS),
     )
     privacy_purpose = schema.Text(

@@ -119,6 +119,21 @@ class TestRest:
             conforms(entry, "ProcessingActivity")
         assert {e["title"] for e in register["items"]} == {"Extrait", "Occupation"}
 
+    def test_back_offices_from_the_integrations(self, site, session_for):
+        admin = session_for("siteadmin")
+        uid = site.demarches.x.UID()
+        made = admin.post(
+            "@guichet-webhooks",
+            json={"procedure": uid, "url": "https://erp.example/in"},
+        )
+        assert made.status_code == 201, made.text
+        items = admin.get("@guichet-register").json()["items"]
+        x = next(entry for entry in items if entry["uid"] == uid)
+        assert x["back_offices"] == ["erp.example"]
+        assert x["recipients"] == PRIVACY_INFORMATION["privacy_recipients"]
+        y = next(entry for entry in items if entry["uid"] != uid)
+        assert y["back_offices"] == []
+
     @pytest.mark.parametrize("who", ["Anonymous", "editor", "backoffice_x"])
     def test_refused(self, site, session_for, who):
         answer = session_for(who).get("@guichet-register")

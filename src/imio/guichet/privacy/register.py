@@ -23,6 +23,8 @@ from imio.guichet.privacy.notice import basis_text
 from imio.guichet.privacy.notice import procedure_retention
 from imio.guichet.privacy.schema import SPECIAL_CATEGORIES
 from imio.guichet.urls import public_url_of
+from imio.guichet.webhooks.registry import get_registry
+from urllib.parse import urlsplit
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
 
@@ -103,6 +105,24 @@ def data_categories(procedure) -> tuple[str, ...]:
     return tuple(name for name in DATA_CATEGORIES if name in found)
 
 
+def back_offices(procedure_uid: str) -> list[str]:
+    """The hosts of the back offices told of ``procedure``'s requests by
+    webhook (*Guichet: back-office integrations*): recipients the register
+    names whether or not the webmaster listed them."""
+    registry = get_registry()
+    if registry is None:
+        return []
+    hosts = []
+    for subscription_id in registry.by_procedure.get(procedure_uid, ()):
+        subscription = registry.subscriptions.get(subscription_id)
+        if subscription is None or not subscription.active:
+            continue
+        host = urlsplit(subscription.url).hostname
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
 def _tr(value, language) -> str:
     return translate_for(value, language) if isinstance(value, Message) else value
 
@@ -146,6 +166,7 @@ def activity(procedure, language: str | None, authority=None) -> dict:
             if name in SPECIAL_CATEGORIES
         ],
         "recipients": list(info.recipients),
+        "back_offices": back_offices(procedure.UID()),
         "retention": translate_for(retention, language) if retention else None,
         "security_measures": info.security_measures
         or translate_for(DEFAULT_SECURITY_MEASURES, language),
@@ -178,7 +199,7 @@ def row(entry: dict, language: str | None) -> list[str]:
         "data_subjects": "\n".join(entry["data_subjects"]),
         "data_categories": "\n".join(entry["data_category_titles"]),
         "special_categories": "\n".join(entry["special_category_titles"]),
-        "recipients": "\n".join(entry["recipients"]),
+        "recipients": "\n".join([*entry["recipients"], *entry["back_offices"]]),
         "retention": entry["retention"] or "",
         "security_measures": entry["security_measures"],
         "complete": translate_for(YES if entry["complete"] else NO, language),

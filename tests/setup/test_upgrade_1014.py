@@ -36,7 +36,8 @@ def test_upgrade(portal):
         scheduled = make(portal, "scheduled", opening_date=now + timedelta(days=9))
         closed = make(portal, "closed", submissions_open=False)
         ended = make(portal, "ended", closing_date=now - timedelta(days=1))
-    assert not get_availability(open_today).is_open  # the rule, before the step
+    # Deployed, not yet upgraded: the rule is not in force, nothing closes.
+    assert get_availability(open_today).is_open
 
     with api.env.adopt_roles(["Manager"]):
         privacy_information(now=now)
@@ -55,6 +56,8 @@ def test_upgrade(portal):
     assert is_legacy_open(open_today) and is_legacy_open(scheduled)
     assert get_availability(open_today).is_open
     assert not is_legacy_open(closed) and not is_legacy_open(ended)
+    closed.submissions_open = True
+    assert not get_availability(closed).is_open  # opens only complete
     # Once only.
     with api.env.adopt_roles(["Manager"]):
         privacy_information(now=now)

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
+from imio.guichet.authority import IAuthority
 from imio.guichet.i18n import translate_for
 from imio.guichet.privacy.schema import BASES_WITH_LAW
 from imio.guichet.privacy.schema import MANDATORY_CHOICES
+from plone.registry.interfaces import IRegistry
+from zope.component import queryUtility
 from zope.i18nmessageid import Message
 from zope.interface import Invalid
 
@@ -105,6 +108,17 @@ def missing_information(source, authority: Authority | None = None) -> list[Mess
     return missing
 
 
+#: A record that upgrade 1014 (or the install) adds: the rule is in force
+#: once it is there. Between deploying this code and running the upgrade,
+#: no form closes for want of privacy information.
+_RULE_RECORD = f"{IAuthority.__identifier__}.privacy_mandatory_default"
+
+
+def rule_in_force() -> bool:
+    registry = queryUtility(IRegistry)
+    return registry is not None and _RULE_RECORD in registry.records
+
+
 def is_legacy_open(procedure) -> bool:
     return bool(getattr(aq_base(procedure), LEGACY_OPEN, False))
 
@@ -112,7 +126,9 @@ def is_legacy_open(procedure) -> bool:
 def takes_submissions(procedure) -> bool:
     """Whether the privacy information lets ``procedure`` take
     submissions: complete, or open since before the rule."""
-    return is_legacy_open(procedure) or not missing_information(procedure)
+    if is_legacy_open(procedure) or not rule_in_force():
+        return True
+    return not missing_information(procedure)
 
 
 def incomplete_message(
@@ -133,6 +149,8 @@ def opening_refused(data, context, language: str | None) -> None:
     if not getattr(data, "submissions_open", False):
         return
     if context is not None and is_legacy_open(context):
+        return
+    if not rule_in_force():
         return
     missing = missing_information(data)
     if missing:

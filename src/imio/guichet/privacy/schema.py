@@ -114,6 +114,15 @@ PRIVACY_FIELDS = (
 )
 
 
+def _language() -> str | None:
+    """The language of the form or REST request being answered; None
+    (French) when the invariant is checked without one (a script)."""
+    try:
+        return api.portal.get_current_language()
+    except AttributeError:  # no request
+        return None
+
+
 class IPrivacyInformation(model.Schema):
     """What citizens are told before they give their data, and what the
     register of processing activities says of the procedure."""
@@ -220,8 +229,4 @@ class IPrivacyInformation(model.Schema):
 
         # The invariant runs for the edit form or the REST request being
         # answered: its missing items are named in that request's language.
-        opening_refused(
-            data,
-            getattr(data, "__context__", None),
-            api.portal.get_current_language(),
-        )
+        opening_refused(data, getattr(data, "__context__", None), _language())

@@ -122,7 +122,14 @@ def _rows(procedure, info: PrivacyInformation) -> list[tuple]:
         (RECIPIENTS, ", ".join(info.recipients)),
         (MANDATORY, MANDATORY_CHOICES.get(info.mandatory, "")),
         (RETENTION, procedure_retention(procedure) or ""),
-        (RIGHTS, Message(RIGHTS_TEXT, mapping={"dpo": dpo_text(info)})),
+        # Without a DPO (a form open before the rule), the authority's own
+        # address.
+        (
+            RIGHTS,
+            Message(
+                RIGHTS_TEXT, mapping={"dpo": dpo_text(info) or info.controller_email}
+            ),
+        ),
     ]
     return rows
 

@@ -3,6 +3,7 @@
 from aiosmtpd.controller import Controller
 from fixtures.accounts import ACCOUNTS
 from fixtures.accounts import PASSWORD
+from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import RICH_FORM
 from fixtures.mail import configure_mailhost
 from fixtures.mail import free_port
@@ -94,6 +95,7 @@ def procedure(portal):
             id="extrait",
             title="Extrait d'acte de naissance",
             form_schema=RICH_FORM,
+            **PRIVACY_INFORMATION,
         )
         api.content.transition(folder, "publish")
         api.content.transition(item, "publish")
@@ -117,9 +119,14 @@ def site(functional_portal):
             id="x",
             title="Extrait",
             form_schema=RICH_FORM,
+            **PRIVACY_INFORMATION,
         )
         procedure_y = api.content.create(
-            folder, "imio.guichet.Procedure", id="y", title="Occupation"
+            folder,
+            "imio.guichet.Procedure",
+            id="y",
+            title="Occupation",
+            **PRIVACY_INFORMATION,
         )
         for item in (procedure_x, procedure_y):
             api.content.transition(item, "publish")

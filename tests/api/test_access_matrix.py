@@ -69,6 +69,7 @@ ENDPOINTS = {
     "POST @submissions-bulk": {**dict.fromkeys(ACCOUNTS, 200), "Anonymous": 401},
     "GET demarches/x/@submissions-export?format=jsonl": HANDLERS_OF_X,
     "GET @guichet-audit": ADMINISTRATORS,
+    "GET @guichet-register": ADMINISTRATORS,
     "GET @guichet-webhooks": ADMINISTRATORS,
     "POST @guichet-webhooks": {**ADMINISTRATORS, "siteadmin": 201},
     "GET @guichet-webhooks/{webhook}": ADMINISTRATORS,

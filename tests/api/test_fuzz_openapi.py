@@ -77,6 +77,7 @@ CALLERS = {
     "replaceDraft": CITIZEN,
     "deleteDraft": CITIZEN,
     "getAuditTrail": ADMIN,
+    "getProcessingRegister": ADMIN,
     "listWebhooks": ADMIN,
     "createWebhook": ADMIN,
     "getWebhook": ADMIN,

@@ -4,6 +4,7 @@ kept, the model's other changes applied), the form's new version, and old
 submissions intact."""
 
 from fixtures.accounts import PASSWORD
+from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import RICH_FORM
 from fixtures.forms import VALID_DATA
 from imio.guichet.audit.api import iter_records
@@ -164,6 +165,10 @@ def made(site):
         procedure = models.create_from_model(
             ADMIN, site.demarches, v1, {"contact": "<p>Guichet de Liège</p>"}
         )
+        # Models do not carry privacy information (yet): the authority
+        # gives it before its procedure opens.
+        for name, value in PRIVACY_INFORMATION.items():
+            setattr(procedure, name, value)
         api.content.transition(procedure, "publish")
     transaction.commit()
     return procedure

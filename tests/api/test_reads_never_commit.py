@@ -170,6 +170,7 @@ READS = {
     "the form": ("Anonymous", ["demarches/x/@@submit"], []),
     "the form, logged in": ("citizen_a", ["demarches/x/@@submit"], []),
     "the form's schema": ("Anonymous", ["demarches/x/@form-schema"], []),
+    "the privacy information": ("Anonymous", ["demarches/x/@@guichet-privacy"], []),
     # The audit trail itself, and the other administration pages.
     "audit pages": (
         "siteadmin",
@@ -190,6 +191,16 @@ READS = {
             "@guichet-tokens",
             "@guichet-webhooks",
             "@guichet-mail-outbox",
+        ],
+        [],
+    ),
+    "the register of processing activities": (
+        "siteadmin",
+        [
+            "@@guichet-register",
+            "@@guichet-register?format=csv",
+            "@guichet-register",
+            "@guichet-register?format=csv",
         ],
         [],
     ),

@@ -2,6 +2,7 @@
 ``imio.guichet.online_form`` (here, the plain Document type)."""
 
 from fixtures.accounts import PASSWORD
+from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.pages import listed
 from imio.guichet.content.behaviors import BEHAVIOR_NAME
 from imio.guichet.content.behaviors import find_online_forms
@@ -45,6 +46,8 @@ def page(site):
         enable_behavior("Document")
         item = api.content.create(site, "Document", id="guide", title="Guide")
         IOnlineForm(item).form_schema = PAGE_FORM
+        for name, value in PRIVACY_INFORMATION.items():
+            setattr(IOnlineForm(item), name, value)
         api.content.transition(item, "publish")
         api.user.create(
             email="office@example.org", username="office_page", password=PASSWORD

@@ -151,6 +151,14 @@ def test_webmaster_adds_a_procedure_through_the_web(site, manager_browser):
         name="form.widgets.IDublinCore.title"
     ).value = "Demande de composition de ménage"
     manager_browser.getControl(name="form.widgets.cost").value = "<p>Gratuit</p>"
+    # Open by default: with its privacy information, or refused.
+    privacy = "form.widgets.IOnlineForm.privacy_"
+    manager_browser.getControl(
+        name=privacy + "purpose"
+    ).value = "Délivrer le certificat."
+    manager_browser.getControl(name=privacy + "legal_basis:list").value = ["c"]
+    manager_browser.getControl(name=privacy + "legal_reference").value = "AR 16/07/1992"
+    manager_browser.getControl(name=privacy + "recipients").value = "Service Population"
     manager_browser.getControl(name="form.buttons.save").click()
     transaction.begin()
     procedure = site.demarches["demande-de-composition-de-menage"]

@@ -2,6 +2,7 @@
 widgets (browser.direct_send): filed as over REST, refused with the errors
 next to their fields, and any other form or value left to z3c.form."""
 
+from fixtures.forms import PRIVACY_INFORMATION
 from imio.guichet.browser.direct_send import direct_readers
 from imio.guichet.browser.direct_send import NotDirect
 from imio.guichet.browser.direct_send import read_answers
@@ -69,6 +70,7 @@ def simple(site):
             id="simple",
             title="Simple",
             form_schema=SIMPLE_FORM,
+            **PRIVACY_INFORMATION,
         )
         api.content.transition(procedure, "publish")
     transaction.commit()

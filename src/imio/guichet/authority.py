@@ -10,6 +10,8 @@ catalogue turns into the URI of Belgif's REFNIS code list.
 
 from dataclasses import dataclass
 from imio.guichet import _
+from imio.guichet.privacy.schema import DEFAULT_MANDATORY
+from imio.guichet.privacy.schema import MANDATORY_VOCABULARY
 from plone import api
 from plone.schema.email import _isemail as is_email_address
 from urllib.parse import urlsplit
@@ -159,6 +161,32 @@ class IAuthority(Interface):
         default="",
         constraint=_is_email,
     )
+    privacy_mandatory_default = schema.Choice(
+        title=_(
+            "label_privacy_mandatory_default",
+            default="Must citizens provide the data? (default of the procedures)",
+        ),
+        description=_(
+            "help_privacy_mandatory_default",
+            default="Said in the privacy notice of every form whose "
+            "procedure does not say otherwise.",
+        ),
+        vocabulary=MANDATORY_VOCABULARY,
+        required=False,
+        default=DEFAULT_MANDATORY,
+    )
+    security_measures = schema.Text(
+        title=_("label_security_measures", default="Security measures"),
+        description=_(
+            "help_security_measures",
+            default="The technical and organisational measures that protect "
+            "the data, as the register of processing activities states them. "
+            "Leave empty for the guichet's own description.",
+        ),
+        required=False,
+        default="",
+        max_length=3000,
+    )
 
 
 @dataclass(frozen=True)
@@ -176,6 +204,8 @@ class Authority:
     telephone: str = ""
     dpo_name: str = ""
     dpo_email: str = ""
+    privacy_mandatory_default: str = ""
+    security_measures: str = ""
     #: The logo as the image widget stores it (``filenameb64:…;datab64:…``),
     #: or b"".
     logo: bytes = b""

@@ -17,3 +17,6 @@ ReadMetrics = "imio.guichet: Read metrics"
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.
 BACK_OFFICE_ROLE = "GuichetBackOffice"
+#: The register of processing activities (GDPR art. 30): Site
+#: Administrators, or an account given it (the data protection officer).
+ViewProcessingRegister = "imio.guichet: View register of processing activities"

@@ -1,5 +1,7 @@
 """Test layers of imio.guichet."""
 
+from imio.guichet.authority import IAuthority
+from plone import api
 from plone.app.testing import applyProfile
 from plone.app.testing import FunctionalTesting
 from plone.app.testing import IntegrationTesting
@@ -26,6 +28,11 @@ class GuichetLayer(PloneSandboxLayer):
         applyProfile(portal, "imio.guichet:default")
         # plone.app.testing's site has no workflow; a real site has this one.
         portal.portal_workflow.setDefaultChain("simple_publication_workflow")
+        # A configured authority has a data protection officer: without
+        # one, no procedure may open (imio.guichet.privacy).
+        api.portal.set_registry_record(
+            "dpo_email", "dpo@example.org", interface=IAuthority
+        )
 
 
 FIXTURE = GuichetLayer()

@@ -15,6 +15,10 @@ from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import IdentityLevelRequired
 from imio.guichet.oidc.settings import is_configured
 from imio.guichet.oidc.settings import provider_display_name
+from imio.guichet.privacy.information import incomplete_message
+from imio.guichet.privacy.information import is_legacy_open
+from imio.guichet.privacy.information import LEGACY_WARNING
+from imio.guichet.privacy.information import missing_information
 from imio.guichet.usecases.filing import check_identity_level
 from plone import api
 from plone.app.layout.viewlets import ViewletBase
@@ -35,6 +39,20 @@ class ApplyOnlineView(BrowserView):
     @cached_property
     def availability(self):
         return get_availability(self.context)
+
+    def privacy_warning(self):
+        """For its editors, why a procedure open before the privacy rule
+        (upgrade 1014) must be completed; None otherwise."""
+        if not is_legacy_open(self.context):
+            return None
+        if not api.user.has_permission("Modify portal content", obj=self.context):
+            return None
+        missing = missing_information(self.context)
+        if not missing:
+            return None
+        return incomplete_message(
+            missing, api.portal.get_current_language(), LEGACY_WARNING
+        )
 
     @cached_property
     def login_required(self) -> bool:

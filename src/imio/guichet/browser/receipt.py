@@ -11,11 +11,13 @@ from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.errors import NotFound as GuichetNotFound
 from imio.guichet.notifications.messages import citizen_link
+from imio.guichet.privacy.notice import concise_notice
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.receipt import issuer_of
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.urls import public_url_of
 from imio.guichet.usecases.citizen import open_receipt
 from plone import api
 from Products.Five.browser import BrowserView
@@ -60,6 +62,11 @@ class ReceiptView(BrowserView):
             # The citizen's way back; not handed to staff (it would let
             # them act as the citizen).
             tracking_url=citizen_link(store, submission) if citizen else None,
+            privacy=(
+                concise_notice(procedure, public_url_of(procedure))
+                if procedure is not None
+                else None
+            ),
         )
         response = self.request.response
         response.setHeader("Content-Type", "application/pdf")

@@ -40,6 +40,7 @@ from imio.guichet.forms.fields import today
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.interfaces import IImioGuichetLayer
 from imio.guichet.prefill.widgets import prefill_widgets
+from imio.guichet.privacy.notice import concise_notice
 from imio.guichet.submissions.api import find_by_reference
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import IdempotencyKeyReused
@@ -161,6 +162,13 @@ class SubmitForm(
             "help_submit_form",
             default="Fields marked as required must be filled in.",
         )
+
+    def privacy_notice(self):
+        """The privacy notice, on the form's first step and on its review
+        step (on a form of one page, on that page); None on other steps."""
+        if self.steps and not (self.current == 0 or self.on_review):
+            return None
+        return concise_notice(self.context, self.context.absolute_url())
 
     def updateFields(self):
         super().updateFields()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.privacy.information import takes_submissions
 from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
 
@@ -48,6 +49,16 @@ def get_availability(procedure, now: datetime | None = None) -> Availability:
                 "reason_closed_since",
                 default="Online submissions closed on ${date}.",
                 mapping={"date": _local(procedure.closing_date)},
+            ),
+        )
+    if not takes_submissions(procedure):
+        # Opened without its privacy information (a script, an import):
+        # citizens are told before they give their data, or not asked.
+        return Availability(
+            False,
+            _(
+                "reason_privacy_incomplete",
+                default="Online submissions for this procedure are not open yet.",
             ),
         )
     return Availability(True)

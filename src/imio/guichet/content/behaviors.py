@@ -28,6 +28,7 @@ from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
 from imio.guichet.forms.uploads import largest_file_mb
 from imio.guichet.forms.uploads import most_files
 from imio.guichet.forms.uploads import server_max_body
+from imio.guichet.privacy.schema import IPrivacyInformation
 from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import WORKING_DAYS
 from imio.guichet.timezones import in_site_time
@@ -63,8 +64,10 @@ def default_form_schema() -> str:
 
 
 @provider(IFormFieldProvider)
-class IOnlineForm(model.Schema):
-    """The online form of a content item, its settings and its versions."""
+class IOnlineForm(IPrivacyInformation, model.Schema):
+    """The online form of a content item, its settings and its versions;
+    its privacy information (fieldset *Personal data*) comes from
+    :class:`~imio.guichet.privacy.schema.IPrivacyInformation`."""
 
     model.fieldset(
         "online_form",

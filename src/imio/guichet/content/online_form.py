@@ -63,6 +63,14 @@ class OnlineForm:
     processing_days = _OnContext(IOnlineForm["processing_days"])
     processing_day_kind = _OnContext(IOnlineForm["processing_day_kind"])
     list_columns = _OnContext(IOnlineForm["list_columns"])
+    # The privacy information (imio.guichet.privacy.schema).
+    privacy_purpose = _OnContext(IOnlineForm["privacy_purpose"])
+    privacy_legal_basis = _OnContext(IOnlineForm["privacy_legal_basis"])
+    privacy_legal_reference = _OnContext(IOnlineForm["privacy_legal_reference"])
+    privacy_recipients = _OnContext(IOnlineForm["privacy_recipients"])
+    privacy_mandatory = _OnContext(IOnlineForm["privacy_mandatory"])
+    privacy_data_subjects = _OnContext(IOnlineForm["privacy_data_subjects"])
+    privacy_special_categories = _OnContext(IOnlineForm["privacy_special_categories"])
 
     @property
     def _versions(self) -> tuple[str, ...]:

@@ -65,6 +65,15 @@ PAGES = [
 PROCEDURES = [
     {
         "id": "extrait-acte-de-naissance",
+        "privacy": {
+            "privacy_purpose": "Délivrer l'extrait ou la copie d'acte de "
+            "naissance demandé.",
+            "privacy_legal_basis": "c",
+            "privacy_legal_reference": "Code civil, livre 1er, titre 2 (actes "
+            "de l'état civil)",
+            "privacy_recipients": ["Service État civil"],
+            "privacy_data_subjects": ["Demandeurs", "Personnes nommées dans l'acte"],
+        },
         "title": "Demande d'extrait d'acte de naissance",
         "description": "Obtenez un extrait ou une copie de votre acte de naissance.",
         "form": "extrait-acte-de-naissance.xml",
@@ -84,6 +93,16 @@ PROCEDURES = [
     },
     {
         "id": "declaration-de-perte",
+        "privacy": {
+            "privacy_purpose": "Vous prévenir si un objet correspondant à votre "
+            "déclaration est déposé.",
+            "privacy_legal_basis": "e",
+            "privacy_legal_reference": "Code civil, art. 2279; règlement "
+            "communal sur les objets trouvés",
+            "privacy_recipients": ["Service Population"],
+            "privacy_mandatory": "request",
+            "privacy_data_subjects": ["Déclarants"],
+        },
         "title": "Déclaration de perte d'un objet",
         "description": "Signalez un objet perdu sur le territoire communal.",
         "form": "declaration-de-perte.xml",
@@ -97,6 +116,19 @@ PROCEDURES = [
     },
     {
         "id": "occupation-domaine-public",
+        "privacy": {
+            "privacy_purpose": "Instruire votre demande d'autorisation "
+            "d'occuper la voirie et calculer la redevance.",
+            "privacy_legal_basis": "e",
+            "privacy_legal_reference": "Nouvelle loi communale, art. 135 § 2; "
+            "règlement général de police, chapitre 3",
+            "privacy_recipients": [
+                "Service Travaux",
+                "Service Finances",
+                "Police locale",
+            ],
+            "privacy_data_subjects": ["Demandeurs (particuliers et entreprises)"],
+        },
         "title": "Demande d'occupation du domaine public",
         "description": "Conteneur, échafaudage, déménagement, terrasse: demandez "
         "l'autorisation d'occuper la voirie.",
@@ -118,6 +150,16 @@ PROCEDURES = [
     },
     {
         "id": "composition-de-menage",
+        "privacy": {
+            "privacy_purpose": "Délivrer le certificat de composition de votre ménage.",
+            "privacy_legal_basis": "c",
+            "privacy_legal_reference": "Arrêté royal du 16 juillet 1992 relatif "
+            "à la communication des informations contenues dans les registres "
+            "de la population",
+            "privacy_recipients": ["Service Population"],
+            "privacy_mandatory": "law",
+            "privacy_data_subjects": ["Demandeurs", "Membres du ménage"],
+        },
         "title": "Demande de composition de ménage",
         "description": "Obtenez le certificat de composition de votre ménage.",
         "form": "composition-de-menage.xml",
@@ -138,6 +180,17 @@ PROCEDURES = [
     },
     {
         "id": "stages-ete",
+        "privacy": {
+            "privacy_purpose": "Inscrire votre enfant aux stages d'été et "
+            "l'accueillir en sécurité.",
+            "privacy_legal_basis": "e",
+            "privacy_legal_reference": "Décret du 28 avril 2004 relatif à "
+            "l'accueil durant le temps libre",
+            "privacy_recipients": ["Service Jeunesse", "Animateurs des stages"],
+            "privacy_data_subjects": ["Enfants inscrits", "Parents"],
+            # Allergies and medical information.
+            "privacy_special_categories": ["health"],
+        },
         "title": "Inscription aux stages d'été",
         "description": "Plaines de jeux et stages pour les enfants de 3 à 12 ans.",
         "form": "stages-ete.xml",
@@ -223,8 +276,31 @@ def ensure_content(portal) -> None:
             require_verified_identity=spec.get("require_verified_identity", False),
             allow_correcting_prefill=spec.get("allow_correcting_prefill", False),
             opening_date=spec.get("opening_date"),
+            **spec["privacy"],
             **info,
         )
+
+
+#: The demo authority, with its data protection officer (no procedure
+#: opens without one).
+AUTHORITY = {
+    "official_name": "Commune de Guichetville",
+    "street": "Place communale 1",
+    "postal_code": "5000",
+    "locality": "Guichetville",
+    "email": "info@guichetville.be",
+    "dpo_name": "Délégué à la protection des données",
+    "dpo_email": "dpo@guichetville.be",
+}
+
+
+def ensure_authority(portal) -> None:
+    """The demo authority's identity, where the control panel is empty."""
+    from imio.guichet.authority import IAuthority
+
+    for name, value in AUTHORITY.items():
+        if not api.portal.get_registry_record(name, interface=IAuthority, default=""):
+            api.portal.set_registry_record(name, value, interface=IAuthority)
 
 
 def ensure_accounts(portal) -> None:
@@ -331,6 +407,7 @@ def ensure_demo_site(
         ensure_identity_provider(portal, identity_provider)
         # Before the forms, which name the source's keys.
         ensure_prefill_source(portal, register)
+        ensure_authority(portal)
         ensure_content(portal)
         ensure_accounts(portal)
     finally:

@@ -37,6 +37,7 @@ NAMES = (
     "@drafts",
     "@guichet-openapi",
     "@guichet-audit",
+    "@guichet-register",
     "@guichet-webhooks",
     "@guichet-tokens",
     "@guichet-mail-outbox",

@@ -22,6 +22,9 @@ from imio.guichet.authority import get_authority
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.i18n import translate_for
+from imio.guichet.privacy.notice import FULL_TEXT
+from imio.guichet.privacy.notice import HEADING as PRIVACY_HEADING
+from imio.guichet.privacy.notice import Notice
 from imio.guichet.submissions.storage import Submission
 from io import BytesIO
 from lxml import html as lxml_html
@@ -200,6 +203,7 @@ def receipt_pdf(
     issuer: Issuer,
     tracking_url: str | None = None,
     language: str | None = None,
+    privacy: Notice | None = None,
 ) -> bytes:
     """The receipt of ``submission`` (of ``procedure``) as PDF bytes.
 
@@ -207,6 +211,7 @@ def receipt_pdf(
     logo at the top, the service's contact below); ``tracking_url`` is how
     the citizen follows it (left out when None). Texts are in ``language``
     (the submission's by default, French when a catalog lacks them).
+    ``privacy`` is the procedure's privacy notice, repeated at the end.
     """
     _register_fonts()
     language = language or submission.language
@@ -296,6 +301,22 @@ def receipt_pdf(
                     Paragraph(_text(tr(CONTACT)), styles["heading"]),
                     Paragraph(_text(issuer.contact), styles["base"]),
                 ]
+            )
+        )
+    if privacy is not None and privacy.rows:
+        story.append(Paragraph(_text(tr(PRIVACY_HEADING)), styles["heading"]))
+        for head, text in privacy.rows:
+            story.append(
+                Paragraph(
+                    f"<b>{_text(tr(head))}</b>: {_text(tr(text))}", styles["small"]
+                )
+            )
+        story.append(
+            Paragraph(
+                f"{_text(tr(FULL_TEXT))}: "
+                f'<link href="{escape(privacy.full_text_url)}">'
+                f"{_text(privacy.full_text_url)}</link>",
+                styles["small"],
             )
         )
     story.extend([Spacer(1, 6 * mm), Paragraph(_text(tr(NOTICE)), styles["small"])])

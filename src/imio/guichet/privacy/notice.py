@@ -1,0 +1,162 @@
+"""The privacy notice of a procedure's form: a concise one on the form (its
+first step and its review step) and on the PDF receipt, the full text on
+the procedure's ``@@guichet-privacy`` page.
+
+Both are made here from :func:`~imio.guichet.privacy.information.privacy_of`
+as rows of (heading, text), each a :class:`Message` or plain text that the
+page or the receipt translates in its reader's language.
+
+**Retention.** How long requests are kept is the retention policy's
+(``imio.guichet.retention.policy.retention_of(procedure)``, another part
+of issue #15). The notice reads it through :func:`retention_of_procedure`
+and words it with :func:`retention_sentence` (days, action): the one place
+to wire when the policy comes. Until then the period is shown when the
+procedure has one (``retention_days``, ``retention_action``), else the
+sentence is left out.
+"""
+
+from dataclasses import dataclass
+from imio.guichet import _
+from imio.guichet.privacy.information import privacy_of
+from imio.guichet.privacy.information import PrivacyInformation
+from imio.guichet.privacy.schema import LEGAL_BASES
+from imio.guichet.privacy.schema import MANDATORY_CHOICES
+from zope.i18nmessageid import Message
+
+
+#: The address of a procedure's full privacy information.
+PRIVACY_VIEW = "@@guichet-privacy"
+
+HEADING = _("privacy_notice_heading", default="Your personal data")
+CONTROLLER = _("privacy_notice_controller", default="Controller")
+PURPOSE = _("privacy_notice_purpose", default="Purpose")
+BASIS = _("privacy_notice_basis", default="Lawful basis")
+RECIPIENTS = _("privacy_notice_recipients", default="Recipients")
+MANDATORY = _("privacy_notice_mandatory", default="Providing the data")
+RETENTION = _("privacy_notice_retention", default="Retention")
+RIGHTS = _("privacy_notice_rights", default="Your rights")
+DPO = _("privacy_notice_dpo", default="Data protection officer")
+FULL_TEXT = _("privacy_notice_full_text", default="Full privacy information")
+RIGHTS_TEXT = _(
+    "privacy_notice_rights_text",
+    default="You may access your data, have them corrected or erased, restrict "
+    "or object to their processing, and lodge a complaint with the Data "
+    "Protection Authority (www.autoriteprotectiondonnees.be). Write to the "
+    "data protection officer: ${dpo}.",
+)
+CONSENT_TEXT = _(
+    "privacy_notice_consent",
+    default="You may withdraw your consent at any time, without affecting "
+    "what was done before.",
+)
+BASIS_WITH_LAW = _("privacy_notice_basis_with_law", default="${basis}: ${law}")
+RETENTION_ANONYMISE = _(
+    "privacy_retention_anonymise",
+    default="Your request is kept ${days} days after it ends (closed, "
+    "rejected or withdrawn); then your data are removed from it.",
+)
+RETENTION_DELETE = _(
+    "privacy_retention_delete",
+    default="Your request is kept ${days} days after it ends (closed, "
+    "rejected or withdrawn); then it is deleted.",
+)
+
+
+def retention_sentence(days: int | None, action: str | None) -> Message | None:
+    """How long requests are kept, in a sentence; None without a period.
+
+    ``action`` is what happens at its end: ``"delete"``, or anonymisation
+    (``"anonymise"``, the default)."""
+    if not days:
+        return None
+    message = RETENTION_DELETE if action == "delete" else RETENTION_ANONYMISE
+    return Message(message, mapping={"days": days})
+
+
+def retention_of_procedure(procedure) -> tuple[int | None, str | None]:
+    """(days, action) of ``procedure``'s retention. The seam of the
+    retention policy: replace the body with
+    ``imio.guichet.retention.policy.retention_of(procedure)`` once it is
+    there."""
+    return (
+        getattr(procedure, "retention_days", None),
+        getattr(procedure, "retention_action", None),
+    )
+
+
+def procedure_retention(procedure) -> Message | None:
+    return retention_sentence(*retention_of_procedure(procedure))
+
+
+def basis_text(info: PrivacyInformation) -> Message | str:
+    basis = LEGAL_BASES.get(info.legal_basis)
+    if basis is None:
+        return ""
+    if info.legal_reference:
+        return Message(
+            BASIS_WITH_LAW, mapping={"basis": basis, "law": info.legal_reference}
+        )
+    return basis
+
+
+def dpo_text(info: PrivacyInformation) -> str:
+    if info.dpo_name and info.dpo_email:
+        return f"{info.dpo_name} ({info.dpo_email})"
+    return info.dpo_email or info.dpo_name
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The concise notice: rows of (heading, text), and where the full
+    text is."""
+
+    rows: tuple[tuple[Message, Message | str], ...]
+    full_text_url: str
+
+
+def _rows(procedure, info: PrivacyInformation) -> list[tuple]:
+    rows = [
+        (CONTROLLER, info.controller),
+        (PURPOSE, info.purpose),
+        (BASIS, basis_text(info)),
+        (RECIPIENTS, ", ".join(info.recipients)),
+        (MANDATORY, MANDATORY_CHOICES.get(info.mandatory, "")),
+        (RETENTION, procedure_retention(procedure) or ""),
+        # Without a DPO (a form open before the rule), the authority's own
+        # address.
+        (
+            RIGHTS,
+            Message(
+                RIGHTS_TEXT, mapping={"dpo": dpo_text(info) or info.controller_email}
+            ),
+        ),
+    ]
+    return rows
+
+
+def concise_notice(procedure, procedure_url: str) -> Notice:
+    """The notice shown on the form and printed on the receipt:
+    ``procedure_url`` is the procedure's address (the site's public one
+    on a receipt)."""
+    info = privacy_of(procedure)
+    rows = tuple((head, text) for head, text in _rows(procedure, info) if text)
+    return Notice(rows=rows, full_text_url=f"{procedure_url}/{PRIVACY_VIEW}")
+
+
+def full_notice(procedure) -> list[tuple]:
+    """The full privacy information of ``procedure`` (art. 13): every row
+    of the concise notice, the controller's address and contact, the data
+    protection officer, and consent's withdrawal for basis (a)."""
+    info = privacy_of(procedure)
+    contact = (info.controller, *info.controller_address, info.controller_email)
+    rows = []
+    for head, text in _rows(procedure, info):
+        if head is RIGHTS:
+            rows.append((DPO, dpo_text(info)))
+        if head is CONTROLLER:
+            rows.append((head, "\n".join(part for part in contact if part)))
+        else:
+            rows.append((head, text))
+    if info.legal_basis == "a":
+        rows.append((RIGHTS, CONSENT_TEXT))
+    return [(head, text) for head, text in rows if text]

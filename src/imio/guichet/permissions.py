@@ -17,3 +17,8 @@ ReadMetrics = "imio.guichet: Read metrics"
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.
 BACK_OFFICE_ROLE = "GuichetBackOffice"
+#: Find everything held about one person (national register number or
+#: e-mail), export it: the data protection officer's work (GDPR art. 15, 17).
+AnswerDataSubjectRequests = "imio.guichet: Answer data subject requests"
+#: See national register numbers in full (elsewhere they are masked).
+ViewNationalRegisterNumbers = "imio.guichet: View national register numbers"

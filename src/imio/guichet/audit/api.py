@@ -56,12 +56,15 @@ ACTIONS = (
     "create_from_model",
     "update_from_model",
     "withdraw_model",
+    # The citizens' rights: who looked for whom (masked) and exported it.
+    "lookup_person",
+    "export_person",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")
 #: Actions that change nothing: written to the journal, not the database
 #: (an export is a read).
-JOURNALED = (*READS, "export")
+JOURNALED = (*READS, "export", "lookup_person", "export_person")
 
 logger = logging.getLogger(__name__)
 

@@ -88,6 +88,12 @@ ACTION_LABELS = {
         "audit_action_update_from_model", default="Updated a procedure from its model"
     ),
     "withdraw_model": _("audit_action_withdraw_model", default="Withdrew a model"),
+    "lookup_person": _(
+        "audit_action_lookup_person", default="Looked up a person's requests"
+    ),
+    "export_person": _(
+        "audit_action_export_person", default="Exported a person's requests"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

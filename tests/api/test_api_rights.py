@@ -117,3 +117,13 @@ class TestMaskedJson:
         )
         assert response.status_code == 200
         assert MASKED_A in response.text and NRN_A not in response.text
+
+
+def test_a_lookup_and_an_export_never_commit(session_for, filed, functional):
+    """POST only so that the value is in no URL: still a read."""
+    database = functional["zodbDB"]
+    last = database.lastTransaction()
+    admin = session_for("siteadmin")
+    for body in ({"nrn": NRN_A}, {"email": "citizen_a@example.org", "format": "csv"}):
+        assert admin.post("@guichet-person", json=body).status_code == 200
+    assert database.lastTransaction() == last

@@ -28,7 +28,6 @@ from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.storage import Submission
 from plone import api
 
-import hashlib
 import re
 
 
@@ -51,13 +50,6 @@ def mask_email(email: str) -> str:
     """``jeanne@example.org`` -> ``j***@example.org``."""
     local, _at, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
-
-
-def fingerprint(value: str) -> str:
-    """What the audit trail keeps to tell two lookups of the same person
-    apart without the value: the first 16 hex digits of its SHA-256. (Not
-    a secret: it confirms a guess, which the masked value does too.)"""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -92,15 +84,15 @@ class PersonQuery:
         return cls(nrn=nrn, email=email)
 
     def audited(self) -> dict:
-        """Who was looked for, as the audit trail keeps it: masked, with a
-        fingerprint; never the value itself."""
+        """Who was looked for, as the audit trail keeps it: masked, never
+        the value. No hash of it either: with the birth date the mask
+        keeps, a number has about a thousand candidates, and a hash of it
+        would give it away at once; the references found say whom."""
         details = {}
         if self.nrn:
             details["nrn"] = mask(self.nrn)
-            details["nrn_sha256"] = fingerprint(self.nrn)
         if self.email:
             details["email"] = mask_email(self.email)
-            details["email_sha256"] = fingerprint(self.email)
         return details
 
 

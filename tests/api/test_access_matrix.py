@@ -86,6 +86,10 @@ ENDPOINTS = {
     "POST @submissions/{waiting}/@reply": REQUEST_OF_A,
     "POST @submissions/{mine}/@withdraw": REQUEST_OF_A,
     "POST @submissions/{mine}/@message": REQUEST_OF_A,
+    # The citizens' rights: anyone logged in gets their own data (none for
+    # staff); one person's requests for Site Administrators only.
+    "GET @my-data": {**dict.fromkeys(ACCOUNTS, 200), "Anonymous": 401},
+    "POST @guichet-person": ADMINISTRATORS,
 }
 
 CASES = [
@@ -126,6 +130,7 @@ def body_for(endpoint: str, site) -> dict | None:
         "PATCH @guichet-webhooks/{webhook}": {"url": "https://bo.example/other"},
         "POST @guichet-tokens": {"user": "backoffice_x", "label": "matrix"},
         "POST @guichet-mail-outbox": {"action": "retry-failed"},
+        "POST @guichet-person": {"email": "jeanne@example.org"},
         "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
         "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
         "POST @submissions/{waiting}/@reply": {"message": "Voici"},

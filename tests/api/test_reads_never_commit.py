@@ -141,6 +141,11 @@ READS = {
         [],
     ),
     "own receipt": ("citizen_a", ["@@receipt?reference={own_reference}"], []),
+    "own data": (
+        "citizen_a",
+        ["@@my-data", "@@my-data?format=pdf", "@my-data", "@my-data?format=pdf"],
+        [],
+    ),
     "tracking link": (
         "Anonymous",
         ["@@track-request?reference={reference}&secret={secret}"],

@@ -20,3 +20,8 @@ BACK_OFFICE_ROLE = "GuichetBackOffice"
 #: The register of processing activities (GDPR art. 30): Site
 #: Administrators, or an account given it (the data protection officer).
 ViewProcessingRegister = "imio.guichet: View register of processing activities"
+#: Find everything held about one person (national register number or
+#: e-mail), export it: the data protection officer's work (GDPR art. 15, 17).
+AnswerDataSubjectRequests = "imio.guichet: Answer data subject requests"
+#: See national register numbers in full (elsewhere they are masked).
+ViewNationalRegisterNumbers = "imio.guichet: View national register numbers"

@@ -59,12 +59,15 @@ ACTIONS = (
     # A procedure's e-mails as its webmasters write them (no submission).
     "edit_mail_template",
     "reset_mail_template",
+    # The citizens' rights: who looked for whom (masked) and exported it.
+    "lookup_person",
+    "export_person",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")
 #: Actions that change nothing: written to the journal, not the database
 #: (an export is a read).
-JOURNALED = (*READS, "export")
+JOURNALED = (*READS, "export", "lookup_person", "export_person")
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from imio.guichet.browser.errors import set_answer_status
 from imio.guichet.browser.errors import show_on_page
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
+from imio.guichet.browser.rights import MY_DATA_VIEW
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
@@ -237,6 +238,11 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
 
     def delete_draft_url(self) -> str:
         return f"{api.portal.get().absolute_url()}/{DELETE_VIEW}"
+
+    def my_data_url(self, kind: str) -> str:
+        """The download of everything held about the citizen's requests."""
+        query = urlencode({"format": kind})
+        return f"{api.portal.get().absolute_url()}/{MY_DATA_VIEW}?{query}"
 
 
 class TrackRequestView(CitizenRequestPage):

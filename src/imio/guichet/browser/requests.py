@@ -518,7 +518,9 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         items = []
         number = verified.get("national_number")
         if number:
-            items.append((AUTHENTIC_LABELS["national_number"], nn.format(number)))
+            # Masked (staff without the permission) is shown as it is.
+            shown = nn.format(number) if number.isdigit() else number
+            items.append((AUTHENTIC_LABELS["national_number"], shown))
         for key in ("family_name", "given_name"):
             if verified.get(key):
                 items.append((AUTHENTIC_LABELS[key], verified[key]))

@@ -41,6 +41,8 @@ NAMES = (
     "@guichet-webhooks",
     "@guichet-tokens",
     "@guichet-mail-outbox",
+    "@my-data",
+    "@guichet-person",
 )
 
 

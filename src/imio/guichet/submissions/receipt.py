@@ -196,6 +196,93 @@ def _text(value) -> str:
     return escape(str(value)).replace("\n", "<br/>")
 
 
+#: For other documents built of the receipt's parts.
+paragraph_text = _text
+
+
+def issuer_flowables(issuer: Issuer, styles) -> list:
+    """Who issues the document (logo, name, address), as flowables."""
+    width = A4[0] - 40 * mm
+    identity = [Paragraph(_text(issuer.name), styles["site"])]
+    if issuer.address:
+        identity.append(Paragraph(_text(issuer.address), styles["small"]))
+    logo = _logo(issuer.logo)
+    if logo is not None:
+        heading = Table(
+            [[logo, identity]],
+            colWidths=[logo.drawWidth + 6 * mm, width - logo.drawWidth - 6 * mm],
+        )
+        heading.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        return [heading]
+    return list(identity)
+
+
+def answers_flowables(submission, procedure, tr, styles, language) -> list:
+    """The answers of ``submission`` laid out like its form, as reportlab
+    flowables (a table per section): the receipt's, and what a citizen's
+    download of their data shows of each request."""
+    width = A4[0] - 40 * mm
+    story = []
+    for section in submission_answers(submission, procedure, language):
+        rows = [
+            [
+                Paragraph(_text(tr(row["title"])), styles["cell_title"]),
+                Paragraph(_text(tr(row["value"])), styles["cell"]),
+            ]
+            for row in section["rows"]
+        ]
+        # Rows may split across pages: an answer can be longer than a page.
+        table = Table(rows, colWidths=[width * 0.35, width * 0.65], splitInRow=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        if section["label"]:
+            story.append(Paragraph(_text(tr(section["label"])), styles["cell_title"]))
+        story.extend([table, Spacer(1, 3 * mm)])
+    return story
+
+
+def pdf_styles() -> dict[str, ParagraphStyle]:
+    """The receipt's fonts (registered once) and paragraph styles."""
+    _register_fonts()
+    return _styles()
+
+
+def build_pdf(story: list, *, title: str, author: str) -> bytes:
+    """``story`` as an A4 PDF, the same bytes for the same story."""
+    output = BytesIO()
+    document = SimpleDocTemplate(
+        output,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+        creator=f"imio.guichet (reportlab {reportlab.Version})",
+        # Never a creation date or random id that would make two
+        # downloads of the same document differ.
+        invariant=True,
+    )
+    document.build(story)
+    return output.getvalue()
+
+
 def receipt_pdf(
     submission: Submission,
     procedure,
@@ -224,27 +311,7 @@ def receipt_pdf(
     styles = _styles()
     received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
     procedure_title = procedure.Title() if procedure is not None else ""
-    identity = [Paragraph(_text(issuer.name), styles["site"])]
-    if issuer.address:
-        identity.append(Paragraph(_text(issuer.address), styles["small"]))
-    logo = _logo(issuer.logo)
-    width = A4[0] - 40 * mm
-    if logo is not None:
-        heading = Table(
-            [[logo, identity]],
-            colWidths=[logo.drawWidth + 6 * mm, width - logo.drawWidth - 6 * mm],
-        )
-        heading.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-        )
-        story = [heading]
-    else:
-        story = list(identity)
+    story = issuer_flowables(issuer, styles)
     story += [
         Spacer(1, 6 * mm),
         Paragraph(_text(tr(TITLE)), styles["title"]),
@@ -257,29 +324,7 @@ def receipt_pdf(
         Spacer(1, 4 * mm),
         Paragraph(_text(tr(ANSWERS)), styles["heading"]),
     ]
-    for section in submission_answers(submission, procedure, language):
-        rows = [
-            [
-                Paragraph(_text(tr(row["title"])), styles["cell_title"]),
-                Paragraph(_text(tr(row["value"])), styles["cell"]),
-            ]
-            for row in section["rows"]
-        ]
-        # Rows may split across pages: an answer can be longer than a page.
-        table = Table(rows, colWidths=[width * 0.35, width * 0.65], splitInRow=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
-                    ("TOPPADDING", (0, 0), (-1, -1), 3),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ]
-            )
-        )
-        if section["label"]:
-            story.append(Paragraph(_text(tr(section["label"])), styles["cell_title"]))
-        story.extend([table, Spacer(1, 3 * mm)])
+    story += answers_flowables(submission, procedure, tr, styles, language)
     if tracking_url:
         story.append(
             KeepTogether(
@@ -321,20 +366,6 @@ def receipt_pdf(
         )
     story.extend([Spacer(1, 6 * mm), Paragraph(_text(tr(NOTICE)), styles["small"])])
 
-    output = BytesIO()
-    document = SimpleDocTemplate(
-        output,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"{tr(TITLE)} {submission.reference}",
-        author=issuer.name,
-        creator=f"imio.guichet (reportlab {reportlab.Version})",
-        # Never a creation date or random id that would make two
-        # downloads of the same receipt differ.
-        invariant=True,
+    return build_pdf(
+        story, title=f"{tr(TITLE)} {submission.reference}", author=issuer.name
     )
-    document.build(story)
-    return output.getvalue()

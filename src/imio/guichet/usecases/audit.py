@@ -95,6 +95,12 @@ ACTION_LABELS = {
         "audit_action_reset_mail_template",
         default="Reset an e-mail of a procedure to its default",
     ),
+    "lookup_person": _(
+        "audit_action_lookup_person", default="Looked up a person's requests"
+    ),
+    "export_person": _(
+        "audit_action_export_person", default="Exported a person's requests"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

@@ -22,6 +22,7 @@ from imio.guichet.errors import StaleVersion
 from imio.guichet.errors import TransitionNotAllowed
 from imio.guichet.errors import VersionRequired
 from imio.guichet.identities import is_same_account
+from imio.guichet.rights.nrn import as_seen
 from imio.guichet.submissions import handling
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_read_submission
@@ -257,5 +258,7 @@ def open_receipt(caller: Caller, reference: Any, secret: Any) -> ReceiptAccess:
         if not may_read_submission(submission):
             raise NotFound(REQUEST_NOT_FOUND)
         audit.record(caller, "read", [submission], {"receipt": True})
+        # Staff's copy: national register numbers as they may see them.
+        submission = as_seen(submission)
     procedure = find_procedure(submission.procedure_uid)
     return ReceiptAccess(submission, procedure, by_citizen)

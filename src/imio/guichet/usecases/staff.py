@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
@@ -27,6 +28,8 @@ from imio.guichet.errors import NotFound
 from imio.guichet.errors import StaleVersion
 from imio.guichet.errors import TransitionNotAllowed
 from imio.guichet.errors import VersionRequired
+from imio.guichet.rights.nrn import as_seen
+from imio.guichet.rights.nrn import Disclosure
 from imio.guichet.submissions import api as submissions
 from imio.guichet.submissions import handling
 from imio.guichet.submissions.access import find_procedure
@@ -175,7 +178,8 @@ def list_submissions(
             due_before=query.due_before,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
-    return page
+    # National register numbers masked for whoever may not see them.
+    return replace(page, items=list(Disclosure().all(page.items)))
 
 
 def assignees_of(caller: Caller, assignee: str | None) -> list[str] | None:
@@ -230,7 +234,7 @@ def read_submission(
     """The submission, for staff who may read it (written to the trail)."""
     submission = _readable(caller, submission_id, within)
     audit.record(caller, "read", [submission])
-    return submission
+    return as_seen(submission)
 
 
 def may_manage(caller: Caller, submission: Submission) -> bool:
@@ -258,7 +262,7 @@ def acknowledge(
         submission, user_id=caller.user_id, external_reference=external_reference
     )
     audit.record(caller, "acknowledge", [submission], {"first": new})
-    return submission, acknowledgement
+    return as_seen(submission), acknowledgement
 
 
 def change_state(
@@ -318,7 +322,7 @@ def change_state(
         [submission],
         {"from": before, "to": to_state, **_files_detail(checked)},
     )
-    return submission
+    return as_seen(submission)
 
 
 def _files_detail(files: Sequence) -> dict:
@@ -364,7 +368,7 @@ def write(
             STALE, headers={"ETag": handling.etag(submission)}
         ) from stale
     audit.record(caller, "message", [submission], _files_detail(checked))
-    return submission
+    return as_seen(submission)
 
 
 NOT_A_HANDLER = _(
@@ -420,7 +424,7 @@ def assign(
         ) from stale
     if event is not None:
         audit.record(caller, "assign", [submission], {"from": before, "to": assignee})
-    return submission
+    return as_seen(submission)
 
 
 #: Requests moved at once, at most (a listing page holds up to 100).
@@ -547,9 +551,10 @@ def export_submissions(
 
     def exported():
         # Which rows, for the trail: references only (8 characters each).
+        disclosure = Disclosure()
         for submission in _exported(procedure, query):
             references.append(submission.reference)
-            yield submission
+            yield disclosure(submission)
 
     count = write_export(query.kind, write, procedure, exported())
     details = {"count": count, **export_details(procedure, query)}

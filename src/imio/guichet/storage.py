@@ -427,6 +427,15 @@ class DayIndex(Persistent):
     def __len__(self) -> int:
         return self._length()
 
+    def count_before(self, day: int) -> int:
+        """How many entries have a day strictly before ``day``: one count
+        per day and shard, no entry read."""
+        return sum(
+            len(keys)
+            for shard in self._shards
+            for keys in shard.values(max=day, excludemax=True)
+        )
+
 
 def _days_ascending(
     shard: LOBTree, after: tuple[int, int] | None

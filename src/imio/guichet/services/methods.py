@@ -40,6 +40,7 @@ NAMES = (
     "@guichet-webhooks",
     "@guichet-tokens",
     "@guichet-mail-outbox",
+    "@guichet-dashboard",
 )
 
 

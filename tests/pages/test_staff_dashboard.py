@@ -7,6 +7,7 @@ from datetime import timedelta
 from datetime import UTC
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
+from fixtures.openapi import conforms
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.due import today
 from plone import api
@@ -37,6 +38,7 @@ def test_rest_on_the_site_and_a_procedure(site, filed, session_for):
     answer = office.get("@guichet-dashboard")
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    conforms(body, "Dashboard")
     assert body["total"] == 3  # nothing of Y
     assert body["procedures"] == [api.content.get_uuid(site.demarches.x)]
     assert body["on"] == today().isoformat()
@@ -49,7 +51,9 @@ def test_rest_on_the_site_and_a_procedure(site, filed, session_for):
         "p90_hours": None,
         "histogram": [],
     }
-    assert office.get("demarches/x/@guichet-dashboard").json()["total"] == 3
+    one = office.get("demarches/x/@guichet-dashboard").json()
+    conforms(one, "Dashboard")
+    assert one["total"] == 3
     assert office.get("demarches/y/@guichet-dashboard").status_code == 403
     assert session_for("citizen_a").get("@guichet-dashboard").status_code == 403
     assert session_for("Anonymous").get("@guichet-dashboard").status_code == 401

@@ -23,10 +23,10 @@ measures that, against the other form add-ons.
 """
 
 from collections import Counter
-from imio.guichet.dashboard import counters
-from imio.guichet.dashboard.counters import DashboardCounters
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.dashboard import counters
+from imio.guichet.dashboard.counters import DashboardCounters
 from imio.guichet.submissions import feed
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.storage import new_submission_id

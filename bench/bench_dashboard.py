@@ -127,7 +127,9 @@ def main() -> None:
     counters.site_timezone = lambda: UTC  # no site here: weeks in UTC
     small = measure(args.baseline, args.repeat)
     large = measure(args.total, args.repeat)
-    print(f"{'read_figures (ms, median)':28} {args.baseline:>9,} {args.total:>9,} ratio")
+    print(
+        f"{'read_figures (ms, median)':28} {args.baseline:>9,} {args.total:>9,} ratio"
+    )
     for name in CASES:
         ratio = large[name] / small[name]
         print(f"{name:28} {small[name]:9.2f} {large[name]:9.2f} {ratio:5.2f}")

@@ -78,9 +78,15 @@ def known(site):
         )
         move(filed["old"], ("in_progress", "2025-01-06", 10))
         move(filed["old"], ("accepted", "2025-01-08", 9), ("closed", "2025-02-01", 9))
-        move(filed["a"], ("in_progress", "2026-03-30", 12), ("accepted", "2026-03-31", 10))
+        move(
+            filed["a"],
+            ("in_progress", "2026-03-30", 12),
+            ("accepted", "2026-03-31", 10),
+        )
         move(filed["b"], ("received", "2026-03-31", 8), ("rejected", "2026-04-02", 11))
-        move(filed["c"], ("in_progress", "2026-04-02", 8), ("accepted", "2026-04-11", 10))
+        move(
+            filed["c"], ("in_progress", "2026-04-02", 8), ("accepted", "2026-04-11", 10)
+        )
         move(filed["late"], ("received", "2026-04-14", 8))
         move(
             filed["waiting"],
@@ -215,9 +221,8 @@ class TestScope:
         assert theirs.figures.decided == 0
 
     def test_refused_without_the_permission(self, site, known):
-        with api.env.adopt_user(username="citizen_a"):
-            with pytest.raises(Forbidden):
-                dashboard.read_dashboard(caller("citizen_a"))
+        with api.env.adopt_user(username="citizen_a"), pytest.raises(Forbidden):
+            dashboard.read_dashboard(caller("citizen_a"))
         with pytest.raises(LoginRequired):
             dashboard.read_dashboard(Caller(user_id=None, channel=REST))
 

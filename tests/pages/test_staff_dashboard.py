@@ -26,9 +26,7 @@ def filed(site):
     now = datetime.now(UTC)
     with api.env.adopt_roles(["Manager"]):
         for n in range(3):
-            submit(
-                site.demarches.x, VALID_DATA, submitter=None, now=now - timedelta(n)
-            )
+            submit(site.demarches.x, VALID_DATA, submitter=None, now=now - timedelta(n))
         submit(site.demarches.y, DEFAULT_FORM_DATA, submitter=None, now=now)
     transaction.commit()
 

@@ -9,8 +9,8 @@ from imio.guichet.dashboard.counters import DASHBOARD_KEY
 from imio.guichet.dashboard.counters import get_counters
 from imio.guichet.dashboard.figures import read_figures
 from imio.guichet.submissions.api import get_store
-from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.lifecycle import change_state
 from imio.guichet.upgrades.v1017 import count_for_the_dashboard
 from plone import api
 from zope.annotation.interfaces import IAnnotations

@@ -97,7 +97,9 @@ class DashboardView(CallerOfRequest, BrowserView):
         return bar_chart(
             [(state["label"], state["count"]) for state in states],
             ident="guichet-states",
-            title=self.text(_("title_requests_per_state", default="Requests per state")),
+            title=self.text(
+                _("title_requests_per_state", default="Requests per state")
+            ),
             desc=", ".join(f"{state['label']}: {state['count']}" for state in states),
         )
 
@@ -107,7 +109,11 @@ class DashboardView(CallerOfRequest, BrowserView):
             return "—"
         if hours < 72:
             return self.text(
-                _("label_duration_hours", default="${hours} h", mapping={"hours": hours})
+                _(
+                    "label_duration_hours",
+                    default="${hours} h",
+                    mapping={"hours": hours},
+                )
             )
         return self.text(
             _(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from imio.guichet import audit
 from imio.guichet.caller import Caller
-from imio.guichet.dashboard.figures import figures_csv
 from imio.guichet.dashboard.figures import Figures
+from imio.guichet.dashboard.figures import figures_csv
 from imio.guichet.dashboard.figures import read_figures
 from imio.guichet.submissions.due import today
 from imio.guichet.usecases.staff import listed_procedures

@@ -441,8 +441,11 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         handle the procedure of at least one that this caller may manage;
         none: no assignment form), with their names."""
         chosen = self.typed.get("assignee")
-        found = set()
+        found, procedures = set(), set()
         for submission in self.page.items:
+            if submission.procedure_uid in procedures:
+                continue  # its handlers are known (and the permission is its)
+            procedures.add(submission.procedure_uid)
             found.update(staff.assignable(self.caller, submission))
         return sorted(
             (

@@ -347,7 +347,7 @@ def html_bulk(keys: tuple, to_state: str | None, assignee: str | None = None):
         change = (
             [("to_state", to_state)]
             if assignee is None
-            else [("assignee", assignee), ("assign", "1")]
+            else [("bulk_assignee", assignee), ("assign", "1")]
         )
         fields = [("_authenticator", token), *change]
         for key in keys:

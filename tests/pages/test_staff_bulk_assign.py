@@ -57,7 +57,7 @@ def test_one_of_five_refused_on_the_page(site, five, browser_for):
     chosen = browser.getControl(name="ids:list")
     for submission_id, _ in five:
         chosen.getControl(value=submission_id).selected = True
-    assignee = browser.getForm(id="requests-bulk").getControl(name="assignee")
+    assignee = browser.getForm(id="requests-bulk").getControl(name="bulk_assignee")
     assert "backoffice_x" in assignee.options
     assert "backoffice_y" not in assignee.options  # not a handler of X
     assignee.value = ["backoffice_x"]

@@ -359,11 +359,12 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             if isinstance(submission_id, str)
         ]
         assigning = bool(single(form, "assign"))
-        names = ("assignee",) if assigning else ("to_state", "message", "note")
+        # "bulk_assignee": the listing's filter form has its "assignee".
+        names = ("bulk_assignee",) if assigning else ("to_state", "message", "note")
         typed = {name: single(form, name) for name in names}
         try:
             if assigning:
-                outcomes = staff.assign_many(self.caller, seen, typed["assignee"])
+                outcomes = staff.assign_many(self.caller, seen, typed["bulk_assignee"])
             else:
                 outcomes = staff.change_states(
                     self.caller,
@@ -383,7 +384,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         result = {
             "to_state": typed.get("to_state"),
             # Whom to (its name, as shown), when assigning; "" to nobody.
-            "assignee": principal_title(typed["assignee"]) if assigning else None,
+            "assignee": principal_title(typed["bulk_assignee"]) if assigning else None,
             "moved": [outcome.reference for outcome in outcomes if outcome.moved],
             "refused": [
                 [
@@ -440,7 +441,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         """Whom the requests of this page may be assigned to (those who
         handle the procedure of at least one that this caller may manage;
         none: no assignment form), with their names."""
-        chosen = self.typed.get("assignee")
+        chosen = self.typed.get("bulk_assignee")
         found, procedures = set(), set()
         for submission in self.page.items:
             if submission.procedure_uid in procedures:

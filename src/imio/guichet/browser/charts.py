@@ -58,3 +58,37 @@ def bar_chart(
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+ROW = 24
+LABELS = 200  # room for the labels of a horizontal chart
+
+
+def horizontal_bar_chart(
+    bars: list[tuple[str, int]], *, ident: str, title: str, desc: str
+) -> str:
+    """An SVG chart of ``(label, value)`` as horizontal bars, one row each
+    (for long labels: the states), the value written after its bar."""
+    top = max([value for _label, value in bars] + [1])
+    height = ROW * len(bars) + 4
+    room = WIDTH - LABELS - 60  # the value after the longest bar
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="guichet-chart" '
+        f'role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
+    ]
+    for index, (label, value) in enumerate(bars):
+        y = index * ROW + 2
+        width = room * value / top
+        parts.append(
+            f'<text x="{LABELS - 8}" y="{y + 15}" text-anchor="end" '
+            f'font-size="12">{escape(label)}</text>'
+            f'<rect x="{LABELS}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" '
+            f'fill="#1f5f8b"><title>{escape(label)}: {value}</title></rect>'
+            f'<text x="{LABELS + width + 6:.1f}" y="{y + 15}" '
+            f'font-size="12">{value}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

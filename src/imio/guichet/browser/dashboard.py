@@ -8,6 +8,7 @@ and the audit record are the use case's
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.charts import bar_chart
+from imio.guichet.browser.charts import horizontal_bar_chart
 from imio.guichet.browser.display import state_label
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.channels.caller import CallerOfRequest
@@ -94,7 +95,7 @@ class DashboardView(CallerOfRequest, BrowserView):
 
     def states_chart(self) -> str:
         states = self.states()
-        return bar_chart(
+        return horizontal_bar_chart(
             [(state["label"], state["count"]) for state in states],
             ident="guichet-states",
             title=self.text(

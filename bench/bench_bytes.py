@@ -12,6 +12,10 @@ Run::
 
     .venv/bin/python bench/bench_bytes.py
     .venv/bin/python bench/bench_bytes.py --total 100000 --measure 10000
+    .venv/bin/python bench/bench_bytes.py --dashboard   # with its counters
+
+``--dashboard`` also counts each filing in the dashboard's counters
+(``imio.guichet.dashboard.counters``), as their subscriber does.
 
 The whole filing path (HTML or REST, e-mails and webhooks queued, Zope's
 transaction notes) writes more than the store alone: ``bench_peers.py``
@@ -21,6 +25,8 @@ measures that, against the other form add-ons.
 from collections import Counter
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.dashboard import counters
+from imio.guichet.dashboard.counters import DashboardCounters
 from imio.guichet.submissions import feed
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.storage import new_submission_id
@@ -46,7 +52,9 @@ DATA = {f"field{i}": f"Réponse numéro {i}, un peu de texte" for i in range(10)
 PROCEDURES = [secrets.token_hex(16) for _ in range(3)]
 
 
-def file_one(store: SubmissionStore, now: float) -> None:
+def file_one(
+    store: SubmissionStore, now: float, dashboard: DashboardCounters | None = None
+) -> None:
     created = datetime.fromtimestamp(now, UTC)
     key = store.new_key(created)
     submission = Submission(
@@ -62,6 +70,8 @@ def file_one(store: SubmissionStore, now: float) -> None:
         language="fr",
     )
     store.add(submission)
+    if dashboard is not None:
+        dashboard.of(submission.procedure_uid, create=True).count_filing(created)
     store.remember_request(
         submission,
         {
@@ -86,12 +96,19 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=20_000)
     parser.add_argument("--measure", type=int, default=2_000)
     parser.add_argument("--rate", type=float, default=100.0, help="filings/s simulated")
+    parser.add_argument(
+        "--dashboard", action="store_true", help="count filings for the dashboard"
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-bytes-")
     path = os.path.join(folder, "Data.fs")
     db = ZODB.DB(FileStorage(path), cache_size=30_000)
     connection = db.open()
     store = connection.root()["store"] = SubmissionStore()
+    dashboard = None
+    if args.dashboard:
+        dashboard = connection.root()["dashboard"] = DashboardCounters()
+        counters.site_timezone = lambda: UTC  # no site here: weeks in UTC
     transaction.commit()
     clock = [time.time()]
     feed.clock = lambda: clock[0]
@@ -101,7 +118,7 @@ def main() -> None:
     for n in range(args.total):
         if n == args.total - args.measure:
             size_before, first_tid = os.path.getsize(path), db.lastTransaction()
-        file_one(store, clock[0])
+        file_one(store, clock[0], dashboard)
         transaction.commit()
         clock[0] += 1 / args.rate
         if clock[0] - last_settled >= feed.SLOT_SECONDS:

@@ -68,6 +68,9 @@ ENDPOINTS = {
     # (see test_bulk_refusals_are_per_request).
     "POST @submissions-bulk": {**dict.fromkeys(ACCOUNTS, 200), "Anonymous": 401},
     "GET demarches/x/@submissions-export?format=jsonl": HANDLERS_OF_X,
+    # Figures of what the account may read (backoffice_y: Y's on the site).
+    "GET @guichet-dashboard": SITE_LISTING,
+    "GET demarches/x/@guichet-dashboard": HANDLERS_OF_X,
     "GET @guichet-audit": ADMINISTRATORS,
     "GET @guichet-register": ADMINISTRATORS,
     "GET @guichet-webhooks": ADMINISTRATORS,

@@ -294,15 +294,17 @@ def html_change(key: str, to_state: str, stale=False):
     return run
 
 
-def rest_bulk(keys: tuple, to_state: str):
-    """``POST @submissions-bulk``; the answer's rows: the requests that
-    could not move, with why."""
+def rest_bulk(keys: tuple, to_state: str | None, assignee: str | None = None):
+    """``POST @submissions-bulk`` (moving to ``to_state``, or assigning to
+    ``assignee``); the answer's rows: the requests that could not move, or
+    be assigned, with why."""
 
     def run(env: Env) -> Answer:
+        change = {"state": to_state} if assignee is None else {"assignee": assignee}
         response = env.session_for("backoffice_x").post(
             "@submissions-bulk",
             json={
-                "state": to_state,
+                **change,
                 "submissions": [
                     {"id": env.ids[key], "etag": env.etag(key)} for key in keys
                 ],
@@ -333,16 +335,21 @@ def rest_assign(key: str, assignee: str):
     return run
 
 
-def html_bulk(keys: tuple, to_state: str):
-    """The listing's bulk form, as a browser sends it (the versions the
-    page showed), and the page it leads back to."""
+def html_bulk(keys: tuple, to_state: str | None, assignee: str | None = None):
+    """The listing's bulk form (moving or assigning), as a browser sends it
+    (the versions the page showed), and the page it leads back to."""
 
     def run(env: Env) -> Answer:
         browser = env.browser_for("backoffice_x")
         browser.raiseHttpErrors = False
         browser.open(env.url("@@personal-information"))
         token = browser.getControl(name="_authenticator").value
-        fields = [("_authenticator", token), ("to_state", to_state)]
+        change = (
+            [("to_state", to_state)]
+            if assignee is None
+            else [("bulk_assignee", assignee), ("assign", "1")]
+        )
+        fields = [("_authenticator", token), *change]
         for key in keys:
             fields += [
                 ("ids:list", env.ids[key]),
@@ -705,6 +712,23 @@ OPERATIONS = [
         + [("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})],
     ),
     Operation(
+        "bulk assign one of three refused",
+        rest_bulk(("x1", "x2", "y1"), None, assignee="backoffice_x"),
+        html_bulk(("x1", "x2", "y1"), None, assignee="backoffice_x"),
+        Answer(True, rows=frozenset({("y1", "forbidden")})),
+        subject="y1",
+        state="submitted",
+        audit=[
+            ("assign", "backoffice_x", (key,), {"from": None, "to": "backoffice_x"})
+            for key in ("x1", "x2")
+        ],
+        page_audit=[
+            ("assign", "backoffice_x", (key,), {"from": None, "to": "backoffice_x"})
+            for key in ("x1", "x2")
+        ]
+        + [("list", "backoffice_x", ("taken", "asked", "x2", "x1"), {"query": {}})],
+    ),
+    Operation(
         "bulk change of another procedure's request refused",
         rest_bulk(("y1",), "received"),
         html_bulk(("y1",), "received"),
@@ -978,6 +1002,7 @@ def test_every_operation_of_the_brief_is_in_the_table():
         "change state allowed",
         "change state not allowed",
         "bulk change one of three refused",
+        "bulk assign one of three refused",
         "stale version",
         "assign to a handler",
         "does not handle",

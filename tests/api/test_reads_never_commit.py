@@ -133,6 +133,16 @@ READS = {
         ],
         [(OFFICE, "export")] * 2,
     ),
+    "dashboard": (
+        OFFICE,
+        [
+            "@guichet-dashboard",
+            "demarches/x/@guichet-dashboard?format=csv",
+            "@@guichet-dashboard",
+            "demarches/x/@@guichet-dashboard?format=csv",
+        ],
+        [(OFFICE, "dashboard")] * 4,
+    ),
     "staff's receipt": (OFFICE, ["@@receipt?reference={reference}"], [READ]),
     # Citizens.
     "Mes démarches": (

@@ -6,6 +6,7 @@ Installing creates no content and no account: demo data comes from
 
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
+from imio.guichet.dashboard.counters import get_counters
 from imio.guichet.identities import get_identity_store
 from imio.guichet.identities import get_verified_store
 from imio.guichet.notifications.outbox import get_outbox
@@ -44,6 +45,7 @@ def post_install(context):
     get_identity_store(create=True)
     get_verified_store(create=True)
     get_outbox(create=True)
+    get_counters(create=True)
     install_plugin(api.portal.get())
     make_portlet_settings(api.portal.get())
     # Links sent away (e-mails, receipts) start with the site's public URL:

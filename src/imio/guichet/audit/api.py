@@ -44,6 +44,8 @@ ACTIONS = (
     "message",
     "export",
     "download",
+    # The figures of a dashboard (no request named).
+    "dashboard",
     # Who gave or took machine access (they concern no submission).
     "create_token",
     "revoke_token",
@@ -67,7 +69,7 @@ ACTIONS = (
 READS = ("read", "list", "download")
 #: Actions that change nothing: written to the journal, not the database
 #: (an export is a read).
-JOURNALED = (*READS, "export", "lookup_person", "export_person")
+JOURNALED = (*READS, "export", "lookup_person", "export_person", "dashboard")
 
 logger = logging.getLogger(__name__)
 

@@ -359,15 +359,21 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             for submission_id in chosen
             if isinstance(submission_id, str)
         ]
-        typed = {name: single(form, name) for name in ("to_state", "message", "note")}
+        assigning = bool(single(form, "assign"))
+        # "bulk_assignee": the listing's filter form has its "assignee".
+        names = ("bulk_assignee",) if assigning else ("to_state", "message", "note")
+        typed = {name: single(form, name) for name in names}
         try:
-            outcomes = staff.change_states(
-                self.caller,
-                seen,
-                typed["to_state"],
-                message=typed["message"],
-                note=typed["note"],
-            )
+            if assigning:
+                outcomes = staff.assign_many(self.caller, seen, typed["bulk_assignee"])
+            else:
+                outcomes = staff.change_states(
+                    self.caller,
+                    seen,
+                    typed["to_state"],
+                    message=typed["message"],
+                    note=typed["note"],
+                )
         except GuichetError as refused:
             if keep_refusal(self.request, self.listing_page(), refused, typed):
                 self.request.response.redirect(self.current_url(), status=303)
@@ -377,7 +383,9 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             self.bulk_error_codes, self.typed = self.error_codes, typed
             return None
         result = {
-            "to_state": typed["to_state"],
+            "to_state": typed.get("to_state"),
+            # Whom to (its name, as shown), when assigning; "" to nobody.
+            "assignee": principal_title(typed["bulk_assignee"]) if assigning else None,
             "moved": [outcome.reference for outcome in outcomes if outcome.moved],
             "refused": [
                 [
@@ -430,12 +438,34 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
             if state in allowed
         ]
 
+    def bulk_assignees(self) -> list[dict]:
+        """Whom the requests of this page may be assigned to (those who
+        handle the procedure of at least one that this caller may manage;
+        none: no assignment form), with their names."""
+        chosen = self.typed.get("bulk_assignee")
+        found, procedures = set(), set()
+        for submission in self.page.items:
+            if submission.procedure_uid in procedures:
+                continue  # its handlers are known (and the permission is its)
+            procedures.add(submission.procedure_uid)
+            found.update(staff.assignable(self.caller, submission))
+        return sorted(
+            (
+                {"id": i, "title": principal_title(i), "selected": i == chosen}
+                for i in found
+            ),
+            key=lambda assignee: (assignee["title"].lower(), assignee["id"]),
+        )
+
     def bulk_outcome(self) -> dict | None:
         """What the last bulk change did, for the page."""
         result = self.bulk_result
         if result is None:
             return None
+        assignee = result.get("assignee")
         return {
+            "assigning": assignee is not None,
+            "assignee": assignee or translate(NOBODY, context=self.request),
             "state_label": state_label(result["to_state"]),
             "moved": result["moved"],
             "refused": [
@@ -445,6 +475,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         }
 
 
+NOBODY = _("option_nobody", default="Nobody")
 MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
 STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
 

@@ -43,6 +43,7 @@ NAMES = (
     "@guichet-mail-outbox",
     "@my-data",
     "@guichet-person",
+    "@guichet-dashboard",
 )
 
 

@@ -562,6 +562,15 @@ class SubmissionStore(Persistent):
     def __len__(self) -> int:
         return self.count()
 
+    def count_due_before(
+        self, procedure_uid: str | None, states: Iterable[str], day: date
+    ) -> int:
+        """How many submissions of the procedure (None: all), in one of
+        ``states``, are due before ``day`` (the dashboard's late requests)."""
+        names = (index_name(procedure_uid, state) for state in states)
+        found = (self._due_index(name) for name in names)
+        return sum(i.count_before(day.toordinal()) for i in found if i is not None)
+
     def index_due_dates(self) -> int:
         """Make the due-date indexes from the submissions (the upgrade to
         1006: none has a due date yet, all go after every day); returns

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "change_state": _("audit_action_change_state", default="Changed the state"),
     "export": _("audit_action_export", default="Exported requests"),
     "download": _("audit_action_download", default="Downloaded a file"),
+    "dashboard": _("audit_action_dashboard", default="Read a dashboard"),
     "create_token": _("audit_action_create_token", default="Created an API token"),
     "revoke_token": _("audit_action_revoke_token", default="Revoked an API token"),
     "subscribe_webhook": _(

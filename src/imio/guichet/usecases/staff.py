@@ -463,7 +463,6 @@ def change_states(
     moved. The outcomes come in the order given (an id given twice once)."""
     if caller.is_anonymous:
         raise LoginRequired()
-    chosen = list(dict(seen).items())  # an id given twice: once
     if not isinstance(to_state, str) or not to_state:
         raise InvalidInput(
             STATE_REQUIRED,
@@ -474,6 +473,51 @@ def change_states(
             UNKNOWN_STATE,
             fields=[FieldError("state", "unknown_state", UNKNOWN_STATE)],
         )
+    return _each(
+        seen,
+        lambda submission_id, seen_etag: change_state(
+            caller,
+            submission_id,
+            to_state,
+            seen_etag=seen_etag,
+            message=message,
+            note=note,
+        ),
+    )
+
+
+def assign_many(
+    caller: Caller,
+    seen: Sequence[tuple[str, str | None]],
+    assignee: object,
+) -> list[BulkOutcome]:
+    """Assign several submissions, each ``(id, version seen)``, to one
+    person or group (None or empty: to nobody): each one checked, assigned
+    and audited by :func:`assign`, as if alone (one whose procedure
+    ``assignee`` does not handle, changed meanwhile or not yours is
+    refused, the others assigned). The outcomes come in the order given."""
+    if caller.is_anonymous:
+        raise LoginRequired()
+    if assignee is not None and not isinstance(assignee, str):
+        raise InvalidAssignee(
+            NOT_A_HANDLER,
+            fields=[FieldError("assignee", "invalid_assignee", NOT_A_HANDLER)],
+        )
+    return _each(
+        seen,
+        lambda submission_id, seen_etag: assign(
+            caller, submission_id, assignee, seen_etag=seen_etag
+        ),
+    )
+
+
+def _each(
+    seen: Sequence[tuple[str, str | None]],
+    change: Callable[[str, str | None], Submission],
+) -> list[BulkOutcome]:
+    """``change`` each chosen submission (an id given twice: once), what
+    one refuses not stopping the others."""
+    chosen = list(dict(seen).items())
     if not chosen:
         raise InvalidInput(
             NONE_CHOSEN,
@@ -493,14 +537,7 @@ def change_states(
     outcomes = []
     for submission_id, seen_etag in chosen:
         try:
-            submission = change_state(
-                caller,
-                submission_id,
-                to_state,
-                seen_etag=seen_etag,
-                message=message,
-                note=note,
-            )
+            submission = change(submission_id, seen_etag)
         except GuichetError as refused:
             found = submissions.get_submission(submission_id)
             readable = found is not None and may_read_submission(found)

@@ -1,13 +1,17 @@
 """POST {site}/@submissions-bulk: move several submissions to one state,
-with one message, as the staff's listing does with the requests chosen.
+with one message, or assign them to one person or group, as the staff's
+listing does with the requests chosen.
 
 Body: ``{"state": "...", "message": "for the citizen", "note": "internal",
-"submissions": [{"id": "...", "etag": "<ETag read>"}, ...]}`` (1 to 100).
+"submissions": [{"id": "...", "etag": "<ETag read>"}, ...]}`` (1 to 100),
+or ``{"assignee": "<user or group id, or null>", "submissions": [...]}``.
 Each submission is checked, changed and audited on its own by the same use
 case as ``PATCH @submissions/{id}``
-(:func:`imio.guichet.usecases.staff.change_states`): the answer (200)
-says, for each one in the order given, whether it moved (and its new
-ETag) or why not, in the shape of the error ``PATCH`` would have answered.
+(:func:`imio.guichet.usecases.staff.change_states`,
+:func:`~imio.guichet.usecases.staff.assign_many`): the answer (200)
+says, for each one in the order given, whether it changed (``moved``, and
+its new ETag) or why not, in the shape of the error ``PATCH`` would have
+answered.
 """
 
 from imio.guichet.errors import FieldError
@@ -48,17 +52,24 @@ class SubmissionsBulk(GuichetService):
     def reply(self):
         # Authenticated by header or token, not by a cookie (see post.py).
         alsoProvides(self.request, IDisableCSRFProtection)
-        body = json_object(self.request, {"state", "message", "note", "submissions"})
+        body = json_object(
+            self.request, {"state", "message", "note", "submissions", "assignee"}
+        )
         for name in ("state", "message", "note"):
             if not isinstance(body.get(name, ""), str):
                 raise InvalidInput(f'"{name}" must be text.')
-        outcomes = staff.change_states(
-            self.caller,
-            _chosen(body),
-            body.get("state") or "",
-            message=body.get("message") or "",
-            note=body.get("note") or "",
-        )
+        if "assignee" in body:
+            if set(body) & {"state", "message", "note"}:
+                raise InvalidInput('Send "state" or "assignee", not both.')
+            outcomes = staff.assign_many(self.caller, _chosen(body), body["assignee"])
+        else:
+            outcomes = staff.change_states(
+                self.caller,
+                _chosen(body),
+                body.get("state") or "",
+                message=body.get("message") or "",
+                note=body.get("note") or "",
+            )
         items = []
         for outcome in outcomes:
             item = {"id": outcome.submission_id, "reference": outcome.reference}

@@ -56,6 +56,12 @@ ACTIONS = (
     "create_from_model",
     "update_from_model",
     "withdraw_model",
+    # Retention: one request anonymised or deleted by staff, a legal hold
+    # placed or lifted, a purge run (counts only).
+    "erase",
+    "legal_hold",
+    "release_hold",
+    "retention_purge",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

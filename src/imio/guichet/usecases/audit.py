@@ -88,6 +88,12 @@ ACTION_LABELS = {
         "audit_action_update_from_model", default="Updated a procedure from its model"
     ),
     "withdraw_model": _("audit_action_withdraw_model", default="Withdrew a model"),
+    "erase": _("audit_action_erase", default="Anonymised or deleted a request"),
+    "legal_hold": _("audit_action_legal_hold", default="Put a request on legal hold"),
+    "release_hold": _("audit_action_release_hold", default="Lifted a legal hold"),
+    "retention_purge": _(
+        "audit_action_retention_purge", default="Purged requests past their retention"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

@@ -144,7 +144,7 @@ def purge_store(
             counts.unfinished += len(keys)
 
 
-def _apply_batch(get_store, policy, keys, now, commit, abort, counts):
+def _apply_batch(get_store, policy, keys, now, commit, abort, counts):  # noqa: PLR0917
     for attempt in range(ATTEMPTS):
         store = get_store()
         anonymised = deleted = 0

@@ -75,9 +75,7 @@ def run_purge(
 ) -> PurgeCounts:
     """Purge the current site (see the module's docstring); ends with the
     audit record of the run committed."""
-    counts = purge_store(
-        lambda: get_store(), site_policy(), now=now, commit=commit, abort=abort
-    )
+    counts = purge_store(get_store, site_policy(), now=now, commit=commit, abort=abort)
     purge_audit_trail(now=now, commit=commit, abort=abort, counts=counts)
     for _attempt in range(ATTEMPTS):
         audit.record_as(actor, PURGE_ACTION, [], {**counts.as_record(), "by": by})

@@ -41,6 +41,10 @@ REASON_REQUIRED = _("error_reason_required", default="Say why.")
 HOW_REQUIRED = _(
     "error_erase_how", default="Choose whether to anonymise or delete the request."
 )
+CONFIRM_REQUIRED = _(
+    "error_erase_confirm",
+    default="Confirm: the request's personal data cannot be brought back.",
+)
 NO_SUCH_REQUEST = _("error_no_submission", default="No such request.")
 ALREADY_ANONYMISED = _(
     "error_already_anonymised", default="This request is already anonymised."
@@ -91,11 +95,13 @@ def erase(
     how: object,
     reason: object,
     *,
+    confirmed: object = False,
     now: datetime | None = None,
 ) -> Submission:
     """Anonymise (``how="anonymise"``, keeping the procedure's fields that
     are not personal) or delete (``"delete"``) one request now, with a
-    reason; refused while it is under a legal hold. Returns the request
+    reason, ``confirmed`` (True: it cannot be undone); refused while it is
+    under a legal hold. Returns the request
     (detached from the store when deleted)."""
     submission = _find(caller, submission_id, may_erase_submission)
     if how not in HOW:
@@ -103,6 +109,11 @@ def erase(
             HOW_REQUIRED, fields=[FieldError("action", "invalid", HOW_REQUIRED)]
         )
     text = _reason(reason)
+    if confirmed is not True:
+        raise InvalidInput(
+            CONFIRM_REQUIRED,
+            fields=[FieldError("confirm", "required", CONFIRM_REQUIRED)],
+        )
     now = now or datetime.now(UTC)
     if how == ANONYMISE:
         if submission.anonymised is not None:

@@ -2,7 +2,8 @@
 delete one request now, or put it under a legal hold (or lift it), with a
 reason (the rules are :mod:`imio.guichet.usecases.retention`'s).
 
-- ``@erase``: ``{"action": "anonymise" | "delete", "reason": "..."}``;
+- ``@erase``: ``{"action": "anonymise" | "delete", "reason": "...",
+  "confirm": true}``;
   answers the anonymised request's summary, or, deleted, its tombstone.
 - ``@hold``: ``{"hold": true | false, "reason": "..."}``.
 """
@@ -34,10 +35,14 @@ class SubmissionRetentionActions(SubmissionActions):
 
     def erase(self) -> dict:
         alsoProvides(self.request, IDisableCSRFProtection)  # see post.py
-        body = json_object(self.request, {"action", "reason"})
+        body = json_object(self.request, {"action", "reason", "confirm"})
         how = body.get("action")
         submission = retention.erase(
-            self.caller, self.submission_id, how, body.get("reason")
+            self.caller,
+            self.submission_id,
+            how,
+            body.get("reason"),
+            confirmed=body.get("confirm"),
         )
         deleted = how == "delete"
         if not deleted:

@@ -276,3 +276,62 @@ def test_erase_needs_its_permission_and_no_hold(site, session_for, browser_for):
 
     with pytest.raises(NotFound):  # deleted
         browser.open(f"{site.absolute_url()}/@@guichet-request?id={filed['id']}")
+
+
+def test_the_cron_script(site, session_for, capsys):
+    import importlib.util
+    import pathlib
+
+    script = pathlib.Path(__file__).parents[2] / "scripts" / "purge_submissions.py"
+    spec = importlib.util.spec_from_file_location("purge_submissions", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    set_retention("delete", days=10)
+    filed = file_and_end(session_for)
+    site_path = "/".join(site.getPhysicalPath())
+    later = datetime.now(UTC) + timedelta(days=11)
+    assert module.main(site.aq_parent, [site_path], now=later) == 0
+    assert "0 requests anonymised, 1 deleted" in capsys.readouterr().err
+    transaction.begin()
+    assert get_store().get(filed["id"]) is None
+    (record,) = purge_records()
+    assert record["details"]["by"] == "command line"
+    assert record["details"]["deleted"] == 1
+    assert module.main(site.aq_parent, ["nowhere"]) == 1
+    assert module.main(site.aq_parent, []) == 2
+
+
+def test_the_daily_run_one_instance_at_a_time(site, monkeypatch):
+    """Two instances (two connections) find the run due at once: the one
+    whose lease commits first runs it, the other leaves it; neither runs
+    again before the next day (an injected clock)."""
+    from imio.guichet.retention import worker
+
+    now = [datetime(2027, 3, 1, 2, tzinfo=UTC)]
+    monkeypatch.setattr(worker, "clock", lambda: now[0])
+    db = site._p_jar.db()
+    path = site.getPhysicalPath()
+    managers = [transaction.TransactionManager() for _ in range(2)]
+    conns = [db.open(transaction_manager=tm) for tm in managers]
+    try:
+        sites = []
+        for tm, conn in zip(managers, conns, strict=True):
+            tm.begin()
+            sites.append(conn.root()["Application"].unrestrictedTraverse(path))
+            assert worker.get_schedule(sites[-1]).next_run is None  # due
+        first = worker._run_due(sites[0], managers[0].commit, managers[0].abort)
+        assert first == now[0] + worker.PERIOD
+        second = worker._run_due(sites[1], managers[1].commit, managers[1].abort)
+        assert second == now[0] + timedelta(minutes=1)  # its lease conflicted
+        managers[1].begin()
+        assert worker._run_due(sites[1], managers[1].commit, managers[1].abort) == (
+            now[0] + worker.PERIOD
+        )  # not due again today
+        managers[1].abort()
+    finally:
+        for tm, conn in zip(managers, conns, strict=True):
+            tm.abort()
+            conn.close()
+    transaction.begin()
+    runs = purge_records()
+    assert len(runs) == 1 and runs[0]["details"]["by"] == "daily purge"

@@ -302,12 +302,16 @@ def test_the_cron_script(site, session_for, capsys):
 
 
 def test_the_daily_run_one_instance_at_a_time(site, monkeypatch):
-    """Two instances (two connections) find the run due at once: the one
-    whose lease commits first runs it, the other leaves it; neither runs
-    again before the next day (an injected clock)."""
+    """Two instances (two connections) find the night's run due at once:
+    the one whose lease commits first runs it, the other leaves it; neither
+    runs again before the next night (an injected clock)."""
     from imio.guichet.retention import worker
 
-    now = [datetime(2027, 3, 1, 2, tzinfo=UTC)]
+    schedule = worker.get_schedule(site)
+    installed = schedule.next_run
+    assert installed == worker.next_night(installed - timedelta(hours=1))
+    assert installed.hour == worker.PURGE_HOUR
+    now = [installed - timedelta(minutes=5)]
     monkeypatch.setattr(worker, "clock", lambda: now[0])
     db = site._p_jar.db()
     path = site.getPhysicalPath()
@@ -318,15 +322,19 @@ def test_the_daily_run_one_instance_at_a_time(site, monkeypatch):
         for tm, conn in zip(managers, conns, strict=True):
             tm.begin()
             sites.append(conn.root()["Application"].unrestrictedTraverse(path))
-            assert worker.get_schedule(sites[-1]).next_run is None  # due
+        # Not yet: nothing written.
+        assert worker._run_due(sites[0], managers[0].commit, managers[0].abort) == (
+            installed
+        )
+        now[0] = installed + timedelta(seconds=30)
         first = worker._run_due(sites[0], managers[0].commit, managers[0].abort)
-        assert first == now[0] + worker.PERIOD
+        assert first == installed + timedelta(days=1)
         second = worker._run_due(sites[1], managers[1].commit, managers[1].abort)
         assert second == now[0] + timedelta(minutes=1)  # its lease conflicted
         managers[1].begin()
         assert worker._run_due(sites[1], managers[1].commit, managers[1].abort) == (
-            now[0] + worker.PERIOD
-        )  # not due again today
+            installed + timedelta(days=1)
+        )  # not due again before the next night
         managers[1].abort()
     finally:
         for tm, conn in zip(managers, conns, strict=True):
@@ -335,3 +343,22 @@ def test_the_daily_run_one_instance_at_a_time(site, monkeypatch):
     transaction.begin()
     runs = purge_records()
     assert len(runs) == 1 and runs[0]["details"]["by"] == "daily purge"
+
+
+def test_a_hold_without_reason_is_refused_alike(site, session_for, browser_for):
+    filed = file_and_end(session_for)
+    refused = session_for("backoffice_x").post(
+        f"@submissions/{filed['id']}/@hold", json={"reason": "  "}
+    )
+    assert refused.status_code == 400
+    errors = refused.json()["error"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("reason", "required")]
+    browser = browser_for("backoffice_x")
+    browser.raiseHttpErrors = False
+    browser.open(f"{site.absolute_url()}/@@guichet-request?id={filed['id']}")
+    browser.getForm(id="request-hold-form").submit()
+    assert 'id="request-hold-reason-error"' in browser.contents
+    assert 'id="request-erase-reason-error"' not in browser.contents
+    assert 'data-error-code="required"' in browser.contents
+    transaction.begin()
+    assert get_store().get(filed["id"]).legal_hold is None

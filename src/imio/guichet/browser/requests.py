@@ -618,7 +618,9 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             submission = change()
         except GuichetError as refused:
             form = self.request.form
-            typed = {name: single(form, name) for name in ("message", "note", "reason")}
+            # "hold" and "erase" say which form the reason was typed in.
+            names = ("message", "note", "reason", "hold", "erase")
+            typed = {name: single(form, name) for name in names}
             if keep_refusal(self.request, page_of(submission_id), refused, typed):
                 self.request.response.redirect(page_of(submission_id), status=303)
                 return ""

@@ -13,7 +13,6 @@ instance at a time) and from the command line
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from imio.guichet.retention.erasure import anonymise
@@ -50,7 +49,6 @@ class PurgeCounts:
     audit_records: int = 0
     journal_files: int = 0
     unfinished: int = 0
-    details: dict = field(default_factory=dict)
 
     def as_record(self) -> dict:
         return {
@@ -65,24 +63,25 @@ class PurgeCounts:
 
 
 def _candidates(
-    store: SubmissionStore, policy: Callable[[str], Retention], now: datetime
+    store: SubmissionStore,
+    policy: Callable[[str | None], Retention],
+    now: datetime,
+    positions: dict[str, int],
 ) -> Iterator[int]:
     """Keys of the ended requests that may be past their retention, in
-    creation order: only those created before the shortest retention began
-    (a request ends after it is created)."""
+    creation order per end state, after ``positions`` (state -> the last
+    key read, moved on as they are read: each batch resumes there, so a
+    run reads each request once). Only those created before the shortest
+    retention began (a request ends after it is created)."""
     shortest = min(
-        [policy(None).days]
-        + [
-            policy(name.split(":", 2)[1]).days
-            for name in store._indexes.keys("procedure:", "procedure;")
-            if name.count(":") == 1
-        ]
+        [policy(None).days] + [policy(uid).days for uid in store.procedure_uids()]
     )
     bound = time_key(now - timedelta(days=shortest), 0)
     for state in sorted(END_STATES):
-        for key in store.iter_keys(None, state, None):
+        for key in store.iter_keys(None, state, positions.get(state)):
             if key >= bound:
                 break
+            positions[state] = key
             yield key
 
 
@@ -116,15 +115,12 @@ def purge_store(
     ``batch`` per transaction. ``get_store`` gives the store as the
     current transaction sees it (after an abort, what others committed)."""
     counts = counts or PurgeCounts()
-    seen: set[int] = set()
+    positions: dict[str, int] = {}
     while True:
         abort()  # start from what is committed now
         store = get_store()
         keys = []
-        for key in _candidates(store, policy, now):
-            if key in seen:
-                continue
-            seen.add(key)
+        for key in _candidates(store, policy, now, positions):
             submission = store.by_key(key)
             action = (
                 None

@@ -1,9 +1,10 @@
 """The daily purge inside the instance: a background thread per site and
 process (the machinery of the outboxes, :mod:`imio.guichet.outbox_worker`),
 started when the database opens. It looks once a minute at the site's
-:class:`PurgeSchedule`; when the run is due, the instance that commits the
-next run's date first runs it (another one's commit conflicts: it leaves
-the run to the first), so one instance at a time purges a site."""
+:class:`PurgeSchedule` (one read, no write); when the run is due (every
+night at :data:`PURGE_HOUR` UTC), the instance that commits the next run's
+date first runs it (another one's commit conflicts: it leaves the run to
+the first), so one instance at a time purges a site."""
 
 from datetime import datetime
 from datetime import timedelta
@@ -24,8 +25,9 @@ logger = logging.getLogger(__name__)
 
 #: The site annotation of the schedule.
 SCHEDULE_KEY = "imio.guichet.retention"
-#: Between two runs.
-PERIOD = timedelta(days=1)
+#: When the purge runs: every night at this hour (UTC), when the sites are
+#: quiet (installing or upgrading schedules the first one).
+PURGE_HOUR = 3
 #: The note of the purge's transactions (what undo and the database's
 #: tools show).
 PURGE_NOTE = "imio.guichet: retention purge"
@@ -36,11 +38,19 @@ def clock() -> datetime:
     return datetime.fromtimestamp(time.time(), UTC)
 
 
+def next_night(after: datetime) -> datetime:
+    """The first :data:`PURGE_HOUR` o'clock (UTC) after ``after``."""
+    night = after.astimezone(UTC).replace(
+        hour=PURGE_HOUR, minute=0, second=0, microsecond=0
+    )
+    return night if night > after else night + timedelta(days=1)
+
+
 class PurgeSchedule(Persistent):
     """When the site's next purge is due, and what the last one did."""
 
     def __init__(self):
-        self.next_run = None  # None: at once
+        self.next_run = next_night(clock())
         self.last_run = None
         self.last_counts = None
 
@@ -59,10 +69,10 @@ def _run_due(site, commit, abort) -> datetime | None:
     if schedule is None:
         return None
     now = clock()
-    if schedule.next_run is not None and schedule.next_run > now:
+    if schedule.next_run > now:
         return schedule.next_run
     # The lease: the next run's date, committed before the work.
-    schedule.next_run = now + PERIOD
+    schedule.next_run = next_night(now)
     site._p_jar.transaction_manager.get().note(PURGE_NOTE)
     try:
         commit()

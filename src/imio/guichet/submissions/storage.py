@@ -637,6 +637,12 @@ class SubmissionStore(Persistent):
         found = (self._due_index(name) for name in names)
         return merge_day_keys([i for i in found if i is not None], after, descending)
 
+    def procedure_uids(self) -> Iterator[str]:
+        """The UIDs of the procedures that have (or had) submissions."""
+        for name in self._indexes.keys("procedure:", "procedure;"):
+            if name.count(":") == 1:
+                yield name.partition(":")[2]
+
     def count_assigned(self, assignees: Iterable[str], state: str | None) -> int:
         names = listing_index_names(None, state, False, assignees)
         return sum(len(i) for i in (self._index(n) for n in names) if i is not None)

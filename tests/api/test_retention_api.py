@@ -242,7 +242,7 @@ def test_erase_needs_its_permission_and_no_hold(site, session_for, browser_for):
     assert erase_over_rest(office, filed["id"], **body).status_code == 403
     assert (
         erase_over_rest(session_for("backoffice_y"), filed["id"], **body).status_code
-        == 404
+        == 403
     )
     assert (
         erase_over_rest(session_for("Anonymous"), filed["id"], **body).status_code

@@ -27,7 +27,6 @@ from imio.guichet.retention.settings import DELETE
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.access import may_erase_submission
 from imio.guichet.submissions.access import may_hold_submission
-from imio.guichet.submissions.access import may_read_submission
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import get_submission
 from imio.guichet.submissions.lifecycle import MAX_MESSAGE_LENGTH
@@ -61,13 +60,8 @@ def _find(caller: Caller, submission_id: str, allowed) -> Submission:
     submission = get_submission(submission_id) if submission_id else None
     if submission is None:
         raise NotFound(NO_SUCH_REQUEST)
-    if not allowed(submission):
-        # Who may not read it learns nothing of it.
-        raise (
-            Forbidden()
-            if may_read_submission(submission)
-            else NotFound(NO_SUCH_REQUEST)
-        )
+    if not allowed(submission):  # as the other staff operations refuse
+        raise Forbidden()
     return submission
 
 

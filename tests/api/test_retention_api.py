@@ -362,3 +362,20 @@ def test_a_hold_without_reason_is_refused_alike(site, session_for, browser_for):
     assert 'data-error-code="required"' in browser.contents
     transaction.begin()
     assert get_store().get(filed["id"]).legal_hold is None
+
+
+def test_tombstones_of_one_transaction_page_by_page(site, session_for):
+    """A purge deletes several requests in one transaction (one tid): read
+    a page at a time, the feed gives every tombstone, none skipped."""
+    set_retention("delete")
+    filed = [file_and_end(session_for)["id"] for _ in range(3)]
+    assert purge(31).deleted == 3
+    office = session_for("backoffice_x")
+    seen, since = [], "0"
+    while True:
+        page = office.get("@submissions", params={"since": since, "limit": 1}).json()
+        seen += [item["id"] for item in page["items"] if item.get("deleted")]
+        if page["next"] is None:
+            break
+        since = page["cursor"]
+    assert sorted(seen) == sorted(filed)

@@ -36,10 +36,12 @@ ZODB_CACHE_SIZE_BYTES ?= 64MB
 RELSTORAGE_CACHE_MB ?= 64
 BLOB_CACHE_SIZE ?= 2GB
 # The audit journal of reads (files, outside the database): the same
-# shared folder for every instance of a site; its day files are kept
-# AUDIT_RETENTION_DAYS days (0: always).
+# shared folder for every instance of a site. Its day files, like the
+# database's records, are kept as long as the control panel "Guichet:
+# retention of personal data" says (the daily purge deletes them);
+# AUDIT_RETENTION_DAYS > 0 is an upper bound the writer also enforces.
 AUDIT_JOURNAL ?= $(INSTANCE)/var/audit
-AUDIT_RETENTION_DAYS ?= 400
+AUDIT_RETENTION_DAYS ?= 0
 # Backups (make backup / make restore), one timestamped folder each;
 # BACKUP names the one to restore (default: the latest).
 BACKUP_DIR ?= $(INSTANCE)-backups

@@ -64,6 +64,10 @@ ENDPOINTS = {
     "GET @submissions/{id}/@attachments/doc": HANDLERS_OF_X,
     "POST @submissions/{id}/@ack": HANDLERS_OF_X,
     "PATCH @submissions/{id}": HANDLERS_OF_X,
+    # Retention: a hold by whoever handles the request, erasing by Site
+    # Administrators (not back offices).
+    "POST @submissions/{id}/@hold": HANDLERS_OF_X,
+    "POST @submissions/{id}/@erase": {**HANDLERS_OF_X, "backoffice_x": 403},
     # 200 for whoever is logged in: each request refused alone, in the body
     # (see test_bulk_refusals_are_per_request).
     "POST @submissions-bulk": {**dict.fromkeys(ACCOUNTS, 200), "Anonymous": 401},
@@ -126,6 +130,12 @@ def body_for(endpoint: str, site) -> dict | None:
         "POST demarches/x/@submissions": {"data": VALID_DATA},
         "PATCH @submissions/{id}": {"state": "received"},
         "POST @submissions/{id}/@ack": {"external_reference": "M-1"},
+        "POST @submissions/{id}/@hold": {"reason": "Recours"},
+        "POST @submissions/{id}/@erase": {
+            "action": "anonymise",
+            "reason": "Demande du citoyen",
+            "confirm": True,
+        },
         "POST @guichet-webhooks": {
             "procedure": api.content.get_uuid(site.demarches.x),
             "url": "https://bo.example/hook",

@@ -196,9 +196,11 @@ def test_settings_from_zope_conf():
         clienthome="/srv/instance/var",
     )
     assert settings_of(configured) == (Path("/srv/guichet/audit"), 30)
-    # Not configured: next to the database, in the instance's var.
+    # Not configured: next to the database, in the instance's var; the
+    # writer deletes nothing (the daily purge applies the control panel's
+    # retention of the audit trail).
     bare = SimpleNamespace(product_config=None, clienthome="/srv/instance/var")
-    assert settings_of(bare) == (Path("/srv/instance/var/audit"), 400)
+    assert settings_of(bare) == (Path("/srv/instance/var/audit"), 0)
     for wrong in ("a year", "-1"):
         configured.product_config["imio.guichet"]["audit-journal-retention-days"] = (
             wrong

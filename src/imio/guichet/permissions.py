@@ -14,6 +14,12 @@ ShareModel = "imio.guichet: Share procedure models"
 #: ``@@guichet-metrics`` (also open to the control panel's addresses).
 ReadMetrics = "imio.guichet: Read metrics"
 
+#: Anonymise or delete one request now (retention): Site Administrators.
+EraseSubmissions = "imio.guichet: Erase submissions"
+#: Put a request under a legal hold, or lift it: Site Administrators and
+#: back offices (a hold only keeps a request from being purged).
+PlaceLegalHold = "imio.guichet: Place legal hold"
+
 #: Role of back-office staff and machine accounts, granted on the
 #: procedures (or folders of procedures) whose submissions they handle.
 BACK_OFFICE_ROLE = "GuichetBackOffice"

@@ -11,6 +11,7 @@ from imio.guichet.identities import get_identity_store
 from imio.guichet.identities import get_verified_store
 from imio.guichet.notifications.outbox import get_outbox
 from imio.guichet.oidc.settings import forget_client_secret
+from imio.guichet.retention.worker import get_schedule
 from imio.guichet.submissions.api import get_store
 from imio.guichet.tokens.api import install_plugin
 from imio.guichet.tokens.api import remove_plugin
@@ -46,6 +47,7 @@ def post_install(context):
     get_verified_store(create=True)
     get_outbox(create=True)
     get_counters(create=True)
+    get_schedule(api.portal.get(), create=True)
     install_plugin(api.portal.get())
     make_portlet_settings(api.portal.get())
     # Links sent away (e-mails, receipts) start with the site's public URL:

@@ -64,6 +64,12 @@ ACTIONS = (
     # The citizens' rights: who looked for whom (masked) and exported it.
     "lookup_person",
     "export_person",
+    # Retention: one request anonymised or deleted by staff, a legal hold
+    # placed or lifted, a purge run (counts only).
+    "erase",
+    "legal_hold",
+    "release_hold",
+    "retention_purge",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

@@ -193,7 +193,12 @@ class Journal:
     def _drop_expired(self, today: date) -> None:
         if not self.retention_days:
             return
-        oldest_kept = today - timedelta(days=self.retention_days)
+        self.drop_before(today - timedelta(days=self.retention_days))
+
+    def drop_before(self, oldest_kept: date) -> int:
+        """Delete the day files of the days before ``oldest_kept`` (the
+        daily purge, with the control panel's retention); return how many."""
+        dropped = 0
         for day, path in self.files():
             if day >= oldest_kept:
                 continue
@@ -204,7 +209,9 @@ class Journal:
             except OSError:
                 logger.warning("Could not delete the expired %s", path, exc_info=True)
                 continue
-            logger.info("Deleted %s (older than %d days)", path, self.retention_days)
+            dropped += 1
+            logger.info("Deleted %s (older than %s)", path, oldest_kept)
+        return dropped
 
     # -- reading ------------------------------------------------------------
 

@@ -16,14 +16,17 @@ The journal's folder is ``audit-journal`` of zope.conf's
 ``<product-config imio.guichet>`` (default: ``audit`` in the instance's
 ``clienthome``, its ``var``), with one sub-folder per site, named by the
 site's UID, so that two sites of one database never mix;
-``audit-journal-retention-days`` (default 400, 0: keep all) is how long
-day files are kept.
+``audit-journal-retention-days`` (unset: 0) is an upper bound on how long
+the day files are kept, which the writer enforces on its own; unset, they
+are kept as long as the control panel's retention of the audit trail says,
+which the daily purge (:mod:`imio.guichet.retention`) applies to the
+journal and the log alike.
 """
 
 from App.config import getConfiguration
 from collections.abc import Iterator
 from datetime import datetime
-from imio.guichet.audit.journal import DEFAULT_RETENTION_DAYS
+from imio.guichet.audit.journal import DEFAULT_RETENTION_DAYS  # noqa: F401
 from imio.guichet.audit.journal import Journal
 from imio.guichet.audit.keys import micros_since_epoch
 from imio.guichet.audit.keys import RECORD_KEY
@@ -31,6 +34,7 @@ from imio.guichet.audit.keys import record_key
 from imio.guichet.storage import OrderedIndex
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
+from itertools import islice
 from pathlib import Path
 from persistent import Persistent
 from plone import api
@@ -86,6 +90,18 @@ class AuditLog(Persistent):
     def get(self, key: str) -> dict | None:
         return self._records.get(key)
 
+    def drop_before(self, bound: str, limit: int) -> int:
+        """Delete the oldest records, with keys before ``bound`` (a time
+        bound ``"<µs>:"``), at most ``limit``; return how many."""
+        dropped = 0
+        for key in list(islice(self._order.keys(), limit)):
+            if key >= bound:
+                break
+            self._records.pop(key)
+            self._order.remove(key)
+            dropped += 1
+        return dropped
+
 
 def _shard_keys_before(shard, before: str | None) -> Iterator[str]:
     bound = before
@@ -137,7 +153,8 @@ def settings_of(configuration) -> tuple[Path, int]:
         folder = Path(home) / "audit"
     retention = ours.get(RETENTION_SETTING)
     try:
-        days = DEFAULT_RETENTION_DAYS if retention in (None, "") else int(retention)
+        # Unset: the daily purge applies the control panel's retention.
+        days = 0 if retention in (None, "") else int(retention)
         if days < 0:
             raise ValueError(days)
     except ValueError:

@@ -29,9 +29,12 @@ ACTION_LABELS = {
     "transition": _("history_transition", default="State changed"),
     "assign": _("history_assign", default="Assigned to"),
     "unassign": _("history_unassign", default="No longer assigned"),
+    "anonymise": _("history_anonymise", default="Personal data removed"),
+    "legal_hold": _("history_legal_hold", default="Put on legal hold"),
+    "release_hold": _("history_release_hold", default="Legal hold lifted"),
 }
 #: Events of the service's own organisation: staff only.
-STAFF_ONLY_ACTIONS = ("assign", "unassign")
+STAFF_ONLY_ACTIONS = ("assign", "unassign", "legal_hold", "release_hold")
 CITIZEN_REPLY = _("history_citizen_reply", default="Answer from the citizen")
 CITIZEN_MESSAGE = _("history_citizen_message", default="Message from the citizen")
 SERVICE_MESSAGE = _("history_service_message", default="Message from the service")
@@ -73,7 +76,12 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
                 "from_state": state_label(event.get("from_state")),
                 "to_state": state_label(event.get("to_state")),
                 "public_message": event.get("public_message") or "",
-                "internal_note": (event.get("internal_note") or "") if staff else "",
+                # A legal hold's reason is staff's, like a note.
+                "internal_note": (
+                    (event.get("internal_note") or event.get("reason") or "")
+                    if staff
+                    else ""
+                ),
                 "external_reference": event.get("external_reference") or "",
                 "assignee": principal_title(event.get("to_assignee")),
                 "files": [

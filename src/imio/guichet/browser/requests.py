@@ -49,6 +49,7 @@ from imio.guichet.submissions.lifecycle import STAFF
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.query import whole_number
 from imio.guichet.submissions.states import STATES
+from imio.guichet.usecases import retention
 from imio.guichet.usecases import staff
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
@@ -478,6 +479,14 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
 NOBODY = _("option_nobody", default="Nobody")
 MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
 STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
+ERASED = {
+    "anonymise": _(
+        "info_request_anonymised", default="The request's personal data were removed."
+    ),
+    "delete": _("info_request_deleted", default="The request was deleted."),
+}
+HOLD_PLACED = _("info_hold_placed", default="The request is on legal hold.")
+HOLD_LIFTED = _("info_hold_lifted", default="The request's legal hold was lifted.")
 
 
 def source_note(record: dict, language: str | None) -> dict:
@@ -576,6 +585,10 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
         if self.request.method == "POST":
             if "assign" in self.request.form:
                 answer = self.assign(submission_id)
+            elif "erase" in self.request.form:
+                answer = self.erase(submission_id)
+            elif "hold" in self.request.form:
+                answer = self.hold(submission_id)
             else:
                 answer = self.change_state(submission_id)
             if answer is not None:
@@ -642,7 +655,48 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             _("info_assigned", default="The request's assignment was changed."),
         )
 
-    def apply(self, submission_id: str, change, done) -> str | None:
+    def erase(self, submission_id: str):
+        """Anonymise or delete the request now (confirmed, with a reason);
+        deleted, back to the listing."""
+        form = self.request.form
+        how = single(form, "action")
+        return self.apply(
+            submission_id,
+            lambda: retention.erase(
+                self.caller,
+                submission_id,
+                how,
+                single(form, "reason"),
+                confirmed=single(form, "confirm") == "1",
+            ),
+            ERASED.get(how, ERASED["anonymise"]),
+            # Deleted: nothing left to show but the site's listing.
+            target=(
+                f"{api.portal.get().absolute_url()}/{LISTING_VIEW}"
+                if how == "delete"
+                else None
+            ),
+        )
+
+    def hold(self, submission_id: str):
+        """Put the request on legal hold, or lift its hold, with a reason."""
+        form = self.request.form
+        held = single(form, "hold") == "place"
+        return self.apply(
+            submission_id,
+            lambda: (retention.place_hold if held else retention.release_hold)(
+                self.caller, submission_id, single(form, "reason")
+            ),
+            HOLD_PLACED if held else HOLD_LIFTED,
+        )
+
+    def may_erase(self) -> bool:
+        return retention.may_erase(self.caller, self.submission)
+
+    def may_hold(self) -> bool:
+        return retention.may_hold(self.caller, self.submission)
+
+    def apply(self, submission_id: str, change, done, target=None) -> str | None:
         """Make the posted ``change`` (a call of a use case that returns the
         submission) and redirect to the request's page (Post/Redirect/Get):
         on success saying ``done``; refused (nothing changed), with the
@@ -654,14 +708,16 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             submission = change()
         except GuichetError as refused:
             form = self.request.form
-            typed = {name: single(form, name) for name in ("message", "note")}
+            # "hold" and "erase" say which form the reason was typed in.
+            names = ("message", "note", "reason", "hold", "erase")
+            typed = {name: single(form, name) for name in names}
             if keep_refusal(self.request, page_of(submission_id), refused, typed):
                 self.request.response.redirect(page_of(submission_id), status=303)
                 return ""
             show_on_page(self, refused)
             return None
         api.portal.show_message(done, self.request)
-        self.request.response.redirect(request_url(submission), status=303)
+        self.request.response.redirect(target or request_url(submission), status=303)
         return ""
 
     def form_value(self, name: str) -> str:

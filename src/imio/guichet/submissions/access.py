@@ -11,7 +11,9 @@ from Acquisition import aq_inner
 from Acquisition import aq_parent
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.permissions import BACK_OFFICE_ROLE
+from imio.guichet.permissions import EraseSubmissions
 from imio.guichet.permissions import ManageSubmissions
+from imio.guichet.permissions import PlaceLegalHold
 from imio.guichet.permissions import ReadSubmissions
 from imio.guichet.submissions.storage import Submission
 from plone import api
@@ -83,6 +85,17 @@ def may_read_submission(submission: Submission) -> bool:
 def may_manage_submission(submission: Submission) -> bool:
     """Whether the current user may acknowledge or move this submission on."""
     return _holds_on_submission(ManageSubmissions, submission)
+
+
+def may_erase_submission(submission: Submission) -> bool:
+    """Whether the current user may anonymise or delete this submission now."""
+    return _holds_on_submission(EraseSubmissions, submission)
+
+
+def may_hold_submission(submission: Submission) -> bool:
+    """Whether the current user may put this submission under a legal hold
+    (or lift it)."""
+    return _holds_on_submission(PlaceLegalHold, submission)
 
 
 def procedure_handlers(procedure) -> set[str]:

@@ -732,7 +732,8 @@ def feed_submissions(
     taken = list(islice(changes, limit + 1))
     has_more = len(taken) > limit
     taken = taken[:limit]
-    items = [store.by_key(key) for _tid, key in taken]
+    # A deleted submission is its tombstone (id, reference, procedure).
+    items = [store.changed_by_key(key) for _tid, key in taken]
     if not taken:
         return Page([], 0, None, since)
     tid, _key = taken[-1]
@@ -745,6 +746,8 @@ def _change(store: SubmissionStore, text: str) -> tuple[int, int]:
     16 hex digits, then the id of the submission it changed."""
     tid, submission_id = text.split(":", 1)
     key = store.key_of_id(submission_id)
+    if key is None:
+        key = store.tombstone_key(submission_id)
     # A submission gone since: after every change of that transaction.
     return int(tid, 16), (1 << 63) - 1 if key is None else key
 

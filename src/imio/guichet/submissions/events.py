@@ -46,3 +46,25 @@ class SubmissionMessageEvent:
     def __init__(self, submission, event):
         self.submission = submission
         self.event = event
+
+
+#: What happened to an erased submission.
+ANONYMISED = "anonymised"
+DELETED = "deleted"
+
+
+class ISubmissionErasedEvent(Interface):
+    """A submission's personal data was removed (``how``: ANONYMISED, the
+    submission kept without them) or the submission deleted (DELETED: it
+    is no longer in the store), in the current transaction. Whatever keeps
+    a copy of its data (a search index, counters) drops it."""
+
+    submission = Attribute("The submission (detached from the store if deleted)")
+    how = Attribute("ANONYMISED or DELETED")
+
+
+@implementer(ISubmissionErasedEvent)
+class SubmissionErasedEvent:
+    def __init__(self, submission, how: str):
+        self.submission = submission
+        self.how = how

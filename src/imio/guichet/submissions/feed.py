@@ -176,7 +176,8 @@ class ChangeLog(Persistent):
                     self._slots[number] = Slot()
 
     def _index(self, store, key: int) -> None:
-        submission = store.by_key(key)
+        # A deleted submission's change is its tombstone's.
+        submission = store.changed_by_key(key)
         change = None if submission is None else committed_change(submission, key)
         if change is not None:
             self.log_settled(change)
@@ -227,7 +228,7 @@ class ChangeLog(Persistent):
         committed = (
             committed_change(submission, key)
             for key in open_keys
-            if (submission := store.by_key(key)) is not None
+            if (submission := store.changed_by_key(key)) is not None
         )
         recent = sorted(
             change

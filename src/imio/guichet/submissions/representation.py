@@ -65,8 +65,28 @@ def serialize_submission(
         "sources": copied(submission.prefill_sources),
         "assignee": submission.assignee,
         "due": None if submission.due is None else submission.due.isoformat(),
+        # Its personal data removed (retention): back offices delete theirs.
+        "anonymised": submission.anonymised is not None,
+        "legal_hold": submission.legal_hold is not None,
     }
     if full:
         result["history"] = copied(list(submission.history))
         result["attachments"] = attachment_links(submission, site_url)
     return result
+
+
+def serialize_change(item, procedures: dict[str, dict], **options) -> dict:
+    """An item of the change feed: a submission as
+    :func:`serialize_submission`, or a deleted one's tombstone (its id,
+    reference and procedure, ``deleted: true``)."""
+    if not getattr(item, "deleted", False):
+        return serialize_submission(item, procedures, **options)
+    return {
+        "@type": "DeletedSubmission",
+        "id": item.id,
+        "reference": item.reference,
+        "procedure": procedures.get(
+            item.procedure_uid, {"@id": None, "UID": item.procedure_uid}
+        ),
+        "deleted": True,
+    }

@@ -104,6 +104,11 @@ class Submission(Persistent):
     #: The last day to decide (a ``date``), from the procedure's processing
     #: delay; None when the procedure sets none.
     due = None
+    #: A legal hold (who, when, why): never purged while set; else None.
+    legal_hold = None
+    #: When its personal data was removed (imio.guichet.retention): who,
+    #: when, why; None while it holds them.
+    anonymised = None
 
     def __init__(
         self,
@@ -227,6 +232,23 @@ def index_name(
     return "all"
 
 
+class Tombstone(Persistent):
+    """What is left of a deleted submission, for the change feed: its id,
+    reference and procedure (no personal data), and when it was deleted."""
+
+    deleted = True
+
+    def __init__(self, submission: Submission, when: datetime):
+        self.id = submission.id
+        self.reference = submission.reference
+        self.procedure_uid = submission.procedure_uid
+        self.state = submission.state
+        self.deleted_at = when
+
+    def __repr__(self) -> str:
+        return f"<Tombstone {self.reference}>"
+
+
 class SubmissionStore(Persistent):
     """All submissions of one site, with their lookup and order indexes.
 
@@ -261,6 +283,9 @@ class SubmissionStore(Persistent):
         # Index name (as ``_indexes``) -> DayIndex of the same submissions
         # by due date (see :func:`due_day`).
         self._due_indexes = OOBTree()
+        # Key -> Tombstone of each deleted submission (the feed tells back
+        # offices of the deletion), since 1013.
+        self._tombstones = ShardedMap(tree=IntToObject)
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
         self.tracking_keys = Keyring()
@@ -296,10 +321,13 @@ class SubmissionStore(Persistent):
 
     def note_change(self, submission: Submission) -> None:
         """Put the submission at the end of the change feeds."""
+
+        self._note_key(self.key_of(submission), submission.procedure_uid)
+
+    def _note_key(self, key: int, procedure_uid: str) -> None:
         from imio.guichet.submissions.feed import ChangeLog  # feed imports us
 
-        key = self.key_of(submission)
-        for name in ("all", f"procedure:{submission.procedure_uid}"):
+        for name in ("all", f"procedure:{procedure_uid}"):
             feed = self._feeds.get(name)
             if feed is None:
                 feed = self._feeds[name] = ChangeLog()
@@ -404,6 +432,64 @@ class SubmissionStore(Persistent):
                 submission.submitter = None
                 detached.append(submission)
         return detached
+
+    def forget_submitter(self, submission: Submission) -> None:
+        """Take the submission out of its submitter's "My requests" and
+        forget the request that filed it (its submitter, its draft): the
+        first step of removing its personal data."""
+        key = self.key_of(submission)
+        owner = submission.submitter_key or submission.submitter
+        index = self._by_submitter.get(owner) if owner else None
+        if index is not None:
+            index.remove(key)
+        request = submission.request
+        if request and request.get("scope"):
+            scope = text_hash(request["scope"])
+            if self._requests.get(scope) == key:
+                self._requests.pop(scope)
+        submission.request = None
+
+    def remove(self, submission: Submission, when: datetime) -> Tombstone:
+        """Delete the submission from the store and every index of it,
+        leaving a :class:`Tombstone` in the change feed. Its attachments
+        (blobs) go with it: nothing refers to them any more, and the
+        database's next pack removes their files."""
+        key = self.key_of(submission)
+        self.forget_submitter(submission)
+        day = due_day(submission)
+        names = set(_names_of(submission)) | set(
+            unacknowledged_index_names(submission.procedure_uid)
+        )
+        for name in names:
+            index = self._index(name)
+            if index is not None:
+                index.remove(key)
+            due = self._due_index(name)
+            if due is not None:
+                due.remove(day, key)
+        reference = text_hash(submission.reference)
+        if self._references.get(reference) == key:
+            self._references.pop(reference)
+        self._submissions.pop(key)
+        tombstone = self._tombstones[key] = Tombstone(submission, when)
+        self._note_key(key, submission.procedure_uid)
+        return tombstone
+
+    def tombstone_key(self, submission_id: str) -> int | None:
+        """The key of the deleted submission with this id, or None."""
+        if not isinstance(submission_id, str):
+            return None
+        for key in (key_from_id(submission_id), self._other_ids.get(submission_id)):
+            found = None if key is None else self._tombstones.get(key)
+            if found is not None and found.id == submission_id:
+                return key
+        return None
+
+    def changed_by_key(self, key: int) -> "Submission | Tombstone | None":
+        """What the change feed shows for a key: the submission, or the
+        tombstone of a deleted one."""
+        found = self._submissions.get(key)
+        return found if found is not None else self._tombstones.get(key)
 
     def mark_acknowledged(self, submission: Submission, acknowledgement: dict) -> None:
         """Record that a back office took the submission (once)."""
@@ -554,6 +640,12 @@ class SubmissionStore(Persistent):
         ]
         found = (self._due_index(name) for name in names)
         return merge_day_keys([i for i in found if i is not None], after, descending)
+
+    def procedure_uids(self) -> Iterator[str]:
+        """The UIDs of the procedures that have (or had) submissions."""
+        for name in self._indexes.keys("procedure:", "procedure;"):
+            if name.count(":") == 1:
+                yield name.partition(":")[2]
 
     def count_assigned(self, assignees: Iterable[str], state: str | None) -> int:
         names = listing_index_names(None, state, False, assignees)

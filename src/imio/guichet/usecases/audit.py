@@ -102,6 +102,12 @@ ACTION_LABELS = {
     "export_person": _(
         "audit_action_export_person", default="Exported a person's requests"
     ),
+    "erase": _("audit_action_erase", default="Anonymised or deleted a request"),
+    "legal_hold": _("audit_action_legal_hold", default="Put a request on legal hold"),
+    "release_hold": _("audit_action_release_hold", default="Lifted a legal hold"),
+    "retention_purge": _(
+        "audit_action_retention_purge", default="Purged requests past their retention"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

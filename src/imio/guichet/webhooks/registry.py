@@ -30,7 +30,17 @@ SUBMISSION_CREATED = "be.imio.guichet.submission.created"
 SUBMISSION_STATE_CHANGED = "be.imio.guichet.submission.state_changed"
 #: A message between the citizen and the service (state unchanged).
 SUBMISSION_MESSAGE = "be.imio.guichet.submission.message"
-EVENT_TYPES = (SUBMISSION_CREATED, SUBMISSION_STATE_CHANGED, SUBMISSION_MESSAGE)
+#: A request's personal data removed, or the request deleted (retention,
+#: or staff): the receiver deletes its copy.
+SUBMISSION_ANONYMISED = "be.imio.guichet.submission.anonymised"
+SUBMISSION_DELETED = "be.imio.guichet.submission.deleted"
+EVENT_TYPES = (
+    SUBMISSION_CREATED,
+    SUBMISSION_STATE_CHANGED,
+    SUBMISSION_MESSAGE,
+    SUBMISSION_ANONYMISED,
+    SUBMISSION_DELETED,
+)
 
 #: Attempts recorded per subscription; older ones are dropped.
 LOG_SIZE = 500

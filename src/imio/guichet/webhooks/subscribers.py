@@ -2,12 +2,15 @@
 
 from datetime import datetime
 from datetime import UTC
+from imio.guichet.submissions.events import DELETED
 from imio.guichet.urls import public_site_url
 from imio.guichet.webhooks import worker
 from imio.guichet.webhooks.delivery import make_event
 from imio.guichet.webhooks.registry import Delivery
 from imio.guichet.webhooks.registry import get_registry
+from imio.guichet.webhooks.registry import SUBMISSION_ANONYMISED
 from imio.guichet.webhooks.registry import SUBMISSION_CREATED
+from imio.guichet.webhooks.registry import SUBMISSION_DELETED
 from imio.guichet.webhooks.registry import SUBMISSION_MESSAGE
 from imio.guichet.webhooks.registry import SUBMISSION_STATE_CHANGED
 from plone import api
@@ -59,3 +62,10 @@ def state_changed(event) -> None:
 
 def message_posted(event) -> None:
     enqueue(event.submission, SUBMISSION_MESSAGE)
+
+
+def erased(event) -> None:
+    """An anonymised or deleted request: the back offices that keep a copy
+    delete theirs (the notice holds no personal data)."""
+    deleted = event.how == DELETED
+    enqueue(event.submission, SUBMISSION_DELETED if deleted else SUBMISSION_ANONYMISED)

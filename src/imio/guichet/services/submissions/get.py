@@ -17,6 +17,7 @@ from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.attachments import stream
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.query import ListingQuery
+from imio.guichet.submissions.representation import serialize_change
 from imio.guichet.submissions.representation import serialize_submission
 from imio.guichet.urls import procedure_summaries
 from imio.guichet.usecases import citizen
@@ -93,9 +94,7 @@ class SubmissionsGet(SubmissionService):
         return {
             "@id": f"{base_url}?{urlencode(form)}" if form else base_url,
             "items_total": page.total,
-            "items": [
-                serialize_submission(s, procedures, full=False) for s in page.items
-            ],
+            "items": [serialize_change(s, procedures, full=False) for s in page.items],
             "next": (
                 f"{base_url}?{urlencode(following)}" if page.next_cursor else None
             ),

@@ -37,6 +37,8 @@ from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
+from imio.guichet.submissions import search as search_index
+from imio.guichet.submissions.search import Lookup
 from imio.guichet.submissions.storage import cursor_key
 from imio.guichet.submissions.storage import due_day
 from imio.guichet.submissions.storage import key_of_cursor
@@ -425,6 +427,7 @@ def list_submissions(
     assignees: Iterable[str] | None = None,
     overdue_on: date | None = None,
     due_before: date | None = None,
+    search: tuple[Lookup, ...] | None = None,
 ) -> Page:
     """Submissions in ``sort_on`` order (creation, due date or state, then
     creation; the other way if ``descending``), one page after ``cursor``.
@@ -437,6 +440,8 @@ def list_submissions(
     ``overdue_on`` keeps the requests still running (see
     :data:`RUNNING_STATES`) whose due day is before that day, and
     ``due_before`` those due before that day (both in due-date order).
+    ``search`` (see :func:`.search.parse_search`) keeps the submissions
+    that hold every term of a query.
     Reading a page costs O(log n + limit), whatever the number of stored
     submissions: each filter is an index. ``total`` comes from the index
     lengths; it is None when that would need reading a range.
@@ -505,6 +510,32 @@ def list_submissions(
         # The assignees' indexes span procedures: keep those of the scope.
         scope = set(uids)
         keys = (k for k in keys if store.by_key(k).procedure_uid in scope)
+    if search is not None:
+        found = search_index.search(store, search, uids)
+        if len(found) > search_index.SMALL_MATCH:
+            # Many match: the listing's index, keeping what matches.
+            keys = (k for k in keys if k in found)
+            total = None
+        else:
+            # Few: those, filtered and sorted (every filter is checked on
+            # each, so the total is known).
+            matched = _filtered(
+                store,
+                found,
+                state=state,
+                unacknowledged=unacknowledged,
+                assignees=principals,
+                created=(
+                    _day_start_key(created_from) if created_from else None,
+                    _day_end_key(created_to) if created_to else None,
+                ),
+                overdue_on=overdue_on,
+                due_before=due_before,
+            )
+            total = len(matched)
+            keys = _sorted_after(store, matched, sort_on, cursor_text, descending)
+        items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
+        return Page(items, total, next_cursor, resume_cursor)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
     if dated or due_filtered or (principals is not None and uids is not None):
         total = None
@@ -513,6 +544,76 @@ def list_submissions(
     else:
         total = _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _filtered(
+    store: SubmissionStore,
+    keys: Iterable[int],
+    *,
+    state: str | None,
+    unacknowledged: bool,
+    assignees: list[str] | None,
+    created: tuple[int | None, int | None],
+    overdue_on: date | None,
+    due_before: date | None,
+) -> list[Submission]:
+    """The submissions of ``keys`` that the listing's filters keep (the
+    same rules as its indexes)."""
+    start, end = created
+    kept = []
+    for key in keys:
+        if (start is not None and key < start) or (end is not None and key >= end):
+            continue
+        submission = store.by_key(key)
+        if submission is None:
+            continue
+        if state is not None and submission.state != state:
+            continue
+        if unacknowledged and submission.acknowledgement is not None:
+            continue
+        if assignees is not None and submission.assignee not in assignees:
+            continue
+        day = due_day(submission)
+        if overdue_on is not None and (
+            submission.state not in RUNNING_STATES or day >= overdue_on.toordinal()
+        ):
+            continue
+        if due_before is not None and day >= due_before.toordinal():
+            continue
+        kept.append(submission)
+    return kept
+
+
+def _sorted_after(
+    store: SubmissionStore,
+    submissions: list[Submission],
+    sort_on: str,
+    cursor_text: str | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of ``submissions`` in the listing's order, after the cursor."""
+    ranks = {state: rank for rank, state in enumerate(STATES)}
+
+    def place(submission: Submission) -> tuple[int, int]:
+        key = store.key_of(submission)
+        if sort_on == "due":
+            return due_day(submission), key
+        if sort_on == "state":
+            return ranks[submission.state], key
+        return 0, key
+
+    after = None
+    if cursor_text is not None:
+        if sort_on == "due":
+            after = _due_cursor(store, cursor_text)
+        elif sort_on == "state":
+            after = _state_cursor(store, cursor_text)
+        else:
+            after = 0, key_of_cursor(store, cursor_text)
+    places = sorted(map(place, submissions), reverse=descending)
+    for found in places:
+        if after is None or (found < after if descending else found > after):
+            yield found[1]
 
 
 def _cursor_sort(text: str) -> str:

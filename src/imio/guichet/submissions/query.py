@@ -24,6 +24,7 @@ from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.api import SORT_ON
 from imio.guichet.submissions.export import CONTENT_TYPES
+from imio.guichet.submissions.search import MAX_QUERY
 from imio.guichet.submissions.states import STATES
 
 
@@ -46,6 +47,7 @@ LISTING_PARAMETERS = (
     "assignee",
     "overdue",
     "due_before",
+    "q",
     "since",
 )
 #: What the change feed combines with.
@@ -69,6 +71,11 @@ NOT_BY_DUE = _(
     default="Filing days do not combine with the due-date order.",
 )
 ASSIGNEE_ME = "me"
+SEARCH_TOO_LONG = _(
+    "error_search_too_long",
+    default="Search with at most ${count} characters.",
+    mapping={"count": MAX_QUERY},
+)
 INVALID_CURSOR = _(
     "error_invalid_cursor",
     default="This page link is not valid; here is the first page.",
@@ -148,6 +155,13 @@ class _Reader:
         value = self.text("sort_on")
         if value is not None and value not in SORT_ON:
             self.refuse("sort_on", "invalid_sort_on", INVALID_SORT_ON)
+            return None
+        return value
+
+    def search(self) -> str | None:
+        value = self.text("q")
+        if value is not None and len(value) > MAX_QUERY:
+            self.refuse("q", "search_too_long", SEARCH_TOO_LONG)
             return None
         return value
 
@@ -235,6 +249,7 @@ class ListingQuery:
     assignee: str | None = None
     overdue: bool = False
     due_before: date | None = None
+    q: str | None = None
 
     @classmethod
     def read(
@@ -264,6 +279,7 @@ class ListingQuery:
             assignee=reader.text("assignee"),
             overdue=reader.flag("overdue"),
             due_before=reader.day("due_before"),
+            q=reader.search(),
         )
         query = _sorted(reader, query)
         if query.unacknowledged and (

@@ -100,6 +100,9 @@ class Submission(Persistent):
     #: The last day to decide (a ``date``), from the procedure's processing
     #: delay; None when the procedure sets none.
     due = None
+    #: The terms it is found by in the search index (see search.py), as
+    #: they were indexed; None until it was indexed.
+    search_terms = None
 
     def __init__(
         self,
@@ -231,6 +234,9 @@ class SubmissionStore(Persistent):
     submissions filed before keys existed, whose ids are in ``_other_ids``.
     """
 
+    #: Made by the upgrade to 1016 in stores made before.
+    _search = None
+
     def __init__(self):
         self._submissions = ShardedMap(tree=IntToObject)  # key -> Submission
         # text_hash(reference) -> key (the submission found says whether
@@ -257,6 +263,9 @@ class SubmissionStore(Persistent):
         # Index name (as ``_indexes``) -> DayIndex of the same submissions
         # by due date (see :func:`due_day`).
         self._due_indexes = OOBTree()
+        # Procedure uid -> search.TermTree: term -> the keys of the
+        # submissions that hold it (see search.py).
+        self._search = OOBTree()
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
         self.tracking_keys = Keyring()

@@ -36,6 +36,7 @@ from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import principals_of
 from imio.guichet.submissions.access import procedure_handlers
 from imio.guichet.submissions.access import readable_procedure_uids
+from imio.guichet.submissions.search import parse_search
 from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.attachments import find_attachment
 from imio.guichet.submissions.due import today
@@ -173,6 +174,7 @@ def list_submissions(
             assignees=assignees_of(caller, query.assignee),
             overdue_on=today() if query.overdue else None,
             due_before=query.due_before,
+            search=parse_search(query.q) if query.q else None,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
     return page

@@ -8,10 +8,16 @@ settling step does. Over the last ``--measure`` filings it prints the growth
 of Data.fs per filing and, for each class of object written, the bytes and
 records per filing (from the transaction records). Slowness never fails it.
 
+Each filing is put in the search index as the site does (``--no-search``
+leaves it out, to see what the index adds); ``--answers people`` files
+the answers of ``search_data.py`` (a name, an e-mail, a national number, an
+address, a comment of 5 to 30 words) instead of ten short answers.
+
 Run::
 
     .venv/bin/python bench/bench_bytes.py
     .venv/bin/python bench/bench_bytes.py --total 100000 --measure 10000
+    .venv/bin/python bench/bench_bytes.py --no-search --answers people
 
 The whole filing path (HTML or REST, e-mails and webhooks queued, Zope's
 transaction notes) writes more than the store alone: ``bench_peers.py``
@@ -22,6 +28,7 @@ from collections import Counter
 from datetime import datetime
 from datetime import UTC
 from imio.guichet.submissions import feed
+from imio.guichet.submissions import search
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import Submission
@@ -30,6 +37,7 @@ from ZODB.FileStorage import FileIterator
 from ZODB.FileStorage import FileStorage
 from ZODB.utils import p64
 from ZODB.utils import u64
+from search_data import Answers  # bench/search_data.py
 
 import argparse
 import io
@@ -46,7 +54,9 @@ DATA = {f"field{i}": f"Réponse numéro {i}, un peu de texte" for i in range(10)
 PROCEDURES = [secrets.token_hex(16) for _ in range(3)]
 
 
-def file_one(store: SubmissionStore, now: float) -> None:
+def file_one(
+    store: SubmissionStore, now: float, data: dict = DATA, indexed: bool = True
+) -> None:
     created = datetime.fromtimestamp(now, UTC)
     key = store.new_key(created)
     submission = Submission(
@@ -55,13 +65,15 @@ def file_one(store: SubmissionStore, now: float) -> None:
         reference=new_reference(),
         procedure_uid=PROCEDURES[key % len(PROCEDURES)],
         schema_version=1,
-        data=dict(DATA),
+        data=dict(data),
         created=created,
         submitter="citoyen",
         submitter_key="identity-of-citoyen",
         language="fr",
     )
     store.add(submission)
+    if indexed:
+        search.index(store, submission)
     store.remember_request(
         submission,
         {
@@ -86,6 +98,8 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=20_000)
     parser.add_argument("--measure", type=int, default=2_000)
     parser.add_argument("--rate", type=float, default=100.0, help="filings/s simulated")
+    parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--answers", choices=("short", "people"), default="short")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-bytes-")
     path = os.path.join(folder, "Data.fs")
@@ -93,6 +107,7 @@ def main() -> None:
     connection = db.open()
     store = connection.root()["store"] = SubmissionStore()
     transaction.commit()
+    people = Answers() if args.answers == "people" else None
     clock = [time.time()]
     feed.clock = lambda: clock[0]
     last_settled = clock[0]
@@ -101,7 +116,8 @@ def main() -> None:
     for n in range(args.total):
         if n == args.total - args.measure:
             size_before, first_tid = os.path.getsize(path), db.lastTransaction()
-        file_one(store, clock[0])
+        data = DATA if people is None else people(n)
+        file_one(store, clock[0], data, args.search)
         transaction.commit()
         clock[0] += 1 / args.rate
         if clock[0] - last_settled >= feed.SLOT_SECONDS:
@@ -117,7 +133,10 @@ def main() -> None:
                 name = class_name(record.data)
                 sizes[name] += len(record.data)
                 records[name] += 1
-    print(f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process)")
+    print(
+        f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process), "
+        f"answers: {args.answers}, search index: {'yes' if args.search else 'no'}"
+    )
     print(f"Data.fs growth over the last {args.measure:,}: {growth:,.0f} B/filing")
     print(f"{'class':24} {'B/filing':>9} {'records/filing':>15}")
     for name, size in sizes.most_common():

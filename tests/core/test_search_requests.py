@@ -130,7 +130,10 @@ class TestTerms:
         assert search.identifier("Jo@Example.BE") == "#@:jo@example.be"
 
     def test_a_query_of_a_number_is_never_a_prefix(self):
-        assert search.parse_search("850730") == (search.Lookup("850730"),)
+        # Numbers are not words: one that is no identifier finds nothing.
+        assert search.parse_search("850730") == ()
+        assert search.parse_search("Dupont 850730") == ()
+        assert search.words("rue Haute 12, 5000 Namur") == ["rue", "haute", "namur"]
         assert search.parse_search("dup") == (search.Lookup("dup", prefix=True),)
         assert search.parse_search("jo") == (search.Lookup("jo"),)
         assert search.parse_search("le la les") == ()

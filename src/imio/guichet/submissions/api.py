@@ -849,11 +849,13 @@ def iter_submissions(
     state: str | None = None,
     created_from: date | None = None,
     created_to: date | None = None,
+    search: tuple[Lookup, ...] | None = None,
 ) -> Iterator[Submission]:
     """A procedure's submissions in creation order, lazily (for exports).
 
     Dates are days of the site's calendar, both included. Only the range
-    asked for is read, whatever the total.
+    asked for is read, whatever the total. ``search``: only those that
+    hold every term of a query (as a listing's).
     """
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}")
@@ -870,6 +872,9 @@ def iter_submissions(
         created_from=created_from,
         created_to=created_to,
     )
+    if search is not None:
+        found = search_index.search(store, search, [procedure_uid])
+        keys = (k for k in keys if k in found)
     for key in keys:
         yield store.by_key(key)
 

@@ -52,7 +52,7 @@ LISTING_PARAMETERS = (
 )
 #: What the change feed combines with.
 FEED_PARAMETERS = ("procedure", "since", "limit")
-EXPORT_PARAMETERS = ("format", "state", "from", "to", "reference")
+EXPORT_PARAMETERS = ("format", "state", "from", "to", "reference", "q")
 
 INVALID_DAY = _("error_invalid_day", default="Enter a date as YYYY-MM-DD.")
 UNKNOWN_STATE = _("error_unknown_state", default="Unknown state.")
@@ -337,13 +337,15 @@ class ListingQuery:
 class ExportQuery:
     """Which submissions of a procedure to export, and as what (``kind``:
     csv, jsonl or xlsx); days as for a listing; ``reference``, as for a
-    listing, the one submission of that reference instead."""
+    listing, the one submission of that reference instead; ``q``, as for
+    a listing, those that hold every term of a search."""
 
     kind: str = "csv"
     state: str | None = None
     created_from: date | None = None
     created_to: date | None = None
     reference: str | None = None
+    q: str | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, object]) -> "ExportQuery":
@@ -357,6 +359,7 @@ class ExportQuery:
             created_from=reader.day("from"),
             created_to=reader.day("to"),
             reference=reader.text("reference"),
+            q=reader.search(),
         )
         _refuse(reader.errors, "export")
         return query

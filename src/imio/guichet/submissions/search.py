@@ -99,11 +99,12 @@ class TermTree(OOBTree):
 
 class KeySet(LLTreeSet):
     """The keys of the submissions that hold a term. Keys are appended in
-    creation order: a filing rewrites the last bucket only, so it is kept
-    small."""
+    creation order: a filing rewrites the last bucket, and, every eight
+    filings, the node above it when the bucket splits: both are kept
+    small (measured with bench/bench_bytes.py)."""
 
     max_leaf_size = 16
-    max_internal_size = 64
+    max_internal_size = 16
 
 
 # -- terms ---------------------------------------------------------------------
@@ -117,11 +118,13 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The indexed words of ``text``, in order (repeated as they are)."""
+    """The indexed words of ``text``, in order (repeated as they are):
+    numbers are not words (house numbers, postal codes, dates would make
+    most of the index and find nothing one looks for)."""
     return [
         word[:MAX_WORD]
         for word in _WORD.findall(fold(text))
-        if len(word) >= MIN_WORD and word not in STOP_WORDS
+        if len(word) >= MIN_WORD and word not in STOP_WORDS and not word.isdigit()
     ]
 
 
@@ -150,9 +153,12 @@ def text_terms(text: str) -> set[str]:
     found = identifier(text)
     if found is not None:
         return {found}
-    terms = set(words(text))
+    terms = set()
     if "@" in text:
+        # An address is found whole; its parts are not words of the text.
         terms.update(EMAIL + m for m in _EMAIL.findall(text.lower()))
+        text = _EMAIL.sub(" ", text.lower())
+    terms.update(words(text))
     return terms
 
 
@@ -217,8 +223,11 @@ def parse_search(text: str | None) -> tuple[Lookup, ...]:
             lookups.append(Lookup(found))
             continue
         for word in words(part):
-            prefix = len(word) >= MIN_PREFIX and not word.isdigit()
-            lookups.append(Lookup(word, prefix))
+            lookups.append(Lookup(word, len(word) >= MIN_PREFIX))
+        if any(c.isdigit() for c in part) and not words(part):
+            # A number that is no identifier: nothing holds it (numbers
+            # are not indexed, and never found by a part).
+            return ()
     unique = list(dict.fromkeys(lookups))
     return tuple(unique[:MAX_QUERY_TERMS])
 
@@ -238,14 +247,26 @@ def _add(tree: TermTree, terms: Iterable[str], key: int) -> None:
     for term in terms:
         keys = tree.get(term)
         if keys is None:
-            keys = tree[term] = KeySet()
-        keys.insert(key)
+            # A term of one submission (an e-mail, a national number, a
+            # rare word) is its key, in the tree's bucket: no set written.
+            tree[term] = key
+        elif isinstance(keys, int):
+            if keys != key:
+                tree[term] = KeySet((keys, key))
+        else:
+            keys.insert(key)
 
 
 def _remove(tree: TermTree, terms: Iterable[str], key: int) -> None:
     for term in terms:
         keys = tree.get(term)
-        if keys is None or key not in keys:
+        if keys is None:
+            continue
+        if isinstance(keys, int):
+            if keys == key:
+                del tree[term]
+            continue
+        if key not in keys:
             continue
         keys.remove(key)
         if not keys:
@@ -264,14 +285,20 @@ def reindex(store, submission, account_name: str = "") -> None:
     if store._search is None:
         return
     key = store.key_of(submission)
-    old = frozenset(submission.search_terms or ())
+    old = stored_terms(submission)
     new = submission_terms(submission, account_name)
     if new == old and submission.search_terms is not None:
         return
     tree = _tree(store, submission.procedure_uid, create=True)
     _remove(tree, old - new, key)
     _add(tree, new - old, key)
-    submission.search_terms = tuple(sorted(new))
+    # One text (terms never hold a space): the smallest pickle.
+    submission.search_terms = " ".join(sorted(new))
+
+
+def stored_terms(submission) -> frozenset[str]:
+    """The terms the submission was indexed with (none if it was not)."""
+    return frozenset((submission.search_terms or "").split())
 
 
 def unindex(store, key: int, submission=None) -> None:
@@ -283,17 +310,18 @@ def unindex(store, key: int, submission=None) -> None:
     submission = submission if submission is not None else store.by_key(key)
     if submission is None:
         return
-    terms = submission.search_terms
-    if terms is None:
+    if submission.search_terms is None:
         terms = submission_terms(submission)
+    else:
+        terms = stored_terms(submission)
     tree = _tree(store, submission.procedure_uid)
     if tree is not None:
         _remove(tree, terms, key)
-    submission.search_terms = ()
+    submission.search_terms = ""
 
 
 def _matching(trees: list[TermTree], lookup: Lookup) -> LLSet:
-    sets = []
+    sets = []  # key sets, or the key of a term of one submission
     for tree in trees:
         if lookup.prefix:
             upper = lookup.term + "\uffff"

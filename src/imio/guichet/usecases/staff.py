@@ -567,6 +567,7 @@ def export_details(procedure, query: ExportQuery) -> dict:
         "from": query.created_from and query.created_from.isoformat(),
         "to": query.created_to and query.created_to.isoformat(),
         "reference": query.reference,
+        "q": query.q,
     }
     return {
         "procedure": api.content.get_uuid(procedure),
@@ -587,4 +588,5 @@ def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
         state=query.state,
         created_from=query.created_from,
         created_to=query.created_to,
+        search=parse_search(query.q) if query.q else None,
     )

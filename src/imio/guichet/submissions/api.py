@@ -512,7 +512,24 @@ def list_submissions(
         keys = (k for k in keys if store.by_key(k).procedure_uid in scope)
     if search is not None:
         found = search_index.search(store, search, uids)
-        if len(found) > search_index.SMALL_MATCH:
+        filtered = (
+            state is not None
+            or unacknowledged
+            or principals is not None
+            or due_filtered
+        )
+        if sort_on == "created" and not filtered:
+            # What matches is in creation order already: read from the
+            # cursor (and the days asked for) up to the page's end.
+            keys = _dated_matches(
+                found,
+                after=None if cursor_text is None else key_of_cursor(store, cursor_text),
+                start=_day_start_key(created_from) if created_from else None,
+                end=_day_end_key(created_to) if created_to else None,
+                descending=descending,
+            )
+            total = None if dated else len(found)
+        elif len(found) > search_index.SMALL_MATCH:
             # Many match: the listing's index, keeping what matches.
             keys = (k for k in keys if k in found)
             total = None
@@ -544,6 +561,28 @@ def list_submissions(
     else:
         total = _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _dated_matches(
+    found,
+    *,
+    after: int | None,
+    start: int | None,
+    end: int | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of a search's result set (in creation order) after the
+    cursor, from ``start`` (included) to ``end`` (excluded)."""
+    low, high = start, None if end is None else end - 1
+    if after is not None:
+        if descending:
+            high = after - 1 if high is None else min(high, after - 1)
+        else:
+            low = after + 1 if low is None else max(low, after + 1)
+    if low is not None and high is not None and low > high:
+        return iter(())
+    keys = found.keys(min=low, max=high)
+    return reversed(keys) if descending else iter(keys)
 
 
 def _filtered(

@@ -33,11 +33,11 @@ from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
+from search_data import Answers  # bench/search_data.py
 from ZODB.FileStorage import FileIterator
 from ZODB.FileStorage import FileStorage
 from ZODB.utils import p64
 from ZODB.utils import u64
-from search_data import Answers  # bench/search_data.py
 
 import argparse
 import io

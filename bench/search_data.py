@@ -7,22 +7,24 @@ from stdnum.be import nn
 import random
 
 
-GIVEN = (
+_GIVEN = (
     "Élodie Jeanne Marc Hélène François Zoé Noé Léa Théo Chloé Maël Inès "
     "Jérôme Anaïs Benoît Cécile Gaëlle Loïc Mathéo Océane Ségolène Aurélie "
     "Pieter Jan Anke Wouter Lotte Sven Jürgen Käthe"
-).split()
-FAMILY_SYLLABLES = (
+)
+_FAMILY_SYLLABLES = (
     "lam ber dur and pont du mar tin ro bert lu cas go de froid van den "
     "bos pee ters ja cobs wil lems mer tens claes goos sens ver straeten"
-).split()
-STREETS = (
-    "rue avenue chaussée place chemin drève boulevard impasse quai sentier"
-).split()
-LOCALITIES = (
+)
+_STREETS = "rue avenue chaussée place chemin drève boulevard impasse quai sentier"
+_LOCALITIES = (
     "Namur Jambes Liège Mons Charleroi Wavre Arlon Dinant Huy Tournai Ciney "
     "Gembloux Andenne Nivelles Ottignies Bastogne Marche Spa Verviers Eupen"
-).split()
+)
+GIVEN = _GIVEN.split()
+FAMILY_SYLLABLES = _FAMILY_SYLLABLES.split()
+STREETS = _STREETS.split()
+LOCALITIES = _LOCALITIES.split()
 
 
 def family_names(count: int = 2_000) -> list[str]:

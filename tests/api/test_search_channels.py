@@ -127,7 +127,10 @@ class TestScope:
         assert made.status_code == 201, made.text
         session = requests.Session()
         session.headers.update(
-            {"Accept": "application/json", "Authorization": f"Bearer {made.json()['token']}"}
+            {
+                "Accept": "application/json",
+                "Authorization": f"Bearer {made.json()['token']}",
+            }
         )
         for q in ("elodie", "lambert", "jeanne@example.org", "dupont"):
             answer = session.get(f"{site.absolute_url()}/@submissions?q={q}").json()

@@ -40,7 +40,7 @@ def test_upgrade(site):
     transaction.commit()
     assert found("lambert") == []
     commits = []
-    transaction.get().addAfterCommitHook(lambda ok: commits.append(ok))
+    transaction.get().addAfterCommitHook(commits.append)
     search_index(batch=3)
     assert commits == [True]  # the first batch of 3 was committed
     transaction.commit()

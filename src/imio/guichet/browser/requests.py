@@ -151,7 +151,8 @@ class AccessView(BrowserView):
 class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     """ "Demandes": a procedure's submissions, or all those the user may
     read on the site; filtered by procedure, state and day, searchable by
-    reference and by the applicant's names and answers (``q``), one page at a time (a cursor, never the whole store).
+    reference and by the applicant's names and answers (``q``), one page
+    at a time (a cursor, never the whole store).
 
     A faulty filter is left out, with why next to it: the page still lists."""
 

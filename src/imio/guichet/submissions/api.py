@@ -30,15 +30,15 @@ from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.prefill.api import apply_authentic_values
 from imio.guichet.storage import site_store
 from imio.guichet.storage import time_key
+from imio.guichet.submissions import search as search_index
 from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.due import due_date
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
+from imio.guichet.submissions.search import Lookup
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
-from imio.guichet.submissions import search as search_index
-from imio.guichet.submissions.search import Lookup
 from imio.guichet.submissions.storage import cursor_key
 from imio.guichet.submissions.storage import due_day
 from imio.guichet.submissions.storage import key_of_cursor
@@ -511,46 +511,22 @@ def list_submissions(
         scope = set(uids)
         keys = (k for k in keys if store.by_key(k).procedure_uid in scope)
     if search is not None:
-        found = search_index.search(store, search, uids)
-        filtered = (
-            state is not None
-            or unacknowledged
-            or principals is not None
-            or due_filtered
+        keys, total = _searched(
+            store,
+            search,
+            keys,
+            uids=uids,
+            state=state,
+            unacknowledged=unacknowledged,
+            assignees=principals,
+            created_from=created_from,
+            created_to=created_to,
+            overdue_on=overdue_on,
+            due_before=due_before,
+            sort_on=sort_on,
+            cursor_text=cursor_text,
+            descending=descending,
         )
-        if sort_on == "created" and not filtered:
-            # What matches is in creation order already: read from the
-            # cursor (and the days asked for) up to the page's end.
-            keys = _dated_matches(
-                found,
-                after=None if cursor_text is None else key_of_cursor(store, cursor_text),
-                start=_day_start_key(created_from) if created_from else None,
-                end=_day_end_key(created_to) if created_to else None,
-                descending=descending,
-            )
-            total = None if dated else len(found)
-        elif len(found) > search_index.SMALL_MATCH:
-            # Many match: the listing's index, keeping what matches.
-            keys = (k for k in keys if k in found)
-            total = None
-        else:
-            # Few: those, filtered and sorted (every filter is checked on
-            # each, so the total is known).
-            matched = _filtered(
-                store,
-                found,
-                state=state,
-                unacknowledged=unacknowledged,
-                assignees=principals,
-                created=(
-                    _day_start_key(created_from) if created_from else None,
-                    _day_end_key(created_to) if created_to else None,
-                ),
-                overdue_on=overdue_on,
-                due_before=due_before,
-            )
-            total = len(matched)
-            keys = _sorted_after(store, matched, sort_on, cursor_text, descending)
         items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
         return Page(items, total, next_cursor, resume_cursor)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
@@ -561,6 +537,68 @@ def list_submissions(
     else:
         total = _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _searched(
+    store: SubmissionStore,
+    search: tuple[Lookup, ...],
+    keys: Iterator[int],
+    *,
+    uids: list[str] | None,
+    state: str | None,
+    unacknowledged: bool,
+    assignees: list[str] | None,
+    created_from: date | None,
+    created_to: date | None,
+    overdue_on: date | None,
+    due_before: date | None,
+    sort_on: str,
+    cursor_text: str | None,
+    descending: bool,
+) -> tuple[Iterator[int], int | None]:
+    """The keys of a listing (``keys``: its own, in its order) that hold
+    every term of ``search``, in that order after the cursor, and their
+    total (None when unknown)."""
+    dated = created_from is not None or created_to is not None
+    due_filtered = overdue_on is not None or due_before is not None
+    found = search_index.search(store, search, uids)
+    filtered = (
+        state is not None or unacknowledged or assignees is not None or due_filtered
+    )
+    if sort_on == "created" and not filtered:
+        # What matches is in creation order already: read from the
+        # cursor (and the days asked for) up to the page's end.
+        keys = _dated_matches(
+            found,
+            after=None if cursor_text is None else key_of_cursor(store, cursor_text),
+            start=_day_start_key(created_from) if created_from else None,
+            end=_day_end_key(created_to) if created_to else None,
+            descending=descending,
+        )
+        total = None if dated else len(found)
+    elif len(found) > search_index.SMALL_MATCH:
+        # Many match: the listing's index, keeping what matches.
+        keys = (k for k in keys if k in found)
+        total = None
+    else:
+        # Few: those, filtered and sorted (every filter is checked on
+        # each, so the total is known).
+        matched = _filtered(
+            store,
+            found,
+            state=state,
+            unacknowledged=unacknowledged,
+            assignees=assignees,
+            created=(
+                _day_start_key(created_from) if created_from else None,
+                _day_end_key(created_to) if created_to else None,
+            ),
+            overdue_on=overdue_on,
+            due_before=due_before,
+        )
+        total = len(matched)
+        keys = _sorted_after(store, matched, sort_on, cursor_text, descending)
+    return keys, total
 
 
 def _dated_matches(

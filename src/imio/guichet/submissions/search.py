@@ -73,8 +73,7 @@ EMAIL = "#@:"
 
 #: Words too common in French, Dutch, German and English answers to find
 #: anything: not indexed, and left out of queries.
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS = """
     au aux avec ce ces cette dans de des du elle en et il ils je la le les
     leur lui ma mais me mes mon ne nos notre nous on ou par pas pour qu que
     qui sa se ses son sur ta te tes ton tu un une vos votre vous est sont
@@ -83,8 +82,8 @@ STOP_WORDS = frozenset(
     der die das und ist ich du er sie es wir ihr ein eine mit zu den dem
     von im auf nicht auch als an
     the and of to in is it for on with as at by an be or this that
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 _WORD = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}")

@@ -36,7 +36,6 @@ from imio.guichet.submissions.access import may_read_submissions_of
 from imio.guichet.submissions.access import principals_of
 from imio.guichet.submissions.access import procedure_handlers
 from imio.guichet.submissions.access import readable_procedure_uids
-from imio.guichet.submissions.search import parse_search
 from imio.guichet.submissions.api import Page
 from imio.guichet.submissions.attachments import find_attachment
 from imio.guichet.submissions.due import today
@@ -48,6 +47,7 @@ from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.query import UNKNOWN_STATE
+from imio.guichet.submissions.search import parse_search
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.uploads import checked_files

@@ -291,3 +291,27 @@ class TestKeptUpToDate:
         with api.env.adopt_roles(["Manager"]):
             for text in ("Lambert", "Durand", "85073003328", "Elodie"):
                 assert len(catalog(SearchableText=text)) == 0
+
+
+class TestReadingMatches:
+    """A search's result set read from a cursor, within days, both ways."""
+
+    def test_bounds_and_cursor(self):
+        from BTrees.LLBTree import LLSet
+        from imio.guichet.submissions.api import _dated_matches
+
+        found = LLSet([10, 20, 30, 40, 50])
+
+        def read(**kw):
+            args = {"after": None, "start": None, "end": None, "descending": False}
+            return list(_dated_matches(found, **{**args, **kw}))
+
+        assert read() == [10, 20, 30, 40, 50]
+        assert read(descending=True) == [50, 40, 30, 20, 10]
+        assert read(after=20) == [30, 40, 50]
+        assert read(after=40, descending=True) == [30, 20, 10]
+        assert read(start=20, end=50) == [20, 30, 40]
+        assert read(start=20, end=50, descending=True) == [40, 30, 20]
+        assert read(start=20, end=50, after=30, descending=True) == [20]
+        assert read(start=35, end=36) == []
+        assert read(after=50) == []

@@ -619,8 +619,27 @@ def _dated_matches(
             low = after + 1 if low is None else max(low, after + 1)
     if low is not None and high is not None and low > high:
         return iter(())
-    keys = found.keys(min=low, max=high)
-    return reversed(keys) if descending else iter(keys)
+    return _walk(found, low, high, descending)
+
+
+def _walk(found, low: int | None, high: int | None, descending: bool):
+    """The keys of a set from ``low`` to ``high`` (both included), one
+    O(log n) step each: only as many as are read (``keys()`` would copy
+    the whole range first)."""
+    first = found.maxKey if descending else found.minKey
+    step = -1 if descending else 1
+    bound = high if descending else low
+    while True:
+        try:
+            key = first() if bound is None else first(bound)
+        except ValueError:  # nothing (left) past the bound
+            return
+        if (descending and low is not None and key < low) or (
+            not descending and high is not None and key > high
+        ):
+            return
+        yield key
+        bound = key + step
 
 
 def _filtered(

@@ -315,3 +315,46 @@ class TestReadingMatches:
         assert read(start=20, end=50, after=30, descending=True) == [20]
         assert read(start=35, end=36) == []
         assert read(after=50) == []
+
+
+class TestManyMatches:
+    """Past SMALL_MATCH matches, a one-word search in creation order merges
+    its sets lazily, and a filtered one reads the listing's index: the same
+    requests, in the same order, as with few."""
+
+    @pytest.fixture(autouse=True)
+    def many(self, monkeypatch):
+        from imio.guichet.submissions import api as submissions_api
+
+        monkeypatch.setattr(submissions_api, "SMALL_MATCH", 0)
+
+    def test_the_same_requests(self, filed):
+        assert found("siteadmin", "elodie") == [filed["martin"], filed["elodie"]]
+        assert found("siteadmin", "ELODIE", sort_order="ascending") == [
+            filed["elodie"],
+            filed["martin"],
+        ]
+        assert found("siteadmin", "lamb") == [filed["elodie"]]
+        assert found("siteadmin", "elodie", to="2026-03-02") == [filed["elodie"]]
+        assert found("siteadmin", "elodie", state="received") == []
+        assert found("siteadmin", "elodie", sort_on="state") == [
+            filed["martin"],
+            filed["elodie"],
+        ]
+        assert found("backoffice_x", "85.07.30-033.28") == [filed["durand"]]
+        assert filed["martin"] not in found("backoffice_x", "elodie")
+
+    def test_pages_and_total(self, filed):
+        query = ListingQuery.parse({"q": "elodie", "limit": "1"})
+        with api.env.adopt_user(username="siteadmin"):
+            first = staff.list_submissions(as_user("siteadmin"), query)
+            query = ListingQuery.parse(
+                {"q": "elodie", "limit": "1", "cursor": first.next_cursor}
+            )
+            second = staff.list_submissions(as_user("siteadmin"), query)
+        assert first.total == 2  # one set per procedure: counted
+        assert [s.reference for s in first.items + second.items] == [
+            filed["elodie"],
+            filed["martin"],
+        ]
+        assert second.next_cursor is None

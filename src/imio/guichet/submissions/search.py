@@ -319,17 +319,36 @@ def unindex(store, key: int, submission=None) -> None:
     submission.search_terms = ""
 
 
+def _parts(tree: TermTree, lookup: Lookup) -> list:
+    """The key sets of a tree's terms that a lookup matches (a term of one
+    submission gives its key)."""
+    if lookup.prefix:
+        return list(tree.values(min=lookup.term, max=lookup.term + "\uffff"))
+    found = tree.get(lookup.term)
+    return [] if found is None else [found]
+
+
 def _matching(trees: list[TermTree], lookup: Lookup) -> LLSet:
-    sets = []  # key sets, or the key of a term of one submission
-    for tree in trees:
-        if lookup.prefix:
-            upper = lookup.term + "\uffff"
-            sets.extend(tree.values(min=lookup.term, max=upper))
-        else:
-            found = tree.get(lookup.term)
-            if found is not None:
-                sets.append(found)
+    sets = [part for tree in trees for part in _parts(tree, lookup)]
     return multiunion(sets) if sets else LLSet()
+
+
+def lookup_parts(
+    store, lookup: Lookup, procedure_uids: Iterable[str] | None
+) -> list[list]:
+    """Per procedure, the key sets (or keys) that one lookup matches: a
+    listing in creation order merges them lazily instead of making their
+    union (see :func:`imio.guichet.submissions.api.list_submissions`)."""
+    return [_parts(tree, lookup) for tree in _trees(store, procedure_uids)]
+
+
+def _trees(store, procedure_uids: Iterable[str] | None) -> list[TermTree]:
+    index = store._search
+    if index is None:
+        return []
+    if procedure_uids is None:
+        return list(index.values())
+    return [t for t in (index.get(uid) for uid in procedure_uids) if t]
 
 
 def search(
@@ -339,11 +358,7 @@ def search(
     procedure) that hold every lookup, in creation order."""
     if not lookups or store._search is None:
         return LLSet()
-    index = store._search
-    if procedure_uids is None:
-        trees = list(index.values())
-    else:
-        trees = [t for t in (index.get(uid) for uid in procedure_uids) if t]
+    trees = _trees(store, procedure_uids)
     found = None
     for lookup in lookups:
         keys = _matching(trees, lookup)

@@ -8,11 +8,17 @@ settling step does. Over the last ``--measure`` filings it prints the growth
 of Data.fs per filing and, for each class of object written, the bytes and
 records per filing (from the transaction records). Slowness never fails it.
 
+Each filing is put in the search index as the site does (``--no-search``
+leaves it out, to see what the index adds); ``--answers people`` files
+the answers of ``search_data.py`` (a name, an e-mail, a national number, an
+address, a comment of 5 to 30 words) instead of ten short answers.
+
 Run::
 
     .venv/bin/python bench/bench_bytes.py
     .venv/bin/python bench/bench_bytes.py --total 100000 --measure 10000
     .venv/bin/python bench/bench_bytes.py --dashboard   # with its counters
+    .venv/bin/python bench/bench_bytes.py --no-search --answers people
 
 ``--dashboard`` also counts each filing in the dashboard's counters
 (``imio.guichet.dashboard.counters``), as their subscriber does.
@@ -28,10 +34,12 @@ from datetime import UTC
 from imio.guichet.dashboard import counters
 from imio.guichet.dashboard.counters import DashboardCounters
 from imio.guichet.submissions import feed
+from imio.guichet.submissions import search
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
+from search_data import Answers  # bench/search_data.py
 from ZODB.FileStorage import FileIterator
 from ZODB.FileStorage import FileStorage
 from ZODB.utils import p64
@@ -53,7 +61,11 @@ PROCEDURES = [secrets.token_hex(16) for _ in range(3)]
 
 
 def file_one(
-    store: SubmissionStore, now: float, dashboard: DashboardCounters | None = None
+    store: SubmissionStore,
+    now: float,
+    data: dict = DATA,
+    indexed: bool = True,
+    dashboard: DashboardCounters | None = None,
 ) -> None:
     created = datetime.fromtimestamp(now, UTC)
     key = store.new_key(created)
@@ -63,13 +75,15 @@ def file_one(
         reference=new_reference(),
         procedure_uid=PROCEDURES[key % len(PROCEDURES)],
         schema_version=1,
-        data=dict(DATA),
+        data=dict(data),
         created=created,
         submitter="citoyen",
         submitter_key="identity-of-citoyen",
         language="fr",
     )
     store.add(submission)
+    if indexed:
+        search.index(store, submission)
     if dashboard is not None:
         dashboard.of(submission.procedure_uid, create=True).count_filing(created)
     store.remember_request(
@@ -99,6 +113,8 @@ def main() -> None:
     parser.add_argument(
         "--dashboard", action="store_true", help="count filings for the dashboard"
     )
+    parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--answers", choices=("short", "people"), default="short")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-bytes-")
     path = os.path.join(folder, "Data.fs")
@@ -110,6 +126,7 @@ def main() -> None:
         dashboard = connection.root()["dashboard"] = DashboardCounters()
         counters.site_timezone = lambda: UTC  # no site here: weeks in UTC
     transaction.commit()
+    people = Answers() if args.answers == "people" else None
     clock = [time.time()]
     feed.clock = lambda: clock[0]
     last_settled = clock[0]
@@ -118,7 +135,8 @@ def main() -> None:
     for n in range(args.total):
         if n == args.total - args.measure:
             size_before, first_tid = os.path.getsize(path), db.lastTransaction()
-        file_one(store, clock[0], dashboard)
+        data = DATA if people is None else people(n)
+        file_one(store, clock[0], data, args.search, dashboard)
         transaction.commit()
         clock[0] += 1 / args.rate
         if clock[0] - last_settled >= feed.SLOT_SECONDS:
@@ -134,7 +152,10 @@ def main() -> None:
                 name = class_name(record.data)
                 sizes[name] += len(record.data)
                 records[name] += 1
-    print(f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process)")
+    print(
+        f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process), "
+        f"answers: {args.answers}, search index: {'yes' if args.search else 'no'}"
+    )
     print(f"Data.fs growth over the last {args.measure:,}: {growth:,.0f} B/filing")
     print(f"{'class':24} {'B/filing':>9} {'records/filing':>15}")
     for name, size in sizes.most_common():

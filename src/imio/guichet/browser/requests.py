@@ -87,6 +87,7 @@ FILTERS = (
     "assignee",
     "overdue",
     "due_before",
+    "q",
 )
 
 REQUEST_VIEW = "@@guichet-request"
@@ -98,7 +99,7 @@ EXPORT_FORMATS = (
 )
 LISTING_VIEW = "@@guichet-requests"
 #: The listing's filters that its export applies too (ExportQuery's).
-EXPORTED_FILTERS = ("state", "from", "to", "reference")
+EXPORTED_FILTERS = ("state", "from", "to", "reference", "q")
 
 
 def request_url(submission) -> str:
@@ -152,7 +153,8 @@ class AccessView(BrowserView):
 class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     """ "Demandes": a procedure's submissions, or all those the user may
     read on the site; filtered by procedure, state and day, searchable by
-    reference, one page at a time (a cursor, never the whole store).
+    reference and by the applicant's names and answers (``q``), one page
+    at a time (a cursor, never the whole store).
 
     A faulty filter is left out, with why next to it: the page still lists."""
 

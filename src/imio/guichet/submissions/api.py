@@ -31,11 +31,14 @@ from imio.guichet.prefill.api import apply_sources
 from imio.guichet.prefill.api import provenance
 from imio.guichet.storage import site_store
 from imio.guichet.storage import time_key
+from imio.guichet.submissions import search as search_index
 from imio.guichet.submissions.attachments import make_attachments
 from imio.guichet.submissions.due import due_date
 from imio.guichet.submissions.events import SubmissionCreatedEvent
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.references import normalize_reference
+from imio.guichet.submissions.search import Lookup
+from imio.guichet.submissions.search import SMALL_MATCH
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import cursor_key
@@ -53,6 +56,7 @@ from typing import Any
 from zope.event import notify
 
 import hashlib
+import heapq
 import json
 import re
 
@@ -432,6 +436,7 @@ def list_submissions(
     assignees: Iterable[str] | None = None,
     overdue_on: date | None = None,
     due_before: date | None = None,
+    search: tuple[Lookup, ...] | None = None,
 ) -> Page:
     """Submissions in ``sort_on`` order (creation, due date or state, then
     creation; the other way if ``descending``), one page after ``cursor``.
@@ -444,6 +449,8 @@ def list_submissions(
     ``overdue_on`` keeps the requests still running (see
     :data:`RUNNING_STATES`) whose due day is before that day, and
     ``due_before`` those due before that day (both in due-date order).
+    ``search`` (see :func:`.search.parse_search`) keeps the submissions
+    that hold every term of a query.
     Reading a page costs O(log n + limit), whatever the number of stored
     submissions: each filter is an index. ``total`` comes from the index
     lengths; it is None when that would need reading a range.
@@ -512,6 +519,25 @@ def list_submissions(
         # The assignees' indexes span procedures: keep those of the scope.
         scope = set(uids)
         keys = (k for k in keys if store.by_key(k).procedure_uid in scope)
+    if search is not None:
+        keys, total = _searched(
+            store,
+            search,
+            keys,
+            uids=uids,
+            state=state,
+            unacknowledged=unacknowledged,
+            assignees=principals,
+            created_from=created_from,
+            created_to=created_to,
+            overdue_on=overdue_on,
+            due_before=due_before,
+            sort_on=sort_on,
+            cursor_text=cursor_text,
+            descending=descending,
+        )
+        items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
+        return Page(items, total, next_cursor, resume_cursor)
     items, next_cursor, resume_cursor = _page(store, keys, limit, cursor, text)
     if dated or due_filtered or (principals is not None and uids is not None):
         total = None
@@ -520,6 +546,216 @@ def list_submissions(
     else:
         total = _count(store, uids, state, unacknowledged)
     return Page(items, total, next_cursor, resume_cursor)
+
+
+def _searched(
+    store: SubmissionStore,
+    search: tuple[Lookup, ...],
+    keys: Iterator[int],
+    *,
+    uids: list[str] | None,
+    state: str | None,
+    unacknowledged: bool,
+    assignees: list[str] | None,
+    created_from: date | None,
+    created_to: date | None,
+    overdue_on: date | None,
+    due_before: date | None,
+    sort_on: str,
+    cursor_text: str | None,
+    descending: bool,
+) -> tuple[Iterator[int], int | None]:
+    """The keys of a listing (``keys``: its own, in its order) that hold
+    every term of ``search``, in that order after the cursor, and their
+    total (None when unknown)."""
+    dated = created_from is not None or created_to is not None
+    due_filtered = overdue_on is not None or due_before is not None
+    filtered = (
+        state is not None or unacknowledged or assignees is not None or due_filtered
+    )
+    after = None
+    if sort_on == "created" and cursor_text is not None:
+        after = key_of_cursor(store, cursor_text)
+    start = _day_start_key(created_from) if created_from else None
+    end = _day_end_key(created_to) if created_to else None
+    if sort_on == "created" and not filtered and len(search) == 1:
+        parts = search_index.lookup_parts(store, search[0], uids)
+        if sum(_size(part) for group in parts for part in group) > SMALL_MATCH:
+            # One word of many requests: its sets merged from the cursor,
+            # reading no more than the page (their union would copy all).
+            walks = [
+                _dated_matches(
+                    part, after=after, start=start, end=end, descending=descending
+                )
+                for group in parts
+                for part in group
+            ]
+            merged = heapq.merge(*walks, reverse=descending)
+            # Procedures hold different requests: one set each, no overlap.
+            disjoint = not dated and all(len(group) <= 1 for group in parts)
+            total = sum(_size(g[0]) for g in parts if g) if disjoint else None
+            return _unique(merged), total
+    found = search_index.search(store, search, uids)
+    if sort_on == "created" and not filtered:
+        # What matches is in creation order already: read from the
+        # cursor (and the days asked for) up to the page's end.
+        keys = _dated_matches(
+            found, after=after, start=start, end=end, descending=descending
+        )
+        total = None if dated else len(found)
+    elif len(found) > SMALL_MATCH:
+        # Many match: the listing's index, keeping what matches.
+        keys = (k for k in keys if k in found)
+        total = None
+    else:
+        # Few: those, filtered and sorted (every filter is checked on
+        # each, so the total is known).
+        matched = _filtered(
+            store,
+            found,
+            state=state,
+            unacknowledged=unacknowledged,
+            assignees=assignees,
+            created=(
+                _day_start_key(created_from) if created_from else None,
+                _day_end_key(created_to) if created_to else None,
+            ),
+            overdue_on=overdue_on,
+            due_before=due_before,
+        )
+        total = len(matched)
+        keys = _sorted_after(store, matched, sort_on, cursor_text, descending)
+    return keys, total
+
+
+def _size(part) -> int:
+    """How many keys a part of a lookup holds (a key alone: one)."""
+    return 1 if isinstance(part, int) else len(part)
+
+
+def _unique(keys: Iterator[int]) -> Iterator[int]:
+    """``keys`` in order without repeats (a request holding two words
+    that a prefix matches is in both their sets)."""
+    last = None
+    for key in keys:
+        if key != last:
+            yield key
+        last = key
+
+
+def _dated_matches(
+    found,
+    *,
+    after: int | None,
+    start: int | None,
+    end: int | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of a search's result set (in creation order) after the
+    cursor, from ``start`` (included) to ``end`` (excluded); ``found`` is a
+    set of keys, or one key."""
+    low, high = start, None if end is None else end - 1
+    if after is not None:
+        if descending:
+            high = after - 1 if high is None else min(high, after - 1)
+        else:
+            low = after + 1 if low is None else max(low, after + 1)
+    if low is not None and high is not None and low > high:
+        return iter(())
+    if isinstance(found, int):  # the key of a term of one request
+        inside = (low is None or found >= low) and (high is None or found <= high)
+        return iter((found,) if inside else ())
+    return _walk(found, low, high, descending)
+
+
+def _walk(found, low: int | None, high: int | None, descending: bool):
+    """The keys of a set from ``low`` to ``high`` (both included), one
+    O(log n) step each: only as many as are read (``keys()`` would copy
+    the whole range first)."""
+    first = found.maxKey if descending else found.minKey
+    step = -1 if descending else 1
+    bound = high if descending else low
+    while True:
+        try:
+            key = first() if bound is None else first(bound)
+        except ValueError:  # nothing (left) past the bound
+            return
+        if (descending and low is not None and key < low) or (
+            not descending and high is not None and key > high
+        ):
+            return
+        yield key
+        bound = key + step
+
+
+def _filtered(
+    store: SubmissionStore,
+    keys: Iterable[int],
+    *,
+    state: str | None,
+    unacknowledged: bool,
+    assignees: list[str] | None,
+    created: tuple[int | None, int | None],
+    overdue_on: date | None,
+    due_before: date | None,
+) -> list[Submission]:
+    """The submissions of ``keys`` that the listing's filters keep (the
+    same rules as its indexes)."""
+    start, end = created
+    kept = []
+    for key in keys:
+        if (start is not None and key < start) or (end is not None and key >= end):
+            continue
+        submission = store.by_key(key)
+        if submission is None:
+            continue
+        if state is not None and submission.state != state:
+            continue
+        if unacknowledged and submission.acknowledgement is not None:
+            continue
+        if assignees is not None and submission.assignee not in assignees:
+            continue
+        day = due_day(submission)
+        if overdue_on is not None and (
+            submission.state not in RUNNING_STATES or day >= overdue_on.toordinal()
+        ):
+            continue
+        if due_before is not None and day >= due_before.toordinal():
+            continue
+        kept.append(submission)
+    return kept
+
+
+def _sorted_after(
+    store: SubmissionStore,
+    submissions: list[Submission],
+    sort_on: str,
+    cursor_text: str | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of ``submissions`` in the listing's order, after the cursor."""
+    ranks = {state: rank for rank, state in enumerate(STATES)}
+
+    def place(submission: Submission) -> tuple[int, int]:
+        key = store.key_of(submission)
+        if sort_on == "due":
+            return due_day(submission), key
+        if sort_on == "state":
+            return ranks[submission.state], key
+        return 0, key
+
+    after = None
+    if cursor_text is not None:
+        if sort_on == "due":
+            after = _due_cursor(store, cursor_text)
+        elif sort_on == "state":
+            after = _state_cursor(store, cursor_text)
+        else:
+            after = 0, key_of_cursor(store, cursor_text)
+    places = sorted(map(place, submissions), reverse=descending)
+    for found in places:
+        if after is None or (found < after if descending else found > after):
+            yield found[1]
 
 
 def _cursor_sort(text: str) -> str:
@@ -758,11 +994,13 @@ def iter_submissions(
     state: str | None = None,
     created_from: date | None = None,
     created_to: date | None = None,
+    search: tuple[Lookup, ...] | None = None,
 ) -> Iterator[Submission]:
     """A procedure's submissions in creation order, lazily (for exports).
 
     Dates are days of the site's calendar, both included. Only the range
-    asked for is read, whatever the total.
+    asked for is read, whatever the total. ``search``: only those that
+    hold every term of a query (as a listing's).
     """
     if state is not None and state not in STATES:
         raise InvalidQuery(f"unknown state {state!r}")
@@ -779,6 +1017,9 @@ def iter_submissions(
         created_from=created_from,
         created_to=created_to,
     )
+    if search is not None:
+        found = search_index.search(store, search, [procedure_uid])
+        keys = (k for k in keys if k in found)
     for key in keys:
         yield store.by_key(key)
 

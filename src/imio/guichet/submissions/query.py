@@ -24,6 +24,7 @@ from imio.guichet.submissions.api import DEFAULT_PAGE_SIZE
 from imio.guichet.submissions.api import MAX_PAGE_SIZE
 from imio.guichet.submissions.api import SORT_ON
 from imio.guichet.submissions.export import CONTENT_TYPES
+from imio.guichet.submissions.search import MAX_QUERY
 from imio.guichet.submissions.states import STATES
 
 
@@ -46,11 +47,12 @@ LISTING_PARAMETERS = (
     "assignee",
     "overdue",
     "due_before",
+    "q",
     "since",
 )
 #: What the change feed combines with.
 FEED_PARAMETERS = ("procedure", "since", "limit")
-EXPORT_PARAMETERS = ("format", "state", "from", "to", "reference")
+EXPORT_PARAMETERS = ("format", "state", "from", "to", "reference", "q")
 
 INVALID_DAY = _("error_invalid_day", default="Enter a date as YYYY-MM-DD.")
 UNKNOWN_STATE = _("error_unknown_state", default="Unknown state.")
@@ -69,6 +71,11 @@ NOT_BY_DUE = _(
     default="Filing days do not combine with the due-date order.",
 )
 ASSIGNEE_ME = "me"
+SEARCH_TOO_LONG = _(
+    "error_search_too_long",
+    default="Search with at most ${count} characters.",
+    mapping={"count": MAX_QUERY},
+)
 INVALID_CURSOR = _(
     "error_invalid_cursor",
     default="This page link is not valid; here is the first page.",
@@ -148,6 +155,13 @@ class _Reader:
         value = self.text("sort_on")
         if value is not None and value not in SORT_ON:
             self.refuse("sort_on", "invalid_sort_on", INVALID_SORT_ON)
+            return None
+        return value
+
+    def search(self) -> str | None:
+        value = self.text("q")
+        if value is not None and len(value) > MAX_QUERY:
+            self.refuse("q", "search_too_long", SEARCH_TOO_LONG)
             return None
         return value
 
@@ -235,6 +249,7 @@ class ListingQuery:
     assignee: str | None = None
     overdue: bool = False
     due_before: date | None = None
+    q: str | None = None
 
     @classmethod
     def read(
@@ -264,6 +279,7 @@ class ListingQuery:
             assignee=reader.text("assignee"),
             overdue=reader.flag("overdue"),
             due_before=reader.day("due_before"),
+            q=reader.search(),
         )
         query = _sorted(reader, query)
         if query.unacknowledged and (
@@ -321,13 +337,15 @@ class ListingQuery:
 class ExportQuery:
     """Which submissions of a procedure to export, and as what (``kind``:
     csv, jsonl or xlsx); days as for a listing; ``reference``, as for a
-    listing, the one submission of that reference instead."""
+    listing, the one submission of that reference instead; ``q``, as for
+    a listing, those that hold every term of a search."""
 
     kind: str = "csv"
     state: str | None = None
     created_from: date | None = None
     created_to: date | None = None
     reference: str | None = None
+    q: str | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, object]) -> "ExportQuery":
@@ -341,6 +359,7 @@ class ExportQuery:
             created_from=reader.day("from"),
             created_to=reader.day("to"),
             reference=reader.text("reference"),
+            q=reader.search(),
         )
         _refuse(reader.errors, "export")
         return query

@@ -109,6 +109,9 @@ class Submission(Persistent):
     #: When its personal data was removed (imio.guichet.retention): who,
     #: when, why; None while it holds them.
     anonymised = None
+    #: The terms it is found by in the search index (see search.py), as
+    #: they were indexed; None until it was indexed.
+    search_terms = None
 
     def __init__(
         self,
@@ -257,6 +260,9 @@ class SubmissionStore(Persistent):
     submissions filed before keys existed, whose ids are in ``_other_ids``.
     """
 
+    #: Made by the upgrade to 1016 in stores made before.
+    _search = None
+
     def __init__(self):
         self._submissions = ShardedMap(tree=IntToObject)  # key -> Submission
         # text_hash(reference) -> key (the submission found says whether
@@ -286,6 +292,9 @@ class SubmissionStore(Persistent):
         # Key -> Tombstone of each deleted submission (the feed tells back
         # offices of the deletion), since 1013.
         self._tombstones = ShardedMap(tree=IntToObject)
+        # Procedure uid -> search.TermTree: term -> the keys of the
+        # submissions that hold it (see search.py).
+        self._search = OOBTree()
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
         self.tracking_keys = Keyring()

@@ -50,6 +50,7 @@ from imio.guichet.submissions.query import ASSIGNEE_ME
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.submissions.query import UNKNOWN_STATE
+from imio.guichet.submissions.search import parse_search
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.uploads import checked_files
@@ -176,6 +177,7 @@ def list_submissions(
             assignees=assignees_of(caller, query.assignee),
             overdue_on=today() if query.overdue else None,
             due_before=query.due_before,
+            search=parse_search(query.q) if query.q else None,
         )
     audit.record(caller, "list", page.items, {"query": dict(audited_query or {})})
     # National register numbers masked for whoever may not see them.
@@ -607,6 +609,7 @@ def export_details(procedure, query: ExportQuery) -> dict:
         "from": query.created_from and query.created_from.isoformat(),
         "to": query.created_to and query.created_to.isoformat(),
         "reference": query.reference,
+        "q": query.q,
     }
     return {
         "procedure": api.content.get_uuid(procedure),
@@ -627,4 +630,5 @@ def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
         state=query.state,
         created_from=query.created_from,
         created_to=query.created_to,
+        search=parse_search(query.q) if query.q else None,
     )

@@ -1,0 +1,386 @@
+"""Finding a request by what its applicant wrote, without portal_catalog.
+
+Submissions are never catalogued: the words staff search them by are kept
+in a private index inside the :class:`~.storage.SubmissionStore`
+(``_search``): per procedure, an ordered tree of *terms*, each with the set
+of the keys (64-bit integers, see :func:`~imio.guichet.storage.time_key`)
+of the submissions that hold it. A submission keeps its own terms
+(``search_terms``), so that it leaves the index exactly as it entered it,
+even once its answers are erased.
+
+Terms:
+
+* **words** of the text answers, of the applicant's names (the account's
+  full name, the authentic names an identity provider gave) and of the
+  citizen's answers to staff: Unicode-decomposed, accents dropped,
+  case-folded (``Élodie`` and ``ELODIE`` are ``elodie``), at least two
+  characters, cut to :data:`MAX_WORD` characters, stop-words left out;
+* **identifiers**, found by their exact value only, never by a part: a
+  Belgian national register (or BIS) number (``#nn:`` and its 11 digits),
+  an enterprise number (``#be:`` and its 10 digits), both normalised with
+  python-stdnum so that any way of writing them finds them, and an e-mail
+  address (``#@:`` and the address in lower case).
+
+A search (:func:`parse_search`) keeps the submissions that hold every term
+of the query: a word of three letters or more also finds the words it
+starts (``dupo`` finds ``Dupont``); shorter words and numbers are matched
+whole; a query that is an identifier finds that identifier only. The
+terms of a query are looked up in the procedures the caller may read
+only: a procedure's tree never answers for another's.
+
+What a filing writes: one bucket of each of its terms' key sets (keys are
+appended in creation order, so to the last bucket), a new term's place in
+the procedure's tree, and the terms on the submission record.
+"""
+
+from BTrees.LLBTree import intersection
+from BTrees.LLBTree import LLSet
+from BTrees.LLBTree import LLTreeSet
+from BTrees.LLBTree import multiunion
+from BTrees.OOBTree import OOBTree
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from stdnum.be import bis
+from stdnum.be import nn
+from stdnum.be import vat
+
+import logging
+import re
+import transaction
+import unicodedata
+
+
+logger = logging.getLogger(__name__)
+
+#: Words are cut to this many characters (longer ones are found by it).
+MAX_WORD = 20
+#: Words shorter than this are not indexed.
+MIN_WORD = 2
+#: A query's word of at least this many letters also finds longer words.
+MIN_PREFIX = 3
+#: A query is at most this long.
+MAX_QUERY = 200
+#: Terms of a query beyond these are ignored.
+MAX_QUERY_TERMS = 8
+#: A search matching at most this many submissions is sorted from them;
+#: beyond, the listing's own index is read and kept when it matches.
+SMALL_MATCH = 2_000
+
+NATIONAL_NUMBER = "#nn:"
+ENTERPRISE_NUMBER = "#be:"
+EMAIL = "#@:"
+
+#: Words too common in French, Dutch, German and English answers to find
+#: anything: not indexed, and left out of queries.
+_STOP_WORDS = """
+    au aux avec ce ces cette dans de des du elle en et il ils je la le les
+    leur lui ma mais me mes mon ne nos notre nous on ou par pas pour qu que
+    qui sa se ses son sur ta te tes ton tu un une vos votre vous est sont
+    de het een en van ik je jij hij zij wij we ze die dat deze dit op te
+    met voor niet aan bij om als er dan of ook maar tot uit naar
+    der die das und ist ich du er sie es wir ihr ein eine mit zu den dem
+    von im auf nicht auch als an
+    the and of to in is it for on with as at by an be or this that
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+_WORD = re.compile(r"[^\W_]+")
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}")
+
+
+class TermTree(OOBTree):
+    """A procedure's terms -> :class:`KeySet`, with small buckets."""
+
+    max_leaf_size = 16
+    max_internal_size = 64
+
+
+class KeySet(LLTreeSet):
+    """The keys of the submissions that hold a term. Keys are appended in
+    creation order: a filing rewrites the last bucket, and, every eight
+    filings, the node above it when the bucket splits: both are kept
+    small (measured with bench/bench_bytes.py)."""
+
+    max_leaf_size = 16
+    max_internal_size = 16
+
+
+# -- terms ---------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """``text`` without accents, case-folded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.casefold()
+
+
+def words(text: str) -> list[str]:
+    """The indexed words of ``text``, in order (repeated as they are):
+    numbers are not words (house numbers, postal codes, dates would make
+    most of the index and find nothing one looks for)."""
+    return [
+        word[:MAX_WORD]
+        for word in _WORD.findall(fold(text))
+        if len(word) >= MIN_WORD and word not in STOP_WORDS and not word.isdigit()
+    ]
+
+
+def identifier(text: str) -> str | None:
+    """The term of ``text`` if it is, as a whole, a national register or
+    BIS number, an enterprise number or an e-mail address; else None."""
+    text = text.strip()
+    if not text or len(text) > 254:
+        return None
+    if "@" in text:
+        lowered = text.lower()
+        return EMAIL + lowered if _EMAIL.fullmatch(lowered) else None
+    digits = re.sub(r"[\s./-]", "", text)
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    if len(digits) == 11 and (nn.is_valid(digits) or bis.is_valid(digits)):
+        return NATIONAL_NUMBER + digits
+    if len(digits) in (9, 10) and vat.is_valid(digits):
+        return ENTERPRISE_NUMBER + vat.compact(digits)
+    return None
+
+
+def text_terms(text: str) -> set[str]:
+    """The terms of a stored text: an identifier as a whole, or its words
+    and the e-mail addresses in it."""
+    found = identifier(text)
+    if found is not None:
+        return {found}
+    terms = set()
+    if "@" in text:
+        # An address is found whole; its parts are not words of the text.
+        terms.update(EMAIL + m for m in _EMAIL.findall(text.lower()))
+        text = _EMAIL.sub(" ", text.lower())
+    terms.update(words(text))
+    return terms
+
+
+def _texts(value) -> Iterator[str]:
+    """The texts of an answer: a text, the texts of a list (choices) or
+    of a compound answer (an address); never a file's descriptor."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if isinstance(item, str):
+                yield item
+    elif isinstance(value, dict) and "sha256" not in value:
+        for item in value.values():
+            if isinstance(item, str):
+                yield item
+
+
+def submission_terms(submission, account_name: str = "") -> frozenset[str]:
+    """The terms a submission is found by: its text answers (not files),
+    its verified identity, its account's full name ``account_name`` and
+    the citizen's answers to staff."""
+    texts = [account_name]
+    for value in (submission.data or {}).values():
+        texts.extend(_texts(value))
+    verified = submission.verified_identity or {}
+    for name in ("national_number", "given_name", "family_name"):
+        texts.extend(_texts(verified.get(name)))
+    for event in submission.history:
+        if event.get("by") == "citizen":
+            texts.extend(_texts(event.get("public_message")))
+    terms = set()
+    for text in texts:
+        terms |= text_terms(text)
+    return frozenset(terms)
+
+
+# -- the query -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One term of a query: ``term`` itself, or every term it starts."""
+
+    term: str
+    prefix: bool = False
+
+
+def parse_search(text: str | None) -> tuple[Lookup, ...]:
+    """The lookups of a query (all must match); empty when it has no term
+    that may be searched (only stop-words, or nothing)."""
+    text = (text or "").strip()[:MAX_QUERY]
+    if not text:
+        return ()
+    whole = identifier(text)
+    if whole is not None:
+        return (Lookup(whole),)
+    lookups = []
+    for part in text.split():
+        found = identifier(part)
+        if found is not None:
+            lookups.append(Lookup(found))
+            continue
+        for word in words(part):
+            lookups.append(Lookup(word, len(word) >= MIN_PREFIX))
+        if any(c.isdigit() for c in part) and not words(part):
+            # A number that is no identifier: nothing holds it (numbers
+            # are not indexed, and never found by a part).
+            return ()
+    unique = list(dict.fromkeys(lookups))
+    return tuple(unique[:MAX_QUERY_TERMS])
+
+
+# -- the index -----------------------------------------------------------------
+
+
+def _tree(store, procedure_uid: str, create: bool = False) -> TermTree | None:
+    index = store._search
+    tree = index.get(procedure_uid)
+    if tree is None and create:
+        tree = index[procedure_uid] = TermTree()
+    return tree
+
+
+def _add(tree: TermTree, terms: Iterable[str], key: int) -> None:
+    for term in terms:
+        keys = tree.get(term)
+        if keys is None:
+            # A term of one submission (an e-mail, a national number, a
+            # rare word) is its key, in the tree's bucket: no set written.
+            tree[term] = key
+        elif isinstance(keys, int):
+            if keys != key:
+                tree[term] = KeySet((keys, key))
+        else:
+            keys.insert(key)
+
+
+def _remove(tree: TermTree, terms: Iterable[str], key: int) -> None:
+    for term in terms:
+        keys = tree.get(term)
+        if keys is None:
+            continue
+        if isinstance(keys, int):
+            if keys == key:
+                del tree[term]
+            continue
+        if key not in keys:
+            continue
+        keys.remove(key)
+        if not keys:
+            del tree[term]
+
+
+def index(store, submission, account_name: str = "") -> None:
+    """Put a new submission in the index (nothing if the store has none
+    yet: the upgrade to 1016 makes it)."""
+    reindex(store, submission, account_name)
+
+
+def reindex(store, submission, account_name: str = "") -> None:
+    """Bring the submission's terms up to date: only the terms that changed
+    are written (nothing, when none did)."""
+    if store._search is None:
+        return
+    key = store.key_of(submission)
+    old = stored_terms(submission)
+    new = submission_terms(submission, account_name)
+    if new == old and submission.search_terms is not None:
+        return
+    tree = _tree(store, submission.procedure_uid, create=True)
+    _remove(tree, old - new, key)
+    _add(tree, new - old, key)
+    # One text (terms never hold a space): the smallest pickle.
+    submission.search_terms = " ".join(sorted(new))
+
+
+def stored_terms(submission) -> frozenset[str]:
+    """The terms the submission was indexed with (none if it was not)."""
+    return frozenset((submission.search_terms or "").split())
+
+
+def unindex(store, key: int, submission=None) -> None:
+    """Take the submission of ``key`` out of the index (it is being erased
+    or removed; pass it as ``submission`` if the store no longer has it):
+    by the terms it entered with, else by its answers."""
+    if store._search is None:
+        return
+    submission = submission if submission is not None else store.by_key(key)
+    if submission is None:
+        return
+    if submission.search_terms is None:
+        terms = submission_terms(submission)
+    else:
+        terms = stored_terms(submission)
+    tree = _tree(store, submission.procedure_uid)
+    if tree is not None:
+        _remove(tree, terms, key)
+    submission.search_terms = ""
+
+
+def _parts(tree: TermTree, lookup: Lookup) -> list:
+    """The key sets of a tree's terms that a lookup matches (a term of one
+    submission gives its key)."""
+    if lookup.prefix:
+        return list(tree.values(min=lookup.term, max=lookup.term + "\uffff"))
+    found = tree.get(lookup.term)
+    return [] if found is None else [found]
+
+
+def _matching(trees: list[TermTree], lookup: Lookup) -> LLSet:
+    sets = [part for tree in trees for part in _parts(tree, lookup)]
+    return multiunion(sets) if sets else LLSet()
+
+
+def lookup_parts(
+    store, lookup: Lookup, procedure_uids: Iterable[str] | None
+) -> list[list]:
+    """Per procedure, the key sets (or keys) that one lookup matches: a
+    listing in creation order merges them lazily instead of making their
+    union (see :func:`imio.guichet.submissions.api.list_submissions`)."""
+    return [_parts(tree, lookup) for tree in _trees(store, procedure_uids)]
+
+
+def _trees(store, procedure_uids: Iterable[str] | None) -> list[TermTree]:
+    index = store._search
+    if index is None:
+        return []
+    if procedure_uids is None:
+        return list(index.values())
+    return [t for t in (index.get(uid) for uid in procedure_uids) if t]
+
+
+def search(
+    store, lookups: tuple[Lookup, ...], procedure_uids: Iterable[str] | None
+) -> LLSet:
+    """The keys of the submissions of ``procedure_uids`` (None: every
+    procedure) that hold every lookup, in creation order."""
+    if not lookups or store._search is None:
+        return LLSet()
+    trees = _trees(store, procedure_uids)
+    found = None
+    for lookup in lookups:
+        keys = _matching(trees, lookup)
+        found = keys if found is None else intersection(found, keys)
+        if not found:
+            return LLSet()
+    return found
+
+
+def build(store, *, batch: int = 1_000, account_name=lambda submission: "") -> int:
+    """Index every stored submission (the upgrade to 1016), committing every
+    ``batch``; returns how many were indexed."""
+    if store._search is None:
+        store._search = OOBTree()
+    count = 0
+    for key in list(store._index("all") or ()):
+        submission = store.by_key(key)
+        if submission is None or submission.search_terms is not None:
+            continue
+        reindex(store, submission, account_name(submission))
+        count += 1
+        if count % batch == 0:
+            transaction.commit()
+            logger.info("Indexed %d submissions for searching", count)
+    return count

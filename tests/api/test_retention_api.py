@@ -9,6 +9,8 @@ from datetime import UTC
 from fixtures.forms import VALID_DATA
 from fixtures.receiver import Receiver
 from imio.guichet.audit import iter_records
+from imio.guichet.dashboard.counters import count_submissions
+from imio.guichet.dashboard.counters import get_counters
 from imio.guichet.retention.run import run_purge
 from imio.guichet.submissions.api import get_store
 from imio.guichet.webhooks.registry import SUBMISSION_ANONYMISED
@@ -80,6 +82,20 @@ def subscribe(session_for, url):
     assert made.status_code == 201, made.text
 
 
+def assert_counters_as_recounted():
+    store = get_store()
+    recounted = count_submissions(
+        store.by_key(key) for key in store.iter_keys(None, None, None)
+    ).of(api.content.get_uuid(procedure_x()))
+    live = get_counters().of(api.content.get_uuid(procedure_x()))
+
+    def weeks(counters):
+        return {week: n() for week, n in counters.weeks.items() if n()}
+
+    assert weeks(live) == weeks(recounted)
+    assert live.decided() == recounted.decided()
+
+
 def purge_records():
     transaction.begin()
     return [r for r in iter_records() if r["action"] == "retention_purge"]
@@ -128,6 +144,12 @@ def test_the_purge_after_the_retention(site, session_for, receiver, action):
     assert items[held["id"]]["anonymised"] is False
     assert items[held["id"]]["legal_hold"] is True
     assert items[held["id"]]["data"]["name"] == VALID_DATA["name"]
+    # The search index and the dashboard's counters followed the erasure.
+    found = office.get("@submissions", params={"q": "Jeanne"})
+    assert found.status_code == 200, found.text
+    assert [item["id"] for item in found.json()["items"]] == [held["id"]]
+    transaction.begin()
+    assert_counters_as_recounted()
 
     (_, body), *_ = receiver.wait_for(before + 1)[before:]
     event = json.loads(body)

@@ -32,6 +32,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from imio.guichet.storage import site_store
+from imio.guichet.submissions.events import DELETED
 from imio.guichet.timezones import site_timezone
 from persistent import Persistent
 from plone import api
@@ -86,6 +87,14 @@ class ProcedureCounters(Persistent):
         _add(self.durations, bucket(hours))
         self.decided.change(1)
 
+    def forget(self, submission) -> None:
+        """Count ``submission`` out (it was deleted), as a recount would."""
+        _add(self.weeks, week_of(submission.created), -1)
+        hours = first_decision_hours(submission)
+        if hours is not None:
+            _add(self.durations, bucket(hours), -1)
+            self.decided.change(-1)
+
 
 class DashboardCounters(Persistent):
     """The counters of every procedure: uid -> :class:`ProcedureCounters`."""
@@ -121,6 +130,16 @@ def decision_hours(submission, event: dict) -> int | None:
     return int((decided - submission.created).total_seconds() // 3600)
 
 
+def first_decision_hours(submission) -> int | None:
+    """The processing time (hours) of the request's first decision, if it
+    had one."""
+    for event in submission.history or ():
+        hours = decision_hours(submission, event)
+        if hours is not None:
+            return hours
+    return None
+
+
 # -- subscribers of the submission events -----------------------------------
 
 
@@ -138,6 +157,17 @@ def submission_state_changed(event) -> None:
     counters.count_decision(hours)
 
 
+def submission_erased(event) -> None:
+    """A deleted request leaves the figures (an anonymised one stays: its
+    dates and states are kept for them)."""
+    if event.how != DELETED:
+        return
+    counters = get_counters()
+    own = counters.of(event.submission.procedure_uid) if counters else None
+    if own is not None:
+        own.forget(event.submission)
+
+
 # -- a full recount ----------------------------------------------------------
 
 
@@ -147,11 +177,9 @@ def count_submissions(submissions) -> DashboardCounters:
     for submission in submissions:
         own = counters.of(submission.procedure_uid, create=True)
         own.count_filing(submission.created)
-        for event in submission.history or ():
-            hours = decision_hours(submission, event)
-            if hours is not None:
-                own.count_decision(hours)
-                break
+        hours = first_decision_hours(submission)
+        if hours is not None:
+            own.count_decision(hours)
     return counters
 
 

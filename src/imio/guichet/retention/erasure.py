@@ -87,6 +87,8 @@ def anonymise(
     submission.submitter = None
     submission.submitter_key = None
     submission.verified_identity = None
+    # What the authentic sources answered (the values they gave) goes too.
+    submission.prefill_sources = None
     history = tuple(scrubbed(event) for event in submission.history)
     submission.history = (
         *history,

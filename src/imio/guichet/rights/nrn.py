@@ -18,6 +18,7 @@ read-only view of the request.
 
 from imio.guichet.permissions import ViewNationalRegisterNumbers
 from imio.guichet.rights.fields import FormFields
+from imio.guichet.submissions.storage import Tombstone
 from plone import api
 from stdnum.be import bis
 from stdnum.be import nn
@@ -140,8 +141,11 @@ class Disclosure:
         return self._reveals[procedure_uid]
 
     def __call__(self, submission):
-        """``submission`` as the caller may see it."""
-        if submission is None or self.reveals(submission.procedure_uid):
+        """``submission`` as the caller may see it (a deleted one's
+        tombstone holds no number)."""
+        if submission is None or isinstance(submission, Tombstone):
+            return submission
+        if self.reveals(submission.procedure_uid):
             return submission
         return MaskedSubmission(submission, self.fields.nrn_fields(submission))
 

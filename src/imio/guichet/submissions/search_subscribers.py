@@ -3,6 +3,7 @@ search.py; registered in configure.zcml)."""
 
 from imio.guichet.submissions import search
 from imio.guichet.submissions.api import get_store
+from imio.guichet.submissions.events import DELETED
 from plone import api
 
 
@@ -26,6 +27,15 @@ def submission_changed(event) -> None:
     store = get_store()
     if store is not None:
         search.reindex(store, event.submission, account_name(event.submission))
+
+
+def submission_erased(event) -> None:
+    """Anonymised: only what is left (its not personal answers) stays
+    findable; deleted: out of the index."""
+    if event.how == DELETED:
+        submission_removed(event)
+    else:
+        submission_changed(event)
 
 
 def submission_removed(event) -> None:

@@ -56,6 +56,9 @@ ACTIONS = (
     "create_from_model",
     "update_from_model",
     "withdraw_model",
+    # A procedure's form: its working copy published or dropped.
+    "publish_form",
+    "discard_form_changes",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

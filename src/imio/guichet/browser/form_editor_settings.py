@@ -9,9 +9,11 @@ form_editor.store_edited_form): a condition on a field that is missing,
 comes later or would make a loop is refused there, with why.
 """
 
+from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.form_editor import FormChangeRefused
 from imio.guichet.browser.form_editor import IFormEditorContext
+from imio.guichet.browser.form_versions import FormVersionPanel
 from imio.guichet.forms.conditions import condition_choices
 from imio.guichet.forms.conditions import field_condition
 from imio.guichet.forms.conditions import fieldset_condition
@@ -342,6 +344,11 @@ class FormFieldsListing(SchemaListing):
     buttons (never hidden under its header) and its condition in words."""
 
     template = ViewPageTemplateFile("templates/form_editor.pt")
+
+    @cached_property
+    def version_panel(self) -> FormVersionPanel:
+        """The version citizens fill, the changes waiting, the check."""
+        return FormVersionPanel(self.context.procedure, self.request)
 
     def settings_label(self, field) -> str:
         return api.portal.translate(

@@ -88,6 +88,12 @@ ACTION_LABELS = {
         "audit_action_update_from_model", default="Updated a procedure from its model"
     ),
     "withdraw_model": _("audit_action_withdraw_model", default="Withdrew a model"),
+    "publish_form": _(
+        "audit_action_publish_form", default="Published a version of a form"
+    ),
+    "discard_form_changes": _(
+        "audit_action_discard_form_changes", default="Discarded changes to a form"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

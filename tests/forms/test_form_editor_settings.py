@@ -2,10 +2,12 @@
 editor, without XML, and every field kind's settings reach the stored
 form, its JSON Schema and the validation of what citizens send."""
 
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.submissions.api import get_store
 from plone import api
 from test_form_editor import add_field
 from test_form_editor import editor_url
+from test_form_editor import publish_form
 from test_form_editor import stored_fields
 
 import pytest
@@ -13,8 +15,11 @@ import transaction
 
 
 def stored_xml(procedure="y") -> str:
+    """The form in the editor (the working copy of a published procedure)."""
     transaction.begin()
-    return api.content.get(path=f"/demarches/{procedure}").form_schema
+    return IOnlineForm(
+        api.content.get(path=f"/demarches/{procedure}")
+    ).edited_form_schema
 
 
 def open_settings(browser, site, name):
@@ -63,6 +68,7 @@ class TestConditions:
         assert condition.startswith("Asked only when")
         assert "Un échafaudage ?" in condition
         assert condition.endswith("is: Yes.")
+        publish_form(editor, site)
 
         anonymous = session_for("Anonymous")
         height = schema_of(anonymous)["properties"]["height"]
@@ -159,6 +165,7 @@ class TestSteps:
         xml = stored_xml()
         assert 'label="Votre entreprise" guichet:show-if="company=true"' in xml
 
+        publish_form(editor, site)
         steps = schema_of(session_for("Anonymous"))["x-guichet-steps"]
         assert [(s["name"], s["title"], s["fields"]) for s in steps] == [
             (
@@ -176,6 +183,7 @@ class TestSteps:
         editor.open(f"{editor_url(site)}/@@edit-step?name=more")
         editor.getControl(name="form.buttons.up").click()
         assert "The step was moved." in editor.contents
+        publish_form(editor, site)
         steps = schema_of(session_for("Anonymous"))["x-guichet-steps"]
         assert [s["name"] for s in steps] == ["default", "more", "business"]
         # And the condition survived every change made in the editor.

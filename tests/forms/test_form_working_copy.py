@@ -201,3 +201,26 @@ class TestPreview:
         citizen.open(f"{site.demarches.y.absolute_url()}/@@guichet-preview")
         assert "Numéro de dossier" not in citizen.contents
         assert "guichet-preview-notice" not in citizen.contents
+
+
+def test_the_workflow_publish_warns(site, browser_for):
+    """Publishing the procedure itself (its workflow) says what the check
+    finds and that changes in the editor still wait."""
+    procedure = procedure_y()
+    with api.env.adopt_roles(["Manager"]):
+        api.content.transition(procedure, "retract")
+        procedure.allowed_file_types = []
+        IOnlineForm(procedure).form_schema = DEFAULT_FORM_SCHEMA.replace(
+            "  </schema>",
+            '    <field name="plan" type="plone.namedfile.field.NamedBlobFile">\n'
+            "      <title>Plan</title>\n"
+            "    </field>\n"
+            "  </schema>",
+        )
+        procedure._form_schema_working_copy = WITH_FILE_NUMBER
+    transaction.commit()
+    editor = browser_for("siteadmin")
+    editor.open(site.demarches.y.absolute_url())
+    editor.getLink(url="workflow_action=publish").click()
+    assert "accepts no type of file" in editor.contents
+    assert "holds changes that citizens do not see yet" in editor.contents

@@ -18,6 +18,8 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
+from imio.guichet.forms.checks import check_form
+from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.timezones import in_site_time
 from imio.guichet.usecases.forms import discard_form_changes
@@ -28,6 +30,7 @@ from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
 from z3c.form import button
+from zope.globalrequest import getRequest
 
 
 PREVIEW_VIEW = "@@guichet-preview"
@@ -200,3 +203,31 @@ class FormVersionPanel:
                 "closed": not self.form.submissions_open,
             },
         ]
+
+
+def warn_on_publish(procedure, event) -> None:
+    """The procedure published through its workflow: its editor is told
+    what the check before publishing finds in the form citizens will fill,
+    and that changes in the editor still wait to be published."""
+    if getattr(event.transition, "id", None) != "publish":
+        return
+    request = getRequest()
+    if request is None:
+        return
+    form = IOnlineForm(procedure)
+    if form.working_copy is not None:
+        api.portal.show_message(
+            _(
+                "warning_form_changes_not_published",
+                default="The form editor holds changes that citizens do not "
+                "see yet: publish them in the form editor.",
+            ),
+            request,
+            type="warning",
+        )
+    try:
+        schema = form.get_form_schema()
+    except InvalidFormSchema:
+        return
+    for warning in check_form(schema, procedure):
+        api.portal.show_message(warning.message, request, type="warning")

@@ -1,8 +1,8 @@
 """The check before publishing (forms/checks.py): one test per check, each
 with a form that has the problem and one that does not."""
 
-from datetime import datetime
 from DateTime import DateTime
+from datetime import datetime
 from imio.guichet.forms.checks import check_form
 from imio.guichet.forms.checks import CHECKS
 from imio.guichet.forms.checks import FormWarning

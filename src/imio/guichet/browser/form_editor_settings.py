@@ -22,6 +22,9 @@ from imio.guichet.forms.conditions import set_field_condition
 from imio.guichet.forms.conditions import set_fieldset_condition
 from imio.guichet.forms.conditions import spec_of
 from imio.guichet.forms.kinds import condition_titles
+from imio.guichet.forms.kinds.numbers import decimals_of
+from imio.guichet.forms.kinds.numbers import MAX_DECIMALS
+from imio.guichet.forms.namespace import DECIMALS_KEY
 from plone import api
 from plone.autoform import directives
 from plone.schemaeditor.browser.schema.listing import SchemaListing
@@ -45,10 +48,12 @@ from zope.interface import implementer
 from zope.interface import Interface
 from zope.interface import provider
 from zope.schema import Choice
+from zope.schema import Int
 from zope.schema import List
 from zope.schema import TextLine
 from zope.schema.interfaces import IContextSourceBinder
 from zope.schema.interfaces import IField
+from zope.schema.interfaces import IFloat
 from zope.schema.interfaces import ValidationError
 from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
@@ -216,6 +221,52 @@ class FieldDisplay:
     @show_if.setter
     def show_if(self, value: list[str] | None) -> None:
         set_field_condition(self._schema, self.field.__name__, _list_as_spec(value))
+
+
+class IDecimalsSetting(model.Schema):
+    """A decimal number's most decimals (``guichet:decimals``)."""
+
+    decimals = Int(
+        title=_("label_field_decimals", default="Decimals"),
+        description=_(
+            "help_field_decimals",
+            default="The most digits citizens may give after the decimal "
+            "sign (2 for an amount in euros). Leave empty for any number.",
+        ),
+        min=0,
+        max=MAX_DECIMALS,
+        required=False,
+    )
+
+
+@implementer(IFieldEditorExtender)
+@adapter(IFormEditorContext, IFloat)
+def decimals_schema(editor, field) -> type:
+    """A decimal number field's settings have IDecimalsSetting too."""
+    return IDecimalsSetting
+
+
+@implementer(IDecimalsSetting)
+@adapter(IFloat)
+class DecimalsSetting:
+    """IDecimalsSetting of a decimal number field of the form being edited."""
+
+    def __init__(self, field):
+        self.__dict__["field"] = field
+
+    @property
+    def decimals(self) -> int | None:
+        return decimals_of(self.field)
+
+    @decimals.setter
+    def decimals(self, value: int | None) -> None:
+        schema = self.field.interface
+        tagged = dict(schema.queryTaggedValue(DECIMALS_KEY, {}) or {})
+        if value is None:
+            tagged.pop(self.field.__name__, None)
+        else:
+            tagged[self.field.__name__] = str(value)
+        schema.setTaggedValue(DECIMALS_KEY, tagged)
 
 
 class IStepSettings(Interface):

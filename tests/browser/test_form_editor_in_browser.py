@@ -24,11 +24,18 @@ def add_field(page, editor: str, title: str, name: str, factory: str) -> None:
     expect(page.locator(".statusmessage-error")).to_have_count(0)
 
 
+#: The editor's buttons: each field's, and those of the version box.
+EDITOR_BUTTONS = (
+    ".fieldControls a, .guichet-form-version-actions a,"
+    " .guichet-form-version-actions button"
+)
+
+
 def covered_buttons(page) -> list[str]:
-    """The shown field buttons that another element covers (where a click
+    """The shown editor buttons that another element covers (where a click
     lands); fails if none is shown."""
     covered = page.evaluate(
-        """() => [...document.querySelectorAll('.fieldControls a')]
+        """selector => [...document.querySelectorAll(selector)]
             .filter(button => button.checkVisibility())
             .filter(button => {
             button.scrollIntoView({block: 'center'});
@@ -36,7 +43,8 @@ def covered_buttons(page) -> list[str]:
             const hit = document.elementFromPoint(
                 again.left + again.width / 2, again.top + again.height / 2);
             return !(hit === button || button.contains(hit));
-        }).map(button => button.getAttribute('aria-label'))"""
+        }).map(button => button.getAttribute('aria-label') || button.id)""",
+        EDITOR_BUTTONS,
     )
     assert page.locator(".fieldControls a:visible").count() > 0
     return covered

@@ -12,6 +12,7 @@ from imio.guichet.errors import Forbidden
 from imio.guichet.errors import NotFound
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
+from imio.guichet.metrics.counters import of_site
 from imio.guichet.submissions.api import get_store
 from imio.guichet.usecases.forms import discard_form_changes
 from imio.guichet.usecases.forms import publish_form_version
@@ -55,6 +56,17 @@ def file_default(session_for) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def refusals_counted(site) -> float:
+    """Every refusal the metrics counted on the site (this process)."""
+    return sum(
+        sample.value
+        for metric in of_site(site).registry.collect()
+        if metric.name == "guichet_refusals"
+        for sample in metric.samples
+        if sample.name == "guichet_refusals_total"
+    )
 
 
 class TestWorkingCopy:
@@ -174,10 +186,12 @@ class TestPreview:
         assert drafts is None or len(drafts) == 0
 
     def test_errors_as_citizens_see_them(self, site, browser_for):
+        before = refusals_counted(site)
         editor = self.preview(site, browser_for)
         editor.getControl(name="form.buttons.send").click()
         assert "guichet-error-summary" in editor.contents
         assert 'id="guichet-preview-sent"' not in editor.contents
+        assert refusals_counted(site) == before  # not a citizen's refusal
 
     def test_steps_and_conditions(self, site, browser_for):
         edit(CONDITIONS_FORM)
@@ -192,6 +206,20 @@ class TestPreview:
         assert 'id="guichet-preview-sent"' in editor.contents
         transaction.begin()
         assert get_store().count() == 0
+
+    def test_before_publishing_and_while_closed(self, site, browser_for):
+        """A procedure being prepared (private, submissions closed): the
+        preview still opens, and citizens' form does not."""
+        procedure = procedure_y()
+        with api.env.adopt_roles(["Manager"]):
+            api.content.transition(procedure, "retract")
+        procedure.submissions_open = False
+        IOnlineForm(procedure).edit_form_schema(WITH_FILE_NUMBER)
+        transaction.commit()
+        editor = self.preview(site, browser_for)
+        assert "Numéro de dossier" in editor.contents
+        editor.getControl(name="form.buttons.send").click()
+        assert "guichet-error-summary" in editor.contents  # checked, not closed
 
     def test_citizens_may_not_preview(self, site, browser_for):
         edit(WITH_FILE_NUMBER)

@@ -11,7 +11,6 @@ nothing, keeps no draft and sends no e-mail.
 
 from functools import cached_property
 from imio.guichet import _
-from imio.guichet.browser.errors import count_widget_refusal
 from imio.guichet.browser.submit import SubmitForm
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
@@ -78,7 +77,7 @@ class PreviewForm(SubmitForm):
         data, errors = self.extract()
         errors = self.asked_widget_errors(data, errors)
         if errors:
-            count_widget_refusal()
+            # Not counted with the citizens' refusals (metrics): a preview.
             self.show_widget_errors(data, errors)
             return
         try:

@@ -159,6 +159,41 @@ class TestWorkingCopy:
         assert 'data-field="file_number"' in editor.contents
 
 
+class TestOverRest:
+    """The same outcome over REST (``@form-version``) as with the editor's
+    buttons."""
+
+    def test_state_publish_and_discard(self, site, session_for):
+        editor = session_for("editor")
+        edit(WITH_FILE_NUMBER.replace("<title>Numéro de dossier</title>", ""))
+        state = editor.get("demarches/y/@form-version").json()
+        assert state["version"] == 1 and state["changes_waiting"] is True
+        assert [(w["code"], w["field"]) for w in state["warnings"]] == [
+            ("no_title", "file_number")
+        ]
+        published = editor.post("demarches/y/@form-version", json={"action": "publish"})
+        assert published.status_code == 200, published.text
+        assert published.json()["changes_waiting"] is False
+        assert published.json()["warnings"][0]["code"] == "no_title"
+        schema = session_for("Anonymous").get("demarches/y/@form-schema").json()
+        assert "file_number" in schema["properties"]
+        again = editor.post("demarches/y/@form-version", json={"action": "publish"})
+        assert again.status_code == 404  # nothing waits
+        edit(DEFAULT_FORM_SCHEMA)
+        dropped = editor.post("demarches/y/@form-version", json={"action": "discard"})
+        assert dropped.status_code == 200 and not dropped.json()["changes_waiting"]
+        transaction.begin()
+        actions = [e["action"] for e in iter_records()]
+        assert actions == ["publish_form", "discard_form_changes"]
+
+    def test_a_bad_action(self, site, session_for):
+        answer = session_for("editor").post(
+            "demarches/y/@form-version", json={"action": "merge"}
+        )
+        assert answer.status_code == 400
+        assert answer.json()["error"]["errors"][0]["field"] == "action"
+
+
 class TestPreview:
     def preview(self, site, browser_for):
         editor = browser_for("editor")

@@ -117,3 +117,21 @@ def discard_form_changes(caller: Caller, procedure) -> None:
         "discard_form_changes",
         details={"procedure": public_url_of(procedure)},
     )
+
+
+@dataclass(frozen=True)
+class FormVersionStatus:
+    """The version citizens fill, whether changes wait, the check's warnings."""
+
+    version: int
+    changes_waiting: bool
+    warnings: list[FormWarning]
+
+
+def form_version_status(caller: Caller, procedure) -> FormVersionStatus:
+    """What the editor's version box says (for who may edit the procedure)."""
+    warnings = form_warnings(caller, procedure)
+    form = IOnlineForm(procedure)
+    return FormVersionStatus(
+        form.form_schema_version, form.working_copy is not None, warnings
+    )

@@ -36,6 +36,13 @@ HANDLERS_OF_X = {
     "editor": 403,
     "siteadmin": 200,
 }
+#: Who may edit procedure X (Editor and Site Administrator roles).
+EDITORS = {
+    **dict.fromkeys(ACCOUNTS, 403),
+    "Anonymous": 401,
+    "editor": 200,
+    "siteadmin": 200,
+}
 #: Site-wide listing: an office granted elsewhere gets an empty page.
 SITE_LISTING = {**HANDLERS_OF_X, "backoffice_y": 200}
 #: Endpoints protected by a permission of Site Administrators only: Plone
@@ -51,6 +58,10 @@ REQUEST_OF_A = DRAFT_OWNER
 ENDPOINTS = {
     "GET @guichet-openapi": PUBLIC,
     "GET demarches/x/@form-schema": PUBLIC,
+    # The form's working copy: for who may edit the procedure (no change
+    # waits on X: publishing it is a 404 for them).
+    "GET demarches/x/@form-version": EDITORS,
+    "POST demarches/x/@form-version": {**EDITORS, "editor": 404, "siteadmin": 404},
     # Procedures and models are public, never what was filed.
     "GET @cpsv-ap": PUBLIC,
     "GET demarches/x/@cpsv-ap": PUBLIC,
@@ -145,6 +156,7 @@ def body_for(endpoint: str, site) -> dict | None:
         "POST @guichet-mail-outbox": {"action": "retry-failed"},
         "POST @guichet-person": {"email": "jeanne@example.org"},
         "POST demarches/x/@drafts": {"data": {"name": "Pierre"}},
+        "POST demarches/x/@form-version": {"action": "publish"},
         "PATCH @drafts/{draft}": {"data": {"name": "Jeanne B"}},
         "POST @submissions/{waiting}/@reply": {"message": "Voici"},
         "POST @submissions/{mine}/@message": {"message": "Une question"},

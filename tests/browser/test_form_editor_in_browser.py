@@ -2,11 +2,14 @@
 with no XML typed anywhere; then a citizen files it."""
 
 from accessibility import assert_accessible
+from fixtures.filings import BACK_OFFICE
+from fixtures.filings import JSON
 from playwright.sync_api import expect
 from test_citizen_journey import log_in
 
 import pytest
 import re
+import requests
 import uuid
 
 
@@ -21,11 +24,18 @@ def add_field(page, editor: str, title: str, name: str, factory: str) -> None:
     expect(page.locator(".statusmessage-error")).to_have_count(0)
 
 
+#: The editor's buttons: each field's, and those of the version box.
+EDITOR_BUTTONS = (
+    ".fieldControls a, .guichet-form-version-actions a,"
+    " .guichet-form-version-actions button"
+)
+
+
 def covered_buttons(page) -> list[str]:
-    """The shown field buttons that another element covers (where a click
+    """The shown editor buttons that another element covers (where a click
     lands); fails if none is shown."""
     covered = page.evaluate(
-        """() => [...document.querySelectorAll('.fieldControls a')]
+        """selector => [...document.querySelectorAll(selector)]
             .filter(button => button.checkVisibility())
             .filter(button => {
             button.scrollIntoView({block: 'center'});
@@ -33,7 +43,8 @@ def covered_buttons(page) -> list[str]:
             const hit = document.elementFromPoint(
                 again.left + again.width / 2, again.top + again.height / 2);
             return !(hit === button || button.contains(hit));
-        }).map(button => button.getAttribute('aria-label'))"""
+        }).map(button => button.getAttribute('aria-label') || button.id)""",
+        EDITOR_BUTTONS,
     )
     assert page.locator(".fieldControls a:visible").count() > 0
     return covered
@@ -123,3 +134,158 @@ def test_webmaster_builds_a_conditional_form_and_a_citizen_files_it(
     reference = citizen.locator(".imio-guichet-reference").inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
     citizen.context.close()
+
+
+#: A national register number with its right check digits.
+NISS = "85.07.30-033.28"
+#: A small valid PDF.
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def add_step(page, editor: str, label: str, name: str) -> None:
+    """The editor's "Add new fieldset" form: a step."""
+    page.goto(f"{editor}/@@add-fieldset")
+    page.fill("#form-widgets-label", label)
+    page.fill("#form-widgets-__name__", name)
+    page.locator("#form-buttons-add").click()
+    page.wait_for_load_state()
+    expect(page.locator(".statusmessage-error")).to_have_count(0)
+
+
+def field_settings(page, editor: str, title: str, **settings) -> None:
+    """A field's settings page (its "Paramètres" button), then Save."""
+    page.goto(editor)
+    link = page.get_by_role("link", name=f'Paramètres de "{title}"')
+    page.goto(link.get_attribute("href"))
+    if "step" in settings:
+        page.select_option("#form-widgets-IFieldDisplay-step", settings["step"])
+    if "help" in settings:
+        page.fill("#form-widgets-description", settings["help"])
+    if "values" in settings:
+        page.fill("#form-widgets-values", settings["values"])
+    if settings.get("required"):
+        page.locator("#form-widgets-required-0").check()
+    if "shown_when" in settings:
+        page.get_by_label(settings["shown_when"]).check()
+    page.locator("#form-buttons-save").click()
+    page.wait_for_load_state()
+    expect(page.locator(".statusmessage-error")).to_have_count(0)
+
+
+def fill_the_form(page) -> None:
+    """The three steps as a citizen fills them; ends on the review page."""
+    page.fill("#form-widgets-last_name", "Dupont")
+    page.fill("#form-widgets-first_name", "Jeanne")
+    page.fill("#form-widgets-email", "jeanne@example.org")
+    page.fill("#form-widgets-message", "Des travaux de façade.")
+    page.locator("#form-widgets-request_type-0").check()  # Permis
+    page.locator("#form-buttons-next").click()
+    # Step 2: the national number; the works' description only on "Oui".
+    page.locator("#form-buttons-next").click()  # nothing typed: refused
+    expect(page.locator("#guichet-error-summary")).to_be_visible()
+    page.fill("#form-widgets-niss", NISS)
+    detail = page.locator("#form-widgets-works_detail")
+    expect(detail).to_be_hidden()
+    page.get_by_label("Travaux prévus ?").check()
+    expect(detail).to_be_visible()
+    detail.fill("Ravalement de la façade")
+    page.locator("#form-buttons-next").click()
+    # Step 3: the plan.
+    page.set_input_files(
+        "#form-widgets-plan-input",
+        files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.locator("#form-buttons-next").click()
+    expect(page.locator("form.guichet-submit-form")).to_contain_text("plan.pdf")
+
+
+def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
+    page, demo_site, chromium
+):
+    """Issue #14's scenario: built with no XML on a published procedure (a
+    working copy), tried in the preview (nothing filed), published, filed
+    by a citizen, read by the back office over REST."""
+    log_in(page, demo_site, "admin", "admin")
+    procedure = new_procedure(page, demo_site)
+    publish(page, procedure)  # citizens see it: the editor keeps a working copy
+    editor = f"{procedure}/++form++fields"
+
+    add_step(page, editor, "Votre situation", "situation")
+    add_step(page, editor, "Documents", "documents")
+    add_field(page, editor, "Type de demande", "request_type", "label_choice_field")
+    add_field(page, editor, "Numéro de registre national", "niss", "label_niss_field")
+    add_field(page, editor, "Travaux prévus ?", "works", "label_boolean_field")
+    add_field(
+        page, editor, "Description des travaux", "works_detail", "label_textline_field"
+    )
+    add_field(page, editor, "Plan", "plan", "File Upload")
+    field_settings(
+        page,
+        editor,
+        "Type de demande",
+        values="permit|Permis d'urbanisme\nnotice|Déclaration",
+        required=True,
+    )
+    field_settings(
+        page,
+        editor,
+        "Numéro de registre national",
+        step="situation",
+        help="Au dos de votre carte d'identité.",
+        required=True,
+    )
+    field_settings(page, editor, "Travaux prévus ?", step="situation")
+    field_settings(
+        page,
+        editor,
+        "Description des travaux",
+        step="situation",
+        required=True,
+        shown_when="Travaux prévus ? : Oui",
+    )
+    field_settings(page, editor, "Plan", step="documents", required=True)
+
+    # Citizens still see the published form; the editor says so.
+    page.goto(editor)
+    expect(page.locator("#guichet-publish-form")).to_be_visible()
+    assert_accessible(page)
+    anonymous = requests.get(f"{procedure}/@form-schema", headers=JSON, timeout=60)
+    assert "niss" not in anonymous.json()["properties"]
+
+    # The preview: every step, live conditions, errors; nothing filed.
+    page.locator("#guichet-preview").click()
+    page.wait_for_load_state()
+    expect(page.locator(".guichet-preview-notice")).to_be_visible()
+    fill_the_form(page)
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.locator("#guichet-preview-sent")).to_be_visible()
+    assert filed_in(procedure) == []
+
+    # Published: citizens fill it from now on.
+    page.goto(editor)
+    page.locator("#guichet-publish-form").click()
+    page.wait_for_load_state()
+    expect(page.locator("#guichet-publish-form")).to_have_count(0)
+
+    citizen = chromium.new_context(locale="fr-BE").new_page()
+    citizen.goto(f"{procedure}/@@submit")
+    fill_the_form(citizen)
+    citizen.get_by_role("button", name="Envoyer ma demande").click()
+    citizen.wait_for_url("**/@@confirmation**")
+    citizen.context.close()
+
+    [filed] = filed_in(procedure)
+    assert filed["data"]["niss"] == "85073003328"
+    assert filed["data"]["works"] is True
+    assert filed["data"]["works_detail"] == "Ravalement de la façade"
+    assert filed["data"]["request_type"] == "permit"
+    assert filed["data"]["plan"]["filename"] == "plan.pdf"
+
+
+def filed_in(procedure: str) -> list[dict]:
+    """What the back office reads of the procedure over REST."""
+    answer = requests.get(
+        f"{procedure}/@submissions", headers=JSON, auth=BACK_OFFICE, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]

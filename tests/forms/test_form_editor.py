@@ -8,6 +8,7 @@ from fixtures.files import PDF
 from fixtures.forms import DEFAULT_FORM_DATA
 from fixtures.forms import VALID_DATA
 from imio.guichet.browser.form_editor import editor_field_types
+from imio.guichet.content.behaviors import IOnlineForm
 from plone import api
 from zope.schema import getFieldNames
 
@@ -23,10 +24,20 @@ def editor_url(site, procedure="y"):
 
 
 def stored_fields(procedure="y"):
+    """The fields of the form in the editor (its working copy, while the
+    published procedure's citizens keep the published form)."""
     transaction.begin()
     return getFieldNames(
-        api.content.get(path=f"/demarches/{procedure}").get_form_schema()
+        IOnlineForm(
+            api.content.get(path=f"/demarches/{procedure}")
+        ).get_edited_form_schema()
     )
+
+
+def publish_form(browser, site, procedure="y"):
+    """ "Publish this version of the form", in the editor."""
+    browser.open(editor_url(site, procedure))
+    browser.getControl(name="publish").click()
 
 
 def add_field(browser, site, title, name, factory):
@@ -72,6 +83,9 @@ class TestSchemaEditor:
         assert stored_fields()[-1] == "niss"
         citizen = browser_for("Anonymous")
         citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
+        assert "Numéro national" not in citizen.contents  # not published yet
+        publish_form(browser, site)
+        citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
         assert "Numéro national" in citizen.contents
 
     def test_an_unusable_form_is_not_stored(self, site, browser_for):
@@ -105,13 +119,9 @@ class TestSchemaEditor:
             "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
         )
         assert filed.status_code == 201
-        add_field(
-            browser_for("editor"),
-            site,
-            "Commune",
-            "town",
-            "label_textline_field",
-        )
+        editor = browser_for("editor")
+        add_field(editor, site, "Commune", "town", "label_textline_field")
+        publish_form(editor, site)
         transaction.begin()
         procedure = site.demarches.y
         assert procedure.form_schema_version == 2
@@ -150,6 +160,7 @@ class TestXml:
         self.upload(browser, site, xml)
         assert "++form++fields" in browser.url
         assert stored_fields("y") == stored_fields("x")
+        publish_form(browser, site)
         filed = requests.post(
             f"{site.demarches.y.absolute_url()}/@submissions",
             json={"data": VALID_DATA},
@@ -359,6 +370,7 @@ def test_every_kind_round_trip(site, browser_for, session_for, kind):
         browser.getControl(name=f"form.widgets.{setting}").value = value
     browser.getControl(name="form.buttons.save").click()
     assert "not saved" not in browser.contents
+    publish_form(browser, site)
 
     citizen = session_for("Anonymous")
     schema = citizen.get("demarches/y/@form-schema").json()["properties"][name]

@@ -2,10 +2,12 @@
 editor, without XML, and every field kind's settings reach the stored
 form, its JSON Schema and the validation of what citizens send."""
 
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.submissions.api import get_store
 from plone import api
 from test_form_editor import add_field
 from test_form_editor import editor_url
+from test_form_editor import publish_form
 from test_form_editor import stored_fields
 
 import pytest
@@ -13,8 +15,11 @@ import transaction
 
 
 def stored_xml(procedure="y") -> str:
+    """The form in the editor (the working copy of a published procedure)."""
     transaction.begin()
-    return api.content.get(path=f"/demarches/{procedure}").form_schema
+    return IOnlineForm(
+        api.content.get(path=f"/demarches/{procedure}")
+    ).edited_form_schema
 
 
 def open_settings(browser, site, name):
@@ -63,6 +68,7 @@ class TestConditions:
         assert condition.startswith("Asked only when")
         assert "Un échafaudage ?" in condition
         assert condition.endswith("is: Yes.")
+        publish_form(editor, site)
 
         anonymous = session_for("Anonymous")
         height = schema_of(anonymous)["properties"]["height"]
@@ -159,6 +165,7 @@ class TestSteps:
         xml = stored_xml()
         assert 'label="Votre entreprise" guichet:show-if="company=true"' in xml
 
+        publish_form(editor, site)
         steps = schema_of(session_for("Anonymous"))["x-guichet-steps"]
         assert [(s["name"], s["title"], s["fields"]) for s in steps] == [
             (
@@ -176,6 +183,7 @@ class TestSteps:
         editor.open(f"{editor_url(site)}/@@edit-step?name=more")
         editor.getControl(name="form.buttons.up").click()
         assert "The step was moved." in editor.contents
+        publish_form(editor, site)
         steps = schema_of(session_for("Anonymous"))["x-guichet-steps"]
         assert [s["name"] for s in steps] == ["default", "more", "business"]
         # And the condition survived every change made in the editor.
@@ -206,3 +214,62 @@ def test_editor_title_and_utf8(site, editor):
     editor.open(editor_url(site))
     assert "(++form++fields)" not in editor.contents
     assert "<h1" in editor.contents and "Form fields</h1>" in editor.contents
+
+
+def test_a_decimal_numbers_decimals(site, editor, session_for):
+    """Number (decimals): set in the editor, kept in the XML, published in
+    the JSON Schema, and a refusal says the limit."""
+    add_field(editor, site, "Montant (€)", "amount", "label_float_field")
+    open_settings(editor, site, "amount")
+    editor.getControl(name="form.widgets.IDecimalsSetting.decimals").value = "2"
+    save(editor)
+    assert 'guichet:decimals="2"' in stored_xml()
+    publish_form(editor, site)
+
+    anonymous = session_for("Anonymous")
+    assert schema_of(anonymous)["properties"]["amount"]["x-guichet-decimals"] == 2
+    base = {
+        "last_name": "Dupont",
+        "first_name": "Jeanne",
+        "email": "jeanne@example.org",
+        "message": "Bonjour",
+    }
+    refused = anonymous.post(
+        "demarches/y/@submissions", json={"data": {**base, "amount": 12.345}}
+    )
+    assert refused.status_code == 400
+    [error] = refused.json()["error"]["errors"]
+    assert (error["field"], error["code"]) == ("amount", "too_many_decimals")
+    assert "at most 2 decimals" in error["message"]
+    accepted = anonymous.post(
+        "demarches/y/@submissions", json={"data": {**base, "amount": 12.35}}
+    )
+    assert accepted.status_code == 201, accepted.text
+
+    # Emptied: any number again.
+    open_settings(editor, site, "amount")
+    editor.getControl(name="form.widgets.IDecimalsSetting.decimals").value = ""
+    save(editor)
+    assert "guichet:decimals" not in stored_xml()
+
+
+def test_decimals_only_on_decimal_numbers():
+    from imio.guichet.forms.model import check_form_schema
+    from imio.guichet.forms.model import InvalidFormSchema
+
+    def form(field_type, decimals):
+        return (
+            '<model xmlns="http://namespaces.plone.org/supermodel/schema" '
+            'xmlns:guichet="http://namespaces.imio.be/guichet"><schema>'
+            f'<field name="n" type="{field_type}" guichet:decimals="{decimals}">'
+            "<title>N</title></field></schema></model>"
+        )
+
+    check_form_schema(form("zope.schema.Float", "2"))
+    for field_type, decimals in (
+        ("zope.schema.Int", "2"),
+        ("zope.schema.Float", "two"),
+        ("zope.schema.Float", "9"),
+    ):
+        with pytest.raises(InvalidFormSchema, match="guichet:decimals"):
+            check_form_schema(form(field_type, decimals))

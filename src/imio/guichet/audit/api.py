@@ -70,6 +70,9 @@ ACTIONS = (
     "legal_hold",
     "release_hold",
     "retention_purge",
+    # A procedure's form: its working copy published or dropped.
+    "publish_form",
+    "discard_form_changes",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

@@ -5,7 +5,9 @@ The editor works on a fresh, mutable copy of the form's schema (the parsed
 schemas of forms/model.py are shared and must never change). Every change
 the editor makes is serialised back to supermodel XML, checked like any
 form (forms.model.check_form_schema) and stored through the procedure's
-``form_schema``, which keeps the versions submissions depend on. A change
+online form (``edit_form_schema``): in its working copy while citizens see
+the procedure, published with ``@@guichet-form-version``
+(browser.form_versions); the versions submissions depend on are kept. A change
 that would make the form unusable is refused with the reason, and nothing
 is stored: :class:`FormChangeRefused` stops the page that made the change
 before it says it succeeded. The schema editor's forms show it as a form
@@ -107,7 +109,8 @@ class FormEditorContext(SchemaContext):
     def __init__(self, context, request):
         self.procedure = context
         # A fresh copy: the editor changes the schema in place.
-        xml = IOnlineForm(context).form_schema
+        # The working copy if changes wait, else the published form.
+        xml = IOnlineForm(context).edited_form_schema
         self.model = loadString(xml)
         read_fieldset_conditions(xml, self.model.schema)  # steps' conditions
         super().__init__(
@@ -177,7 +180,9 @@ def store_edited_form(editor: FormEditorContext, event) -> None:
         check_form_schema(xml)
     except InvalidFormSchema as invalid:
         raise FormChangeRefused(refusal_message(invalid)) from None
-    IOnlineForm(editor.procedure).form_schema = xml
+    # Into the working copy while citizens see the procedure (they keep
+    # the published form until "Publish this version of the form").
+    IOnlineForm(editor.procedure).edit_form_schema(xml)
 
 
 def show_refusal(refused: FormChangeRefused, request) -> None:
@@ -267,7 +272,7 @@ class FormXmlView(BrowserView):
                 self.request.response.setStatus(400)
                 self.error = str(invalid)  # our own message
                 return self.index()
-            IOnlineForm(self.context).form_schema = xml
+            IOnlineForm(self.context).edit_form_schema(xml)
             api.portal.show_message(
                 _("info_form_imported", default="The form was replaced."),
                 self.request,
@@ -283,7 +288,7 @@ class FormXmlView(BrowserView):
                 "Content-Disposition",
                 f'attachment; filename="{self.context.getId()}.xml"',
             )
-            return IOnlineForm(self.context).form_schema
+            return IOnlineForm(self.context).edited_form_schema
         return self.index()
 
 

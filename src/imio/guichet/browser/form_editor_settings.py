@@ -9,9 +9,11 @@ form_editor.store_edited_form): a condition on a field that is missing,
 comes later or would make a loop is refused there, with why.
 """
 
+from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.form_editor import FormChangeRefused
 from imio.guichet.browser.form_editor import IFormEditorContext
+from imio.guichet.browser.form_versions import FormVersionPanel
 from imio.guichet.forms.conditions import condition_choices
 from imio.guichet.forms.conditions import field_condition
 from imio.guichet.forms.conditions import fieldset_condition
@@ -20,6 +22,9 @@ from imio.guichet.forms.conditions import set_field_condition
 from imio.guichet.forms.conditions import set_fieldset_condition
 from imio.guichet.forms.conditions import spec_of
 from imio.guichet.forms.kinds import condition_titles
+from imio.guichet.forms.kinds.numbers import decimals_of
+from imio.guichet.forms.kinds.numbers import MAX_DECIMALS
+from imio.guichet.forms.namespace import DECIMALS_KEY
 from plone import api
 from plone.autoform import directives
 from plone.schemaeditor.browser.schema.listing import SchemaListing
@@ -43,10 +48,12 @@ from zope.interface import implementer
 from zope.interface import Interface
 from zope.interface import provider
 from zope.schema import Choice
+from zope.schema import Int
 from zope.schema import List
 from zope.schema import TextLine
 from zope.schema.interfaces import IContextSourceBinder
 from zope.schema.interfaces import IField
+from zope.schema.interfaces import IFloat
 from zope.schema.interfaces import ValidationError
 from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
@@ -216,6 +223,52 @@ class FieldDisplay:
         set_field_condition(self._schema, self.field.__name__, _list_as_spec(value))
 
 
+class IDecimalsSetting(model.Schema):
+    """A decimal number's most decimals (``guichet:decimals``)."""
+
+    decimals = Int(
+        title=_("label_field_decimals", default="Decimals"),
+        description=_(
+            "help_field_decimals",
+            default="The most digits citizens may give after the decimal "
+            "sign (2 for an amount in euros). Leave empty for any number.",
+        ),
+        min=0,
+        max=MAX_DECIMALS,
+        required=False,
+    )
+
+
+@implementer(IFieldEditorExtender)
+@adapter(IFormEditorContext, IFloat)
+def decimals_schema(editor, field) -> type:
+    """A decimal number field's settings have IDecimalsSetting too."""
+    return IDecimalsSetting
+
+
+@implementer(IDecimalsSetting)
+@adapter(IFloat)
+class DecimalsSetting:
+    """IDecimalsSetting of a decimal number field of the form being edited."""
+
+    def __init__(self, field):
+        self.__dict__["field"] = field
+
+    @property
+    def decimals(self) -> int | None:
+        return decimals_of(self.field)
+
+    @decimals.setter
+    def decimals(self, value: int | None) -> None:
+        schema = self.field.interface
+        tagged = dict(schema.queryTaggedValue(DECIMALS_KEY, {}) or {})
+        if value is None:
+            tagged.pop(self.field.__name__, None)
+        else:
+            tagged[self.field.__name__] = str(value)
+        schema.setTaggedValue(DECIMALS_KEY, tagged)
+
+
 class IStepSettings(Interface):
     label = TextLine(title=_("label_step_title", default="Title of the step"))
     show_if = condition_setting(
@@ -342,6 +395,11 @@ class FormFieldsListing(SchemaListing):
     buttons (never hidden under its header) and its condition in words."""
 
     template = ViewPageTemplateFile("templates/form_editor.pt")
+
+    @cached_property
+    def version_panel(self) -> FormVersionPanel:
+        """The version citizens fill, the changes waiting, the check."""
+        return FormVersionPanel(self.context.procedure, self.request)
 
     def settings_label(self, field) -> str:
         return api.portal.translate(

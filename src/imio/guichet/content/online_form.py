@@ -6,6 +6,7 @@ attribute of the content object under its field's name: what the Procedure
 type stored when these fields were its own.
 """
 
+from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
@@ -72,6 +73,9 @@ class OnlineForm:
     privacy_data_subjects = _OnContext(IOnlineForm["privacy_data_subjects"])
     privacy_special_categories = _OnContext(IOnlineForm["privacy_special_categories"])
 
+    #: Roles of the citizens: a procedure they may view is seen by them.
+    _CITIZEN_ROLES = frozenset({"Anonymous", "Authenticated", "Member"})
+
     @property
     def _versions(self) -> tuple[str, ...]:
         # A form never set is the default form.
@@ -118,3 +122,57 @@ class OnlineForm:
     def get_form_schema(self, version: int | None = None):
         """The form's zope.schema interface (current version by default)."""
         return load_form_schema(self.form_schema_xml(version))
+
+    # -- the working copy: what the editor changes while citizens see the
+    #    published version (``form_schema``)
+
+    @property
+    def working_copy(self) -> str | None:
+        """The form being edited, not yet published; None when the editor
+        has no change pending."""
+        return getattr(self.context, "_form_schema_working_copy", None) or None
+
+    @property
+    def edited_form_schema(self) -> str:
+        """What the editor and the preview show: the working copy, or the
+        published form when there is none."""
+        return self.working_copy or self.form_schema
+
+    def get_edited_form_schema(self):
+        return load_form_schema(self.edited_form_schema)
+
+    def seen_by_citizens(self) -> bool:
+        """Whether citizens may view the procedure (it is published)."""
+        roles = rolesForPermissionOn("View", self.context)
+        return bool(self._CITIZEN_ROLES.intersection(roles))
+
+    def edit_form_schema(self, value: str) -> None:
+        """Store a change made in the editor (checked by the caller): in the
+        working copy while citizens see the procedure or a copy is already
+        pending, so that they keep the published form; otherwise straight
+        into the form (nobody sees it yet)."""
+        value = value.replace("\r\n", "\n")
+        if self.working_copy is None and not self.seen_by_citizens():
+            self.form_schema = value
+            return
+        # Back to the published form: nothing is pending any more.
+        self.context._form_schema_working_copy = (
+            None if value == self.form_schema else value
+        )
+
+    def publish_working_copy(self) -> bool:
+        """Make the working copy the form citizens fill (a new version if
+        submissions depend on the current one); False if none is pending."""
+        copy = self.working_copy
+        if copy is None:
+            return False
+        self.form_schema = copy
+        self.context._form_schema_working_copy = None
+        return True
+
+    def discard_working_copy(self) -> bool:
+        """Drop the working copy; False if none was pending."""
+        if self.working_copy is None:
+            return False
+        self.context._form_schema_working_copy = None
+        return True

@@ -16,6 +16,7 @@ from imio.guichet.forms.kinds import field_class_of
 from imio.guichet.forms.kinds import kind_of
 from imio.guichet.forms.kinds.files import FILE
 from imio.guichet.forms.kinds.text import EMAIL
+from imio.guichet.forms.namespace import DECIMALS_KEY
 from imio.guichet.prefill.declarations import prefill_problems
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
@@ -111,6 +112,9 @@ def _field_problems(name: str, field: IField) -> list[str]:
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
     else:
         problems.extend(f"{name}: {problem}" for problem in kind.form_problems(field))
+    decimals = field.interface.queryTaggedValue(DECIMALS_KEY, {}) or {}
+    if name in decimals and (kind is None or kind.name != "decimal"):
+        problems.append(f"{name}: guichet:decimals is for decimal number fields only")
     return problems
 
 

@@ -15,7 +15,8 @@
 the attributes of ``<field>`` elements as tagged values of the schema, and
 writes them back when the schema is serialised; what they mean is up to
 the modules that read them: ``prefill`` and ``authentic`` to
-imio.guichet.prefill.declarations, ``show-if`` to forms.conditions (which
+imio.guichet.prefill.declarations, ``decimals`` to forms.kinds.numbers,
+``show-if`` to forms.conditions (which
 also reads it on ``<fieldset>``, plone.supermodel ignoring attributes
 there). Attributes this version does not know, of this namespace or of
 another (form:, security:, indexer:...), are kept under
@@ -34,6 +35,8 @@ PREFIX = "guichet"
 PREFILL_KEY = "imio.guichet.prefill"
 AUTHENTIC_KEY = "imio.guichet.authentic"
 SHOW_IF_KEY = "imio.guichet.show-if"
+#: A decimal number field's most decimals (forms.kinds.numbers).
+DECIMALS_KEY = "imio.guichet.decimals"
 #: Field name -> the attributes no one knows, for the form's check.
 UNKNOWN_KEY = "imio.guichet.unknown-attributes"
 #: The attributes of a ``<field>``, with the tagged value each is kept in;
@@ -42,6 +45,7 @@ ATTRIBUTE_KEYS = {
     "show-if": SHOW_IF_KEY,
     "prefill": PREFILL_KEY,
     "authentic": AUTHENTIC_KEY,
+    "decimals": DECIMALS_KEY,
 }
 ATTRIBUTES = tuple(ATTRIBUTE_KEYS)
 

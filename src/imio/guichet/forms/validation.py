@@ -19,6 +19,7 @@ from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
 from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.kinds.files import format_size
+from imio.guichet.forms.kinds.numbers import decimals_of
 from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
 from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
 from typing import Any
@@ -57,6 +58,9 @@ MESSAGES = {
     "too_small": _("error_too_small", default="This value is too small."),
     "too_big": _("error_too_big", default="This value is too big."),
     "not_unique": _("error_not_unique", default="A choice is repeated."),
+    "too_many_decimals": _(
+        "error_too_many_decimals", default="This number has too many decimals."
+    ),
     "invalid_email": _(
         "error_invalid_email", default="This is not a valid e-mail address."
     ),
@@ -147,6 +151,14 @@ _LIMITS = {
             mapping={"limit": limit},
         ),
     ),
+    "too_many_decimals": (
+        decimals_of,
+        lambda limit: _(
+            "error_too_many_decimals_limit",
+            default="Please give at most ${limit} decimals.",
+            mapping={"limit": limit},
+        ),
+    ),
     "date_too_early": (
         lambda field: _value_bounds(field)[0],
         lambda limit: _(
@@ -197,7 +209,9 @@ def refusal_message(field, code: str) -> Message:
             limit = None
         if limit is not None:
             shown = (
-                _shown(field, limit) if code not in ("too_short", "too_long") else limit
+                limit
+                if code in ("too_short", "too_long", "too_many_decimals")
+                else _shown(field, limit)
             )
             return message(shown)
     return MESSAGES[code]

@@ -29,6 +29,7 @@ ANY = None
 #: The names of the guichet's services, each answering every method.
 NAMES = (
     "@form-schema",
+    "@form-version",
     "@cpsv-ap",
     "@guichet-models",
     "@submissions",

@@ -108,6 +108,12 @@ ACTION_LABELS = {
     "retention_purge": _(
         "audit_action_retention_purge", default="Purged requests past their retention"
     ),
+    "publish_form": _(
+        "audit_action_publish_form", default="Published a version of a form"
+    ),
+    "discard_form_changes": _(
+        "audit_action_discard_form_changes", default="Discarded changes to a form"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

@@ -1,5 +1,7 @@
 """What anyone does with a procedure's online form itself (not with what
-was filed): read it, in the version asked for.
+was filed): read it, in the version asked for; and what its webmaster
+does with the working copy (content.online_form): check it, publish it
+as the next version, or drop it.
 
 Who may read it is Zope's security, asked of the caller's session: the
 form is public with its procedure, and back offices read it too, to make
@@ -7,15 +9,33 @@ sense of what was filed, even once the procedure is no longer published
 (see :func:`~imio.guichet.submissions.access.may_see_form`).
 """
 
+from dataclasses import dataclass
+from imio.guichet.audit.api import record
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import LoginRequired
+from imio.guichet.errors import NotFound
 from imio.guichet.errors import Unavailable
+from imio.guichet.forms.checks import check_form
+from imio.guichet.forms.checks import FormWarning
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.submissions.access import may_see_form
 from imio.guichet.submissions.query import whole_number
+from imio.guichet.urls import public_url_of
+from plone import api
+
+
+NO_CHANGES = "No change of the form is waiting to be published."
+
+
+@dataclass(frozen=True)
+class PublishedForm:
+    """The form's version now filled by citizens, and the check's warnings."""
+
+    version: int
+    warnings: list[FormWarning]
 
 
 def form_schema(caller: Caller, procedure, version: object = None) -> tuple:
@@ -38,3 +58,80 @@ def form_schema(caller: Caller, procedure, version: object = None) -> tuple:
         raise InvalidInput("No such version of this form.") from None
     except InvalidFormSchema:
         raise Unavailable("This procedure's form is unavailable.") from None
+
+
+# -- the webmaster's side: the working copy, its check and its publication
+
+
+def _check_may_edit(caller: Caller, procedure) -> None:
+    if not api.user.has_permission("Modify portal content", obj=procedure):
+        raise LoginRequired() if caller.is_anonymous else Forbidden()
+
+
+def edited_form(caller: Caller, procedure):
+    """The form as the editor and the preview show it: the working copy,
+    else the published form (only for who may edit the procedure)."""
+    _check_may_edit(caller, procedure)
+    try:
+        return IOnlineForm(procedure).get_edited_form_schema()
+    except InvalidFormSchema:
+        raise Unavailable("This procedure's form is unavailable.") from None
+
+
+def form_warnings(caller: Caller, procedure) -> list[FormWarning]:
+    """The check before publishing (forms.checks) of the form being
+    edited: warnings, never a refusal."""
+    return check_form(edited_form(caller, procedure), procedure)
+
+
+def publish_form_version(caller: Caller, procedure) -> PublishedForm:
+    """Make the working copy the form citizens fill, and say what the
+    check before publishing found in it. NotFound when no change is
+    pending."""
+    _check_may_edit(caller, procedure)
+    form = IOnlineForm(procedure)
+    if form.working_copy is None:
+        raise NotFound(NO_CHANGES)
+    warnings = check_form(form.get_edited_form_schema(), procedure)
+    form.publish_working_copy()
+    record(
+        caller,
+        "publish_form",
+        details={
+            "procedure": public_url_of(procedure),
+            "version": form.form_schema_version,
+            "warnings": [warning.code for warning in warnings],
+        },
+    )
+    return PublishedForm(form.form_schema_version, warnings)
+
+
+def discard_form_changes(caller: Caller, procedure) -> None:
+    """Drop the working copy: the editor shows the published form again.
+    NotFound when no change is pending."""
+    _check_may_edit(caller, procedure)
+    if not IOnlineForm(procedure).discard_working_copy():
+        raise NotFound(NO_CHANGES)
+    record(
+        caller,
+        "discard_form_changes",
+        details={"procedure": public_url_of(procedure)},
+    )
+
+
+@dataclass(frozen=True)
+class FormVersionStatus:
+    """The version citizens fill, whether changes wait, the check's warnings."""
+
+    version: int
+    changes_waiting: bool
+    warnings: list[FormWarning]
+
+
+def form_version_status(caller: Caller, procedure) -> FormVersionStatus:
+    """What the editor's version box says (for who may edit the procedure)."""
+    warnings = form_warnings(caller, procedure)
+    form = IOnlineForm(procedure)
+    return FormVersionStatus(
+        form.form_schema_version, form.working_copy is not None, warnings
+    )

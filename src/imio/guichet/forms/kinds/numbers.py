@@ -3,9 +3,11 @@
 from babel import Locale
 from babel import UnknownLocaleError
 from babel.numbers import format_decimal
+from decimal import Decimal
 from imio.guichet.forms.kinds.base import Kind
 from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
+from imio.guichet.forms.namespace import DECIMALS_KEY
 from plone.registry.interfaces import IRegistry
 from typing import Any
 from zope.component import queryUtility
@@ -66,6 +68,29 @@ class IntegerKind(NumberKind):
         return value
 
 
+#: The most decimals a form may ask for.
+MAX_DECIMALS = 6
+
+
+def decimals_of(field) -> int | None:
+    """The most decimals a decimal number field accepts (its
+    ``guichet:decimals``); None: any number (or a setting the form's check
+    refuses)."""
+    schema = getattr(field, "interface", None)
+    if schema is None:
+        return None
+    text = (schema.queryTaggedValue(DECIMALS_KEY, {}) or {}).get(field.__name__)
+    if text is None or not str(text).isdigit() or int(text) > MAX_DECIMALS:
+        return None
+    return int(text)
+
+
+def decimal_places(value: float) -> int:
+    """How many decimals ``value`` has, as written in JSON (``12.5``: 1)."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 class DecimalKind(NumberKind):
     """A decimal number, shown with the reader's decimal sign (``12,5`` in
     French and Dutch), without rounding or thousands separator."""
@@ -84,7 +109,33 @@ class DecimalKind(NumberKind):
             raise Refused("too_big") from None
         if not math.isfinite(value):
             raise Refused("wrong_type")
+        most = decimals_of(field)
+        if most is not None and decimal_places(value) > most:
+            raise Refused("too_many_decimals")
         return value
+
+    def json_schema(self, field, language) -> dict:
+        result = super().json_schema(field, language)
+        most = decimals_of(field)
+        if most is not None:
+            # Not "multipleOf": 0.01 is no exact binary float, and JSON
+            # Schema validators would refuse 12.35.
+            result["x-guichet-decimals"] = most
+        return result
+
+    def form_problems(self, field) -> list[str]:
+        problems = super().form_problems(field)
+        schema = getattr(field, "interface", None)
+        text = (
+            (schema.queryTaggedValue(DECIMALS_KEY, {}) or {}).get(field.__name__)
+            if schema is not None
+            else None
+        )
+        if text is not None and decimals_of(field) is None:
+            problems.append(
+                f"guichet:decimals must be a whole number from 0 to {MAX_DECIMALS}"
+            )
+        return problems
 
     def display(self, field, value, language) -> str:
         return format_decimal(

@@ -1,0 +1,375 @@
+"""The check before publishing: what a webmaster should look at in a form
+before citizens fill it. Warnings, never refusals (a refusal is
+forms.model.check_form_schema's): the form may be published anyway.
+
+Each check is one function of a :class:`CheckedForm` that yields
+:class:`FormWarning`; :data:`CHECKS` lists them in the order they are
+shown. Another check is one more function, added with :func:`form_check`::
+
+    @form_check
+    def privacy_information(form: CheckedForm):
+        if ...:
+            yield FormWarning(_("warning_...", default="..."))
+"""
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from imio.guichet import _
+from imio.guichet.forms.conditions import conditions
+from imio.guichet.forms.kinds.base import kind_of
+from imio.guichet.prefill.declarations import prefill_specs
+from imio.guichet.timezones import in_site_time
+from zope.i18nmessageid import Message
+from zope.interface.interface import InterfaceClass
+from zope.schema import getFieldsInOrder
+
+import html
+import re
+
+
+#: A field title longer than this is hard to read next to its input.
+MAX_TITLE_LENGTH = 80
+#: More required fields than this discourage citizens.
+MAX_REQUIRED_FIELDS = 25
+#: A sentence of the information text longer than this (in words).
+MAX_SENTENCE_WORDS = 25
+#: The kinds of identifiers a citizen should be told why they are asked.
+IDENTIFIER_KINDS = ("be-niss", "iban", "be-enterprise-number")
+#: What a verified identity gives (identities.VerifiedIdentity): a form
+#: asking for it makes the citizen type it again.
+IDENTITY_FIELD_NAMES = frozenset(
+    {
+        "niss",
+        "national_number",
+        "first_name",
+        "firstname",
+        "given_name",
+        "prenom",
+        "last_name",
+        "lastname",
+        "family_name",
+        "nom",
+    }
+)
+#: The procedure's information fields (content.procedure.INFORMATION_FIELDS)
+#: and its summary, read for long sentences.
+INFORMATION_ATTRIBUTES = (
+    "description",
+    "eligibility",
+    "required_documents",
+    "cost",
+    "delay",
+    "legal_basis",
+    "contact",
+)
+
+
+@dataclass(frozen=True)
+class FormWarning:
+    """Something to look at: ``message`` (a translatable Message), about
+    the field ``field`` when it concerns one."""
+
+    message: Message
+    field: str | None = None
+    code: str = ""
+
+
+@dataclass
+class CheckedForm:
+    """What a check reads: the form's schema, and the procedure's settings
+    (the content object with the online form; None for a form alone)."""
+
+    schema: InterfaceClass
+    procedure: object = None
+    fields: list = dataclass_field(init=False)
+
+    def __post_init__(self):
+        self.fields = getFieldsInOrder(self.schema)
+
+    def setting(self, name: str, default=None):
+        return getattr(self.procedure, name, default)
+
+
+Check = Callable[[CheckedForm], Iterable[FormWarning]]
+#: Every check, in the order its warnings are shown.
+CHECKS: list[Check] = []
+
+
+def form_check(check: Check) -> Check:
+    """Add ``check`` to :data:`CHECKS`."""
+    CHECKS.append(check)
+    return check
+
+
+def check_form(schema: InterfaceClass, procedure=None) -> list[FormWarning]:
+    """Every warning of every check about the form ``schema`` of
+    ``procedure``."""
+    form = CheckedForm(schema, procedure)
+    return [warning for check in CHECKS for warning in check(form)]
+
+
+def _title(field) -> str:
+    return str(field.title or "").strip()
+
+
+def _named(field, name: str) -> dict:
+    return {"field": _title(field) or name}
+
+
+# -- the checks
+
+
+@form_check
+def field_titles(form: CheckedForm):
+    """A field without a title, or with one too long to read."""
+    for name, field in form.fields:
+        title = _title(field)
+        if not title:
+            yield FormWarning(
+                _(
+                    "warning_field_without_title",
+                    default='The field "${field}" has no title: citizens will '
+                    "not know what to answer.",
+                    mapping={"field": name},
+                ),
+                name,
+                "no_title",
+            )
+        elif len(title) > MAX_TITLE_LENGTH:
+            yield FormWarning(
+                _(
+                    "warning_field_long_title",
+                    default='The title of "${field}" has more than ${max} '
+                    "characters: keep the title short and explain in the "
+                    "help text.",
+                    mapping={"field": name, "max": MAX_TITLE_LENGTH},
+                ),
+                name,
+                "long_title",
+            )
+
+
+@form_check
+def identifier_help(form: CheckedForm):
+    """An identifier (national number, IBAN, enterprise number) asked
+    without saying why."""
+    for name, field in form.fields:
+        kind = kind_of(field)
+        if kind is None or kind.name not in IDENTIFIER_KINDS:
+            continue
+        if not str(field.description or "").strip():
+            yield FormWarning(
+                _(
+                    "warning_identifier_without_help",
+                    default='"${field}" has no help text: say why it is asked '
+                    "and where the citizen finds it.",
+                    mapping=_named(field, name),
+                ),
+                name,
+                "identifier_without_help",
+            )
+
+
+@form_check
+def required_fields(form: CheckedForm):
+    """Too many required fields."""
+    count = sum(1 for _name, field in form.fields if field.required)
+    if count > MAX_REQUIRED_FIELDS:
+        yield FormWarning(
+            _(
+                "warning_many_required_fields",
+                default="${count} fields are required (more than ${max}): "
+                "ask only what the service needs.",
+                mapping={"count": count, "max": MAX_REQUIRED_FIELDS},
+            ),
+            None,
+            "many_required",
+        )
+
+
+@form_check
+def file_types(form: CheckedForm):
+    """A file field while the procedure accepts no type of file."""
+    if form.procedure is None:
+        return
+    allowed = form.setting("allowed_file_types")
+    if allowed is None or list(allowed):
+        return  # None: the defaults (PDF, PNG, JPEG)
+    for name, field in form.fields:
+        kind = kind_of(field)
+        if kind is not None and kind.name == "file":
+            yield FormWarning(
+                _(
+                    "warning_file_without_types",
+                    default='"${field}" asks for a file, but the procedure '
+                    "accepts no type of file (Online form settings).",
+                    mapping=_named(field, name),
+                ),
+                name,
+                "file_without_types",
+            )
+
+
+@form_check
+def never_shown(form: CheckedForm):
+    """A field whose conditions can never all hold: two of them (its own,
+    its step's, those of the fields it depends on) want other answers to
+    the same question."""
+    for name, field in form.fields:
+        wanted: dict[str, set] = {}
+        for condition in conditions(form.schema).get(name, ()):
+            values = set(condition.values)
+            wanted[condition.field] = wanted.get(condition.field, values) & values
+        if any(not values for values in wanted.values()):
+            yield FormWarning(
+                _(
+                    "warning_field_never_shown",
+                    default='"${field}" is never shown: its conditions (or '
+                    "those of its step) ask for different answers to the "
+                    "same question.",
+                    mapping=_named(field, name),
+                ),
+                name,
+                "never_shown",
+            )
+
+
+def _options(field) -> int | None:
+    """How many options a choice offers (None: not a choice)."""
+    kind = kind_of(field)
+    if kind is None or kind.name not in ("choice", "multiple-choice"):
+        return None
+    choice = getattr(field, "value_type", None) or field
+    vocabulary = getattr(choice, "vocabulary", None)
+    if vocabulary is None:
+        return None  # a named vocabulary, filled elsewhere
+    return len(vocabulary)
+
+
+@form_check
+def single_option(form: CheckedForm):
+    """A choice with a single option: nothing to choose."""
+    for name, field in form.fields:
+        if _options(field) == 1:
+            yield FormWarning(
+                _(
+                    "warning_choice_one_option",
+                    default='"${field}" offers a single option: add the others, '
+                    "or use a yes/no field.",
+                    mapping=_named(field, name),
+                ),
+                name,
+                "one_option",
+            )
+
+
+@form_check
+def identity_asked_again(form: CheckedForm):
+    """The procedure requires a verified identity, which gives the national
+    number and the names, and the form asks for them anyway (not filled
+    from the identity)."""
+    if not form.setting("require_verified_identity", False):
+        return
+    prefilled = prefill_specs(form.schema)
+    for name, field in form.fields:
+        if name in prefilled and prefilled[name][0] == "identity":
+            continue
+        kind = kind_of(field)
+        is_niss = kind is not None and kind.name == "be-niss"
+        if name in IDENTITY_FIELD_NAMES or is_niss:
+            yield FormWarning(
+                _(
+                    "warning_identity_asked_again",
+                    default='"${field}" asks for what the verified identity '
+                    "already gives (national number, names): remove it, or "
+                    "fill it from the identity.",
+                    mapping=_named(field, name),
+                ),
+                name,
+                "identity_asked_again",
+            )
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def _plain_text(value) -> str:
+    """A rich text's (or a plain string's) words, without markup."""
+    raw = getattr(value, "raw", value)
+    if not isinstance(raw, str):
+        return ""
+    # Block ends are sentence ends.
+    raw = re.sub(r"</(p|li|h\d|div|td|tr)>|<br\s*/?>", "\n", raw, flags=re.I)
+    return html.unescape(_TAGS.sub(" ", raw))
+
+
+@form_check
+def long_sentences(form: CheckedForm):
+    """Sentences too long in the information citizens read before applying."""
+    if form.procedure is None:
+        return
+    for attribute in INFORMATION_ATTRIBUTES:
+        text = _plain_text(form.setting(attribute))
+        for sentence in _SENTENCE_END.split(text):
+            words = sentence.split()
+            if len(words) > MAX_SENTENCE_WORDS:
+                yield FormWarning(
+                    _(
+                        "warning_long_sentence",
+                        default="A sentence of the information has ${count} "
+                        'words ("${start}…"): split it, ${max} words at most '
+                        "are easy to read.",
+                        mapping={
+                            "count": len(words),
+                            "start": " ".join(words[:6]),
+                            "max": MAX_SENTENCE_WORDS,
+                        },
+                    ),
+                    None,
+                    "long_sentence",
+                )
+
+
+def _moment(value):
+    """A Zope DateTime or a datetime, comparable (the site's time)."""
+    if value is None:
+        return None
+    if hasattr(value, "asdatetime"):
+        value = value.asdatetime()
+    return in_site_time(value)
+
+
+@form_check
+def dates_together(form: CheckedForm):
+    """Submissions open while the procedure's page is not published (before
+    its publication date, after its expiration)."""
+    if form.procedure is None:
+        return
+    effective = _moment(form.setting("effective_date"))
+    expires = _moment(form.setting("expiration_date"))
+    opens = _moment(form.setting("opening_date"))
+    closes = _moment(form.setting("closing_date"))
+    if expires is not None and (closes is None or closes > expires):
+        yield FormWarning(
+            _(
+                "warning_submissions_after_expiration",
+                default="The procedure's page expires before online submissions "
+                "close: set the closing date no later than the expiration date.",
+            ),
+            None,
+            "closes_after_expiration",
+        )
+    if effective is not None and opens is not None and opens < effective:
+        yield FormWarning(
+            _(
+                "warning_submissions_before_publication",
+                default="Online submissions open before the procedure's page is "
+                "published: set the opening date no earlier than the publication "
+                "date.",
+            ),
+            None,
+            "opens_before_publication",
+        )

@@ -1,0 +1,197 @@
+"""The check before publishing (forms/checks.py): one test per check, each
+with a form that has the problem and one that does not."""
+
+from DateTime import DateTime
+from datetime import datetime
+from imio.guichet.forms.checks import check_form
+from imio.guichet.forms.checks import CHECKS
+from imio.guichet.forms.checks import FormWarning
+from imio.guichet.forms.model import load_form_schema
+from plone.app.textfield.value import RichTextValue
+
+import pytest
+
+
+def form(fields: str, fieldsets: str = "") -> str:
+    return (
+        '<model xmlns="http://namespaces.plone.org/supermodel/schema"\n'
+        '       xmlns:guichet="http://namespaces.imio.be/guichet">\n'
+        f"  <schema>{fields}{fieldsets}</schema>\n</model>"
+    )
+
+
+def line(name: str, title: str = "Titre", extra: str = "", attrs: str = "") -> str:
+    return (
+        f'<field name="{name}" type="zope.schema.TextLine" {attrs}>'
+        f"<title>{title}</title>{extra}</field>"
+    )
+
+
+YES_NO = (
+    '<field name="works" type="zope.schema.Bool">'
+    "<title>Travaux ?</title><required>False</required></field>"
+)
+
+
+def codes(xml: str, procedure=None) -> list[tuple[str, str | None]]:
+    return [
+        (warning.code, warning.field)
+        for warning in check_form(load_form_schema(xml), procedure)
+    ]
+
+
+def test_a_check_is_one_function_added_to_the_list():
+    before = list(CHECKS)
+
+    def privacy(checked):
+        yield FormWarning("Privacy?", None, "privacy")
+
+    CHECKS.append(privacy)
+    try:
+        assert ("privacy", None) in codes(form(line("a")))
+    finally:
+        CHECKS[:] = before
+
+
+def test_a_good_form_has_no_warning():
+    assert codes(form(line("name", "Nom") + YES_NO)) == []
+
+
+class TestFieldTitles:
+    def test_without_title(self):
+        assert codes(form(line("name", ""))) == [("no_title", "name")]
+
+    def test_long_title(self):
+        assert codes(form(line("name", "Votre nom " * 9))) == [("long_title", "name")]
+
+
+class TestIdentifierHelp:
+    def niss(self, extra=""):
+        return (
+            '<field name="niss" type="imio.guichet.forms.fields.NISS">'
+            f"<title>Numéro national</title>{extra}</field>"
+        )
+
+    def test_without_help(self):
+        assert codes(form(self.niss())) == [("identifier_without_help", "niss")]
+
+    def test_with_help(self):
+        help_text = "<description>Au dos de votre carte d'identité.</description>"
+        assert codes(form(self.niss(help_text))) == []
+
+
+def test_more_than_25_required_fields():
+    many = "".join(line(f"f{index}") for index in range(26))
+    assert codes(form(many)) == [("many_required", None)]
+    assert codes(form("".join(line(f"f{index}") for index in range(25)))) == []
+
+
+FILE = (
+    '<field name="plan" type="plone.namedfile.field.NamedBlobFile">'
+    "<title>Plan</title></field>"
+)
+
+
+class TestFileTypes:
+    def test_no_type_allowed(self, procedure):
+        procedure.allowed_file_types = []
+        assert codes(form(FILE), procedure) == [("file_without_types", "plan")]
+
+    def test_types_allowed(self, procedure):
+        procedure.allowed_file_types = ["pdf"]
+        assert codes(form(FILE), procedure) == []
+        procedure.allowed_file_types = None  # the defaults
+        assert codes(form(FILE), procedure) == []
+
+
+class TestNeverShown:
+    def test_field_and_step_want_other_answers(self):
+        xml = form(
+            YES_NO,
+            '<fieldset name="works_step" label="Travaux" '
+            'guichet:show-if="works=true">'
+            + line("detail", "Détail", attrs='guichet:show-if="works=false"')
+            + line("other", "Autre")
+            + "</fieldset>",
+        )
+        assert codes(xml) == [("never_shown", "detail")]
+
+    def test_a_condition_that_can_hold(self):
+        xml = form(
+            YES_NO + line("detail", "Détail", attrs='guichet:show-if="works=true"')
+        )
+        assert codes(xml) == []
+
+
+def choice(values: list[str]) -> str:
+    elements = "".join(f"<element>{value}</element>" for value in values)
+    return (
+        '<field name="delivery" type="zope.schema.Choice">'
+        f"<title>Envoi</title><values>{elements}</values></field>"
+    )
+
+
+class TestSingleOption:
+    def test_one_option(self):
+        assert codes(form(choice(["post"]))) == [("one_option", "delivery")]
+
+    def test_several_options(self):
+        assert codes(form(choice(["post", "email"]))) == []
+
+
+class TestIdentityAskedAgain:
+    XML = form(line("first_name", "Prénom") + line("email", "Courriel"))
+
+    def test_asked_again(self, procedure):
+        procedure.require_verified_identity = True
+        assert codes(self.XML, procedure) == [("identity_asked_again", "first_name")]
+
+    def test_without_verified_identity(self, procedure):
+        procedure.require_verified_identity = False
+        assert codes(self.XML, procedure) == []
+
+    def test_filled_from_the_identity(self, procedure):
+        procedure.require_verified_identity = True
+        xml = form(
+            line(
+                "first_name",
+                "Prénom",
+                attrs='guichet:prefill="identity:given_name"',
+            )
+        )
+        assert codes(xml, procedure) == []
+
+
+class TestLongSentences:
+    def test_long_sentence(self, procedure):
+        long = " ".join(["mot"] * 30)
+        procedure.eligibility = RichTextValue(f"<p>Court. {long}.</p>", "text/html")
+        assert codes(form(line("a")), procedure) == [("long_sentence", None)]
+
+    def test_short_sentences(self, procedure):
+        procedure.eligibility = RichTextValue(
+            "<p>Tout habitant.</p><p>Les enfants aussi.</p>", "text/html"
+        )
+        assert codes(form(line("a")), procedure) == []
+
+
+class TestDates:
+    @pytest.fixture
+    def dated(self, procedure):
+        procedure.setEffectiveDate(DateTime("2026/01/01 00:00 UTC"))
+        procedure.setExpirationDate(DateTime("2026/12/31 00:00 UTC"))
+        return procedure
+
+    def test_submissions_close_after_the_page_expires(self, dated):
+        dated.closing_date = None
+        assert codes(form(line("a")), dated) == [("closes_after_expiration", None)]
+
+    def test_submissions_open_before_the_page_is_published(self, dated):
+        dated.opening_date = datetime(2025, 12, 1)
+        dated.closing_date = datetime(2026, 12, 1)
+        assert codes(form(line("a")), dated) == [("opens_before_publication", None)]
+
+    def test_dates_that_agree(self, dated):
+        dated.opening_date = datetime(2026, 2, 1)
+        dated.closing_date = datetime(2026, 12, 1)
+        assert codes(form(line("a")), dated) == []

@@ -72,11 +72,17 @@ class TestRetentionSentence:
         assert kept.mapping == {"days": 365}
         assert retention_sentence(30, "delete") == RETENTION_DELETE
 
-    def test_from_the_procedure_if_it_has_one(self, portal, procedure):
-        assert procedure_retention(procedure) is None
+    def test_the_procedures_else_the_sites(self, portal, procedure):
+        # The site's default (1825 days, anonymised) until the procedure
+        # sets its own.
+        site_default = procedure_retention(procedure)
+        assert site_default == RETENTION_ANONYMISE
+        assert site_default.mapping == {"days": 1825}
         procedure.retention_days = 730
         procedure.retention_action = "delete"
-        assert procedure_retention(procedure).mapping == {"days": 730}
+        own = procedure_retention(procedure)
+        assert own == RETENTION_DELETE
+        assert own.mapping == {"days": 730}
 
 
 class TestOnTheForm:
@@ -87,8 +93,8 @@ class TestOnTheForm:
         assert "Code civil, livre 1er, titre 2" in notice  # the law
         assert "Service État civil" in notice  # the recipients
         assert "dpo@example.org" in notice
-        # No period known: no sentence about it.
-        assert "Retention" not in notice
+        # The site's default period, as the procedure sets none.
+        assert "Your request is kept 1825 days after it ends" in notice
 
     def test_first_and_review_steps_only(self, site):
         browser = browser_on(site, STEPS_FORM)

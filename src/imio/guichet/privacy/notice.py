@@ -7,12 +7,8 @@ as rows of (heading, text), each a :class:`Message` or plain text that the
 page or the receipt translates in its reader's language.
 
 **Retention.** How long requests are kept is the retention policy's
-(``imio.guichet.retention.policy.retention_of(procedure)``, another part
-of issue #15). The notice reads it through :func:`retention_of_procedure`
-and words it with :func:`retention_sentence` (days, action): the one place
-to wire when the policy comes. Until then the period is shown when the
-procedure has one (``retention_days``, ``retention_action``), else the
-sentence is left out.
+(:func:`imio.guichet.retention.policy.retention_of`: the procedure's own,
+else the site's default), worded by :func:`retention_sentence`.
 """
 
 from dataclasses import dataclass
@@ -21,6 +17,7 @@ from imio.guichet.privacy.information import privacy_of
 from imio.guichet.privacy.information import PrivacyInformation
 from imio.guichet.privacy.schema import LEGAL_BASES
 from imio.guichet.privacy.schema import MANDATORY_CHOICES
+from imio.guichet.retention.policy import retention_of
 from zope.i18nmessageid import Message
 
 
@@ -74,14 +71,10 @@ def retention_sentence(days: int | None, action: str | None) -> Message | None:
 
 
 def retention_of_procedure(procedure) -> tuple[int | None, str | None]:
-    """(days, action) of ``procedure``'s retention. The seam of the
-    retention policy: replace the body with
-    ``imio.guichet.retention.policy.retention_of(procedure)`` once it is
-    there."""
-    return (
-        getattr(procedure, "retention_days", None),
-        getattr(procedure, "retention_action", None),
-    )
+    """(days, action) of ``procedure``'s retention (the site's default
+    where the procedure sets none)."""
+    retention = retention_of(procedure)
+    return retention.days, retention.action
 
 
 def procedure_retention(procedure) -> Message | None:

@@ -133,10 +133,8 @@ def check_template(kind: str, template: MailTemplate, form_schema) -> MailTempla
     placeholder this e-mail does not know (an answer of a field the form
     does not have), an answer without the webmaster's confirmation."""
     if kind not in KINDS:
-        raise InvalidInput(
-            _("error_unknown_mail_kind", default="There is no such e-mail."),
-            fields=[FieldError("kind", "invalid", _("error_unknown_mail_kind"))],
-        )
+        unknown = _("error_unknown_mail_kind", default="There is no such e-mail.")
+        raise InvalidInput(unknown, fields=[FieldError("kind", "invalid", unknown)])
     field_names = set(getFieldNames(form_schema)) if form_schema is not None else set()
     errors = []
     for name, text, limit in (

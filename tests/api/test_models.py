@@ -4,6 +4,7 @@ parameters — in one site, then across two instances on loopback."""
 
 from decimal import Decimal
 from fixtures.accounts import PASSWORD
+from fixtures.forms import PRIVACY_INFORMATION
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
@@ -250,6 +251,25 @@ class TestUsing:
         with pytest.raises(InvalidInput) as refused:
             check_package(good)
         assert refused.value.fields[0].field == "procedure/form/schema"
+
+    def test_privacy_and_retention_travel_with_the_model(self, described):
+        x = described.demarches.x
+        for name, value in PRIVACY_INFORMATION.items():
+            setattr(IOnlineForm(x), name, value)
+        x.retention_days, x.retention_action = 730, "delete"
+        x.retention_kept_fields = ["delivery"]
+        package = check_package(shared_x(described, "avec-vie-privee", []))
+        settings = package["procedure"]["settings"]
+        assert settings["privacy_purpose"] == PRIVACY_INFORMATION["privacy_purpose"]
+        assert settings["privacy_recipients"] == ["Service État civil"]
+        assert settings["retention_action"] == "delete"
+        with api.env.adopt_roles(["Manager"]):
+            made = models.create_from_model(
+                Caller(user_id="admin"), described.demarches, package, {}
+            )
+        assert IOnlineForm(made).privacy_legal_basis == "c"
+        assert IOnlineForm(made).privacy_data_subjects == ["Demandeurs"]
+        assert (made.retention_days, made.retention_kept_fields) == (730, ["delivery"])
 
     def test_settings_the_edit_form_refuses_are_refused(
         self, package_without_parameters

@@ -5,11 +5,11 @@ a procedure from a model or a package file (docs/models.md)."""
 from imio.guichet import _
 from imio.guichet.browser.emails import TITLES as MAIL_TITLES
 from imio.guichet.channels.caller import CallerOfRequest
-from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.errors import GuichetError
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import LOCAL_PARAMETERS
+from imio.guichet.models.package import setting_schema
 from imio.guichet.models.publication import get_publication
 from imio.guichet.models.update import MAIL
 from imio.guichet.permissions import AddProcedure
@@ -325,7 +325,7 @@ class ModelUpdateView(PageWithErrors):
             return translate(title, context=self.request)
         if part.startswith("text:") or part.startswith("setting:"):
             name = part.split(":", 1)[1]
-            field = IProcedure.get(name) or IOnlineForm.get(name)
+            field = IProcedure.get(name) or setting_schema(name).get(name)
             return translate(field.title, context=self.request) if field else name
         if part.startswith("field:") or part.startswith("step:"):
             kind, name = part.split(":", 1)

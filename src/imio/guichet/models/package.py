@@ -25,11 +25,14 @@ from imio.guichet.notifications.templates import check_template
 from imio.guichet.notifications.templates import get_templates
 from imio.guichet.notifications.templates import MailTemplate
 from imio.guichet.notifications.templates import set_template
+from imio.guichet.privacy.schema import PRIVACY_FIELDS
+from imio.guichet.retention.settings import IRetention
 from jsonschema import Draft202012Validator
 from pathlib import Path
 from plone.app.textfield.value import RichTextValue
 from plone.schema.email import _isemail as is_email_address
 from types import SimpleNamespace
+from zope import schema
 from zope.i18n import translate
 from zope.interface import Invalid
 from zope.schema import ValidationError
@@ -41,7 +44,10 @@ FORMAT = "imio.guichet.model"
 FORMAT_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "package.schema.json"
 
-#: The settings of the online form that travel with a model.
+#: The settings of a procedure that travel with a model, and the schema of
+#: each (what reads, writes and checks it): the online form's, its privacy
+#: information (purpose, lawful basis...; the authority's data protection
+#: officer is its own), its retention.
 FORM_SETTINGS = (
     "allow_anonymous",
     "require_verified_identity",
@@ -55,7 +61,27 @@ FORM_SETTINGS = (
     "processing_days",
     "processing_day_kind",
     "list_columns",
+    *PRIVACY_FIELDS,
+    "retention_days",
+    "retention_action",
+    "retention_kept_fields",
 )
+
+
+def setting_schema(name: str):
+    """The schema (and behavior) of the setting ``name``."""
+    return IRetention if name in IRetention else IOnlineForm
+
+
+def setting_of(procedure, name: str):
+    value = getattr(setting_schema(name)(procedure), name, None)
+    if isinstance(setting_schema(name)[name], schema.List):
+        return list(value or [])
+    return value
+
+
+def set_setting(procedure, name: str, value) -> None:
+    setattr(setting_schema(name)(procedure), name, value)
 
 
 @dataclass(frozen=True)
@@ -141,9 +167,7 @@ def procedure_content(procedure, local: set[str]) -> dict:
         if name not in local and _html(getattr(procedure, name, None)).strip()
     }
     fee = getattr(procedure, "fee", None)
-    settings = {name: getattr(form, name, None) for name in FORM_SETTINGS}
-    for name in ("allowed_file_types", "list_columns"):
-        settings[name] = list(settings[name] or [])
+    settings = {name: setting_of(procedure, name) for name in FORM_SETTINGS}
     return {
         "title": procedure.title,
         "description": procedure.description or "",
@@ -211,7 +235,7 @@ def _check_settings(procedure: dict) -> None:
     settings = procedure.get("settings", {})
     errors = []
     for name, value in settings.items():
-        field = IOnlineForm[name]
+        field = setting_schema(name)[name]
         if value is None and not field.required:
             continue
         try:
@@ -293,9 +317,9 @@ def apply_package(procedure, package: dict, local_values: dict) -> None:
             setattr(procedure, name, _rich(html) if html else None)
     if "fee" not in local:
         procedure.fee = Decimal(given["fee"]) if given.get("fee") else None
-    form = IOnlineForm(procedure)
     for name, value in given.get("settings", {}).items():
-        setattr(form, name, value)
+        set_setting(procedure, name, value)
+    form = IOnlineForm(procedure)
     if form.form_schema != given["form"]["schema"]:
         form.form_schema = given["form"]["schema"]
     for kind, template in given.get("mail_templates", {}).items():

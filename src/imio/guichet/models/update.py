@@ -15,6 +15,7 @@ from imio.guichet.models.diff import three_way
 from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.package import FORM_SETTINGS
 from imio.guichet.models.package import procedure_content
+from imio.guichet.models.package import set_setting
 from imio.guichet.notifications.templates import KINDS
 from imio.guichet.notifications.templates import MailTemplate
 from imio.guichet.notifications.templates import set_template
@@ -78,7 +79,7 @@ def apply_parts(procedure, parts: dict) -> None:
                 else None,
             )
         elif part.startswith("setting:"):
-            setattr(form, part.removeprefix("setting:"), value)
+            set_setting(procedure, part.removeprefix("setting:"), value)
         elif part.startswith(MAIL):
             template = MailTemplate(**value) if value else None
             set_template(procedure, part.removeprefix(MAIL), template)

@@ -6,6 +6,7 @@ to date on changes and removal."""
 from datetime import datetime
 from datetime import UTC
 from fixtures.forms import DEFAULT_FORM_DATA
+from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import VALID_DATA
 from imio.guichet.caller import Caller
 from imio.guichet.caller import REST
@@ -76,6 +77,7 @@ def filed(site):
             id="n",
             title="Identifiants",
             form_schema=IDENTIFIERS_FORM,
+            **PRIVACY_INFORMATION,
         )
         api.content.transition(n, "publish")
         api.user.grant_roles(

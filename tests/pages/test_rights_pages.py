@@ -89,8 +89,13 @@ class TestPersonPage:
         assert filed["b2"].reference in browser.contents
         assert filed["a2"].reference not in browser.contents
         assert 'id="guichet-person-erasure"' in browser.contents
+        # Each request found leads to its page's erasure form (a Site
+        # Administrator may erase).
         # The number typed is in the form (to export), masked elsewhere.
         assert MASKED_A in browser.contents
+        erase = browser.getLink(url=f"{filed['a1'].id}#request-erase-form")
+        erase.click()
+        assert 'id="request-erase-form"' in browser.contents
 
     def test_exports(self, site, filed, browser_for):
         browser = self.search(site, browser_for, email="CITIZEN_A@example.org")

@@ -16,6 +16,7 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.rights.person import PersonQuery
 from imio.guichet.urls import procedure_summaries
+from imio.guichet.usecases import retention
 from imio.guichet.usecases import rights
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -125,10 +126,22 @@ class PersonView(CallerOfRequest, BrowserView):
         ]
 
     def erasure_actions(self) -> list[dict]:
-        """The buttons that anonymise or delete the requests found (each
-        ``{"name", "title", "url"}``): the place is kept for the use case
-        that erases; none yet."""
-        return []
+        """For each request found that the caller may erase, the way to its
+        page's erasure form (anonymise or delete, with a reason and a
+        confirmation: one request at a time, each decision its own)."""
+        return [
+            {
+                "name": "erase",
+                "title": _(
+                    "link_erase_request",
+                    default="Anonymise or delete ${reference}",
+                    mapping={"reference": submission.reference},
+                ),
+                "url": f"{request_url(submission)}#request-erase-form",
+            }
+            for submission in self.found or []
+            if retention.may_erase(self.caller, submission)
+        ]
 
     def searched_label(self):
         person = self.person or {}

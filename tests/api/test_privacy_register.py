@@ -74,7 +74,7 @@ class TestUseCase:
             assert entry["dpo"]["email"] == "dpo@example.org"
             assert entry["security_measures"]
         stages = next(e for e in register if e["title"].startswith("Inscription"))
-        assert stages["special_category_titles"] == ["Data concerning health"]
+        assert stages["special_category_titles"] == ["Données concernant la santé"]
 
     def test_follows_the_form(self, demo):
         """Computed when read: a new field is in the next reading."""
@@ -100,7 +100,7 @@ class TestUseCase:
             (entry,) = processing_register(Caller("admin_r"))
         assert not entry["complete"]
         assert not entry["open"]
-        assert entry["missing"] == ["the purpose"]
+        assert entry["missing"] == ["la finalité"]  # the site's language
 
     def test_refused(self, portal, procedure):
         with pytest.raises(LoginRequired):

@@ -197,8 +197,11 @@ class TestReceipt:
         )
         assert response.status_code == 200
         links = set(pdf_links(response.content))
+        # The tracking link and the full privacy information, both at the
+        # configured address, whatever the Host header said.
         assert links == {
-            f"{PUBLIC}/@@track-request?reference={reference}&secret={secret}"
+            f"{PUBLIC}/@@track-request?reference={reference}&secret={secret}",
+            f"{PUBLIC}/demarches/x/@@guichet-privacy",
         }
 
 

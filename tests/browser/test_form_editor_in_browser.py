@@ -54,6 +54,23 @@ def new_procedure(page, site: str) -> str:
     page.goto(f"{site}/demarches/++add++imio.guichet.Procedure")
     title = f"Occupation de test {uuid.uuid4().hex[:6]}"
     page.fill("#form-widgets-IDublinCore-title", title)
+    # Its privacy information (on the "Formulaire en ligne" tab): a form
+    # opens to citizens only with it.
+    page.evaluate(
+        """values => {
+            for (const [name, value] of Object.entries(values)) {
+                const field = document.querySelector(`[name="${name}"]`);
+                field.value = value;
+            }
+        }""",
+        {
+            "form.widgets.IOnlineForm.privacy_purpose": "Traiter votre demande.",
+            "form.widgets.IOnlineForm.privacy_legal_basis:list": "e",
+            "form.widgets.IOnlineForm.privacy_legal_reference": "Code de la "
+            "démocratie locale et de la décentralisation",
+            "form.widgets.IOnlineForm.privacy_recipients": "Service Population",
+        },
+    )
     page.locator("#form-buttons-save").click()
     page.wait_for_load_state()
     return page.url.split("?")[0].rstrip("/").removesuffix("/view")

@@ -169,7 +169,11 @@ def test_below_the_level_then_back_with_what_was_typed(page, chromium, demo_site
     expect(page.locator("#form-widgets-purpose")).to_have_value(
         "Allocations familiales"
     )
-    expect(page.locator("#form-widgets-email")).to_have_value("sophie@example.org")
+    # The e-mail the identity provider verified replaces the one typed
+    # (once only: a value a source answered is not asked again).
+    email = page.locator("#form-widgets-email")
+    expect(email).to_have_value("sophie.lambert@example.org")
+    expect(email).to_have_attribute("readonly", "")
     assert (
         digits(page.locator("#form-widgets-national_number").input_value())
         == (SOPHIE["nrn"])

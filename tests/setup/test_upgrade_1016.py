@@ -57,4 +57,4 @@ def test_registered(portal):
     setup = api.portal.get_tool("portal_setup")
     steps = setup.listUpgrades("imio.guichet:default", show_old=True)
     flat = [s for step in steps for s in (step if isinstance(step, list) else [step])]
-    assert any(step["ssource"] == "1012" and step["sdest"] == "1016" for step in flat)
+    assert any(step["ssource"] == "1015" and step["sdest"] == "1016" for step in flat)

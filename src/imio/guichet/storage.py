@@ -47,6 +47,7 @@ from persistent import Persistent
 from plone import api
 from typing import TypeVar
 from zope.annotation.interfaces import IAnnotations
+from zope.component.hooks import getSite
 
 import hashlib
 import heapq
@@ -62,6 +63,14 @@ Store = TypeVar("Store")
 DEFAULT_SHARDS = 16
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def in_a_site() -> bool:
+    """Whether a site is current: the subscribers that keep a site's
+    derived data (the search index, the dashboard's counters) have none to
+    keep for a submission store used on its own (its tests, a script
+    before the site is set)."""
+    return getSite() is not None
 
 
 def site_store(

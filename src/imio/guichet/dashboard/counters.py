@@ -31,6 +31,7 @@ from BTrees.OOBTree import OOBTree
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from imio.guichet.storage import in_a_site
 from imio.guichet.storage import site_store
 from imio.guichet.submissions.events import DELETED
 from imio.guichet.timezones import site_timezone
@@ -144,12 +145,16 @@ def first_decision_hours(submission) -> int | None:
 
 
 def submission_created(event) -> None:
+    if not in_a_site():
+        return
     submission = event.submission
     counters = get_counters(create=True).of(submission.procedure_uid, create=True)
     counters.count_filing(submission.created)
 
 
 def submission_state_changed(event) -> None:
+    if not in_a_site():
+        return
     hours = decision_hours(event.submission, event.event)
     if hours is None:
         return
@@ -160,7 +165,7 @@ def submission_state_changed(event) -> None:
 def submission_erased(event) -> None:
     """A deleted request leaves the figures (an anonymised one stays: its
     dates and states are kept for them)."""
-    if event.how != DELETED:
+    if event.how != DELETED or not in_a_site():
         return
     counters = get_counters()
     own = counters.of(event.submission.procedure_uid) if counters else None

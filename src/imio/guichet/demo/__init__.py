@@ -10,6 +10,7 @@ from AccessControl.SecurityManagement import noSecurityManager
 from datetime import datetime
 from imio.guichet.content.procedure import INFORMATION_FIELDS
 from imio.guichet.permissions import BACK_OFFICE_ROLE
+from imio.guichet.permissions import ViewNationalRegisterNumbers
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from pathlib import Path
 from plone import api
@@ -316,6 +317,14 @@ def ensure_accounts(portal) -> None:
     # through a local role: it sees nothing of other folders' procedures.
     api.user.grant_roles(
         username="backoffice", obj=portal["demarches"], roles=[BACK_OFFICE_ROLE]
+    )
+    # The services that handle these procedures need the national register
+    # numbers in full (elsewhere masked): granted on their folder, as an
+    # authority would (docs/data-subject-rights.md).
+    portal["demarches"].manage_permission(
+        ViewNationalRegisterNumbers,
+        roles=["Manager", "Site Administrator", BACK_OFFICE_ROLE],
+        acquire=True,
     )
 
 

@@ -147,7 +147,11 @@ class Disclosure:
             return submission
         if self.reveals(submission.procedure_uid):
             return submission
-        return MaskedSubmission(submission, self.fields.nrn_fields(submission))
+        fields = self.fields.nrn_fields(submission)
+        identity = submission.verified_identity or {}
+        if fields == frozenset() and not identity.get("national_number"):
+            return submission  # no number to mask: the request itself
+        return MaskedSubmission(submission, fields)
 
     def all(self, submissions):
         """Lazily, each of ``submissions`` as the caller may see it."""

@@ -1,6 +1,7 @@
 """The search index kept up to date by the submission events (see
 search.py; registered in configure.zcml)."""
 
+from imio.guichet.storage import in_a_site
 from imio.guichet.submissions import search
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.events import DELETED
@@ -16,7 +17,7 @@ def account_name(submission) -> str:
 
 
 def submission_created(event) -> None:
-    store = get_store()
+    store = get_store() if in_a_site() else None
     if store is not None:
         search.index(store, event.submission, account_name(event.submission))
 
@@ -24,7 +25,7 @@ def submission_created(event) -> None:
 def submission_changed(event) -> None:
     """A change of state or a message: a citizen's answer adds its words;
     an erasure (its answers emptied) takes the others away."""
-    store = get_store()
+    store = get_store() if in_a_site() else None
     if store is not None:
         search.reindex(store, event.submission, account_name(event.submission))
 
@@ -40,7 +41,7 @@ def submission_erased(event) -> None:
 
 def submission_removed(event) -> None:
     """A submission erased or removed: out of the index."""
-    store = get_store()
+    store = get_store() if in_a_site() else None
     if store is not None:
         search.unindex(store, store.key_of(event.submission), event.submission)
 

@@ -18,6 +18,8 @@ from imio.guichet.permissions import ViewNationalRegisterNumbers
 from imio.guichet.rights.nrn import mask
 from imio.guichet.rights.nrn import normalize
 from imio.guichet.rights.person import PersonQuery
+from imio.guichet.submissions import search
+from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.submissions.query import ListingQuery
 from imio.guichet.usecases import citizen
@@ -201,6 +203,17 @@ class TestPersonLookup:
 
     def test_nobody(self, site, filed):
         assert lookup("siteadmin", nrn=NRN_NOBODY) == []
+
+    def test_through_the_search_index(self, site, filed):
+        store = get_store()
+        # Out of the index, out of the lookup: it reads the index...
+        search.unindex(store, store.key_of(filed["a1"]))
+        found = lookup("siteadmin", nrn=NRN_A)
+        assert references(found) == {filed["b2"].reference}
+        # ... and every request on a store not indexed yet (before 1016).
+        store._search = None
+        found = lookup("siteadmin", nrn=NRN_A)
+        assert references(found) == {filed["a1"].reference, filed["b2"].reference}
 
     def test_only_the_callers_procedures(self, site, filed):
         # A data protection officer (a site-wide role given the

@@ -24,6 +24,7 @@ from imio.guichet.identities import identity_key
 from imio.guichet.rights.fields import FormFields
 from imio.guichet.rights.nrn import mask
 from imio.guichet.rights.nrn import normalize
+from imio.guichet.submissions import search
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.storage import Submission
 from plone import api
@@ -165,5 +166,20 @@ def find_requests(
             owner = identity_key(user_id)
             if owner:
                 take(store.submitted_by(owner, None, False), check=False)
-    take(store.iter_keys(None if uids is None else sorted(uids), None, None), True)
+    take(candidate_keys(store, query, uids), True)
     return [found[key] for key in sorted(found)]
+
+
+def candidate_keys(store, query: PersonQuery, uids: set[str] | None) -> Iterable[int]:
+    """The keys of the requests that may hold the person's number or
+    address: those the staff search index finds by their exact value (each
+    still checked by :func:`matches`), else, on a store not indexed yet
+    (before upgrade 1016 ran), every request of the procedures."""
+    procedures = None if uids is None else sorted(uids)
+    if store._search is None:
+        return store.iter_keys(procedures, None, None)
+    keys = set()
+    for value in (query.nrn, query.email):
+        if value:
+            keys.update(search.search(store, search.parse_search(value), procedures))
+    return sorted(keys)

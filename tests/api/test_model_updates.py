@@ -165,10 +165,8 @@ def made(site):
         procedure = models.create_from_model(
             ADMIN, site.demarches, v1, {"contact": "<p>Guichet de Liège</p>"}
         )
-        # Models do not carry privacy information (yet): the authority
-        # gives it before its procedure opens.
-        for name, value in PRIVACY_INFORMATION.items():
-            setattr(procedure, name, value)
+        # The model carried X's privacy information: it may open.
+        assert procedure.privacy_purpose == PRIVACY_INFORMATION["privacy_purpose"]
         api.content.transition(procedure, "publish")
     transaction.commit()
     return procedure

@@ -2,6 +2,8 @@
 read over REST without login, and used by another site with its own local
 parameters — in one site, then across two instances on loopback."""
 
+from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from fixtures.accounts import PASSWORD
 from fixtures.forms import PRIVACY_INFORMATION
@@ -294,6 +296,55 @@ class TestUsing:
         assert "no_such_field" in problem.message
 
 
+#: A request of the demo's "Déclaration de perte".
+LOSS = {
+    "object_type": "keys",
+    "description": "Un trousseau de trois clés",
+    "loss_date": (date.today() - timedelta(days=1)).isoformat(),
+    "name": "Jeanne Dupont",
+    "email": "jeanne@example.org",
+}
+MOBILE_FIELD = """    <field name="mobile" type="zope.schema.TextLine">
+      <title>Numéro de GSM</title>
+      <required>False</required>
+    </field>
+"""
+
+
+def open_and_file(session, procedure) -> dict:
+    """Publish ``procedure`` and file a loss on it; the request's JSON."""
+    with api.env.adopt_roles(["Manager"]):
+        api.content.transition(procedure, "publish")
+    transaction.commit()
+    filed = session.post(
+        f"{procedure.absolute_url()}/@submissions",
+        json={"data": LOSS},
+        headers={"Accept": "application/json"},
+    )
+    assert filed.status_code == 201, filed.text
+    return filed.json()
+
+
+def change_the_model(publisher, procedure_url: str) -> None:
+    """On the publishing site: a field added, who may apply reworded."""
+    given = publisher.get(procedure_url, headers={"Accept": "application/json"})
+    changed = publisher.patch(
+        procedure_url,
+        json={
+            "form_schema": given.json()["form_schema"].replace(
+                "  </schema>", MOBILE_FIELD + "  </schema>"
+            ),
+            "eligibility": {
+                "data": "<p>Toute personne ayant perdu un objet sur le territoire.</p>",
+                "content-type": "text/html",
+                "encoding": "utf-8",
+            },
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert changed.status_code == 204, changed.text
+
+
 def test_two_instances(site, live_instance):
     """The demo instance publishes a model; this site (another Zope on
     loopback) lists its catalogue, creates a procedure from it with its own
@@ -345,6 +396,10 @@ def test_two_instances(site, live_instance):
         "demo-model",
         1,
     )
+    # Opened here, and a request filed on version 1 of its form.
+    filed = open_and_file(session, site.demarches[new_id])
+    # The model's author changes a text and adds a field, then publishes v2.
+    change_the_model(publisher, demo_procedure)
     share(publisher, demo_procedure, changes="v2")
     page = session.get(f"{site.absolute_url()}/@@guichet-models-catalogues")
     assert ">v2<" in page.text
@@ -357,6 +412,9 @@ def test_two_instances(site, live_instance):
     assert re.search(r"<strong>\s*2\s*</strong>", notice.text)
     update = session.get(f"{made_url}/@@guichet-model-update")
     assert update.status_code == 200
+    # The diff, before anything changes: the new field, the text word by word.
+    assert "Numéro de GSM" in update.text and "mobile" in update.text
+    assert '<ins class="text-success">sur le territoire.</ins>' in update.text
     applied = session.post(
         f"{made_url}/@@guichet-model-update",
         data={"_authenticator": authenticator(update.text), "apply": "1"},
@@ -366,7 +424,19 @@ def test_two_instances(site, live_instance):
     transaction.begin()
     origin = get_origin(site.demarches[new_id])
     assert origin.version == 2
-    assert "Guichet de Liège" in site.demarches[new_id].contact.raw
+    assert "Guichet de Liège" in site.demarches[new_id].contact.raw  # local
+    assert "sur le territoire" in site.demarches[new_id].eligibility.raw
+    form = IOnlineForm(site.demarches[new_id])
+    assert 'name="mobile"' in form.form_schema
+    assert form.form_schema_version == 2
+    # The request filed before keeps its form version, and reads as filed.
+    read_back = session.get(
+        f"{site.absolute_url()}/@submissions/{filed['id']}",
+        headers={"Accept": "application/json"},
+    )
+    assert read_back.status_code == 200, read_back.text
+    assert read_back.json()["schema_version"] == 1
+    assert read_back.json()["data"]["description"] == LOSS["description"]
 
 
 def test_the_packages_schema_knows_the_sites_words():

@@ -8,6 +8,7 @@ from imio.guichet.forms.checks import CHECKS
 from imio.guichet.forms.checks import FormWarning
 from imio.guichet.forms.model import load_form_schema
 from plone.app.textfield.value import RichTextValue
+from zope.i18n import translate
 
 import pytest
 
@@ -195,3 +196,17 @@ class TestDates:
         dated.opening_date = datetime(2026, 2, 1)
         dated.closing_date = datetime(2026, 12, 1)
         assert codes(form(line("a")), dated) == []
+
+
+class TestPrivacyInformation:
+    def test_incomplete(self, procedure):
+        procedure.privacy_purpose = ""
+        procedure.privacy_recipients = []
+        purpose, recipients = check_form(load_form_schema(form(line("a"))), procedure)
+        assert purpose.code == recipients.code == "privacy_incomplete"
+        # Says what is missing, in words, in the reader's language.
+        assert "la finalité" in translate(purpose.message, target_language="fr")
+        assert "the recipients" in translate(recipients.message, target_language="en")
+
+    def test_complete(self, procedure):
+        assert codes(form(line("a")), procedure) == []

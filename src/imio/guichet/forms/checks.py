@@ -7,7 +7,7 @@ Each check is one function of a :class:`CheckedForm` that yields
 shown. Another check is one more function, added with :func:`form_check`::
 
     @form_check
-    def privacy_information(form: CheckedForm):
+    def long_titles(form: CheckedForm):
         if ...:
             yield FormWarning(_("warning_...", default="..."))
 """
@@ -20,6 +20,7 @@ from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.kinds.base import kind_of
 from imio.guichet.prefill.declarations import prefill_specs
+from imio.guichet.privacy.information import missing_information
 from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
 from zope.interface.interface import InterfaceClass
@@ -372,4 +373,24 @@ def dates_together(form: CheckedForm):
             ),
             None,
             "opens_before_publication",
+        )
+
+
+@form_check
+def privacy_information(form: CheckedForm):
+    """What the procedure's privacy information lacks: it cannot open to
+    citizens without it (issue #15), and they would not be told why their
+    data are asked. One warning per item, each translated with it."""
+    if form.procedure is None:
+        return
+    for item in missing_information(form.procedure):
+        yield FormWarning(
+            _(
+                "warning_privacy_missing",
+                default="The privacy information lacks ${item} (Online form "
+                "settings): the form cannot open to citizens without it.",
+                mapping={"item": item},
+            ),
+            None,
+            "privacy_incomplete",
         )

@@ -8,6 +8,7 @@ staff see on the request page which values came from the register."""
 from accessibility import assert_accessible
 from playwright.sync_api import expect
 from test_citizen_journey import log_in
+from test_citizen_space_in_browser import assert_citizen_page
 from test_identity_in_browser import choose_person
 from test_identity_in_browser import LUC
 from urllib.parse import urlencode
@@ -64,6 +65,14 @@ def test_prefilled_once_only_then_the_staff_see_the_source(chromium, demo_site, 
     page.get_by_role("button", name="Envoyer ma demande").click()
     page.wait_for_url("**/@@confirmation**")
     reference = page.locator(".imio-guichet-reference").first.inner_text()
+    assert_citizen_page(page, width)
+    # Then Mes démarches, from the link in the site's header: the request
+    # is there, under the verified identity.
+    page.goto(demo_site)
+    page.locator("#portal-header").get_by_role("link", name="Mes démarches").click()
+    page.wait_for_url("**/@@my-requests")
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
+    assert_citizen_page(page, width)
     citizen.close()
 
     listing = requests.get(

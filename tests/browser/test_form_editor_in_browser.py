@@ -108,6 +108,31 @@ def test_field_buttons_are_never_covered(chromium, demo_site, width):
     context.close()
 
 
+def test_fields_reordered_with_the_keyboard(page, demo_site):
+    """Tab to a field's "down" link, Enter: it moves one place (dragging
+    is not the only way)."""
+    log_in(page, demo_site, "admin", "admin")
+    procedure = new_procedure(page, demo_site)
+    editor = f"{procedure}/++form++fields"
+    add_field(page, editor, "Premier", "premier", "label_textline_field")
+    add_field(page, editor, "Second", "second", "label_textline_field")
+    page.goto(editor)
+    down = page.get_by_role("link", name='Descendre "Premier"').or_(
+        page.get_by_role("link", name='Move "Premier" down')
+    )
+    down.focus()
+    with page.expect_navigation(url=re.compile(r"\+\+form\+\+fields/?(@@edit)?#")):
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(".portalMessage.info, .statusmessage-info")).to_contain_text(
+        "déplacé"
+    )
+    names = page.locator(".fieldPreview[data-field_id]").evaluate_all(
+        "nodes => nodes.map(node => node.dataset.field_id)"
+    )
+    assert names.index("second") < names.index("premier"), names
+
+
 def test_webmaster_builds_a_conditional_form_and_a_citizen_files_it(
     page, demo_site, chromium
 ):

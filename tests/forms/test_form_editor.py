@@ -88,6 +88,26 @@ class TestSchemaEditor:
         citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
         assert "Numéro national" in citizen.contents
 
+    def test_a_field_moves_one_place_with_its_buttons(self, site, browser_for):
+        """The keyboard's way to reorder (beside dragging): each field's
+        up and down buttons, in a form."""
+        browser = browser_for("editor")
+        first, second, *rest = stored_fields()
+        browser.open(editor_url(site))
+        browser.getLink(url=f"{first}/@@move-field?direction=down").click()
+        assert browser.url.startswith(editor_url(site))  # back to the editor
+        assert stored_fields() == [second, first, *rest]
+        # Two links per field, each named for its field.
+        assert browser.contents.count("@@move-field?direction=") == 2 * (2 + len(rest))
+        # The first field up: nothing to do, nothing changes.
+        browser.getLink(url=f"{second}/@@move-field?direction=up").click()
+        assert stored_fields() == [second, first, *rest]
+        # Without the page's authenticator: refused.
+        browser.handleErrors, browser.raiseHttpErrors = True, False
+        browser.open(f"{editor_url(site)}/{second}/@@move-field?direction=down")
+        assert browser.headers["status"].startswith("403")
+        assert stored_fields() == [second, first, *rest]
+
     def test_an_unusable_form_is_not_stored(self, site, browser_for):
         """A form without fields cannot be filled: the last field stays."""
         browser = browser_for("editor")

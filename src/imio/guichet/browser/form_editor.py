@@ -37,7 +37,9 @@ from plone.schemaeditor.interfaces import IFieldFactory
 from plone.schemaeditor.interfaces import ISchemaContext
 from plone.schemaeditor.interfaces import ISchemaModifiedEvent
 from plone.schemaeditor.utils import SchemaModifiedEvent
+from plone.schemaeditor.utils import sortedFields
 from plone.supermodel import loadString
+from plone.supermodel.interfaces import FIELDSETS_KEY
 from plone.z3cform.layout import wrap_form
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
@@ -222,6 +224,51 @@ class MoveField(FieldOrderView):
             return super().move(pos, fieldset_index)
         except FormChangeRefused as refused:
             return answer_refusal(refused, self.request, self.__parent__.__parent__)
+
+
+FIELD_MOVED = _("info_field_moved", default="The field was moved.")
+
+
+class MoveFieldOnePlace(MoveField):
+    """``@@move-field``: a field one place up or down within its step (the
+    editor's "up" and "down" links, with the page's authenticator: the
+    keyboard's way to do what dragging does, with the same checks; links,
+    not forms, as the fields are inside the editor's own form), then back
+    to the editor."""
+
+    def __call__(self):
+        CheckAuthenticator(self.request)
+        editor = self.context.__parent__
+        name = self.field.__name__
+        step, names = 0, non_step_fields(self.schema)
+        for index, fieldset in enumerate(
+            self.schema.queryTaggedValue(FIELDSETS_KEY, [])
+        ):
+            if name in fieldset.fields:
+                step, names = index + 1, list(fieldset.fields)
+        place = names.index(name) + (
+            -1 if self.request.form.get("direction") == "up" else 1
+        )
+        if 0 <= place < len(names):
+            # move() takes a place in the step, or in the whole form for the
+            # fields outside any step (as the editor's script sends them).
+            ordered = [info[0] for info in sortedFields(self.schema)]
+            position = place if step else ordered.index(names[place])
+            if self.move(position, step) is None:
+                api.portal.show_message(FIELD_MOVED, self.request)
+        return self.request.response.redirect(
+            f"{editor.absolute_url()}#form-widgets-{name}"
+        )
+
+
+def non_step_fields(schema) -> list[str]:
+    """The names of the fields outside any step, in the form's order."""
+    in_steps = {
+        name
+        for fieldset in schema.queryTaggedValue(FIELDSETS_KEY, [])
+        for name in fieldset.fields
+    }
+    return [name for name, _field in sortedFields(schema) if name not in in_steps]
 
 
 class ChangeFieldStep(ChangeFieldsetView):

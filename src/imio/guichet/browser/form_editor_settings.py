@@ -410,6 +410,28 @@ class FormFieldsListing(SchemaListing):
             )
         )
 
+    def move_url(self, field) -> str | None:
+        """Where the keyboard's "up" and "down" buttons post (editable
+        fields only, like the settings)."""
+        edit_url = self.edit_url(field)
+        return f"{edit_url}/@@move-field" if edit_url else None
+
+    def move_label(self, field, direction: str) -> str:
+        title = api.portal.translate(field.title or field.__name__)
+        return api.portal.translate(
+            _(
+                "label_move_field_up",
+                default='Move "${title}" up',
+                mapping={"title": title},
+            )
+            if direction == "up"
+            else _(
+                "label_move_field_down",
+                default='Move "${title}" down',
+                mapping={"title": title},
+            )
+        )
+
     def delete_label(self, field) -> str:
         return api.portal.translate(
             _(

@@ -135,9 +135,8 @@ def first_decision_hours(submission) -> int | None:
     """The processing time (hours) of the request's first decision, if it
     had one."""
     for event in submission.history or ():
-        hours = decision_hours(submission, event)
-        if hours is not None:
-            return hours
+        if event.get("to_state") in DECISION_STATES:
+            return decision_hours(submission, event)
     return None
 
 

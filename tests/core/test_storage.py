@@ -1,5 +1,6 @@
 """The submission store, on a real FileStorage (no Plone needed)."""
 
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -9,6 +10,7 @@ from imio.guichet.errors import InvalidQuery
 from imio.guichet.storage import EPOCH
 from imio.guichet.storage import site_store
 from imio.guichet.storage import TimeMap
+from imio.guichet.submissions import feed as feed_module
 from imio.guichet.submissions.api import decode_cursor
 from imio.guichet.submissions.api import encode_cursor
 from imio.guichet.submissions.storage import cursor_key
@@ -18,7 +20,9 @@ from itertools import islice
 from ZODB.POSException import ConflictError
 
 import pytest
+import random
 import threading
+import time
 import transaction
 
 
@@ -149,9 +153,10 @@ def test_concurrent_inserts_are_stored_once_each(db):
     threads are, on a store that already holds submissions.
 
     Each transaction is retried on ConflictError as Zope's publisher does
-    (3 retries): every submission must end up stored exactly once, and no
-    writer may run out of retries (an unsharded store fails this: about
-    half of such commits conflict).
+    (3 retries, each after a random pause of up to 1, 2 then 4 seconds:
+    ZPublisher's ``HTTPRequest.delay_retry``): every submission must end up
+    stored exactly once, and no writer may run out of retries (an unsharded
+    store fails this: about half of such commits conflict).
     """
     with db.transaction() as conn:
         store = conn.root()["store"]
@@ -167,7 +172,9 @@ def test_concurrent_inserts_are_stored_once_each(db):
         conn = db.open(transaction_manager=tm)
         try:
             for n in range(per_writer):
-                for _attempt in range(4):
+                for attempt in range(4):
+                    if attempt:
+                        time.sleep(random.uniform(0, 2 ** (attempt - 1)))
                     tm.begin()
                     store = conn.root()["store"]
                     created = datetime.now(UTC)
@@ -260,3 +267,49 @@ def test_a_time_map_keeps_entries_by_arrival_and_counts_them():
         [f"entry {n}" for n in range(1500) if n != 7] + ["later"]
     )
     assert TimeMap().first_key() is None
+
+
+def submission_in_shard(shard: int, shards: int = 16, **attributes):
+    """A new submission whose key falls in ``shard`` of the store's
+    sharded maps and indexes."""
+    while True:
+        submission = make_submission(datetime.now(UTC), procedure_uid="same")
+        if submission.key % shards == shard:
+            for name, value in attributes.items():
+                setattr(submission, name, value)
+            return submission
+
+
+def test_two_first_requests_without_due_date_in_a_shard_both_commit(db, monkeypatch):
+    """Two concurrent filings, the first of their shard without a due date
+    (their procedure sets no delay): both go to the "no due date" day,
+    whose set exists in every shard from the start (two transactions each
+    creating it would conflict beyond what ZODB resolves).
+
+    The store already holds a few requests with a due date in every shard,
+    and the feeds' slot of the moment is the one of those (a clock that
+    stands still), so that no other structure is created by both."""
+    monkeypatch.setattr(feed_module, "clock", lambda: 1_800_000_000.0)
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        for shard in range(16):
+            for _ in range(8):
+                store.add(submission_in_shard(shard, due=date(2026, 12, 31)))
+    managers = [transaction.TransactionManager() for _ in range(2)]
+    conns = [db.open(transaction_manager=tm) for tm in managers]
+    try:
+        added = []
+        for tm, conn in zip(managers, conns, strict=True):
+            tm.begin()
+            added.append(submission_in_shard(3))
+            conn.root()["store"].add(added[-1])
+        for tm in managers:
+            tm.commit()  # the second one resolves, never raises
+    finally:
+        for conn in conns:
+            conn.close()
+    with db.transaction() as conn:
+        store = conn.root()["store"]
+        assert store.count("same") == 16 * 8 + 2
+        stored = {store.by_key(k).id for k in store.iter_keys(["same"], None, None)}
+        assert {submission.id for submission in added} <= stored

@@ -410,9 +410,16 @@ class DayIndex(Persistent):
     cursor ``(day, key)`` with :func:`merge_day_keys`.
     """
 
-    def __init__(self, shards: int = DEFAULT_SHARDS):
+    def __init__(self, shards: int = DEFAULT_SHARDS, common_days: Iterable[int] = ()):
+        """``common_days`` get their set in every shard now: the first two
+        entries of a day in a shard, from concurrent transactions, would
+        each create that day's set, a conflict ZODB cannot resolve (only
+        the retry of one of them succeeds)."""
         self._shards = tuple(LOBTree() for _ in range(shards))
         self._length = Length()
+        for shard in self._shards:
+            for day in common_days:
+                shard[day] = IntKeySet()
 
     def _shard_for(self, key: int) -> LOBTree:
         return self._shards[key % len(self._shards)]

@@ -568,7 +568,8 @@ class SubmissionStore(Persistent):
     def _due_index(self, name: str, create: bool = False) -> DayIndex | None:
         index = self._due_indexes.get(name)
         if index is None and create:
-            index = self._due_indexes[name] = DayIndex()
+            # Most procedures set no delay: their requests share NO_DUE.
+            index = self._due_indexes[name] = DayIndex(common_days=(NO_DUE,))
         return index
 
     # -- reading ----------------------------------------------------------

@@ -20,6 +20,7 @@ from imio.guichet.models.publication import get_origin
 from imio.guichet.models.update import merge_update
 from imio.guichet.models.update import procedure_parts
 from imio.guichet.usecases import models
+from imio.guichet.usecases.forms import publish_form_version
 from plone import api
 from plone.app.textfield.value import RichTextValue
 
@@ -248,9 +249,15 @@ class TestUpdate:
         assert procedure.eligibility.raw == "<p>Les habitants de Liège.</p>"
         assert procedure.contact.raw == "<p>Guichet de Liège</p>"
         form = IOnlineForm(procedure)
-        # The model's new field and the authority's renamed one, together.
+        # The model's new field and the authority's renamed one, together,
+        # in the working copy: citizens keep the published form until the
+        # webmaster publishes it (after a preview).
+        assert 'name="phone"' in form.working_copy
+        assert 'name="phone"' not in form.form_schema
+        assert form_fields(form.working_copy)["delivery"].title == "Mode d'envoi"
+        with api.env.adopt_roles(["Manager"]):
+            publish_form_version(ADMIN, procedure)
         assert 'name="phone"' in form.form_schema
-        assert form_fields(form.form_schema)["delivery"].title == "Mode d'envoi"
         # Version 2 (the authority's) had no submission: changed in place.
         assert form.form_schema_version == 2
         assert get_origin(procedure).version == 2

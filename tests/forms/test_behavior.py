@@ -170,6 +170,14 @@ class TestFiling:
         assert answer.status_code == 204, answer.text
         transaction.begin()
         form = IOnlineForm(page)
+        # The page is published: the change waits in the working copy,
+        # which its editors read back; citizens keep the published form.
+        assert form.working_copy == longer and form.form_schema == PAGE_FORM
+        assert manager.get("guide").json()["form_schema"] == longer
+        assert session_for("Anonymous").get("guide").json()["form_schema"] == PAGE_FORM
+        published = manager.post("guide/@form-version", json={"action": "publish"})
+        assert published.status_code == 200, published.text
+        transaction.begin()
         assert form.form_schema == longer
         assert form.form_schema_version == 1  # nothing filed yet: replaced
 

@@ -1,5 +1,6 @@
 """The procedure content type."""
 
+from DateTime import DateTime
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -188,6 +189,22 @@ class TestAvailability:
         assert not get_availability(procedure).is_open
         procedure.closing_date = now + timedelta(days=1)
         assert get_availability(procedure).is_open
+
+    def test_the_pages_publication_dates_bound_the_submissions(self, procedure):
+        """A page not published yet or expired takes no submission, whatever
+        its own opening and closing dates say; the reason gives the date."""
+        api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")
+        procedure.opening_date = datetime(2027, 1, 1, 9, 0)
+        procedure.closing_date = datetime(2027, 3, 1, 9, 0)
+        procedure.effective_date = DateTime("2027/02/01 10:00 Europe/Brussels")
+        early = get_availability(procedure, datetime(2027, 1, 15, tzinfo=UTC))
+        assert early.reason.mapping["date"] == "01/02/2027 10:00"
+        within = datetime(2027, 2, 10, tzinfo=UTC)
+        assert get_availability(procedure, within).is_open
+        procedure.expiration_date = DateTime("2027/02/20 18:00 Europe/Brussels")
+        late = get_availability(procedure, datetime(2027, 2, 25, tzinfo=UTC))
+        assert not late.is_open
+        assert late.reason.mapping["date"] == "20/02/2027 18:00"
 
     def test_dates_from_rest_are_utc_and_shown_in_local_time(self, procedure):
         api.portal.set_registry_record("plone.portal_timezone", "Europe/Brussels")

@@ -4,6 +4,7 @@ find procedures with the site search; and the demo site of `make start`."""
 from fixtures.accounts import PASSWORD
 from fixtures.forms import DEFAULT_FORM_DATA
 from imio.guichet import demo
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.submissions.api import get_store
 from plone import api
@@ -47,22 +48,54 @@ def rename_field(browser, procedure, old, new):
 
 
 def test_edit_form_versions_the_form_once_used(site, manager_browser, session_for):
+    """The XML box of the editing page changes what the form editor does:
+    the working copy of a form citizens see, a new version once published."""
     procedure = site.demarches.y
-    rename_field(manager_browser, procedure, "Nom", "Nom de famille")
-    transaction.begin()
-    assert procedure.form_schema_version == 1  # nothing filed yet: replaced
     citizen = session_for("citizen_a")
     filed = citizen.post(
         "demarches/y/@submissions", json={"data": DEFAULT_FORM_DATA}
     ).json()
-    rename_field(manager_browser, procedure, "Nom de famille", "Nom d'usage")
-    transaction.begin()
-    assert procedure.form_schema_version == 2
+    rename_field(manager_browser, procedure, "Nom", "Nom d'usage")
+    seen = citizen.get("demarches/y/@form-schema").json()
+    assert seen["properties"]["last_name"]["title"] == "Nom"
+    manager_browser.open(procedure.absolute_url() + "/edit")
+    control = manager_browser.getControl(name="form.widgets.IOnlineForm.form_schema")
+    assert "<title>Nom d'usage</title>" in control.value  # the working copy
+
+    manager = session_for("Manager")
+    published = manager.post("demarches/y/@form-version", json={"action": "publish"})
+    assert published.json()["version"] == 2
     old = citizen.get("demarches/y/@form-schema?version=1").json()
-    assert old["properties"]["last_name"]["title"] == "Nom de famille"
+    assert old["properties"]["last_name"]["title"] == "Nom"
     new = citizen.get("demarches/y/@form-schema").json()
     assert new["properties"]["last_name"]["title"] == "Nom d'usage"
     assert get_store().get(filed["id"]).schema_version == 1
+
+
+def test_edit_form_replaces_the_form_nobody_sees_yet(site, manager_browser):
+    procedure = site.demarches.y
+    with api.env.adopt_roles(["Manager"]):
+        api.content.transition(procedure, "retract")
+    transaction.commit()
+    rename_field(manager_browser, procedure, "Nom", "Nom de famille")
+    transaction.begin()
+    assert procedure.form_schema_version == 1
+    assert "<title>Nom de famille</title>" in procedure.form_schema
+    assert IOnlineForm(procedure).working_copy is None
+
+
+def test_patch_of_the_form_goes_to_the_working_copy(site, session_for):
+    """Over REST as on the editing page: citizens keep the published form."""
+    manager = session_for("Manager")
+    xml = IOnlineForm(site.demarches.y).form_schema
+    changed = xml.replace("<title>Nom</title>", "<title>Nom d'usage</title>")
+    assert (
+        manager.patch("demarches/y", json={"form_schema": changed}).status_code == 204
+    )
+    status = manager.get("demarches/y/@form-version").json()
+    assert status["changes_waiting"] is True
+    seen = session_for("citizen_a").get("demarches/y/@form-schema").json()
+    assert seen["properties"]["last_name"]["title"] == "Nom"
 
 
 def test_site_search_finds_procedures(site):

@@ -14,6 +14,7 @@ from imio.guichet import _
 from imio.guichet.browser.submit import SubmitForm
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
+from imio.guichet.content.availability import submission_window
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
@@ -189,6 +190,7 @@ class FormVersionPanel:
         procedure = self.procedure
         effective = getattr(procedure, "effective_date", None)
         expires = getattr(procedure, "expiration_date", None)
+        opens, closes = submission_window(procedure)
         return [
             {
                 "label": _("label_dates_publication", default="Page published"),
@@ -196,9 +198,10 @@ class FormVersionPanel:
                 "end": _date(expires),
             },
             {
+                # Within the page's dates: when citizens can actually file.
                 "label": _("label_dates_submissions", default="Online submissions"),
-                "start": _date(self.form.opening_date),
-                "end": _date(self.form.closing_date),
+                "start": _date(opens),
+                "end": _date(closes),
                 "closed": not self.form.submissions_open,
             },
         ]

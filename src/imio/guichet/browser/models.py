@@ -4,7 +4,9 @@ a procedure from a model or a package file (docs/models.md)."""
 
 from imio.guichet import _
 from imio.guichet.browser.emails import TITLES as MAIL_TITLES
+from imio.guichet.browser.form_editor import EDITOR_PATH
 from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.errors import GuichetError
 from imio.guichet.models.package import check_package
@@ -309,6 +311,19 @@ class ModelUpdateView(PageWithErrors):
             except GuichetError as exc:
                 self.refused(exc)
                 return self.index()
+            if IOnlineForm(self.context).working_copy is not None:
+                # Citizens keep the published form: the webmaster goes to
+                # the editor, to preview and publish the merged one.
+                return self.done(
+                    _(
+                        "model_update_applied_form_waits",
+                        default="Version ${version} of the model is applied. "
+                        "Its form waits in the working copy: preview it, then "
+                        "publish it.",
+                        mapping={"version": done["version"]},
+                    ),
+                    f"{self.context.absolute_url()}/{EDITOR_PATH}",
+                )
             return self.done(
                 _(
                     "model_update_applied",

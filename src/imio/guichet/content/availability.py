@@ -22,9 +22,37 @@ def _local(value: datetime) -> str:
     return in_site_time(value).strftime("%d/%m/%Y %H:%M")
 
 
+def _page_date(procedure, name: str) -> datetime | None:
+    # Plone's publication dates (Zope DateTime, or None: no limit); through
+    # UTC, as a DateTime's named zone may not map to a tzinfo.
+    value = getattr(procedure, name, None)
+    return value.utcdatetime().replace(tzinfo=UTC) if value is not None else None
+
+
+def submission_window(procedure) -> tuple[datetime | None, datetime | None]:
+    """When submissions may be filed: within the opening and closing dates,
+    and within the page's publication dates (a page not published yet, or
+    expired, takes none: citizens could not read what they are asked)."""
+    starts = [
+        d
+        for d in (procedure.opening_date, _page_date(procedure, "effective_date"))
+        if d is not None
+    ]
+    ends = [
+        d
+        for d in (procedure.closing_date, _page_date(procedure, "expiration_date"))
+        if d is not None
+    ]
+    return (
+        max(starts, key=in_site_time) if starts else None,
+        min(ends, key=in_site_time) if ends else None,
+    )
+
+
 def get_availability(procedure, now: datetime | None = None) -> Availability:
     """Tell whether ``procedure`` takes submissions at ``now``."""
     now = now or datetime.now(UTC)
+    opens, closes = submission_window(procedure)
     if not procedure.submissions_open:
         return Availability(
             False,
@@ -33,22 +61,22 @@ def get_availability(procedure, now: datetime | None = None) -> Availability:
                 default="Online submissions for this procedure are closed.",
             ),
         )
-    if procedure.opening_date and now < in_site_time(procedure.opening_date):
+    if opens and now < in_site_time(opens):
         return Availability(
             False,
             _(
                 "reason_not_yet_open",
                 default="Online submissions open on ${date}.",
-                mapping={"date": _local(procedure.opening_date)},
+                mapping={"date": _local(opens)},
             ),
         )
-    if procedure.closing_date and now >= in_site_time(procedure.closing_date):
+    if closes and now >= in_site_time(closes):
         return Availability(
             False,
             _(
                 "reason_closed_since",
                 default="Online submissions closed on ${date}.",
-                mapping={"date": _local(procedure.closing_date)},
+                mapping={"date": _local(closes)},
             ),
         )
     if not takes_submissions(procedure):

@@ -39,10 +39,12 @@ from plone.schema.email import Email
 from plone.supermodel import model
 from z3c.form.browser.checkbox import CheckBoxFieldWidget
 from zope import schema
+from zope.interface import implementer
 from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import invariant
 from zope.interface import provider
+from zope.schema.interfaces import ISourceText
 from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
 
@@ -61,6 +63,17 @@ class IHasOnlineForm(Interface):
 
 def default_form_schema() -> str:
     return DEFAULT_FORM_SCHEMA
+
+
+class IFormSchemaField(ISourceText):
+    """The form's XML: edited like the form editor edits it."""
+
+
+@implementer(IFormSchemaField)
+class FormSchemaField(schema.SourceText):
+    """The online form's XML; its data manager (``EditedFormSchema``)
+    reads and writes what the form editor does, the working copy of a
+    form citizens see."""
 
 
 @provider(IFormFieldProvider)
@@ -148,12 +161,14 @@ class IOnlineForm(IPrivacyInformation, model.Schema):
         default=False,
     )
     directives.widget("form_schema", rows=25)
-    form_schema = schema.SourceText(
+    form_schema = FormSchemaField(
         title=_("label_form_schema", default="Form (plone.supermodel XML)"),
         description=_(
-            "help_form_schema",
+            "help_form_schema_edited",
             default="The fields of the online form, in the XML that Dexterity "
-            "uses for content types.",
+            "uses for content types. While citizens see the procedure, a "
+            "change goes to the working copy, which the form editor "
+            "publishes.",
         ),
         required=True,
         # A factory, not a default: a default is validated at import time,

@@ -7,14 +7,18 @@ type stored when these fields were its own.
 """
 
 from AccessControl.PermissionRole import rolesForPermissionOn
+from imio.guichet.content.behaviors import IFormSchemaField
 from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import load_form_schema
 from imio.guichet.submissions.api import get_store
 from plone.uuid.interfaces import IUUID
+from z3c.form.datamanager import AttributeField
+from z3c.form.interfaces import NO_VALUE
 from zope.component import adapter
 from zope.interface import implementer
+from zope.interface import Interface
 
 
 class _OnContext:
@@ -176,3 +180,20 @@ class OnlineForm:
             return False
         self.context._form_schema_working_copy = None
         return True
+
+
+@adapter(Interface, IFormSchemaField)
+class EditedFormSchema(AttributeField):
+    """The form's XML as the procedure's editing page and a REST ``PATCH``
+    read and write it: what the form editor edits (the working copy while
+    citizens see the procedure), so that no path changes the published
+    form behind the webmaster's back."""
+
+    def get(self):
+        return self.adapted_context.edited_form_schema
+
+    def query(self, default=NO_VALUE):
+        return self.get()
+
+    def set(self, value):
+        self.adapted_context.edit_form_schema(value)

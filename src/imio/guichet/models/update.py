@@ -37,8 +37,11 @@ def package_parts(package: dict, local: set[str]) -> dict:
 
 def procedure_parts(procedure, local: set[str]) -> dict:
     """The same parts, read from the procedure as it is now (as a package
-    of it would give them)."""
-    return _parts(procedure_content(procedure, local), local)
+    of it would give them), its form as the webmaster edits it (with the
+    changes of a working copy not published yet)."""
+    parts = _parts(procedure_content(procedure, local), local)
+    parts["form"] = IOnlineForm(procedure).edited_form_schema
+    return parts
 
 
 def _parts(given: dict, local: set[str]) -> dict:
@@ -83,10 +86,11 @@ def apply_parts(procedure, parts: dict) -> None:
         elif part.startswith(MAIL):
             template = MailTemplate(**value) if value else None
             set_template(procedure, part.removeprefix(MAIL), template)
-    if parts.get("form") and parts["form"] != form.form_schema:
-        # A new version of the form: submissions keep the one they were
-        # filed with.
-        form.form_schema = parts["form"]
+    if parts.get("form") and parts["form"] != form.edited_form_schema:
+        # As any change of the form: in the working copy while citizens see
+        # the procedure (they keep the published form until the webmaster
+        # publishes it); then a new version, submissions keeping theirs.
+        form.edit_form_schema(parts["form"])
 
 
 def merge_update(procedure, base: dict, newer: dict) -> Merged:

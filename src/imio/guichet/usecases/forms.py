@@ -63,8 +63,13 @@ def form_schema(caller: Caller, procedure, version: object = None) -> tuple:
 # -- the webmaster's side: the working copy, its check and its publication
 
 
+def may_edit_form(procedure) -> bool:
+    """Whether the current user edits the form (and sees its working copy)."""
+    return api.user.has_permission("Modify portal content", obj=procedure)
+
+
 def _check_may_edit(caller: Caller, procedure) -> None:
-    if not api.user.has_permission("Modify portal content", obj=procedure):
+    if not may_edit_form(procedure):
         raise LoginRequired() if caller.is_anonymous else Forbidden()
 
 

@@ -2,6 +2,7 @@
 editor, without XML, and every field kind's settings reach the stored
 form, its JSON Schema and the validation of what citizens send."""
 
+from fixtures.accounts import PASSWORD
 from fixtures.files import PDF
 from fixtures.files import PNG
 from fixtures.forms import DEFAULT_FORM_DATA
@@ -16,6 +17,7 @@ from test_form_editor import stored_fields
 import base64
 import io
 import pytest
+import requests
 import transaction
 
 
@@ -371,6 +373,12 @@ class TestFileSettings:
         citizen.getControl(name="form.buttons.send").click()
         field = citizen.contents.split('id="formfield-form-widgets-plan"')[1]
         assert f"This type of file is not accepted here: {limit}." in field[:3000]
+        citizen.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PDF + b"\0" * 1024 * 1024), "application/pdf", "plan.pdf"
+        )
+        citizen.getControl(name="form.buttons.send").click()
+        field = citizen.contents.split('id="formfield-form-widgets-plan"')[1]
+        assert f"This file is too large: {limit}." in field[:3000]
 
         # Emptied: the procedure's limits again.
         open_settings(editor, site, "plan")
@@ -457,3 +465,26 @@ class TestFileSettings:
         ):
             with pytest.raises(InvalidFormSchema, match=f"guichet:{problem}"):
                 check_form_schema(form(field_type, attributes))
+
+    def test_exported_and_imported_as_utf8_xml(self, site, editor, session_for):
+        self.add_plan(editor, site, ["png"], "3")
+        exported = requests.get(
+            f"{site.demarches.y.absolute_url()}/@@form-xml?download=1",
+            auth=("editor", PASSWORD),
+        )
+        assert exported.headers["Content-Type"] == "application/xml; charset=utf-8"
+        xml = exported.content.decode("utf-8")
+        assert 'guichet:file-types="png" guichet:max-file-size="3"' in xml
+        # Imported elsewhere (a title with accents): the same settings.
+        xml = xml.replace("<title>Plan</title>", "<title>Plan coté</title>")
+        editor.open(f"{site.demarches.x.absolute_url()}/@@form-xml")
+        editor.getControl(name="xml").add_file(
+            io.BytesIO(xml.encode("utf-8")), "application/xml", "y.xml"
+        )
+        editor.getControl("Import").click()
+        assert 'guichet:max-file-size="3"' in stored_xml("x")
+        publish_form(editor, site, "x")
+        plan = schema_of(session_for("Anonymous"), "x")["properties"]["plan"]
+        assert plan["title"] == "Plan coté"
+        assert plan["x-guichet-allowed-types"] == ["image/png"]
+        assert plan["x-guichet-max-size"] == 3 * 1024 * 1024

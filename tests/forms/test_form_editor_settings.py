@@ -462,6 +462,11 @@ class TestFileSettings:
                 'guichet:max-file-size="0"',
                 "max-file-size",
             ),
+            (
+                "plone.namedfile.field.NamedBlobFile",
+                'guichet:max-file-size="²"',  # a digit for str.isdigit
+                "max-file-size",
+            ),
         ):
             with pytest.raises(InvalidFormSchema, match=f"guichet:{problem}"):
                 check_form_schema(form(field_type, attributes))

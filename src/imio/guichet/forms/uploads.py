@@ -247,7 +247,10 @@ def file_settings_problems(field) -> list[str]:
                 "guichet:file-types must name file types among " + ", ".join(FILE_TYPES)
             )
     size = tagged(field, MAX_FILE_SIZE_KEY)
-    if size is not None and not (size.strip().isdigit() and int(size) > 0):
+    digits = (size or "").strip()
+    if size is not None and not (
+        digits.isascii() and digits.isdigit() and int(digits) > 0
+    ):
         problems.append("guichet:max-file-size must be a whole number of MB above 0")
     return problems
 

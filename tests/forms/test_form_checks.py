@@ -104,6 +104,41 @@ class TestFileTypes:
         procedure.allowed_file_types = None  # the defaults
         assert codes(form(FILE), procedure) == []
 
+    def own(self, attributes: str) -> str:
+        return FILE.replace('NamedBlobFile"', f'NamedBlobFile" {attributes}')
+
+    def test_the_fields_own_types_none_of_the_procedures(self, procedure):
+        procedure.allowed_file_types = ["pdf", "png"]
+        xml = form(self.own('guichet:file-types="docx"'))
+        assert codes(xml, procedure) == [("file_without_types", "plan")]
+        [warning] = check_form(load_form_schema(xml), procedure)
+        assert translate(warning.message) == (
+            '"Plan" accepts only Word (DOCX), which the procedure does not '
+            "accept (Online form settings): no file can be sent."
+        )
+        assert codes(form(self.own('guichet:file-types="png"')), procedure) == []
+
+    def test_the_fields_own_settings_beyond_the_procedures(self, procedure):
+        procedure.allowed_file_types = ["pdf"]
+        procedure.max_file_size = 5
+        xml = form(self.own('guichet:file-types="pdf,docx"'))
+        assert codes(xml, procedure) == [("file_settings_beyond_procedure", "plan")]
+        [warning] = check_form(load_form_schema(xml), procedure)
+        assert "citizens may send PDF, up to 5 MB" in translate(warning.message)
+        xml = form(self.own('guichet:max-file-size="6"'))
+        assert codes(xml, procedure) == [("file_settings_beyond_procedure", "plan")]
+        xml = form(self.own('guichet:max-file-size="5"'))
+        assert codes(xml, procedure) == []
+
+    def test_more_file_fields_than_files_per_request(self, procedure):
+        procedure.max_files = 1
+        second = FILE.replace('name="plan"', 'name="photo"')
+        assert codes(form(FILE + second), procedure) == [
+            ("more_file_fields_than_files", None)
+        ]
+        procedure.max_files = 2
+        assert codes(form(FILE + second), procedure) == []
+
 
 class TestNeverShown:
     def test_field_and_step_want_other_answers(self):

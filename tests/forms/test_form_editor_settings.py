@@ -2,6 +2,10 @@
 editor, without XML, and every field kind's settings reach the stored
 form, its JSON Schema and the validation of what citizens send."""
 
+from fixtures.accounts import PASSWORD
+from fixtures.files import PDF
+from fixtures.files import PNG
+from fixtures.forms import DEFAULT_FORM_DATA
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.submissions.api import get_store
 from plone import api
@@ -10,7 +14,10 @@ from test_form_editor import editor_url
 from test_form_editor import publish_form
 from test_form_editor import stored_fields
 
+import base64
+import io
 import pytest
+import requests
 import transaction
 
 
@@ -273,3 +280,216 @@ def test_decimals_only_on_decimal_numbers():
     ):
         with pytest.raises(InvalidFormSchema, match="guichet:decimals"):
             check_form_schema(form(field_type, decimals))
+
+
+class TestFileSettings:
+    """A file field's accepted types and largest file, set in the editor
+    within what the procedure accepts, kept in the XML, published in the
+    JSON Schema, checked on every channel, and said in the page's words."""
+
+    TYPES = "form.widgets.IFileSettings.file_types:list"
+    SIZE = "form.widgets.IFileSettings.max_file_size"
+
+    def add_plan(self, editor, site, types, size):
+        add_field(editor, site, "Plan", "plan", "File Upload")
+        open_settings(editor, site, "plan")
+        editor.getControl(name=self.TYPES).value = types
+        editor.getControl(name=self.SIZE).value = size
+        save(editor)
+
+    def test_round_trip(self, site, editor, session_for, browser_for):
+        add_field(editor, site, "Plan", "plan", "File Upload")
+        open_settings(editor, site, "plan")
+        # The procedure's types only, in people's words.
+        offered = editor.getControl(name=self.TYPES)
+        assert offered.options == ["pdf", "png", "jpeg"]
+        assert [offered.getControl(value=key).labels for key in offered.options] == [
+            ["PDF"],
+            ["PNG"],
+            ["JPEG"],
+        ]
+        offered.value = ["pdf", "jpeg"]
+        editor.getControl(name=self.SIZE).value = "1"
+        save(editor)
+        assert "not saved" not in editor.contents
+        xml = stored_xml()
+        assert 'guichet:file-types="pdf,jpeg"' in xml
+        assert 'guichet:max-file-size="1"' in xml
+        # Shown again as set.
+        open_settings(editor, site, "plan")
+        assert editor.getControl(name=self.TYPES).value == ["pdf", "jpeg"]
+        assert editor.getControl(name=self.SIZE).value == "1"
+        publish_form(editor, site)
+
+        anonymous = session_for("Anonymous")
+        plan = schema_of(anonymous)["properties"]["plan"]
+        assert plan["x-guichet-allowed-types"] == ["application/pdf", "image/jpeg"]
+        assert plan["x-guichet-max-size"] == 1024 * 1024
+        assert plan["x-guichet-max-files"] == 5  # the procedure's, per request
+
+        def file(data, filename):
+            return {"filename": filename, "data": base64.b64encode(data).decode()}
+
+        limit = "PDF or JPEG, up to 1 MB"
+        for sent, code, message in (
+            (
+                file(PNG, "plan.png"),
+                "file_type",
+                f"This type of file is not accepted here: {limit}.",
+            ),
+            (
+                file(PDF + b"\0" * 1024 * 1024, "plan.pdf"),
+                "file_too_large",
+                f"This file is too large: {limit}.",
+            ),
+        ):
+            refused = anonymous.post(
+                "demarches/y/@submissions",
+                json={"data": {**DEFAULT_FORM_DATA, "plan": sent}},
+            )
+            assert refused.status_code == 400
+            [error] = refused.json()["error"]["errors"]
+            assert (error["field"], error["code"], error["message"]) == (
+                "plan",
+                code,
+                message,
+            )
+        accepted = anonymous.post(
+            "demarches/y/@submissions",
+            json={"data": {**DEFAULT_FORM_DATA, "plan": file(PDF, "plan.pdf")}},
+        )
+        assert accepted.status_code == 201, accepted.text
+
+        # The HTML form: the help line and the refusal say the field's limit.
+        citizen = browser_for("Anonymous")
+        citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
+        assert f"{limit}." in citizen.contents
+        assert 'accept="application/pdf, image/jpeg"' in citizen.contents
+        for name, value in DEFAULT_FORM_DATA.items():
+            citizen.getControl(name=f"form.widgets.{name}").value = value
+        citizen.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PNG), "image/png", "plan.png"
+        )
+        citizen.getControl(name="form.buttons.send").click()
+        field = citizen.contents.split('id="formfield-form-widgets-plan"')[1]
+        assert f"This type of file is not accepted here: {limit}." in field[:3000]
+        citizen.getControl(name="form.widgets.plan").add_file(
+            io.BytesIO(PDF + b"\0" * 1024 * 1024), "application/pdf", "plan.pdf"
+        )
+        citizen.getControl(name="form.buttons.send").click()
+        field = citizen.contents.split('id="formfield-form-widgets-plan"')[1]
+        assert f"This file is too large: {limit}." in field[:3000]
+
+        # Emptied: the procedure's limits again.
+        open_settings(editor, site, "plan")
+        editor.getControl(name=self.TYPES).value = []
+        editor.getControl(name=self.SIZE).value = ""
+        save(editor)
+        assert "guichet:file-types" not in stored_xml()
+        assert "guichet:max-file-size" not in stored_xml()
+
+    def test_in_french(self, site, editor, session_for, browser_for):
+        self.add_plan(editor, site, ["pdf", "png", "jpeg"], "10")
+        publish_form(editor, site)
+        api.portal.set_registry_record("plone.default_language", "fr")
+        api.portal.set_registry_record("plone.available_languages", ["fr"])
+        transaction.commit()
+        citizen = browser_for("Anonymous")
+        citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
+        help_line = citizen.contents.split('id="form-widgets-plan-limits"')[1]
+        # The types joined with the page's "ou" ("de 10 Mo au plus" once
+        # the catalogs hold text_file_limits, /work/i18n/filesettings.json).
+        assert help_line.split("</")[0].lstrip(">").startswith("PDF, PNG ou JPEG")
+
+    def test_a_field_only_narrows_the_procedure(self, site, editor):
+        self.add_plan(editor, site, ["png"], "")
+        before = stored_xml()
+        open_settings(editor, site, "plan")
+        editor.getControl(name=self.SIZE).value = "11"
+        save(editor)
+        assert "not saved" not in editor.contents  # a form error, no change
+        error = editor.contents.split('id="formfield-form-widgets-IFileSettings-max')[1]
+        assert "The procedure accepts files of 10 MB at most" in error[:2000]
+        assert stored_xml() == before
+
+        # The procedure no longer accepts PNG: the field's PNG is still
+        # shown (to be unticked), and refused with what the procedure takes.
+        with api.env.adopt_roles(["Manager"]):
+            site.demarches.y.allowed_file_types = ["pdf", "jpeg"]
+        transaction.commit()
+        open_settings(editor, site, "plan")
+        assert editor.getControl(name=self.TYPES).options == ["pdf", "png", "jpeg"]
+        assert editor.getControl(name=self.TYPES).value == ["png"]
+        save(editor)
+        error = editor.contents.split('id="formfield-form-widgets-IFileSettings-file')[
+            1
+        ]
+        assert "The procedure accepts only PDF or JPEG" in error[:2000]
+        assert stored_xml() == before
+        editor.getControl(name=self.TYPES).value = ["jpeg"]
+        save(editor)
+        assert 'guichet:file-types="jpeg"' in stored_xml()
+
+    def test_xml_of_a_file_fields_settings_is_checked(self):
+        from imio.guichet.forms.model import check_form_schema
+        from imio.guichet.forms.model import InvalidFormSchema
+        from imio.guichet.forms.uploads import upload_limits
+
+        def form(field_type, attributes):
+            return (
+                '<model xmlns="http://namespaces.plone.org/supermodel/schema" '
+                'xmlns:guichet="http://namespaces.imio.be/guichet"><schema>'
+                f'<field name="f" type="{field_type}" {attributes}>'
+                "<title>F</title></field></schema></model>"
+            )
+
+        schema = check_form_schema(
+            form(
+                "plone.namedfile.field.NamedBlobFile",
+                'guichet:file-types="docx, pdf" guichet:max-file-size="20"',
+            )
+        )
+        # Read in the site's order; never more than the procedure's.
+        limits = upload_limits(None, schema["f"])
+        assert limits.allowed_types == ("pdf",)  # DOCX: not by default
+        assert limits.max_size == 10 * 1024 * 1024
+        for field_type, attributes, problem in (
+            ("zope.schema.TextLine", 'guichet:file-types="pdf"', "file-types"),
+            ("zope.schema.TextLine", 'guichet:max-file-size="2"', "max-file-size"),
+            ("plone.namedfile.field.NamedBlobFile", 'guichet:file-types="exe"', ""),
+            (
+                "plone.namedfile.field.NamedBlobFile",
+                'guichet:max-file-size="0"',
+                "max-file-size",
+            ),
+            (
+                "plone.namedfile.field.NamedBlobFile",
+                'guichet:max-file-size="²"',  # a digit for str.isdigit
+                "max-file-size",
+            ),
+        ):
+            with pytest.raises(InvalidFormSchema, match=f"guichet:{problem}"):
+                check_form_schema(form(field_type, attributes))
+
+    def test_exported_and_imported_as_utf8_xml(self, site, editor, session_for):
+        self.add_plan(editor, site, ["png"], "3")
+        exported = requests.get(
+            f"{site.demarches.y.absolute_url()}/@@form-xml?download=1",
+            auth=("editor", PASSWORD),
+        )
+        assert exported.headers["Content-Type"] == "application/xml; charset=utf-8"
+        xml = exported.content.decode("utf-8")
+        assert 'guichet:file-types="png" guichet:max-file-size="3"' in xml
+        # Imported elsewhere (a title with accents): the same settings.
+        xml = xml.replace("<title>Plan</title>", "<title>Plan coté</title>")
+        editor.open(f"{site.demarches.x.absolute_url()}/@@form-xml")
+        editor.getControl(name="xml").add_file(
+            io.BytesIO(xml.encode("utf-8")), "application/xml", "y.xml"
+        )
+        editor.getControl("Import").click()
+        assert 'guichet:max-file-size="3"' in stored_xml("x")
+        publish_form(editor, site, "x")
+        plan = schema_of(session_for("Anonymous"), "x")["properties"]["plan"]
+        assert plan["title"] == "Plan coté"
+        assert plan["x-guichet-allowed-types"] == ["image/png"]
+        assert plan["x-guichet-max-size"] == 3 * 1024 * 1024

@@ -60,12 +60,12 @@ CASES = [
     (
         "plan",
         {"filename": "a.txt", "data": base64.b64encode(b"hello").decode()},
-        "This type of file is not accepted here: PDF, PNG, JPEG only.",
+        "This type of file is not accepted here: PDF, PNG or JPEG, up to 1 MB.",
     ),
     (
         "plan",
         {"filename": "a.pdf", "data": base64.b64encode(PDF * 20_000).decode()},
-        "This file is too large: 1,0 Mo at most.",
+        "This file is too large: PDF, PNG or JPEG, up to 1 MB.",
     ),
 ]
 

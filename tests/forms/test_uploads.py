@@ -425,7 +425,7 @@ class TestHTMLUploads:
         assert 'enctype="multipart/form-data"' in browser.contents
         assert 'accept="application/pdf, image/png, image/jpeg"' in browser.contents
         # In words, not the widget's "Allowed types: application/pdf, ...".
-        assert "PDF, PNG or JPEG, up to 10 MB per file." in browser.contents
+        assert "PDF, PNG or JPEG, up to 10 MB." in browser.contents
         assert 'aria-describedby="form-widgets-document-limits"' in browser.contents
         assert "Allowed types" not in browser.contents
 

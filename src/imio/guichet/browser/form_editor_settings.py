@@ -9,6 +9,9 @@ form_editor.store_edited_form): a condition on a field that is missing,
 comes later or would make a loop is refused there, with why.
 """
 
+from Acquisition import aq_inner
+from Acquisition import aq_parent
+from dataclasses import replace
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.form_editor import FormChangeRefused
@@ -25,8 +28,16 @@ from imio.guichet.forms.kinds import condition_titles
 from imio.guichet.forms.kinds.numbers import decimals_of
 from imio.guichet.forms.kinds.numbers import MAX_DECIMALS
 from imio.guichet.forms.namespace import DECIMALS_KEY
+from imio.guichet.forms.namespace import tag
+from imio.guichet.forms.uploads import file_field_settings
+from imio.guichet.forms.uploads import FILE_TYPES
+from imio.guichet.forms.uploads import FileFieldSettings
+from imio.guichet.forms.uploads import size_beyond_procedure
+from imio.guichet.forms.uploads import types_beyond_procedure
+from imio.guichet.forms.uploads import upload_limits
 from plone import api
 from plone.autoform import directives
+from plone.namedfile.interfaces import INamedFileField
 from plone.schemaeditor.browser.schema.listing import SchemaListing
 from plone.schemaeditor.browser.schema.listing import SchemaListingPage
 from plone.schemaeditor.interfaces import IEditableSchema
@@ -40,12 +51,15 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from z3c.form import button
 from z3c.form import field
 from z3c.form import form
+from z3c.form import validator
 from z3c.form.browser.checkbox import CheckBoxFieldWidget
 from zExceptions import NotFound
 from zope.component import adapter
 from zope.event import notify
+from zope.globalrequest import getRequest
 from zope.interface import implementer
 from zope.interface import Interface
+from zope.interface import Invalid
 from zope.interface import provider
 from zope.schema import Choice
 from zope.schema import Int
@@ -260,13 +274,135 @@ class DecimalsSetting:
 
     @decimals.setter
     def decimals(self, value: int | None) -> None:
-        schema = self.field.interface
-        tagged = dict(schema.queryTaggedValue(DECIMALS_KEY, {}) or {})
-        if value is None:
-            tagged.pop(self.field.__name__, None)
-        else:
-            tagged[self.field.__name__] = str(value)
-        schema.setTaggedValue(DECIMALS_KEY, tagged)
+        tag(
+            self.field.interface,
+            DECIMALS_KEY,
+            self.field.__name__,
+            None if value is None else str(value),
+        )
+
+
+def _edited_procedure():
+    """The procedure whose form the editor shows (None outside it)."""
+    request = getRequest()
+    for parent in (request.get("PARENTS") or ()) if request is not None else ():
+        if IFormEditorContext.providedBy(parent):
+            return parent.procedure
+    return None
+
+
+@provider(IContextSourceBinder)
+def file_type_vocabulary(context) -> SimpleVocabulary:
+    """The types a file field may accept: those its procedure accepts (in
+    people's words: PDF, Word (DOCX)...), and those it already has (so
+    that one the procedure no longer accepts can be unticked)."""
+    procedure = _edited_procedure()
+    offered = set(upload_limits(procedure).allowed_types)
+    offered.update(file_field_settings(context).allowed_types or ())
+    return SimpleVocabulary(
+        [
+            SimpleTerm(key, key, label)
+            for key, (_type, label) in FILE_TYPES.items()
+            if key in offered
+        ]
+    )
+
+
+class IFileSettings(model.Schema):
+    """A file field's own limits, within its procedure's
+    (``guichet:file-types``, ``guichet:max-file-size``)."""
+
+    directives.widget("file_types", CheckBoxFieldWidget)
+    file_types = List(
+        title=_("label_field_file_types", default="Accepted file types"),
+        description=_(
+            "help_field_file_types",
+            default="Among the types the procedure accepts (Online form "
+            "settings). Tick none to accept all of them.",
+        ),
+        value_type=Choice(source=file_type_vocabulary),
+        required=False,
+    )
+    max_file_size = Int(
+        title=_("label_field_max_file_size", default="Largest file (MB)"),
+        description=_(
+            "help_field_max_file_size",
+            default="At most the procedure's largest file (Online form "
+            "settings). Leave empty for the procedure's.",
+        ),
+        min=1,
+        required=False,
+    )
+
+
+@implementer(IFieldEditorExtender)
+@adapter(IFormEditorContext, INamedFileField)
+def file_settings_schema(editor, field) -> type:
+    """A file field's settings have IFileSettings too."""
+    return IFileSettings
+
+
+@implementer(IFileSettings)
+@adapter(INamedFileField)
+class FileSettings:
+    """IFileSettings of a file field of the form being edited."""
+
+    def __init__(self, field):
+        self.__dict__["field"] = field
+
+    def _store(self, settings: FileFieldSettings) -> None:
+        for key, value in settings.as_tags().items():
+            tag(self.field.interface, key, self.field.__name__, value)
+
+    @property
+    def file_types(self) -> list[str]:
+        return list(file_field_settings(self.field).allowed_types or ())
+
+    @file_types.setter
+    def file_types(self, value: list[str] | None) -> None:
+        own = file_field_settings(self.field)
+        self._store(replace(own, allowed_types=tuple(value or ()) or None))
+
+    @property
+    def max_file_size(self) -> int | None:
+        return file_field_settings(self.field).max_size_mb
+
+    @max_file_size.setter
+    def max_file_size(self, value: int | None) -> None:
+        self._store(replace(file_field_settings(self.field), max_size_mb=value))
+
+
+class _WithinProcedure(validator.SimpleFieldValidator):
+    """A file field's setting that its procedure's limits do not allow is
+    refused next to it, with the procedure's limit."""
+
+    def beyond(self, procedure, value):
+        raise NotImplementedError
+
+    def validate(self, value, force=False):
+        super().validate(value, force)
+        editor = aq_parent(aq_inner(self.view.context))
+        message = self.beyond(getattr(editor, "procedure", None), value)
+        if message is not None:
+            raise Invalid(message)
+
+
+class FileTypesWithinProcedure(_WithinProcedure):
+    def beyond(self, procedure, value):
+        return types_beyond_procedure(procedure, value)
+
+
+class FileSizeWithinProcedure(_WithinProcedure):
+    def beyond(self, procedure, value):
+        return size_beyond_procedure(procedure, value)
+
+
+validator.WidgetValidatorDiscriminators(
+    FileTypesWithinProcedure, field=IFileSettings["file_types"]
+)
+validator.WidgetValidatorDiscriminators(
+    FileSizeWithinProcedure, field=IFileSettings["max_file_size"]
+)
 
 
 class IStepSettings(Interface):

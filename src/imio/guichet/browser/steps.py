@@ -154,13 +154,14 @@ class FormSteps:
 
     @cached_property
     def received_files(self) -> dict[str, Upload]:
-        """The files that pass the procedure's limits: carried to the
-        other pages (the others are refused when their step is checked)."""
-        limits = upload_limits(self.context)
+        """The files that pass their field's limits (within the
+        procedure's): carried to the other pages (the others are refused
+        when their step is checked)."""
+        fields = dict(self.schema_fields)
         result = {}
         for name, upload in self.uploads.items():
             try:
-                check_upload(upload, limits)
+                check_upload(upload, upload_limits(self.context, fields[name]))
             except UploadRefused:
                 continue
             result[name] = upload

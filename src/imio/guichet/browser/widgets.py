@@ -4,6 +4,7 @@ from imio.guichet import _
 from imio.guichet.forms.fields import ADDRESS_PARTS
 from imio.guichet.forms.fields import IAddress
 from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.forms.uploads import UploadLimits
 from plone.formwidget.namedfile.widget import NamedFileWidget
 from z3c.form.browser.widget import HTMLInputWidget
 from z3c.form.converter import BaseDataConverter
@@ -94,9 +95,14 @@ class UploadWidget(NamedFileWidget):
     allow_nochange = False
 
     @property
+    def limits(self) -> UploadLimits:
+        """The procedure's limits, narrowed by the field's own."""
+        return upload_limits(self.form.context, self.field)
+
+    @property
     def accept(self):
         # A hint for the browser's file chooser; the server sniffs anyway.
-        return ", ".join(upload_limits(self.form.context).allowed_content_types)
+        return ", ".join(self.limits.allowed_content_types)
 
     def update(self):
         super().update()
@@ -107,29 +113,8 @@ class UploadWidget(NamedFileWidget):
         return f"{self.id}-limits"
 
     def limits_text(self) -> str:
-        """ "PDF, PNG or JPEG, up to 10 MB per file." in the page's language."""
-        limits = upload_limits(self.form.context)
-        hint = _(
-            "help_upload_limits",
-            default="${types}, up to ${size} MB per file.",
-            mapping={
-                "types": list_with_or(limits.allowed_labels, self.request),
-                "size": limits.max_size // (1024 * 1024),
-            },
-        )
-        return translate(hint, context=self.request)
-
-
-def list_with_or(items: list[str], request) -> str:
-    """ "PDF, PNG or JPEG": the last item joined with the page's "or"."""
-    if len(items) < 2:
-        return "".join(items)
-    joined = _(
-        "list_or",
-        default="${items} or ${last}",
-        mapping={"items": ", ".join(items[:-1]), "last": items[-1]},
-    )
-    return translate(joined, context=request)
+        """ "PDF, PNG or JPEG, up to 10 MB." in the page's language."""
+        return translate(self.limits.in_words(), context=self.request) + "."
 
 
 def UploadFieldWidget(field, request):

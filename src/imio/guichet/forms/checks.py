@@ -19,6 +19,12 @@ from dataclasses import field as dataclass_field
 from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.kinds.base import kind_of
+from imio.guichet.forms.uploads import file_field_settings
+from imio.guichet.forms.uploads import FILE_TYPES
+from imio.guichet.forms.uploads import or_list
+from imio.guichet.forms.uploads import size_beyond_procedure
+from imio.guichet.forms.uploads import types_beyond_procedure
+from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.prefill.declarations import prefill_specs
 from imio.guichet.privacy.information import missing_information
 from imio.guichet.timezones import in_site_time
@@ -190,27 +196,95 @@ def required_fields(form: CheckedForm):
         )
 
 
+def _file_fields(form: CheckedForm) -> list[tuple[str, object]]:
+    return [
+        (name, field)
+        for name, field in form.fields
+        if (kind := kind_of(field)) is not None and kind.is_file
+    ]
+
+
 @form_check
 def file_types(form: CheckedForm):
-    """A file field while the procedure accepts no type of file."""
+    """A file field that accepts no type of file: the procedure accepts
+    none, or none of those the field itself accepts."""
     if form.procedure is None:
         return
-    allowed = form.setting("allowed_file_types")
-    if allowed is None or list(allowed):
-        return  # None: the defaults (PDF, PNG, JPEG)
-    for name, field in form.fields:
-        kind = kind_of(field)
-        if kind is not None and kind.name == "file":
-            yield FormWarning(
-                _(
-                    "warning_file_without_types",
-                    default='"${field}" asks for a file, but the procedure '
-                    "accepts no type of file (Online form settings).",
-                    mapping=_named(field, name),
-                ),
-                name,
-                "file_without_types",
+    procedure_types = upload_limits(form.procedure).allowed_types
+    for name, field in _file_fields(form):
+        if upload_limits(form.procedure, field).allowed_types:
+            continue
+        own = file_field_settings(field).allowed_types
+        if not procedure_types or not own:
+            message = _(
+                "warning_file_without_types",
+                default='"${field}" asks for a file, but the procedure '
+                "accepts no type of file (Online form settings).",
+                mapping=_named(field, name),
             )
+        else:
+            message = _(
+                "warning_file_types_not_in_procedure",
+                default='"${field}" accepts only ${types}, which the procedure '
+                "does not accept (Online form settings): no file can be sent.",
+                mapping={
+                    **_named(field, name),
+                    "types": or_list([FILE_TYPES[key][1] for key in own]),
+                },
+            )
+        yield FormWarning(message, name, "file_without_types")
+
+
+@form_check
+def file_settings_beyond_procedure(form: CheckedForm):
+    """A file field whose own settings accept more than the procedure (an
+    imported form; the editor refuses it): the procedure's limits hold."""
+    if form.procedure is None:
+        return
+    for name, field in _file_fields(form):
+        own = file_field_settings(field)
+        if (
+            types_beyond_procedure(form.procedure, own.allowed_types) is None
+            and size_beyond_procedure(form.procedure, own.max_size_mb) is None
+        ):
+            continue
+        if not upload_limits(form.procedure, field).allowed_types:
+            continue  # said by file_types
+        yield FormWarning(
+            _(
+                "warning_file_settings_beyond_procedure",
+                default='"${field}" accepts more than the procedure: citizens '
+                "may send ${limits} (Online form settings).",
+                mapping={
+                    **_named(field, name),
+                    "limits": upload_limits(form.procedure, field).in_words(),
+                },
+            ),
+            name,
+            "file_settings_beyond_procedure",
+        )
+
+
+@form_check
+def file_fields_beyond_count(form: CheckedForm):
+    """More file fields than the procedure accepts files per request: the
+    files beyond are refused."""
+    if form.procedure is None:
+        return
+    count = len(_file_fields(form))
+    most = upload_limits(form.procedure).max_files
+    if count > most:
+        yield FormWarning(
+            _(
+                "warning_more_file_fields_than_files",
+                default="The form has ${count} file fields, but the procedure "
+                "accepts ${max} files per request (Online form settings): "
+                "the files beyond are refused.",
+                mapping={"count": count, "max": most},
+            ),
+            None,
+            "more_file_fields_than_files",
+        )
 
 
 @form_check

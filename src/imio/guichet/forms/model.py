@@ -17,6 +17,8 @@ from imio.guichet.forms.kinds import kind_of
 from imio.guichet.forms.kinds.files import FILE
 from imio.guichet.forms.kinds.text import EMAIL
 from imio.guichet.forms.namespace import DECIMALS_KEY
+from imio.guichet.forms.namespace import FILE_TYPES_KEY
+from imio.guichet.forms.namespace import MAX_FILE_SIZE_KEY
 from imio.guichet.prefill.declarations import prefill_problems
 from plone.autoform.interfaces import MODES_KEY
 from plone.autoform.interfaces import OMITTED_KEY
@@ -112,10 +114,20 @@ def _field_problems(name: str, field: IField) -> list[str]:
         problems.append(f"{name}: unsupported field type {type(field).__name__}")
     else:
         problems.extend(f"{name}: {problem}" for problem in kind.form_problems(field))
-    decimals = field.interface.queryTaggedValue(DECIMALS_KEY, {}) or {}
-    if name in decimals and (kind is None or kind.name != "decimal"):
-        problems.append(f"{name}: guichet:decimals is for decimal number fields only")
+    for key, (attribute, kind_name, fields) in KIND_ATTRIBUTES.items():
+        tagged = field.interface.queryTaggedValue(key, {}) or {}
+        if name in tagged and (kind is None or kind.name != kind_name):
+            problems.append(f"{name}: guichet:{attribute} is for {fields} only")
     return problems
+
+
+#: The ``guichet:`` attributes of one kind of field: tagged value ->
+#: (attribute, kind name, the fields in words).
+KIND_ATTRIBUTES = {
+    DECIMALS_KEY: ("decimals", "decimal", "decimal number fields"),
+    FILE_TYPES_KEY: ("file-types", "file", "file fields"),
+    MAX_FILE_SIZE_KEY: ("max-file-size", "file", "file fields"),
+}
 
 
 def _schema_problems(schema: InterfaceClass) -> list[str]:

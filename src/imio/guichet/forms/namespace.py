@@ -16,11 +16,11 @@ the attributes of ``<field>`` elements as tagged values of the schema, and
 writes them back when the schema is serialised; what they mean is up to
 the modules that read them: ``prefill`` and ``authentic`` to
 imio.guichet.prefill.declarations, ``decimals`` to forms.kinds.numbers,
-``show-if`` to forms.conditions (which
-also reads it on ``<fieldset>``, plone.supermodel ignoring attributes
-there). Attributes this version does not know, of this namespace or of
-another (form:, security:, indexer:...), are kept under
-:data:`UNKNOWN_KEY` for the form's check to refuse them.
+``file-types`` and ``max-file-size`` to forms.uploads, ``show-if`` to
+forms.conditions (which also reads it on ``<fieldset>``, plone.supermodel
+ignoring attributes there). Attributes this version does not know, of
+this namespace or of another (form:, security:, indexer:...), are kept
+under :data:`UNKNOWN_KEY` for the form's check to refuse them.
 """
 
 from plone.supermodel.interfaces import IFieldMetadataHandler
@@ -37,6 +37,10 @@ AUTHENTIC_KEY = "imio.guichet.authentic"
 SHOW_IF_KEY = "imio.guichet.show-if"
 #: A decimal number field's most decimals (forms.kinds.numbers).
 DECIMALS_KEY = "imio.guichet.decimals"
+#: A file field's own accepted types (keys of forms.uploads.FILE_TYPES,
+#: separated by commas) and largest file (whole MB): forms.uploads.
+FILE_TYPES_KEY = "imio.guichet.file-types"
+MAX_FILE_SIZE_KEY = "imio.guichet.max-file-size"
 #: Field name -> the attributes no one knows, for the form's check.
 UNKNOWN_KEY = "imio.guichet.unknown-attributes"
 #: The attributes of a ``<field>``, with the tagged value each is kept in;
@@ -46,6 +50,8 @@ ATTRIBUTE_KEYS = {
     "prefill": PREFILL_KEY,
     "authentic": AUTHENTIC_KEY,
     "decimals": DECIMALS_KEY,
+    "file-types": FILE_TYPES_KEY,
+    "max-file-size": MAX_FILE_SIZE_KEY,
 }
 ATTRIBUTES = tuple(ATTRIBUTE_KEYS)
 
@@ -89,8 +95,21 @@ class GuichetFieldMetadata:
                 fieldNode.set(ns(local, NAMESPACE), value)
 
 
-def tag(schema: InterfaceClass, key: str, name: str, value: str) -> None:
-    """Set ``name``'s entry of the tagged value ``key`` of ``schema``."""
-    tagged = dict(schema.queryTaggedValue(key, {}))
-    tagged[name] = value
+def tag(schema: InterfaceClass, key: str, name: str, value: str | None) -> None:
+    """Set ``name``'s entry of the tagged value ``key`` of ``schema``;
+    None removes it."""
+    tagged = dict(schema.queryTaggedValue(key, {}) or {})
+    if value is None:
+        tagged.pop(name, None)
+    else:
+        tagged[name] = value
     schema.setTaggedValue(key, tagged)
+
+
+def tagged(field, key: str) -> str | None:
+    """The text of ``field``'s entry of the tagged value ``key`` of its
+    form's schema (None: not set, or a field of no schema)."""
+    schema = getattr(field, "interface", None)
+    if schema is None:
+        return None
+    return (schema.queryTaggedValue(key, {}) or {}).get(field.__name__)

@@ -14,8 +14,12 @@ stores them only once every field of the submission is valid.
 from dataclasses import dataclass
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.forms.namespace import FILE_TYPES_KEY
+from imio.guichet.forms.namespace import MAX_FILE_SIZE_KEY
+from imio.guichet.forms.namespace import tagged
 from io import BytesIO
 from typing import Any
+from zope.i18nmessageid import Message
 from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
 
@@ -125,6 +129,31 @@ class UploadLimits:
     def max_base64_length(self) -> int:
         return 4 * math.ceil(self.max_size / 3)
 
+    @property
+    def max_size_mb(self) -> str:
+        """The largest file in MB, as people read it (``10``; ``1.5``)."""
+        size = self.max_size / _MEGABYTE
+        return str(int(size)) if size.is_integer() else f"{size:.1f}"
+
+    def in_words(self) -> Message:
+        """ "PDF, PNG or JPEG, up to 10 MB" (translated where it is shown)."""
+        return _(
+            "text_file_limits",
+            default="${types}, up to ${size} MB",
+            mapping={"types": or_list(self.allowed_labels), "size": self.max_size_mb},
+        )
+
+
+def or_list(items: list[str]) -> str | Message:
+    """ "PDF, PNG or JPEG": the last item joined with the reader's "or"."""
+    if len(items) < 2:
+        return "".join(items)
+    return _(
+        "list_or",
+        default="${items} or ${last}",
+        mapping={"items": ", ".join(items[:-1]), "last": items[-1]},
+    )
+
 
 #: A submission's fields, without files, never need a larger request body.
 FORM_BODY_BYTES = 1_000_000
@@ -182,19 +211,120 @@ def most_files(max_body: int, max_file_size_mb: int) -> int:
     return max(0, (max_body - FORM_BODY_BYTES) // limits.max_base64_length)
 
 
-def upload_limits(procedure) -> UploadLimits:
-    """The procedure's upload limits (defaults where it sets none)."""
+@dataclass(frozen=True)
+class FileFieldSettings:
+    """What a file field sets itself (``guichet:file-types``,
+    ``guichet:max-file-size``); None: the procedure's."""
+
+    allowed_types: tuple[str, ...] | None = None
+    max_size_mb: int | None = None
+
+    def as_tags(self) -> dict[str, str | None]:
+        """The tagged values that hold these settings (None: not set)."""
+        return {
+            FILE_TYPES_KEY: ",".join(self.allowed_types)
+            if self.allowed_types
+            else None,
+            MAX_FILE_SIZE_KEY: None
+            if self.max_size_mb is None
+            else str(self.max_size_mb),
+        }
+
+
+def _type_keys(text: str) -> list[str]:
+    return [key for key in re.split(r"[\s,]+", text.strip().lower()) if key]
+
+
+def file_settings_problems(field) -> list[str]:
+    """What makes a file field's own settings unusable (checked when the
+    form is saved)."""
+    problems = []
+    types = tagged(field, FILE_TYPES_KEY)
+    if types is not None:
+        unknown = [key for key in _type_keys(types) if key not in FILE_TYPES]
+        if unknown or not _type_keys(types):
+            problems.append(
+                "guichet:file-types must name file types among " + ", ".join(FILE_TYPES)
+            )
+    size = tagged(field, MAX_FILE_SIZE_KEY)
+    digits = (size or "").strip()
+    if size is not None and not (
+        digits.isascii() and digits.isdigit() and int(digits) > 0
+    ):
+        problems.append("guichet:max-file-size must be a whole number of MB above 0")
+    return problems
+
+
+def file_field_settings(field) -> FileFieldSettings:
+    """The file field's own settings (what :func:`file_settings_problems`
+    would refuse is left out: the procedure's limits hold)."""
+    if field is None or file_settings_problems(field):
+        return FileFieldSettings()
+    types = tagged(field, FILE_TYPES_KEY)
+    size = tagged(field, MAX_FILE_SIZE_KEY)
+    return FileFieldSettings(
+        allowed_types=None
+        if types is None
+        else tuple(key for key in FILE_TYPES if key in _type_keys(types)),
+        max_size_mb=None if size is None else int(size),
+    )
+
+
+def upload_limits(procedure, field=None) -> UploadLimits:
+    """The procedure's upload limits (defaults where it sets none),
+    narrowed by the file ``field``'s own settings when one is given: a
+    field may accept fewer types or smaller files, never more than its
+    procedure (what it sets beyond is not taken)."""
     size_mb = getattr(procedure, "max_file_size", None) or DEFAULT_MAX_FILE_SIZE_MB
     max_files = getattr(procedure, "max_files", None)
     allowed = getattr(procedure, "allowed_file_types", None)
+    allowed = DEFAULT_ALLOWED_TYPES if allowed is None else allowed
+    own = file_field_settings(field)
+    if own.max_size_mb is not None:
+        size_mb = min(size_mb, own.max_size_mb)
     return UploadLimits(
         max_size=int(size_mb * 1024 * 1024),
         max_files=DEFAULT_MAX_FILES if max_files is None else max_files,
         allowed_types=tuple(
             key
             for key in FILE_TYPES
-            if key in (DEFAULT_ALLOWED_TYPES if allowed is None else allowed)
+            if key in allowed
+            and (own.allowed_types is None or key in own.allowed_types)
         ),
+    )
+
+
+def types_beyond_procedure(procedure, types) -> Message | None:
+    """Why a file field may not accept ``types`` (keys): some are not
+    among what its procedure accepts; None when all are."""
+    accepted = upload_limits(procedure).allowed_types
+    if all(key in accepted for key in types or ()):
+        return None
+    if not accepted:
+        return _(
+            "error_file_types_none_in_procedure",
+            default="The procedure accepts no type of file (Online form "
+            "settings): choose its types there first.",
+        )
+    return _(
+        "error_file_types_beyond_procedure",
+        default="The procedure accepts only ${types} (Online form settings): "
+        "a field may accept fewer types, not others.",
+        mapping={"types": or_list([FILE_TYPES[key][1] for key in accepted])},
+    )
+
+
+def size_beyond_procedure(procedure, size_mb: int | None) -> Message | None:
+    """Why a file field may not accept files of ``size_mb``: larger than
+    its procedure accepts; None when it is not."""
+    limits = upload_limits(procedure)
+    if size_mb is None or size_mb * _MEGABYTE <= limits.max_size:
+        return None
+    return _(
+        "error_file_size_beyond_procedure",
+        default="The procedure accepts files of ${size} MB at most (Online "
+        "form settings): a field may lower this limit, not raise it.",
+        mapping={"size": limits.max_size_mb},
     )
 
 

@@ -18,7 +18,6 @@ from imio.guichet.forms.fields import Address
 from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
 from imio.guichet.forms.fields import RelativeDate
-from imio.guichet.forms.kinds.files import format_size
 from imio.guichet.forms.kinds.numbers import decimals_of
 from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
 from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
@@ -113,7 +112,9 @@ def _value_bounds(field) -> tuple[Any, Any]:
 
 
 def _file_limits(field) -> uploads.UploadLimits:
-    return uploads.upload_limits(getattr(field, "context", None))
+    """The field's own limits within its procedure's (the field is bound
+    to the procedure)."""
+    return uploads.upload_limits(getattr(field, "context", None), field)
 
 
 #: The refusals that can say the limit: code -> (the limit of a field,
@@ -178,14 +179,14 @@ _LIMITS = {
 }
 _FILE_LIMITS = {
     "file_type": lambda limits: _(
-        "error_file_type_limit",
-        default="This type of file is not accepted here: ${types} only.",
-        mapping={"types": ", ".join(limits.allowed_labels)},
+        "error_file_type_limits",
+        default="This type of file is not accepted here: ${limits}.",
+        mapping={"limits": limits.in_words()},
     ),
     "file_too_large": lambda limits: _(
-        "error_file_too_large_limit",
-        default="This file is too large: ${size} at most.",
-        mapping={"size": format_size(limits.max_size)},
+        "error_file_too_large_limits",
+        default="This file is too large: ${limits}.",
+        mapping={"limits": limits.in_words()},
     ),
 }
 

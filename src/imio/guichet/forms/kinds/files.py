@@ -42,8 +42,8 @@ class FileKind(Kind):
 
     def from_json(self, field, value: Any) -> uploads.CheckedUpload:
         # The procedure the form belongs to (the field is bound to it) sets
-        # the limits.
-        limits = uploads.upload_limits(field.context)
+        # the limits; the field may narrow them.
+        limits = uploads.upload_limits(field.context, field)
         try:
             if not isinstance(value, uploads.Upload):
                 value = uploads.upload_from_json(value, limits)
@@ -52,7 +52,7 @@ class FileKind(Kind):
             raise Refused(refused.code) from None
 
     def json_schema(self, field, language) -> dict:
-        limits = uploads.upload_limits(field.context)
+        limits = uploads.upload_limits(field.context, field)
         return {
             "type": "object",
             "properties": {
@@ -73,8 +73,12 @@ class FileKind(Kind):
             # Checked on the content itself, not on the declared content-type.
             "x-guichet-allowed-types": limits.allowed_content_types,
             "x-guichet-max-size": limits.max_size,
+            # Per request, all file fields together (a field holds one file).
             "x-guichet-max-files": limits.max_files,
         }
+
+    def form_problems(self, field) -> list[str]:
+        return super().form_problems(field) + uploads.file_settings_problems(field)
 
     def display(self, field, value, language) -> str:
         size = value.get("size")

@@ -3,8 +3,9 @@
 One z3c.form per e-mail and language (``?mail=confirmation|service|state``
 and ``&language=fr|nl|de|en``, one of the site's languages): subject,
 body, the confirmation that answers may travel by e-mail; *Save*,
-*Preview* and *Reset to the default*, for that language only. The rules (who may, which
-placeholders, the audit) are the use cases' (:mod:`imio.guichet.usecases.emails`).
+*Preview* and *Reset to the default*, for that language only. The rules
+(who may, which languages and placeholders, the audit) are the use
+cases' (:mod:`imio.guichet.usecases.emails`).
 
 Post/Redirect/Get (:mod:`.prg`): a save or a reset redirects to the page
 of its e-mail; a refused save too, with what was typed and the errors

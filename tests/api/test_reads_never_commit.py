@@ -226,6 +226,7 @@ READS = {
             "demarches/x/@@guichet-emails",
             "demarches/x/@@guichet-emails?mail=service",
             "demarches/x/@@guichet-emails?mail=state",
+            "demarches/x/@@guichet-emails?mail=state&language=en",
         ],
         [],
     ),

@@ -42,10 +42,10 @@ def authenticator(html: str) -> str:
     return re.search(r'name="_authenticator"[^>]*value="([^"]+)"', html)[1]
 
 
-def post_mail_form(client, mail, button, **fields):
-    """Post the form of ``mail`` as a browser does, without following the
-    redirect."""
-    url = f"{client.base}/{PAGE}?mail={mail}"
+def post_mail_form(client, mail, button, language="fr", **fields):
+    """Post the form of ``mail`` in ``language`` as a browser does, without
+    following the redirect."""
+    url = f"{client.base}/{PAGE}?mail={mail}&language={language}"
     html = client.get(url).text
     data = {
         "_authenticator": authenticator(html),
@@ -65,13 +65,32 @@ def file_over_rest(session, data=VALID_DATA):
     return response.json()
 
 
+def change_over_rest(staff, filed: dict, change: dict) -> None:
+    """``change`` (a state, a message) made by ``staff`` over REST."""
+    etag = staff.get(f"@submissions/{filed['id']}").headers["ETag"]
+    response = staff.patch(
+        f"@submissions/{filed['id']}", json=change, headers={"If-Match": etag}
+    )
+    assert response.status_code == 200, response.text
+
+
 def editor_caller():
     return Caller(user_id="editor", channel=HTML)
 
 
-def save(site, kind, **fields):
+def save(site, kind, language="fr", **fields):
     with api.env.adopt_user(username="editor"):
-        emails.save_mail_template(editor_caller(), site.demarches.x, kind, **fields)
+        emails.save_mail_template(
+            editor_caller(), site.demarches.x, kind, language=language, **fields
+        )
+    transaction.commit()
+
+
+@pytest.fixture
+def french(site):
+    """A French site (as the ``inbox`` fixture makes it)."""
+    api.portal.set_registry_record("plone.available_languages", ["fr", "nl", "en"])
+    api.portal.set_registry_record("plone.default_language", "fr")
     transaction.commit()
 
 
@@ -93,7 +112,7 @@ class TestTemplatesInRealEmails:
         # Post/Redirect/Get: back to the e-mail's page.
         assert saved.status_code == 303
         assert saved.headers["Location"].endswith(
-            "/demarches/x/@@guichet-emails?mail=confirmation"
+            "/demarches/x/@@guichet-emails?mail=confirmation&language=fr"
         )
         filed = file_over_rest(session_for("Anonymous"))
         flush_mail_outbox(site)
@@ -140,11 +159,7 @@ class TestTemplatesInRealEmails:
             {"state": "received", "message": "A <b>bientôt</b> ${reference}"},
             {"state": "in_progress"},
         ):
-            etag = staff.get(f"@submissions/{filed['id']}").headers["ETag"]
-            response = staff.patch(
-                f"@submissions/{filed['id']}", json=change, headers={"If-Match": etag}
-            )
-            assert response.status_code == 200, response.text
+            change_over_rest(staff, filed, change)
         flush_mail_outbox(site)
         received, in_progress = inbox.to("jeanne@example.org")
         assert received["Subject"] == f"{filed['reference']} : Reçue"
@@ -224,7 +239,7 @@ class TestEditing:
         reset = post_mail_form(editor, "confirmation", "reset")
         assert reset.status_code == 303
         transaction.begin()
-        assert get_template(site.demarches.x, "confirmation") is None
+        assert get_template(site.demarches.x, "confirmation", "fr") is None
         page = editor.get(reset.headers["Location"]).text
         # The editor shows the default text, with the templates' names.
         assert "${procedure_title}" in page
@@ -238,7 +253,7 @@ class TestEditing:
         actions = [r["action"] for r in iter_records() if r["actor"] == "editor"]
         assert actions == ["edit_mail_template", "reset_mail_template"]
 
-    def test_unknown_placeholders_refused_next_to_the_field(self, site):
+    def test_unknown_placeholders_refused_next_to_the_field(self, site, french):
         editor = client_for(site, "editor")
         typed = "Bonjour ${nom}, voici ${reference} et ${answer:nope}."
         refused = post_mail_form(
@@ -263,12 +278,13 @@ class TestEditing:
         assert again.status_code == 200
         assert "${nom}" not in again.text
         transaction.begin()
-        assert get_template(site.demarches.x, "confirmation") is None
+        assert get_template(site.demarches.x, "confirmation", "fr") is None
         with api.env.adopt_user(username="editor"), pytest.raises(InvalidInput) as e:
             emails.save_mail_template(
                 editor_caller(),
                 site.demarches.x,
                 "confirmation",
+                language="fr",
                 subject="x",
                 body="${tracking_url} ${request_url}",
             )
@@ -276,7 +292,7 @@ class TestEditing:
         assert (error.field, error.code) == ("body", "unknown_placeholder")
         assert error.message.mapping["names"] == "${request_url}"
 
-    def test_an_answer_needs_the_confirmation(self, site):
+    def test_an_answer_needs_the_confirmation(self, site, french):
         editor = client_for(site, "editor")
         refused = post_mail_form(
             editor,
@@ -288,12 +304,13 @@ class TestEditing:
         page = editor.get(refused.headers["Location"]).text
         assert "tick the box" in page or "cochez" in page.lower()
         transaction.begin()
-        assert get_template(site.demarches.x, "confirmation") is None
+        assert get_template(site.demarches.x, "confirmation", "fr") is None
         with api.env.adopt_user(username="editor"), pytest.raises(InvalidInput) as e:
             emails.save_mail_template(
                 editor_caller(),
                 site.demarches.x,
                 "confirmation",
+                language="fr",
                 subject="Demande ${reference}",
                 body="Pour ${answer:name}",
             )
@@ -310,7 +327,7 @@ class TestEditing:
         )
         assert accepted.status_code == 303
         transaction.begin()
-        template = get_template(site.demarches.x, "confirmation")
+        template = get_template(site.demarches.x, "confirmation", "fr")
         assert template.allow_answers is True
         [record] = [r for r in iter_records() if r["action"] == "edit_mail_template"]
         assert record["details"]["answers"] == ["name"]
@@ -334,7 +351,7 @@ class TestEditing:
             shown.text.replace("&amp;", "&")
         )
         transaction.begin()
-        assert get_template(site.demarches.x, "state") is None
+        assert get_template(site.demarches.x, "state", "fr") is None
         assert [r for r in iter_records() if r["actor"] == "editor"] == []
 
     def test_only_the_procedures_editors(self, site):
@@ -348,6 +365,7 @@ class TestEditing:
                 Caller(user_id="backoffice_x", channel=HTML),
                 site.demarches.x,
                 "confirmation",
+                language="fr",
                 **CONFIRMATION,
             )
 
@@ -384,3 +402,133 @@ def test_links_start_with_the_public_url_whatever_the_host(site, inbox):
     assert len(links) == 2
     for link in links:
         assert link.startswith(f"{public}/"), link
+
+
+@pytest.fixture
+def four_languages(site, inbox):
+    """The test site in French, Dutch, German and English, the language of
+    a request negotiated from Accept-Language."""
+    languages = ["fr", "nl", "de", "en"]
+    api.portal.set_registry_record("plone.available_languages", languages)
+    api.portal.set_registry_record("plone.default_language", "fr")
+    api.portal.set_registry_record("plone.use_request_negotiation", True)
+    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    transaction.commit()
+    return site
+
+
+def file_in(session_for, language: str) -> dict:
+    session = session_for("Anonymous")
+    session.headers["Accept-Language"] = language
+    return file_over_rest(session)
+
+
+GERMAN = {
+    "subject": "Antrag ${reference} : ${procedure_title}",
+    "body": "Guten Tag,\n\n${authority_name} hat Ihren Antrag ${reference} "
+    "erhalten.\n\nHier verfolgen: ${tracking_url}",
+}
+
+
+class TestLanguages:
+    def test_each_request_gets_the_text_of_its_language(
+        self, four_languages, inbox, session_for
+    ):
+        site = four_languages
+        save(
+            site,
+            "state",
+            "de",
+            subject="${reference}: ${state}",
+            body="Neuer Status: ${state}.",
+        )
+        editor = client_for(site, "editor")
+        for language, typed in (("fr", CONFIRMATION), ("de", GERMAN)):
+            saved = post_mail_form(editor, "confirmation", "save", language, **typed)
+            assert saved.status_code == 303
+            assert saved.headers["Location"].endswith(
+                f"?mail=confirmation&language={language}"
+            )
+        german = file_in(session_for, "de")
+        dutch = file_in(session_for, "nl")
+        french = file_in(session_for, "fr")
+        flush_mail_outbox(site)
+        subjects = {m["Subject"]: body(m) for m in inbox.to("jeanne@example.org")}
+        assert subjects.keys() == {
+            f"Antrag {german['reference']} : Extrait",
+            # No Dutch text: the default one, in Dutch, not the French or
+            # the German text.
+            f"Uw aanvraag {dutch['reference']} werd ontvangen",
+            f"Demande {french['reference']} : Extrait",
+        }
+        assert "hat Ihren Antrag" in subjects[f"Antrag {german['reference']} : Extrait"]
+        # The notice to the service has no text in any language: the default.
+        notices = [m["Subject"] for m in inbox.to(SERVICE)]
+        assert f"Nouvelle demande {german['reference']} : Extrait" in notices
+
+        # The change of state: the German text, the state's name in German;
+        # the French request keeps the French default.
+        inbox.messages.clear()
+        staff = session_for("backoffice_x")
+        for filed in (german, french):
+            change_over_rest(staff, filed, {"state": "received"})
+        flush_mail_outbox(site)
+        subjects = sorted(m["Subject"] for m in inbox.to("jeanne@example.org"))
+        assert subjects == sorted(
+            [
+                f"{german['reference']}: Eingegangen",
+                f"Votre demande {french['reference']} : Reçue",
+            ]
+        )
+
+    def test_the_editor_per_language(self, four_languages):
+        site = four_languages
+        editor = client_for(site, "editor")
+        page = editor.get(f"{editor.base}/{PAGE}?mail=confirmation").text
+        # The site's languages, named in themselves; French (the site's) first.
+        names = re.findall(r'<span lang="(\w+)"[^>]*>([^<]+)</span>', page)
+        assert names == [
+            ("fr", "Français"),
+            ("nl", "Nederlands"),
+            ("de", "Deutsch"),
+            ("en", "English"),
+        ]
+        # Each language starts from the default text in that language.
+        page = editor.get(f"{editor.base}/{PAGE}?mail=confirmation&language=de").text
+        assert "Ihr Antrag ${reference} ist eingegangen" in page
+        saved = post_mail_form(editor, "confirmation", "save", "de", **GERMAN)
+        assert saved.status_code == 303
+        saved = post_mail_form(editor, "confirmation", "save", "fr", **CONFIRMATION)
+        page = editor.get(f"{editor.base}/{PAGE}?mail=confirmation&language=de").text
+        assert "hat Ihren Antrag" in page
+        nav = page.split("imio-guichet-mail-languages")[1].split("</nav>")[0]
+        assert nav.count('class="badge') == 2
+        # The preview is in the e-mail's language.
+        shown = post_mail_form(
+            editor, "state", "preview", "de", subject="${state}", body="${state}"
+        )
+        assert '<span class="mail-preview-subject">Angenommen</span>' in shown.text
+        # A reset concerns its language only.
+        reset = post_mail_form(editor, "confirmation", "reset", "de")
+        assert reset.headers["Location"].endswith("?mail=confirmation&language=de")
+        transaction.begin()
+        procedure = site.demarches.x
+        assert get_template(procedure, "confirmation", "de") is None
+        assert (
+            get_template(procedure, "confirmation", "fr").subject
+            == (CONFIRMATION["subject"])
+        )
+        records = [r for r in iter_records() if r["actor"] == "editor"]
+        assert [(r["action"], r["details"]["language"]) for r in records] == [
+            ("edit_mail_template", "de"),
+            ("edit_mail_template", "fr"),
+            ("reset_mail_template", "de"),
+        ]
+        # A language the site does not offer: no such page, nothing saved.
+        answer = editor.get(f"{editor.base}/{PAGE}?mail=confirmation&language=it")
+        assert answer.status_code == 404
+        with api.env.adopt_user(username="editor"), pytest.raises(InvalidInput) as e:
+            emails.save_mail_template(
+                editor_caller(), procedure, "state", language="it", **CONFIRMATION
+            )
+        assert [(f.field, f.code) for f in e.value.fields] == [("language", "invalid")]

@@ -2,6 +2,7 @@
 receipts): the language is the submission's, not the browser's."""
 
 from pathlib import Path
+from plone import api
 from zope.i18n import translate
 from zope.i18nmessageid import Message
 
@@ -26,6 +27,23 @@ def catalog_language(language: str | None) -> str:
         return language
     base = (language or "").split("-")[0].lower()
     return base if base in CATALOG_LANGUAGES else FALLBACK_LANGUAGE
+
+
+def base_language(language: str | None) -> str:
+    """The base of ``language`` ("fr" for "fr-BE"), lower case: how texts
+    written per language are keyed (a site's languages, a submission's)."""
+    return (language or "").split("-")[0].lower()
+
+
+def site_languages() -> tuple[str, ...]:
+    """The site's languages (Plone's available languages), as base
+    languages, its default language first, each once."""
+    default = api.portal.get_registry_record("plone.default_language", default="fr")
+    available = api.portal.get_registry_record(
+        "plone.available_languages", default=None
+    ) or [default]
+    languages = [default, *available]
+    return tuple(dict.fromkeys(base_language(code) for code in languages if code))
 
 
 def translate_for(message: Message, language: str | None) -> str:

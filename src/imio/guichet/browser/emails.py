@@ -1,9 +1,11 @@
 """``@@guichet-emails``: a procedure's e-mails, as its webmasters write them.
 
-One z3c.form per e-mail (``?mail=confirmation|service|state``): subject,
+One z3c.form per e-mail and language (``?mail=confirmation|service|state``
+and ``&language=fr|nl|de|en``, one of the site's languages): subject,
 body, the confirmation that answers may travel by e-mail; *Save*,
-*Preview* and *Reset to the default*. The rules (who may, which
-placeholders, the audit) are the use cases' (:mod:`imio.guichet.usecases.emails`).
+*Preview* and *Reset to the default*, for that language only. The rules
+(who may, which languages and placeholders, the audit) are the use
+cases' (:mod:`imio.guichet.usecases.emails`).
 
 Post/Redirect/Get (:mod:`.prg`): a save or a reset redirects to the page
 of its e-mail; a refused save too, with what was typed and the errors
@@ -26,6 +28,7 @@ from imio.guichet.notifications.templates import ANSWER
 from imio.guichet.notifications.templates import KINDS
 from imio.guichet.usecases import emails
 from plone import api
+from plone.i18n.locales.languages import ContentLanguageAvailability
 from plone.z3cform.layout import FormWrapper
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from urllib.parse import urlencode
@@ -47,6 +50,13 @@ TITLES = {
     "state": _("title_mail_state", default="Change of state, to the citizen"),
 }
 TYPED = ("subject", "body", "allow_answers")
+
+
+def language_title(language: str) -> str:
+    """The name of ``language`` in itself ("Deutsch"), as the citizens
+    who apply in it read it."""
+    names = ContentLanguageAvailability().getLanguages()
+    return names.get(language, {}).get("native", language)
 
 
 class IMailTemplateForm(Interface):
@@ -95,19 +105,35 @@ class MailTemplateForm(CallerOfRequest, form.Form):
         return kind
 
     @cached_property
-    def mails(self) -> list:
+    def languages(self) -> list[str]:
         try:
-            return emails.read_mail_templates(self.caller, self.context)
+            return emails.mail_languages(self.caller, self.context)
         except GuichetError as exc:
             raise_for_page(exc)
             raise
+
+    @cached_property
+    def language(self) -> str:
+        language = self.request.form.get("language")
+        if not language:
+            return emails.first_language(self.caller, self.context)
+        if language not in self.languages:
+            raise NotFound(language)
+        return language
+
+    @cached_property
+    def mails(self) -> list:
+        return emails.read_mail_templates(self.caller, self.context, self.language)
 
     @property
     def mail(self):
         return next(mail for mail in self.mails if mail.kind == self.kind)
 
-    def page_url(self) -> str:
-        return f"{self.context.absolute_url()}/{VIEW}?{urlencode({'mail': self.kind})}"
+    def page_url(self, kind: str | None = None, language: str | None = None) -> str:
+        query = urlencode(
+            {"mail": kind or self.kind, "language": language or self.language}
+        )
+        return f"{self.context.absolute_url()}/{VIEW}?{query}"
 
     @property
     def action(self) -> str:
@@ -173,7 +199,9 @@ class MailTemplateForm(CallerOfRequest, form.Form):
     def handle_save(self, action):
         typed = self.typed()
         try:
-            emails.save_mail_template(self.caller, self.context, self.kind, **typed)
+            emails.save_mail_template(
+                self.caller, self.context, self.kind, language=self.language, **typed
+            )
         except GuichetError as exc:
             self.refused(exc, typed)
             return
@@ -188,7 +216,7 @@ class MailTemplateForm(CallerOfRequest, form.Form):
         typed = self.typed()
         try:
             self.preview = emails.preview_mail(
-                self.caller, self.context, self.kind, **typed
+                self.caller, self.context, self.kind, language=self.language, **typed
             )
         except GuichetError as exc:
             raise_for_page(exc)
@@ -203,7 +231,9 @@ class MailTemplateForm(CallerOfRequest, form.Form):
     )
     def handle_reset(self, action):
         try:
-            emails.reset_mail_template(self.caller, self.context, self.kind)
+            emails.reset_mail_template(
+                self.caller, self.context, self.kind, language=self.language
+            )
         except GuichetError as exc:
             self.refused(exc, dict.fromkeys(TYPED, "") | {"allow_answers": False})
             return
@@ -234,12 +264,29 @@ class MailTemplatesPage(FormWrapper):
             {
                 "kind": mail.kind,
                 "title": TITLES[mail.kind],
-                "url": f"{self.context.absolute_url()}/{VIEW}?"
-                + urlencode({"mail": mail.kind}),
+                "url": current.page_url(kind=mail.kind),
                 "current": mail.kind == current.kind,
                 "customized": mail.customized,
             }
             for mail in current.mails
+        ]
+
+    def language_tabs(self) -> list[dict]:
+        """The languages this e-mail may be written in, each with whether
+        the webmaster wrote it in that language."""
+        current = self.form_instance
+        written = emails.customized_languages(current.caller, self.context).get(
+            current.kind, []
+        )
+        return [
+            {
+                "language": language,
+                "title": language_title(language),
+                "url": current.page_url(language=language),
+                "current": language == current.language,
+                "customized": language in written,
+            }
+            for language in current.languages
         ]
 
     def placeholders(self) -> list[dict]:
@@ -264,3 +311,6 @@ class MailTemplatesPage(FormWrapper):
 
     def customized(self) -> bool:
         return self.form_instance.mail.customized
+
+    def current_language_title(self) -> str:
+        return language_title(self.form_instance.language)

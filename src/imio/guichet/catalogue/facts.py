@@ -7,6 +7,7 @@ from decimal import Decimal
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
 from imio.guichet.content.availability import get_availability
+from imio.guichet.i18n import site_languages
 from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import processing_delay
 from imio.guichet.urls import public_site_url
@@ -70,15 +71,6 @@ def plain_text(rich_text) -> str:
     )
     text = data.getData() if data else ""
     return " ".join(text.split())
-
-
-def site_languages() -> tuple[str, ...]:
-    default = api.portal.get_registry_record("plone.default_language", default="fr")
-    available = api.portal.get_registry_record(
-        "plone.available_languages", default=None
-    ) or [default]
-    languages = [default, *(code for code in available if code != default)]
-    return tuple(code.split("-")[0] for code in languages)
 
 
 def calendar_days(delay: tuple[int, str] | None) -> int | None:

@@ -21,10 +21,12 @@ from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidInput
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.i18n import base_language
+from imio.guichet.i18n import site_languages
 from imio.guichet.notifications.templates import check_template
 from imio.guichet.notifications.templates import get_templates
 from imio.guichet.notifications.templates import MailTemplate
-from imio.guichet.notifications.templates import set_template
+from imio.guichet.notifications.templates import set_templates
 from imio.guichet.privacy.schema import PRIVACY_FIELDS
 from imio.guichet.retention.settings import IRetention
 from jsonschema import Draft202012Validator
@@ -176,10 +178,41 @@ def procedure_content(procedure, local: set[str]) -> dict:
         "form": {"schema": form.form_schema},
         "settings": settings,
         "mail_templates": {
-            kind: template.as_dict()
-            for kind, template in get_templates(procedure).items()
+            kind: {
+                language: template.as_dict()
+                for language, template in by_language.items()
+            }
+            for kind, by_language in get_templates(procedure).items()
         },
     }
+
+
+def _given_templates(given: dict) -> list[tuple[str, str, str | None, dict]]:
+    """(kind, language, where in the package, template) of each template of
+    a package's ``procedure``. Older packages give one template per e-mail
+    (no language level: ``where`` is None), written in its ``language``,
+    else in the site's default language."""
+    found = []
+    for kind, value in given.get("mail_templates", {}).items():
+        if "subject" in value:
+            language = base_language(value.get("language")) or site_languages()[0]
+            found.append((kind, language, None, value))
+        else:
+            found.extend(
+                (kind, language, language, template)
+                for language, template in value.items()
+            )
+    return found
+
+
+def mail_templates_of(given: dict) -> dict[str, dict[str, MailTemplate]]:
+    """kind -> language -> template, of a package's ``procedure``."""
+    templates = {}
+    for kind, language, _where, template in _given_templates(given):
+        templates.setdefault(kind, {})[language] = MailTemplate(
+            **{**template, "language": language}
+        )
+    return templates
 
 
 def _path(error) -> str:
@@ -210,13 +243,14 @@ def check_package(data: object) -> dict:
         ) from error
     _check_settings(data["procedure"])
     errors = []
-    for kind, given in data["procedure"].get("mail_templates", {}).items():
+    for kind, _language, where, given in _given_templates(data["procedure"]):
         try:
             check_template(kind, MailTemplate(**given), schema)
         except InvalidInput as refused:
+            path = f"procedure/mail_templates/{kind}" + (f"/{where}" if where else "")
             errors.extend(
                 FieldError(
-                    f"procedure/mail_templates/{kind}/{field.field}",
+                    f"{path}/{field.field}",
                     field.code,
                     field.message,
                 )
@@ -322,8 +356,8 @@ def apply_package(procedure, package: dict, local_values: dict) -> None:
     form = IOnlineForm(procedure)
     if form.form_schema != given["form"]["schema"]:
         form.form_schema = given["form"]["schema"]
-    for kind, template in given.get("mail_templates", {}).items():
-        set_template(procedure, kind, MailTemplate(**template))
+    for kind, by_language in mail_templates_of(given).items():
+        set_templates(procedure, kind, by_language)
     apply_local_values(procedure, local_values)
 
 

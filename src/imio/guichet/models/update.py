@@ -2,7 +2,8 @@
 one, keeping the authority's local parameters and deliberate changes.
 
 A package's procedure is cut into *parts* (title, description, each text,
-the fee, each setting, each e-mail template, the form); the part values of
+the fee, each setting, each e-mail with its templates in every language,
+the form); the part values of
 the version applied (the base), of the newer version and of the procedure
 now are merged part by part (``diff.three_way``).
 """
@@ -14,11 +15,12 @@ from imio.guichet.models.diff import TEXT_PARTS
 from imio.guichet.models.diff import three_way
 from imio.guichet.models.form_merge import merge_forms
 from imio.guichet.models.package import FORM_SETTINGS
+from imio.guichet.models.package import mail_templates_of
 from imio.guichet.models.package import procedure_content
 from imio.guichet.models.package import set_setting
 from imio.guichet.notifications.templates import KINDS
 from imio.guichet.notifications.templates import MailTemplate
-from imio.guichet.notifications.templates import set_template
+from imio.guichet.notifications.templates import set_templates
 from plone.app.textfield.value import RichTextValue
 
 
@@ -58,8 +60,14 @@ def _parts(given: dict, local: set[str]) -> dict:
     for name in FORM_SETTINGS:
         if name in given.get("settings", {}):
             parts[f"setting:{name}"] = given["settings"][name]
+    templates = mail_templates_of(given)
     for kind in KINDS:
-        parts[f"{MAIL}{kind}"] = given.get("mail_templates", {}).get(kind)
+        by_language = templates.get(kind)
+        parts[f"{MAIL}{kind}"] = (
+            {language: t.as_dict() for language, t in by_language.items()}
+            if by_language
+            else None
+        )
     return parts
 
 
@@ -84,8 +92,11 @@ def apply_parts(procedure, parts: dict) -> None:
         elif part.startswith("setting:"):
             set_setting(procedure, part.removeprefix("setting:"), value)
         elif part.startswith(MAIL):
-            template = MailTemplate(**value) if value else None
-            set_template(procedure, part.removeprefix(MAIL), template)
+            by_language = {
+                language: MailTemplate(**template)
+                for language, template in (value or {}).items()
+            }
+            set_templates(procedure, part.removeprefix(MAIL), by_language)
     if parts.get("form") and parts["form"] != form.edited_form_schema:
         # As any change of the form: in the working copy while citizens see
         # the procedure (they keep the published form until the webmaster

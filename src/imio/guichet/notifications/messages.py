@@ -19,8 +19,10 @@ from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.display import format_value
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.i18n import base_language
 from imio.guichet.i18n import catalog_language
 from imio.guichet.i18n import FALLBACK_LANGUAGE
+from imio.guichet.i18n import site_languages
 from imio.guichet.i18n import translate_for
 from imio.guichet.identities import is_same_account
 from imio.guichet.notifications import templates
@@ -302,6 +304,26 @@ def answer_values(
     return values
 
 
+def template_for(procedure, kind: str, language: str | None) -> MailTemplate | None:
+    """The webmaster's template of ``kind`` sent for a submission filed in
+    ``language``: the one written in that language, never another
+    language's (the citizen would get a text they may not read: without
+    it, the default texts are sent in their language). The notice to the
+    service is for staff, not the citizen: without a template in the
+    submission's language, the one of the site's default language."""
+    template = templates.get_template(procedure, kind, written_in(language))
+    if template is None and kind == templates.SERVICE:
+        template = templates.get_template(procedure, kind, site_languages()[0])
+    return template
+
+
+def written_in(language: str | None) -> str:
+    """The language of the templates for a submission filed in
+    ``language``; a submission without one gets the default texts in
+    French (``i18n.catalog_language``), so the French templates."""
+    return base_language(language) or FALLBACK_LANGUAGE
+
+
 def from_template(
     to: list[str],
     template: MailTemplate,
@@ -365,7 +387,7 @@ def confirmation_message(
     if address is None:
         return None
     link = citizen_link(store, submission)
-    template = templates.get_template(procedure, templates.CONFIRMATION)
+    template = template_for(procedure, templates.CONFIRMATION, submission.language)
     if template is not None:
         values = {**common_values(submission, procedure), "tracking_url": link}
         return from_template([address], template, values, submission, procedure)
@@ -388,7 +410,7 @@ def service_message(submission: Submission, procedure, link: str):
     addresses = [a for a in getattr(procedure, "service_emails", None) or () if a]
     if not addresses:
         return None
-    template = templates.get_template(procedure, templates.SERVICE)
+    template = template_for(procedure, templates.SERVICE, submission.language)
     if template is not None:
         values = {**common_values(submission, procedure), "request_url": link}
         return from_template(addresses, template, values, submission, procedure)
@@ -420,7 +442,7 @@ def state_change_message(
         return None
     language = submission.language
     state = STATES.get(event["to_state"], event["to_state"])
-    template = templates.get_template(procedure, templates.STATE)
+    template = template_for(procedure, templates.STATE, submission.language)
     if template is not None:
         values = {
             **common_values(submission, procedure),

@@ -1,13 +1,18 @@
 """The e-mails a procedure's webmaster writes: subject and body with
-placeholders, one template per e-mail and per procedure.
+placeholders, one template per e-mail, per language and per procedure.
 
 Three e-mails may be rewritten (:data:`KINDS`): the citizen's
 confirmation, the notice to the service and the citizen's notice of a
-change of state. Without a template, the default texts of the message
-catalogs are sent, in the submission's language (``messages.py``). A
-template is written in one language, the procedure's, and is sent as it
-is whatever the submission's language (the state's name is put in that
-language too): one template per procedure for now.
+change of state. A template is written in one language (a base language
+of the site, ``i18n.site_languages``: "fr", "nl", "de", "en"...) and is
+sent to the submissions filed in that language (the state's name is put
+in that language too). Without a template in the submission's language,
+the default texts of the message catalogs are sent, in the submission's
+language (``messages.py``), never another language's template: a citizen
+who applied in German must not receive the French text a webmaster
+wrote. The notice to the service goes to staff, not to the citizen: it
+falls back to the template of the site's default language
+(``messages.template_for``).
 
 Placeholders are ``${name}``, from a closed list per e-mail
 (:data:`PLACEHOLDERS`); anything else between ``${`` and ``}`` is refused
@@ -96,7 +101,7 @@ class MailTemplate:
     body: str
     #: The webmaster confirmed that answers (``${answer:…}``) go by e-mail.
     allow_answers: bool = False
-    #: The language it is written in (the procedure's when it was saved).
+    #: The language it is written in, and sent to (a base language).
     language: str = ""
 
     def as_dict(self) -> dict:
@@ -199,35 +204,61 @@ def check_template(kind: str, template: MailTemplate, form_schema) -> MailTempla
 
 
 # -- Storage: an annotation of the procedure ------------------------------------
+#
+# ``{kind: {language: MailTemplate.as_dict()}}`` (since upgrade step 1025;
+# one template per kind before, ``v1025.py``).
 
 
-def get_template(procedure, kind: str) -> MailTemplate | None:
-    """The webmaster's template of ``kind`` for ``procedure``, if any (a
-    read: nothing is created)."""
-    stored = (IAnnotations(procedure).get(ANNOTATION_KEY) or {}).get(kind)
-    return MailTemplate(**stored) if stored else None
+def get_template(procedure, kind: str, language: str) -> MailTemplate | None:
+    """The webmaster's template of ``kind`` in ``language`` (a base
+    language) for ``procedure``, if any (a read: nothing is created)."""
+    stored = (IAnnotations(procedure).get(ANNOTATION_KEY) or {}).get(kind) or {}
+    template = stored.get(language)
+    return MailTemplate(**template) if template else None
 
 
-def get_templates(procedure) -> dict[str, MailTemplate]:
+def get_templates(procedure) -> dict[str, dict[str, MailTemplate]]:
+    """kind -> language -> template, for the kinds and languages that have
+    one, each in :data:`KINDS` order and languages sorted."""
+    stored = IAnnotations(procedure).get(ANNOTATION_KEY) or {}
     return {
-        kind: template
+        kind: {
+            language: MailTemplate(**stored[kind][language])
+            for language in sorted(stored[kind])
+        }
         for kind in KINDS
-        if (template := get_template(procedure, kind)) is not None
+        if stored.get(kind)
     }
 
 
-def set_template(procedure, kind: str, template: MailTemplate | None) -> None:
-    """Store ``template`` (checked) for ``kind``; None removes it (back to
-    the default texts)."""
+def set_template(
+    procedure, kind: str, language: str, template: MailTemplate | None
+) -> None:
+    """Store ``template`` (checked) for ``kind`` in ``language``; None
+    removes it (back to the default texts in that language)."""
     annotations = IAnnotations(procedure)
     stored = annotations.get(ANNOTATION_KEY)
     if template is None:
-        if stored is not None and kind in stored:
-            del stored[kind]
+        if stored is not None and language in stored.get(kind, {}):
+            del stored[kind][language]
+            if not stored[kind]:
+                del stored[kind]
         return
     if stored is None:
         stored = annotations[ANNOTATION_KEY] = PersistentMapping()
-    stored[kind] = template.as_dict()
+    if kind not in stored:
+        stored[kind] = PersistentMapping()
+    stored[kind][language] = template.as_dict()
+
+
+def set_templates(procedure, kind: str, by_language: dict[str, MailTemplate]) -> None:
+    """``by_language`` as the templates of ``kind``, in every language (a
+    model's): the languages it leaves out are sent the default texts."""
+    for language in list(get_templates(procedure).get(kind, {})):
+        if language not in by_language:
+            set_template(procedure, kind, language, None)
+    for language, template in by_language.items():
+        set_template(procedure, kind, language, template)
 
 
 # -- Rendering ------------------------------------------------------------------

@@ -397,9 +397,9 @@ class TestFileSettings:
         citizen = browser_for("Anonymous")
         citizen.open(f"{site.demarches.y.absolute_url()}/@@submit")
         help_line = citizen.contents.split('id="form-widgets-plan-limits"')[1]
-        # The types joined with the page's "ou" ("de 10 Mo au plus" once
-        # the catalogs hold text_file_limits, /work/i18n/filesettings.json).
-        assert help_line.split("</")[0].lstrip(">").startswith("PDF, PNG ou JPEG")
+        # The types joined with the page's "ou", the limit in its words.
+        text = help_line.split("</")[0].lstrip(">").strip()
+        assert text.startswith("PDF, PNG ou JPEG de 10 Mo au plus")
 
     def test_a_field_only_narrows_the_procedure(self, site, editor):
         self.add_plan(editor, site, ["png"], "")

@@ -11,6 +11,7 @@ from imio.guichet.forms.validation import InvalidData
 from imio.guichet.submissions.api import get_store
 from jsonschema import Draft202012Validator
 from plone import api
+from zope.i18n import translate
 
 import pytest
 import transaction
@@ -74,7 +75,7 @@ class TestXMLChecks:
             'guichet:show-if="applicant=company|association"',
             'guichet:show-if="vat=yes"',
         )
-        with pytest.raises(InvalidFormSchema, match="fieldset organisation"):
+        with pytest.raises(InvalidFormSchema, match="« Votre organisation »"):
             check_form_schema(xml)
 
     def test_fieldset_condition_value_checked(self, portal):
@@ -250,3 +251,14 @@ class TestREST:
         operation = openapi_document()["paths"]["/{procedure}/@form-schema"]["get"]
         documented = operation["responses"]["200"]["content"]["application/json"]
         Draft202012Validator(documented["schema"]).validate(answer)
+
+
+def test_problems_are_told_in_the_webmasters_language(portal):
+    """The editor shows a refused condition in the page's language, naming
+    the field by its title (the XML's words stay in English for the API)."""
+    with pytest.raises(InvalidFormSchema) as refused:
+        check_form_schema(with_condition("height=2"))
+    [problem] = refused.value.problems
+    french = translate(problem, target_language="fr")
+    assert "la condition doit porter sur un champ posé avant (height)" in french
+    assert "must name a field that comes before" in str(refused.value)

@@ -27,3 +27,13 @@ def in_site_time(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value.astimezone(zone)
+
+
+def as_datetime(value) -> datetime | None:
+    """Plone's publication dates (a Zope ``DateTime``) or a datetime, as a
+    datetime; None stays None. A DateTime goes through UTC: its named zone
+    (``GMT+1``, ``Europe/Brussels``) may not map to a tzinfo, and
+    ``asdatetime()`` then gives a wrong offset."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return value.utcdatetime().replace(tzinfo=UTC)

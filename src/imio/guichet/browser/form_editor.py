@@ -49,6 +49,8 @@ from zExceptions import Unauthorized
 from zope.component import adapter
 from zope.component import getUtilitiesFor
 from zope.event import notify
+from zope.globalrequest import getRequest
+from zope.i18n import translate
 from zope.i18nmessageid import MessageFactory
 from zope.interface import implementer
 from zope.interface import Invalid
@@ -87,7 +89,7 @@ def refusal_message(invalid: InvalidFormSchema):
         "error_form_not_saved",
         default="This change was not saved: it would make the form "
         "unusable (${problems}).",
-        mapping={"problems": str(invalid)},
+        mapping={"problems": invalid.translated(getRequest())},
     )
 
 
@@ -313,11 +315,15 @@ class FormXmlView(BrowserView):
                 check_form_schema(xml)
             except UnicodeDecodeError:
                 self.request.response.setStatus(400)
-                self.error = "The file is not UTF-8 text."  # not Python's words
+                # Not Python's words.
+                self.error = translate(
+                    _("error_form_xml_not_utf8", default="The file is not UTF-8 text."),
+                    context=self.request,
+                )
                 return self.index()
             except InvalidFormSchema as invalid:
                 self.request.response.setStatus(400)
-                self.error = str(invalid)  # our own message
+                self.error = invalid.translated(self.request)  # our own message
                 return self.index()
             IOnlineForm(self.context).edit_form_schema(xml)
             api.portal.show_message(

@@ -11,6 +11,7 @@ nothing, keeps no draft and sends no e-mail.
 
 from functools import cached_property
 from imio.guichet import _
+from imio.guichet.browser.form_editor import EDITOR_PATH
 from imio.guichet.browser.submit import SubmitForm
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
@@ -21,6 +22,7 @@ from imio.guichet.errors import InvalidData
 from imio.guichet.forms.checks import check_form
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import clean_data
+from imio.guichet.timezones import as_datetime
 from imio.guichet.timezones import in_site_time
 from imio.guichet.usecases.forms import discard_form_changes
 from imio.guichet.usecases.forms import edited_form
@@ -89,7 +91,7 @@ class PreviewForm(SubmitForm):
         self.preview_sent = True
 
     def editor_url(self) -> str:
-        return f"{self.context.absolute_url()}/++form++fields"
+        return f"{self.context.absolute_url()}/{EDITOR_PATH}"
 
 
 class FormVersionView(BrowserView):
@@ -138,16 +140,13 @@ class FormVersionView(BrowserView):
 
 
 def editor_url(context) -> str:
-    return f"{context.absolute_url()}/++form++fields"
+    return f"{context.absolute_url()}/{EDITOR_PATH}"
 
 
 def _date(value) -> str | None:
     """A Zope DateTime or a datetime, in the site's time, in words."""
-    if value is None:
-        return None
-    if hasattr(value, "asdatetime"):
-        value = value.asdatetime()
-    return in_site_time(value).strftime("%d/%m/%Y %H:%M")
+    value = as_datetime(value)
+    return None if value is None else in_site_time(value).strftime("%d/%m/%Y %H:%M")
 
 
 class FormVersionPanel:

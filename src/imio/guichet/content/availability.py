@@ -5,6 +5,7 @@ from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.privacy.information import takes_submissions
+from imio.guichet.timezones import as_datetime
 from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
 
@@ -23,10 +24,8 @@ def _local(value: datetime) -> str:
 
 
 def _page_date(procedure, name: str) -> datetime | None:
-    # Plone's publication dates (Zope DateTime, or None: no limit); through
-    # UTC, as a DateTime's named zone may not map to a tzinfo.
-    value = getattr(procedure, name, None)
-    return value.utcdatetime().replace(tzinfo=UTC) if value is not None else None
+    # Plone's publication dates (None: no limit).
+    return as_datetime(getattr(procedure, name, None))
 
 
 def submission_window(procedure) -> tuple[datetime | None, datetime | None]:

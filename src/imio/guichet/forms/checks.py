@@ -27,6 +27,7 @@ from imio.guichet.forms.uploads import types_beyond_procedure
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.prefill.declarations import prefill_specs
 from imio.guichet.privacy.information import missing_information
+from imio.guichet.timezones import as_datetime
 from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
 from zope.interface.interface import InterfaceClass
@@ -410,11 +411,8 @@ def long_sentences(form: CheckedForm):
 
 def _moment(value):
     """A Zope DateTime or a datetime, comparable (the site's time)."""
-    if value is None:
-        return None
-    if hasattr(value, "asdatetime"):
-        value = value.asdatetime()
-    return in_site_time(value)
+    value = as_datetime(value)
+    return None if value is None else in_site_time(value)
 
 
 @form_check

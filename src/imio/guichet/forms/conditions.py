@@ -23,6 +23,7 @@ that depends on a hidden field is hidden too.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from imio.guichet import _
 from imio.guichet.forms.derived import per_schema
 from imio.guichet.forms.kinds import condition_titles
 from imio.guichet.forms.kinds import condition_values
@@ -32,6 +33,7 @@ from lxml import etree
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from types import MappingProxyType
 from typing import Any
+from zope.i18nmessageid import Message
 from zope.interface.interface import InterfaceClass
 from zope.schema import getFieldsInOrder
 
@@ -109,8 +111,10 @@ def own_specs(schema: InterfaceClass) -> dict[str, list[str]]:
     return specs
 
 
-def condition_problems(schema: InterfaceClass) -> list[str]:
-    """Why the ``guichet:show-if`` of a form cannot be used, if they can't."""
+def condition_problems(schema: InterfaceClass) -> list[Message]:
+    """Why the ``guichet:show-if`` of a form cannot be used, if they can't:
+    in words for the webmaster who set them in the editor (translated where
+    shown), naming the field or step by its title."""
     fields = getFieldsInOrder(schema)
     position = {name: index for index, (name, _field) in enumerate(fields)}
     by_name = dict(fields)
@@ -118,44 +122,88 @@ def condition_problems(schema: InterfaceClass) -> list[str]:
     field_specs = schema.queryTaggedValue(FIELD_CONDITIONS_KEY, {}) or {}
     fieldset_specs = schema.queryTaggedValue(FIELDSET_CONDITIONS_KEY, {}) or {}
     fieldsets = {fs.__name__: fs for fs in schema.queryTaggedValue(FIELDSETS_KEY, [])}
-    checks = [(name, spec, [name]) for name, spec in field_specs.items()] + [
-        (f"fieldset {name}", spec, list(fieldsets[name].fields))
+    checks = [
+        (_where_field(name, by_name.get(name)), spec, [name])
+        for name, spec in field_specs.items()
+    ] + [
+        (_where_step(fieldsets[name]), spec, list(fieldsets[name].fields))
         for name, spec in fieldset_specs.items()
         if name in fieldsets
     ]
     for where, spec, governed in checks:
         parsed = parse_spec(spec)
         if parsed is None:
-            problems.append(
-                f"{where}: guichet:show-if must be 'field=value' or 'field=v1|v2'"
-            )
+            problems.append(_problem("syntax", where))
             continue
         target, values = parsed
         field = by_name.get(target)
         if field is None:
-            problems.append(f"{where}: guichet:show-if names no field of the form")
+            problems.append(_problem("no_field", where, target=target))
             continue
         if target in governed or any(
             position[target] > position[name] for name in governed if name in position
         ):
-            problems.append(
-                f"{where}: guichet:show-if must name a field that comes before"
-            )
+            problems.append(_problem("not_before", where, target=target))
             continue
         testable = condition_values(field)
         if testable is None:
-            problems.append(
-                f"{where}: guichet:show-if must name a choice or a yes/no field"
-            )
+            problems.append(_problem("not_choice", where, target=target))
             continue
         allowed = list(testable)
         unknown = [value for value in values if value not in allowed]
         if unknown:
             problems.append(
-                f"{where}: {', '.join(unknown)} is not a value of {target} "
-                f"(values: {', '.join(map(str, allowed))})"
+                _problem(
+                    "unknown_value",
+                    where,
+                    target=target,
+                    values=", ".join(unknown),
+                    allowed=", ".join(map(str, allowed)),
+                )
             )
     return problems
+
+
+def _where_field(name: str, field) -> str:
+    title = getattr(field, "title", None)
+    return f"« {title} » ({name})" if title and title != name else name
+
+
+def _where_step(fieldset) -> str:
+    return f"« {fieldset.label or fieldset.__name__} »"
+
+
+#: What a condition may get wrong; ``${where}`` is the field or step it
+#: governs, ``${target}`` the field it names.
+_PROBLEMS = {
+    "syntax": _(
+        "problem_condition_syntax",
+        default="${where}: the condition must be 'field=value' or "
+        "'field=v1|v2' (guichet:show-if)",
+    ),
+    "no_field": _(
+        "problem_condition_no_field",
+        default="${where}: the condition names no field of the form (${target})",
+    ),
+    "not_before": _(
+        "problem_condition_not_before",
+        default="${where}: the condition must name a field that comes before "
+        "(${target})",
+    ),
+    "not_choice": _(
+        "problem_condition_not_choice",
+        default="${where}: the condition must name a choice or a yes/no field "
+        "(${target})",
+    ),
+    "unknown_value": _(
+        "problem_condition_unknown_value",
+        default="${where}: ${values} is not a value of ${target} (values: ${allowed})",
+    ),
+}
+
+
+def _problem(code: str, where: str, **mapping) -> Message:
+    return Message(_PROBLEMS[code], mapping={"where": where, **mapping})
 
 
 @per_schema

@@ -27,6 +27,10 @@ from plone.autoform.interfaces import WIDGETS_KEY
 from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
 from plone.supermodel import loadString
 from plone.supermodel import model
+from zope.globalrequest import getRequest
+from zope.i18n import interpolate
+from zope.i18n import translate
+from zope.i18nmessageid import Message
 from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface.interface import InterfaceClass
@@ -80,11 +84,29 @@ DEFAULT_FORM_SCHEMA = """\
 
 
 class InvalidFormSchema(ValueError):
-    """The XML is not a form the guichet can serve; ``problems`` says why."""
+    """The XML is not a form the guichet can serve; ``problems`` says why
+    (text, or messages to translate where they are shown)."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[str | Message]):
+        super().__init__("; ".join(map(in_english, problems)))
         self.problems = problems
+
+    def in_english(self) -> list[str]:
+        """Each problem as text (API answers, logs)."""
+        return [in_english(problem) for problem in self.problems]
+
+    def translated(self, request) -> str:
+        """The problems in the language of ``request``."""
+        return "; ".join(
+            translate(problem, context=request) for problem in self.problems
+        )
+
+
+def in_english(problem: str | Message) -> str:
+    """A problem's English text (a message's default, with its values)."""
+    return interpolate(
+        getattr(problem, "default", None) or problem, getattr(problem, "mapping", None)
+    )
 
 
 def field_kind(field: IField) -> type | None:
@@ -191,7 +213,7 @@ def form_schema_constraint(value: str) -> bool:
             _(
                 "invalid_form_schema",
                 default="This form cannot be used: ${problems}",
-                mapping={"problems": str(error)},
+                mapping={"problems": error.translated(getRequest())},
             )
         ) from error
     return True

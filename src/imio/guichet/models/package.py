@@ -238,7 +238,7 @@ def check_package(data: object) -> dict:
             "The model's form cannot be used.",
             fields=[
                 FieldError("procedure/form/schema", "invalid_form", problem)
-                for problem in error.problems
+                for problem in error.in_english()
             ],
         ) from error
     _check_settings(data["procedure"])

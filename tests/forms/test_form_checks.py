@@ -152,6 +152,20 @@ class TestNeverShown:
         )
         assert codes(xml) == [("never_shown", "detail")]
 
+    def test_a_no_to_a_yes_no_that_must_be_ticked(self):
+        required = YES_NO.replace(
+            "<required>False</required>", "<required>True</required>"
+        )
+        assert required != YES_NO
+        xml = form(
+            required + line("detail", "Détail", attrs='guichet:show-if="works=false"')
+        )
+        assert codes(xml) == [("never_shown", "detail")]
+        optional = form(
+            YES_NO + line("detail", "Détail", attrs='guichet:show-if="works=false"')
+        )
+        assert codes(optional) == []
+
     def test_a_condition_that_can_hold(self):
         xml = form(
             YES_NO + line("detail", "Détail", attrs='guichet:show-if="works=true"')

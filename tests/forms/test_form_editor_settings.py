@@ -102,27 +102,38 @@ class TestConditions:
         assert refused.status_code == 400
         assert [e["field"] for e in refused.json()["error"]["errors"]] == ["height"]
 
-    def test_a_condition_on_a_later_field_is_refused_with_why(self, site, editor):
+    def test_only_earlier_fields_are_offered(self, site, editor):
         self.add_yes_no_and_dependent(editor, site)
-        editor.open(f"{editor_url(site)}/scaffolding/@@order?pos=0&fieldset_index=0")
-        before = stored_xml()
-        open_settings(editor, site, "message")  # before "scaffolding" now?
-        fields = stored_fields()
-        assert fields.index("message") < fields.index("scaffolding")
+        add_field(editor, site, "Autre", "other", "label_boolean_field")
+        open_settings(editor, site, "height")
+        assert 'value="scaffolding=true"' in editor.contents
+        assert 'value="other=' not in editor.contents  # a later field
+        open_settings(editor, site, "scaffolding")
+        assert 'value="scaffolding=' not in editor.contents  # itself
+
+    def test_moving_a_field_before_its_condition_is_refused_with_why(
+        self, site, editor
+    ):
+        self.add_yes_no_and_dependent(editor, site)
+        open_settings(editor, site, "height")
         editor.getControl(name="form.widgets.IFieldDisplay.show_if:list").value = [
             "scaffolding=true"
         ]
         save(editor)
+        before = stored_xml()
+        editor.open(f"{editor_url(site)}/height/@@order?pos=0&fieldset_index=0")
         assert editor.contents.count("not saved") == 1
-        assert "must name a field that comes before" in editor.contents
-        assert "Changes saved" not in editor.contents
+        assert "« Hauteur (m) » (height): the condition must name a field" in (
+            editor.contents
+        )
         assert stored_xml() == before
 
     def test_values_of_several_fields_are_refused(self, site, editor):
         self.add_yes_no_and_dependent(editor, site)
         add_field(editor, site, "Autre", "other", "label_boolean_field")
+        add_field(editor, site, "Combien ?", "count", "label_integer_field")
         before = stored_xml()
-        open_settings(editor, site, "height")
+        open_settings(editor, site, "count")
         editor.getControl(name="form.widgets.IFieldDisplay.show_if:list").value = [
             "scaffolding=true",
             "other=false",

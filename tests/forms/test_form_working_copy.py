@@ -2,6 +2,8 @@
 until the webmaster publishes N+1; submissions keep their version; the
 preview tries the working copy and files nothing."""
 
+from DateTime import DateTime
+from datetime import datetime
 from fixtures.forms import CONDITIONS_FORM
 from fixtures.forms import DEFAULT_FORM_DATA
 from imio.guichet.audit.api import iter_records
@@ -20,6 +22,7 @@ from plone import api
 from zope.schema import getFieldNames
 
 import pytest
+import re
 import transaction
 
 
@@ -147,10 +150,28 @@ class TestWorkingCopy:
         editor = browser_for("editor")
         editor.open(f"{site.demarches.y.absolute_url()}/++form++fields")
         editor.getControl(name="publish").click()
-        assert "Version" in editor.contents
+        assert "Version 1 of the form is published" in editor.contents
         schema = session_for("Anonymous").get("demarches/y/@form-schema").json()
         assert "file_number" in schema["properties"]
         assert IOnlineForm(procedure_y()).working_copy is None
+
+    def test_the_editor_shows_when_citizens_can_file(self, site, browser_for):
+        """The page's dates bound the submissions' (content.availability):
+        the table shows the window citizens actually get."""
+        procedure = procedure_y()  # the test site's time zone is UTC
+        procedure.setEffectiveDate(DateTime("2027/02/01 10:00 UTC"))
+        procedure.setExpirationDate(DateTime("2027/02/20 17:00 UTC"))
+        procedure.opening_date = datetime(2027, 1, 1, 9, 0)
+        procedure.closing_date = datetime(2027, 3, 1, 9, 0)
+        transaction.commit()
+        editor = browser_for("editor")
+        editor.open(f"{procedure.absolute_url()}/++form++fields")
+        table = editor.contents.split("guichet-form-dates")[1].split("</table>")[0]
+        rows = [" ".join(row.split()) for row in table.split("<tr")[2:]]
+        page, submissions = (re.sub("<[^>]+>", " ", row) for row in rows)
+        assert "01/02/2027 10:00" in page and "20/02/2027 17:00" in page
+        assert "01/02/2027 10:00" in submissions  # not 01/01, the page's date
+        assert "20/02/2027 17:00" in submissions  # not 01/03
 
     def test_the_editor_warns_before_publishing(self, site, browser_for):
         edit(WITH_FILE_NUMBER.replace("<title>Numéro de dossier</title>", ""))

@@ -62,6 +62,7 @@ from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import provider
 from zope.schema import Choice
+from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import List
 from zope.schema import TextLine
@@ -98,12 +99,19 @@ def _form_schema(context):
 
 @provider(IContextSourceBinder)
 def condition_vocabulary(context) -> SimpleVocabulary:
-    """Each value a condition may name: "⟨field⟩ : ⟨value⟩"."""
+    """Each value a condition may name: "⟨field⟩ : ⟨value⟩"; for a field's
+    settings, of the fields asked before it only (a condition on itself or
+    on a later field is always refused)."""
     schema = _form_schema(context)
     if schema is None:
         return SimpleVocabulary([])
+    names = [name for name, _field in getFieldsInOrder(schema)]
+    own = getattr(context, "__name__", None)
+    earlier = set(names[: names.index(own)]) if own in names else set(names)
     terms = []
     for name, value, title in condition_choices(schema):
+        if name not in earlier:
+            continue
         label = api.portal.translate(title) if hasattr(title, "domain") else title
         field_title = schema[name].title or name
         terms.append(

@@ -296,7 +296,9 @@ def never_shown(form: CheckedForm):
     for name, field in form.fields:
         wanted: dict[str, set] = {}
         for condition in conditions(form.schema).get(name, ()):
-            values = set(condition.values)
+            values = set(condition.values) & _possible_answers(
+                form.schema.get(condition.field), condition.values
+            )
             wanted[condition.field] = wanted.get(condition.field, values) & values
         if any(not values for values in wanted.values()):
             yield FormWarning(
@@ -310,6 +312,18 @@ def never_shown(form: CheckedForm):
                 name,
                 "never_shown",
             )
+
+
+def _possible_answers(field, values) -> set:
+    """Of ``values``, those a citizen can give to ``field``: a required
+    checkbox (yes/no) must be ticked, so only "yes" is ever answered."""
+    if (
+        field is not None
+        and field.required
+        and getattr(kind_of(field), "checkbox", False)
+    ):
+        return {value for value in values if value is True}
+    return set(values)
 
 
 def _options(field) -> int | None:

@@ -172,6 +172,9 @@ class TestWorkingCopy:
         assert "01/02/2027 10:00" in page and "20/02/2027 17:00" in page
         assert "01/02/2027 10:00" in submissions  # not 01/01, the page's date
         assert "20/02/2027 17:00" in submissions  # not 01/03
+        # The advanced path is one link away.
+        editor.getLink(url=f"{procedure.absolute_url()}/@@form-xml").click()
+        assert "++form++fields" not in editor.url
 
     def test_the_editor_warns_before_publishing(self, site, browser_for):
         edit(WITH_FILE_NUMBER.replace("<title>Numéro de dossier</title>", ""))

@@ -62,7 +62,6 @@ from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import provider
 from zope.schema import Choice
-from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import List
 from zope.schema import TextLine
@@ -100,17 +99,16 @@ def _form_schema(context):
 @provider(IContextSourceBinder)
 def condition_vocabulary(context) -> SimpleVocabulary:
     """Each value a condition may name: "⟨field⟩ : ⟨value⟩"; for a field's
-    settings, of the fields asked before it only (a condition on itself or
-    on a later field is always refused)."""
+    settings, never its own (always refused). A later field stays offered:
+    the same save may move the field to a later step, after it; saving
+    refuses, with why, what still names a later field."""
     schema = _form_schema(context)
     if schema is None:
         return SimpleVocabulary([])
-    names = [name for name, _field in getFieldsInOrder(schema)]
     own = getattr(context, "__name__", None)
-    earlier = set(names[: names.index(own)]) if own in names else set(names)
     terms = []
     for name, value, title in condition_choices(schema):
-        if name not in earlier:
+        if name == own:
             continue
         label = api.portal.translate(title) if hasattr(title, "domain") else title
         field_title = schema[name].title or name

@@ -183,6 +183,10 @@ class FormVersionPanel:
     def edit_url(self) -> str:
         return f"{self.procedure.absolute_url()}/edit"
 
+    def xml_url(self) -> str:
+        # The advanced path: download the form, or import one (working copy).
+        return f"{self.procedure.absolute_url()}/@@form-xml"
+
     def dates(self) -> list[dict]:
         """The procedure's publication and its submissions' dates, side by
         side (empty: no limit)."""

@@ -7,6 +7,7 @@ type stored when these fields were its own.
 """
 
 from AccessControl.PermissionRole import rolesForPermissionOn
+from Acquisition import aq_base
 from imio.guichet.content.behaviors import IFormSchemaField
 from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.content.behaviors import IOnlineForm
@@ -146,7 +147,11 @@ class OnlineForm:
         return load_form_schema(self.edited_form_schema)
 
     def seen_by_citizens(self) -> bool:
-        """Whether citizens may view the procedure (it is published)."""
+        """Whether citizens may view the procedure (it is published). An
+        item being created (not stored yet: its add form, wrapped in its
+        folder, would acquire the folder's roles) was never seen."""
+        if getattr(aq_base(self.context), "_p_jar", None) is None:
+            return False
         roles = rolesForPermissionOn("View", self.context)
         return bool(self._CITIZEN_ROLES.intersection(roles))
 

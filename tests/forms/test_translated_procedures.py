@@ -10,6 +10,7 @@ from imio.guichet import errors
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.caller import script_caller
+from imio.guichet.channels.caller import accepted_language
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import canonical
 from imio.guichet.content.translations import canonical_uid
@@ -26,6 +27,7 @@ from imio.guichet.usecases.forms import form_schema
 from imio.guichet.usecases.forms import translate_form
 from plone import api
 from plone.app.multilingual.api import translate
+from zope.publisher.browser import TestRequest
 from zope.schema import getFieldNames
 
 import pytest
@@ -111,13 +113,13 @@ def test_an_untranslated_procedure_is_its_own_canonical(procedure):
 
 
 GERMAN = {
-    "title:name": "Name",
+    "title/name": "Name",
     # The form has no help text for "name": nothing to translate.
-    "description:name": "Wie auf dem Ausweis",
-    "title:delivery": "Zustellung",
-    "choice:delivery:post": "Per Post",
-    "choice:purposes:work": "Arbeit",
-    "title:unknown_field": "ignored",
+    "description/name": "Wie auf dem Ausweis",
+    "title/delivery": "Zustellung",
+    "choice/delivery/post": "Per Post",
+    "choice/purposes/work": "Arbeit",
+    "title/unknown_field": "ignored",
 }
 
 
@@ -130,10 +132,10 @@ def test_the_webmaster_translates_the_form_once_for_every_translation(translated
     original, german = translated
     shown = translate_as(["Manager"], german, "de", GERMAN)
     table = {text.key: (text.original, done) for text, done in shown.rows}
-    assert table["title:name"] == ("Nom", "Name")
-    assert table["choice:delivery:post"] == ("post", "Per Post")
-    assert table["title:email"] == ("E-mail", "")
-    assert "title:unknown_field" not in table
+    assert table["title/name"] == ("Nom", "Name")
+    assert table["choice/delivery/post"] == ("post", "Per Post")
+    assert table["title/email"] == ("E-mail", "")
+    assert "title/unknown_field" not in table
     assert IOnlineForm(original).form_labels("de")["fields"]["name"] == {
         "title": "Name"
     }
@@ -202,10 +204,25 @@ STEPS_XML = """\
 
 def test_step_titles_are_translated():
     texts = form_texts(STEPS_XML)
-    assert [t.key for t in texts] == ["step:who", "title:name"]
-    labels = labels_from_texts(texts, {"step:who": " Wer ", "title:name": ""})
+    assert [t.key for t in texts] == ["step/who", "title/name"]
+    labels = labels_from_texts(texts, {"step/who": " Wer ", "title/name": ""})
     assert labels == {"fields": {}, "steps": {"who": {"title": "Wer"}}}
     xml = translated_form_xml(STEPS_XML, labels)
     assert 'label="Wer"' in xml
     assert "<title>Nom</title>" in xml
     assert translated_form_xml(STEPS_XML, {}) is STEPS_XML
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("de-BE,de;q=0.9,fr;q=0.8", "de"),
+        ("en, fr;q=0.5, de;q=0.7", "de"),
+        ("nl", None),
+        ("de;q=0, fr;q=0.1", "fr"),
+        ("", None),
+    ],
+)
+def test_accept_language_picks_a_site_language(header, expected):
+    request = TestRequest(environ={"HTTP_ACCEPT_LANGUAGE": header})
+    assert accepted_language(request, ["fr", "de"]) == expected

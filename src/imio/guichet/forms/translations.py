@@ -55,7 +55,8 @@ class Text:
     def key(self) -> str:
         """The name of its input on the translation page."""
         parts = [self.kind, self.name] + ([self.value] if self.value else [])
-        return ":".join(parts)
+        # Not ":", which Zope reads as a converter in a form input's name.
+        return "/".join(parts)
 
 
 def _text_of(element) -> str:

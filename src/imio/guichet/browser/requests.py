@@ -265,7 +265,11 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return chosen_columns(None if self.on_site else self.context)
 
     def column_headers(self) -> list[dict]:
-        return column_headers(None if self.on_site else self.context, self.columns)
+        return column_headers(
+            None if self.on_site else self.context,
+            self.columns,
+            api.portal.get_current_language(),
+        )
 
     def rows(self) -> list[dict]:
         items = self.page.items

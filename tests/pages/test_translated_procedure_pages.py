@@ -130,3 +130,30 @@ def test_filed_on_the_translation_read_as_the_originals(translated_site):
         f"{german.absolute_url()}/@submissions", headers=JSON, auth=OWNER
     ).json()
     assert [i["id"] for i in on_translation["items"]] == [item["id"]]
+
+
+def test_staff_read_a_german_filing_with_the_labels_of_their_language(
+    translated_site,
+):
+    original, german = translated_site
+    assert translate_on_the_page(german).status_code == 303
+    filed = requests.post(
+        f"{german.absolute_url()}/@submissions",
+        json={"data": VALID_DATA},
+        headers=JSON,
+    )
+    assert filed.status_code == 201, filed.text
+    page = f"{api.portal.get().absolute_url()}/@@guichet-request"
+    query = {"id": filed.json()["id"]}
+    # The language a staff member chose with the site's language switcher.
+    in_french = requests.get(
+        page, params=query, auth=OWNER, cookies={"I18N_LANGUAGE": "fr"}
+    )
+    assert in_french.status_code == 200, in_french.text
+    assert ">Nom<" in in_french.text
+    assert ">Name<" not in in_french.text
+    in_german = requests.get(
+        page, params=query, auth=OWNER, cookies={"I18N_LANGUAGE": "de"}
+    )
+    assert ">Name<" in in_german.text
+    assert "Per Post" in in_german.text

@@ -13,8 +13,6 @@ from fixtures.stored import POSTGRESQL_DSN
 from imio.guichet.submissions.storage import SubmissionStore
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.testing import INTEGRATION_TESTING
-from imio.guichet.testing import MULTILINGUAL_FUNCTIONAL_TESTING
-from imio.guichet.testing import MULTILINGUAL_INTEGRATION_TESTING
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
 from plone.testing.zope import Browser
@@ -37,8 +35,6 @@ globals().update(
         (
             (FUNCTIONAL_TESTING, "functional"),
             (INTEGRATION_TESTING, "integration"),
-            (MULTILINGUAL_INTEGRATION_TESTING, "multilingual_integration"),
-            (MULTILINGUAL_FUNCTIONAL_TESTING, "multilingual_functional"),
         )
     )
 )

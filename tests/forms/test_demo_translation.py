@@ -9,9 +9,9 @@ from plone import api
 from plone.app.multilingual.interfaces import ITranslationManager
 
 
-def test_the_demo_translates_one_procedure_into_german(multilingual_integration):
-    portal = multilingual_integration["portal"]
+def test_the_demo_translates_one_procedure_into_german(portal):
     with api.env.adopt_roles(["Manager"]):
+        # Made before plone.app.multilingual, as on the demo site.
         demo.ensure_content(portal)
         for _twice in range(2):
             demo.ensure_languages(portal)

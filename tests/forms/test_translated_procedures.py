@@ -6,11 +6,14 @@ from Acquisition import aq_base
 from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import RICH_FORM
 from fixtures.forms import VALID_DATA
+from fixtures.multilingual import french_folder
+from fixtures.multilingual import install_multilingual
 from imio.guichet import errors
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.caller import script_caller
 from imio.guichet.channels.caller import accepted_language
+from imio.guichet.content.availability import get_availability
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import canonical
 from imio.guichet.content.translations import canonical_uid
@@ -20,6 +23,7 @@ from imio.guichet.forms.jsonschema import form_json_schema
 from imio.guichet.forms.translations import form_texts
 from imio.guichet.forms.translations import labels_from_texts
 from imio.guichet.forms.translations import translated_form_xml
+from imio.guichet.privacy.information import privacy_of
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import list_submissions
 from imio.guichet.usecases.filing import file_submission
@@ -37,24 +41,21 @@ ANONYMOUS_IN_FRENCH = Caller(user_id=None, client_address="192.0.2.7", language=
 
 
 @pytest.fixture
-def multilingual_portal(multilingual_integration):
-    return multilingual_integration["portal"]
-
-
-@pytest.fixture
-def translated(multilingual_portal):
+def translated(portal):
     """A published procedure in French (the original) and its German
     translation, made with plone.app.multilingual."""
-    portal = multilingual_portal
+    install_multilingual(portal)
     with api.env.adopt_roles(["Manager"]):
         original = api.content.create(
-            portal["fr"],
+            french_folder(portal),
             "imio.guichet.Procedure",
             id="extrait",
             title="Extrait d'acte de naissance",
             form_schema=RICH_FORM,
             **PRIVACY_INFORMATION,
         )
+        original.setLanguage("fr")
+        original.reindexObject()
         german = translate(original, "de")
         german.title = "Geburtsurkunde"
         for item in (original, german):
@@ -226,3 +227,15 @@ def test_step_titles_are_translated():
 def test_accept_language_picks_a_site_language(header, expected):
     request = TestRequest(environ={"HTTP_ACCEPT_LANGUAGE": header})
     assert accepted_language(request, ["fr", "de"]) == expected
+
+
+def test_a_translation_is_open_with_its_originals_privacy_information(translated):
+    """p.a.m copies none of the Online form's settings: the translation is
+    open, and tells its privacy information, because its original is."""
+    original, german = translated
+    assert not getattr(german, "privacy_purpose", None)
+    assert get_availability(german).is_open
+    assert privacy_of(german).purpose == privacy_of(original).purpose
+    with api.env.adopt_roles(["Manager"]):
+        IOnlineForm(german).submissions_open = False
+    assert not get_availability(original).is_open

@@ -6,6 +6,8 @@ its language."""
 from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import RICH_FORM
 from fixtures.forms import VALID_DATA
+from fixtures.multilingual import french_folder
+from fixtures.multilingual import install_multilingual
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
@@ -24,12 +26,13 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
-def translated_site(multilingual_functional):
-    portal = multilingual_functional["portal"]
+def translated_site(functional_portal):
+    portal = functional_portal
     api.portal.set_registry_record(PUBLIC_URL_RECORD, portal.absolute_url())
+    install_multilingual(portal)
     with api.env.adopt_roles(["Manager"]):
         original = api.content.create(
-            portal["fr"],
+            french_folder(portal),
             "imio.guichet.Procedure",
             id="extrait",
             title="Extrait d'acte de naissance",
@@ -37,6 +40,8 @@ def translated_site(multilingual_functional):
             allow_anonymous=True,
             **PRIVACY_INFORMATION,
         )
+        original.setLanguage("fr")
+        original.reindexObject()
         german = translate(original, "de")
         german.title = "Geburtsurkunde"
         for item in (original, german):

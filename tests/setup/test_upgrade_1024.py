@@ -1,10 +1,9 @@
 """Upgrade step 1024: procedures become translatable where
 plone.app.multilingual is installed, and only there."""
 
+from fixtures.multilingual import install_multilingual
 from imio.guichet.upgrades.v1024 import make_translatable
 from plone import api
-
-import pytest
 
 
 def procedure_behaviors() -> tuple:
@@ -12,12 +11,8 @@ def procedure_behaviors() -> tuple:
     return tuple(types["imio.guichet.Procedure"].behaviors)
 
 
-@pytest.fixture
-def multilingual_portal(multilingual_integration):
-    return multilingual_integration["portal"]
-
-
-def test_upgrade_with_multilingual(multilingual_portal):
+def test_upgrade_with_multilingual(portal):
+    install_multilingual(portal)
     fti = api.portal.get_tool("portal_types")["imio.guichet.Procedure"]
     # As a site whose procedure type was installed after plone.app.multilingual.
     fti.behaviors = tuple(b for b in fti.behaviors if b != "plone.translatable")

@@ -17,10 +17,14 @@ class GuichetLayer(PloneSandboxLayer):
 
     def setUpZope(self, app, configurationContext):
         import plone.app.dexterity
+        import plone.app.multilingual
         import plone.restapi
 
         self.loadZCML(package=plone.app.dexterity)
         self.loadZCML(package=plone.restapi)
+        # As on a real instance, where Plone installs it in every site
+        # (it reads translation groups once a site has two languages).
+        self.loadZCML(package=plone.app.multilingual)
         self.loadZCML(package=imio.guichet)
 
     def setUpPloneSite(self, portal):
@@ -43,33 +47,4 @@ INTEGRATION_TESTING = IntegrationTesting(
 
 FUNCTIONAL_TESTING = FunctionalTesting(
     bases=(FIXTURE, WSGI_SERVER_FIXTURE), name="ImioGuichetLayer:FunctionalTesting"
-)
-
-
-class MultilingualLayer(PloneSandboxLayer):
-    """The guichet on a site in French and German with plone.app.multilingual
-    (installed after the guichet, as the demo does)."""
-
-    defaultBases = (FIXTURE,)
-
-    def setUpZope(self, app, configurationContext):
-        import plone.app.multilingual
-
-        self.loadZCML(package=plone.app.multilingual)
-
-    def setUpPloneSite(self, portal):
-        api.portal.set_registry_record("plone.available_languages", ["fr", "de"])
-        api.portal.set_registry_record("plone.default_language", "fr")
-        applyProfile(portal, "plone.app.multilingual:default")
-
-
-MULTILINGUAL_FIXTURE = MultilingualLayer()
-
-MULTILINGUAL_INTEGRATION_TESTING = IntegrationTesting(
-    bases=(MULTILINGUAL_FIXTURE,), name="ImioGuichetLayer:MultilingualIntegration"
-)
-
-MULTILINGUAL_FUNCTIONAL_TESTING = FunctionalTesting(
-    bases=(MULTILINGUAL_FIXTURE, WSGI_SERVER_FIXTURE),
-    name="ImioGuichetLayer:MultilingualFunctional",
 )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.content.translations import canonical
 from imio.guichet.privacy.information import takes_submissions
 from imio.guichet.timezones import in_site_time
 from zope.i18nmessageid import Message
@@ -23,8 +24,10 @@ def _local(value: datetime) -> str:
 
 
 def get_availability(procedure, now: datetime | None = None) -> Availability:
-    """Tell whether ``procedure`` takes submissions at ``now``."""
+    """Tell whether ``procedure`` takes submissions at ``now`` (a
+    translation: whether its original does, whose form it shares)."""
     now = now or datetime.now(UTC)
+    procedure = canonical(procedure)
     if not procedure.submissions_open:
         return Availability(
             False,

@@ -36,9 +36,9 @@ def site_languages() -> list[str]:
 
 def is_translatable(obj) -> bool:
     """Whether ``obj`` may have translations: plone.app.multilingual made it
-    translatable and the site has more than one language (Plone installs
-    that add-on in every site; a site in one language reads no translation
-    group, so it works and costs as without it)."""
+    translatable and the site has more than one language (a site in one
+    language reads no translation group: it works and costs as without
+    that add-on)."""
     if ITranslatable is None or not ITranslatable.providedBy(obj):
         return False
     return len(site_languages()) > 1

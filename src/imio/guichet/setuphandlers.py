@@ -6,6 +6,7 @@ Installing creates no content and no account: demo data comes from
 
 from imio.guichet.audit import get_audit_log
 from imio.guichet.content.procedure import PROCEDURE_TYPE
+from imio.guichet.content.translations import make_procedures_translatable
 from imio.guichet.dashboard.counters import get_counters
 from imio.guichet.identities import get_identity_store
 from imio.guichet.identities import get_verified_store
@@ -50,6 +51,8 @@ def post_install(context):
     get_schedule(api.portal.get(), create=True)
     install_plugin(api.portal.get())
     make_portlet_settings(api.portal.get())
+    # Translatable procedures where plone.app.multilingual is installed.
+    make_procedures_translatable(api.portal.get())
     # Links sent away (e-mails, receipts) start with the site's public URL:
     # by default, the address the add-on was installed from.
     remember_public_url(api.portal.get().absolute_url())

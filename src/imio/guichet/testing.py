@@ -17,10 +17,14 @@ class GuichetLayer(PloneSandboxLayer):
 
     def setUpZope(self, app, configurationContext):
         import plone.app.dexterity
+        import plone.app.multilingual
         import plone.restapi
 
         self.loadZCML(package=plone.app.dexterity)
         self.loadZCML(package=plone.restapi)
+        # As on a real instance, where Plone installs it in every site
+        # (it reads translation groups once a site has two languages).
+        self.loadZCML(package=plone.app.multilingual)
         self.loadZCML(package=imio.guichet)
 
     def setUpPloneSite(self, portal):

@@ -73,6 +73,8 @@ ACTIONS = (
     # A procedure's form: its working copy published or dropped.
     "publish_form",
     "discard_form_changes",
+    # Its texts translated into a language (the fields stay the same).
+    "translate_form",
 )
 #: Actions recorded only when they showed some submission.
 READS = ("read", "list", "download")

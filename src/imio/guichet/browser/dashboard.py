@@ -12,9 +12,9 @@ from imio.guichet.browser.charts import horizontal_bar_chart
 from imio.guichet.browser.display import state_label
 from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.channels.caller import CallerOfRequest
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import GuichetError
 from imio.guichet.usecases import dashboard
-from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from Products.Five.browser import BrowserView
 from zope.i18n import translate
@@ -30,7 +30,7 @@ class DashboardView(CallerOfRequest, BrowserView):
 
     @cached_property
     def within(self) -> str | None:
-        return None if self.on_site else api.content.get_uuid(self.context)
+        return None if self.on_site else canonical_uid(self.context)
 
     def __call__(self):
         try:

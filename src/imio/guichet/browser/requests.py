@@ -35,6 +35,7 @@ from imio.guichet.browser.worklist import work_details
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import find_online_forms
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import GuichetError
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import format_datetime
@@ -211,7 +212,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
     @cached_property
     def within(self) -> str | None:
         """The procedure listed (None: the site)."""
-        return None if self.on_site else api.content.get_uuid(self.context)
+        return None if self.on_site else canonical_uid(self.context)
 
     @cached_property
     def query(self) -> dict:
@@ -264,7 +265,11 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         return chosen_columns(None if self.on_site else self.context)
 
     def column_headers(self) -> list[dict]:
-        return column_headers(None if self.on_site else self.context, self.columns)
+        return column_headers(
+            None if self.on_site else self.context,
+            self.columns,
+            api.portal.get_current_language(),
+        )
 
     def rows(self) -> list[dict]:
         items = self.page.items
@@ -763,9 +768,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
 
     def listing_url(self) -> str:
         context = self.procedure
-        if context is None or not staff.may_list(
-            self.caller, api.content.get_uuid(context)
-        ):
+        if context is None or not staff.may_list(self.caller, canonical_uid(context)):
             context = api.portal.get()
         return f"{context.absolute_url()}/{LISTING_VIEW}"
 

@@ -31,6 +31,8 @@ from imio.guichet.channels.caller import caller_from_request
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.channels.caller import is_anonymous
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical_uid
+from imio.guichet.content.translations import reading_language
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import IdentityLevelRequired
 from imio.guichet.errors import InvalidData
@@ -145,8 +147,10 @@ class SubmitForm(
     @cached_property
     def schema(self):
         # Read many times by z3c.form, the steps and the conditions: once
-        # a request (the form's current version).
-        return IOnlineForm(self.context).get_form_schema()
+        # a request (the form's current version), in the page's language.
+        asked = caller_from_request(self.request, HTML).language
+        language = reading_language(self.context, asked)
+        return IOnlineForm(self.context).get_form_schema(language=language)
 
     @cached_property
     def schema_fields(self):
@@ -616,9 +620,9 @@ class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     def _found(self):
         """The submission of this procedure with the reference asked for."""
         submission = find_by_reference(self.request.form.get("reference", ""))
-        if submission is None or submission.procedure_uid != api.content.get_uuid(
-            self.context
-        ):
+        if submission is None:
+            return None
+        if submission.procedure_uid != canonical_uid(self.context):
             return None
         return submission
 
@@ -659,7 +663,11 @@ class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     def answers(self) -> list[dict]:
         """What was sent, for the citizen who sent it only."""
         return (
-            submission_answers(self.submission, self.context, self.caller.language)
+            submission_answers(
+                self.submission,
+                self.context,
+                reading_language(self.context, self.caller.language),
+            )
             if self.is_citizen()
             else []
         )

@@ -47,12 +47,16 @@ def chosen_columns(procedure) -> list[str]:
     return list(names or ()) or [APPLICANT]
 
 
-def column_headers(procedure, columns: list[str]) -> list[dict]:
-    """Titles of the columns, from the procedure's current form."""
+def column_headers(
+    procedure, columns: list[str], language: str | None = None
+) -> list[dict]:
+    """Titles of the columns, from the procedure's current form, in
+    ``language`` where its texts are translated."""
     fields = {}
     if procedure is not None and columns != [APPLICANT]:
         try:
-            fields = dict(getFieldsInOrder(IOnlineForm(procedure).get_form_schema()))
+            schema = IOnlineForm(procedure).get_form_schema(language=language)
+            fields = dict(getFieldsInOrder(schema))
         except InvalidFormSchema:
             fields = {}
     return [
@@ -78,7 +82,10 @@ class Cells:
     def fields(self, version: int) -> dict:
         if version not in self._fields:
             try:
-                schema = IOnlineForm(self.procedure).get_form_schema(version)
+                # Choices shown by their titles in the reader's language.
+                schema = IOnlineForm(self.procedure).get_form_schema(
+                    version, self.language
+                )
                 self._fields[version] = dict(getFieldsInOrder(schema))
             except (KeyError, InvalidFormSchema):
                 self._fields[version] = {}

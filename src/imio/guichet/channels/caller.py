@@ -50,3 +50,23 @@ class CallerOfRequest:
     @cached_property
     def caller(self) -> Caller:
         return caller_from_request(self.request, self.channel)
+
+
+def accepted_language(request, languages) -> str | None:
+    """The first of ``languages`` that the request's Accept-Language asks
+    for (by preference, then order; a region's tag counts for its language),
+    or None when it asks for none of them."""
+    header = request.getHeader("Accept-Language") or ""
+    asked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if code in languages and quality > 0:
+            asked.append((-quality, position, code))
+    return min(asked)[2] if asked else None

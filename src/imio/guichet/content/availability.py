@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
+from imio.guichet.content.translations import canonical
 from imio.guichet.privacy.information import takes_submissions
 from imio.guichet.timezones import as_datetime
 from imio.guichet.timezones import in_site_time
@@ -49,8 +50,10 @@ def submission_window(procedure) -> tuple[datetime | None, datetime | None]:
 
 
 def get_availability(procedure, now: datetime | None = None) -> Availability:
-    """Tell whether ``procedure`` takes submissions at ``now``."""
+    """Tell whether ``procedure`` takes submissions at ``now`` (a
+    translation: whether its original does, whose form it shares)."""
     now = now or datetime.now(UTC)
+    procedure = canonical(procedure)
     opens, closes = submission_window(procedure)
     if not procedure.submissions_open:
         return Availability(

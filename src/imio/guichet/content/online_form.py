@@ -11,8 +11,10 @@ from Acquisition import aq_base
 from imio.guichet.content.behaviors import IFormSchemaField
 from imio.guichet.content.behaviors import IHasOnlineForm
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import load_form_schema
+from imio.guichet.forms.translations import translated_form_xml
 from imio.guichet.submissions.api import get_store
 from plone.uuid.interfaces import IUUID
 from z3c.form.datamanager import AttributeField
@@ -51,7 +53,9 @@ class OnlineForm:
     """
 
     def __init__(self, context):
-        self.context = context
+        # A translation shares its canonical procedure's form and settings
+        # (content.translations): one form, one set of submissions.
+        self.context = canonical(context)
 
     submissions_open = _OnContext(IOnlineForm["submissions_open"])
     opening_date = _OnContext(IOnlineForm["opening_date"])
@@ -124,9 +128,31 @@ class OnlineForm:
             raise KeyError(version)
         return self._versions[version - 1]
 
-    def get_form_schema(self, version: int | None = None):
-        """The form's zope.schema interface (current version by default)."""
-        return load_form_schema(self.form_schema_xml(version))
+    def get_form_schema(self, version: int | None = None, language: str | None = None):
+        """The form's zope.schema interface (current version by default),
+        with its texts in ``language`` where the webmaster translated them
+        (forms.translations; the same fields, values and rules)."""
+        xml = self.form_schema_xml(version)
+        if language:
+            xml = translated_form_xml(xml, self.form_labels(language))
+        return load_form_schema(xml)
+
+    # -- the form's texts in other languages (forms.translations), one set
+    #    per language for every version: field names do not change.
+
+    def form_labels(self, language: str) -> dict:
+        """The labels of ``language`` (empty: none translated)."""
+        return dict(getattr(self.context, "_form_labels", {}).get(language) or {})
+
+    def translated_languages(self) -> list[str]:
+        return sorted(getattr(self.context, "_form_labels", {}))
+
+    def set_form_labels(self, language: str, labels: dict) -> None:
+        """Keep ``labels`` as the form's texts in ``language``."""
+        stored = dict(getattr(self.context, "_form_labels", {}))
+        stored[language] = labels
+        # A dict replaced as a whole: ZODB sees the change.
+        self.context._form_labels = stored
 
     # -- the working copy: what the editor changes while citizens see the
     #    published version (``form_schema``)

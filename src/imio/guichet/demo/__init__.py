@@ -282,6 +282,89 @@ def ensure_content(portal) -> None:
         )
 
 
+#: The demo site is in French, with German as its second language.
+LANGUAGES = ["fr", "de"]
+
+#: The procedure translated into German, with its German page and the
+#: German texts of its form (docs/multilingual.md).
+GERMAN = {
+    "procedure": "extrait-acte-de-naissance",
+    "folder_title": "Online-Verfahren",
+    "folder_description": "Stellen Sie Ihre Anträge bei der Gemeinde online, "
+    "rund um die Uhr.",
+    "title": "Antrag auf einen Auszug aus der Geburtsurkunde",
+    "description": "Erhalten Sie einen Auszug oder eine Abschrift Ihrer "
+    "Geburtsurkunde.",
+    "labels": {
+        "title/last_name": "Name der betroffenen Person",
+        "title/first_name": "Vorname(n)",
+        "title/birth_date": "Geburtsdatum",
+        "title/birth_place": "Geburtsort",
+        "title/national_number": "Nationalregisternummer",
+        "description/national_number": "11 Ziffern, auf der Rückseite Ihres "
+        "Personalausweises, oder BIS-Nummer (freiwillig).",
+        "title/purpose": "Grund des Antrags",
+        "choice/purpose/administration": "Verwaltungsverfahren",
+        "choice/purpose/marriage": "Eheschließung oder gesetzliches Zusammenwohnen",
+        "choice/purpose/employment": "Beschäftigung",
+        "choice/purpose/other": "Sonstiges",
+        "title/delivery": "Art der Zustellung",
+        "choice/delivery/email": "Per E-Mail",
+        "choice/delivery/post": "Per Post",
+        "choice/delivery/counter": "Abholung am Schalter",
+        "title/email": "E-Mail-Adresse",
+        "title/postal_address": "Postanschrift",
+        "description/postal_address": "Nur für einen Versand per Post.",
+    },
+}
+
+
+def ensure_languages(portal) -> None:
+    """French and German, the visitor's choice kept in a cookie (the
+    language switcher), plone.app.multilingual installed."""
+    api.portal.set_registry_record("plone.available_languages", LANGUAGES)
+    api.portal.set_registry_record("plone.default_language", LANGUAGES[0])
+    api.portal.set_registry_record("plone.use_cookie_negotiation", True)
+    installer = get_installer(portal)
+    if not installer.is_product_installed("plone.app.multilingual"):
+        installer.install_product("plone.app.multilingual")
+    from imio.guichet.content.translations import make_procedures_translatable
+
+    make_procedures_translatable(portal)
+
+
+def ensure_translation(portal) -> None:
+    """The German translation of one procedure (and of its folder), and the
+    German texts of its form, where missing."""
+    from imio.guichet.caller import script_caller
+    from imio.guichet.content.behaviors import IOnlineForm
+    from imio.guichet.usecases.forms import translate_form
+    from plone.app.multilingual.interfaces import ITranslationManager
+
+    folder = portal["demarches"]
+    original = folder[GERMAN["procedure"]]
+    for item in (folder, original):
+        if not item.Language():
+            item.setLanguage(LANGUAGES[0])
+            item.reindexObject()
+    folders = ITranslationManager(folder)
+    if not folders.has_translation("de"):
+        german_folder = folders.add_translation("de")
+        german_folder.title = GERMAN["folder_title"]
+        german_folder.description = GERMAN["folder_description"]
+        german_folder.reindexObject()
+        api.content.transition(german_folder, "publish")
+    procedures = ITranslationManager(original)
+    if not procedures.has_translation("de"):
+        german = procedures.add_translation("de")
+        german.title = GERMAN["title"]
+        german.description = GERMAN["description"]
+        german.reindexObject()
+        api.content.transition(german, "publish")
+    if not IOnlineForm(original).form_labels("de"):
+        translate_form(script_caller(ZOPE_ADMIN[0]), original, "de", GERMAN["labels"])
+
+
 #: The demo authority, with its data protection officer (no procedure
 #: opens without one).
 AUTHORITY = {
@@ -419,6 +502,8 @@ def ensure_demo_site(
         ensure_authority(portal)
         ensure_content(portal)
         ensure_accounts(portal)
+        ensure_languages(portal)
+        ensure_translation(portal)
     finally:
         noSecurityManager()
     return portal

@@ -15,6 +15,7 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.drafts.storage import Draft
 from imio.guichet.drafts.storage import DraftStore
 from imio.guichet.errors import GuichetError
@@ -168,7 +169,7 @@ def save_draft(
     secret = None if owner is not None else secrets.token_urlsafe(24)
     draft = Draft(
         draft_id=uuid.uuid4().hex,
-        procedure_uid=api.content.get_uuid(procedure),
+        procedure_uid=canonical_uid(procedure),
         data=data,
         owner=owner,
         owner_key=identity_key(owner, create=True),

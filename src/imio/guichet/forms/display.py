@@ -100,7 +100,10 @@ def submission_answers(
     schema = None
     if procedure is not None:
         try:
-            schema = IOnlineForm(procedure).get_form_schema(submission.schema_version)
+            # The form's texts in the reader's language, where translated.
+            schema = IOnlineForm(procedure).get_form_schema(
+                submission.schema_version, language
+            )
         except (KeyError, InvalidFormSchema):
             logger.warning("No readable form for %r", submission)
     return answers(schema, submission.data, language=language)

@@ -22,6 +22,7 @@ from imio.guichet import _
 from imio.guichet.authority import Authority
 from imio.guichet.authority import get_authority
 from imio.guichet.authority import IAuthority
+from imio.guichet.content.translations import canonical
 from imio.guichet.i18n import translate_for
 from imio.guichet.privacy.schema import BASES_WITH_LAW
 from imio.guichet.privacy.schema import MANDATORY_CHOICES
@@ -126,6 +127,8 @@ def is_legacy_open(procedure) -> bool:
 def takes_submissions(procedure) -> bool:
     """Whether the privacy information lets ``procedure`` take
     submissions: complete, or open since before the rule."""
+    # A translation's privacy information is its original's (one form).
+    procedure = canonical(procedure)
     if is_legacy_open(procedure) or not rule_in_force():
         return True
     return not missing_information(procedure)
@@ -189,6 +192,8 @@ class PrivacyInformation:
 
 def privacy_of(procedure, authority: Authority | None = None) -> PrivacyInformation:
     authority = authority or get_authority()
+    # A translation's privacy information is its original's (one form).
+    procedure = canonical(procedure)
     return PrivacyInformation(
         controller=authority.official_name,
         controller_address=authority.address_lines,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.forms.kinds import export_cells
 from imio.guichet.spreadsheets import csv_bytes
 from imio.guichet.spreadsheets import csv_rows_text
@@ -152,7 +153,7 @@ def write_export(kind: str, write, procedure, submissions) -> int:
             procedure._p_jar.cacheGC()
 
     if kind == "jsonl":
-        procedures = procedure_summaries([api.content.get_uuid(procedure)])
+        procedures = procedure_summaries([canonical_uid(procedure)])
         site_url = api.portal.get().absolute_url()
 
         def serialize(submission):

@@ -114,6 +114,9 @@ ACTION_LABELS = {
     "discard_form_changes": _(
         "audit_action_discard_form_changes", default="Discarded changes to a form"
     ),
+    "translate_form": _(
+        "audit_action_translate_form", default="Translated the texts of a form"
+    ),
 }
 UNKNOWN_ACTION = _("error_unknown_audit_action", default="Unknown action.")
 PERIOD_REVERSED = _(

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.caller import Caller
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.drafts import api as drafts
 from imio.guichet.drafts.storage import Draft
 from imio.guichet.errors import NotFound
@@ -23,7 +24,6 @@ from imio.guichet.submissions.api import check_open
 from imio.guichet.submissions.protection import check_anonymous_rate
 from imio.guichet.submissions.protection import count_anonymous_submission
 from imio.guichet.submissions.protection import refuse_robots
-from plone import api
 from typing import Any
 
 
@@ -63,7 +63,7 @@ def open_draft(
     )
     if draft is None:
         raise NotFound(DRAFT_NOT_FOUND)
-    if procedure is not None and draft.procedure_uid != api.content.get_uuid(procedure):
+    if procedure is not None and draft.procedure_uid != canonical_uid(procedure):
         raise NotFound(DRAFT_NOT_FOUND)
     return draft
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical
+from imio.guichet.content.translations import reading_language
 from imio.guichet.drafts.api import delete_draft
 from imio.guichet.errors import IdentityLevelRequired
 from imio.guichet.errors import Unavailable
@@ -144,6 +146,10 @@ def file_answers(
     procedure needs a verified identity the caller has not shown). What a
     verified caller's provider asserted is recorded with the submission.
     """
+    # Filed on a translation: into its canonical procedure's submissions,
+    # in the translation's language (content.translations).
+    language = reading_language(procedure, caller.language)
+    procedure = canonical(procedure)
     check_identity_level(caller, procedure)
     protect_anonymous(caller, honeypot, rate=True)
     answers = read_answers()
@@ -170,7 +176,7 @@ def file_answers(
             data,
             idempotency_key=idempotency_key,
             submitter=caller.user_id,
-            language=caller.language,
+            language=language,
             draft_id=draft_id,
             identity=caller.identity,
         )

@@ -9,10 +9,13 @@ sense of what was filed, even once the procedure is no longer published
 (see :func:`~imio.guichet.submissions.access.may_see_form`).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from imio.guichet import _
 from imio.guichet.audit.api import record
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import canonical
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import LoginRequired
@@ -21,6 +24,11 @@ from imio.guichet.errors import Unavailable
 from imio.guichet.forms.checks import check_form
 from imio.guichet.forms.checks import FormWarning
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.translations import form_texts
+from imio.guichet.forms.translations import labels_from_texts
+from imio.guichet.forms.translations import Text
+from imio.guichet.forms.translations import translation_of
+from imio.guichet.i18n import site_languages
 from imio.guichet.submissions.access import may_see_form
 from imio.guichet.submissions.query import whole_number
 from imio.guichet.urls import public_url_of
@@ -28,6 +36,10 @@ from plone import api
 
 
 NO_CHANGES = "No change of the form is waiting to be published."
+UNKNOWN_LANGUAGE = _(
+    "error_form_translation_language",
+    default="The site is not available in this language.",
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +50,12 @@ class PublishedForm:
     warnings: list[FormWarning]
 
 
-def form_schema(caller: Caller, procedure, version: object = None) -> tuple:
+def form_schema(
+    caller: Caller, procedure, version: object = None, language: str | None = None
+) -> tuple:
     """``(schema, version)``: the form of ``procedure`` in ``version`` (a
-    number, or its digits as text; None: the current one).
+    number, or its digits as text; None: the current one), its texts in
+    ``language`` where translated (the fields are the same in every one).
 
     Raises LoginRequired/Forbidden for a caller who may not see the form,
     InvalidInput for a version that does not exist and Unavailable for a
@@ -53,7 +68,7 @@ def form_schema(caller: Caller, procedure, version: object = None) -> tuple:
     elif whole_number(version) is not None:
         version = whole_number(version)
     try:
-        return form.get_form_schema(version), version
+        return form.get_form_schema(version, language), version
     except (KeyError, TypeError):
         raise InvalidInput("No such version of this form.") from None
     except InvalidFormSchema:
@@ -140,3 +155,55 @@ def form_version_status(caller: Caller, procedure) -> FormVersionStatus:
     return FormVersionStatus(
         form.form_schema_version, form.working_copy is not None, warnings
     )
+
+
+# -- the form's texts in other languages (forms.translations): one set per
+#    language, shared by every translation of the procedure
+
+
+@dataclass(frozen=True)
+class FormTranslation:
+    """Each text of the form with what it says in ``language`` ("" where
+    not translated: the form's own text is shown)."""
+
+    language: str
+    rows: list[tuple[Text, str]]
+
+
+def _check_language(language: object) -> str:
+    if not isinstance(language, str) or language not in site_languages():
+        raise InvalidInput(UNKNOWN_LANGUAGE)
+    return language
+
+
+def form_translation(caller: Caller, procedure, language: object) -> FormTranslation:
+    """The translation page's table for ``language`` (for who may edit the
+    procedure's form)."""
+    original = canonical(procedure)
+    _check_may_edit(caller, original)
+    language = _check_language(language)
+    form = IOnlineForm(original)
+    labels = form.form_labels(language)
+    texts = form_texts(form.form_schema)
+    rows = [(text, translation_of(text, labels)) for text in texts]
+    return FormTranslation(language, rows)
+
+
+def translate_form(
+    caller: Caller, procedure, language: object, given: Mapping[str, object]
+) -> FormTranslation:
+    """Keep ``given`` (a text's key -> its translation) as the form's texts
+    in ``language``; an empty text falls back to the form's own. The
+    fields, values and rules do not change. Audited."""
+    original = canonical(procedure)
+    _check_may_edit(caller, original)
+    language = _check_language(language)
+    form = IOnlineForm(original)
+    labels = labels_from_texts(form_texts(form.form_schema), given)
+    form.set_form_labels(language, labels)
+    record(
+        caller,
+        "translate_form",
+        details={"procedure": public_url_of(original), "language": language},
+    )
+    return form_translation(caller, original, language)

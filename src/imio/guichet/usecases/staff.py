@@ -16,6 +16,7 @@ from dataclasses import replace
 from imio.guichet import _
 from imio.guichet import audit
 from imio.guichet.caller import Caller
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import GuichetError
@@ -54,7 +55,6 @@ from imio.guichet.submissions.search import parse_search
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.usecases.uploads import checked_files
-from plone import api
 from typing import Any
 
 
@@ -612,7 +612,7 @@ def export_details(procedure, query: ExportQuery) -> dict:
         "q": query.q,
     }
     return {
-        "procedure": api.content.get_uuid(procedure),
+        "procedure": canonical_uid(procedure),
         "format": query.kind,
         **{name: value for name, value in filters.items() if value is not None},
     }
@@ -623,10 +623,10 @@ def _exported(procedure, query: ExportQuery) -> Iterator[Submission]:
         # As the listing: the one submission of that reference, if it is
         # this procedure's (the caller may read them all: checked above).
         found = submissions.find_by_reference(query.reference)
-        uid = api.content.get_uuid(procedure)
+        uid = canonical_uid(procedure)
         return iter([found] if found is not None and found.procedure_uid == uid else [])
     return submissions.iter_submissions(
-        api.content.get_uuid(procedure),
+        canonical_uid(procedure),
         state=query.state,
         created_from=query.created_from,
         created_to=query.created_to,

@@ -6,11 +6,11 @@ procedures they may read, all of them with the permission on the site),
 checked by :func:`imio.guichet.usecases.dashboard.read_dashboard`.
 """
 
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import InvalidQuery
 from imio.guichet.services.base import GuichetService
 from imio.guichet.usecases import dashboard
-from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.protect.interfaces import IDisableCSRFProtection
 from zope.interface import alsoProvides
@@ -29,7 +29,7 @@ class DashboardGet(GuichetService):
         alsoProvides(self.request, IDisableCSRFProtection)
         within = None
         if not IPloneSiteRoot.providedBy(self.context):
-            within = api.content.get_uuid(self.context)
+            within = canonical_uid(self.context)
         kind = self.request.form.get("format")
         if kind == "csv":
             self.body = dashboard.dashboard_csv(self.caller, within=within).encode()

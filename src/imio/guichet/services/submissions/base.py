@@ -1,11 +1,11 @@
 """What the services on submissions share: the id and action read from the
 URL, and the JSON body."""
 
+from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
 from imio.guichet.services.base import GuichetService
 from imio.guichet.services.base import read_json_body
-from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 
 
@@ -19,7 +19,7 @@ class SubmissionService(GuichetService):
         its submissions are found there."""
         if IPloneSiteRoot.providedBy(self.context):
             return None
-        return api.content.get_uuid(self.context)
+        return canonical_uid(self.context)
 
     @property
     def submission_id(self) -> str:

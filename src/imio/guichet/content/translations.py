@@ -1,0 +1,123 @@
+"""Translations of a procedure (plone.app.multilingual), when the site has it.
+
+A procedure and its translations are one procedure in several languages:
+they share one form, one set of settings and one set of submissions, those
+of the *canonical* procedure, the member of the translation group created
+first (see docs/multilingual.md). Without plone.app.multilingual, or for
+content that is not translatable, every procedure is its own canonical one
+and has no language of its own: the site works as in one language.
+"""
+
+from imio.guichet.i18n import site_languages
+from plone.uuid.interfaces import IUUID
+
+
+try:
+    from plone.app.multilingual.interfaces import ITranslatable
+    from plone.app.multilingual.interfaces import ITranslationManager
+except ImportError:  # pragma: no cover - the add-on does not need it
+    ITranslatable = None
+    ITranslationManager = None
+
+
+#: The behavior plone.app.multilingual gives translatable types.
+TRANSLATABLE_BEHAVIOR = "plone.translatable"
+
+
+def is_translatable(obj) -> bool:
+    """Whether ``obj`` may have translations: plone.app.multilingual made it
+    translatable and the site has more than one language (a site in one
+    language reads no translation group: it works and costs as without
+    that add-on)."""
+    if ITranslatable is None or not ITranslatable.providedBy(obj):
+        return False
+    return len(site_languages()) > 1
+
+
+def translations_of(obj) -> dict:
+    """``{language: object}`` of ``obj``'s translation group (``obj`` alone,
+    under its language or "", when it has none). Unrestricted: a translation
+    the reader may not see still belongs to the group."""
+    if not is_translatable(obj):
+        return {language_of(obj) or "": obj}
+    translations = ITranslationManager(obj).get_translations()
+    return translations or {language_of(obj) or "": obj}
+
+
+def _created_first(item: tuple) -> tuple:
+    language, obj = item
+    created = obj.created() if callable(getattr(obj, "created", None)) else None
+    return (created is None, created.micros() if created else 0, language)
+
+
+def canonical(obj):
+    """The procedure whose form and submissions ``obj`` shares: the member of
+    its translation group created first (``obj`` itself when untranslated).
+
+    Creation dates do not change, so the canonical procedure stays the same
+    whichever translation is added, edited or moved later."""
+    translations = translations_of(obj)
+    if len(translations) < 2:
+        return obj
+    first = min(translations.items(), key=_created_first)[1]
+    # The caller's own object keeps the wrapper it was reached through.
+    return obj if IUUID(first, None) == IUUID(obj, None) else first
+
+
+def canonical_uid(obj) -> str | None:
+    """The uid back offices know ``obj`` by: its canonical procedure's."""
+    return IUUID(canonical(obj), None)
+
+
+def language_of(obj) -> str | None:
+    """The language ``obj`` is written in (None: not said)."""
+    language = getattr(obj, "Language", None)
+    language = language() if callable(language) else language
+    return language or None
+
+
+def reading_language(obj, asked: str | None) -> str | None:
+    """The language a page or answer about ``obj`` is in: a translation's
+    own language (its URL says which), else the one ``asked`` (the
+    visitor's)."""
+    return translation_language(obj) or asked
+
+
+def translation_language(obj) -> str | None:
+    """The language of ``obj`` when it is one of several translations (its
+    pages are then in that language whatever the visitor's browser asks);
+    None for a procedure in one language."""
+    if not is_translatable(obj) or len(translations_of(obj)) < 2:
+        return None
+    return language_of(obj)
+
+
+#: plone.app.multilingual's profile.
+MULTILINGUAL_PROFILE = "plone.app.multilingual:default"
+
+
+def multilingual_installed(site) -> bool:
+    """Whether plone.app.multilingual is installed in ``site``."""
+    if ITranslatable is None:
+        return False
+    version = site.portal_setup.getLastVersionForProfile(MULTILINGUAL_PROFILE)
+    return version not in (None, "unknown")
+
+
+def make_procedures_translatable(site) -> bool:
+    """Give the procedure type plone.app.multilingual's behavior when that
+    add-on is there (it gives it to the types it finds when installed, not
+    to those installed after it). Without it, nothing: the guichet does not
+    need it. Whether the type is translatable now."""
+    from imio.guichet.content.procedure import PROCEDURE_TYPE
+
+    # Its code may be there (loaded with Plone's add-ons) without its being
+    # installed in this site: only an installed one keeps translation groups.
+    if not multilingual_installed(site):
+        return False
+    fti = site.portal_types.get(PROCEDURE_TYPE)
+    if fti is None:
+        return False
+    if TRANSLATABLE_BEHAVIOR not in fti.behaviors:
+        fti.behaviors = (*fti.behaviors, TRANSLATABLE_BEHAVIOR)
+    return True

@@ -1,0 +1,71 @@
+"""A translated procedure in a real browser: a citizen switches the demo
+site to German with the language switcher, files the birth certificate
+procedure in German, and the back office reads it under the original
+procedure with the same field names and ``language: "de"``; staff read
+the answers with the French labels."""
+
+from accessibility import assert_accessible
+from playwright.sync_api import expect
+
+import re
+import requests
+
+
+def test_a_citizen_files_in_german_and_staff_read_it_in_french(page, demo_site):
+    original = f"{demo_site}/demarches/extrait-acte-de-naissance"
+    page.goto(original)
+    switcher = page.locator("#portal-languageselector .language-de a")
+    expect(switcher).to_have_count(1)
+    switcher.click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/") != original
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_role("link", name=re.compile("Online beantragen")).click()
+    page.wait_for_url("**/@@submit")
+    # The guichet's own pages have the switcher too, back to French.
+    expect(page.locator("#portal-languageselector .language-fr a")).to_have_count(1)
+    assert_accessible(page)
+    # The form's German texts, the same fields.
+    page.get_by_label("Name der betroffenen Person").fill("Schmitz")
+    page.get_by_label("Vorname(n)").fill("Anna")
+    page.fill("#form-widgets-birth_date", "1990-05-17")
+    page.get_by_label("Geburtsort").fill("Eupen")
+    page.get_by_label("Verwaltungsverfahren").check()
+    page.get_by_label("Per E-Mail").check()
+    page.get_by_label("E-Mail-Adresse").fill("anna@example.org")
+    page.get_by_role("button", name="Meinen Antrag senden").click()
+    page.wait_for_url("**/@@confirmation**")
+    assert_accessible(page)
+    reference = page.locator(".imio-guichet-reference").first.inner_text().strip()
+
+    # The back office: one procedure, the original's, the same field names.
+    listed = requests.get(
+        f"{original}/@submissions",
+        params={"reference": reference},
+        headers={"Accept": "application/json"},
+        auth=("backoffice", "backoffice"),
+        timeout=30,
+    )
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()["items"]
+    assert item["language"] == "de"
+    assert item["procedure"]["@id"] == original
+    assert item["data"]["last_name"] == "Schmitz"
+    assert item["data"]["purpose"] == "administration"
+
+    # Staff read it in French, with the form's French labels.
+    staff = page.context.browser.new_context()
+    try:
+        staff.add_cookies([{"name": "I18N_LANGUAGE", "value": "fr", "url": demo_site}])
+        staff_page = staff.new_page()
+        staff_page.goto(f"{demo_site}/login")
+        staff_page.fill("#__ac_name", "backoffice")
+        staff_page.fill("#__ac_password", "backoffice")
+        staff_page.locator("#__ac_password").press("Enter")
+        staff_page.wait_for_load_state()
+        staff_page.goto(f"{demo_site}/@@guichet-request?id={item['id']}")
+        expect(staff_page.get_by_text("Nom de la personne concernée")).to_be_visible()
+        expect(staff_page.get_by_text("Démarche administrative")).to_be_visible()
+        expect(staff_page.get_by_text("Name der betroffenen Person")).to_have_count(0)
+    finally:
+        staff.close()

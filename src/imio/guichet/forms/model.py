@@ -27,7 +27,6 @@ from plone.autoform.interfaces import WIDGETS_KEY
 from plone.autoform.interfaces import WRITE_PERMISSIONS_KEY
 from plone.supermodel import loadString
 from plone.supermodel import model
-from zope.globalrequest import getRequest
 from zope.i18n import interpolate
 from zope.i18n import translate
 from zope.i18nmessageid import Message
@@ -213,7 +212,8 @@ def form_schema_constraint(value: str) -> bool:
             _(
                 "invalid_form_schema",
                 default="This form cannot be used: ${problems}",
-                mapping={"problems": error.translated(getRequest())},
+                # The XML box's reader writes XML: the problems in English.
+                mapping={"problems": str(error)},
             )
         ) from error
     return True

@@ -101,3 +101,12 @@ def test_integration_answers_conform(site, session_for):
         now=datetime.now(UTC),
     )
     conforms(event, "CloudEvent")
+
+
+def test_every_audit_action_is_in_the_document():
+    """A back office validating the audit trail against the document meets
+    no action it does not know."""
+    from imio.guichet.audit.api import ACTIONS
+
+    record = openapi_document()["components"]["schemas"]["AuditRecord"]
+    assert record["properties"]["action"]["enum"] == list(ACTIONS)

@@ -3,11 +3,8 @@ translations share the canonical procedure's form, settings and
 submissions; a filing records the language it was filed in."""
 
 from Acquisition import aq_base
-from fixtures.forms import PRIVACY_INFORMATION
-from fixtures.forms import RICH_FORM
 from fixtures.forms import VALID_DATA
-from fixtures.multilingual import french_folder
-from fixtures.multilingual import install_multilingual
+from fixtures.multilingual import translated_procedure
 from imio.guichet import errors
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
@@ -30,7 +27,6 @@ from imio.guichet.usecases.filing import file_submission
 from imio.guichet.usecases.forms import form_schema
 from imio.guichet.usecases.forms import translate_form
 from plone import api
-from plone.app.multilingual.api import translate
 from zope.publisher.browser import TestRequest
 from zope.schema import getFieldNames
 
@@ -44,23 +40,7 @@ ANONYMOUS_IN_FRENCH = Caller(user_id=None, client_address="192.0.2.7", language=
 def translated(portal):
     """A published procedure in French (the original) and its German
     translation, made with plone.app.multilingual."""
-    install_multilingual(portal)
-    with api.env.adopt_roles(["Manager"]):
-        original = api.content.create(
-            french_folder(portal),
-            "imio.guichet.Procedure",
-            id="extrait",
-            title="Extrait d'acte de naissance",
-            form_schema=RICH_FORM,
-            **PRIVACY_INFORMATION,
-        )
-        original.setLanguage("fr")
-        original.reindexObject()
-        german = translate(original, "de")
-        german.title = "Geburtsurkunde"
-        for item in (original, german):
-            api.content.transition(item, "publish")
-    return original, german
+    return translated_procedure(portal)
 
 
 def test_procedures_are_translatable_when_multilingual_is_installed(translated):

@@ -3,15 +3,11 @@ form's JSON Schema in the language asked or of the translation's URL, and a
 filing on the translation that back offices read as the original's, with
 its language."""
 
-from fixtures.forms import PRIVACY_INFORMATION
-from fixtures.forms import RICH_FORM
 from fixtures.forms import VALID_DATA
-from fixtures.multilingual import french_folder
-from fixtures.multilingual import install_multilingual
+from fixtures.multilingual import translated_procedure
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
-from plone.app.multilingual.api import translate
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 
@@ -29,23 +25,7 @@ JSON = {"Accept": "application/json"}
 def translated_site(functional_portal):
     portal = functional_portal
     api.portal.set_registry_record(PUBLIC_URL_RECORD, portal.absolute_url())
-    install_multilingual(portal)
-    with api.env.adopt_roles(["Manager"]):
-        original = api.content.create(
-            french_folder(portal),
-            "imio.guichet.Procedure",
-            id="extrait",
-            title="Extrait d'acte de naissance",
-            form_schema=RICH_FORM,
-            allow_anonymous=True,
-            **PRIVACY_INFORMATION,
-        )
-        original.setLanguage("fr")
-        original.reindexObject()
-        german = translate(original, "de")
-        german.title = "Geburtsurkunde"
-        for item in (original, german):
-            api.content.transition(item, "publish")
+    original, german = translated_procedure(portal, allow_anonymous=True)
     transaction.commit()
     return original, german
 

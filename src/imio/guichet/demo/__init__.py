@@ -347,20 +347,17 @@ def ensure_translation(portal) -> None:
         if not item.Language():
             item.setLanguage(LANGUAGES[0])
             item.reindexObject()
-    folders = ITranslationManager(folder)
-    if not folders.has_translation("de"):
-        german_folder = folders.add_translation("de")
-        german_folder.title = GERMAN["folder_title"]
-        german_folder.description = GERMAN["folder_description"]
-        german_folder.reindexObject()
-        api.content.transition(german_folder, "publish")
-    procedures = ITranslationManager(original)
-    if not procedures.has_translation("de"):
-        german = procedures.add_translation("de")
-        german.title = GERMAN["title"]
-        german.description = GERMAN["description"]
-        german.reindexObject()
-        api.content.transition(german, "publish")
+    for item, title, description in (
+        (folder, GERMAN["folder_title"], GERMAN["folder_description"]),
+        (original, GERMAN["title"], GERMAN["description"]),
+    ):
+        translations = ITranslationManager(item)
+        if not translations.has_translation("de"):
+            german = translations.add_translation("de")
+            german.title = title
+            german.description = description
+            german.reindexObject()
+            api.content.transition(german, "publish")
     if not IOnlineForm(original).form_labels("de"):
         translate_form(script_caller(ZOPE_ADMIN[0]), original, "de", GERMAN["labels"])
 

@@ -232,14 +232,26 @@ class TestDates:
         procedure.setExpirationDate(DateTime("2026/12/31 00:00 UTC"))
         return procedure
 
-    def test_submissions_close_after_the_page_expires(self, dated):
-        dated.closing_date = None
-        assert codes(form(line("a")), dated) == [("closes_after_expiration", None)]
-
-    def test_submissions_open_before_the_page_is_published(self, dated):
+    def test_submissions_beyond_the_page_dates_are_harmless(self, dated):
+        """The page's dates bound submissions (content.availability): no
+        warning for dates of submissions beyond them."""
         dated.opening_date = datetime(2025, 12, 1)
-        dated.closing_date = datetime(2026, 12, 1)
-        assert codes(form(line("a")), dated) == [("opens_before_publication", None)]
+        dated.closing_date = None
+        assert codes(form(line("a")), dated) == []
+
+    def test_submissions_that_can_never_open(self, dated):
+        dated.opening_date = datetime(2027, 1, 15)  # after the page expires
+        dated.closing_date = datetime(2027, 2, 1)
+        [warning] = check_form(load_form_schema(form(line("a"))), dated)
+        assert warning.code == "submissions_never_open"
+        # Says both dates.
+        text = translate(warning.message, target_language="en")
+        assert "15/01/2027" in text and "31/12/2026" in text, text
+
+    def test_submissions_closing_before_they_open(self, procedure):
+        procedure.opening_date = datetime(2026, 6, 1)
+        procedure.closing_date = datetime(2026, 5, 1)
+        assert codes(form(line("a")), procedure) == [("submissions_never_open", None)]
 
     def test_dates_that_agree(self, dated):
         dated.opening_date = datetime(2026, 2, 1)

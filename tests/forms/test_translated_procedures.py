@@ -219,3 +219,53 @@ def test_a_translation_is_open_with_its_originals_privacy_information(translated
     with api.env.adopt_roles(["Manager"]):
         IOnlineForm(german).submissions_open = False
     assert not get_availability(original).is_open
+
+
+def test_the_translation_page_translates_the_form_being_edited(translated):
+    """Issue #14: on a published procedure the editor changes a working
+    copy; the translation page shows and keeps its texts (a new field),
+    and keeps those only the published form still has (citizens read them
+    until the copy is published)."""
+    original, german = translated
+    form = IOnlineForm(original)
+    edited = form.form_schema.replace(
+        '<field name="email"',
+        '<field name="nickname" type="zope.schema.TextLine">'
+        "<title>Surnom</title><required>False</required></field>"
+        '<field name="email"',
+    ).replace("<title>Nom</title>", "<title>Nom de famille</title>")
+    with api.env.adopt_roles(["Manager"]):
+        form.edit_form_schema(edited)
+        assert form.working_copy is not None  # citizens see the procedure
+        translate_as(["Manager"], german, "de", GERMAN)
+        shown = translate_as(
+            ["Manager"], german, "de", {**GERMAN, "title/nickname": "Spitzname"}
+        )
+    table = {text.key: (text.original, done) for text, done in shown.rows}
+    assert table["title/nickname"] == ("Surnom", "Spitzname")
+    assert table["title/name"] == ("Nom de famille", "Name")
+    labels = form.form_labels("de")["fields"]
+    assert labels["nickname"] == {"title": "Spitzname"}
+    assert labels["delivery"]["choices"] == {"post": "Per Post"}
+    # Published, the copy's translations are there at once.
+    form.publish_working_copy()
+    german_form = form.get_form_schema(language="de")
+    assert german_form["nickname"].title == "Spitzname"
+
+
+def test_a_translation_kept_for_a_field_the_working_copy_removed(translated):
+    original, german = translated
+    form = IOnlineForm(original)
+    translate_as(["Manager"], german, "de", GERMAN)
+    without_delivery = (
+        form.form_schema.split('<field name="delivery"')[0]
+        + (form.form_schema.split("</field>", 5)[-1])
+    )
+    with api.env.adopt_roles(["Manager"]):
+        form.edit_form_schema(without_delivery)
+    assert "delivery" not in form.working_copy
+    shown = translate_as(["Manager"], german, "de", {"title/name": "Name!"})
+    assert "title/delivery" not in {text.key for text, _done in shown.rows}
+    # Citizens still fill the published form, "Zustellung" included.
+    assert form.get_form_schema(language="de")["delivery"].title == "Zustellung"
+    assert form.get_form_schema(language="de")["name"].title == "Name!"

@@ -11,6 +11,7 @@ comes later or would make a loop is refused there, with why.
 
 from Acquisition import aq_inner
 from Acquisition import aq_parent
+from copy import copy
 from dataclasses import replace
 from functools import cached_property
 from imio.guichet import _
@@ -62,6 +63,7 @@ from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import provider
 from zope.schema import Choice
+from zope.schema import getFieldsInOrder
 from zope.schema import Int
 from zope.schema import List
 from zope.schema import TextLine
@@ -106,9 +108,15 @@ def condition_vocabulary(context) -> SimpleVocabulary:
     if schema is None:
         return SimpleVocabulary([])
     own = getattr(context, "__name__", None)
+    return _condition_terms(schema, lambda name: name != own)
+
+
+def _condition_terms(schema, offered) -> SimpleVocabulary:
+    """The vocabulary of the condition values of the fields ``offered``
+    (a test on a field's name) of ``schema``."""
     terms = []
     for name, value, title in condition_choices(schema):
-        if name == own:
+        if not offered(name):
             continue
         label = api.portal.translate(title) if hasattr(title, "domain") else title
         field_title = schema[name].title or name
@@ -123,6 +131,41 @@ def condition_vocabulary(context) -> SimpleVocabulary:
 
 def _fieldsets(schema) -> list:
     return list(schema.queryTaggedValue(FIELDSETS_KEY, []) or [])
+
+
+def earlier_fields(schema, step: str) -> set[str]:
+    """The fields a condition of the step ``step`` may name: those of the
+    steps before it (the first step's, outside any fieldset, included) that
+    come before its own fields in the form. Its own fields and those of
+    later steps are always refused (forms.conditions.condition_problems)."""
+    fieldsets = _fieldsets(schema)
+    names = [fieldset.__name__ for fieldset in fieldsets]
+    index = names.index(step) if step in names else len(fieldsets)
+    later = {name for fieldset in fieldsets[index:] for name in fieldset.fields}
+    # In the form's order, as forms.conditions checks it.
+    ordered = [name for name, _field in getFieldsInOrder(schema)]
+    own = fieldsets[index].fields if index < len(fieldsets) else ()
+    first = min(
+        (ordered.index(name) for name in own if name in ordered),
+        default=len(ordered),
+    )
+    return {name for name in ordered[:first] if name not in later}
+
+
+@implementer(IContextSourceBinder)
+class EarlierConditions:
+    """The values a condition of one step may name: those of the fields of
+    earlier steps (:func:`earlier_fields`)."""
+
+    def __init__(self, step: str):
+        self.step = step
+
+    def __call__(self, context) -> SimpleVocabulary:
+        schema = _form_schema(context)
+        if schema is None:
+            return SimpleVocabulary([])
+        offered = earlier_fields(schema, self.step)
+        return _condition_terms(schema, offered.__contains__)
 
 
 @provider(IContextSourceBinder)
@@ -437,6 +480,11 @@ class StepSettingsForm(form.Form):
         names = [fieldset.__name__ for fieldset in self.fieldsets]
         if self.step_name not in names:
             raise NotFound(self.step_name)
+        # Its condition offers only the fields of earlier steps.
+        show_if = copy(IStepSettings["show_if"])
+        show_if.value_type = Choice(source=EarlierConditions(self.step_name))
+        self.fields = field.Fields(IStepSettings["label"], show_if)
+        self.fields["show_if"].widgetFactory = CheckBoxFieldWidget
         super().update()
 
     @property

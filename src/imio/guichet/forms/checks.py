@@ -429,36 +429,47 @@ def _moment(value):
     return None if value is None else in_site_time(value)
 
 
+def _day(moment) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
 @form_check
 def dates_together(form: CheckedForm):
-    """Submissions open while the procedure's page is not published (before
-    its publication date, after its expiration)."""
+    """Dates that leave citizens no time to file: submissions take place
+    within both the opening and closing dates and the page's publication
+    dates (content.availability.submission_window), so that submissions
+    opening before the page is published, or closing after it expires, are
+    harmless; but a window that ends before it starts is not."""
     if form.procedure is None:
         return
-    effective = _moment(form.setting("effective_date"))
-    expires = _moment(form.setting("expiration_date"))
-    opens = _moment(form.setting("opening_date"))
-    closes = _moment(form.setting("closing_date"))
-    if expires is not None and (closes is None or closes > expires):
-        yield FormWarning(
-            _(
-                "warning_submissions_after_expiration",
-                default="The procedure's page expires before online submissions "
-                "close: set the closing date no later than the expiration date.",
-            ),
-            None,
-            "closes_after_expiration",
+    starts = [
+        moment
+        for moment in (
+            _moment(form.setting("opening_date")),
+            _moment(form.setting("effective_date")),
         )
-    if effective is not None and opens is not None and opens < effective:
+        if moment is not None
+    ]
+    ends = [
+        moment
+        for moment in (
+            _moment(form.setting("closing_date")),
+            _moment(form.setting("expiration_date")),
+        )
+        if moment is not None
+    ]
+    if starts and ends and max(starts) >= min(ends):
         yield FormWarning(
             _(
-                "warning_submissions_before_publication",
-                default="Online submissions open before the procedure's page is "
-                "published: set the opening date no earlier than the publication "
-                "date.",
+                "warning_submissions_never_open",
+                default="Citizens can never file this procedure online: "
+                "submissions would open on ${opens} but close on ${closes} "
+                "(the opening and closing dates of online submissions, within "
+                "the page's publication dates). Change one of these dates.",
+                mapping={"opens": _day(max(starts)), "closes": _day(min(ends))},
             ),
             None,
-            "opens_before_publication",
+            "submissions_never_open",
         )
 
 

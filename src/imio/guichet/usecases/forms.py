@@ -184,7 +184,8 @@ def form_translation(caller: Caller, procedure, language: object) -> FormTransla
     language = _check_language(language)
     form = IOnlineForm(original)
     labels = form.form_labels(language)
-    texts = form_texts(form.form_schema)
+    # The form being edited: the working copy when changes wait.
+    texts = form_texts(form.edited_form_schema)
     rows = [(text, translation_of(text, labels)) for text in texts]
     return FormTranslation(language, rows)
 
@@ -199,7 +200,18 @@ def translate_form(
     _check_may_edit(caller, original)
     language = _check_language(language)
     form = IOnlineForm(original)
-    labels = labels_from_texts(form_texts(form.form_schema), given)
+    # The texts of the form being edited (the working copy when changes
+    # wait); those only the published form still has keep their
+    # translation, which citizens read until the copy is published.
+    texts = form_texts(form.edited_form_schema)
+    keys = {text.key for text in texts}
+    kept = [text for text in form_texts(form.form_schema) if text.key not in keys]
+    known = form.form_labels(language)
+    given = {
+        **{text.key: translation_of(text, known) for text in kept},
+        **{key: value for key, value in given.items() if key in keys},
+    }
+    labels = labels_from_texts(texts + kept, given)
     form.set_form_labels(language, labels)
     record(
         caller,

@@ -520,3 +520,71 @@ class TestFileSettings:
         assert plan["title"] == "Plan coté"
         assert plan["x-guichet-allowed-types"] == ["image/png"]
         assert plan["x-guichet-max-size"] == 3 * 1024 * 1024
+
+
+class TestDateSettings:
+    """A date's own settings that leave no date possible are refused next
+    to the setting, with the limits in words (not the XML's problems)."""
+
+    def refused_next_to(self, editor, widget: str) -> str:
+        """The refusal shown next to ``widget`` (once, never also a success)."""
+        page = editor.contents
+        assert "Changes saved" not in page and "not saved" not in page
+        field = page.split(f'id="formfield-form-widgets-{widget}"')[1]
+        field = field.split('id="formfield-')[0]
+        assert "invalid-feedback" in field or "fieldErrorBox" in field, field
+        return " ".join(field.split())
+
+    def test_fewer_days_for_the_latest_date(self, site, editor):
+        add_field(
+            editor, site, "Date des travaux", "works", "label_relative_date_field"
+        )
+        before = stored_xml()
+        open_settings(editor, site, "works")
+        editor.getControl(name="form.widgets.min_days").value = "10"
+        editor.getControl(name="form.widgets.max_days").value = "5"
+        save(editor)
+        error = self.refused_next_to(editor, "max_days")
+        assert "5 days from today" in error and "10 days from today" in error
+        assert editor.contents.count("5 days from today") == 1
+        assert "min_days" not in error  # not the XML's words
+        assert stored_xml() == before
+
+    def test_a_fixed_latest_date_before_the_earliest(self, site, editor):
+        add_field(editor, site, "Date", "day", "label_date_field")
+        before = stored_xml()
+        open_settings(editor, site, "day")
+        editor.getControl(name="form.widgets.min").value = "2026-12-31"
+        editor.getControl(name="form.widgets.max").value = "2026-01-01"
+        save(editor)
+        error = self.refused_next_to(editor, "max")
+        assert "01/01/2026" in error and "31/12/2026" in error
+        assert stored_xml() == before
+
+    def test_bounds_that_leave_dates_are_saved(self, site, editor):
+        add_field(
+            editor, site, "Date des travaux", "works", "label_relative_date_field"
+        )
+        open_settings(editor, site, "works")
+        editor.getControl(name="form.widgets.min_days").value = "5"
+        editor.getControl(name="form.widgets.max_days").value = "10"
+        save(editor)
+        assert "<min_days>5</min_days>" in stored_xml()
+
+
+def test_fixed_and_relative_date_bounds_together(site):
+    """A fixed latest date before "10 days from today" (or a fixed earliest
+    after the relative latest) leaves no date today: refused, both limits
+    said."""
+    from datetime import date
+    from datetime import timedelta
+    from imio.guichet.forms.kinds.dates import RELATIVE_DATE
+    from zope.i18n import translate
+
+    soon = date.today() + timedelta(days=3)
+    problems = RELATIVE_DATE.settings_problems({"min_days": 10, "max": soon})
+    text = translate(problems["max"], target_language="en")
+    assert soon.strftime("%d/%m/%Y") in text and "10 days from today" in text
+    problems = RELATIVE_DATE.settings_problems({"max_days": -2, "min": soon})
+    assert "2 days before today" in translate(problems["max_days"])
+    assert RELATIVE_DATE.settings_problems({"min_days": 1, "max": soon}) == {}

@@ -19,6 +19,7 @@ from AccessControl.PermissionRole import rolesForPermissionOn
 from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.conditions import read_fieldset_conditions
+from imio.guichet.forms.kinds import kind_of
 from imio.guichet.forms.kinds import KINDS
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
@@ -45,6 +46,7 @@ from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from z3c.form import button
 from z3c.form.interfaces import ActionExecutionError
+from z3c.form.interfaces import WidgetActionExecutionError
 from zExceptions import Unauthorized
 from zope.component import adapter
 from zope.component import getUtilitiesFor
@@ -354,6 +356,13 @@ class FormFieldEditForm(FieldEditForm):
         if errors:
             self.status = self.formErrorsMessage
             return
+        # The kind's own settings that cannot go together (a latest date
+        # before the earliest): refused next to the setting, with the limits.
+        kind = kind_of(self.field)
+        problems = kind.settings_problems(data) if kind is not None else {}
+        for name, message in problems.items():
+            if name in self.widgets:
+                raise WidgetActionExecutionError(name, Invalid(message))
         # As the schema editor does: clear the bounds before setting them,
         # so that a new minimum above the old maximum is not refused.
         if "min" in data:

@@ -135,6 +135,12 @@ class Kind:
         own_problems = getattr(field, "form_problems", None)
         return list(own_problems()) if own_problems is not None else []
 
+    def settings_problems(self, settings: dict) -> dict[str, Message]:
+        """The settings of such a field that the form editor refuses next to
+        the setting: setting name -> why, in words, with the limits
+        (``settings``: the values of the field's settings page)."""
+        return {}
+
     def widget_factory(self, field: IField) -> str | None:
         """The dotted name of the widget factory for ``field`` (None: the
         default widget)."""

@@ -2,6 +2,7 @@
 
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from imio.guichet import _
 from imio.guichet.forms import fields
 from imio.guichet.forms.kinds.base import Kind
@@ -9,6 +10,7 @@ from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
 from imio.guichet.timezones import in_site_time
 from typing import Any
+from zope.i18nmessageid import Message
 from zope.schema import Date
 from zope.schema import Datetime
 
@@ -63,6 +65,54 @@ class DateKind(Kind):
     def display(self, field, value, language) -> str:
         return date.fromisoformat(value).strftime("%d/%m/%Y")
 
+    def form_problems(self, field) -> list[str]:
+        problems = super().form_problems(field)
+        if None not in (field.min, field.max) and field.min > field.max:
+            problems.append("min is after max: no date is possible")
+        return problems
+
+    def settings_problems(self, settings: dict) -> dict[str, Message]:
+        lowest, highest = settings.get("min"), settings.get("max")
+        if not (isinstance(lowest, date) and isinstance(highest, date)):
+            return {}
+        if lowest <= highest:
+            return {}
+        return {
+            "max": _(
+                "error_date_max_before_min",
+                default="The latest date (${max}) is before the earliest date "
+                "(${min}): citizens could give no date. Choose a latest date "
+                "on or after ${min}, or leave one of them empty.",
+                mapping={"min": _day(lowest), "max": _day(highest)},
+            )
+        }
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def days_from_today(days: int) -> Message:
+    """A number of days from today, in words ("today", "tomorrow", "10
+    days from today", "30 days before today")."""
+    if days == 0:
+        return _("text_days_today", default="today")
+    if days == 1:
+        return _("text_days_tomorrow", default="tomorrow")
+    if days == -1:
+        return _("text_days_yesterday", default="yesterday")
+    if days > 0:
+        return _(
+            "text_days_after_today",
+            default="${count} days from today",
+            mapping={"count": days},
+        )
+    return _(
+        "text_days_before_today",
+        default="${count} days before today",
+        mapping={"count": -days},
+    )
+
 
 class RelativeDateKind(DateKind):
     """A date whose bounds are counted in days from the day it is given:
@@ -86,6 +136,57 @@ class RelativeDateKind(DateKind):
             highest = latest if highest is None else min(highest, latest)
             extensions["x-guichet-max-days"] = field.max_days
         return lowest, highest, extensions
+
+    def settings_problems(self, settings: dict) -> dict[str, Message]:
+        problems = super().settings_problems(settings)
+        min_days, max_days = settings.get("min_days"), settings.get("max_days")
+        if None not in (min_days, max_days) and min_days > max_days:
+            problems["max_days"] = _(
+                "error_date_max_days_before_min_days",
+                default="The latest date (${max}) is before the earliest date "
+                "(${min}): citizens could give no date. Choose a number of "
+                "days of at least ${min_days}, or leave one of them empty.",
+                mapping={
+                    "min": days_from_today(min_days),
+                    "max": days_from_today(max_days),
+                    "min_days": min_days,
+                },
+            )
+        fixed_max, fixed_min = settings.get("max"), settings.get("min")
+        now = fields.today()
+        if (
+            "max" not in problems
+            and min_days is not None
+            and fixed_max is not None
+            and now + timedelta(min_days) > fixed_max
+        ):
+            problems["max"] = _(
+                "error_date_max_before_min_days",
+                default="The latest date (${max}) is before the earliest date "
+                "(${min}, ${earliest} today): citizens could give no date.",
+                mapping={
+                    "max": _day(fixed_max),
+                    "min": days_from_today(min_days),
+                    "earliest": _day(now + timedelta(min_days)),
+                },
+            )
+        if (
+            "max_days" not in problems
+            and max_days is not None
+            and fixed_min is not None
+            and now + timedelta(max_days) < fixed_min
+        ):
+            problems["max_days"] = _(
+                "error_date_max_days_before_min",
+                default="The latest date (${max}, ${latest} today) is before "
+                "the earliest date (${min}): citizens could give no date.",
+                mapping={
+                    "max": days_from_today(max_days),
+                    "latest": _day(now + timedelta(max_days)),
+                    "min": _day(fixed_min),
+                },
+            )
+        return problems
 
 
 class DatetimeKind(Kind):

@@ -23,6 +23,7 @@ from imio.guichet.forms.kinds import kind_of
 from imio.guichet.forms.kinds import KINDS
 from imio.guichet.forms.model import check_form_schema
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.model import new_field_name_problem
 from imio.guichet.forms.serialize import form_xml
 from plone import api
 from plone.autoform.interfaces import WIDGETS_KEY
@@ -35,6 +36,7 @@ from plone.schemaeditor.browser.schema.delete_fieldset import DeleteFieldset
 from plone.schemaeditor.browser.schema.traversal import SchemaContext
 from plone.schemaeditor.interfaces import IFieldContext
 from plone.schemaeditor.interfaces import IFieldFactory
+from plone.schemaeditor.interfaces import INewField
 from plone.schemaeditor.interfaces import ISchemaContext
 from plone.schemaeditor.interfaces import ISchemaModifiedEvent
 from plone.schemaeditor.utils import SchemaModifiedEvent
@@ -45,6 +47,7 @@ from plone.z3cform.layout import wrap_form
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from z3c.form import button
+from z3c.form import validator
 from z3c.form.interfaces import ActionExecutionError
 from z3c.form.interfaces import WidgetActionExecutionError
 from zExceptions import Unauthorized
@@ -345,6 +348,24 @@ class FormXmlView(BrowserView):
             )
             return IOnlineForm(self.context).edited_form_schema
         return self.index()
+
+
+class NewFieldName(validator.SimpleFieldValidator):
+    """The short name of a field added in the form editor: refused next to
+    it, in the webmaster's words, when the form has it already or cannot
+    use it (plone.schemaeditor would accept ``lastName`` or ``a.b``, then
+    the form's check refuse it at the top of the page, in the XML's words)."""
+
+    def validate(self, value, force=False):
+        super().validate(value, force)
+        editor = getattr(self.view, "context", None)
+        if value and IFormEditorContext.providedBy(editor):
+            problem = new_field_name_problem(value, editor.schema)
+            if problem is not None:
+                raise Invalid(problem)
+
+
+validator.WidgetValidatorDiscriminators(NewFieldName, field=INewField["__name__"])
 
 
 class FormFieldEditForm(FieldEditForm):

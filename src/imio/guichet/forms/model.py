@@ -82,6 +82,26 @@ DEFAULT_FORM_SCHEMA = """\
 """
 
 
+def new_field_name_problem(name: str, schema: InterfaceClass) -> Message | None:
+    """Why a new field of the form ``schema`` may not be named ``name``, in
+    the webmaster's words (None: it may)."""
+    if name in schema:
+        return _(
+            "error_field_name_used",
+            default='The short name "${name}" is already used by another field '
+            "of the form: choose another one.",
+            mapping={"name": name},
+        )
+    if not FIELD_NAME.match(name):
+        return _(
+            "error_field_name_invalid",
+            default="A short name is made of lower-case letters (a to z, "
+            'without accents), digits and "_", starts with a letter and has '
+            "at most 63 characters: for instance last_name.",
+        )
+    return None
+
+
 class InvalidFormSchema(ValueError):
     """The XML is not a form the guichet can serve; ``problems`` says why
     (text, or messages to translate where they are shown)."""

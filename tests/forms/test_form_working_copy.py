@@ -2,6 +2,8 @@
 until the webmaster publishes N+1; submissions keep their version; the
 preview tries the working copy and files nothing."""
 
+from AccessControl.PermissionRole import rolesForPermissionOn
+from Acquisition import aq_base
 from DateTime import DateTime
 from datetime import datetime
 from fixtures.forms import CONDITIONS_FORM
@@ -311,3 +313,32 @@ def test_the_workflow_publish_warns(site, browser_for):
     editor.getLink(url="workflow_action=publish").click()
     assert "accepts no type of file" in editor.contents
     assert "holds changes that citizens do not see yet" in editor.contents
+
+
+
+def test_a_procedure_being_created_in_a_published_folder(portal):
+    """The add form (and a REST POST) builds the procedure, wrapped in its
+    folder, and sets its form before adding it: nothing is stored yet and
+    no citizen has seen it, though the folder it acquires its roles from is
+    published. The form is written directly, not kept as a working copy
+    that nobody would publish."""
+    from plone.dexterity.utils import createContent
+
+    assert "Anonymous" in rolesForPermissionOn("View", portal)  # a public folder
+    procedure = createContent("imio.guichet.Procedure", title="Nouvelle démarche")
+    procedure = procedure.__of__(portal)  # as the add form does
+    assert getattr(procedure, "_p_jar", None) is None  # not stored yet
+    IOnlineForm(procedure).edit_form_schema(WITH_FILE_NUMBER)
+    form = IOnlineForm(procedure)
+    assert form.working_copy is None
+    assert form.form_schema == WITH_FILE_NUMBER
+    # Once stored (and published), changes wait in a working copy.
+    with api.env.adopt_roles(["Manager"]):
+        portal._setObject("nouvelle-demarche", aq_base(procedure))
+        stored = portal["nouvelle-demarche"]
+        api.content.transition(stored, "publish")
+    transaction.savepoint(optimistic=True)
+    with api.env.adopt_roles(["Manager"]):
+        IOnlineForm(stored).edit_form_schema(DEFAULT_FORM_SCHEMA)
+    assert IOnlineForm(stored).working_copy == DEFAULT_FORM_SCHEMA
+    assert IOnlineForm(stored).form_schema == WITH_FILE_NUMBER

@@ -75,7 +75,7 @@ class TestXMLChecks:
             'guichet:show-if="applicant=company|association"',
             'guichet:show-if="vat=yes"',
         )
-        with pytest.raises(InvalidFormSchema, match="« Votre organisation »"):
+        with pytest.raises(InvalidFormSchema, match="“Votre organisation”"):
             check_form_schema(xml)
 
     def test_fieldset_condition_value_checked(self, portal):

@@ -167,6 +167,24 @@ class TestXml:
         transaction.begin()
         assert answer.text == site.demarches.x.form_schema
 
+    def test_the_page_links_to_the_editor_the_view_names(self, site, browser_for):
+        """One place says where the editor is (the view's editor_url): the
+        page's link and the redirect after an import."""
+        from imio.guichet.browser import form_editor
+
+        browser = browser_for("editor")
+        browser.open(f"{site.demarches.y.absolute_url()}/@@form-xml")
+        link = browser.getLink("Edit the fields").url
+        assert link.split("?")[0] == editor_url(site)
+        moved = "++form++elsewhere"
+        original = form_editor.EDITOR_PATH
+        form_editor.EDITOR_PATH = moved
+        try:
+            browser.open(f"{site.demarches.y.absolute_url()}/@@form-xml")
+            assert moved in browser.getLink("Edit the fields").url
+        finally:
+            form_editor.EDITOR_PATH = original
+
     def upload(self, browser, site, xml: bytes):
         browser.open(f"{site.demarches.y.absolute_url()}/@@form-xml")
         browser.getControl(name="xml").add_file(

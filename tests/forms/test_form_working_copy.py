@@ -315,7 +315,6 @@ def test_the_workflow_publish_warns(site, browser_for):
     assert "holds changes that citizens do not see yet" in editor.contents
 
 
-
 def test_a_procedure_being_created_in_a_published_folder(portal):
     """The add form (and a REST POST) builds the procedure, wrapped in its
     folder, and sets its form before adding it: nothing is stored yet and

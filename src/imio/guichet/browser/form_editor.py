@@ -335,9 +335,7 @@ class FormXmlView(BrowserView):
                 _("info_form_imported", default="The form was replaced."),
                 self.request,
             )
-            self.request.response.redirect(
-                f"{self.context.absolute_url()}/{EDITOR_PATH}"
-            )
+            self.request.response.redirect(self.editor_url())
             return ""
         if self.request.form.get("download"):
             response = self.request.response
@@ -348,6 +346,10 @@ class FormXmlView(BrowserView):
             )
             return IOnlineForm(self.context).edited_form_schema
         return self.index()
+
+    def editor_url(self) -> str:
+        """The form editor of the procedure (its "Edit the fields" link)."""
+        return f"{self.context.absolute_url()}/{EDITOR_PATH}"
 
 
 class NewFieldName(validator.SimpleFieldValidator):

@@ -164,13 +164,24 @@ def condition_problems(schema: InterfaceClass) -> list[Message]:
     return problems
 
 
-def _where_field(name: str, field) -> str:
+def _where_field(name: str, field) -> str | Message:
     title = getattr(field, "title", None)
-    return f"« {title} » ({name})" if title and title != name else name
+    if not title or title == name:
+        return name
+    # Quoted as the reader's language quotes (a catalog matter).
+    return _(
+        "where_condition_field",
+        default="“${title}” (${name})",
+        mapping={"title": title, "name": name},
+    )
 
 
-def _where_step(fieldset) -> str:
-    return f"« {fieldset.label or fieldset.__name__} »"
+def _where_step(fieldset) -> Message:
+    return _(
+        "where_condition_step",
+        default="“${title}”",
+        mapping={"title": fieldset.label or fieldset.__name__},
+    )
 
 
 #: What a condition may get wrong; ``${where}`` is the field or step it

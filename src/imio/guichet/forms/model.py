@@ -122,10 +122,15 @@ class InvalidFormSchema(ValueError):
 
 
 def in_english(problem: str | Message) -> str:
-    """A problem's English text (a message's default, with its values)."""
-    return interpolate(
-        getattr(problem, "default", None) or problem, getattr(problem, "mapping", None)
-    )
+    """A problem's English text (a message's default, with its values,
+    themselves messages or not)."""
+    mapping = getattr(problem, "mapping", None)
+    if mapping:
+        mapping = {
+            key: in_english(value) if isinstance(value, Message) else value
+            for key, value in mapping.items()
+        }
+    return interpolate(getattr(problem, "default", None) or problem, mapping)
 
 
 def field_kind(field: IField) -> type | None:

@@ -13,15 +13,50 @@ import requests
 import uuid
 
 
-def add_field(page, editor: str, title: str, name: str, factory: str) -> None:
-    """The editor's "Add new field" form (the page its button opens)."""
-    page.goto(f"{editor}/@@add-field")
+def open_editor(page, editor: str) -> None:
+    """The editor's own page (its tab on the procedure)."""
+    page.goto(editor)
+    expect(page.locator("h1")).to_have_text(
+        re.compile("Champs du formulaire|Form fields")
+    )
+
+
+def back_in_the_editor(page, editor: str) -> None:
+    """Where each page of the editor leads once done: the editor, with no
+    refusal."""
+    page.wait_for_url(re.compile(re.escape(editor) + r"/?(@@edit)?(#.*)?$"))
+    expect(page.locator(".statusmessage-error, .portalMessage.error")).to_have_count(0)
+
+
+def add_field(
+    page, editor: str, title: str, name: str, factory: str, check=False
+) -> None:
+    """The editor's "Ajouter un champ…" button, its page filled, "Ajouter"."""
+    open_editor(page, editor)
+    page.locator("#add-field").click()
+    page.wait_for_load_state()
+    expect(page.locator("#form-widgets-title")).to_be_visible()
+    if check:
+        assert_accessible(page)
     page.fill("#form-widgets-title", title)
     page.fill("#form-widgets-__name__", name)
     page.select_option("#form-widgets-factory", factory)
     page.locator("#form-buttons-add").click()
-    page.wait_for_load_state()
-    expect(page.locator(".statusmessage-error")).to_have_count(0)
+    back_in_the_editor(page, editor)
+    expect(page.locator(f'.fieldPreview[data-field_id="{name}"]')).to_have_count(1)
+
+
+def show_field(page, title: str):
+    """The field's "Paramètres…" button, its step's tab clicked first if
+    the field is on another step."""
+    settings = page.get_by_role("link", name=f'Paramètres de "{title}"')
+    if not settings.is_visible():
+        step = settings.evaluate(
+            "link => link.closest('fieldset').querySelector('legend').textContent"
+        )
+        page.locator(".autotoc-nav a", has_text=step.strip()).click()
+    expect(settings).to_be_visible()
+    return settings
 
 
 #: The editor's buttons: each field's, and those of the version box.
@@ -143,16 +178,14 @@ def test_webmaster_builds_a_conditional_form_and_a_citizen_files_it(
     add_field(page, editor, "Un échafaudage ?", "scaffolding", "label_boolean_field")
     add_field(page, editor, "Hauteur (m)", "height", "label_float_field")
 
-    # The height's settings: required, and asked only when "Oui".
-    page.goto(editor)
-    settings = page.get_by_role("link", name='Paramètres de "Hauteur (m)"')
-    # The page the button opens (in a dialog, with the editor's script).
-    page.goto(settings.get_attribute("href"))
+    # The height's settings (its "Paramètres…" button): required, and
+    # asked only when "Oui".
+    open_editor(page, editor)
+    show_field(page, "Hauteur (m)").click()
     page.locator("#form-widgets-required-0").check()
     page.get_by_label("Un échafaudage ? : Oui").check()
     page.locator("#form-buttons-save").click()
-    page.wait_for_load_state()
-    page.goto(editor)
+    back_in_the_editor(page, editor)
     expect(page.locator(".guichet-field-condition")).to_contain_text(
         "Demandé seulement si"
     )
@@ -185,20 +218,25 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 
 def add_step(page, editor: str, label: str, name: str) -> None:
-    """The editor's "Add new fieldset" form: a step."""
-    page.goto(f"{editor}/@@add-fieldset")
+    """The editor's "Ajouter un groupe de champs…" button: a step."""
+    open_editor(page, editor)
+    page.locator("#add-fieldset").click()
+    page.wait_for_load_state()
     page.fill("#form-widgets-label", label)
     page.fill("#form-widgets-__name__", name)
     page.locator("#form-buttons-add").click()
+    back_in_the_editor(page, editor)
+    expect(page.locator(".autotoc-nav a", has_text=label)).to_have_count(1)
+
+
+def field_settings(page, editor: str, title: str, check=False, **settings) -> None:
+    """A field's "Paramètres…" button in the editor, its page, "Enregistrer"."""
+    open_editor(page, editor)
+    show_field(page, title).click()
     page.wait_for_load_state()
-    expect(page.locator(".statusmessage-error")).to_have_count(0)
-
-
-def field_settings(page, editor: str, title: str, **settings) -> None:
-    """A field's settings page (its "Paramètres" button), then Save."""
-    page.goto(editor)
-    link = page.get_by_role("link", name=f'Paramètres de "{title}"')
-    page.goto(link.get_attribute("href"))
+    expect(page.locator("#form-buttons-save")).to_be_visible()
+    if check:
+        assert_accessible(page)
     if "step" in settings:
         page.select_option("#form-widgets-IFieldDisplay-step", settings["step"])
     if "help" in settings:
@@ -210,8 +248,22 @@ def field_settings(page, editor: str, title: str, **settings) -> None:
     if "shown_when" in settings:
         page.get_by_label(settings["shown_when"]).check()
     page.locator("#form-buttons-save").click()
+    back_in_the_editor(page, editor)
+
+
+def step_settings(page, editor: str, label: str) -> None:
+    """A step's tab, then its "Paramètres de l'étape…" button: its page
+    (checked with axe-core), saved as it is."""
+    open_editor(page, editor)
+    page.locator(".autotoc-nav a", has_text=label).click()
+    button = page.locator("fieldset:visible a[id^=edit-step-]")
+    expect(button).to_be_visible()
+    button.click()
     page.wait_for_load_state()
-    expect(page.locator(".statusmessage-error")).to_have_count(0)
+    expect(page.locator("#form-widgets-label")).to_have_value(label)
+    assert_accessible(page)
+    page.locator("#form-buttons-save").click()
+    back_in_the_editor(page, editor)
 
 
 def fill_the_form(page) -> None:
@@ -254,7 +306,9 @@ def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
 
     add_step(page, editor, "Votre situation", "situation")
     add_step(page, editor, "Documents", "documents")
-    add_field(page, editor, "Type de demande", "request_type", "label_choice_field")
+    add_field(
+        page, editor, "Type de demande", "request_type", "label_choice_field", True
+    )
     add_field(page, editor, "Numéro de registre national", "niss", "label_niss_field")
     add_field(page, editor, "Travaux prévus ?", "works", "label_boolean_field")
     add_field(
@@ -267,6 +321,7 @@ def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
         "Type de demande",
         values="permit|Permis d'urbanisme\nnotice|Déclaration",
         required=True,
+        check=True,
     )
     field_settings(
         page,
@@ -286,11 +341,18 @@ def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
         shown_when="Travaux prévus ? : Oui",
     )
     field_settings(page, editor, "Plan", step="documents", required=True)
+    step_settings(page, editor, "Documents")
 
     # Citizens still see the published form; the editor says so.
-    page.goto(editor)
+    open_editor(page, editor)
     expect(page.locator("#guichet-publish-form")).to_be_visible()
     assert_accessible(page)
+    # The form as XML (advanced), from the editor's button.
+    page.locator("#guichet-form-xml").click()
+    page.wait_for_load_state()
+    expect(page.locator("#form-xml-file")).to_be_visible()
+    assert_accessible(page)
+    open_editor(page, editor)
     anonymous = requests.get(f"{procedure}/@form-schema", headers=JSON, timeout=60)
     assert "niss" not in anonymous.json()["properties"]
 
@@ -298,13 +360,14 @@ def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
     page.locator("#guichet-preview").click()
     page.wait_for_load_state()
     expect(page.locator(".guichet-preview-notice")).to_be_visible()
+    assert_accessible(page)
     fill_the_form(page)
     page.get_by_role("button", name="Envoyer ma demande").click()
     expect(page.locator("#guichet-preview-sent")).to_be_visible()
     assert filed_in(procedure) == []
 
     # Published: citizens fill it from now on.
-    page.goto(editor)
+    open_editor(page, editor)
     page.locator("#guichet-publish-form").click()
     page.wait_for_load_state()
     expect(page.locator("#guichet-publish-form")).to_have_count(0)

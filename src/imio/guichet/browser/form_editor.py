@@ -32,6 +32,8 @@ from plone.schemaeditor.browser.field.edit import FieldEditForm
 from plone.schemaeditor.browser.field.fieldset import ChangeFieldsetView
 from plone.schemaeditor.browser.field.order import FieldOrderView
 from plone.schemaeditor.browser.field.traversal import FieldContext
+from plone.schemaeditor.browser.schema.add_field import FieldAddForm
+from plone.schemaeditor.browser.schema.add_fieldset import FieldsetAddForm
 from plone.schemaeditor.browser.schema.delete_fieldset import DeleteFieldset
 from plone.schemaeditor.browser.schema.traversal import SchemaContext
 from plone.schemaeditor.interfaces import IFieldContext
@@ -45,7 +47,6 @@ from plone.supermodel import loadString
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from plone.z3cform.layout import wrap_form
 from Products.Five.browser import BrowserView
-from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from z3c.form import button
 from z3c.form import validator
 from z3c.form.interfaces import ActionExecutionError
@@ -62,13 +63,9 @@ from zope.interface import Invalid
 from zope.location.interfaces import LocationError
 from zope.traversing.interfaces import ITraversable
 
-import os
-import plone.schemaeditor.browser.field
-
 
 #: The schema editor's own messages (its buttons), translated by Plone.
 _PLONE = MessageFactory("plone")
-_schemaeditor_templates = os.path.dirname(plone.schemaeditor.browser.field.__file__)
 
 
 class IFormEditorContext(ISchemaContext):
@@ -398,13 +395,44 @@ class FormFieldEditForm(FieldEditForm):
         api.portal.show_message(
             self.successMessage if changes else self.noChangesMessage, self.request
         )
+        self.redirectToParent()  # the editor, where the change shows
 
     @button.buttonAndHandler(_PLONE("Cancel"), name="cancel")
     def handleCancel(self, action):
         self.redirectToParent()
 
 
-FormFieldEditView = wrap_form(
-    FormFieldEditForm,
-    index=ViewPageTemplateFile("edit.pt", _schemaeditor_templates),
-)
+# The editor's pages are full pages of the site (Plone's layout: its
+# title, its language, its navigation), opened by plain links: Plone's
+# dialogs (pat-plone-modal) evaluate strings as scripts, which the
+# guichet's Content-Security-Policy refuses ("unsafe-eval"), so that a
+# dialog would never open.
+FormFieldEditView = wrap_form(FormFieldEditForm)
+
+
+class FormFieldAddForm(FieldAddForm):
+    """``@@add-field``: then back to the editor, at the new field (not to
+    an empty add form, as in the schema editor's dialog)."""
+
+    added = None
+
+    def add(self, new_field):
+        super().add(new_field)
+        self.added = new_field.__name__
+
+    def nextURL(self):
+        anchor = f"#form-widgets-{self.added}" if self.added else ""
+        return f"{self.context.absolute_url()}{anchor}"
+
+
+FormFieldAddView = wrap_form(FormFieldAddForm)
+
+
+class FormStepAddForm(FieldsetAddForm):
+    """``@@add-fieldset``: a step, then back to the editor."""
+
+    def nextURL(self):
+        return self.context.absolute_url()
+
+
+FormStepAddView = wrap_form(FormStepAddForm)

@@ -266,6 +266,15 @@ def step_settings(page, editor: str, label: str) -> None:
     back_in_the_editor(page, editor)
 
 
+def xml_page(page, editor: str) -> None:
+    """The form as XML (advanced), from the editor's button; back."""
+    page.locator("#guichet-form-xml").click()
+    page.wait_for_load_state()
+    expect(page.locator("#form-xml-file")).to_be_visible()
+    assert_accessible(page)
+    open_editor(page, editor)
+
+
 def fill_the_form(page) -> None:
     """The three steps as a citizen fills them; ends on the review page."""
     page.fill("#form-widgets-last_name", "Dupont")
@@ -347,12 +356,7 @@ def test_webmaster_builds_previews_and_publishes_a_form_in_steps(
     open_editor(page, editor)
     expect(page.locator("#guichet-publish-form")).to_be_visible()
     assert_accessible(page)
-    # The form as XML (advanced), from the editor's button.
-    page.locator("#guichet-form-xml").click()
-    page.wait_for_load_state()
-    expect(page.locator("#form-xml-file")).to_be_visible()
-    assert_accessible(page)
-    open_editor(page, editor)
+    xml_page(page, editor)
     anonymous = requests.get(f"{procedure}/@form-schema", headers=JSON, timeout=60)
     assert "niss" not in anonymous.json()["properties"]
 

@@ -107,6 +107,8 @@ def new_procedure(page, site: str) -> str:
         },
     )
     page.locator("#form-buttons-save").click()
+    # The new procedure's page (not the add form's URL before it goes).
+    page.wait_for_url(lambda url: "++add++" not in url)
     page.wait_for_load_state()
     return page.url.split("?")[0].rstrip("/").removesuffix("/view")
 

@@ -11,6 +11,9 @@ and has no language of its own: the site works as in one language.
 from imio.guichet.i18n import site_languages
 from plone.uuid.interfaces import IUUID
 
+import contextlib
+import transaction
+
 
 try:
     from plone.app.multilingual.interfaces import ITranslatable
@@ -34,14 +37,49 @@ def is_translatable(obj) -> bool:
     return len(site_languages()) > 1
 
 
+class _GroupsKey:
+    """The key of the translation groups read in a transaction
+    (``transaction.Transaction.data``)."""
+
+
+_GROUPS = _GroupsKey()
+
+
+def _groups_read() -> dict:
+    """``{translation group: {language: object}}`` read in the current
+    transaction: one catalog query per group and transaction, whatever the
+    number of ``IOnlineForm(obj)`` adaptations. The next transaction reads
+    them again (another process may have translated meanwhile); within
+    this one, :func:`forget_translations` drops them whenever a translation
+    is added, removed, linked or changes language."""
+    current = transaction.get()
+    try:
+        return current.data(_GROUPS)
+    except KeyError:
+        groups = {}
+        current.set_data(_GROUPS, groups)
+        return groups
+
+
+def forget_translations(*_ignored) -> None:
+    """Forget the translation groups read in this transaction (a subscriber
+    of the events that change one; no site needed)."""
+    with contextlib.suppress(KeyError):
+        transaction.get().data(_GROUPS).clear()
+
+
 def translations_of(obj) -> dict:
     """``{language: object}`` of ``obj``'s translation group (``obj`` alone,
     under its language or "", when it has none). Unrestricted: a translation
     the reader may not see still belongs to the group."""
     if not is_translatable(obj):
         return {language_of(obj) or "": obj}
-    translations = ITranslationManager(obj).get_translations()
-    return translations or {language_of(obj) or "": obj}
+    manager = ITranslationManager(obj)
+    groups = _groups_read()
+    translations = groups.get(manager.tg)
+    if translations is None:
+        translations = groups[manager.tg] = manager.get_translations()
+    return dict(translations) or {language_of(obj) or "": obj}
 
 
 def _created_first(item: tuple) -> tuple:

@@ -8,7 +8,10 @@ content that is not translatable, every procedure is its own canonical one
 and has no language of its own: the site works as in one language.
 """
 
+from imio.guichet.errors import OriginalHasTranslations
 from imio.guichet.i18n import site_languages
+from plone import api
+from plone.base.interfaces import IPloneSiteRoot
 from plone.uuid.interfaces import IUUID
 
 import contextlib
@@ -105,6 +108,43 @@ def canonical(obj):
 def canonical_uid(obj) -> str | None:
     """The uid back offices know ``obj`` by: its canonical procedure's."""
     return IUUID(canonical(obj), None)
+
+
+def refuse_removing_the_original(obj, event) -> None:
+    """Refuse to delete ``obj`` while it is the canonical procedure of
+    translations that stay (a subscriber of ``IObjectWillBeRemovedEvent``).
+
+    Its translations read its form, settings and submissions (submissions
+    keep the canonical procedure's uid: they would be left without a
+    procedure, and the translation created next would become canonical
+    with a default form). Delete the translations first. Deleting a folder
+    that holds the original and every translation, or the site, is not
+    refused: nothing is left to read them."""
+    if getattr(event, "newParent", None) is not None:
+        return  # moved or renamed, not deleted
+    if IPloneSiteRoot.providedBy(event.object):
+        return
+    try:
+        api.portal.get()
+    except api.exc.CannotGetPortalError:
+        return
+    if not is_translatable(obj):
+        return
+    # The catalog may have forgotten ``obj`` already (it is unindexed as it
+    # is about to go): the group is its translations and itself.
+    group = {IUUID(other, None): other for other in translations_of(obj).values()}
+    group[IUUID(obj, None)] = obj
+    first = min(((language_of(o) or "", o) for o in group.values()), key=_created_first)
+    if len(group) < 2 or IUUID(first[1], None) != IUUID(obj, None):
+        return
+    removed = event.object.getPhysicalPath()
+    staying = [
+        other
+        for other in group.values()
+        if other.getPhysicalPath()[: len(removed)] != removed
+    ]
+    if staying:
+        raise OriginalHasTranslations(url=obj.absolute_url())
 
 
 def language_of(obj) -> str | None:

@@ -98,3 +98,21 @@ def test_my_requests_show_each_request_in_its_language(site, filed_in_german):
     )
     assert "Aktenzeichen" in one
     assert "Name der Person" in one
+
+
+def test_the_confirmation_names_the_procedure_in_the_requests_language(site):
+    from imio.guichet.notifications.messages import confirmation_message
+
+    original, _german = translated_procedure(site, allow_anonymous=True)
+    api.portal.set_registry_record("plone.email_from_address", "guichet@example.org")
+    with api.env.adopt_roles(["Manager"]):
+        german_filing = submit(original, VALID_DATA, submitter=None, language="de")
+        french_filing = submit(original, VALID_DATA, submitter=None, language="fr")
+    store = get_store()
+    german = confirmation_message(store, german_filing, original)
+    assert german["Subject"].startswith("Ihr Antrag")
+    body = german.get_body(preferencelist=("plain",)).get_content()
+    assert '"Geburtsurkunde"' in body
+    french = confirmation_message(store, french_filing, original)
+    body = french.get_body(preferencelist=("plain",)).get_content()
+    assert "\"Extrait d'acte de naissance\"" in body

@@ -14,7 +14,7 @@ asked may keep the request's own address (``absolute_url()``).
 
 from collections.abc import Iterable
 from imio.guichet.content.behaviors import find_online_forms
-from imio.guichet.content.translations import translations_of
+from imio.guichet.content.translations import title_in
 from imio.guichet.i18n import base_language
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.submissions.storage import Submission
@@ -91,8 +91,7 @@ def titles_in_their_language(
         procedure = procedures.get(uid)
         if procedure is None:
             continue
-        translated = translations_of(procedure).get(language, procedure)
-        titles[uid, language] = translated.Title()
+        titles[uid, language] = title_in(procedure, language)
     return titles
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.worklist import principal_title
-from imio.guichet.content.translations import translations_of
+from imio.guichet.content.translations import title_in
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import format_size
 from imio.guichet.forms.display import submission_answers
@@ -180,8 +180,7 @@ class SubmissionPage:
         """The procedure's title in the page's language (its translation's)."""
         if self.procedure is None:
             return ""
-        language = base_language(self.page_language())
-        return translations_of(self.procedure).get(language, self.procedure).Title()
+        return title_in(self.procedure, self.page_language())
 
     def state_label(self):
         return state_label(self.submission.state)

@@ -9,6 +9,7 @@ and has no language of its own: the site works as in one language.
 """
 
 from imio.guichet.errors import OriginalHasTranslations
+from imio.guichet.i18n import base_language
 from imio.guichet.i18n import site_languages
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
@@ -145,6 +146,14 @@ def refuse_removing_the_original(obj, event) -> None:
     ]
     if staying:
         raise OriginalHasTranslations(url=obj.absolute_url())
+
+
+def title_in(obj, language: str | None) -> str:
+    """``obj``'s title in ``language``: its translation's in that language
+    where it has one (a German filing's e-mails, receipt and pages name
+    the procedure as the German page does), its own otherwise."""
+    translated = translations_of(obj).get(base_language(language), obj)
+    return translated.Title()
 
 
 def language_of(obj) -> str | None:

@@ -115,4 +115,4 @@ def test_the_confirmation_names_the_procedure_in_the_requests_language(site):
     assert '"Geburtsurkunde"' in body
     french = confirmation_message(store, french_filing, original)
     body = french.get_body(preferencelist=("plain",)).get_content()
-    assert "\"Extrait d'acte de naissance\"" in body
+    assert '"Extrait d\'acte de naissance"' in body

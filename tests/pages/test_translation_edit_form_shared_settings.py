@@ -3,6 +3,7 @@ original's, shared by every language (with a link to the original); the
 original's own edit form does not."""
 
 from fixtures.multilingual import translated_procedure
+from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.urls import PUBLIC_URL_RECORD
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
@@ -49,3 +50,20 @@ def test_the_originals_edit_form_says_nothing(translated_site):
     page = requests.get(f"{original}/edit", auth=OWNER, timeout=30)
     assert page.status_code == 200
     assert SHARED not in page.text
+
+
+def test_saving_a_translations_shared_setting_changes_the_original(site, browser_for):
+    """What the notice says: a setting saved on the German edit form is the
+    original's, read on both."""
+    original, german = translated_procedure(site)
+    transaction.commit()
+    browser = browser_for("Anonymous")
+    browser.addHeader("Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}")
+    browser.open(german.absolute_url() + "/edit")
+    assert SHARED in browser.contents
+    prefix = "form.widgets.IOnlineForm."
+    browser.getControl(name=prefix + "processing_days").value = "12"
+    browser.getControl(name="form.buttons.save").click()
+    transaction.begin()
+    assert IOnlineForm(original).processing_days == 12
+    assert IOnlineForm(german).processing_days == 12

@@ -32,6 +32,17 @@ def test_csv(filed, session_for):
     assert [row["copies"] for row in rows] == ["1", "2", "3"]
     assert rows[0]["purposes"] == "school; work"
     assert rows[0]["state"] == "submitted"
+    # The language each request was filed in, before the fields' columns
+    # (named by the fields' names, the same in every language).
+    assert list(rows[0])[7:10] == ["schema_version", "language", "name"]
+    assert rows[0]["language"] == filed_language(session_for, filed[0])
+
+
+def filed_language(session_for, submission_id):
+    office = session_for("backoffice_x")
+    language = office.get(f"@submissions/{submission_id}").json()["language"]
+    assert language
+    return language
 
 
 def test_xlsx(filed, session_for):
@@ -42,6 +53,7 @@ def test_xlsx(filed, session_for):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.values)
     assert rows[0][:2] == ("id", "reference")
+    assert rows[0][8] == "language"
     assert [r[0] for r in rows[1:]] == filed
 
 
@@ -57,6 +69,7 @@ def test_jsonl_and_filters(filed, session_for):
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert [line["id"] for line in lines] == [filed[1]]
     assert lines[0]["data"]["copies"] == 2
+    assert lines[0]["language"] == filed_language(session_for, filed[1])
     today = lines[0]["created"][:10]
     everything = office.get(f"demarches/x/@submissions-export?from={today}&to={today}")
     assert len(everything.text.splitlines()) == 1 + 3

@@ -1,17 +1,87 @@
 """A translated procedure in a real browser: a citizen switches the demo
 site to German with the language switcher, files the birth certificate
-procedure in German, and the back office reads it under the original
+procedure in German and receives the German confirmation (a real SMTP
+server on loopback), and the back office reads it under the original
 procedure with the same field names and ``language: "de"``; staff read
 the answers with the French labels."""
 
 from accessibility import assert_accessible
+from aiosmtpd.controller import Controller
+from fixtures.mail import body
+from fixtures.mail import free_port
+from fixtures.mail import Inbox
+from imio.guichet.demo import GERMAN
+from imio.guichet.demo import ZOPE_ADMIN
 from playwright.sync_api import expect
 
+import pytest
 import re
 import requests
+import time
 
 
-def test_a_citizen_files_in_german_and_staff_read_it_in_french(page, demo_site):
+JSON = {"Accept": "application/json", "Content-Type": "application/json"}
+#: The demo's e-mail settings, pointed at the test's SMTP server meanwhile.
+MAIL_RECORDS = ("plone.smtp_host", "plone.smtp_port", "plone.email_from_address")
+
+
+@pytest.fixture
+def demo_inbox(demo_site):
+    """A real SMTP server on loopback, the demo site's e-mails sent to it
+    for the test (its settings put back afterwards)."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    registry = f"{demo_site}/@registry"
+    before = {
+        name: requests.get(
+            f"{registry}/{name}", headers=JSON, auth=ZOPE_ADMIN, timeout=30
+        ).json()
+        for name in MAIL_RECORDS
+    }
+    changed = requests.patch(
+        registry,
+        json={
+            "plone.smtp_host": "127.0.0.1",
+            "plone.smtp_port": controller.port,
+            "plone.email_from_address": before["plone.email_from_address"]
+            or "guichet@guichetville.be",
+        },
+        headers=JSON,
+        auth=ZOPE_ADMIN,
+        timeout=30,
+    )
+    assert changed.status_code == 204, changed.text
+    try:
+        yield inbox
+    finally:
+        requests.patch(registry, json=before, headers=JSON, auth=ZOPE_ADMIN, timeout=30)
+        controller.stop()
+
+
+def received(inbox: Inbox, address: str, seconds: float = 60) -> list:
+    """The messages ``address`` received, waiting for the demo's outbox
+    (sent by a thread of the instance, after the filing committed)."""
+    deadline = time.monotonic() + seconds
+    while not inbox.to(address) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return inbox.to(address)
+
+
+def assert_german_confirmation(inbox: Inbox, address: str, reference: str) -> None:
+    """The confirmation e-mail is in German, the procedure named as the
+    German page names it."""
+    [mail] = received(inbox, address)
+    assert mail["Subject"] == f"Ihr Antrag {reference} ist eingegangen"
+    text = body(mail)
+    assert text.startswith("Guten Tag")
+    assert f'"{GERMAN["title"]}"' in text
+    assert reference in text
+
+
+def test_a_citizen_files_in_german_and_staff_read_it_in_french(
+    page, demo_site, demo_inbox
+):
     original = f"{demo_site}/demarches/extrait-acte-de-naissance"
     page.goto(original)
     switcher = page.locator("#portal-languageselector .language-de a")
@@ -37,6 +107,7 @@ def test_a_citizen_files_in_german_and_staff_read_it_in_french(page, demo_site):
     page.wait_for_url("**/@@confirmation**")
     assert_accessible(page)
     reference = page.locator(".imio-guichet-reference").first.inner_text().strip()
+    assert_german_confirmation(demo_inbox, "anna@example.org", reference)
 
     # The back office: one procedure, the original's, the same field names.
     listed = requests.get(

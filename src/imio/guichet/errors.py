@@ -171,6 +171,24 @@ class Conflict(GuichetError):
     code = "conflict"
 
 
+class OriginalHasTranslations(Conflict):
+    """The original (canonical) procedure of translations cannot be deleted
+    while they exist: its form, settings and requests are theirs too."""
+
+    code = "original_has_translations"
+    message = _(
+        "error_original_has_translations",
+        default="This procedure cannot be deleted: it is the original of its "
+        "translations, which share its form, its settings and its requests. "
+        "Delete its translations first.",
+    )
+
+    def __init__(self, message=None, *, url: str = "", **options):
+        super().__init__(message, **options)
+        #: The original procedure's address (the page to go back to).
+        self.url = url
+
+
 class TransitionNotAllowed(Conflict):
     """The submission cannot go to that state from where it is, by that actor."""
 

@@ -14,6 +14,8 @@ asked may keep the request's own address (``absolute_url()``).
 
 from collections.abc import Iterable
 from imio.guichet.content.behaviors import find_online_forms
+from imio.guichet.content.translations import title_in
+from imio.guichet.i18n import base_language
 from imio.guichet.interfaces import IGuichetSettings
 from imio.guichet.submissions.storage import Submission
 from plone import api
@@ -70,6 +72,27 @@ def procedure_summaries(uids: Iterable[str]) -> dict[str, dict]:
         brain.UID: {"@id": brain.getURL(), "UID": brain.UID, "title": brain.Title}
         for brain in brains
     }
+
+
+def titles_in_their_language(
+    submissions: Iterable[Submission],
+) -> dict[tuple[str, str], str]:
+    """``{(procedure uid, language): title}`` of the submissions' procedures,
+    each in the language it was filed in: the title of the procedure's
+    translation in that language, the procedure's own where it has none
+    (one catalog query for the procedures, one per translation group and
+    transaction). The language is the submission's base language ("" when
+    it has none)."""
+    wanted = {(s.procedure_uid, base_language(s.language)) for s in submissions}
+    brains = find_online_forms(UID=list({uid for uid, _language in wanted}))
+    procedures = {brain.UID: brain._unrestrictedGetObject() for brain in brains}
+    titles = {}
+    for uid, language in wanted:
+        procedure = procedures.get(uid)
+        if procedure is None:
+            continue
+        titles[uid, language] = title_in(procedure, language)
+    return titles
 
 
 def submission_url(submission: Submission, site_url: str | None = None) -> str:

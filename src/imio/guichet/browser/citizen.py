@@ -10,6 +10,7 @@ functions (handling.reply_as_citizen / withdraw) and with the version seen.
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.chrome import ICitizenPage
+from imio.guichet.browser.display import read_in
 from imio.guichet.browser.display import single
 from imio.guichet.browser.display import SubmissionPage
 from imio.guichet.browser.display import summary_rows
@@ -91,6 +92,9 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
             self.not_found = NOT_FOUND
             return self.detail()
         self.not_found = None
+        # A request is read in the language it was filed in, as its e-mails
+        # and its receipt are: the page, its messages and the form's labels.
+        read_in(self.request, self.submission.language)
         if self.request.method == "POST":
             answer = self.act()
             if answer is not None:
@@ -224,7 +228,9 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
         return f"{self.action_url()}?{urlencode({'reference': submission.reference})}"
 
     def rows(self) -> list[dict]:
-        rows = summary_rows(self.page.items, self.url_of)
+        # Each request under its procedure's title in the language it was
+        # filed in (the title the citizen saw), the page in the reader's.
+        rows = summary_rows(self.page.items, self.url_of, in_their_language=True)
         for row in rows:
             row["waiting"] = row["state"] == "waiting_citizen"
         return rows

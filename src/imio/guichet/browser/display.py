@@ -6,15 +6,19 @@ from datetime import datetime
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.worklist import principal_title
+from imio.guichet.content.translations import title_in
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import format_size
 from imio.guichet.forms.display import submission_answers
+from imio.guichet.i18n import base_language
+from imio.guichet.i18n import catalog_language
 from imio.guichet.submissions.access import find_procedure
 from imio.guichet.submissions.handling import etag
 from imio.guichet.submissions.lifecycle import CITIZEN
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import procedure_summaries
+from imio.guichet.urls import titles_in_their_language
 from plone import api
 from urllib.parse import quote
 
@@ -103,16 +107,34 @@ def single(form, name: str) -> str:
 
 
 def summary_rows(
-    submissions: Iterable[Submission], url_of: Callable[[Submission], str]
+    submissions: Iterable[Submission],
+    url_of: Callable[[Submission], str],
+    *,
+    in_their_language: bool = False,
 ) -> list[dict]:
-    """One row per submission of a listing page (one catalog query)."""
+    """One row per submission of a listing page (one catalog query).
+    ``in_their_language``: each procedure's title in the language its
+    request was filed in (its translation's, for the citizen who filed
+    it), with that language (``language``, for the row's ``lang``)."""
     submissions = list(submissions)
     summaries = procedure_summaries(s.procedure_uid for s in submissions)
+
+    def title(submission) -> str:
+        own = summaries.get(submission.procedure_uid, {}).get("title", "")
+        if not in_their_language:
+            return own
+        key = (submission.procedure_uid, base_language(submission.language))
+        return titles.get(key, own)
+
+    titles = titles_in_their_language(submissions) if in_their_language else {}
     return [
         {
             "reference": submission.reference,
             "url": url_of(submission),
-            "procedure": summaries.get(submission.procedure_uid, {}).get("title", ""),
+            "procedure": title(submission),
+            "language": (
+                base_language(submission.language) if in_their_language else ""
+            ),
             "created": format_datetime(submission.created),
             "modified": format_datetime(submission.modified),
             "state": submission.state,
@@ -121,6 +143,22 @@ def summary_rows(
         }
         for submission in submissions
     ]
+
+
+def read_in(request, language: str | None) -> None:
+    """Render the rest of ``request``'s page in ``language`` (one of our
+    catalogs' languages, as e-mails and the receipt are: ``i18n.
+    catalog_language``), whatever the reader's browser or cookie asks: the
+    templates, the messages and the page's ``lang`` follow. Nothing when
+    ``language`` is None."""
+    if not language:
+        return
+    language = catalog_language(language)
+    request["LANGUAGE"] = language
+    binding = request.get("LANGUAGE_TOOL", None)
+    if binding is not None and hasattr(binding, "LANGUAGE"):
+        # Plone's templates and zope.i18n negotiate from this binding.
+        binding.LANGUAGE = language
 
 
 class SubmissionPage:
@@ -139,7 +177,10 @@ class SubmissionPage:
         return find_procedure(self.submission.procedure_uid)
 
     def procedure_title(self) -> str:
-        return self.procedure.Title() if self.procedure is not None else ""
+        """The procedure's title in the page's language (its translation's)."""
+        if self.procedure is None:
+            return ""
+        return title_in(self.procedure, self.page_language())
 
     def state_label(self):
         return state_label(self.submission.state)
@@ -147,10 +188,13 @@ class SubmissionPage:
     def created(self) -> str:
         return format_datetime(self.submission.created)
 
+    def page_language(self) -> str:
+        """The language the page is read in: the reader's (staff)."""
+        return api.portal.get_current_language()
+
     def answers(self) -> list[dict]:
-        return submission_answers(
-            self.submission, self.procedure, api.portal.get_current_language()
-        )
+        # The form's labels in the page's language, where translated.
+        return submission_answers(self.submission, self.procedure, self.page_language())
 
     def history(self) -> list[dict]:
         return history_rows(self.submission, staff=self.staff)

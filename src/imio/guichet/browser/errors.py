@@ -25,6 +25,7 @@ or when a form shows it.
 from collections.abc import Iterable
 from imio.guichet import _
 from imio.guichet.caller import HTML
+from imio.guichet.caller import REST
 from imio.guichet.errors import FieldError
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
@@ -37,6 +38,7 @@ from imio.guichet.forms.validation import refusal_message
 from imio.guichet.forms.validation import typed_value_code
 from imio.guichet.metrics.counters import count_refusal
 from plone import api
+from plone.rest.interfaces import IAPIRequest
 from z3c.form.converter import FormatterValidationError
 from z3c.form.interfaces import IErrorViewSnippet
 from zExceptions import Forbidden
@@ -44,7 +46,10 @@ from zExceptions import HTTPServiceUnavailable
 from zExceptions import NotFound
 from zExceptions import Unauthorized
 from zope.component import getMultiAdapter
+from zope.i18n import translate
 from zope.interface import Invalid
+
+import json
 
 
 class ServiceUnavailable(HTTPServiceUnavailable):
@@ -236,3 +241,31 @@ def show_on_form(form, exc: GuichetError) -> None:
         form.request.response.redirect(form.context.absolute_url())
     else:
         show_refusal(form, exc)
+
+
+class OriginalHasTranslationsView:
+    """The answer (an exception view) when someone deletes the original of
+    translated procedures: a page goes back to the procedure with the
+    reason as an error message; an API call (plone.restapi's ``DELETE``)
+    gets the JSON error of a refusal, 409."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def __call__(self):
+        exc, response = self.context, self.request.response
+        if IAPIRequest.providedBy(self.request) or not exc.url:
+            count_refusal(REST, exc.code)
+            # Locked: plone.transformchain sets the status from the
+            # exception's class name afterwards (500 for a name it does
+            # not know).
+            response.setStatus(exc.status, lock=True)
+            response.setHeader("Content-Type", "application/json")
+            message = translate(exc.message, context=self.request)
+            error = {"type": "Conflict", "message": message, "code": exc.code}
+            return json.dumps({"error": error})
+        count_refusal(HTML, exc.code)
+        api.portal.show_message(exc.message, self.request, type="error")
+        response.redirect(exc.url, status=303, lock=True)
+        return ""

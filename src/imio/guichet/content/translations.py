@@ -8,8 +8,15 @@ content that is not translatable, every procedure is its own canonical one
 and has no language of its own: the site works as in one language.
 """
 
+from imio.guichet.errors import OriginalHasTranslations
+from imio.guichet.i18n import base_language
 from imio.guichet.i18n import site_languages
+from plone import api
+from plone.base.interfaces import IPloneSiteRoot
 from plone.uuid.interfaces import IUUID
+
+import contextlib
+import transaction
 
 
 try:
@@ -34,14 +41,49 @@ def is_translatable(obj) -> bool:
     return len(site_languages()) > 1
 
 
+class _GroupsKey:
+    """The key of the translation groups read in a transaction
+    (``transaction.Transaction.data``)."""
+
+
+_GROUPS = _GroupsKey()
+
+
+def _groups_read() -> dict:
+    """``{translation group: {language: object}}`` read in the current
+    transaction: one catalog query per group and transaction, whatever the
+    number of ``IOnlineForm(obj)`` adaptations. The next transaction reads
+    them again (another process may have translated meanwhile); within
+    this one, :func:`forget_translations` drops them whenever a translation
+    is added, removed, linked or changes language."""
+    current = transaction.get()
+    try:
+        return current.data(_GROUPS)
+    except KeyError:
+        groups = {}
+        current.set_data(_GROUPS, groups)
+        return groups
+
+
+def forget_translations(*_ignored) -> None:
+    """Forget the translation groups read in this transaction (a subscriber
+    of the events that change one; no site needed)."""
+    with contextlib.suppress(KeyError):
+        transaction.get().data(_GROUPS).clear()
+
+
 def translations_of(obj) -> dict:
     """``{language: object}`` of ``obj``'s translation group (``obj`` alone,
     under its language or "", when it has none). Unrestricted: a translation
     the reader may not see still belongs to the group."""
     if not is_translatable(obj):
         return {language_of(obj) or "": obj}
-    translations = ITranslationManager(obj).get_translations()
-    return translations or {language_of(obj) or "": obj}
+    manager = ITranslationManager(obj)
+    groups = _groups_read()
+    translations = groups.get(manager.tg)
+    if translations is None:
+        translations = groups[manager.tg] = manager.get_translations()
+    return dict(translations) or {language_of(obj) or "": obj}
 
 
 def _created_first(item: tuple) -> tuple:
@@ -67,6 +109,51 @@ def canonical(obj):
 def canonical_uid(obj) -> str | None:
     """The uid back offices know ``obj`` by: its canonical procedure's."""
     return IUUID(canonical(obj), None)
+
+
+def refuse_removing_the_original(obj, event) -> None:
+    """Refuse to delete ``obj`` while it is the canonical procedure of
+    translations that stay (a subscriber of ``IObjectWillBeRemovedEvent``).
+
+    Its translations read its form, settings and submissions (submissions
+    keep the canonical procedure's uid: they would be left without a
+    procedure, and the translation created next would become canonical
+    with a default form). Delete the translations first. Deleting a folder
+    that holds the original and every translation, or the site, is not
+    refused: nothing is left to read them."""
+    if getattr(event, "newParent", None) is not None:
+        return  # moved or renamed, not deleted
+    if IPloneSiteRoot.providedBy(event.object):
+        return
+    try:
+        api.portal.get()
+    except api.exc.CannotGetPortalError:
+        return
+    if not is_translatable(obj):
+        return
+    # The catalog may have forgotten ``obj`` already (it is unindexed as it
+    # is about to go): the group is its translations and itself.
+    group = {IUUID(other, None): other for other in translations_of(obj).values()}
+    group[IUUID(obj, None)] = obj
+    first = min(((language_of(o) or "", o) for o in group.values()), key=_created_first)
+    if len(group) < 2 or IUUID(first[1], None) != IUUID(obj, None):
+        return
+    removed = event.object.getPhysicalPath()
+    staying = [
+        other
+        for other in group.values()
+        if other.getPhysicalPath()[: len(removed)] != removed
+    ]
+    if staying:
+        raise OriginalHasTranslations(url=obj.absolute_url())
+
+
+def title_in(obj, language: str | None) -> str:
+    """``obj``'s title in ``language``: its translation's in that language
+    where it has one (a German filing's e-mails, receipt and pages name
+    the procedure as the German page does), its own otherwise."""
+    translated = translations_of(obj).get(base_language(language), obj)
+    return translated.Title()
 
 
 def language_of(obj) -> str | None:

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from imio.guichet import _
 from imio.guichet.authority import get_authority
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.content.translations import title_in
 from imio.guichet.forms.display import format_value
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
@@ -176,7 +177,7 @@ def draft_message(
 ) -> EmailMessage | None:
     """The anonymous citizen's link to resume the draft they saved."""
     mapping = {
-        "procedure": single_line(procedure.title),
+        "procedure": single_line(title_in(procedure, language)),
         "date": in_site_time(expires).strftime("%d/%m/%Y"),
         "link": link,
     }
@@ -333,7 +334,12 @@ def from_template(
 ) -> EmailMessage | None:
     """The e-mail the webmaster wrote, its placeholders replaced."""
     language = template.language or submission.language
-    values = {**values, **answer_values(template, submission, procedure, language)}
+    values = {
+        **values,
+        # The procedure as it is named in the template's language.
+        "procedure_title": single_line(title_in(procedure, language)),
+        **answer_values(template, submission, procedure, language),
+    }
     subject, body = render_template(template, values)
     return make_message(to, subject, body)
 
@@ -393,7 +399,7 @@ def confirmation_message(
         return from_template([address], template, values, submission, procedure)
     mapping = {
         "reference": submission.reference,
-        "procedure": single_line(procedure.title),
+        "procedure": single_line(title_in(procedure, submission.language)),
         "date": _date(submission),
         "link": link,
     }
@@ -453,7 +459,7 @@ def state_change_message(
         return from_template([address], template, values, submission, procedure)
     mapping = {
         "reference": submission.reference,
-        "procedure": single_line(procedure.title),
+        "procedure": single_line(title_in(procedure, submission.language)),
         "state": translate_for(state, language),
     }
     paragraphs = [translate_for(Message(STATE_BODY, mapping=mapping), language)]
@@ -493,7 +499,7 @@ def service_note_message(
     language = submission.language
     mapping = {
         "reference": submission.reference,
-        "procedure": single_line(procedure.title),
+        "procedure": single_line(title_in(procedure, submission.language)),
     }
     texts = [
         Message(NOTE_BODY, mapping=mapping),

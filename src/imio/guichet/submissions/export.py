@@ -45,6 +45,9 @@ FIXED_COLUMNS = (
     "acknowledged_by",
     "external_reference",
     "schema_version",
+    # The language the citizen filed in (the answers' keys and values are
+    # the same in every language).
+    "language",
 )
 
 
@@ -79,6 +82,7 @@ def row(submission: Submission, fields: list[str]) -> list:
         ack.get("actor") or "",
         ack.get("external_reference") or "",
         submission.schema_version,
+        submission.language or "",
         *export_cells([data.get(name) for name in fields]),
     ]
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from imio.guichet import _
 from imio.guichet.authority import get_authority
+from imio.guichet.content.translations import title_in
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.display import submission_answers
 from imio.guichet.i18n import translate_for
@@ -310,7 +311,7 @@ def receipt_pdf(
 
     styles = _styles()
     received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
-    procedure_title = procedure.Title() if procedure is not None else ""
+    procedure_title = title_in(procedure, language) if procedure is not None else ""
     story = issuer_flowables(issuer, styles)
     story += [
         Spacer(1, 6 * mm),

@@ -128,7 +128,7 @@ def main() -> None:
     transaction.commit()
     people = Answers() if args.answers == "people" else None
     clock = [time.time()]
-    feed.clock = lambda: clock[0]
+    feed.clock = search.clock = lambda: clock[0]
     last_settled = clock[0]
     started = time.perf_counter()
     size_before = first_tid = None

@@ -66,6 +66,9 @@ def seed(total: int, answers: Answers) -> SubmissionStore:
         search.index(store, submission)
         if n % 3:
             store.change_state(submission, states[n % 3])
+    # As the settling step does seconds after filings: their terms in the
+    # trees (the backlog's few seconds of filings are read one by one).
+    search.settle(store, search.clock() + 3 * search.BACKLOG_SECONDS)
     return store
 
 

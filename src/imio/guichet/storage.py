@@ -137,6 +137,51 @@ class IntToInt(LLBTree):
     max_internal_size = SMALL_NODE
 
 
+#: Shards of a slot: a slot holds a few seconds of keys, so fewer than
+#: an index (each is a record to write when the slot is made).
+SLOT_SHARDS = 8
+
+
+class Slot(Persistent):
+    """Keys noted during one period, until a settling step takes them (the
+    change feed's, the search backlog's). Sharded: concurrent writers
+    rarely touch one bucket."""
+
+    closed = False
+
+    def __init__(self):
+        self._shards = tuple(IntKeySet() for _ in range(SLOT_SHARDS))
+
+    def add(self, key: int) -> None:
+        self._shards[key % len(self._shards)].insert(key)
+
+    def __iter__(self) -> Iterator[int]:
+        for shard in self._shards:
+            yield from shard
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._shards[key % len(self._shards)]
+
+    def __bool__(self) -> bool:
+        return any(self._shards)
+
+    def read_current(self) -> None:
+        # A writer that committed into this slot after the settler's
+        # snapshot must make the settler conflict, or its entry would be
+        # dropped with the slot: check every node the entries live in
+        # (a slot's few seconds of changes never need deep trees).
+        jar = self._p_jar
+        if jar is None:
+            return
+        for tree in self._shards:
+            jar.readCurrent(tree)
+            bucket = tree._firstbucket
+            while bucket is not None:
+                if bucket._p_jar is not None:
+                    jar.readCurrent(bucket)
+                bucket = bucket._next
+
+
 def shard_of(key: str | int, shards: int) -> int:
     if isinstance(key, int):
         # Integer keys carry random low bits (see time_key, text_hash).

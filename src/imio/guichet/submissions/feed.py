@@ -26,8 +26,9 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from imio.guichet import outbox_worker
-from imio.guichet.storage import IntKeySet
 from imio.guichet.storage import IntToInt
+from imio.guichet.storage import Slot  # earlier slots were stored as feed.Slot
+from imio.guichet.submissions import search
 from imio.guichet.submissions.storage import STORE_KEY
 from imio.guichet.submissions.storage import Submission
 from persistent import Persistent
@@ -52,10 +53,6 @@ SLOT_SECONDS = 2
 #: (almost) never create one (which would conflict with that step). Only
 #: when settling: an idle site writes nothing.
 SLOTS_AHEAD = 3
-
-#: Shards of a slot: a slot holds a few seconds of changes, so fewer than
-#: an index (each is a record to write when the slot is made).
-SLOT_SHARDS = 8
 
 #: A change: (the tid it was committed with, the submission's key).
 Change = tuple[int, int]
@@ -88,41 +85,6 @@ def _packed(change: Change) -> bytes:
 
 def _unpacked(packed: bytes) -> Change:
     return u64(packed[:8]), u64(packed[8:])
-
-
-class Slot(Persistent):
-    """Changes noted during one period, until settled."""
-
-    closed = False
-
-    def __init__(self):
-        self._shards = tuple(IntKeySet() for _ in range(SLOT_SHARDS))
-
-    def add(self, key: int) -> None:
-        self._shards[key % len(self._shards)].insert(key)
-
-    def __iter__(self) -> Iterator[int]:
-        for shard in self._shards:
-            yield from shard
-
-    def __bool__(self) -> bool:
-        return any(self._shards)
-
-    def read_current(self) -> None:
-        # A writer that committed into this slot after the settler's
-        # snapshot must make the settler conflict, or its entry would be
-        # dropped with the slot: check every node the entries live in
-        # (a slot's few seconds of changes never need deep trees).
-        jar = self._p_jar
-        if jar is None:
-            return
-        for tree in self._shards:
-            jar.readCurrent(tree)
-            bucket = tree._firstbucket
-            while bucket is not None:
-                if bucket._p_jar is not None:
-                    jar.readCurrent(bucket)
-                bucket = bucket._next
 
 
 class ChangeLog(Persistent):
@@ -251,11 +213,18 @@ class ChangeLog(Persistent):
 
 
 def settle_feeds(store, now: float) -> None:
-    """Settle every feed of ``store`` that needs it (in the current
-    transaction)."""
+    """Settle every feed of ``store`` that needs it, and the search index's
+    backlog (in the current transaction)."""
     for feed in store.feeds():
         if feed.needs_settling(now):
             feed.settle(store, now)
+    search.settle(store, now)
+
+
+def _needs_settling(store, now: float) -> bool:
+    return search.needs_settling(store, now) or any(
+        feed.needs_settling(now) for feed in store.feeds()
+    )
 
 
 def pending_changes(store) -> tuple[int, float | None]:
@@ -274,8 +243,11 @@ def _store_of(site):
 
 def _has_pending(site) -> bool:
     store = _store_of(site)
-    return store is not None and any(
-        feed.next_settling(clock()) is not None for feed in store.feeds()
+    if store is None:
+        return False
+    now = clock()
+    return search.next_settling(store, now) is not None or any(
+        feed.next_settling(now) is not None for feed in store.feeds()
     )
 
 
@@ -284,7 +256,7 @@ def _settle_due(site, commit, abort) -> datetime | None:
     if store is None:
         return None
     now = clock()
-    if any(feed.needs_settling(now) for feed in store.feeds()):
+    if _needs_settling(store, now):
         settle_feeds(store, now)
         site._p_jar.transaction_manager.get().note(SETTLING_NOTE)
         try:
@@ -297,6 +269,8 @@ def _settle_due(site, commit, abort) -> datetime | None:
     upcoming = [
         due for feed in store.feeds() if (due := feed.next_settling(now)) is not None
     ]
+    if (due := search.next_settling(store, now)) is not None:
+        upcoming.append(due)
     if not upcoming and any(feed._slots for feed in store.feeds()):
         # Only empty slots are left: close them when they are old enough.
         upcoming = [now + 2 * SLOT_SECONDS]

@@ -28,9 +28,26 @@ whole; a query that is an identifier finds that identifier only. The
 terms of a query are looked up in the procedures the caller may read
 only: a procedure's tree never answers for another's.
 
-What a filing writes: one bucket of each of its terms' key sets (keys are
-appended in creation order, so to the last bucket), a new term's place in
-the procedure's tree, and the terms on the submission record.
+What a filing writes: its terms on its record, and its key in the
+*backlog* (:class:`Backlog`): a slot of :data:`BACKLOG_SECONDS`. The
+background step that settles the change feed also settles the backlog's
+slots once they are a full period old: it puts their filings' terms in the
+trees in one transaction, so that a term many filings share (a common word,
+a frequent name) gets one bucket of its key set rewritten per batch instead
+of one per filing (measured with bench/bench_bytes.py). Until then a search
+also reads the backlog's few seconds of filings, term by term on their
+records: a filing is found the moment it is committed.
+
+Concurrency, as for the feed's slots: a filing reads its slot as current,
+so one still writing into a slot being settled conflicts and is retried
+into an open slot; the settling step reads every node of a slot as
+current, so a filing that committed into it after its snapshot makes it
+conflict and try again a second later. A change of a waiting filing's
+terms (an erasure, a citizen's answer) writes its slot, so that it
+conflicts with a settling step that read the older terms.
+
+Changes of a settled submission's terms are written to the trees at once
+(they are rare: most changes are of state).
 """
 
 from BTrees.LLBTree import intersection
@@ -41,12 +58,15 @@ from BTrees.OOBTree import OOBTree
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from imio.guichet.storage import Slot
+from persistent import Persistent
 from stdnum.be import bis
 from stdnum.be import nn
 from stdnum.be import vat
 
 import logging
 import re
+import time
 import transaction
 import unicodedata
 
@@ -66,6 +86,14 @@ MAX_QUERY_TERMS = 8
 #: A search matching at most this many submissions is sorted from them;
 #: beyond, the listing's own index is read and kept when it matches.
 SMALL_MATCH = 2_000
+#: Length of a backlog slot, in seconds: filings wait two to three slots
+#: before their terms enter the trees. Longer slots make larger batches
+#: (fewer bytes per filing) and more filings for a search to read one by
+#: one (about 30 s of filings).
+BACKLOG_SECONDS = 10
+#: Slots the settling step creates ahead while filings come, so that
+#: concurrent filings (almost) never create one (they would conflict).
+BACKLOG_SLOTS_AHEAD = 2
 
 NATIONAL_NUMBER = "#nn:"
 ENTERPRISE_NUMBER = "#be:"
@@ -272,10 +300,120 @@ def _remove(tree: TermTree, terms: Iterable[str], key: int) -> None:
             del tree[term]
 
 
+def clock() -> float:
+    """Now, in seconds (benchmarks replace it)."""
+    return time.time()
+
+
+class Backlog(Persistent):
+    """Filings whose terms wait to enter the trees: their keys, in slots
+    of :data:`BACKLOG_SECONDS` (see the module's docstring)."""
+
+    def __init__(self):
+        self._slots = OOBTree()  # slot number -> Slot
+
+    def note(self, key: int) -> None:
+        """The submission of ``key`` is filed in the current transaction."""
+        slot = self._open_slot(int(clock() // BACKLOG_SECONDS))
+        if slot._p_jar is not None:
+            # Settling the slot concurrently must make this commit conflict.
+            slot._p_jar.readCurrent(slot)
+        slot.add(key)
+
+    def _open_slot(self, number: int) -> Slot:
+        # The slot of the moment, or the next open one when a lagging clock
+        # points at a slot already closed.
+        for candidate in self._slots.values(min=number):
+            if not candidate.closed:
+                return candidate
+        last = self._slots.maxKey() if self._slots else number - 1
+        slot = self._slots[max(number, last + 1)] = Slot()
+        return slot
+
+    def slot_of(self, key: int) -> Slot | None:
+        """The slot in which ``key`` waits, None once settled."""
+        for slot in self._slots.values():
+            if key in slot:
+                return slot
+        return None
+
+    def waiting_keys(self) -> Iterator[int]:
+        """The waiting keys (a few seconds of filings)."""
+        for slot in self._slots.values():
+            yield from slot
+
+    def needs_settling(self, now: float) -> bool:
+        return bool(self._slots) and self._slots.minKey() <= _settled_below(now)
+
+    def next_settling(self, now: float) -> float | None:
+        """When the oldest slot may be settled (seconds since the epoch),
+        None when there is none."""
+        if not self._slots:
+            return None
+        return max(now, (self._slots.minKey() + 2) * BACKLOG_SECONDS)
+
+    def settle(self, store, now: float) -> None:
+        """Put the terms of the slots a full period old in the trees; while
+        filings come, prepare the slots ahead."""
+        busy = False
+        for number in list(self._slots.keys(max=_settled_below(now))):
+            slot = self._slots[number]
+            slot.closed = True
+            slot.read_current()
+            for key in slot:
+                busy = True
+                submission = store.by_key(key)
+                if submission is not None and submission.search_terms:
+                    tree = _tree(store, submission.procedure_uid, create=True)
+                    _add(tree, stored_terms(submission), key)
+            del self._slots[number]
+        if busy:
+            current = int(now // BACKLOG_SECONDS)
+            for number in range(current, current + BACKLOG_SLOTS_AHEAD + 1):
+                if number not in self._slots:
+                    self._slots[number] = Slot()
+
+
+def _settled_below(now: float) -> int:
+    # Slots up to this number are a full period old.
+    return int(now // BACKLOG_SECONDS) - 2
+
+
+def needs_settling(store, now: float) -> bool:
+    backlog = store._search_backlog
+    return backlog is not None and backlog.needs_settling(now)
+
+
+def settle(store, now: float) -> None:
+    """Settle the store's backlog if it needs it (in the current
+    transaction; the change feed's settling step calls it)."""
+    if needs_settling(store, now):
+        store._search_backlog.settle(store, now)
+
+
+def next_settling(store, now: float) -> float | None:
+    backlog = store._search_backlog
+    return None if backlog is None else backlog.next_settling(now)
+
+
 def index(store, submission, account_name: str = "") -> None:
-    """Put a new submission in the index (nothing if the store has none
-    yet: the upgrade to 1016 makes it)."""
-    reindex(store, submission, account_name)
+    """Put a new submission in the index: its terms on its record, its key
+    in the backlog (in the trees at once in stores made before 1026, which
+    have no backlog; nothing in stores made before 1016)."""
+    if store._search is None:
+        return
+    backlog = store._search_backlog
+    if backlog is None:
+        reindex(store, submission, account_name)
+        return
+    terms = submission_terms(submission, account_name)
+    submission.search_terms = " ".join(sorted(terms))
+    backlog.note(store.key_of(submission))
+
+
+def _waiting_slot(store, key: int) -> Slot | None:
+    backlog = store._search_backlog
+    return None if backlog is None else backlog.slot_of(key)
 
 
 def reindex(store, submission, account_name: str = "") -> None:
@@ -288,9 +426,15 @@ def reindex(store, submission, account_name: str = "") -> None:
     new = submission_terms(submission, account_name)
     if new == old and submission.search_terms is not None:
         return
-    tree = _tree(store, submission.procedure_uid, create=True)
-    _remove(tree, old - new, key)
-    _add(tree, new - old, key)
+    waiting = _waiting_slot(store, key)
+    if waiting is not None:
+        # Not in the trees yet: the settling step takes the new terms; a
+        # step that read the old ones must conflict.
+        waiting._p_changed = True
+    else:
+        tree = _tree(store, submission.procedure_uid, create=True)
+        _remove(tree, old - new, key)
+        _add(tree, new - old, key)
     # One text (terms never hold a space): the smallest pickle.
     submission.search_terms = " ".join(sorted(new))
 
@@ -313,9 +457,14 @@ def unindex(store, key: int, submission=None) -> None:
         terms = submission_terms(submission)
     else:
         terms = stored_terms(submission)
-    tree = _tree(store, submission.procedure_uid)
-    if tree is not None:
-        _remove(tree, terms, key)
+    waiting = _waiting_slot(store, key)
+    if waiting is not None:
+        # A settling step that read its terms must conflict.
+        waiting._p_changed = True
+    else:
+        tree = _tree(store, submission.procedure_uid)
+        if tree is not None:
+            _remove(tree, terms, key)
     submission.search_terms = ""
 
 
@@ -328,18 +477,57 @@ def _parts(tree: TermTree, lookup: Lookup) -> list:
     return [] if found is None else [found]
 
 
-def _matching(trees: list[TermTree], lookup: Lookup) -> LLSet:
+#: The backlog's filings a search may read: (key, terms) of each.
+Waiting = list[tuple[int, frozenset[str]]]
+
+
+def _waiting(store, procedure_uids: Iterable[str] | None) -> Waiting:
+    """The filings of ``procedure_uids`` whose terms are not in the trees
+    yet, with their terms (read on their records)."""
+    backlog = store._search_backlog
+    if backlog is None:
+        return []
+    allowed = None if procedure_uids is None else set(procedure_uids)
+    found = []
+    for key in backlog.waiting_keys():
+        submission = store.by_key(key)
+        if submission is None or not submission.search_terms:
+            continue
+        if allowed is None or submission.procedure_uid in allowed:
+            found.append((key, stored_terms(submission)))
+    return found
+
+
+def _waiting_matches(waiting: Waiting, lookup: Lookup) -> LLSet:
+    if lookup.prefix:
+        return LLSet(
+            key
+            for key, terms in waiting
+            if any(term.startswith(lookup.term) for term in terms)
+        )
+    return LLSet(key for key, terms in waiting if lookup.term in terms)
+
+
+def _matching(trees: list[TermTree], waiting: Waiting, lookup: Lookup) -> LLSet:
     sets = [part for tree in trees for part in _parts(tree, lookup)]
+    if waiting:
+        sets.append(_waiting_matches(waiting, lookup))
     return multiunion(sets) if sets else LLSet()
 
 
 def lookup_parts(
     store, lookup: Lookup, procedure_uids: Iterable[str] | None
 ) -> list[list]:
-    """Per procedure, the key sets (or keys) that one lookup matches: a
-    listing in creation order merges them lazily instead of making their
-    union (see :func:`imio.guichet.submissions.api.list_submissions`)."""
-    return [_parts(tree, lookup) for tree in _trees(store, procedure_uids)]
+    """Per procedure, the key sets (or keys) that one lookup matches, and
+    last the matches of the backlog (see :class:`Backlog`; no key is in
+    two groups): a listing in creation order merges them lazily instead of
+    making their union (see
+    :func:`imio.guichet.submissions.api.list_submissions`)."""
+    parts = [_parts(tree, lookup) for tree in _trees(store, procedure_uids)]
+    waiting = _waiting(store, procedure_uids)
+    if waiting:
+        parts.append([_waiting_matches(waiting, lookup)])
+    return parts
 
 
 def _trees(store, procedure_uids: Iterable[str] | None) -> list[TermTree]:
@@ -359,9 +547,10 @@ def search(
     if not lookups or store._search is None:
         return LLSet()
     trees = _trees(store, procedure_uids)
+    waiting = _waiting(store, procedure_uids)
     found = None
     for lookup in lookups:
-        keys = _matching(trees, lookup)
+        keys = _matching(trees, waiting, lookup)
         found = keys if found is None else intersection(found, keys)
         if not found:
             return LLSet()

@@ -38,6 +38,7 @@ from imio.guichet.storage import text_hash
 from imio.guichet.storage import TextToInt
 from imio.guichet.storage import time_key
 from imio.guichet.storage import TimeIndex
+from imio.guichet.submissions.search import Backlog
 from imio.guichet.submissions.states import INITIAL_STATE
 from persistent import Persistent
 from plone.keyring.keyring import Keyring
@@ -262,6 +263,9 @@ class SubmissionStore(Persistent):
 
     #: Made by the upgrade to 1016 in stores made before.
     _search = None
+    #: Made by the upgrade to 1026 in stores made before (without it,
+    #: filings enter the search trees at once).
+    _search_backlog = None
 
     def __init__(self):
         self._submissions = ShardedMap(tree=IntToObject)  # key -> Submission
@@ -295,6 +299,8 @@ class SubmissionStore(Persistent):
         # Procedure uid -> search.TermTree: term -> the keys of the
         # submissions that hold it (see search.py).
         self._search = OOBTree()
+        # Filings whose terms wait to enter the trees (search.Backlog).
+        self._search_backlog = Backlog()
         #: The keys of the tracking links (see tracking.py): the current one
         #: signs, the previous ones still open the links already sent.
         self.tracking_keys = Keyring()

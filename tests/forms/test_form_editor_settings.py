@@ -121,7 +121,7 @@ class TestConditions:
         before = stored_xml()
         editor.open(f"{editor_url(site)}/height/@@order?pos=0&fieldset_index=0")
         assert editor.contents.count("not saved") == 1
-        assert "“Hauteur (m)” (height): the condition must name a field" in (
+        assert '"Hauteur (m)" (height): the condition must name a field' in (
             editor.contents
         )
         assert stored_xml() == before

@@ -22,6 +22,7 @@ import random
 
 
 PROCEDURES = ("p0", "p1", "p2")
+STATES = ("submitted", "received", "in_progress", "closed")
 NAMES = ("dupont", "dupond", "durand", "dumont", "lambert", "lamy", "martin")
 GIVEN = ("elodie", "elise", "jeanne", "marc")
 
@@ -64,6 +65,8 @@ def store():
         )
         store.add(submission)
         search.index(store, submission)
+        if n % 4:
+            store.change_state(submission, STATES[n % 4])
     return store
 
 
@@ -197,3 +200,44 @@ def test_lookups_are_searched_in_their_own_procedures_only(store):
     for key in keys:
         terms = search.stored_terms(store.by_key(key))
         assert {"lambert", "lamy"} <= terms
+
+
+def every_page(**query) -> list:
+    items, cursor = [], None
+    while True:
+        page = api.list_submissions(limit=api.MAX_PAGE_SIZE, cursor=cursor, **query)
+        items += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            return items
+
+
+@pytest.mark.parametrize("procedures", [None, ["p1"], ["p0", "p2"]])
+@pytest.mark.parametrize("q", ("dup", "elodie dup", "demande"))
+def test_pages_in_the_order_of_states(store, monkeypatch, q, procedures):
+    """Sorted by state, a search pages through what the listing without a
+    search would list, keeping what matches; its total is what matches."""
+    monkeypatch.setattr(api, "get_store", lambda: store)
+    lookups = search.parse_search(q)
+    matched = set(eager(store, lookups, procedures))
+    for descending in (True, False):
+        everything = every_page(
+            sort_on="state", descending=descending, procedure_uids=procedures
+        )
+        expected = [s.reference for s in everything if store.key_of(s) in matched]
+        seen, cursor = [], None
+        while True:
+            page = api.list_submissions(
+                sort_on="state",
+                descending=descending,
+                procedure_uids=procedures,
+                search=lookups,
+                limit=7,
+                cursor=cursor,
+            )
+            assert page.total == len(expected)
+            seen += [s.reference for s in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected

@@ -592,6 +592,20 @@ def _searched(
         )
         return keys, None if dated else total
     found = search_index.search(store, search, uids)
+    if sort_on == "state" and not filtered and len(found) <= SMALL_MATCH:
+        # Few, in the order of states: each state's index says which of
+        # them it holds, without reading them.
+        low, high = _bounds(None, start, end, descending)
+        keys = _by_state_matched(
+            store,
+            found,
+            uids=uids,
+            after=None if cursor_text is None else _state_cursor(store, cursor_text),
+            start=start,
+            end=end,
+            descending=descending,
+        )
+        return keys, sum(1 for _key in _walk(found, low, high, False))
     if len(found) > SMALL_MATCH:
         # Many match: the listing's index, keeping what matches.
         keys = (k for k in keys if k in found)
@@ -669,6 +683,33 @@ def _walk(found, low: int | None, high: int | None, descending: bool):
             return
         yield key
         bound = key + step
+
+
+def _by_state_matched(
+    store: SubmissionStore,
+    found,
+    *,
+    uids: list[str] | None,
+    after: tuple[int, int] | None,
+    start: int | None,
+    end: int | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of ``found`` (a set) in the lifecycle's order of states,
+    then creation order (both reversed if ``descending``), after the
+    cursor ``after`` (a state's rank and a key), from ``start`` to ``end``."""
+    ranked = list(enumerate(STATES))
+    for rank, name in reversed(ranked) if descending else ranked:
+        if after is not None and (rank > after[0] if descending else rank < after[0]):
+            continue
+        indexes = store.listing_indexes(uids, name)
+        if not indexes:
+            continue
+        since = after[1] if after is not None and rank == after[0] else None
+        low, high = _bounds(since, start, end, descending)
+        for key in _walk(found, low, high, descending):
+            if any(key in index for index in indexes):
+                yield key
 
 
 def _filtered(

@@ -9,11 +9,19 @@ the search index as the site does. Then ``list_submissions`` with
 ``search=`` is timed for its first page, newest first: by a family name,
 a full name, the beginning of a name, a national number (written with
 dots), an e-mail, the most common word of the comments (more than 2,000
-matches at 100,000: the listing's index is read, keeping what matches),
-and a name within one procedure sorted by state. The same filing (the
-18th) is searched at both sizes. A page should cost about the same at
-100,000 as at 1,000 (ratio at most 1.5) and stay under 50 ms. Only
+matches at 100,000: its sets are merged lazily from the newest end, not
+counted), and a name within one procedure sorted by state. The same
+filing (the 18th) is searched at both sizes.
+
+Two pages are timed for each search: the first page of 25 (``page``),
+and a page of as many requests as the first page holds at 1,000
+(``same``: at 1,000, a family name finds 5 requests, at 100,000 a page of
+25; reading and showing 20 more requests is not the search's cost). A
+search should cost about the same at 100,000 as at 1,000 on the same
+page (``same`` ratio at most 1.5), and a page stay under 50 ms. Only
 reports; a wrong answer (the searched filing missing) makes it fail.
+Times are the median of ``--repeat`` calls, the two sizes' calls
+alternating (the machine may be shared).
 
 Run::
 
@@ -90,38 +98,48 @@ def cases(answers: Answers) -> dict[str, tuple[str, dict]]:
     }
 
 
-def median_ms(call, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def measure(total: int, answers: Answers, repeat: int) -> dict[str, tuple]:
+def prepare(total: int, answers: Answers) -> dict[str, tuple]:
+    """Name -> (store, lookups, other arguments) of each case."""
     started = time.perf_counter()
     store = seed(total, answers)
     seeded = time.perf_counter() - started
     print(f"seeded {total:,} in {seeded:,.0f} s ({total / seeded:,.0f}/s)", flush=True)
-    api.get_store = lambda: store  # the store of this run, not a site's
-    gc.collect()
-    gc.freeze()
     searched = store.by_reference(f"R{SEARCHED:08d}")
-    results = {}
+    prepared = {}
     for name, (q, extra) in cases(answers).items():
         lookups = search.parse_search(q)
-
-        def call(lookups=lookups, extra=extra):
-            return api.list_submissions(
-                limit=PAGE, descending=True, search=lookups, **extra
-            )
-
-        assert len(call().items) <= PAGE
         matched = search.search(store, lookups, extra.get("procedure_uids"))
         if name != "common word" and store.key_of(searched) not in matched:
             raise SystemExit(f"{name}: {q!r} did not find R{SEARCHED:08d}")
-        results[name] = (median_ms(call, repeat), len(matched))
+        prepared[name] = (store, lookups, extra, len(matched))
+    return prepared
+
+
+def timed(store, lookups, extra, limit: int) -> tuple[float, int]:
+    api.get_store = lambda: store  # the store of this run, not a site's
+    started = time.perf_counter()
+    page = api.list_submissions(limit=limit, descending=True, search=lookups, **extra)
+    elapsed = time.perf_counter() - started
+    assert len(page.items) <= limit
+    return elapsed, len(page.items)
+
+
+def measure(small: dict, large: dict, repeat: int) -> dict[str, tuple]:
+    """Name -> the median ms of (page, same) at each size, found, shown."""
+    results = {}
+    gc.collect()
+    gc.freeze()
+    for name in small:
+        shown = timed(*small[name][:3], PAGE)[1]
+        same = max(shown, 1)
+        times = {key: [] for key in ("page_s", "page_l", "same_s", "same_l")}
+        for _ in range(repeat):
+            times["page_s"].append(timed(*small[name][:3], PAGE)[0])
+            times["page_l"].append(timed(*large[name][:3], PAGE)[0])
+            times["same_s"].append(timed(*small[name][:3], same)[0])
+            times["same_l"].append(timed(*large[name][:3], same)[0])
+        medians = {k: statistics.median(v) * 1000 for k, v in times.items()}
+        results[name] = (medians, small[name][3], large[name][3], same)
     gc.unfreeze()
     return results
 
@@ -133,28 +151,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     answers = Answers()
-    small = measure(args.baseline, answers, args.repeat)
-    large = measure(args.total, answers, args.repeat)
+    small = prepare(args.baseline, answers)
+    large = prepare(args.total, answers)
+    results = measure(small, large, args.repeat)
     sizes = f"{args.baseline:,}", f"{args.total:,}"
     print(
-        f"{'search (first page, newest first)':34} {sizes[0]:>9} {'':6}"
-        f" {sizes[1]:>9} {'':6} {'ratio':>6}"
+        f"{'search (newest first)':30} {'found':>6} {'found':>6}"
+        f" {'page of 25 (ms)':>24} {'same page (ms)':>28}"
     )
-    print(f"{'':34} {'ms':>9} {'found':>6} {'ms':>9} {'found':>6}")
+    print(
+        f"{'':30} {sizes[0]:>6} {sizes[1]:>6}"
+        f" {sizes[0]:>7} {sizes[1]:>7} {'ratio':>6}"
+        f" {'rows':>4} {sizes[0]:>7} {sizes[1]:>7} {'ratio':>6}"
+    )
     failed = []
-    for name in small:
-        (ms_s, found_s), (ms_l, found_l) = small[name], large[name]
-        ratio = ms_l / ms_s
-        verdict = "ok" if ratio <= RATIO and ms_l < BUDGET_MS else "SLOW"
+    for name, (ms, found_s, found_l, same) in results.items():
+        page_ratio = ms["page_l"] / ms["page_s"]
+        same_ratio = ms["same_l"] / ms["same_s"]
+        verdict = "ok" if same_ratio <= RATIO and ms["page_l"] < BUDGET_MS else "SLOW"
         if verdict != "ok":
             failed.append(name)
         print(
-            f"{name:34} {ms_s:9.3f} {found_s:6,} {ms_l:9.3f} {found_l:6,}"
-            f" {ratio:6.2f} {verdict}"
+            f"{name:30} {found_s:6,} {found_l:6,}"
+            f" {ms['page_s']:7.3f} {ms['page_l']:7.3f} {page_ratio:6.2f}"
+            f" {same:4} {ms['same_s']:7.3f} {ms['same_l']:7.3f} {same_ratio:6.2f}"
+            f" {verdict}"
         )
+    outside = "all within" if not failed else "outside: " + ", ".join(failed)
     print(
-        f"target: ratio <= {RATIO} and < {BUDGET_MS:.0f} ms at {sizes[1]};"
-        f" {'all within' if not failed else 'outside: ' + ', '.join(failed)}"
+        f"target: same-page ratio <= {RATIO} and a page < {BUDGET_MS:.0f} ms at"
+        f" {sizes[1]}; {outside}"
     )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

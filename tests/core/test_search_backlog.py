@@ -75,8 +75,12 @@ class TestInOneTransaction:
         assert found(store, "lamb") == {elodie.key, jeanne.key}
         assert found(store, "elodie lambert") == {elodie.key}
         assert found(store, "lambert", procedures=["p2"]) == {jeanne.key}
-        parts = search.lookup_parts(store, search.Lookup("lambert"), ["p1"])
-        assert [set(group[0]) for group in parts] == [{elodie.key}]
+        lookups = search.parse_search("lambert")
+        for descending in (False, True):
+            keys, total = search.matching(store, lookups, None, descending=descending)
+            order = [elodie.key, jeanne.key]
+            assert list(keys) == (order[::-1] if descending else order)
+            assert total == 2
         # Too early: still waiting.
         search.settle(store, clock[0])
         assert in_trees(store, "lambert") == set()

@@ -297,6 +297,9 @@ class TimeIndex(Persistent):
     def __len__(self) -> int:
         return self._length()
 
+    def __contains__(self, key: int) -> bool:
+        return key in self._shard_for(key)
+
     def __iter__(self) -> Iterator[int]:
         return self.keys()
 

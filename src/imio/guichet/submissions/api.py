@@ -56,7 +56,6 @@ from typing import Any
 from zope.event import notify
 
 import hashlib
-import heapq
 import json
 import re
 
@@ -578,32 +577,36 @@ def _searched(
         after = key_of_cursor(store, cursor_text)
     start = _day_start_key(created_from) if created_from else None
     end = _day_end_key(created_to) if created_to else None
-    if sort_on == "created" and not filtered and len(search) == 1:
-        parts = search_index.lookup_parts(store, search[0], uids)
-        if sum(_size(part) for group in parts for part in group) > SMALL_MATCH:
-            # One word of many requests: its sets merged from the cursor,
-            # reading no more than the page (their union would copy all).
-            walks = [
-                _dated_matches(
-                    part, after=after, start=start, end=end, descending=descending
-                )
-                for group in parts
-                for part in group
-            ]
-            merged = heapq.merge(*walks, reverse=descending)
-            # Procedures hold different requests: one set each, no overlap.
-            disjoint = not dated and all(len(group) <= 1 for group in parts)
-            total = sum(_size(g[0]) for g in parts if g) if disjoint else None
-            return _unique(merged), total
-    found = search_index.search(store, search, uids)
     if sort_on == "created" and not filtered:
-        # What matches is in creation order already: read from the
-        # cursor (and the days asked for) up to the page's end.
-        keys = _dated_matches(
-            found, after=after, start=start, end=end, descending=descending
+        # What matches is in creation order already: read from the cursor
+        # (and the days asked for) up to the page's end.
+        low, high = _bounds(after, start, end, descending)
+        keys, total = search_index.matching(
+            store,
+            search,
+            uids,
+            low=low,
+            high=high,
+            descending=descending,
+            small=SMALL_MATCH,
         )
-        total = None if dated else len(found)
-    elif len(found) > SMALL_MATCH:
+        return keys, None if dated else total
+    found = search_index.search(store, search, uids)
+    if sort_on == "state" and not filtered and len(found) <= SMALL_MATCH:
+        # Few, in the order of states: each state's index says which of
+        # them it holds, without reading them.
+        low, high = _bounds(None, start, end, descending)
+        keys = _by_state_matched(
+            store,
+            found,
+            uids=uids,
+            after=None if cursor_text is None else _state_cursor(store, cursor_text),
+            start=start,
+            end=end,
+            descending=descending,
+        )
+        return keys, sum(1 for _key in _walk(found, low, high, False))
+    if len(found) > SMALL_MATCH:
         # Many match: the listing's index, keeping what matches.
         keys = (k for k in keys if k in found)
         total = None
@@ -628,21 +631,6 @@ def _searched(
     return keys, total
 
 
-def _size(part) -> int:
-    """How many keys a part of a lookup holds (a key alone: one)."""
-    return 1 if isinstance(part, int) else len(part)
-
-
-def _unique(keys: Iterator[int]) -> Iterator[int]:
-    """``keys`` in order without repeats (a request holding two words
-    that a prefix matches is in both their sets)."""
-    last = None
-    for key in keys:
-        if key != last:
-            yield key
-        last = key
-
-
 def _dated_matches(
     found,
     *,
@@ -654,18 +642,27 @@ def _dated_matches(
     """The keys of a search's result set (in creation order) after the
     cursor, from ``start`` (included) to ``end`` (excluded); ``found`` is a
     set of keys, or one key."""
-    low, high = start, None if end is None else end - 1
-    if after is not None:
-        if descending:
-            high = after - 1 if high is None else min(high, after - 1)
-        else:
-            low = after + 1 if low is None else max(low, after + 1)
+    low, high = _bounds(after, start, end, descending)
     if low is not None and high is not None and low > high:
         return iter(())
     if isinstance(found, int):  # the key of a term of one request
         inside = (low is None or found >= low) and (high is None or found <= high)
         return iter((found,) if inside else ())
     return _walk(found, low, high, descending)
+
+
+def _bounds(
+    after: int | None, start: int | None, end: int | None, descending: bool
+) -> tuple[int | None, int | None]:
+    """The first and last keys (both included, None: no bound) after the
+    cursor ``after``, from ``start`` (included) to ``end`` (excluded)."""
+    low, high = start, None if end is None else end - 1
+    if after is not None:
+        if descending:
+            high = after - 1 if high is None else min(high, after - 1)
+        else:
+            low = after + 1 if low is None else max(low, after + 1)
+    return low, high
 
 
 def _walk(found, low: int | None, high: int | None, descending: bool):
@@ -686,6 +683,33 @@ def _walk(found, low: int | None, high: int | None, descending: bool):
             return
         yield key
         bound = key + step
+
+
+def _by_state_matched(
+    store: SubmissionStore,
+    found,
+    *,
+    uids: list[str] | None,
+    after: tuple[int, int] | None,
+    start: int | None,
+    end: int | None,
+    descending: bool,
+) -> Iterator[int]:
+    """The keys of ``found`` (a set) in the lifecycle's order of states,
+    then creation order (both reversed if ``descending``), after the
+    cursor ``after`` (a state's rank and a key), from ``start`` to ``end``."""
+    ranked = list(enumerate(STATES))
+    for rank, name in reversed(ranked) if descending else ranked:
+        if after is not None and (rank > after[0] if descending else rank < after[0]):
+            continue
+        indexes = store.listing_indexes(uids, name)
+        if not indexes:
+            continue
+        since = after[1] if after is not None and rank == after[0] else None
+        low, high = _bounds(since, start, end, descending)
+        for key in _walk(found, low, high, descending):
+            if any(key in index for index in indexes):
+                yield key
 
 
 def _filtered(

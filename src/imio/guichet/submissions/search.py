@@ -59,11 +59,13 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from imio.guichet.storage import Slot
+from operator import methodcaller
 from persistent import Persistent
 from stdnum.be import bis
 from stdnum.be import nn
 from stdnum.be import vat
 
+import heapq
 import logging
 import re
 import time
@@ -515,21 +517,6 @@ def _matching(trees: list[TermTree], waiting: Waiting, lookup: Lookup) -> LLSet:
     return multiunion(sets) if sets else LLSet()
 
 
-def lookup_parts(
-    store, lookup: Lookup, procedure_uids: Iterable[str] | None
-) -> list[list]:
-    """Per procedure, the key sets (or keys) that one lookup matches, and
-    last the matches of the backlog (see :class:`Backlog`; no key is in
-    two groups): a listing in creation order merges them lazily instead of
-    making their union (see
-    :func:`imio.guichet.submissions.api.list_submissions`)."""
-    parts = [_parts(tree, lookup) for tree in _trees(store, procedure_uids)]
-    waiting = _waiting(store, procedure_uids)
-    if waiting:
-        parts.append([_waiting_matches(waiting, lookup)])
-    return parts
-
-
 def _trees(store, procedure_uids: Iterable[str] | None) -> list[TermTree]:
     index = store._search
     if index is None:
@@ -573,3 +560,222 @@ def build(store, *, batch: int = 1_000, account_name=lambda submission: "") -> i
             transaction.commit()
             logger.info("Indexed %d submissions for searching", count)
     return count
+
+
+# -- a listing's matches, newest (or oldest) first -----------------------------
+
+
+def matching(
+    store,
+    lookups: tuple[Lookup, ...],
+    procedure_uids: Iterable[str] | None,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    descending: bool = False,
+    small: int = SMALL_MATCH,
+) -> tuple[Iterator[int], int | None]:
+    """The keys (from ``low`` to ``high``, both included) of the
+    submissions that hold every lookup, in creation order (newest first if
+    ``descending``), and how many hold them all (None past ``small``).
+
+    Procedures hold different submissions, so each procedure's tree is
+    intersected on its own and their results never overlap. In each, the
+    lookup that matches the fewest keys leads: when, in every procedure,
+    one lookup matches few (at most ``small`` in all), its keys are read
+    and kept where the other lookups hold them (the total is then exact);
+    otherwise the leading lookup's sets are merged lazily from the bound,
+    each key kept when the others hold it, and only as many are read as
+    the page takes (no union, no count: the total is None).
+    """
+    if not lookups or store._search is None:
+        return iter(()), 0
+    plans = []  # per tree (and backlog): the lookups' parts, the leading first
+    least = 0  # the keys the leading lookups match, in all
+    groups_of = [
+        [_parts(tree, lookup) for lookup in lookups]
+        for tree in _trees(store, procedure_uids)
+    ]
+    waiting = _waiting(store, procedure_uids)
+    if waiting:
+        # The backlog's filings: one more group, whose keys no tree holds.
+        matched = [_waiting_matches(waiting, lookup) for lookup in lookups]
+        groups_of.append([[keys] if keys else [] for keys in matched])
+    for groups in groups_of:
+        if not all(groups):
+            continue
+        sizes = [_size_within(group, small) for group in groups]
+        lead = min(range(len(groups)), key=lambda i: (sizes[i], len(groups[i])))
+        least += sizes[lead]
+        others = [group for i, group in enumerate(groups) if i != lead]
+        plans.append((groups[lead], others))
+    if least <= small:
+        results = [_kept(_union(lead), others) for lead, others in plans]
+        found = multiunion(results) if results else LLSet()
+        total = len(found)
+        return _range(found, low, high, descending), total
+    walks = [
+        _held(_merged(lead, low, high, descending), others) for lead, others in plans
+    ]
+    return heapq.merge(*walks, reverse=descending), None
+
+
+def _size_within(parts: list, bound: int) -> int:
+    """How many keys ``parts`` hold (a key once per part), or ``bound + 1``
+    as soon as there are more: a set is counted only when its shape shows
+    it small (its length walks its buckets: a word of every request would
+    cost its whole set), or when the parts are many (each is then small,
+    and counting stops past ``bound``)."""
+    size = 0
+    few = len(parts) <= _FEW_PARTS
+    for part in parts:
+        if isinstance(part, int):
+            size += 1
+        elif few and _deep(part):
+            return bound + 1
+        else:
+            size += len(part)
+        if size > bound:
+            return bound + 1
+    return size
+
+
+#: A lookup of at most this many sets in a procedure has each one's shape
+#: looked at before it is counted.
+_FEW_PARTS = 2
+#: A set with more levels of nodes than this holds more keys than
+#: SMALL_MATCH (with 16 keys a bucket and 16 children a node, a set of
+#: two levels holds at most 4,096: counting them walks at most 256 buckets).
+_SHALLOW = 2
+
+
+def _deep(keys: KeySet) -> bool:
+    """Whether ``keys`` has more than :data:`_SHALLOW` levels of nodes:
+    read from its first nodes, without walking its buckets."""
+    node = keys
+    for _level in range(_SHALLOW):
+        state = node.__getstate__()
+        if state is None or len(state) == 1:  # empty, or one bucket inline
+            return False
+        node = state[0][0]
+        if not isinstance(node, LLTreeSet):  # a bucket: no further level
+            return False
+    return True
+
+
+def _union(parts: list):
+    """The keys of ``parts`` as one set (a single set as it is)."""
+    if len(parts) == 1 and not isinstance(parts[0], int):
+        return parts[0]
+    return multiunion(parts)
+
+
+def _holds(parts: list, key: int) -> bool:
+    """Whether one of ``parts`` holds ``key``."""
+    for part in parts:  # noqa: SIM110 (a loop: no generator per key)
+        if key == part if isinstance(part, int) else key in part:
+            return True
+    return False
+
+
+def _kept(keys, others: list[list]):
+    """The keys of ``keys`` that every group of ``others`` holds."""
+    for parts in others:
+        if not keys:
+            break
+        if len(parts) == 1:
+            (part,) = parts
+            if isinstance(part, int):
+                keys = LLSet([part] if part in keys else [])
+            else:
+                keys = LLSet(filter(part.__contains__, keys))
+        elif _size_within(parts, len(keys)) <= len(keys):
+            # As few keys as there are candidates: intersected in C.
+            keys = intersection(keys, _union(parts))
+        else:
+            keys = LLSet([key for key in keys if _holds(parts, key)])
+    return keys
+
+
+def _held(keys: Iterator[int], others: list[list]) -> Iterator[int]:
+    if not others:
+        return keys
+    return (key for key in keys if all(_holds(parts, key) for parts in others))
+
+
+def _range(found, low: int | None, high: int | None, descending: bool):
+    """The keys of a set from ``low`` to ``high`` (both included), one
+    O(log n) step each: only as many as are read."""
+    first = found.maxKey if descending else found.minKey
+    step = -1 if descending else 1
+    bound = high if descending else low
+    while True:
+        try:
+            key = first() if bound is None else first(bound)
+        except ValueError:  # nothing (left) past the bound
+            return
+        if (descending and low is not None and key < low) or (
+            not descending and high is not None and key > high
+        ):
+            return
+        yield key
+        bound = key + step
+
+
+def _merged(
+    parts: list, low: int | None, high: int | None, descending: bool
+) -> Iterator[int]:
+    """The keys of ``parts`` from ``low`` to ``high`` (both included), in
+    order, each once: a heap of each set's next key, so that reading ``n``
+    keys costs one step per part and ``n`` steps, never their union."""
+    sign = -1 if descending else 1
+    sets = [part for part in parts if not isinstance(part, int)]
+    heap = [
+        (sign * part, -1)
+        for part in parts
+        if isinstance(part, int)
+        and (low is None or part >= low)
+        and (high is None or part <= high)
+    ]
+    bound = high if descending else low
+    name = "maxKey" if descending else "minKey"
+    first = methodcaller(name) if bound is None else methodcaller(name, bound)
+    try:
+        # Each set's first key, in C (a lookup may match hundreds of words).
+        heads = list(map(first, sets))
+    except ValueError:  # a set with nothing within the bound: one by one
+        heads = []
+        for part in sets:
+            try:
+                heads.append(first(part))
+            except ValueError:
+                heads.append(None)
+        kept = [i for i, head in enumerate(heads) if head is not None]
+        sets = [sets[i] for i in kept]
+        heads = [heads[i] for i in kept]
+    heap.extend(zip(map(sign.__mul__, heads), range(len(sets)), strict=True))
+    heapq.heapify(heap)
+    last = None
+    while heap:
+        signed, index = heap[0]
+        key = sign * signed
+        if (descending and low is not None and key < low) or (
+            not descending and high is not None and key > high
+        ):
+            return
+        if key != last:
+            yield key
+            last = key
+        if index < 0:
+            heapq.heappop(heap)
+            continue
+        try:
+            following = (
+                sets[index].maxKey(key - 1)
+                if descending
+                else sets[index].minKey(key + 1)
+            )
+        except ValueError:
+            heapq.heappop(heap)
+            continue
+        heapq.heapreplace(heap, (sign * following, index))

@@ -638,6 +638,15 @@ class SubmissionStore(Persistent):
         indexes = [i for i in (self._index(n) for n in names) if i is not None]
         return merge_time_keys(indexes, after, descending)
 
+    def listing_indexes(
+        self, procedure_uids: Iterable[str] | None, state: str | None
+    ) -> list[TimeIndex]:
+        """The indexes (those that exist) of ``procedure_uids`` (None:
+        every procedure) in ``state``: whether a submission is in one of
+        them is O(log n), without reading it."""
+        names = listing_index_names(procedure_uids, state)
+        return [i for i in (self._index(n) for n in names) if i is not None]
+
     def iter_due(
         self,
         procedure_uids: Iterable[str] | None,

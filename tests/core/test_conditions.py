@@ -63,6 +63,22 @@ class TestXMLChecks:
         with pytest.raises(InvalidFormSchema, match=problem):
             check_form_schema(with_condition(condition))
 
+    def test_a_cycle_is_said(self, portal):
+        """ "Vous êtes" asked only if "Assujetti à la TVA" is "yes", which is
+        itself asked only depending on "Vous êtes": a cycle, said so."""
+        xml = CONDITIONS_FORM.replace(
+            '<field name="applicant" type="zope.schema.Choice">',
+            '<field name="applicant" type="zope.schema.Choice"'
+            ' guichet:show-if="vat=yes">',
+        )
+        with pytest.raises(InvalidFormSchema) as refused:
+            check_form_schema(xml)
+        [problem] = refused.value.problems
+        assert str(refused.value).count("would form a cycle") == 1
+        french = translate(problem, target_language="fr")
+        assert "cycle" in french
+        assert "Assujetti à la TVA" in french and "Vous êtes" in french
+
     def test_target_must_be_a_choice_or_a_yes_no(self, portal):
         xml = CONDITIONS_FORM.replace(
             'guichet:show-if="vat=yes"', 'guichet:show-if="org_name=x"'

@@ -55,7 +55,7 @@ CASES = [
     ("count", 0, "The smallest value accepted is 1."),
     ("count", 6, "The largest value accepted is 5."),
     ("surface", 3.5, "The largest value accepted is 2.5."),  # an English site
-    ("day", "2027-01-01", "The largest value accepted is 31/12/2026."),
+    ("day", "2027-01-01", "The date must be 31/12/2026 or earlier."),
     ("start", date.today().isoformat(), f"The date must be {IN_TEN_DAYS} or later."),
     (
         "plan",
@@ -93,7 +93,7 @@ def test_rest_says_the_limit(limits_form, session_for, name, value, message):
     [
         ("name", "ab", "Please write at least 3 characters."),
         ("count", "6", "The largest value accepted is 5."),
-        ("day", "2027-01-01", "The largest value accepted is 31/12/2026."),
+        ("day", "2027-01-01", "The date must be 31/12/2026 or earlier."),
     ],
 )
 def test_the_page_says_the_same(limits_form, site, name, typed, message):
@@ -118,3 +118,9 @@ def test_in_french(limits_form, session_for):
     answer = session.post("demarches/y/@submissions", json={"data": {"surface": 3.5}})
     messages = {e["field"]: e["message"] for e in answer.json()["error"]["errors"]}
     assert messages["surface"] == "La plus grande valeur acceptée est 2,5."
+    # A fixed latest date is said as a date, as one counted from today is.
+    answer = session.post(
+        "demarches/y/@submissions", json={"data": {"day": "2027-01-01"}}
+    )
+    messages = {e["field"]: e["message"] for e in answer.json()["error"]["errors"]}
+    assert "au plus tard" in messages["day"] and "31/12/2026" in messages["day"]

@@ -143,7 +143,13 @@ def condition_problems(schema: InterfaceClass) -> list[Message]:
         if target in governed or any(
             position[target] > position[name] for name in governed if name in position
         ):
-            problems.append(_problem("not_before", where, target=target))
+            if target not in governed and _depends_on(target, governed, schema):
+                # The field named is itself asked only depending on what
+                # this condition governs: a cycle, said as such.
+                where_target = _where_field(target, field)
+                problems.append(_problem("cycle", where, target=where_target))
+            else:
+                problems.append(_problem("not_before", where, target=target))
             continue
         testable = condition_values(field)
         if testable is None:
@@ -162,6 +168,25 @@ def condition_problems(schema: InterfaceClass) -> list[Message]:
                 )
             )
     return problems
+
+
+def _depends_on(name: str, governed: list[str], schema: InterfaceClass) -> bool:
+    """Whether the field ``name`` is asked only depending, through the
+    conditions of the fields and steps, on one of the fields ``governed``."""
+    targets = {
+        field: {parsed[0] for parsed in map(parse_spec, specs) if parsed is not None}
+        for field, specs in own_specs(schema).items()
+    }
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        for target in targets.get(current, ()):
+            if target in governed:
+                return True
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
 
 
 def _where_field(name: str, field) -> str | Message:
@@ -200,6 +225,11 @@ _PROBLEMS = {
         "problem_condition_not_before",
         default="${where}: the condition must name a field that comes before "
         "(${target})",
+    ),
+    "cycle": _(
+        "problem_condition_cycle",
+        default="${where}: the condition would form a cycle: ${target} is "
+        "itself asked only depending on ${where}",
     ),
     "not_choice": _(
         "problem_condition_not_choice",

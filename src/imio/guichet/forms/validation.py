@@ -25,6 +25,8 @@ from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
 from zope.schema.interfaces import ICollection
+from zope.schema.interfaces import IDate
+from zope.schema.interfaces import IDatetime
 from zope.schema.interfaces import IMinMaxLen
 from zope.schema.interfaces import NotUnique
 from zope.schema.interfaces import RequiredMissing
@@ -190,6 +192,10 @@ _FILE_LIMITS = {
     ),
 }
 
+#: A date's fixed bounds are said as dates ("the date must be 31/12/2026
+#: or earlier"), as its bounds counted from today are; the code stays.
+_DATE_MESSAGES = {"too_small": "date_too_early", "too_big": "date_too_late"}
+
 #: The refusals whose message says the field's limit.
 LIMITED_REFUSALS = frozenset(_LIMITS) | frozenset(_FILE_LIMITS)
 
@@ -202,6 +208,10 @@ def refusal_message(field, code: str) -> Message:
     kind = kinds.kind_of(field)
     if code in _FILE_LIMITS and kind is not None and kind.is_file:
         return _FILE_LIMITS[code](_file_limits(field))
+    if code in _DATE_MESSAGES and (
+        IDate.providedBy(field) or IDatetime.providedBy(field)
+    ):
+        code = _DATE_MESSAGES[code]
     if code in _LIMITS:
         limit_of, message = _LIMITS[code]
         try:

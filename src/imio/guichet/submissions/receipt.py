@@ -310,7 +310,9 @@ def receipt_pdf(
         return str(message)
 
     styles = _styles()
-    received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
+    received = Message(
+        RECEIVED, mapping={"date": format_datetime(submission.created, language)}
+    )
     procedure_title = title_in(procedure, language) if procedure is not None else ""
     story = issuer_flowables(issuer, styles)
     story += [

@@ -103,7 +103,12 @@ CASES = {
         guichet_fields.Phone(),
         valid=[("081 12 34 56", "+3281123456"), ("+33 1 23 45 67 89", "+33123456789")],
         invalid=["abc", 81123456],
-        display={"+3281123456": {"fr": "+32 81 12 34 56"}},
+        # Belgian numbers as Belgians write them, others international.
+        display={
+            "+3281123456": {"fr": "081 12 34 56", "nl": "081 12 34 56"},
+            "+32470123456": {"fr": "0470 12 34 56"},
+            "+33123456789": {"fr": "+33 1 23 45 67 89", "de": "+33 1 23 45 67 89"},
+        },
         export={"+3281123456": "+3281123456"},
     ),
     "be-niss": Case(
@@ -161,14 +166,24 @@ CASES = {
         Date(),
         valid=[("2026-12-03", "2026-12-03")],
         invalid=["03/12/2026", "2026-02-30", 20261203],
-        display={"2026-12-03": {"fr": "03/12/2026"}},
+        display={
+            "2026-12-31": {
+                "fr": "31/12/2026",
+                "fr-be": "31/12/2026",
+                "nl": "31-12-2026",
+                "nl-be": "31-12-2026",
+                "de": "31.12.2026",
+                "en": "31/12/2026",
+            },
+            "2026-01-05": {"fr": "05/01/2026", "nl": "05-01-2026", "de": "05.01.2026"},
+        },
         export={"2026-12-03": "2026-12-03"},
     ),
     "relative-date": Case(
         guichet_fields.RelativeDate(max_days=0),
         valid=[("2020-02-29", "2020-02-29")],
         invalid=["29/02/2020", 2020],
-        display={"2020-02-29": {"fr": "29/02/2020"}},
+        display={"2020-02-29": {"fr": "29/02/2020", "de": "29.02.2020"}},
     ),
     "datetime": Case(
         Datetime(),
@@ -177,7 +192,14 @@ CASES = {
             ("2026-12-03T09:30:00Z", "2026-12-03T09:30:00+00:00"),
         ],
         invalid=["2026-12-03T10:30", "2026-12-03", 5],
-        display={"2026-12-03T09:30:00+00:00": {"fr": "03/12/2026 09:30"}},
+        display={
+            "2026-12-03T09:30:00+00:00": {
+                "fr": "03/12/2026 09:30",
+                "nl": "03-12-2026 09:30",
+                "de": "03.12.2026 09:30",
+                "en": "03/12/2026 09:30",
+            }
+        },
     ),
     "be-address": Case(
         guichet_fields.Address(),
@@ -486,3 +508,24 @@ def test_decimals_do_not_follow_the_request_that_triggered_them():
         assert kinds.display(Float(), 12.5, "en") == "12.5"
     finally:
         clearRequest()
+
+
+@pytest.mark.parametrize(
+    "language, limit",
+    [("fr", "31/12/2026"), ("nl", "31-12-2026"), ("de", "31.12.2026")],
+)
+def test_a_date_limit_is_written_in_the_readers_language(language, limit):
+    from datetime import date
+    from imio.guichet.forms.validation import refusal_message
+
+    field = Date(max=date(2026, 12, 31))
+    message = refusal_message(field, "date_too_late", language)
+    assert message.mapping["limit"] == limit
+
+
+def test_a_decimal_limit_still_follows_the_language():
+    from imio.guichet.forms.validation import refusal_message
+
+    field = Float(max=12.5)
+    assert refusal_message(field, "too_big", "nl").mapping["limit"] == "12,5"
+    assert refusal_message(field, "too_big", "en").mapping["limit"] == "12.5"

@@ -356,3 +356,70 @@ def test_leaks_are_found():
     assert leaks_in(["3 demande(s)"], "de")
     assert not leaks_in(["PDF, PNG of JPEG van hoogstens 10 MB."], "nl")
     assert re.search("History", " ".join(found))
+
+
+#: Known leaks, in Dutch and German (English texts are the sources):
+#: "Share as a model", the Procedure FTI's action, is translated by Plone's
+#: toolbar in the plone domain, where it is not (the action must move to
+#: actions.xml, i18n_domain imio.guichet: a profile change with an upgrade
+#: step); link_translate_form waits for the catalogs' rebuild.
+KNOWN_ADMINISTRATION_LEAKS = pytest.mark.xfail(
+    strict=True, reason='"Share as a model" in the plone domain; new msgids'
+)
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param("nl", marks=KNOWN_ADMINISTRATION_LEAKS),
+        pytest.param("de", marks=KNOWN_ADMINISTRATION_LEAKS),
+        "en",
+    ],
+)
+def test_administration_pages_in_language(multilingual_site, language):
+    """The staff's dashboard, the audit log, a citizen's data, the privacy
+    notice, and the webmaster's pages (e-mails, form editor, translation)."""
+    site = multilingual_site
+    with api.env.adopt_roles(["Manager"]):
+        submit(
+            site.demarches.x,
+            {"name": "Jeanne", "kind": "a", "day": "2026-03-01", "agree": True},
+            submitter="citizen_a",
+            language=language,
+        )
+    transaction.commit()
+    procedure = site.demarches.x.absolute_url()
+    pages = {}
+    for who, name, url in (
+        (
+            "backoffice_x",
+            "staff dashboard",
+            f"{site.absolute_url()}/@@guichet-dashboard",
+        ),
+        ("siteadmin", "audit log", f"{site.absolute_url()}/@@guichet-audit-log"),
+        (None, "privacy information", f"{procedure}/@@guichet-privacy"),
+        # The e-mail in the page's language (the French one is French).
+        (
+            "siteadmin",
+            "e-mails",
+            f"{procedure}/@@guichet-emails?mail=confirmation&language={language}",
+        ),
+        ("siteadmin", "form editor", f"{procedure}/++form++fields"),
+        (
+            "siteadmin",
+            "form translation",
+            f"{procedure}/@@guichet-translate-form?language=nl",
+        ),
+    ):
+        browser = browser_in(site, language, who)
+        browser.open(url)
+        check(pages, name, browser, language)
+
+    # A citizen's own data: the JSON is for machines, the PDF for people.
+    citizen = browser_in(site, language, "citizen_a")
+    citizen.open(f"{site.absolute_url()}/@@my-data?format=pdf")
+    reader = PdfReader(BytesIO(citizen.contents))
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    pages["my data (PDF)"] = leaks_in(texts, language)
+
+    assert {name: found for name, found in pages.items() if found} == {}

@@ -187,7 +187,8 @@ def _saying_the_limit(form, snippet):
     if code not in LIMITED_REFUSALS:
         return snippet
     bound = field.bind(form.context) if hasattr(field, "bind") else field
-    message = refusal_message(bound, code)
+    # The limit as the page's reader writes it (31.12.2026 in German).
+    message = refusal_message(bound, code, api.portal.get_current_language())
     return field_error_snippet(
         form, widget, FieldError(widget.field.__name__, code, message)
     )

@@ -10,6 +10,7 @@ may, which languages, the audit) are the use case's
 authenticator and answers with a redirect to the page (Post/Redirect/Get).
 """
 
+from AccessControl import getSecurityManager
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.errors import raise_for_page
@@ -38,14 +39,35 @@ KIND_TITLES = {
 PREFIX = "text."
 
 
+def translation_languages(procedure) -> list[str]:
+    """The site's languages the form of ``procedure`` can be translated
+    into: all but the language of its own texts (its canonical
+    procedure's). None on a one-language site."""
+    default = api.portal.get_registry_record("plone.default_language", default="")
+    # The form's own texts are in its canonical procedure's language.
+    original = language_of(canonical(procedure)) or default
+    return [code for code in site_languages() if code != original]
+
+
+def translation_url(procedure, language: str) -> str:
+    """The translation page of ``procedure``'s form into ``language``."""
+    query = urlencode({"language": language})
+    return f"{procedure.absolute_url()}/{VIEW}?{query}"
+
+
+def may_translate(procedure) -> bool:
+    """Whether the current user may use the translation page (its
+    permission, in configure.zcml)."""
+    return bool(
+        getSecurityManager().checkPermission("Modify portal content", procedure)
+    )
+
+
 class FormTranslationPage(CallerOfRequest, BrowserView):
     index = ViewPageTemplateFile("templates/form_translation.pt")
 
     def other_languages(self) -> list[str]:
-        default = api.portal.get_registry_record("plone.default_language", default="")
-        # The form's own texts are in its canonical procedure's language.
-        original = language_of(canonical(self.context)) or default
-        return [code for code in site_languages() if code != original]
+        return translation_languages(self.context)
 
     @cached_property
     def language(self) -> str:
@@ -59,8 +81,7 @@ class FormTranslationPage(CallerOfRequest, BrowserView):
         return others[0] if others else ""
 
     def page_url(self, language: str | None = None) -> str:
-        query = urlencode({"language": language or self.language})
-        return f"{self.context.absolute_url()}/{VIEW}?{query}"
+        return translation_url(self.context, language or self.language)
 
     @cached_property
     def translation(self) -> forms.FormTranslation:

@@ -12,6 +12,9 @@ nothing, keeps no draft and sends no e-mail.
 from functools import cached_property
 from imio.guichet import _
 from imio.guichet.browser.form_editor import EDITOR_PATH
+from imio.guichet.browser.form_translation import may_translate
+from imio.guichet.browser.form_translation import translation_languages
+from imio.guichet.browser.form_translation import translation_url
 from imio.guichet.browser.submit import SubmitForm
 from imio.guichet.caller import HTML
 from imio.guichet.channels.caller import caller_from_request
@@ -186,6 +189,26 @@ class FormVersionPanel:
     def xml_url(self) -> str:
         # The advanced path: download the form, or import one (working copy).
         return f"{self.procedure.absolute_url()}/@@form-xml"
+
+    def translations(self) -> list[dict]:
+        """One link per other site language to the page that translates the
+        form's texts (none on a one-language site, nor for those who may
+        not use that page)."""
+        if not may_translate(self.procedure):
+            return []
+        names = self.request.locale.displayNames.languages or {}
+        return [
+            {
+                "language": code,
+                "url": translation_url(self.procedure, code),
+                "label": _(
+                    "link_translate_form",
+                    default="Translate the form (${language})",
+                    mapping={"language": names.get(code) or code},
+                ),
+            }
+            for code in translation_languages(self.procedure)
+        ]
 
     def dates(self) -> list[dict]:
         """The procedure's publication and its submissions' dates, side by

@@ -15,6 +15,7 @@ from imio.guichet.privacy.notice import concise_notice
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.attachments import content_disposition
 from imio.guichet.submissions.receipt import issuer_of
+from imio.guichet.submissions.receipt import receipt_filename
 from imio.guichet.submissions.receipt import receipt_pdf
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import public_url_of
@@ -34,10 +35,6 @@ def receipt_url(submission: Submission, secret: str | None = None) -> str:
     if secret:
         query["secret"] = secret
     return f"{api.portal.get().absolute_url()}/{RECEIPT_VIEW}?{urlencode(query)}"
-
-
-def receipt_filename(submission: Submission) -> str:
-    return f"accuse-de-reception-{submission.reference}.pdf"
 
 
 class ReceiptView(BrowserView):

@@ -89,9 +89,11 @@ def _refuse(code: str, field=None) -> _Refused:
     return _Refused(code, refusal_message(field, code) if field else MESSAGES[code])
 
 
-def _shown(field, limit) -> str:
-    """A limit as people read it (a date as dd/mm/yyyy, 2,5 in French)."""
-    return str(kinds.display(field, to_json(field, limit), None))
+def _shown(field, limit, language: str | None = None) -> str:
+    """A limit as readers of ``language`` write it (a date as 31/12/2026
+    in French, 31.12.2026 in German; 2,5 in French); the site's default
+    language when None."""
+    return str(kinds.display(field, to_json(field, limit), language))
 
 
 def _text_bounds(field) -> tuple[Any, Any]:
@@ -200,11 +202,12 @@ _DATE_MESSAGES = {"too_small": "date_too_early", "too_big": "date_too_late"}
 LIMITED_REFUSALS = frozenset(_LIMITS) | frozenset(_FILE_LIMITS)
 
 
-def refusal_message(field, code: str) -> Message:
+def refusal_message(field, code: str, language: str | None = None) -> Message:
     """What the refusal ``code`` of a value of ``field`` says: what is
     allowed, when the field has a limit ("at least 3 characters", "the
     date must be 31/12/2026 or earlier"), else the plain message. The same
-    on every channel (the HTML form asks it too, see browser.errors)."""
+    on every channel (the HTML form asks it too, see browser.errors). The
+    limit is written as readers of ``language`` write it."""
     kind = kinds.kind_of(field)
     if code in _FILE_LIMITS and kind is not None and kind.is_file:
         return _FILE_LIMITS[code](_file_limits(field))
@@ -222,7 +225,7 @@ def refusal_message(field, code: str) -> Message:
             shown = (
                 limit
                 if code in ("too_short", "too_long", "too_many_decimals")
-                else _shown(field, limit)
+                else _shown(field, limit, language)
             )
             return message(shown)
     return MESSAGES[code]

@@ -18,6 +18,8 @@ from imio.guichet.authority import get_authority
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import title_in
 from imio.guichet.forms.display import format_value
+from imio.guichet.forms.kinds.dates import format_datetime
+from imio.guichet.forms.kinds.dates import format_day
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.i18n import base_language
@@ -178,7 +180,7 @@ def draft_message(
     """The anonymous citizen's link to resume the draft they saved."""
     mapping = {
         "procedure": single_line(title_in(procedure, language)),
-        "date": in_site_time(expires).strftime("%d/%m/%Y"),
+        "date": format_day(in_site_time(expires).date(), language),
         "link": link,
     }
     return make_message(
@@ -262,8 +264,8 @@ def html_from_text(text: str) -> str:
     return f"<!DOCTYPE html>\n<html><body>\n{content}\n</body></html>\n"
 
 
-def _date(submission: Submission) -> str:
-    return in_site_time(submission.created).strftime("%d/%m/%Y %H:%M")
+def _date(submission: Submission, language: str | None = None) -> str:
+    return format_datetime(submission.created, language)
 
 
 # -- The webmasters' templates (see .templates) --------------------------------
@@ -274,7 +276,7 @@ def common_values(submission: Submission, procedure) -> dict[str, str]:
     return {
         "reference": submission.reference,
         "procedure_title": single_line(procedure.title),
-        "date": _date(submission),
+        "date": _date(submission, submission.language),
         "authority_name": single_line(get_authority().official_name),
     }
 
@@ -400,7 +402,7 @@ def confirmation_message(
     mapping = {
         "reference": submission.reference,
         "procedure": single_line(title_in(procedure, submission.language)),
-        "date": _date(submission),
+        "date": _date(submission, submission.language),
         "link": link,
     }
     language = submission.language
@@ -531,7 +533,7 @@ def sample_values(procedure, language: str | None, now: datetime) -> dict:
     values = {
         "reference": SAMPLE_REFERENCE,
         "procedure_title": single_line(procedure.title),
-        "date": in_site_time(now).strftime("%d/%m/%Y %H:%M"),
+        "date": format_datetime(now, language),
         "authority_name": single_line(get_authority().official_name),
         "tracking_url": f"{site}/@@track-request?reference={SAMPLE_REFERENCE}"
         "&secret=...",

@@ -10,9 +10,12 @@ stays flat whatever the number of submissions.
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import canonical_uid
 from imio.guichet.forms.kinds import export_cells
+from imio.guichet.i18n import base_language
+from imio.guichet.i18n import translate_for
 from imio.guichet.spreadsheets import csv_bytes
 from imio.guichet.spreadsheets import csv_rows_text
 from imio.guichet.spreadsheets import jsonl_line
@@ -22,6 +25,7 @@ from imio.guichet.submissions.storage import Submission
 from imio.guichet.urls import procedure_summaries
 from itertools import islice
 from plone import api
+from zope.i18nmessageid import Message
 from zope.schema import getFieldNames
 
 import csv
@@ -119,14 +123,36 @@ def write_jsonl(write, submissions, serialize, after_batch=None) -> int:
     return count
 
 
-def write_xlsx(write, submissions, fields, after_batch=None) -> int:
+#: The XLSX export's sheet, in the staff member's language.
+SHEET_TITLE = _("title_export_sheet", default="Requests")
+
+
+def field_headers(schema, fields: list[str], language: str | None) -> list[str]:
+    """The XLSX headers of ``fields``: "Label (name)", the label as
+    ``schema`` (the form in the reader's language) has it, the name as
+    CSV and JSON Lines have it (what back offices and formulas use)."""
+    headers = []
+    for name in fields:
+        title = getattr(schema.get(name), "title", None) or ""
+        if isinstance(title, Message):
+            title = translate_for(title, language)
+        title = " ".join(str(title).split())
+        headers.append(f"{title} ({name})" if title and title != name else name)
+    return headers
+
+
+def write_xlsx(
+    write, submissions, fields, after_batch=None, *, headers=None, language=None
+) -> int:
     """XLSX, built in openpyxl's write-only mode (rows go to a temporary
-    file, not to memory), then copied to ``write``. Returns the count."""
+    file, not to memory), then copied to ``write``. Returns the count.
+    ``headers`` name the fields' columns (their names by default); the
+    sheet is named in ``language``."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Demandes")
-    sheet.append(list(FIXED_COLUMNS) + list(fields))
+    sheet = workbook.create_sheet(translate_for(SHEET_TITLE, language)[:31])
+    sheet.append(list(FIXED_COLUMNS) + list(headers or fields))
     count = 0
     for batch in batches(submissions, after_batch):
         for submission in batch:
@@ -140,12 +166,17 @@ def write_xlsx(write, submissions, fields, after_batch=None) -> int:
     return count
 
 
-def write_export(kind: str, write, procedure, submissions) -> int:
+def write_export(
+    kind: str, write, procedure, submissions, language: str | None = None
+) -> int:
     """Write ``submissions`` of ``procedure`` as ``kind`` (csv, jsonl or
     xlsx) to ``write``, batch by batch; return how many were written.
 
     CSV and XLSX have one column per field of the procedure's current form;
-    JSON Lines has one submission per line, as the API shows it.
+    JSON Lines has one submission per line, as the API shows it. CSV and
+    JSON Lines are for machines: field names, whatever the language. The
+    XLSX, the staff's spreadsheet, is in ``language`` (the exporting staff
+    member's): its sheet's name and its fields' headers, "Label (name)".
     """
 
     def drop_cache(batch) -> None:
@@ -167,6 +198,13 @@ def write_export(kind: str, write, procedure, submissions) -> int:
             )
 
         return write_jsonl(write, submissions, serialize, drop_cache)
-    writer = write_csv if kind == "csv" else write_xlsx
     fields = getFieldNames(IOnlineForm(procedure).get_form_schema())
-    return writer(write, submissions, fields, drop_cache)
+    if kind == "csv":
+        return write_csv(write, submissions, fields, drop_cache)
+    schema = IOnlineForm(procedure).get_form_schema(
+        language=base_language(language) or None
+    )
+    headers = field_headers(schema, fields, language)
+    return write_xlsx(
+        write, submissions, fields, drop_cache, headers=headers, language=language
+    )

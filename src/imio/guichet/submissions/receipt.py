@@ -52,6 +52,7 @@ import binascii
 import logging
 import re
 import reportlab
+import unicodedata
 
 
 logger = logging.getLogger(__name__)
@@ -310,7 +311,9 @@ def receipt_pdf(
         return str(message)
 
     styles = _styles()
-    received = Message(RECEIVED, mapping={"date": format_datetime(submission.created)})
+    received = Message(
+        RECEIVED, mapping={"date": format_datetime(submission.created, language)}
+    )
     procedure_title = title_in(procedure, language) if procedure is not None else ""
     story = issuer_flowables(issuer, styles)
     story += [
@@ -370,3 +373,19 @@ def receipt_pdf(
     return build_pdf(
         story, title=f"{tr(TITLE)} {submission.reference}", author=issuer.name
     )
+
+
+def ascii_name(text: str) -> str:
+    """``text`` as a file name any system keeps: lower case ASCII letters
+    and digits joined by dashes ("Empfangsbestätigung" ->
+    "empfangsbestatigung", "Accusé de réception" -> "accuse-de-reception")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def receipt_filename(submission: Submission, language: str | None = None) -> str:
+    """The receipt's file name, in its language (the submission's by
+    default, as its text): ``accuse-de-reception-<reference>.pdf`` in
+    French, ``ontvangstbewijs-<reference>.pdf`` in Dutch."""
+    title = ascii_name(translate_for(TITLE, language or submission.language))
+    return f"{title or 'receipt'}-{submission.reference}.pdf"

@@ -595,7 +595,10 @@ def export_submissions(
             references.append(submission.reference)
             yield disclosure(submission)
 
-    count = write_export(query.kind, write, procedure, exported())
+    # The XLSX in the staff member's language (CSV, JSON Lines: names).
+    count = write_export(
+        query.kind, write, procedure, exported(), language=caller.language
+    )
     details = {"count": count, **export_details(procedure, query)}
     audit.record(caller, "export", [], details, references=references)
     return count

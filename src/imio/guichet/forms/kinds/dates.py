@@ -1,5 +1,6 @@
 """Dates: a date, a date with bounds counted from today, a date and time."""
 
+from babel.dates import format_date as babel_format_date
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -24,9 +25,35 @@ _ISO_DATETIME = re.compile(
 )
 
 
-def format_datetime(value: datetime) -> str:
-    """``value`` in the site's time zone, as dd/mm/yyyy hh:mm."""
-    return in_site_time(value).strftime("%d/%m/%Y %H:%M")
+#: How each language writes a day: CLDR's convention (Babel's
+#: ``format_date``) for a locale and a length, chosen for a four-digit year:
+#: French 31/12/2026, Dutch 31-12-2026, German 31.12.2026, English
+#: 31/12/2026 (en-GB, as in Belgium; en-US would put the month first).
+#: Another language is written as French is.
+DAY_FORMATS = {
+    "fr": ("fr", "short"),
+    "nl": ("nl", "short"),
+    "de": ("de", "medium"),
+    "en": ("en_GB", "short"),
+}
+
+
+def format_day(value: date, language: str | None = None) -> str:
+    """``value`` as readers of ``language`` write a day (see
+    :data:`DAY_FORMATS`); the site's default language when None."""
+    # Here, not above: importing numbers would register its kinds first.
+    from imio.guichet.forms.kinds.numbers import default_language
+
+    base = (language or default_language()).split("-")[0].lower()
+    locale, length = DAY_FORMATS.get(base, DAY_FORMATS["fr"])
+    return babel_format_date(value, format=length, locale=locale)
+
+
+def format_datetime(value: datetime, language: str | None = None) -> str:
+    """``value`` in the site's time zone: its day as ``language`` writes it
+    (:func:`format_day`) and its time as hh:mm (24 hours in every one)."""
+    local = in_site_time(value)
+    return f"{format_day(local.date(), language)} {local:%H:%M}"
 
 
 class DateKind(Kind):
@@ -63,7 +90,7 @@ class DateKind(Kind):
         return result
 
     def display(self, field, value, language) -> str:
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
+        return format_day(date.fromisoformat(value), language)
 
     def form_problems(self, field) -> list[str]:
         problems = super().form_problems(field)
@@ -89,7 +116,8 @@ class DateKind(Kind):
 
 
 def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    # The editor's messages: in the site's default language.
+    return format_day(value)
 
 
 def days_from_today(days: int) -> Message:
@@ -214,7 +242,7 @@ class DatetimeKind(Kind):
         return {"type": "string", "format": "date-time"}
 
     def display(self, field, value, language) -> str:
-        return format_datetime(datetime.fromisoformat(value))
+        return format_datetime(datetime.fromisoformat(value), language)
 
 
 DATE = register(DateKind())

@@ -72,8 +72,14 @@ def _phone(value: str) -> str:
         number = phonenumbers.parse(value)
     except phonenumbers.NumberParseException:
         raise ValueError(value) from None
+    # Belgian numbers as Belgians write them (081 12 34 56), the others
+    # with their country code (+33 1 23 45 67 89).
+    national = phonenumbers.region_code_for_number(number) == "BE"
     return phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        number,
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL,
     )
 
 

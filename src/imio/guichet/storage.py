@@ -182,6 +182,26 @@ class Slot(Persistent):
                 bucket = bucket._next
 
 
+def note_in_slot(slots, number: int, key: int) -> Slot:
+    """Add ``key`` to the slot of period ``number`` in ``slots`` (an
+    ``OOBTree`` of slot number -> :class:`Slot`), or to the next open one
+    when a lagging clock points at a slot already closed (made if none);
+    the slot is read as current, so that a settling step closing it
+    concurrently makes this commit conflict (and be retried)."""
+    slot = None
+    for candidate in slots.values(min=number):
+        if not candidate.closed:
+            slot = candidate
+            break
+    if slot is None:
+        last = slots.maxKey() if slots else number - 1
+        slot = slots[max(number, last + 1)] = Slot()
+    if slot._p_jar is not None:
+        slot._p_jar.readCurrent(slot)
+    slot.add(key)
+    return slot
+
+
 def shard_of(key: str | int, shards: int) -> int:
     if isinstance(key, int):
         # Integer keys carry random low bits (see time_key, text_hash).

@@ -605,7 +605,9 @@ def _searched(
             end=end,
             descending=descending,
         )
-        return keys, sum(1 for _key in _walk(found, low, high, False))
+        return keys, sum(
+            1 for _key in search_index.keys_between(found, low, high, False)
+        )
     if len(found) > SMALL_MATCH:
         # Many match: the listing's index, keeping what matches.
         keys = (k for k in keys if k in found)
@@ -648,7 +650,7 @@ def _dated_matches(
     if isinstance(found, int):  # the key of a term of one request
         inside = (low is None or found >= low) and (high is None or found <= high)
         return iter((found,) if inside else ())
-    return _walk(found, low, high, descending)
+    return search_index.keys_between(found, low, high, descending)
 
 
 def _bounds(
@@ -663,26 +665,6 @@ def _bounds(
         else:
             low = after + 1 if low is None else max(low, after + 1)
     return low, high
-
-
-def _walk(found, low: int | None, high: int | None, descending: bool):
-    """The keys of a set from ``low`` to ``high`` (both included), one
-    O(log n) step each: only as many as are read (``keys()`` would copy
-    the whole range first)."""
-    first = found.maxKey if descending else found.minKey
-    step = -1 if descending else 1
-    bound = high if descending else low
-    while True:
-        try:
-            key = first() if bound is None else first(bound)
-        except ValueError:  # nothing (left) past the bound
-            return
-        if (descending and low is not None and key < low) or (
-            not descending and high is not None and key > high
-        ):
-            return
-        yield key
-        bound = key + step
 
 
 def _by_state_matched(
@@ -707,7 +689,7 @@ def _by_state_matched(
             continue
         since = after[1] if after is not None and rank == after[0] else None
         low, high = _bounds(since, start, end, descending)
-        for key in _walk(found, low, high, descending):
+        for key in search_index.keys_between(found, low, high, descending):
             if any(key in index for index in indexes):
                 yield key
 

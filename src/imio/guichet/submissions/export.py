@@ -199,12 +199,13 @@ def write_export(
             )
 
         return write_jsonl(write, submissions, serialize, drop_cache)
-    fields = getFieldNames(IOnlineForm(procedure).get_form_schema())
+    online_form = IOnlineForm(procedure)
     if kind == "csv":
+        fields = getFieldNames(online_form.get_form_schema())
         return write_csv(write, submissions, fields, drop_cache)
-    schema = IOnlineForm(procedure).get_form_schema(
-        language=base_language(language) or None
-    )
+    # The form in the reader's language: the same fields, labelled for them.
+    schema = online_form.get_form_schema(language=base_language(language) or None)
+    fields = getFieldNames(schema)
     headers = field_headers(schema, fields, language)
     return write_xlsx(
         write, submissions, fields, drop_cache, headers=headers, language=language

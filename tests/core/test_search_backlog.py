@@ -196,3 +196,13 @@ def test_an_erasure_racing_the_settling_step_leaves_no_term(db, clock):
     store = settled(db, clock)
     assert in_trees(store, "lambert") == set()
     assert found(store, "lambert") == set()
+
+
+def test_feed_slots_stored_before_1026_still_load():
+    """The feed's slots were pickled as ``feed.Slot`` before the backlog
+    shared the class from ``imio.guichet.storage``: that name must stay."""
+    from imio.guichet.storage import Slot
+
+    import pickle
+
+    assert pickle.loads(b"cimio.guichet.submissions.feed\nSlot\n.") is Slot

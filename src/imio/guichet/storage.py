@@ -202,6 +202,27 @@ def note_in_slot(slots, number: int, key: int) -> Slot:
     return slot
 
 
+def settle_slots(slots, current: int, ahead: int, take: Callable[[int], None]):
+    """Close the slots of ``slots`` a full period old (numbered up to
+    ``current - 2``), each read as current, hand each of their keys to
+    ``take`` and drop them; when keys came, make the ``ahead`` next slots
+    so that writers (almost) never make one (once keys stop, the last slots
+    are closed and nothing more is written)."""
+    busy = False
+    for number in list(slots.keys(max=current - 2)):
+        slot = slots[number]
+        slot.closed = True
+        slot.read_current()
+        for key in slot:
+            busy = True
+            take(key)
+        del slots[number]
+    if busy:
+        for number in range(current, current + ahead + 1):
+            if number not in slots:
+                slots[number] = Slot()
+
+
 def shard_of(key: str | int, shards: int) -> int:
     if isinstance(key, int):
         # Integer keys carry random low bits (see time_key, text_hash).

@@ -28,7 +28,8 @@ from datetime import UTC
 from imio.guichet import outbox_worker
 from imio.guichet.storage import IntToInt
 from imio.guichet.storage import note_in_slot
-from imio.guichet.storage import Slot  # earlier slots were stored as feed.Slot
+from imio.guichet.storage import settle_slots
+from imio.guichet.storage import Slot  # noqa: F401 (slots stored before 1026 name feed.Slot)
 from imio.guichet.submissions import search
 from imio.guichet.submissions.storage import STORE_KEY
 from imio.guichet.submissions.storage import Submission
@@ -109,20 +110,12 @@ class ChangeLog(Persistent):
         """Close the slots that are a full period old and index their
         changes; while changes come, prepare the slots ahead (once they stop,
         the last slots are closed and nothing more is written)."""
-        current = int(now // SLOT_SECONDS)
-        busy = False
-        for number in list(self._slots.keys(max=current - 2)):
-            slot = self._slots[number]
-            slot.closed = True
-            slot.read_current()
-            for key in slot:
-                busy = True
-                self._index(store, key)
-            del self._slots[number]
-        if busy:
-            for number in range(current, current + SLOTS_AHEAD + 1):
-                if number not in self._slots:
-                    self._slots[number] = Slot()
+        settle_slots(
+            self._slots,
+            int(now // SLOT_SECONDS),
+            SLOTS_AHEAD,
+            lambda key: self._index(store, key),
+        )
 
     def _index(self, store, key: int) -> None:
         # A deleted submission's change is its tombstone's.

@@ -59,6 +59,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from imio.guichet.storage import note_in_slot
+from imio.guichet.storage import settle_slots
 from imio.guichet.storage import Slot
 from operator import methodcaller
 from persistent import Persistent
@@ -344,23 +345,16 @@ class Backlog(Persistent):
     def settle(self, store, now: float) -> None:
         """Put the terms of the slots a full period old in the trees; while
         filings come, prepare the slots ahead."""
-        busy = False
-        for number in list(self._slots.keys(max=_settled_below(now))):
-            slot = self._slots[number]
-            slot.closed = True
-            slot.read_current()
-            for key in slot:
-                busy = True
-                submission = store.by_key(key)
-                if submission is not None and submission.search_terms:
-                    tree = _tree(store, submission.procedure_uid, create=True)
-                    _add(tree, stored_terms(submission), key)
-            del self._slots[number]
-        if busy:
-            current = int(now // BACKLOG_SECONDS)
-            for number in range(current, current + BACKLOG_SLOTS_AHEAD + 1):
-                if number not in self._slots:
-                    self._slots[number] = Slot()
+
+        def take(key: int) -> None:
+            submission = store.by_key(key)
+            if submission is not None and submission.search_terms:
+                tree = _tree(store, submission.procedure_uid, create=True)
+                _add(tree, stored_terms(submission), key)
+
+        settle_slots(
+            self._slots, int(now // BACKLOG_SECONDS), BACKLOG_SLOTS_AHEAD, take
+        )
 
 
 def _settled_below(now: float) -> int:

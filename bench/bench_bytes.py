@@ -20,6 +20,10 @@ Run::
     .venv/bin/python bench/bench_bytes.py --dashboard   # with its counters
     .venv/bin/python bench/bench_bytes.py --no-search --answers people
 
+``--due`` gives every filing a due date, as a procedure with a processing
+delay does (without it, filings have none, as most procedures set no
+delay: those are in no due-date index).
+
 ``--dashboard`` also counts each filing in the dashboard's counters
 (``imio.guichet.dashboard.counters``), as their subscriber does.
 
@@ -30,6 +34,7 @@ measures that, against the other form add-ons.
 
 from collections import Counter
 from datetime import datetime
+from datetime import timedelta
 from datetime import UTC
 from imio.guichet.dashboard import counters
 from imio.guichet.dashboard.counters import DashboardCounters
@@ -66,6 +71,8 @@ def file_one(
     data: dict = DATA,
     indexed: bool = True,
     dashboard: DashboardCounters | None = None,
+    *,
+    due: bool = False,
 ) -> None:
     created = datetime.fromtimestamp(now, UTC)
     key = store.new_key(created)
@@ -82,6 +89,8 @@ def file_one(
         language="fr",
     )
     store.add(submission)
+    if due:
+        store.set_due(submission, (created + timedelta(days=30)).date())
     if indexed:
         search.index(store, submission)
     if dashboard is not None:
@@ -114,6 +123,9 @@ def main() -> None:
         "--dashboard", action="store_true", help="count filings for the dashboard"
     )
     parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--due", action="store_true", help="every filing has a due date"
+    )
     parser.add_argument("--answers", choices=("short", "people"), default="short")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-bytes-")
@@ -136,7 +148,7 @@ def main() -> None:
         if n == args.total - args.measure:
             size_before, first_tid = os.path.getsize(path), db.lastTransaction()
         data = DATA if people is None else people(n)
-        file_one(store, clock[0], data, args.search, dashboard)
+        file_one(store, clock[0], data, args.search, dashboard, due=args.due)
         transaction.commit()
         clock[0] += 1 / args.rate
         if clock[0] - last_settled >= feed.SLOT_SECONDS:
@@ -154,7 +166,8 @@ def main() -> None:
                 records[name] += 1
     print(
         f"{args.total:,} filings ({args.total / seconds:,.0f}/s in-process), "
-        f"answers: {args.answers}, search index: {'yes' if args.search else 'no'}"
+        f"answers: {args.answers}, search index: {'yes' if args.search else 'no'}, "
+        f"due dates: {'yes' if args.due else 'no'}"
     )
     print(f"Data.fs growth over the last {args.measure:,}: {growth:,.0f} B/filing")
     print(f"{'class':24} {'B/filing':>9} {'records/filing':>15}")

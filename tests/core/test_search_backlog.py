@@ -108,11 +108,20 @@ class TestInOneTransaction:
     def test_slots_are_made_ahead_while_filings_come_then_emptied(self, clock):
         store = SubmissionStore()
         file(store, "Élodie Lambert")
+        file(store, "Hélène Martin")
         search.settle(store, later(clock))
         # Busy: the next slots are ready, so that filings do not make them.
         assert len(store._search_backlog._slots) == search.BACKLOG_SLOTS_AHEAD + 1
         # Idle: they are settled empty, and nothing more is made.
         search.settle(store, later(clock))
+        search.settle(store, later(clock))
+        assert len(store._search_backlog._slots) == 0
+        assert search.next_settling(store, clock[0]) is None
+
+    def test_a_lone_filing_makes_no_slot_ahead(self, clock):
+        store = SubmissionStore()
+        file(store, "Élodie Lambert")
+        assert len(store._search_backlog._slots) == 1  # made by the filing
         search.settle(store, later(clock))
         assert len(store._search_backlog._slots) == 0
         assert search.next_settling(store, clock[0]) is None

@@ -136,6 +136,8 @@ def test_a_new_store_is_made_complete():
         "_other_ids",
         "_feeds",
         "_by_submitter",
+        "_due_indexes",
+        "_dated",
     } <= set(store.__getstate__())
     assert make_submission(START).__getstate__()["attachments"] is None
 

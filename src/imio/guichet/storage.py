@@ -43,6 +43,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from itertools import chain
+from itertools import filterfalse
 from persistent import Persistent
 from plone import api
 from typing import TypeVar
@@ -202,22 +204,29 @@ def note_in_slot(slots, number: int, key: int) -> Slot:
     return slot
 
 
+#: Keys the slots closed by one settling step must have held for it to
+#: make the slots ahead: a lone change (most of a small authority's day)
+#: does not pay for slots that would be closed empty (a slot and its
+#: shards are nine records); its writer makes the one it needs.
+BUSY_SLOTS = 2
+
+
 def settle_slots(slots, current: int, ahead: int, take: Callable[[int], None]):
     """Close the slots of ``slots`` a full period old (numbered up to
     ``current - 2``), each read as current, hand each of their keys to
-    ``take`` and drop them; when keys came, make the ``ahead`` next slots
-    so that writers (almost) never make one (once keys stop, the last slots
-    are closed and nothing more is written)."""
-    busy = False
+    ``take`` and drop them; when changes came (:data:`BUSY_SLOTS`), make
+    the ``ahead`` next slots so that writers (almost) never make one (once
+    changes stop, the last slots are closed and nothing more is written)."""
+    taken = 0
     for number in list(slots.keys(max=current - 2)):
         slot = slots[number]
         slot.closed = True
         slot.read_current()
         for key in slot:
-            busy = True
+            taken += 1
             take(key)
         del slots[number]
-    if busy:
+    if taken >= BUSY_SLOTS:
         for number in range(current, current + ahead + 1):
             if number not in slots:
                 slots[number] = Slot()
@@ -496,7 +505,9 @@ class DayIndex(Persistent):
     A shard maps a day (its ordinal, :meth:`datetime.date.toordinal`) to the
     set of keys of that day: the two levels are integers, and an entry is
     found, added or removed in O(log n). Read in (day, key) order from a
-    cursor ``(day, key)`` with :func:`merge_day_keys`.
+    cursor ``(day, key)`` with :func:`merge_day_keys`, or, beside the
+    creation-order index of the same entries and days, with
+    :func:`merge_due_keys`.
     """
 
     def __init__(self, shards: int = DEFAULT_SHARDS, common_days: Iterable[int] = ()):
@@ -583,3 +594,49 @@ def merge_day_keys(
     walk = _days_descending if descending else _days_ascending
     iterators = [walk(shard, after) for index in indexes for shard in index._shards]
     return heapq.merge(*iterators, reverse=descending)
+
+
+def merge_due_keys(
+    pairs: Iterable[tuple[TimeIndex, DayIndex | None]],
+    after: tuple[int, int] | None,
+    descending: bool = False,
+    *,
+    dated: TimeIndex,
+    undated: int,
+) -> Iterator[tuple[int, int]]:
+    """Lazily merge ``(day, key)`` entries, strictly after ``after`` (before
+    it, if ``descending``), of pairs of a creation-order index and a day
+    index of those of its keys that are in ``dated``: the others are
+    entries of the day ``undated``, a day after every other.
+
+    Why: most requests have no due date (most procedures set no delay);
+    keeping them in the day indexes too cost every filing four index
+    writes for an order their creation-order indexes already give.
+    """
+    pairs = list(pairs)
+    by_day = merge_day_keys([d for _, d in pairs if d is not None], after, descending)
+    if after is None or after[0] == undated:
+        bound = None if after is None else after[1]
+        without_day = _undated_keys(pairs, dated, bound, descending)
+    elif descending:  # before a dated entry: no undated one
+        without_day = iter(())
+    else:  # after a dated entry: every undated one
+        without_day = _undated_keys(pairs, dated, None, descending)
+    entries = ((undated, key) for key in without_day)
+    return chain(entries, by_day) if descending else chain(by_day, entries)
+
+
+def _undated_keys(
+    pairs: list[tuple[TimeIndex, DayIndex | None]],
+    dated: TimeIndex,
+    after: int | None,
+    descending: bool,
+) -> Iterator[int]:
+    walks = []
+    for keys, by_day in pairs:
+        held = 0 if by_day is None else len(by_day)
+        if held == 0:
+            walks.append(keys.keys(after, descending))
+        elif held < len(keys):
+            walks.append(filterfalse(dated.__contains__, keys.keys(after, descending)))
+    return heapq.merge(*walks, reverse=descending)

@@ -31,6 +31,7 @@ from imio.guichet.storage import EPOCH
 from imio.guichet.storage import IntToInt
 from imio.guichet.storage import IntToObject
 from imio.guichet.storage import merge_day_keys
+from imio.guichet.storage import merge_due_keys
 from imio.guichet.storage import merge_time_keys
 from imio.guichet.storage import SALT_BITS
 from imio.guichet.storage import ShardedMap
@@ -167,7 +168,9 @@ class Submission(Persistent):
         return f"<Submission {self.reference} ({self.state})>"
 
 
-#: A submission without a due date, in the due-date indexes: after every day.
+#: The day of a submission without a due date, in due-date order: after
+#: every day. Such submissions are in no due-date index (see
+#: :func:`~imio.guichet.storage.merge_due_keys`).
 NO_DUE = date.max.toordinal()
 
 
@@ -266,6 +269,10 @@ class SubmissionStore(Persistent):
     #: Made by the upgrade to 1026 in stores made before (without it,
     #: filings enter the search trees at once).
     _search_backlog = None
+    #: Made by the upgrade to 1029 in stores made before (without it, the
+    #: due-date indexes hold every submission, those without a due date
+    #: on the day after every day).
+    _dated = None
 
     def __init__(self):
         self._submissions = ShardedMap(tree=IntToObject)  # key -> Submission
@@ -290,9 +297,12 @@ class SubmissionStore(Persistent):
         # requests"); sharded by key: a citizen's first submission writes
         # one shard, not a tree every submission shares.
         self._by_submitter = ShardedMap()
-        # Index name (as ``_indexes``) -> DayIndex of the same submissions
-        # by due date (see :func:`due_day`).
+        # Index name (as ``_indexes``) -> DayIndex of those of its
+        # submissions that have a due date (see :func:`due_day`); the
+        # others are read from ``_indexes`` in due-date order.
         self._due_indexes = OOBTree()
+        # The keys of the submissions that have a due date.
+        self._dated = TimeIndex()
         # Key -> Tombstone of each deleted submission (the feed tells back
         # offices of the deletion), since 1013.
         self._tombstones = ShardedMap(tree=IntToObject)
@@ -413,9 +423,10 @@ class SubmissionStore(Persistent):
 
     def _index_new(self, submission: Submission, key: int) -> None:
         day = due_day(submission)
+        self._note_due(key, day)
         for name in _names_of(submission):
             self._index(name, create=True).insert(key)
-            self._due_index(name, create=True).insert(day, key)
+            self._index_due(name, day, key)
         if submission.acknowledgement is None:
             for name in unacknowledged_index_names(submission.procedure_uid):
                 self._index(name, create=True).insert(key)
@@ -479,9 +490,8 @@ class SubmissionStore(Persistent):
             index = self._index(name)
             if index is not None:
                 index.remove(key)
-            due = self._due_index(name)
-            if due is not None:
-                due.remove(day, key)
+            self._unindex_due(name, day, key)
+        self._note_due(key, NO_DUE)
         reference = text_hash(submission.reference)
         if self._references.get(reference) == key:
             self._references.pop(reference)
@@ -545,10 +555,10 @@ class SubmissionStore(Persistent):
         submission.due = due
         if new_day == old_day:
             return
+        self._note_due(key, new_day)
         for name in _names_of(submission):
-            index = self._due_index(name, create=True)
-            index.remove(old_day, key)
-            index.insert(new_day, key)
+            self._unindex_due(name, old_day, key)
+            self._index_due(name, new_day, key)
 
     def _move(
         self, submission: Submission, old: Iterable[str], new: Iterable[str]
@@ -558,12 +568,10 @@ class SubmissionStore(Persistent):
         old, new = set(old), set(new)
         for name in old - new:
             self._index(name).remove(key)
-            due = self._due_index(name)
-            if due is not None:
-                due.remove(day, key)
+            self._unindex_due(name, day, key)
         for name in new - old:
             self._index(name, create=True).insert(key)
-            self._due_index(name, create=True).insert(day, key)
+            self._index_due(name, day, key)
 
     def _index(self, name: str, create: bool = False) -> TimeIndex | None:
         index = self._indexes.get(name)
@@ -574,9 +582,28 @@ class SubmissionStore(Persistent):
     def _due_index(self, name: str, create: bool = False) -> DayIndex | None:
         index = self._due_indexes.get(name)
         if index is None and create:
-            # Most procedures set no delay: their requests share NO_DUE.
-            index = self._due_indexes[name] = DayIndex(common_days=(NO_DUE,))
+            index = self._due_indexes[name] = DayIndex()
         return index
+
+    def _index_due(self, name: str, day: int, key: int) -> None:
+        # Without a due date, a submission is read from the creation-order
+        # index in due-date order: most procedures set no delay.
+        if day != NO_DUE or self._dated is None:  # (a store made before 1029)
+            self._due_index(name, create=True).insert(day, key)
+
+    def _unindex_due(self, name: str, day: int, key: int) -> None:
+        index = self._due_index(name)
+        if index is not None:
+            index.remove(day, key)
+
+    def _note_due(self, key: int, day: int) -> None:
+        """Say whether the submission of ``key`` has a due date."""
+        if self._dated is None:
+            return
+        if day == NO_DUE:
+            self._dated.remove(key)
+        else:
+            self._dated.insert(key)
 
     # -- reading ----------------------------------------------------------
 
@@ -663,8 +690,16 @@ class SubmissionStore(Persistent):
             for state in states
             for name in listing_index_names(procedure_uids, state, False, assignees)
         ]
-        found = (self._due_index(name) for name in names)
-        return merge_day_keys([i for i in found if i is not None], after, descending)
+        if self._dated is None:  # a store made before 1029: all in them
+            found = (self._due_index(name) for name in names)
+            return merge_day_keys(
+                [i for i in found if i is not None], after, descending
+            )
+        pairs = [(self._index(name), self._due_index(name)) for name in names]
+        pairs = [(keys, by_day) for keys, by_day in pairs if keys is not None]
+        return merge_due_keys(
+            pairs, after, descending, dated=self._dated, undated=NO_DUE
+        )
 
     def procedure_uids(self) -> Iterator[str]:
         """The UIDs of the procedures that have (or had) submissions."""
@@ -689,15 +724,16 @@ class SubmissionStore(Persistent):
         return sum(i.count_before(day.toordinal()) for i in found if i is not None)
 
     def index_due_dates(self) -> int:
-        """Make the due-date indexes from the submissions (the upgrade to
-        1006: none has a due date yet, all go after every day); returns
-        how many were indexed."""
+        """Make the due-date indexes again from the submissions (the
+        upgrades to 1006 and 1029); returns how many submissions were read."""
         self._due_indexes = OOBTree()
+        self._dated = TimeIndex()
         count = 0
         for key in self._index("all") or ():
             submission = self._submissions[key]
+            self._note_due(key, due_day(submission))
             for name in _names_of(submission):
-                self._due_index(name, create=True).insert(due_day(submission), key)
+                self._index_due(name, due_day(submission), key)
             count += 1
         return count
 

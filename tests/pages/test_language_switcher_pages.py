@@ -12,6 +12,7 @@ from imio.guichet.drafts.api import save_draft
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.tracking import tracking_secret
+from lxml import html as lxml_html
 from plone import api
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -194,8 +195,23 @@ def test_a_request_filed_in_german_is_read_in_french_when_chosen(site, two_langu
     assert links["de"]["current"] == "true"
     french = browser.get(links["fr"]["href"], timeout=30)
     assert heading(french.text) == "Votre demande"
-    # The page's own forms keep the reader's choice.
-    assert re.search(r'name="set_language"\s+type="hidden"\s+value="fr"', french.text)
+    # The page's own forms keep the reader's choice: a message sent, the
+    # page it comes back to is still in French.
+    [form] = [
+        form
+        for form in lxml_html.fromstring(french.text).forms
+        if form.xpath(".//button[@name='write']")
+    ]
+    fields = dict(form.form_values())
+    assert fields["set_language"] == "fr"
+    sent = browser.post(
+        form.action,
+        data={**fields, "message": "Une question", "write": "1"},
+        timeout=30,
+    )
+    assert sent.status_code == 200, sent.text
+    assert heading(sent.text) == "Votre demande"
+    assert "Une question" in sent.text
 
 
 def test_a_translated_procedure_keeps_the_multilingual_switcher(site, two_languages):

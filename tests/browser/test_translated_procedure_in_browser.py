@@ -3,7 +3,7 @@ site to German with the language switcher, files the birth certificate
 procedure in German and receives the German confirmation (a real SMTP
 server on loopback), and the back office reads it under the original
 procedure with the same field names and ``language: "de"``; staff read
-the answers with the French labels."""
+the answers with the French labels, then switch their page to German."""
 
 from accessibility import assert_accessible
 from aiosmtpd.controller import Controller
@@ -124,7 +124,12 @@ def test_a_citizen_files_in_german_and_staff_read_it_in_french(
     assert item["data"]["last_name"] == "Schmitz"
     assert item["data"]["purpose"] == "administration"
 
-    # Staff read it in French, with the form's French labels.
+    staff_read_it_in_french_then_german(page, demo_site, item["id"])
+
+
+def staff_read_it_in_french_then_german(page, demo_site: str, request_id: str):
+    """Staff read the request in French, with the form's French labels,
+    then switch their page (on the site root) to German."""
     staff = page.context.browser.new_context()
     try:
         staff.add_cookies([{"name": "I18N_LANGUAGE", "value": "fr", "url": demo_site}])
@@ -134,9 +139,21 @@ def test_a_citizen_files_in_german_and_staff_read_it_in_french(
         staff_page.fill("#__ac_password", "backoffice")
         staff_page.locator("#__ac_password").press("Enter")
         staff_page.wait_for_load_state()
-        staff_page.goto(f"{demo_site}/@@guichet-request?id={item['id']}")
+        staff_page.goto(f"{demo_site}/@@guichet-request?id={request_id}")
         expect(staff_page.get_by_text("Nom de la personne concernée")).to_be_visible()
         expect(staff_page.get_by_text("Démarche administrative")).to_be_visible()
         expect(staff_page.get_by_text("Name der betroffenen Person")).to_have_count(0)
+        # A page on the site root: the guichet's switcher, to the same
+        # request in German.
+        switcher = staff_page.locator("#portal-languageselector .language-de a")
+        expect(switcher).to_have_attribute("hreflang", "de")
+        switcher.click()
+        staff_page.wait_for_load_state()
+        expect(staff_page.locator("html")).to_have_attribute("lang", "de")
+        expect(staff_page.get_by_text("Name der betroffenen Person")).to_be_visible()
+        expect(
+            staff_page.locator("#portal-languageselector [aria-current='true']")
+        ).to_have_text("Deutsch")
+        assert_accessible(staff_page)
     finally:
         staff.close()

@@ -19,6 +19,8 @@ from imio.guichet.browser.drafts import draft_rows
 from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import set_answer_status
 from imio.guichet.browser.errors import show_on_page
+from imio.guichet.browser.language_switcher import CHOOSE_LANGUAGE
+from imio.guichet.browser.language_switcher import chosen_language
 from imio.guichet.browser.receipt import receipt_url
 from imio.guichet.browser.requests import CursorPages
 from imio.guichet.browser.rights import MY_DATA_VIEW
@@ -93,8 +95,12 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
             return self.detail()
         self.not_found = None
         # A request is read in the language it was filed in, as its e-mails
-        # and its receipt are: the page, its messages and the form's labels.
-        read_in(self.request, self.submission.language)
+        # and its receipt are: the page, its messages and the form's labels;
+        # in another when the reader chose it with the language switcher.
+        read_in(
+            self.request,
+            chosen_language(self.request) or self.submission.language,
+        )
         if self.request.method == "POST":
             answer = self.act()
             if answer is not None:
@@ -165,7 +171,12 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
         return f"{api.portal.get().absolute_url()}/{self.view_name}"
 
     def key_values(self) -> dict:
-        return {name: single(self.request.form, name) for name in self.key_parameters}
+        values = {name: single(self.request.form, name) for name in self.key_parameters}
+        chosen = chosen_language(self.request)
+        if chosen:
+            # The language chosen stays through the page's forms and links.
+            values[CHOOSE_LANGUAGE] = chosen
+        return values
 
     def self_url(self) -> str:
         return f"{self.action_url()}?{urlencode(self.key_values())}"

@@ -195,7 +195,7 @@ class AuditLogView(CallerOfRequest, BrowserView):
 
     def rows(self) -> list[dict]:
         portal_url = self.context.absolute_url()
-        rows = readable(self.records)
+        rows = readable(self.records, language=self.caller.language)
         for row in rows:
             for request in row["requests"]:
                 request["url"] = (

@@ -218,6 +218,20 @@ def test_staff_dashboard(site_in_languages, language):
     assert day(monday, language) in staff.contents
 
 
+@LANGUAGES
+def test_person_page(site_in_languages, language):
+    """A person's requests, found by their e-mail address for a data
+    protection request: when each was filed."""
+    site = site_in_languages
+    filed = file_request(site, "fr")
+    browser = browser_in(site, language, "siteadmin")
+    browser.open(f"{site.absolute_url()}/@@guichet-person")
+    browser.getControl(name="email").value = VALID_DATA["email"]
+    browser.getControl(name="search").click()
+    assert filed.reference in browser.contents
+    assert day_and_time(filed.created, language) in browser.contents
+
+
 @pytest.fixture
 def never_open(site_in_languages):
     """Procedure X's online submissions closing before they open."""

@@ -10,6 +10,8 @@ from datetime import timedelta
 from datetime import UTC
 from fixtures.accounts import PASSWORD
 from fixtures.forms import VALID_DATA
+from fixtures.rights import identity
+from fixtures.rights import NRN_A
 from imio.guichet.drafts.api import get_draft
 from imio.guichet.drafts.api import save_draft
 from imio.guichet.submissions.api import get_store
@@ -205,6 +207,25 @@ def test_staff_request_page(site_in_languages, filed_with_due, language):
     staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
     assert day(due, language) in staff.contents
     assert day_and_time(filed.created, language) in staff.contents
+
+
+@LANGUAGES
+def test_staff_request_page_identity(site_in_languages, language):
+    """A request filed with an identity a provider verified: when it did."""
+    site = site_in_languages
+    with api.env.adopt_roles(["Manager"]):
+        filed = submit(
+            site.demarches.x,
+            VALID_DATA,
+            submitter="citizen_b",
+            now=FILED,
+            identity=identity(NRN_A),
+        )
+    transaction.commit()
+    verified_at = datetime.fromisoformat(identity(NRN_A).verified_at)
+    staff = browser_in(site, language, "backoffice_x")
+    staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
+    assert day_and_time(verified_at, language) in staff.contents
 
 
 @LANGUAGES

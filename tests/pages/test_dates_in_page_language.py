@@ -17,6 +17,8 @@ from imio.guichet.drafts.api import save_draft
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.tracking import tracking_secret
+from imio.guichet.tokens.api import create_token
+from imio.guichet.tokens.api import list_tokens
 from io import BytesIO
 from plone import api
 from plone.testing.zope import Browser
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import re
+import requests
 import transaction
 
 
@@ -312,3 +315,28 @@ def test_audit_log_page(site_in_languages, language):
     assert filed.reference in browser.contents
     written = rf"{re.escape(day(read_on, language))} \d\d:\d\d"
     assert re.search(written, browser.contents)
+
+
+@LANGUAGES
+def test_integrations_page_tokens(site_in_languages, language):
+    """The API tokens on the integrations page: until when each is valid,
+    when it was last used."""
+    site = site_in_languages
+    expires = datetime.now(UTC).replace(hour=21, minute=59, microsecond=0) + (
+        timedelta(days=100)
+    )
+    _, token = create_token(
+        "backoffice_x", "Back office", created_by="siteadmin", expires=expires
+    )
+    transaction.commit()
+    used = requests.get(
+        f"{site.absolute_url()}/@guichet-dashboard",
+        headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    assert used.status_code == 200
+    transaction.begin()
+    [record] = list_tokens()
+    browser = browser_in(site, language, "siteadmin")
+    browser.open(f"{site.absolute_url()}/@@guichet-integrations")
+    assert f"<td>{day(expires, language)}</td>" in browser.contents
+    assert day_and_time(record["last_used"], language) in browser.contents

@@ -358,24 +358,7 @@ def test_leaks_are_found():
     assert re.search("History", " ".join(found))
 
 
-#: Known leaks, in Dutch and German (English texts are the sources):
-#: "Share as a model", the Procedure FTI's action, is translated by Plone's
-#: toolbar in the plone domain, where it is not (the action must move to
-#: actions.xml, i18n_domain imio.guichet: a profile change with an upgrade
-#: step); link_translate_form waits for the catalogs' rebuild.
-KNOWN_ADMINISTRATION_LEAKS = pytest.mark.xfail(
-    strict=True, reason='"Share as a model" in the plone domain; new msgids'
-)
-
-
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param("nl", marks=KNOWN_ADMINISTRATION_LEAKS),
-        pytest.param("de", marks=KNOWN_ADMINISTRATION_LEAKS),
-        "en",
-    ],
-)
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
 def test_administration_pages_in_language(multilingual_site, language):
     """The staff's dashboard, the audit log, a citizen's data, the privacy
     notice, and the webmaster's pages (e-mails, form editor, translation)."""

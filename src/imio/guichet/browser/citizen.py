@@ -241,7 +241,12 @@ class MyRequestsView(CursorPages, CitizenRequestPage):
     def rows(self) -> list[dict]:
         # Each request under its procedure's title in the language it was
         # filed in (the title the citizen saw), the page in the reader's.
-        rows = summary_rows(self.page.items, self.url_of, in_their_language=True)
+        rows = summary_rows(
+            self.page.items,
+            self.url_of,
+            in_their_language=True,
+            language=api.portal.get_current_language(),
+        )
         for row in rows:
             row["waiting"] = row["state"] == "waiting_citizen"
         return rows

@@ -14,6 +14,7 @@ from imio.guichet.browser.errors import raise_for_page
 from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import GuichetError
+from imio.guichet.forms.kinds.dates import format_day
 from imio.guichet.usecases import dashboard
 from plone.base.interfaces import IPloneSiteRoot
 from Products.Five.browser import BrowserView
@@ -62,7 +63,7 @@ class DashboardView(CallerOfRequest, BrowserView):
 
     def weeks(self) -> list[dict]:
         return [
-            {"week": monday.strftime("%d/%m/%Y"), "count": count}
+            {"week": format_day(monday, self.caller.language), "count": count}
             for monday, count in self.figures.weeks
         ]
 

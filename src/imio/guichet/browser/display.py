@@ -60,9 +60,12 @@ def _what(event: dict):
     return ACTION_LABELS.get(event.get("action"), event.get("action"))
 
 
-def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
-    """The history, newest first. Internal notes and staff names are for
-    staff only: citizens see "the service" and the public messages."""
+def history_rows(
+    submission: Submission, *, staff: bool, language: str | None
+) -> list[dict]:
+    """The history, newest first, dated as ``language`` writes dates.
+    Internal notes and staff names are for staff only: citizens see "the
+    service" and the public messages."""
     rows = []
     for event in reversed(submission.history):
         if not staff and event.get("action") in STAFF_ONLY_ACTIONS:
@@ -74,7 +77,9 @@ def history_rows(submission: Submission, *, staff: bool) -> list[dict]:
             who = THE_CITIZEN if by_citizen else THE_SERVICE
         rows.append(
             {
-                "date": format_datetime(datetime.fromisoformat(event["date"])),
+                "date": format_datetime(
+                    datetime.fromisoformat(event["date"]), language
+                ),
                 "what": _what(event),
                 "who": who,
                 "from_state": state_label(event.get("from_state")),
@@ -111,8 +116,10 @@ def summary_rows(
     url_of: Callable[[Submission], str],
     *,
     in_their_language: bool = False,
+    language: str | None,
 ) -> list[dict]:
-    """One row per submission of a listing page (one catalog query).
+    """One row per submission of a listing page (one catalog query), dated
+    as ``language`` (the page's) writes dates.
     ``in_their_language``: each procedure's title in the language its
     request was filed in (its translation's, for the citizen who filed
     it), with that language (``language``, for the row's ``lang``)."""
@@ -135,8 +142,8 @@ def summary_rows(
             "language": (
                 base_language(submission.language) if in_their_language else ""
             ),
-            "created": format_datetime(submission.created),
-            "modified": format_datetime(submission.modified),
+            "created": format_datetime(submission.created, language),
+            "modified": format_datetime(submission.modified, language),
             "state": submission.state,
             "state_label": state_label(submission.state),
             "submitter": submission.submitter or "",
@@ -186,10 +193,11 @@ class SubmissionPage:
         return state_label(self.submission.state)
 
     def created(self) -> str:
-        return format_datetime(self.submission.created)
+        return format_datetime(self.submission.created, self.page_language())
 
     def page_language(self) -> str:
-        """The language the page is read in: the reader's (staff)."""
+        """The language the page is read in: the reader's (staff), the
+        request's (citizens: see :func:`read_in`)."""
         return api.portal.get_current_language()
 
     def answers(self) -> list[dict]:
@@ -197,7 +205,9 @@ class SubmissionPage:
         return submission_answers(self.submission, self.procedure, self.page_language())
 
     def history(self) -> list[dict]:
-        return history_rows(self.submission, staff=self.staff)
+        return history_rows(
+            self.submission, staff=self.staff, language=self.page_language()
+        )
 
     def attachment_url(self, name: str) -> str | None:
         """Where staff download a file (audited); citizens get no link."""

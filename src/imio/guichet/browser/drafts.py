@@ -180,7 +180,11 @@ class DraftFormMixin:
             "info_draft_resumed",
             default="Your draft of ${date} is back. Files are not kept in "
             "drafts: add them again before sending.",
-            mapping={"date": format_datetime(self.draft.saved)},
+            mapping={
+                "date": format_datetime(
+                    self.draft.saved, api.portal.get_current_language()
+                )
+            },
         )
 
     def save_as_draft(self) -> None:
@@ -225,7 +229,8 @@ class DraftFormMixin:
 
 
 def draft_rows(caller: Caller) -> list[dict]:
-    """The drafts of "Mes démarches": one row per draft, newest first."""
+    """The drafts of "Mes démarches": one row per draft, newest first,
+    dated as the caller (the page's reader) writes dates."""
     rows = []
     for draft in my_drafts(caller):
         procedure = find_procedure(draft.procedure_uid)
@@ -233,8 +238,8 @@ def draft_rows(caller: Caller) -> list[dict]:
             {
                 "id": draft.id,
                 "procedure": procedure.Title() if procedure is not None else "",
-                "saved": format_datetime(draft.saved),
-                "expires": format_datetime(draft.expires),
+                "saved": format_datetime(draft.saved, caller.language),
+                "expires": format_datetime(draft.expires, caller.language),
                 "resume_url": resume_url(draft),
             }
         )
@@ -282,7 +287,7 @@ class DraftSavedView(DraftPage):
         return self.procedure.absolute_url()
 
     def expires(self) -> str:
-        return format_datetime(self.draft.expires)
+        return format_datetime(self.draft.expires, api.portal.get_current_language())
 
     def resume_link(self) -> str:
         return resume_url(self.draft, self.found[1])

@@ -23,10 +23,10 @@ from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.forms.checks import check_form
+from imio.guichet.forms.kinds.dates import format_datetime
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.timezones import as_datetime
-from imio.guichet.timezones import in_site_time
 from imio.guichet.usecases.forms import discard_form_changes
 from imio.guichet.usecases.forms import edited_form
 from imio.guichet.usecases.forms import form_warnings
@@ -147,9 +147,12 @@ def editor_url(context) -> str:
 
 
 def _date(value) -> str | None:
-    """A Zope DateTime or a datetime, in the site's time, in words."""
+    """A Zope DateTime or a datetime, in the site's time, as the page's
+    reader writes dates."""
     value = as_datetime(value)
-    return None if value is None else in_site_time(value).strftime("%d/%m/%Y %H:%M")
+    if value is None:
+        return None
+    return format_datetime(value, api.portal.get_current_language())
 
 
 class FormVersionPanel:
@@ -257,5 +260,5 @@ def warn_on_publish(procedure, event) -> None:
         schema = form.get_form_schema()
     except InvalidFormSchema:
         return
-    for warning in check_form(schema, procedure):
+    for warning in check_form(schema, procedure, api.portal.get_current_language()):
         api.portal.show_message(warning.message, request, type="warning")

@@ -38,7 +38,9 @@ class ApplyOnlineView(BrowserView):
 
     @cached_property
     def availability(self):
-        return get_availability(self.context)
+        return get_availability(
+            self.context, language=api.portal.get_current_language()
+        )
 
     def privacy_warning(self):
         """For its editors, why a procedure open before the privacy rule

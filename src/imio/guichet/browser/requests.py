@@ -39,6 +39,7 @@ from imio.guichet.content.translations import canonical_uid
 from imio.guichet.errors import GuichetError
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import format_datetime
+from imio.guichet.forms.kinds.dates import format_day
 from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
@@ -276,7 +277,7 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         procedure = None if self.on_site else self.context
         language = api.portal.get_current_language()
         details = work_details(items, Cells(procedure, self.columns, language))
-        rows = summary_rows(items, request_url)
+        rows = summary_rows(items, request_url, language=language)
         return [
             # What the bulk form sends too: which request, in which version.
             {**row, **more, "id": submission.id, "etag": etag(submission)}
@@ -555,7 +556,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
 
     def format_verified_at(self, when: str | None) -> str:
         try:
-            return format_datetime(datetime.fromisoformat(when))
+            return format_datetime(datetime.fromisoformat(when), self.page_language())
         except (TypeError, ValueError):
             return "—"
 
@@ -761,7 +762,7 @@ class RequestView(CallerOfRequest, SubmissionPage, BrowserView):
             return None
         late = lateness(submission.state, submission.due, today())
         return {
-            "date": submission.due.strftime("%d/%m/%Y"),
+            "date": format_day(submission.due, self.page_language()),
             "lateness": late,
             "label": LATENESS_LABELS.get(late, ""),
         }

@@ -117,7 +117,7 @@ class PersonView(CallerOfRequest, BrowserView):
                 "procedure": summaries.get(submission.procedure_uid, {}).get(
                     "title", ""
                 ),
-                "created": format_datetime(submission.created),
+                "created": format_datetime(submission.created, self.caller.language),
                 "state_label": state_label(submission.state),
                 "submitter": submission.submitter or "",
                 "id": submission.id,

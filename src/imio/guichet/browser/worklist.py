@@ -6,6 +6,7 @@ column headers, whose links keep the other filters."""
 from imio.guichet import _
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.forms.display import format_value
+from imio.guichet.forms.kinds.dates import format_day
 from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.submissions.applicant import applicant_name
 from imio.guichet.submissions.due import lateness
@@ -107,7 +108,8 @@ class Cells:
 
 
 def work_details(submissions: list[Submission], cells: Cells) -> list[dict]:
-    """Per request: its chosen cells, due date, lateness and assignee."""
+    """Per request: its chosen cells, due date (written in the cells'
+    language, the page's), lateness and assignee."""
     on = today()
     details = []
     for submission in submissions:
@@ -115,7 +117,9 @@ def work_details(submissions: list[Submission], cells: Cells) -> list[dict]:
         details.append(
             {
                 "cells": cells(submission),
-                "due": submission.due.strftime("%d/%m/%Y") if submission.due else "",
+                "due": (
+                    format_day(submission.due, cells.language) if submission.due else ""
+                ),
                 "lateness": late,
                 "lateness_label": LATENESS_LABELS.get(late, ""),
                 "assignee": principal_title(submission.assignee),

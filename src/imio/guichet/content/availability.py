@@ -5,6 +5,7 @@ from datetime import datetime
 from datetime import UTC
 from imio.guichet import _
 from imio.guichet.content.translations import canonical
+from imio.guichet.forms.kinds.dates import format_datetime
 from imio.guichet.privacy.information import takes_submissions
 from imio.guichet.timezones import as_datetime
 from imio.guichet.timezones import in_site_time
@@ -17,11 +18,6 @@ class Availability:
 
     is_open: bool
     reason: Message | None = None
-
-
-def _local(value: datetime) -> str:
-    # REST clients may have stored UTC: say it in the site's local time.
-    return in_site_time(value).strftime("%d/%m/%Y %H:%M")
 
 
 def _page_date(procedure, name: str) -> datetime | None:
@@ -49,9 +45,13 @@ def submission_window(procedure) -> tuple[datetime | None, datetime | None]:
     )
 
 
-def get_availability(procedure, now: datetime | None = None) -> Availability:
+def get_availability(
+    procedure, now: datetime | None = None, language: str | None = None
+) -> Availability:
     """Tell whether ``procedure`` takes submissions at ``now`` (a
-    translation: whether its original does, whose form it shares)."""
+    translation: whether its original does, whose form it shares); the
+    reason's dates as readers of ``language`` write them, in the site's
+    time (REST clients may have stored UTC)."""
     now = now or datetime.now(UTC)
     procedure = canonical(procedure)
     opens, closes = submission_window(procedure)
@@ -69,7 +69,7 @@ def get_availability(procedure, now: datetime | None = None) -> Availability:
             _(
                 "reason_not_yet_open",
                 default="Online submissions open on ${date}.",
-                mapping={"date": _local(opens)},
+                mapping={"date": format_datetime(opens, language)},
             ),
         )
     if closes and now >= in_site_time(closes):
@@ -78,7 +78,7 @@ def get_availability(procedure, now: datetime | None = None) -> Availability:
             _(
                 "reason_closed_since",
                 default="Online submissions closed on ${date}.",
-                mapping={"date": _local(closes)},
+                mapping={"date": format_datetime(closes, language)},
             ),
         )
     if not takes_submissions(procedure):

@@ -5,6 +5,7 @@ and the audit log: the same functions as the REST services, for people.
 Secrets and tokens are shown once, in the answer to the form that made them.
 """
 
+from datetime import datetime
 from imio.guichet.browser.display import single
 from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
@@ -15,6 +16,9 @@ from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.channels.streaming import spooled
 from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
+from imio.guichet.forms.kinds.dates import format_datetime
+from imio.guichet.forms.kinds.dates import format_day
+from imio.guichet.timezones import in_site_time
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import expiry_from_day
 from imio.guichet.urls import public_site_url
@@ -145,6 +149,19 @@ class IntegrationsView(CallerOfRequest, BrowserView):
             "attempts": state.attempts[:LOG_SHOWN],
         }
 
+    def when(self, moment: datetime | str | None) -> str:
+        """A moment of the page (logs keep it as ISO 8601 text) in the
+        site's time, as the reader writes dates; "—" for none."""
+        if not moment:
+            return "—"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return format_datetime(moment, self.caller.language)
+
+    def day(self, moment: datetime) -> str:
+        """The day of ``moment`` (a token's expiry), as the reader writes it."""
+        return format_day(in_site_time(moment).date(), self.caller.language)
+
     def event_types(self):
         return EVENT_TYPES
 
@@ -195,7 +212,7 @@ class AuditLogView(CallerOfRequest, BrowserView):
 
     def rows(self) -> list[dict]:
         portal_url = self.context.absolute_url()
-        rows = readable(self.records)
+        rows = readable(self.records, language=self.caller.language)
         for row in rows:
             for request in row["requests"]:
                 request["url"] = (

@@ -19,6 +19,7 @@ from dataclasses import field as dataclass_field
 from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.kinds.base import kind_of
+from imio.guichet.forms.kinds.dates import format_datetime
 from imio.guichet.forms.uploads import file_field_settings
 from imio.guichet.forms.uploads import FILE_TYPES
 from imio.guichet.forms.uploads import or_list
@@ -87,10 +88,13 @@ class FormWarning:
 @dataclass
 class CheckedForm:
     """What a check reads: the form's schema, and the procedure's settings
-    (the content object with the online form; None for a form alone)."""
+    (the content object with the online form; None for a form alone);
+    ``language``, its reader's, for the dates its warnings write (None:
+    the site's default language)."""
 
     schema: InterfaceClass
     procedure: object = None
+    language: str | None = None
     fields: list = dataclass_field(init=False)
 
     def __post_init__(self):
@@ -111,10 +115,12 @@ def form_check(check: Check) -> Check:
     return check
 
 
-def check_form(schema: InterfaceClass, procedure=None) -> list[FormWarning]:
+def check_form(
+    schema: InterfaceClass, procedure=None, language: str | None = None
+) -> list[FormWarning]:
     """Every warning of every check about the form ``schema`` of
-    ``procedure``."""
-    form = CheckedForm(schema, procedure)
+    ``procedure``, for a reader of ``language``."""
+    form = CheckedForm(schema, procedure, language)
     return [warning for check in CHECKS for warning in check(form)]
 
 
@@ -429,8 +435,8 @@ def _moment(value):
     return None if value is None else in_site_time(value)
 
 
-def _day(moment) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M")
+def _day(moment, language: str | None) -> str:
+    return format_datetime(moment, language)
 
 
 @form_check
@@ -466,7 +472,10 @@ def dates_together(form: CheckedForm):
                 "submissions would open on ${opens} but close on ${closes} "
                 "(the opening and closing dates of online submissions, within "
                 "the page's publication dates). Change one of these dates.",
-                mapping={"opens": _day(max(starts)), "closes": _day(min(ends))},
+                mapping={
+                    "opens": _day(max(starts), form.language),
+                    "closes": _day(min(ends), form.language),
+                },
             ),
             None,
             "submissions_never_open",

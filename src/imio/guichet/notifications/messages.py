@@ -425,7 +425,7 @@ def service_message(submission: Submission, procedure, link: str):
     mapping = {
         "reference": submission.reference,
         "procedure": single_line(procedure.title),
-        "date": _date(submission),
+        "date": _date(submission, FALLBACK_LANGUAGE),
         "link": link,
     }
     return make_message(

@@ -165,7 +165,8 @@ def own_data(user_id: str, site_url: str, now: datetime) -> dict:
 
 def own_data_pdf(user_id: str, now: datetime, language: str | None) -> bytes:
     """:func:`own_data` for people: the account, then each request (its
-    answers as on its receipt, its history), then the drafts."""
+    answers as on its receipt, its history), then the drafts; in
+    ``language``, its dates too."""
     styles = pdf_styles()
 
     def tr(message) -> str:
@@ -183,7 +184,7 @@ def own_data_pdf(user_id: str, now: datetime, language: str | None) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         para(PDF_TITLE, "title"),
-        para(Message(PDF_INTRO, mapping={"date": format_datetime(now)})),
+        para(Message(PDF_INTRO, mapping={"date": format_datetime(now, language)})),
         para(PDF_ACCOUNT, "heading"),
         para(" · ".join(v for v in (account["fullname"], account["email"]) if v)),
         para(PDF_REQUESTS, "heading"),
@@ -199,12 +200,15 @@ def own_data_pdf(user_id: str, now: datetime, language: str | None) -> bytes:
         story += [
             Spacer(1, 4 * mm),
             para(f"{submission.reference} — {title}", "heading"),
-            para(f"{format_datetime(submission.created)} · {tr(state)}", "small"),
+            para(
+                f"{format_datetime(submission.created, language)} · {tr(state)}",
+                "small",
+            ),
         ]
         story += answers_flowables(submission, procedure, tr, styles, language)
         story.append(para(PDF_HISTORY, "cell_title"))
         for event in citizen_history(submission):
-            when = format_datetime(datetime.fromisoformat(event["date"]))
+            when = format_datetime(datetime.fromisoformat(event["date"]), language)
             said = event.get("public_message") or ""
             moved = event.get("to_state")
             text = " · ".join(
@@ -219,5 +223,6 @@ def own_data_pdf(user_id: str, now: datetime, language: str | None) -> bytes:
         for draft in drafts:
             procedure = fields.procedure(draft.procedure_uid)
             title = procedure.Title() if procedure is not None else ""
-            story.append(para(f"{title} · {format_datetime(draft.saved)}", "small"))
+            saved = format_datetime(draft.saved, language)
+            story.append(para(f"{title} · {saved}", "small"))
     return build_pdf(story, title=tr(PDF_TITLE), author=issuer.name)

@@ -121,11 +121,17 @@ def _unique_reference(store: SubmissionStore) -> str:
             return reference
 
 
-def check_open(procedure, submitter: str | None, now: datetime | None = None):
+def check_open(
+    procedure,
+    submitter: str | None,
+    now: datetime | None = None,
+    language: str | None = None,
+):
     """Whether ``procedure``'s form may be filled now (filed, or kept as a
     draft) by ``submitter`` (None: anonymous); raises
-    :class:`ProcedureClosed` or :class:`LoginRequired`."""
-    availability = get_availability(procedure, now)
+    :class:`ProcedureClosed` or :class:`LoginRequired` (said to a reader
+    of ``language``)."""
+    availability = get_availability(procedure, now, language)
     if not availability.is_open:
         raise ProcedureClosed(availability.reason)
     form = IOnlineForm(procedure)
@@ -163,7 +169,7 @@ def submit(
     :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
     form cannot be read; nothing is stored then.
     """
-    check_open(procedure, submitter, now)
+    check_open(procedure, submitter, now, language)
     form = IOnlineForm(procedure)
     if procedure._p_jar is not None:
         # Validated against this version of the form: should a webmaster

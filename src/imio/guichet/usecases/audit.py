@@ -328,10 +328,14 @@ def _details_text(entry: dict, language: str | None) -> str:
 
 
 def readable(
-    records: Iterable[dict], *, shown_requests: int | None = SHOWN_REQUESTS
+    records: Iterable[dict],
+    *,
+    shown_requests: int | None = SHOWN_REQUESTS,
+    language: str | None = None,
 ) -> list[dict]:
-    """The records as people read them: ``when`` in the site's time zone
-    (dd/mm/yyyy HH:MM), ``actor_name`` (the account's full name, else its
+    """The records as people read them: ``when`` in the site's time zone,
+    as ``language`` writes dates (None: the site's default language, as
+    the readable export writes them), ``actor_name`` (the account's full name, else its
     id), ``action_label`` (a message to translate), ``requests`` (each
     ``{"id", "reference"}``, the first ``shown_requests`` of them; None:
     all) and ``more_requests`` (how many were left out)."""
@@ -351,7 +355,9 @@ def readable(
             {
                 "id": entry["id"],
                 "date": entry["date"],
-                "when": format_datetime(datetime.fromisoformat(entry["date"])),
+                "when": format_datetime(
+                    datetime.fromisoformat(entry["date"]), language
+                ),
                 "actor": actor,
                 "actor_name": names[actor],
                 "action": entry["action"],

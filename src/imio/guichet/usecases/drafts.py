@@ -101,7 +101,7 @@ def save_answers(
     limit is told so whatever it sent). Raises ProcedureClosed,
     LoginRequired, TooManyRequests, a robot's InvalidInput, whatever
     ``read_answers`` raises, or DraftRefused (too large, too many)."""
-    check_open(procedure, caller.user_id)
+    check_open(procedure, caller.user_id, language=caller.language)
     _protect(caller, honeypot, new=True)
     draft, secret = drafts.save_draft(
         procedure, read_answers(), caller.user_id, language=caller.language
@@ -122,7 +122,7 @@ def keep_for_identification(
     while they identify: a draft of no account, opened by its secret (the
     identification logs them in as another account than a password login
     or none). Protected as an anonymous draft."""
-    check_open(procedure, caller.user_id)
+    check_open(procedure, caller.user_id, language=caller.language)
     if caller.is_anonymous:
         refuse_robots(honeypot)
     # Counted as an anonymous draft, whoever asks: it opens for anyone with
@@ -150,7 +150,7 @@ def update_draft(
     requires a login."""
     draft = open_draft(caller, draft_id, secret=secret, procedure=procedure)
     procedure = procedure_of(draft)
-    check_open(procedure, caller.user_id)
+    check_open(procedure, caller.user_id, language=caller.language)
     _protect(caller, honeypot, new=False)
     drafts.save_draft(procedure, answers, draft.owner, draft=draft)
     return draft

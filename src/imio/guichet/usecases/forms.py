@@ -101,7 +101,7 @@ def edited_form(caller: Caller, procedure):
 def form_warnings(caller: Caller, procedure) -> list[FormWarning]:
     """The check before publishing (forms.checks) of the form being
     edited: warnings, never a refusal."""
-    return check_form(edited_form(caller, procedure), procedure)
+    return check_form(edited_form(caller, procedure), procedure, caller.language)
 
 
 def publish_form_version(caller: Caller, procedure) -> PublishedForm:
@@ -112,7 +112,7 @@ def publish_form_version(caller: Caller, procedure) -> PublishedForm:
     form = IOnlineForm(procedure)
     if form.working_copy is None:
         raise NotFound(NO_CHANGES)
-    warnings = check_form(form.get_edited_form_schema(), procedure)
+    warnings = check_form(form.get_edited_form_schema(), procedure, caller.language)
     form.publish_working_copy()
     record(
         caller,

@@ -8,8 +8,8 @@ the French way, the site's default language."""
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from fixtures.accounts import PASSWORD
 from fixtures.forms import VALID_DATA
+from fixtures.pages import browser_in
 from fixtures.rights import identity
 from fixtures.rights import NRN_A
 from imio.guichet.drafts.api import get_draft
@@ -21,7 +21,6 @@ from imio.guichet.tokens.api import create_token
 from imio.guichet.tokens.api import list_tokens
 from io import BytesIO
 from plone import api
-from plone.testing.zope import Browser
 from pypdf import PdfReader
 from urllib.parse import parse_qs
 from urllib.parse import urlencode
@@ -69,15 +68,6 @@ def site_in_languages(site):
     api.portal.set_registry_record("plone.portal_timezone", ZONE)
     transaction.commit()
     return site
-
-
-def browser_in(site, language: str, who: str | None = None) -> Browser:
-    browser = Browser(site.aq_parent)
-    browser.handleErrors = False
-    browser.addHeader("Accept-Language", language)
-    if who:
-        browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
-    return browser
 
 
 def file_request(site, language: str, submitter: str | None = "citizen_a"):

@@ -10,7 +10,6 @@ Plone and z3c.form widgets that once showed on the guichet's pages.
 
 from dataclasses import dataclass
 from dataclasses import field
-from fixtures.accounts import PASSWORD
 from fixtures.catalogs import catalog_path
 from fixtures.catalogs import default_text
 from fixtures.catalogs import POT
@@ -19,6 +18,7 @@ from fixtures.catalogs import VARIABLE
 from fixtures.files import PDF
 from fixtures.forms import VALID_DATA
 from fixtures.mail import body
+from fixtures.pages import browser_in
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.api import get_store
@@ -32,7 +32,6 @@ from imio.guichet.submissions.tracking import tracking_secret
 from io import BytesIO
 from lxml import html as lxml_html
 from plone import api
-from plone.testing.zope import Browser
 from pypdf import PdfReader
 
 import pytest
@@ -192,15 +191,6 @@ def multilingual_site(site):
         site.demarches.x.form_schema = STEPS_FORM
     transaction.commit()
     return site
-
-
-def browser_in(site, language: str, who: str | None = None) -> Browser:
-    browser = Browser(site.aq_parent)
-    browser.handleErrors = False
-    browser.addHeader("Accept-Language", language)
-    if who:
-        browser.addHeader("Authorization", f"Basic {who}:{PASSWORD}")
-    return browser
 
 
 def click(browser, name: str) -> None:

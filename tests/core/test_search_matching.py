@@ -34,7 +34,7 @@ def eager(store, lookups, uids):
     waiting = search._waiting(store, uids)
     found = multiunion([])
     for lookup in lookups:
-        parts = [p for tree in trees for p in search._parts(tree, lookup)]
+        parts = [p for tree in trees for p in search._parts(tree, lookup, own=False)]
         parts.append(search._waiting_matches(waiting, lookup))
         keys = multiunion(parts)
         found = keys if lookup is lookups[0] else intersection(found, keys)

@@ -55,12 +55,14 @@ from BTrees.LLBTree import LLSet
 from BTrees.LLBTree import LLTreeSet
 from BTrees.LLBTree import multiunion
 from BTrees.OOBTree import OOBTree
+from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from imio.guichet.storage import note_in_slot
 from imio.guichet.storage import settle_slots
 from imio.guichet.storage import Slot
+from itertools import islice
 from operator import methodcaller
 from persistent import Persistent
 from stdnum.be import bis
@@ -98,6 +100,17 @@ BACKLOG_SECONDS = 10
 #: Slots the settling step creates ahead while filings come, so that
 #: concurrent filings (almost) never create one (they would conflict).
 BACKLOG_SLOTS_AHEAD = 2
+
+#: A query's prefix of these lengths may have its own set in a tree (the
+#: union of its words' sets) instead of being read word by word: in a
+#: large store a prefix starts hundreds of words.
+PREFIX_LENGTHS = (3, 4)
+#: A prefix gets its own set once this many words of a tree start with
+#: it; fewer are read one by one (a set per word and filing batch costs
+#: bytes: most prefixes start a few words, see bench/bench_bytes.py).
+PREFIX_WORDS = 8
+#: What a prefix's term starts with (words never do: they are letters).
+PREFIX = "^"
 
 NATIONAL_NUMBER = "#nn:"
 ENTERPRISE_NUMBER = "#be:"
@@ -274,6 +287,50 @@ def _tree(store, procedure_uid: str, create: bool = False) -> TermTree | None:
     return tree
 
 
+def prefixes(terms: Iterable[str]) -> set[str]:
+    """The prefixes of :data:`PREFIX_LENGTHS` letters of the words among
+    ``terms`` (``dup`` and ``dupo`` for ``dupont``; identifiers have none)."""
+    return {
+        term[:length]
+        for term in terms
+        if not term.startswith("#")
+        for length in PREFIX_LENGTHS
+        if len(term) >= length
+    }
+
+
+def _words_from(tree: TermTree, prefix: str):
+    return tree.values(min=prefix, max=prefix + "\uffff")
+
+
+def _add_prefixes(tree: TermTree, added: dict[str, list[int]]) -> None:
+    """Put ``added`` (prefix -> keys of submissions with a word it starts,
+    already in the words' sets) in the prefixes' sets: in the tree's set
+    of the prefix, or in a set made from its words' sets once
+    :data:`PREFIX_WORDS` words start with it. A prefix's set is thus
+    always the union of its words' sets."""
+    for prefix, keys in added.items():
+        term = PREFIX + prefix
+        if term in tree:
+            for key in keys:
+                _add(tree, (term,), key)
+        else:
+            words = tree.keys(min=prefix, max=prefix + "\uffff")
+            if len(list(islice(words, PREFIX_WORDS))) == PREFIX_WORDS:
+                _make_prefix(tree, prefix)
+
+
+def _make_prefix(tree: TermTree, prefix: str) -> None:
+    keys = multiunion(list(_words_from(tree, prefix)))
+    tree[PREFIX + prefix] = keys.minKey() if len(keys) == 1 else KeySet(keys)
+
+
+def _remove_prefixes(tree: TermTree, removed: Iterable[str], key: int) -> None:
+    """Take ``key`` out of the sets of the prefixes ``removed`` (none of
+    its remaining words starts with them); a set left empty goes."""
+    _remove(tree, [PREFIX + prefix for prefix in removed], key)
+
+
 def _add(tree: TermTree, terms: Iterable[str], key: int) -> None:
     for term in terms:
         keys = tree.get(term)
@@ -346,15 +403,23 @@ class Backlog(Persistent):
         """Put the terms of the slots a full period old in the trees; while
         filings come, prepare the slots ahead."""
 
+        added = {}  # procedure uid -> prefix -> keys (each once per batch)
+
         def take(key: int) -> None:
             submission = store.by_key(key)
             if submission is not None and submission.search_terms:
                 tree = _tree(store, submission.procedure_uid, create=True)
-                _add(tree, stored_terms(submission), key)
+                terms = stored_terms(submission)
+                _add(tree, terms, key)
+                by_prefix = added.setdefault(submission.procedure_uid, {})
+                for prefix in prefixes(terms):
+                    by_prefix.setdefault(prefix, []).append(key)
 
         settle_slots(
             self._slots, int(now // BACKLOG_SECONDS), BACKLOG_SLOTS_AHEAD, take
         )
+        for uid, by_prefix in added.items():
+            _add_prefixes(_tree(store, uid), by_prefix)
 
 
 def _settled_below(now: float) -> int:
@@ -418,6 +483,10 @@ def reindex(store, submission, account_name: str = "") -> None:
         tree = _tree(store, submission.procedure_uid, create=True)
         _remove(tree, old - new, key)
         _add(tree, new - old, key)
+        # A prefix's set keeps the key while one of its words starts with it.
+        before, after = prefixes(old), prefixes(new)
+        _remove_prefixes(tree, before - after, key)
+        _add_prefixes(tree, {prefix: [key] for prefix in after - before})
     # One text (terms never hold a space): the smallest pickle.
     submission.search_terms = " ".join(sorted(new))
 
@@ -448,14 +517,19 @@ def unindex(store, key: int, submission=None) -> None:
         tree = _tree(store, submission.procedure_uid)
         if tree is not None:
             _remove(tree, terms, key)
+            _remove_prefixes(tree, prefixes(terms), key)
     submission.search_terms = ""
 
 
-def _parts(tree: TermTree, lookup: Lookup) -> list:
+def _parts(tree: TermTree, lookup: Lookup, own: bool = True) -> list:
     """The key sets of a tree's terms that a lookup matches (a term of one
-    submission gives its key)."""
+    submission gives its key): for a prefix, its own set when the tree has
+    one (and ``own``), else its words' sets."""
     if lookup.prefix:
-        return list(tree.values(min=lookup.term, max=lookup.term + "\uffff"))
+        found = tree.get(PREFIX + lookup.term) if own else None
+        if found is not None:
+            return [found]
+        return list(_words_from(tree, lookup.term))
     found = tree.get(lookup.term)
     return [] if found is None else [found]
 
@@ -543,6 +617,25 @@ def build(store, *, batch: int = 1_000, account_name=lambda submission: "") -> i
     return count
 
 
+def build_prefixes(tree: TermTree) -> int:
+    """Give ``tree`` the sets of the prefixes :data:`PREFIX_WORDS` words or
+    more start (the upgrade to 1028; a set made since, by filings, is
+    right already); returns how many it made."""
+    counts = Counter(
+        term[:length]
+        for term in tree
+        if not term.startswith(("#", PREFIX))
+        for length in PREFIX_LENGTHS
+        if len(term) >= length
+    )
+    made = 0
+    for prefix, count in sorted(counts.items()):
+        if count >= PREFIX_WORDS and PREFIX + prefix not in tree:
+            _make_prefix(tree, prefix)
+            made += 1
+    return made
+
+
 # -- a listing's matches, newest (or oldest) first -----------------------------
 
 
@@ -591,7 +684,13 @@ def matching(
         others = [group for i, group in enumerate(groups) if i != lead]
         plans.append((groups[lead], others))
     if least <= small:
-        results = [_kept(_union(lead), others) for lead, others in plans]
+        # Each of the leading lookup's sets is kept on its own: no union
+        # of keys the other lookups mostly drop.
+        results = [
+            _kept(LLSet([part]) if isinstance(part, int) else part, others)
+            for lead, others in plans
+            for part in (lead if others else [_union(lead)])
+        ]
         found = multiunion(results) if results else LLSet()
         total = len(found)
         return keys_between(found, low, high, descending), total

@@ -28,11 +28,21 @@ whole; a query that is an identifier finds that identifier only. The
 terms of a query are looked up in the procedures the caller may read
 only: a procedure's tree never answers for another's.
 
+*Prefixes*: a query's word of three or four letters (:data:`PREFIX_LENGTHS`)
+would be the union of the sets of every word it starts: in a large store
+hundreds of sets (``dupo`` starts some 60 names of a procedure of 20,000
+requests). Once :data:`PREFIX_WORDS` words of a tree start a prefix, the
+tree holds its own set (``^dupo``), the union of its words' sets, kept
+with them whenever keys enter or leave them (settling, a change, an
+erasure): the query reads that one set. A prefix of fewer words has no set
+(most prefixes: a set rewritten per batch for each would cost bytes, see
+bench/bench_bytes.py) and is read word by word, as cheap.
+
 What a filing writes: its terms on its record, and its key in the
 *backlog* (:class:`Backlog`): a slot of :data:`BACKLOG_SECONDS`. The
 background step that settles the change feed also settles the backlog's
-slots once they are a full period old: it puts their filings' terms in the
-trees in one transaction, so that a term many filings share (a common word,
+slots once they are a full period old: it puts their filings' terms (and
+their words' prefixes that have a set) in the trees in one transaction, so that a term many filings share (a common word,
 a frequent name) gets one bucket of its key set rewritten per batch instead
 of one per filing (measured with bench/bench_bytes.py). Until then a search
 also reads the backlog's few seconds of filings, term by term on their

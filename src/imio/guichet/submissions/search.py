@@ -42,11 +42,12 @@ What a filing writes: its terms on its record, and its key in the
 *backlog* (:class:`Backlog`): a slot of :data:`BACKLOG_SECONDS`. The
 background step that settles the change feed also settles the backlog's
 slots once they are a full period old: it puts their filings' terms (and
-their words' prefixes that have a set) in the trees in one transaction, so that a term many filings share (a common word,
-a frequent name) gets one bucket of its key set rewritten per batch instead
-of one per filing (measured with bench/bench_bytes.py). Until then a search
-also reads the backlog's few seconds of filings, term by term on their
-records: a filing is found the moment it is committed.
+their words' prefixes that have a set) in the trees in one transaction, so
+that a term many filings share (a common word, a frequent name) gets one
+bucket of its key set rewritten per batch instead of one per filing
+(measured with bench/bench_bytes.py). Until then a search also reads the
+backlog's few seconds of filings, term by term on their records: a filing
+is found the moment it is committed.
 
 Concurrency, as for the feed's slots: a filing reads its slot as current,
 so one still writing into a slot being settled conflicts and is retried
@@ -778,7 +779,7 @@ def _kept(keys, others: list[list]):
             if isinstance(part, int):
                 keys = LLSet([part] if part in keys else [])
             else:
-                keys = LLSet(filter(part.__contains__, keys))
+                keys = LLSet([key for key in keys if key in part])
         elif _size_within(parts, len(keys)) <= len(keys):
             # As few keys as there are candidates: intersected in C.
             keys = intersection(keys, _union(parts))

@@ -537,6 +537,7 @@ def _parts(tree: TermTree, lookup: Lookup, own: bool = True) -> list:
     submission gives its key): for a prefix, its own set when the tree has
     one (and ``own``), else its words' sets."""
     if lookup.prefix:
+        own = own and len(lookup.term) in PREFIX_LENGTHS
         found = tree.get(PREFIX + lookup.term) if own else None
         if found is not None:
             return [found]

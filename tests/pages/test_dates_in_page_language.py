@@ -3,22 +3,30 @@
 the site's time zone. A citizen's request is read in the language it was
 filed in (its tracking page, like its e-mails); the other pages, and the
 citizen's data as a PDF, in the reader's. Before, every date was written
-the French way, the site's default language."""
+the French way, the site's default language; and so were file sizes
+(1,2 Mo), which are 1,2 MB in Dutch and German, 1.2 MB in English."""
 
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from fixtures.files import PDF
 from fixtures.forms import VALID_DATA
 from fixtures.pages import browser_in
 from fixtures.rights import identity
 from fixtures.rights import NRN_A
+from imio.guichet.caller import Caller
 from imio.guichet.drafts.api import get_draft
 from imio.guichet.drafts.api import save_draft
+from imio.guichet.models.publication import get_publication
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
+from imio.guichet.submissions.handling import etag
+from imio.guichet.submissions.handling import update_state
 from imio.guichet.submissions.tracking import tracking_secret
 from imio.guichet.tokens.api import create_token
 from imio.guichet.tokens.api import list_tokens
+from imio.guichet.usecases.citizen import write
+from imio.guichet.usecases.models import share_version
 from io import BytesIO
 from plone import api
 from pypdf import PdfReader
@@ -27,6 +35,7 @@ from urllib.parse import urlencode
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+import base64
 import pytest
 import re
 import requests
@@ -330,3 +339,191 @@ def test_integrations_page_tokens(site_in_languages, language):
     browser.open(f"{site.absolute_url()}/@@guichet-integrations")
     assert f"<td>{day(expires, language)}</td>" in browser.contents
     assert day_and_time(record["last_used"], language) in browser.contents
+
+
+@LANGUAGES
+def test_share_as_model_page(site_in_languages, language):
+    """The share-as-model page: when each version of the model was
+    published, not its ISO 8601 timestamp (the package's, for machines)."""
+    site = site_in_languages
+    with api.env.adopt_roles(["Manager"]):
+        share_version(
+            Caller(user_id="siteadmin"),
+            site.demarches.x,
+            model_id="extrait",
+            parameters=[],
+            changes="",
+        )
+    transaction.commit()
+    [version] = get_publication(site.demarches.x).history()
+    published = datetime.fromisoformat(version["published"])
+    browser = browser_in(site, language, "siteadmin")
+    browser.open(f"{site.demarches.x.absolute_url()}/@@guichet-share-model")
+    assert f"v1</strong>\n              <span>{day_and_time(published, language)}" in (
+        browser.contents
+    )
+    assert version["published"] not in browser.contents
+
+
+# -- file sizes
+
+SIZE_LANGUAGES = pytest.mark.parametrize("language", ["nl", "de", "en", "fr"])
+#: A real PDF of 1.2 MB, and how each language writes its size.
+LARGE_PDF = PDF.ljust(int(1.2 * 1024 * 1024), b"%")
+LARGE_PDF_SIZE = {"fr": "1,2 Mo", "nl": "1,2 MB", "de": "1,2 MB", "en": "1.2 MB"}
+#: A size in French units (12 Ko, 1,2 Mo).
+FRENCH_UNITS = re.compile(r"\d (?:Ko|Mo)\b")
+
+FILE_FORM = """\
+<model xmlns="http://namespaces.plone.org/supermodel/schema">
+  <schema>
+    <field name="name" type="zope.schema.TextLine">
+      <title>Nom</title>
+    </field>
+    <fieldset name="documents" label="Documents">
+      <field name="plan" type="plone.namedfile.field.NamedBlobFile">
+        <title>Plan</title>
+        <required>False</required>
+      </field>
+    </fieldset>
+  </schema>
+</model>
+"""
+
+
+@pytest.fixture
+def file_form(site_in_languages):
+    """Procedure X's form asks for a name, then for a plan (a file), then
+    shows what will be sent."""
+    with api.env.adopt_roles(["Manager"]):
+        site_in_languages.demarches.x.form_schema = FILE_FORM
+    transaction.commit()
+    return site_in_languages
+
+
+def form_at_plan(site, language: str):
+    """A citizen's browser at the form's step that asks for the plan."""
+    browser = browser_in(site, language)
+    browser.open(f"{site.demarches.x.absolute_url()}/@@submit")
+    browser.getControl(name="form.widgets.name").value = "Jeanne"
+    browser.getControl(name="form.buttons.next").click()
+    return browser
+
+
+def file_request_with(site, data: dict, language: str, submitter=None):
+    with api.env.adopt_roles(["Manager"]):
+        filed = submit(site.demarches.x, data, submitter=submitter, language=language)
+    transaction.commit()
+    transaction.begin()
+    return filed
+
+
+def units_as(language: str, page: str) -> None:
+    """A page in French writes sizes in Ko and Mo; in another, never."""
+    assert bool(FRENCH_UNITS.search(page)) == (language == "fr")
+
+
+@SIZE_LANGUAGES
+def test_tracking_page_and_receipt_file_size(file_form, language):
+    """A request filed with a file, read on its tracking page and in its
+    receipt, in the language it was filed in."""
+    site = file_form
+    sent = {"filename": "plan.pdf", "data": base64.b64encode(LARGE_PDF).decode()}
+    filed = file_request_with(site, {"name": "Jeanne", "plan": sent}, language)
+    secret = tracking_secret(get_store(), get_store().get(filed.id))
+    transaction.commit()
+    browser = browser_in(site, "en")
+    query = urlencode({"reference": filed.reference, "secret": secret})
+    browser.open(f"{site.absolute_url()}/@@track-request?{query}")
+    assert f"plan.pdf ({LARGE_PDF_SIZE[language]})" in browser.contents
+    units_as(language, browser.contents)
+    browser.open(f"{site.absolute_url()}/@@receipt?{query}")
+    reader = PdfReader(BytesIO(browser.contents))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert f"plan.pdf ({LARGE_PDF_SIZE[language]})" in text
+    units_as(language, text)
+
+
+@SIZE_LANGUAGES
+def test_staff_request_page_file_sizes(file_form, language):
+    """A request for staff: the file of its answers and the one the
+    citizen sent later with a message (its history)."""
+    site = file_form
+    sent = {"filename": "plan.pdf", "data": base64.b64encode(LARGE_PDF).decode()}
+    filed = file_request_with(
+        site, {"name": "Jeanne", "plan": sent}, "fr", submitter="citizen_a"
+    )
+    submission = get_store().get(filed.id)
+    later = {"filename": "annexe.pdf", "data": base64.b64encode(PDF * 40).decode()}
+    write(
+        Caller(user_id="citizen_a"),
+        filed.reference,
+        "Voici l'annexe",
+        seen_etag=etag(submission),
+        files=[later],
+    )
+    transaction.commit()
+    staff = browser_in(site, language, "backoffice_x")
+    staff.open(f"{site.absolute_url()}/@@guichet-request?id={filed.id}")
+    assert f"plan.pdf ({LARGE_PDF_SIZE[language]})" in staff.contents
+    kilobytes = "3 Ko" if language == "fr" else "3 KB"
+    assert f"annexe.pdf ({kilobytes})" in staff.contents
+    units_as(language, staff.contents)
+
+
+#: How each language writes a limit of 1.5 MB in its messages.
+LIMIT = {"fr": "1,5 Mo", "nl": "1,5 MB", "de": "1,5 MB", "en": "1.5 MB"}
+
+
+@SIZE_LANGUAGES
+def test_upload_limits(file_form, language):
+    """A procedure accepting files of 1.5 MB: the form says so next to the
+    file input, and again when a larger file is refused."""
+    site = file_form
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.max_file_size = 1.5
+    transaction.commit()
+    browser = form_at_plan(site, language)
+    [help_text] = re.findall(
+        r'class="form-text upload-limits"[^>]*>([^<]*)<', browser.contents
+    )
+    assert LIMIT[language] in " ".join(help_text.split())
+    browser.getControl(name="form.widgets.plan").add_file(
+        BytesIO(PDF.ljust(2 * 1024 * 1024, b"%")), "application/pdf", "plan.pdf"
+    )
+    browser.getControl(name="form.buttons.next").click()
+    [error] = re.findall(
+        r'id="form-widgets-plan-error"[^>]*>(.*?)</', browser.contents, re.S
+    )
+    assert LIMIT[language] in " ".join(error.split())
+
+
+@SIZE_LANGUAGES
+def test_answer_files_limit(file_form, language):
+    """When the service asks the citizen something, the tracking page says
+    which files the answer may bring: files of 1.5 MB at most."""
+    site = file_form
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.max_file_size = 1.5
+    filed = file_request_with(site, {"name": "Jeanne"}, language)
+    submission = get_store().get(filed.id)
+    for state in ("in_progress", "waiting_citizen"):
+        update_state(
+            submission,
+            state,
+            seen_etag=etag(submission),
+            user_id="backoffice_x",
+            public_message="Le plan, s'il vous plaît."
+            if state == "waiting_citizen"
+            else "",
+        )
+    secret = tracking_secret(get_store(), submission)
+    transaction.commit()
+    browser = browser_in(site, "en")
+    query = urlencode({"reference": filed.reference, "secret": secret})
+    browser.open(f"{site.absolute_url()}/@@track-request?{query}")
+    [help_text] = re.findall(
+        r'id="citizen-files-help"[^>]*>(.*?)</div>', browser.contents, re.S
+    )
+    number = LIMIT[language].split()[0]
+    assert f" {number} " in " ".join(help_text.split())

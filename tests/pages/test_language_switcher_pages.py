@@ -214,6 +214,42 @@ def test_a_request_filed_in_german_is_read_in_french_when_chosen(site, two_langu
     assert "Une question" in sent.text
 
 
+def test_after_a_refused_withdrawal_the_switcher_keeps_the_request(site, two_languages):
+    """A withdrawal sent without its confirmation is refused and the page
+    shown again: the reference and secret were in the form (POST), not in
+    the URL; the switcher still leads to this request's page."""
+    reference, secret = two_languages["tracked"]
+    browser = session(None)
+    page = browser.get(
+        f"{site.absolute_url()}/@@track-request",
+        params={"reference": reference, "secret": secret},
+        timeout=30,
+    )
+    [form] = [
+        form
+        for form in lxml_html.fromstring(page.text).forms
+        if form.xpath(".//button[@name='withdraw']")
+    ]
+    assert "?" not in form.action  # what identifies the page is in the body
+    refused = browser.post(
+        form.action,
+        data={**dict(form.form_values()), "withdraw": "1"},  # not confirmed
+        timeout=30,
+    )
+    assert refused.status_code == 400
+    assert heading(refused.text) == "Votre demande"
+    to_german = switcher_links(refused.text)["de"]["href"]
+    assert parse_qs(urlsplit(to_german).query) == {
+        "reference": [reference],
+        "secret": [secret],
+        "set_language": ["de"],
+    }
+    german = browser.get(to_german, timeout=30)
+    assert german.status_code == 200
+    assert heading(german.text) == "Ihr Antrag"
+    assert reference in german.text
+
+
 def test_a_translated_procedure_keeps_the_multilingual_switcher(site, two_languages):
     """On translatable content the switcher is plone.app.multilingual's (to
     the translation): never a second one."""

@@ -96,7 +96,8 @@ def history_rows(
                 "files": [
                     {
                         "attachment": file["attachment"],
-                        "label": f"{file['filename']} ({format_size(file['size'])})",
+                        "label": f"{file['filename']} "
+                        f"({format_size(file['size'], language)})",
                     }
                     for file in event.get("files") or ()
                 ],

@@ -16,7 +16,8 @@ This viewlet, in the same viewlet manager, fills that gap and nothing more:
   header (a translated procedure's page keeps p.a.m's, which leads to the
   translation);
 - each language links to the same page with the same query (a tracking
-  link's reference and secret, a request's ``id``) and Plone's own way of
+  link's reference and secret, a request's ``id``; after a refused form
+  sent by POST, the query the view says identifies it) and Plone's own way of
   choosing: ``set_language``, which the language negotiator reads and keeps
   in the ``I18N_LANGUAGE`` cookie.
 """
@@ -61,14 +62,18 @@ def may_choose_language() -> bool:
     )
 
 
-def same_page_in(request, language: str) -> str:
-    """The page being shown, with its query, in ``language``."""
-    page = request.get("ACTUAL_URL") or request.getURL()
+def same_page_in(request, language: str, address: str | None = None) -> str:
+    """The page being shown, with its query, in ``language``. ``address``:
+    the page's own address with its query, when the request's URL does not
+    say which page it is (see :meth:`LanguageSwitcherViewlet.page_address`)."""
+    if address is None:
+        page = request.get("ACTUAL_URL") or request.getURL()
+        query_string = request.get("QUERY_STRING") or ""
+    else:
+        page, _, query_string = address.partition("?")
     query = [
         (name, value)
-        for name, value in parse_qsl(
-            request.get("QUERY_STRING") or "", keep_blank_values=True
-        )
+        for name, value in parse_qsl(query_string, keep_blank_values=True)
         if name != CHOOSE_LANGUAGE
     ]
     query.append((CHOOSE_LANGUAGE, language))
@@ -98,15 +103,27 @@ class LanguageSwitcherViewlet(ViewletBase):
             for viewlet in getattr(self.manager, "viewlets", ())
         )
 
+    def page_address(self) -> str | None:
+        """The page's own address, when the request's URL does not say
+        which page it is: a page shown again after its form, sent by POST,
+        was refused (what identifies it, a tracking link's reference and
+        secret, was in the body). Such a view says it (``self_url``, the
+        address it leads to after a form it accepted). None: the URL."""
+        self_url = getattr(self.view, "self_url", None)
+        if self.request.method != "POST" or not callable(self_url):
+            return None
+        return self_url()
+
     def languages(self) -> list[dict]:
         current = self.tool.getPreferredLanguage(self.request)
         information = self.tool.getAvailableLanguageInformation()
+        address = self.page_address()
         return [
             {
                 "code": code,
                 "name": (information.get(code) or {}).get("native") or code,
                 "current": code == current,
-                "url": same_page_in(self.request, code),
+                "url": same_page_in(self.request, code, address),
             }
             for code in self.tool.getSupportedLanguages()
         ]

@@ -2,6 +2,7 @@
 and, for Site Administrators, the catalogues of models and the creation of
 a procedure from a model or a package file (docs/models.md)."""
 
+from datetime import datetime
 from imio.guichet import _
 from imio.guichet.browser.emails import TITLES as MAIL_TITLES
 from imio.guichet.browser.form_editor import EDITOR_PATH
@@ -9,6 +10,7 @@ from imio.guichet.channels.caller import CallerOfRequest
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import IProcedure
 from imio.guichet.errors import GuichetError
+from imio.guichet.forms.display import format_datetime
 from imio.guichet.models.package import check_package
 from imio.guichet.models.package import LOCAL_PARAMETERS
 from imio.guichet.models.package import setting_schema
@@ -148,9 +150,20 @@ class ShareModelView(PageWithErrors):
         if publication is None or not publication.versions:
             return None
         latest = publication.package()
+        language = api.portal.get_current_language()
         return {
             "model_id": publication.model_id,
-            "versions": publication.history(),
+            # Stored as ISO 8601 (the package's, for machines); read in the
+            # site's time zone, as the page's language writes a date.
+            "versions": [
+                {
+                    **version,
+                    "published": format_datetime(
+                        datetime.fromisoformat(version["published"]), language
+                    ),
+                }
+                for version in publication.history()
+            ],
             "local": {p["name"]: p["required"] for p in latest["parameters"]},
             "url": f"{api.portal.get().absolute_url()}/@guichet-models/"
             f"{publication.model_id}",

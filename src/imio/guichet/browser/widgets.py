@@ -5,6 +5,7 @@ from imio.guichet.forms.fields import ADDRESS_PARTS
 from imio.guichet.forms.fields import IAddress
 from imio.guichet.forms.uploads import upload_limits
 from imio.guichet.forms.uploads import UploadLimits
+from plone import api
 from plone.formwidget.namedfile.widget import NamedFileWidget
 from z3c.form.browser.widget import HTMLInputWidget
 from z3c.form.converter import BaseDataConverter
@@ -114,7 +115,8 @@ class UploadWidget(NamedFileWidget):
 
     def limits_text(self) -> str:
         """ "PDF, PNG or JPEG, up to 10 MB." in the page's language."""
-        return translate(self.limits.in_words(), context=self.request) + "."
+        limits = self.limits.in_words(api.portal.get_current_language())
+        return translate(limits, context=self.request) + "."
 
 
 def UploadFieldWidget(field, request):

@@ -264,7 +264,9 @@ def file_settings_beyond_procedure(form: CheckedForm):
                 "may send ${limits} (Online form settings).",
                 mapping={
                     **_named(field, name),
-                    "limits": upload_limits(form.procedure, field).in_words(),
+                    "limits": upload_limits(form.procedure, field).in_words(
+                        form.language
+                    ),
                 },
             ),
             name,

@@ -16,8 +16,8 @@ from imio.guichet.forms.kinds import EMPTY  # noqa: F401
 from imio.guichet.forms.kinds.choices import NO  # noqa: F401
 from imio.guichet.forms.kinds.choices import YES  # noqa: F401
 from imio.guichet.forms.kinds.dates import format_datetime  # noqa: F401
-from imio.guichet.forms.kinds.files import format_size  # noqa: F401
 from imio.guichet.forms.model import InvalidFormSchema
+from imio.guichet.forms.uploads import format_size  # noqa: F401
 from plone.supermodel.interfaces import FIELDSETS_KEY
 from typing import Any
 from zope.i18nmessageid import Message

@@ -11,6 +11,7 @@ Nothing is stored here: the checked files go back to the caller, which
 stores them only once every field of the submission is valid.
 """
 
+from babel.numbers import format_decimal
 from dataclasses import dataclass
 from functools import cached_property
 from imio.guichet import _
@@ -129,18 +130,23 @@ class UploadLimits:
     def max_base64_length(self) -> int:
         return 4 * math.ceil(self.max_size / 3)
 
-    @property
-    def max_size_mb(self) -> str:
-        """The largest file in MB, as people read it (``10``; ``1.5``)."""
-        size = self.max_size / _MEGABYTE
-        return str(int(size)) if size.is_integer() else f"{size:.1f}"
+    def max_size_mb(self, language: str | None = None) -> str:
+        """The largest file in MB, as readers of ``language`` write the
+        number (``10``; ``1,5`` in French, ``1.5`` in English): the
+        messages that show it say the unit."""
+        return _size_number(self.max_size / _MEGABYTE, language)
 
-    def in_words(self) -> Message:
-        """ "PDF, PNG or JPEG, up to 10 MB" (translated where it is shown)."""
+    def in_words(self, language: str | None = None) -> Message:
+        """ "PDF, PNG or JPEG, up to 10 MB" (translated where it is shown,
+        its number written for readers of ``language``; None: the site's
+        default language)."""
         return _(
             "text_file_limits",
             default="${types}, up to ${size} MB",
-            mapping={"types": or_list(self.allowed_labels), "size": self.max_size_mb},
+            mapping={
+                "types": or_list(self.allowed_labels),
+                "size": self.max_size_mb(language),
+            },
         )
 
 
@@ -185,7 +191,43 @@ def default_max_body_size() -> int:
 #: the site, and this is how the site learns it.
 MAX_BODY_VARIABLE = "GUICHET_MAX_BODY"
 
+_KILOBYTE = 1024
 _MEGABYTE = 1024 * 1024
+
+#: The units of a size as each language writes them (docs/glossary.md):
+#: French counts octets; another language is written as English is.
+SIZE_UNITS = {
+    "fr": ("o", "Ko", "Mo"),
+    "en": ("B", "KB", "MB"),
+}
+
+
+def _size_number(value: float, language: str | None) -> str:
+    """A size's number with at most one decimal, with the decimal sign of
+    ``language`` (the site's default language when None)."""
+    # Here, not above: importing the kinds would register them first.
+    from imio.guichet.forms.kinds.numbers import default_language
+    from imio.guichet.forms.kinds.numbers import locale_of
+
+    return format_decimal(
+        value, format="0.#", locale=locale_of(language or default_language())
+    )
+
+
+def format_size(size: int, language: str | None = None) -> str:
+    """``size`` bytes as readers of ``language`` write a size (the site's
+    default language when None): 900 o, 12 Ko, 1,2 Mo in French; 12 KB,
+    1,2 MB in Dutch and German; 1.2 MB in English."""
+    from imio.guichet.forms.kinds.numbers import default_language
+
+    language = language or default_language()
+    base = language.split("-")[0].lower()
+    byte, kilobyte, megabyte = SIZE_UNITS.get(base, SIZE_UNITS["en"])
+    if size < _KILOBYTE:
+        return f"{size} {byte}"
+    if size < _MEGABYTE:
+        return f"{size / _KILOBYTE:.0f} {kilobyte}"
+    return f"{_size_number(size / _MEGABYTE, language)} {megabyte}"
 
 
 def server_max_body() -> int | None:
@@ -324,7 +366,7 @@ def size_beyond_procedure(procedure, size_mb: int | None) -> Message | None:
         "error_file_size_beyond_procedure",
         default="The procedure accepts files of ${size} MB at most (Online "
         "form settings): a field may lower this limit, not raise it.",
-        mapping={"size": limits.max_size_mb},
+        mapping={"size": limits.max_size_mb()},
     )
 
 

@@ -182,15 +182,15 @@ _LIMITS = {
     ),
 }
 _FILE_LIMITS = {
-    "file_type": lambda limits: _(
+    "file_type": lambda limits, language: _(
         "error_file_type_limits",
         default="This type of file is not accepted here: ${limits}.",
-        mapping={"limits": limits.in_words()},
+        mapping={"limits": limits.in_words(language)},
     ),
-    "file_too_large": lambda limits: _(
+    "file_too_large": lambda limits, language: _(
         "error_file_too_large_limits",
         default="This file is too large: ${limits}.",
-        mapping={"limits": limits.in_words()},
+        mapping={"limits": limits.in_words(language)},
     ),
 }
 
@@ -210,7 +210,7 @@ def refusal_message(field, code: str, language: str | None = None) -> Message:
     limit is written as readers of ``language`` write it."""
     kind = kinds.kind_of(field)
     if code in _FILE_LIMITS and kind is not None and kind.is_file:
-        return _FILE_LIMITS[code](_file_limits(field))
+        return _FILE_LIMITS[code](_file_limits(field), language)
     if code in _DATE_MESSAGES and (
         IDate.providedBy(field) or IDatetime.providedBy(field)
     ):

@@ -15,15 +15,6 @@ from typing import Any
 BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
-def format_size(size: int) -> str:
-    """Bytes for people, in the units Belgian French uses (Ko, Mo)."""
-    if size < 1024:
-        return f"{size} o"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} Ko"
-    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
-
-
 class FileKind(Kind):
     """Sent as ``{"filename", "data"}`` (base64) or as an upload; stored in
     ``data`` as its descriptor (:func:`uploads.descriptor`), the file itself
@@ -83,7 +74,9 @@ class FileKind(Kind):
     def display(self, field, value, language) -> str:
         size = value.get("size")
         name = str(value["filename"])
-        return name if size is None else f"{name} ({format_size(size)})"
+        if size is None:
+            return name
+        return f"{name} ({uploads.format_size(size, language)})"
 
     def export_cell(self, field, value) -> str:
         return str(value["filename"])  # the file itself is an attachment

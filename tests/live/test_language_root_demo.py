@@ -59,3 +59,21 @@ def test_a_german_page_has_a_german_menu(live_instance):
     french = {"Démarches en ligne", *(page["title"] for page in PAGES)}
     assert not french & set(entries), entries
     assert not [link for link in entries.values() if f"{site}/fr" in link], entries
+
+
+def test_the_switcher_leads_to_the_german_folder_and_is_remembered(live_instance):
+    site = live_instance.url
+    visitor = requests.Session()
+    for start, german in (
+        (f"{site}/fr", f"{site}/de"),  # a language folder: to the other
+        (f"{site}/fr/contact", f"{site}/de"),  # a page not translated
+        (f"{site}/{PROCEDURES_PATH}", f"{site}/{GERMAN_PROCEDURES_PATH}"),
+    ):
+        page = lxml.html.fromstring(visitor.get(start, timeout=60).text)
+        (switcher,) = page.cssselect("#portal-languageselector .language-de a")
+        switched = visitor.get(switcher.get("href"), timeout=60)
+        assert switched.status_code == 200
+        # (with Plone's ?set_language=de, which keeps the choice)
+        assert switched.url.split("?")[0].rstrip("/") == german, start
+    # The choice is kept: the site's root leads to the German folder now.
+    assert visitor.get(site, timeout=60).url.rstrip("/") == f"{site}/de"

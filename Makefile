@@ -150,7 +150,7 @@ demo: database ## Create the demo site (once) in the instance; keeps existing da
 .PHONY: start
 start: demo ## Install if needed, create the demo site, serve it on http://localhost:$(PORT)
 	@echo ""
-	@echo "  imio.guichet demo: http://localhost:$(PORT)/Plone"
+	@echo "  imio.guichet demo: http://localhost:$(PORT)/Plone (in French: /Plone/fr, in German: /Plone/de)"
 	@echo "  Accounts (demo only): admin/admin (Manager), backoffice/backoffice (back office),"
 	@echo "                        citoyen/citoyen (citizen)"
 	@echo "  API: curl -u backoffice:backoffice -H 'Accept: application/json' http://localhost:$(PORT)/Plone/@submissions"

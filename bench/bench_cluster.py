@@ -52,6 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from dataclasses import field
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.testing_instance import InstanceError
 from imio.guichet.testing_instance import ServedInstance
 from imio.guichet.testing_instance import started_instance
@@ -68,7 +69,7 @@ import time
 import uuid
 
 
-PROCEDURE = "demarches/declaration-de-perte"
+PROCEDURE = f"{PROCEDURES_PATH}/declaration-de-perte"
 FORM_DATA = {
     "object_type": "keys",
     "description": "Trousseau de 3 clés, porte-clés rouge",

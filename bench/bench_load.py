@@ -65,6 +65,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.testing_instance import served_instance
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
@@ -79,7 +80,7 @@ import time
 import uuid
 
 
-PROCEDURE = "demarches/declaration-de-perte"
+PROCEDURE = f"{PROCEDURES_PATH}/declaration-de-perte"
 FORM_DATA = {
     "object_type": "keys",
     "description": "Trousseau de 3 clés, porte-clés rouge",

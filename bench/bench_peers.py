@@ -43,6 +43,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
+from imio.guichet.demo import PROCEDURES_PATH
 from pathlib import Path
 from persistent.TimeStamp import TimeStamp
 from ZODB.FileStorage import FileIterator
@@ -788,7 +789,7 @@ class Guichet(Side):
 
     @property
     def procedure(self) -> str:
-        return f"{self.instance.url}/demarches/{PROCEDURE_ID}"
+        return f"{self.instance.url}/{PROCEDURES_PATH}/{PROCEDURE_ID}"
 
     def post(self, http):
         # Every feature on: an Idempotency-Key, as bench_load.py's clients.

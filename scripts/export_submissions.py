@@ -2,7 +2,7 @@
 from the command line.
 
     .venv/bin/zconsole run instance/etc/zope.conf scripts/export_submissions.py \\
-        --user backoffice Plone/demarches/declaration-de-perte csv \\
+        --user backoffice Plone/fr/demarches/declaration-de-perte csv \\
         > declarations.csv
 
 Arguments: ``--user`` the account whose permissions apply (a user of the

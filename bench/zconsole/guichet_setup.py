@@ -21,6 +21,7 @@ from datetime import UTC
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.procedure import PROCEDURE_TYPE
 from imio.guichet.demo import ensure_demo_site
+from imio.guichet.demo import procedures_folder
 from imio.guichet.demo import ZOPE_ADMIN
 from imio.guichet.forms.validation import clean_data
 from imio.guichet.submissions.api import get_store
@@ -58,7 +59,7 @@ api.portal.set_registry_record("plone.email_from_address", "guichet@bench.invali
 api.portal.set_registry_record("plone.email_from_name", "Guichet (bench)")
 api.portal.set_registry_record(RATE_LIMIT, 0)
 
-folder = portal["demarches"]
+folder = procedures_folder(portal)
 if config["procedure_id"] not in folder:
     procedure = api.content.create(
         container=folder,

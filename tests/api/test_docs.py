@@ -3,6 +3,8 @@ to a site built like the demo one, and every answer must match."""
 
 from imio.guichet.demo import ensure_accounts
 from imio.guichet.demo import ensure_content
+from imio.guichet.demo import ensure_languages
+from imio.guichet.demo import procedures_folder
 from pathlib import Path
 from plone import api
 
@@ -66,7 +68,8 @@ def match_value(documented, actual, known: dict, where: str) -> None:
 
 @pytest.fixture
 def demo_site(functional_portal):
-    """The demo's content and accounts, in the test site."""
+    """The demo's languages, content and accounts, in the test site: the
+    procedures in the French root folder, as the docs' paths say."""
     with api.env.adopt_roles(["Manager"]):
         # The demo's admin:admin is a Zope Manager; the test root already
         # has an "admin" (of another password): a site administrator
@@ -74,6 +77,7 @@ def demo_site(functional_portal):
         functional_portal.acl_users._doAddUser(
             "admin", "admin", ["Site Administrator"], []
         )
+        ensure_languages(functional_portal)
         ensure_content(functional_portal)
         ensure_accounts(functional_portal)
     transaction.commit()
@@ -82,7 +86,7 @@ def demo_site(functional_portal):
 
 def test_integration_walkthrough(demo_site):
     site_url = demo_site.absolute_url()
-    procedure = demo_site["demarches"]["declaration-de-perte"]
+    procedure = procedures_folder(demo_site)["declaration-de-perte"]
     known = {"procedure_uid": api.content.get_uuid(procedure)}
     text = DOC.read_text(encoding="utf-8")
     for number, (request_block, response_block) in enumerate(exchanges(text), 1):

@@ -23,6 +23,7 @@ from hypothesis import seed
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.testing_instance import InstanceError
 from imio.guichet.testing_instance import served_instance
 from pathlib import Path
@@ -95,11 +96,14 @@ CALLERS = {
     "acknowledgeSubmission": BACK_OFFICE,
     "downloadAttachment": BACK_OFFICE,
 }
-PROCEDURES = (
-    "demarches/declaration-de-perte",
-    "demarches/extrait-acte-de-naissance",
-    "demarches/occupation-domaine-public",
-    "demarches/stages-ete",
+PROCEDURES = tuple(
+    f"{PROCEDURES_PATH}/{procedure}"
+    for procedure in (
+        "declaration-de-perte",
+        "extrait-acte-de-naissance",
+        "occupation-domaine-public",
+        "stages-ete",
+    )
 )
 LOST_KEYS = {
     "object_type": "keys",

@@ -10,6 +10,7 @@ from fixtures.forms import PRIVACY_INFORMATION
 from imio.guichet.audit.api import iter_records
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import NotFound
@@ -364,7 +365,7 @@ def test_two_instances(site, live_instance):
     publisher.auth = ("admin", "admin")
     # A form prefilled from the register (guichet:prefill="rest:…") needs
     # the same mapping on the site that uses it: this one prefills nothing.
-    demo_procedure = f"{live_instance.url}/demarches/declaration-de-perte"
+    demo_procedure = f"{live_instance.url}/{PROCEDURES_PATH}/declaration-de-perte"
     answer = share(
         publisher,
         demo_procedure,

@@ -6,6 +6,7 @@ from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.openapi import conforms
 from imio.guichet.caller import Caller
 from imio.guichet.demo import ensure_content
+from imio.guichet.demo import procedures_folder
 from imio.guichet.errors import Forbidden
 from imio.guichet.errors import LoginRequired
 from imio.guichet.usecases.privacy import processing_register
@@ -78,7 +79,7 @@ class TestUseCase:
 
     def test_follows_the_form(self, demo):
         """Computed when read: a new field is in the next reading."""
-        procedure = demo.demarches["declaration-de-perte"]
+        procedure = procedures_folder(demo)["declaration-de-perte"]
         procedure.form_schema = FIELDS_FORM
         with as_admin(demo):
             entry = next(

@@ -3,6 +3,7 @@
 from accessibility import assert_accessible
 from datetime import date
 from datetime import timedelta
+from imio.guichet.demo import PROCEDURES_PATH
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -15,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 def test_lost_object_declaration(page, demo_site):
     # The procedure page, found like any page of the site.
-    page.goto(f"{demo_site}/demarches/declaration-de-perte")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/declaration-de-perte")
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("Faire la demande en ligne")).click()
 
@@ -49,7 +50,7 @@ def test_lost_object_declaration(page, demo_site):
 
 def test_keyboard_only(page, demo_site):
     """The form can be filled and sent without a mouse."""
-    page.goto(f"{demo_site}/demarches/declaration-de-perte/@@submit")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/declaration-de-perte/@@submit")
     page.get_by_label("Portefeuille").focus()
     page.keyboard.press("Space")
     assert page.get_by_label("Portefeuille").is_checked()
@@ -144,7 +145,7 @@ def test_public_domain_occupation_in_steps(page, demo_site):
     shown on conditions, a mistake to fix, a file, a review page, the
     reference and the PDF receipt; every page checked by axe-core."""
     log_in(page, demo_site, "citoyen", "citoyen")
-    page.goto(f"{demo_site}/demarches/occupation-domaine-public")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/occupation-domaine-public")
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("Faire la demande en ligne")).click()
     heading = page.locator("#guichet-step-heading")

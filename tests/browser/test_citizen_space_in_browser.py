@@ -5,6 +5,7 @@ with files both ways, the withdrawal's confirmation, the main action and
 the keyboard focus; every page checked by axe-core."""
 
 from accessibility import assert_accessible
+from imio.guichet.demo import PROCEDURES_PATH
 from playwright.sync_api import expect
 
 import pytest
@@ -49,7 +50,7 @@ def assert_citizen_page(page, width: int) -> None:
 
 def file_lost_keys(page, demo_site: str, width: int) -> str:
     """The citizen declares lost keys (logged in); returns the reference."""
-    page.goto(f"{demo_site}/demarches/declaration-de-perte")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/declaration-de-perte")
     assert_citizen_page(page, width)
     page.get_by_role("link", name=re.compile("Faire la demande en ligne")).click()
     page.wait_for_url("**/@@submit")
@@ -157,10 +158,10 @@ def test_staff_file_reaches_the_citizen(page, demo_site, chromium):
 
 def test_editor_still_has_the_toolbar(page, demo_site):
     log_in(page, demo_site, "admin", "admin")
-    page.goto(f"{demo_site}/demarches/declaration-de-perte")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/declaration-de-perte")
     expect(page.locator("#edit-bar")).to_have_count(1)
     expect(page.locator("#section-byline")).to_have_count(1)
-    page.goto(f"{demo_site}/demarches/declaration-de-perte/@@submit")
+    page.goto(f"{demo_site}/{PROCEDURES_PATH}/declaration-de-perte/@@submit")
     expect(page.locator("#edit-bar")).to_have_count(1)
 
 
@@ -185,7 +186,7 @@ def rgb(css: str) -> tuple[int, int, int]:
 def test_main_action_and_keyboard_focus(page, demo_site):
     site = themed(demo_site)  # the buttons' colours are the theme's
     log_in(page, site, "citoyen", "citoyen")  # a procedure for accounts
-    page.goto(f"{site}/demarches/occupation-domaine-public/@@submit")
+    page.goto(f"{site}/{PROCEDURES_PATH}/occupation-domaine-public/@@submit")
     # The main action looks like it; the others do not.
     expect(page.locator("#form-buttons-next")).to_have_class(re.compile(r"btn-primary"))
     expect(page.locator("#form-buttons-save_draft")).to_have_class(

@@ -4,6 +4,7 @@ with no XML typed anywhere; then a citizen files it."""
 from accessibility import assert_accessible
 from fixtures.filings import BACK_OFFICE
 from fixtures.filings import JSON
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.demo import ZOPE_ADMIN
 from playwright.sync_api import expect
 from test_citizen_journey import log_in
@@ -89,7 +90,7 @@ def covered_buttons(page) -> list[str]:
 
 
 def new_procedure(page, site: str) -> str:
-    page.goto(f"{site}/demarches/++add++imio.guichet.Procedure")
+    page.goto(f"{site}/{PROCEDURES_PATH}/++add++imio.guichet.Procedure")
     title = f"Occupation de test {uuid.uuid4().hex[:6]}"
     page.fill("#form-widgets-IDublinCore-title", title)
     # Its privacy information (on the "Formulaire en ligne" tab): a form
@@ -200,7 +201,7 @@ def test_field_buttons_are_never_covered(chromium, demo_site, themed, width):
     page = context.new_page()
     log_in(page, demo_site, "admin", "admin")
     # The demo's form: long type names ("Numéro de registre national"…).
-    procedure = f"{demo_site}/demarches/occupation-domaine-public"
+    procedure = f"{demo_site}/{PROCEDURES_PATH}/occupation-domaine-public"
     editor = f"{procedure}/++form++fields"
     widths = {}
     try:

@@ -5,6 +5,7 @@ started by the ``live_identity_provider`` fixture, its codes valid
 identity, in the browser and over REST."""
 
 from accessibility import assert_accessible
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.testing_instance import TEST_CODE_LIFETIME
 from playwright.sync_api import expect
 from test_citizen_journey import log_in
@@ -30,7 +31,7 @@ SOPHIE = {
 }
 PROVIDER_PAGE = re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize")
 PROVIDER_ROUTE = re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize")
-PROCEDURE = "demarches/composition-de-menage"
+PROCEDURE = f"{PROCEDURES_PATH}/composition-de-menage"
 REFUSED = "L'identification a échoué"
 
 

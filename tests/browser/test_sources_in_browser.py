@@ -6,6 +6,7 @@ read-only and saying where each value comes from; he files it, and the
 staff see on the request page which values came from the register."""
 
 from accessibility import assert_accessible
+from imio.guichet.demo import PROCEDURES_PATH
 from playwright.sync_api import expect
 from test_citizen_journey import log_in
 from test_citizen_space_in_browser import assert_citizen_page
@@ -18,7 +19,7 @@ import requests
 
 
 DESKTOP, PHONE = 1280, 390
-BIRTH = "demarches/extrait-acte-de-naissance"
+BIRTH = f"{PROCEDURES_PATH}/extrait-acte-de-naissance"
 REGISTER = "Registre national (démonstration)"
 #: What the register says of Luc Dupont.
 FROM_THE_REGISTER = {

@@ -11,6 +11,7 @@ from fixtures.mail import body
 from fixtures.mail import free_port
 from fixtures.mail import Inbox
 from imio.guichet.demo import GERMAN
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.demo import ZOPE_ADMIN
 from playwright.sync_api import expect
 
@@ -82,7 +83,7 @@ def assert_german_confirmation(inbox: Inbox, address: str, reference: str) -> No
 def test_a_citizen_files_in_german_and_staff_read_it_in_french(
     page, demo_site, demo_inbox
 ):
-    original = f"{demo_site}/demarches/extrait-acte-de-naissance"
+    original = f"{demo_site}/{PROCEDURES_PATH}/extrait-acte-de-naissance"
     page.goto(original)
     switcher = page.locator("#portal-languageselector .language-de a")
     expect(switcher).to_have_count(1)

@@ -165,7 +165,7 @@ class TestDemo:
         procedures = api.content.find(portal_type="imio.guichet.Procedure")
         assert len(procedures) == len(demo.PROCEDURES) >= 3
         assert all(b.review_state == "published" for b in procedures)
-        folder = portal["demarches"]
+        folder = demo.procedures_folder(portal)
         assert api.user.has_permission(
             "imio.guichet: Read submissions", username="backoffice", obj=folder
         )

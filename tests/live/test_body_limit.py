@@ -1,6 +1,7 @@
 """No request body larger than the site needs is read (issue #10, item
 6): the server's limit and our WSGI filter, from the uploads' limits."""
 
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.forms.uploads import default_max_body_size
 from imio.guichet.forms.uploads import FORM_BODY_BYTES
 from imio.guichet.forms.uploads import max_body_size
@@ -181,7 +182,7 @@ def post_huge_body(url: str, size: int, chunked: bool) -> bytes:
 
 def test_huge_bodies_are_refused_without_growing_the_server(live_instance):
     """Four 200 MB POSTs at once, two with their length, two chunked."""
-    url = f"{live_instance.url}/demarches/declaration-de-perte/@submissions"
+    url = f"{live_instance.url}/{PROCEDURES_PATH}/declaration-de-perte/@submissions"
     before = peak = resident_memory(live_instance.pid)
     answers = [None] * 4
     running = True
@@ -237,7 +238,7 @@ def test_a_filing_with_a_file_still_works(live_instance):
         },
     }
     answer = requests.post(
-        f"{live_instance.url}/demarches/occupation-domaine-public/@submissions",
+        f"{live_instance.url}/{PROCEDURES_PATH}/occupation-domaine-public/@submissions",
         json={"data": data},
         auth=("citoyen", "citoyen"),
         headers={"Accept": "application/json"},

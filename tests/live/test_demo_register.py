@@ -3,6 +3,8 @@ instance (built by ``make demo``, its identity provider and register real
 processes on loopback), a citizen identified through the provider finds the
 demo forms prefilled from the register, without a browser."""
 
+from imio.guichet.demo import PROCEDURES_PATH
+
 import html
 import re
 import requests
@@ -32,14 +34,16 @@ def input_tag(page: str, name: str) -> str:
 def test_make_demo_points_at_the_register(live_instance):
     session = verified_session(live_instance.url, "demo-sophie-lambert")
     birth = session.get(
-        f"{live_instance.url}/demarches/extrait-acte-de-naissance/@@submit", timeout=60
+        f"{live_instance.url}/{PROCEDURES_PATH}/extrait-acte-de-naissance/@@submit",
+        timeout=60,
     ).text
     last_name = input_tag(birth, "form.widgets.last_name")
     assert 'value="Lambert"' in last_name and "readonly" in last_name
     assert 'value="1992-07-04"' in input_tag(birth, "form.widgets.birth_date")
     assert "Registre national (démonstration)" in html.unescape(birth)
     occupation = session.get(
-        f"{live_instance.url}/demarches/occupation-domaine-public/@@submit", timeout=60
+        f"{live_instance.url}/{PROCEDURES_PATH}/occupation-domaine-public/@@submit",
+        timeout=60,
     ).text
     name = input_tag(occupation, "form.widgets.name")
     # The procedure lets citizens correct what the register said.

@@ -1,6 +1,7 @@
 """No secret reaches a log (issue #10, item 4): the access log written by
 our translogger and the event log's handlers redact them."""
 
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.wsgi.accesslog import AccessLogger
 from imio.guichet.wsgi.redaction import redact
 from imio.guichet.wsgi.redaction import redact_query
@@ -170,7 +171,7 @@ def test_no_secret_in_the_logs_of_a_live_instance(live_instance, citizen_journey
     access log, no secret is in any log."""
     secrets = [*citizen_journey.secrets, "LIVE-TOKEN-VALUE", "LIVE-DRAFT-SECRET"]
     answer = requests.get(
-        f"{live_instance.url}/contact?access_token=LIVE-TOKEN-VALUE",
+        f"{live_instance.url}/fr/contact?access_token=LIVE-TOKEN-VALUE",
         headers={"Accept": "application/json", "X-Draft-Secret": "LIVE-DRAFT-SECRET"},
         auth=("backoffice", "backoffice"),
         timeout=60,
@@ -186,11 +187,11 @@ def test_no_secret_in_the_logs_of_a_live_instance(live_instance, citizen_journey
     for secret in secrets:
         assert secret not in server_output
     for path, status in (
-        ("/Plone/demarches/declaration-de-perte/%40%40confirmation?", 200),
+        (f"/Plone/{PROCEDURES_PATH}/declaration-de-perte/%40%40confirmation?", 200),
         ("/Plone/%40%40track-request?", 200),
         ("/Plone/%40%40receipt?", 200),
         ("/Plone/%40%40draft-saved?", 200),
-        ("/Plone/contact?access_token=[redacted]", 200),
+        ("/Plone/fr/contact?access_token=[redacted]", 200),
     ):
         # This journey's requests (their secrets redacted), not those other
         # tests of the session made on the same instance (a receipt refused

@@ -23,6 +23,7 @@ from fixtures.filings import lost_object
 from fixtures.filings import PDF
 from fixtures.filings import street_occupation
 from fixtures.stored import POSTGRESQL_DSN
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.testing_instance import InstanceError
 from imio.guichet.testing_instance import run_make
 from imio.guichet.testing_instance import started_instance
@@ -140,7 +141,7 @@ def file_anonymously(site: str, client: str) -> int:
     """File as an anonymous citizen whose address the load balancer (on
     127.0.0.1, trusted) forwards; the answer's status."""
     return requests.post(
-        f"{site}/demarches/declaration-de-perte/@submissions",
+        f"{site}/{PROCEDURES_PATH}/declaration-de-perte/@submissions",
         json={"data": lost_object(0)},
         headers={"Accept": "application/json", "X-Forwarded-For": client},
         timeout=60,

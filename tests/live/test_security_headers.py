@@ -2,6 +2,7 @@
 stored by a browser or a proxy (issue #10, item 11); Plone's own pages
 are left as they are."""
 
+from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.headers import is_guichet_page
 from Products.Five.browser import BrowserView
 
@@ -12,6 +13,9 @@ import requests
 
 
 HEADERS = ("Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options")
+#: Two of the demo's procedures: anonymous, for accounts (in steps).
+LOST = f"{PROCEDURES_PATH}/declaration-de-perte"
+OCCUPATION = f"{PROCEDURES_PATH}/occupation-domaine-public"
 
 
 def assert_guichet_headers(answer):
@@ -41,15 +45,15 @@ def first_request_page(site: str) -> str:
 @pytest.mark.parametrize(
     ("path", "login", "json"),
     [
-        ("demarches/declaration-de-perte", None, False),  # the procedure page
-        ("demarches/declaration-de-perte/@@submit", None, False),  # the form
-        ("demarches/occupation-domaine-public/@@submit", "citoyen", False),  # steps
+        (LOST, None, False),  # the procedure page
+        (f"{LOST}/@@submit", None, False),  # the form
+        (f"{OCCUPATION}/@@submit", "citoyen", False),  # steps
         ("@@my-requests", "citoyen", False),  # Mes démarches
         ("@@guichet-requests", "backoffice", False),  # Demandes
-        ("demarches/declaration-de-perte/@@guichet-requests", "backoffice", False),
+        (f"{LOST}/@@guichet-requests", "backoffice", False),
         ("@submissions", "backoffice", True),
-        ("demarches/declaration-de-perte/@submissions", "backoffice", True),
-        ("demarches/declaration-de-perte/@form-schema", None, True),
+        (f"{LOST}/@submissions", "backoffice", True),
+        (f"{LOST}/@form-schema", None, True),
         ("@guichet-openapi", None, True),
     ],
 )
@@ -86,7 +90,7 @@ def test_request_page_and_refusals_send_the_headers(live_instance, citizen_journ
     assert_guichet_headers(refused)
 
 
-@pytest.mark.parametrize("path", ["", "contact", "demarches", "@@search"])
+@pytest.mark.parametrize("path", ["", "fr/contact", PROCEDURES_PATH, "@@search"])
 def test_plone_pages_are_unchanged(live_instance, path):
     answer = get(f"{live_instance.url}/{path}")
     assert answer.status_code == 200

@@ -26,6 +26,19 @@ logger = logging.getLogger("imio.guichet.demo")
 SITE_ID = "Plone"
 FORMS = Path(__file__).parent / "forms"
 
+#: The demo site is in French, with German as its second language: its
+#: content lives in plone.app.multilingual's language root folders,
+#: ``/Plone/fr`` and ``/Plone/de``, as on a real multilingual site.
+LANGUAGES = ["fr", "de"]
+#: The folder of the procedures (*Démarches en ligne*), in the French root
+#: folder; its German translation has the same id in the German one.
+PROCEDURES_FOLDER = "demarches"
+#: Where the demo's procedures are, from the site's URL:
+#: ``f"{site_url}/{PROCEDURES_PATH}/declaration-de-perte"``.
+PROCEDURES_PATH = f"{LANGUAGES[0]}/{PROCEDURES_FOLDER}"
+#: Where their German translations are.
+GERMAN_PROCEDURES_PATH = f"{LANGUAGES[1]}/{PROCEDURES_FOLDER}"
+
 #: Demo only: these passwords are printed by `make start`.
 ZOPE_ADMIN = ("admin", "admin")
 ACCOUNTS = {
@@ -246,10 +259,40 @@ def ensure_published(container, portal_type: str, item_id: str, **fields):
     return container[item_id]
 
 
+def content_root(portal):
+    """Where the demo's French content goes: plone.app.multilingual's French
+    root folder (:func:`ensure_languages` makes it first), or the site
+    itself in a site of one language (as some tests build it)."""
+    if LANGUAGES[0] in portal.objectIds():
+        return portal[LANGUAGES[0]]
+    return portal
+
+
+def procedures_folder(portal):
+    """The demo's folder of procedures, *Démarches en ligne*."""
+    return content_root(portal)[PROCEDURES_FOLDER]
+
+
+def warn_of_content_at_the_root(portal) -> None:
+    """A demo site made before its content moved into the language root
+    folders (issue #17) keeps that content at the site's root, which no
+    menu of a language reaches: it is not moved (it may hold requests),
+    say how to start over."""
+    if {LANGUAGES[0], PROCEDURES_FOLDER} <= set(portal.objectIds()):
+        logger.warning(
+            "This demo site has its content at the root (/%s/%s), made before "
+            "the language folders: run `make clean-instance`, then `make start`, "
+            "to recreate it",
+            portal.getId(),
+            PROCEDURES_FOLDER,
+        )
+
+
 def ensure_content(portal) -> None:
+    root = content_root(portal)
     for page in PAGES:
         ensure_published(
-            portal,
+            root,
             "Document",
             page["id"],
             title=page["title"],
@@ -257,9 +300,9 @@ def ensure_content(portal) -> None:
             text=html(page["text"]),
         )
     folder = ensure_published(
-        portal,
+        root,
         "Folder",
-        "demarches",
+        PROCEDURES_FOLDER,
         title="Démarches en ligne",
         description="Faites vos demandes à la commune, en ligne, 24 h sur 24.",
     )
@@ -281,9 +324,6 @@ def ensure_content(portal) -> None:
             **info,
         )
 
-
-#: The demo site is in French, with German as its second language.
-LANGUAGES = ["fr", "de"]
 
 #: The procedure translated into German, with its German page and the
 #: German texts of its form (docs/multilingual.md).
@@ -321,13 +361,20 @@ GERMAN = {
 
 def ensure_languages(portal) -> None:
     """French and German, the visitor's choice kept in a cookie (the
-    language switcher), plone.app.multilingual installed."""
+    language switcher), plone.app.multilingual installed with its language
+    root folders (``/fr``, ``/de``; the site's root leads to the visitor's).
+    Before any content: the demo's is created in them."""
     api.portal.set_registry_record("plone.available_languages", LANGUAGES)
     api.portal.set_registry_record("plone.default_language", LANGUAGES[0])
     api.portal.set_registry_record("plone.use_cookie_negotiation", True)
     installer = get_installer(portal)
     if not installer.is_product_installed("plone.app.multilingual"):
+        # Its installation makes the root folders of the languages above.
         installer.install_product("plone.app.multilingual")
+    if not set(LANGUAGES) <= set(portal.objectIds()):
+        from plone.app.multilingual.browser.setup import SetupMultilingualSite
+
+        SetupMultilingualSite().setupSite(portal)
     from imio.guichet.content.translations import make_procedures_translatable
 
     make_procedures_translatable(portal)
@@ -335,13 +382,15 @@ def ensure_languages(portal) -> None:
 
 def ensure_translation(portal) -> None:
     """The German translation of one procedure (and of its folder), and the
-    German texts of its form, where missing."""
+    German texts of its form, where missing. plone.app.multilingual puts
+    them in the German root folder (``/de/demarches/…``), whose menu shows
+    the translated folder to German visitors."""
     from imio.guichet.caller import script_caller
     from imio.guichet.content.behaviors import IOnlineForm
     from imio.guichet.usecases.forms import translate_form
     from plone.app.multilingual.interfaces import ITranslationManager
 
-    folder = portal["demarches"]
+    folder = procedures_folder(portal)
     original = folder[GERMAN["procedure"]]
     for item in (folder, original):
         if not item.Language():
@@ -395,13 +444,12 @@ def ensure_accounts(portal) -> None:
             )
     # The back office handles what is filed under "Démarches en ligne",
     # through a local role: it sees nothing of other folders' procedures.
-    api.user.grant_roles(
-        username="backoffice", obj=portal["demarches"], roles=[BACK_OFFICE_ROLE]
-    )
+    folder = procedures_folder(portal)
+    api.user.grant_roles(username="backoffice", obj=folder, roles=[BACK_OFFICE_ROLE])
     # The services that handle these procedures need the national register
     # numbers in full (elsewhere masked): granted on their folder, as an
     # authority would (docs/data-subject-rights.md).
-    portal["demarches"].manage_permission(
+    folder.manage_permission(
         ViewNationalRegisterNumbers,
         roles=["Manager", "Site Administrator", BACK_OFFICE_ROLE],
         acquire=True,
@@ -497,9 +545,11 @@ def ensure_demo_site(
         # Before the forms, which name the source's keys.
         ensure_prefill_source(portal, register)
         ensure_authority(portal)
+        # Before the content, which goes into the French root folder.
+        ensure_languages(portal)
+        warn_of_content_at_the_root(portal)
         ensure_content(portal)
         ensure_accounts(portal)
-        ensure_languages(portal)
         ensure_translation(portal)
     finally:
         noSecurityManager()

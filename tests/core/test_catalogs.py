@@ -85,3 +85,25 @@ def test_problems_are_found(tmp_path, template):
         "fuzzy": ["value_yes"],
         "variables or markup": ["label_step_of"],
     }
+
+
+#: What docs/glossary.md's typography rules leave out of every
+#: translation: typographic quotes (plain `"` instead), and in German the
+#: words the glossary replaces.
+TYPOGRAPHIC_QUOTES = ("«", "»", "„", "“", "”")
+NOT_IN_TRANSLATIONS = dict.fromkeys(LANGUAGES, TYPOGRAPHIC_QUOTES) | {
+    "de": (*TYPOGRAPHIC_QUOTES, "Bürgerinnen", "Mitarbeitende")
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_follow_the_glossary_typography(language):
+    catalog = read_catalog(catalog_path(language))
+    found = {
+        message.id: mark
+        for message in catalog
+        if message.id
+        for mark in NOT_IN_TRANSLATIONS[language]
+        if mark in str(message.string)
+    }
+    assert found == {}, "see docs/glossary.md, Typography"

@@ -27,7 +27,13 @@ What keeps it right:
   registry) shows within :data:`SECONDS`;
 - the page kept must not hold any of the values the request that rendered
   it received (a confirmation page's reference and tracking secret, say):
-  if it does, it is used for that request only, never kept;
+  if it does, it is used for that request only, never kept. Except the
+  view's ``reflected_parameters``: a language selector links to the same
+  page with its query (plone.app.multilingual's does), so on a
+  multilingual site the page around a confirmation holds its reference and
+  secret; it is kept with a placeholder in their place, and each request
+  gets its own values there (only plain values: letters, digits, ``-_.~``,
+  which every way of writing them in a page leaves as they are);
 - the headers that ``main_template`` sets (``plone.httpheaders``) are kept
   with the page around the parts and set on every request;
 - bounded: at most :data:`MAX_LAYOUTS` pages, least recently used out
@@ -50,6 +56,7 @@ from zope.annotation.interfaces import IAnnotations
 
 import logging
 import os
+import re
 import threading
 import time
 
@@ -70,6 +77,8 @@ MAX_LAYOUTS = 200
 #: Request values shorter than this are not looked for in a page kept
 #: (a "1", a "keys" may be anywhere; secrets and references are longer).
 _SHORTEST_SECRET = 6
+#: A value that a page writes the same way in text, attributes and URLs.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+\Z")
 
 
 def _seconds_from_environment() -> float:
@@ -170,6 +179,46 @@ def shows_request_values(pieces: tuple[str, ...], request) -> bool:
     return any(value in piece for piece in pieces for value in values)
 
 
+def reflected_values(request, names: tuple[str, ...]) -> dict[str, str] | None:
+    """The values of the parameters ``names`` that ``request`` received
+    (those it has), or None when one is not a plain value long enough to be
+    told apart from the rest of a page (that page is then not kept)."""
+    values = {}
+    for name in names:
+        value = request.form.get(name)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, str)
+            or len(value) < _SHORTEST_SECRET
+            or not _PLAIN.match(value)
+        ):
+            return None
+        values[name] = value
+    return values
+
+
+def _placeholder(name: str) -> str:
+    # NUL never occurs in a page: the placeholder cannot be a page's text.
+    return f"\x00{name}\x00"
+
+
+def with_placeholders(pieces: tuple[str, ...], values: dict[str, str]):
+    """``pieces`` with a placeholder wherever they show one of ``values``."""
+    ordered = sorted(values.items(), key=lambda item: -len(item[1]))
+    for name, value in ordered:
+        pieces = tuple(piece.replace(value, _placeholder(name)) for piece in pieces)
+    return pieces
+
+
+def with_values(pieces: tuple[str, ...], values: dict[str, str]):
+    """``pieces`` (see :func:`with_placeholders`) with this request's
+    ``values`` in place of their placeholders."""
+    for name, value in values.items():
+        pieces = tuple(piece.replace(_placeholder(name), value) for piece in pieces)
+    return pieces
+
+
 def _status_message_waiting(request) -> bool:
     value = IAnnotations(request).get(
         STATUSMESSAGEKEY, request.cookies.get(STATUSMESSAGEKEY)
@@ -187,12 +236,15 @@ class CachedLayoutPage:
     rendering costs about as much as the parts themselves), each ended by
     :data:`PART_END`.
     ``own_parameters`` names the request parameters the page reads (a name
-    ending with ``.`` stands for every name that starts with it).
+    ending with ``.`` stands for every name that starts with it);
+    ``reflected_parameters``, those of them whose values the page around
+    the parts may show (see the module's docstring).
     """
 
     page_template = None
     parts_template = None
     own_parameters: tuple[str, ...] = ()
+    reflected_parameters: tuple[str, ...] = ()
 
     _parts: dict[str, str] | None = None
 
@@ -201,9 +253,11 @@ class CachedLayoutPage:
 
     def render_page(self) -> str:
         parts = self.render_parts()
-        key = self.layout_key()
+        reflected = reflected_values(self.request, self.reflected_parameters)
+        key = None if reflected is None else self.layout_key()
         if key is None:
             return self._whole_page(parts)
+        key += (tuple(sorted(reflected)),)
         kept = LAYOUTS.get(key, SECONDS)
         if kept is None:
             response = self.request.response
@@ -213,6 +267,7 @@ class CachedLayoutPage:
             if pieces is None:
                 logger.warning("No layout markers in %s", self.request.getURL())
                 return self._whole_page(parts)
+            pieces = with_placeholders(pieces, reflected)
             # What main_template set as it rendered (plone.httpheaders'
             # viewlets: type, language, expiry): set again with the layout.
             headers = tuple(
@@ -227,7 +282,7 @@ class CachedLayoutPage:
             response = self.request.response
             for name, value in headers:
                 response.setHeader(name, value)
-        return join(pieces, parts)
+        return join(with_values(pieces, reflected), parts)
 
     def render_parts(self) -> dict[str, str]:
         """The parts, from one rendering of ``parts_template``: it writes

@@ -612,6 +612,8 @@ class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     page_template = LAYOUT_PAGE
     parts_template = ViewPageTemplateFile("templates/confirmation.pt")
     own_parameters = ("secret", "reference")
+    # A language selector links to this page with both (see layout.py).
+    reflected_parameters = ("secret", "reference")
 
     def __call__(self):
         return self.render_page()

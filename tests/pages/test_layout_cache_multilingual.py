@@ -44,6 +44,14 @@ def secret_of(url: str) -> str:
     return re.search(r"secret=([^&]+)", url).group(1)
 
 
+def reference_of(url: str) -> str:
+    return re.search(r"reference=([^&]+)", url).group(1)
+
+
+def confirmations_kept() -> list:
+    return [key for key in LAYOUTS._entries if key[1] == "confirmation"]
+
+
 def test_kept_and_each_citizen_gets_their_own_values(site, procedure):
     first_url, first = file_one(site, procedure, "Jeanne Premier")
     kept_after_first = len(LAYOUTS)
@@ -51,6 +59,7 @@ def test_kept_and_each_citizen_gets_their_own_values(site, procedure):
     assert len(LAYOUTS) == kept_after_first  # the confirmation's page was kept
     confirmation = [k for k in LAYOUTS._entries if k[1] == "confirmation"]
     assert confirmation  # (it was not, before)
+    assert "\x00" not in first + second
     for url, page, other_url in (
         (first_url, first, second_url),
         (second_url, second, first_url),
@@ -79,3 +88,32 @@ def test_a_value_that_is_not_plain_is_never_put_in_a_page_kept(site, procedure):
     browser.open(url.replace("secret=", "secret=x%22%3E%3Cb%3Eowned"))
     assert "<b>owned" not in browser.contents
     assert "owned" in browser.contents  # the selector's links, URL-quoted
+
+
+def test_values_a_visitor_chose_never_shape_the_page_kept(site, procedure, monkeypatch):
+    """Words of the page itself given as reference and secret (not issued
+    by the site) must not become placeholders of the page that the next
+    citizens get."""
+    browser = Browser(site.aq_parent)
+    browser.open(
+        procedure.absolute_url()
+        + "/@@confirmation?secret=stylesheet&reference=viewport"
+    )
+    assert not confirmations_kept()
+    url, page = file_one(site, procedure, "Jeanne Dupont")
+    assert "\x00" not in page
+    browser.open(url)  # from the page kept
+    cached = browser.contents
+    monkeypatch.setattr(layout, "SECONDS", 0)
+    browser.open(url)
+    assert browser.contents == cached
+    assert "stylesheet" in cached  # the page's own words are where they were
+
+
+def test_a_request_without_the_secret_gets_no_page_kept_with_it(site, procedure):
+    url, _page = file_one(site, procedure, "Jeanne Dupont")
+    assert confirmations_kept()
+    browser = Browser(site.aq_parent)
+    browser.open(url.split("secret=")[0] + "reference=" + reference_of(url))
+    assert "\x00" not in browser.contents
+    assert secret_of(url) not in browser.contents

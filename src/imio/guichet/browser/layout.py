@@ -32,8 +32,11 @@ What keeps it right:
   page with its query (plone.app.multilingual's does), so on a
   multilingual site the page around a confirmation holds its reference and
   secret; it is kept with a placeholder in their place, and each request
-  gets its own values there (only plain values: letters, digits, ``-_.~``,
-  which every way of writing them in a page leaves as they are);
+  gets its own values there: only values the site issued (the view says
+  so: ``reflectable``; a visitor's own choice of value could otherwise
+  turn any word of the page into a placeholder) and plain ones (letters,
+  digits, ``-_.~``, which every way of writing them in a page leaves as
+  they are); a placeholder left in a page makes it rendered whole;
 - the headers that ``main_template`` sets (``plone.httpheaders``) are kept
   with the page around the parts and set on every request;
 - bounded: at most :data:`MAX_LAYOUTS` pages, least recently used out
@@ -198,25 +201,32 @@ def reflected_values(request, names: tuple[str, ...]) -> dict[str, str] | None:
     return values
 
 
-def _placeholder(name: str) -> str:
-    # NUL never occurs in a page: the placeholder cannot be a page's text.
-    return f"\x00{name}\x00"
+#: NUL never occurs in a page, nor in a plain value: a placeholder is
+#: neither a page's text nor part of a value replaced after it.
+_NUL = "\x00"
+
+
+def _placeholders(values: dict[str, str]) -> dict[str, str]:
+    # A digit between NULs, by the names' order: never the text of a name.
+    return {name: f"{_NUL}{n}{_NUL}" for n, name in enumerate(sorted(values))}
 
 
 def with_placeholders(pieces: tuple[str, ...], values: dict[str, str]):
-    """``pieces`` with a placeholder wherever they show one of ``values``."""
-    ordered = sorted(values.items(), key=lambda item: -len(item[1]))
-    for name, value in ordered:
-        pieces = tuple(piece.replace(value, _placeholder(name)) for piece in pieces)
+    """``pieces`` with a placeholder wherever they show one of ``values``
+    (plain values: see :func:`reflected_values`)."""
+    placeholders = _placeholders(values)
+    for name, value in sorted(values.items(), key=lambda item: -len(item[1])):
+        pieces = tuple(piece.replace(value, placeholders[name]) for piece in pieces)
     return pieces
 
 
 def with_values(pieces: tuple[str, ...], values: dict[str, str]):
     """``pieces`` (see :func:`with_placeholders`) with this request's
-    ``values`` in place of their placeholders."""
-    for name, value in values.items():
-        pieces = tuple(piece.replace(_placeholder(name), value) for piece in pieces)
-    return pieces
+    ``values`` in place of their placeholders; None if a placeholder is
+    left (the page must then be rendered whole)."""
+    for name, placeholder in _placeholders(values).items():
+        pieces = tuple(piece.replace(placeholder, values[name]) for piece in pieces)
+    return None if any(_NUL in piece for piece in pieces) else pieces
 
 
 def _status_message_waiting(request) -> bool:
@@ -238,7 +248,8 @@ class CachedLayoutPage:
     ``own_parameters`` names the request parameters the page reads (a name
     ending with ``.`` stands for every name that starts with it);
     ``reflected_parameters``, those of them whose values the page around
-    the parts may show (see the module's docstring).
+    the parts may show, when :meth:`reflectable` says the site issued them
+    (see the module's docstring).
     """
 
     page_template = None
@@ -251,9 +262,16 @@ class CachedLayoutPage:
     def page_part(self, part: str) -> str:
         return self._parts[part]
 
+    def reflectable(self) -> bool:
+        """Whether the values of ``reflected_parameters`` that the request
+        holds were issued by the site (a view that has some says how)."""
+        return False
+
     def render_page(self) -> str:
         parts = self.render_parts()
-        reflected = reflected_values(self.request, self.reflected_parameters)
+        reflected = {}
+        if self.reflected_parameters and self.reflectable():
+            reflected = reflected_values(self.request, self.reflected_parameters)
         key = None if reflected is None else self.layout_key()
         if key is None:
             return self._whole_page(parts)
@@ -282,7 +300,8 @@ class CachedLayoutPage:
             response = self.request.response
             for name, value in headers:
                 response.setHeader(name, value)
-        return join(with_values(pieces, reflected), parts)
+        pieces = with_values(pieces, reflected)
+        return self._whole_page(parts) if pieces is None else join(pieces, parts)
 
     def render_parts(self) -> dict[str, str]:
         """The parts, from one rendering of ``parts_template``: it writes

@@ -618,6 +618,11 @@ class ConfirmationView(CachedLayoutPage, CallerOfRequest, BrowserView):
     def __call__(self):
         return self.render_page()
 
+    def reflectable(self) -> bool:
+        # The reference and secret of a request filed here, checked: never
+        # values a visitor chose.
+        return self.secret is not None
+
     @cached_property
     def _found(self):
         """The submission of this procedure with the reference asked for."""

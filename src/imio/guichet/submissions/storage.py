@@ -731,9 +731,10 @@ class SubmissionStore(Persistent):
         count = 0
         for key in self._index("all") or ():
             submission = self._submissions[key]
-            self._note_due(key, due_day(submission))
+            day = due_day(submission)
+            self._note_due(key, day)
             for name in _names_of(submission):
-                self._index_due(name, due_day(submission), key)
+                self._index_due(name, day, key)
             count += 1
         return count
 

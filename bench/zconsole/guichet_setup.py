@@ -68,6 +68,12 @@ if config["procedure_id"] not in folder:
         title="Formulaire de 10 champs (benchmark)",
         form_schema=config["form_xml"],
         allow_anonymous=True,
+        # A procedure opens to submissions only with its privacy information.
+        privacy_purpose="Mesurer le guichet (benchmark).",
+        privacy_legal_basis="e",
+        privacy_legal_reference="Benchmark",
+        privacy_recipients=["Benchmark"],
+        privacy_data_subjects=["Demandeurs"],
     )
     api.content.transition(obj=procedure, transition="publish")
 procedure = folder[config["procedure_id"]]

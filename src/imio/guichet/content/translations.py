@@ -8,6 +8,7 @@ content that is not translatable, every procedure is its own canonical one
 and has no language of its own: the site works as in one language.
 """
 
+from Acquisition import aq_base
 from imio.guichet.errors import OriginalHasTranslations
 from imio.guichet.i18n import base_language
 from imio.guichet.i18n import site_languages
@@ -82,8 +83,57 @@ def translations_of(obj) -> dict:
     groups = _groups_read()
     translations = groups.get(manager.tg)
     if translations is None:
-        translations = groups[manager.tg] = manager.get_translations()
+        translations = groups[manager.tg] = _group(manager)
     return dict(translations) or {language_of(obj) or "": obj}
+
+
+#: ``{(database, catalog, translation group): (catalog state, {language:
+#: path})}``: where each group's members were in the catalog's last
+#: committed state that a request of this process read. Every page of a
+#: procedure asks for its group (its form, settings and submissions are the
+#: canonical procedure's): this spares them the catalog query. Paths only,
+#: never objects (those belong to one connection).
+_COMMITTED_GROUPS: dict = {}
+#: Emptied past this many groups (one per translated item read).
+_COMMITTED_GROUPS_MAX = 10_000
+
+
+def _catalog_state(catalog):
+    """The catalog's committed state, as the serial of its change counter
+    (every indexing, unindexing or move counts): None when this transaction
+    changed it (a state no other transaction may share), or the catalog
+    keeps no counter or is not stored."""
+    catalog.getCounter()  # indexes what waits in the queue: a change shows
+    counter = getattr(aq_base(catalog), "_counter", None)
+    if counter is None or catalog._p_jar is None or counter._p_changed:
+        return None
+    return counter._p_serial
+
+
+def _group(manager) -> dict:
+    """``{language: object}`` of ``manager``'s group, from the paths
+    remembered for the catalog's committed state, else from the catalog
+    (plone.app.multilingual's query)."""
+    catalog = manager.pcatalog
+    state = None if catalog is None else _catalog_state(catalog)
+    if state is None:
+        return manager.get_translations()
+    key = (catalog._p_jar.db().database_name, catalog._p_oid, manager.tg)
+    remembered = _COMMITTED_GROUPS.get(key)
+    if remembered is not None and remembered[0] == state:
+        root = catalog.getPhysicalRoot()
+        return {
+            language: root.unrestrictedTraverse(path)
+            for language, path in remembered[1].items()
+        }
+    translations = manager.get_translations()
+    if len(_COMMITTED_GROUPS) >= _COMMITTED_GROUPS_MAX:
+        _COMMITTED_GROUPS.clear()
+    _COMMITTED_GROUPS[key] = (
+        state,
+        {language: obj.getPhysicalPath() for language, obj in translations.items()},
+    )
+    return translations
 
 
 def _created_first(item: tuple) -> tuple:

@@ -696,14 +696,14 @@ def matching(
         others = [group for i, group in enumerate(groups) if i != lead]
         plans.append((groups[lead], others))
     if least <= small:
-        # Each of the leading lookup's sets is kept on its own: no union
-        # of keys the other lookups mostly drop.
-        results = [
-            _kept(LLSet([part]) if isinstance(part, int) else part, others)
-            for lead, others in plans
-            for part in (lead if others else [_union(lead)])
-        ]
-        found = multiunion(results) if results else LLSet()
+        # At most ``small`` keys: each procedure's leading sets united in C
+        # (one call for all procedures when the query has one lookup), then
+        # kept where the others hold them. Keeping each set on its own cost
+        # more than its union: a prefix matches more words as a site's
+        # requests grow, and each word's set was one more call and list.
+        alone = [part for lead, others in plans if not others for part in lead]
+        kept = [_kept(_union(lead), others) for lead, others in plans if others]
+        found = multiunion(alone + kept) if alone or kept else LLSet()
         total = len(found)
         return keys_between(found, low, high, descending), total
     walks = [

@@ -98,3 +98,31 @@ def test_a_deleted_translation_is_gone_for_the_next_request(
     transaction.commit()
     next_request()
     assert set(translations_of(original)) == {"fr"}
+
+
+def test_canonical_is_worked_out_once_per_reading_transaction(
+    committed_group, monkeypatch
+):
+    from imio.guichet.content import translations
+
+    original, german = committed_group
+    asked = []
+    read = translations.translations_of
+
+    def counted(obj):
+        asked.append(obj)
+        return read(obj)
+
+    monkeypatch.setattr(translations, "translations_of", counted)
+    next_request()
+    for _ in range(5):
+        assert aq_base(canonical(german)) is aq_base(original)
+        assert canonical(original) is original
+    assert len(asked) == 2  # once for each object
+    # A transaction that writes may be indexing a translation: asked again.
+    german.title = "Geburtsurkunde (neu)"
+    asked.clear()
+    for _ in range(2):
+        assert aq_base(canonical(german)) is aq_base(original)
+    assert len(asked) == 2
+    transaction.abort()

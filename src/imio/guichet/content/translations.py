@@ -100,14 +100,22 @@ _COMMITTED_GROUPS_MAX = 10_000
 
 def _catalog_state(catalog):
     """The catalog's committed state, as the serial of its change counter
-    (every indexing, unindexing or move counts): None when this transaction
-    changed it (a state no other transaction may share), or the catalog
-    keeps no counter or is not stored."""
-    catalog.getCounter()  # indexes what waits in the queue: a change shows
+    (every indexing, unindexing or move counts); None when this transaction
+    wrote anything (what it reads may not be committed: a savepoint even
+    clears ``_p_changed``), or the catalog keeps no counter or is not
+    stored."""
+    catalog.getCounter()  # indexes what waits in the queue: that writes
     counter = getattr(aq_base(catalog), "_counter", None)
-    if counter is None or catalog._p_jar is None or counter._p_changed:
+    if counter is None or not _nothing_written(catalog._p_jar):
         return None
     return counter._p_serial
+
+
+def _nothing_written(connection) -> bool:
+    """Whether ``connection`` has written nothing in this transaction: a
+    ZODB connection joins the transaction at its first write (the private
+    flag plone.protect also reads the connection by); anything else: no."""
+    return connection is not None and getattr(connection, "_needs_to_join", False)
 
 
 def _group(manager) -> dict:
@@ -136,6 +144,11 @@ def _group(manager) -> dict:
     return translations
 
 
+#: Keys of :func:`canonical`'s answers among the groups read.
+_CANONICAL = "canonical of"
+_UNKNOWN = object()
+
+
 def _created_first(item: tuple) -> tuple:
     language, obj = item
     created = obj.created() if callable(getattr(obj, "created", None)) else None
@@ -147,13 +160,28 @@ def canonical(obj):
     its translation group created first (``obj`` itself when untranslated).
 
     Creation dates do not change, so the canonical procedure stays the same
-    whichever translation is added, edited or moved later."""
-    translations = translations_of(obj)
-    if len(translations) < 2:
-        return obj
-    first = min(translations.items(), key=_created_first)[1]
+    whichever translation is added, edited or moved later.
+
+    Asked several times by each page of a procedure (its form, settings,
+    availability, privacy information): answered once per object in a
+    transaction that has written nothing (one that writes may be indexing
+    a translation half-way: it asks each time)."""
+    key = (_CANONICAL, getattr(aq_base(obj), "_p_oid", None))
+    remembered = key[1] is not None and _nothing_written(obj._p_jar)
+    read = _groups_read()
+    known = read.get(key, _UNKNOWN) if remembered else _UNKNOWN
+    if known is _UNKNOWN:
+        translations = translations_of(obj)
+        first = (
+            min(translations.items(), key=_created_first)[1]
+            if len(translations) > 1
+            else obj
+        )
+        known = None if IUUID(first, None) == IUUID(obj, None) else first
+        if remembered and _nothing_written(obj._p_jar):
+            read[key] = known
     # The caller's own object keeps the wrapper it was reached through.
-    return obj if IUUID(first, None) == IUUID(obj, None) else first
+    return obj if known is None else known
 
 
 def canonical_uid(obj) -> str | None:

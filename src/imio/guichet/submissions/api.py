@@ -58,6 +58,7 @@ from zope.event import notify
 import hashlib
 import json
 import re
+import transaction
 
 
 DEFAULT_PAGE_SIZE = 25
@@ -984,9 +985,25 @@ def feed_submissions(
     items = [store.changed_by_key(key) for _tid, key in taken]
     if not taken:
         return Page([], 0, None, since)
+    _release_after_commit(items)
     tid, _key = taken[-1]
     resume_cursor = encode_cursor(f"{tid:016x}:{items[-1].id}")
     return Page(items, len(items), resume_cursor if has_more else None, resume_cursor)
+
+
+def _release_after_commit(submissions: list) -> None:
+    """Turn ``submissions`` back into ghosts once the request's transaction
+    is committed (they are shown by then). A back office reads each change
+    once: kept whole, a feed read from the start would fill every
+    connection's cache with submissions (up to its 30,000 objects) and the
+    process's memory with them, instead of the objects pages use."""
+
+    def release(committed: bool) -> None:
+        for submission in submissions:
+            if getattr(submission, "_p_jar", None) is not None:
+                submission._p_deactivate()  # a changed one stays as it is
+
+    transaction.get().addAfterCommitHook(release)
 
 
 def _change(store: SubmissionStore, text: str) -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """Translation helpers for texts made without a request (e-mails, PDF
 receipts): the language is the submission's, not the browser's."""
 
+from babel import Locale
+from collections.abc import Mapping
 from pathlib import Path
 from plone import api
 from zope.i18n import translate
@@ -44,6 +46,27 @@ def site_languages() -> tuple[str, ...]:
     ) or [default]
     languages = [default, *available]
     return tuple(dict.fromkeys(base_language(code) for code in languages if code))
+
+
+def plural_form(count: int, language: str | None) -> str:
+    """How readers of ``language`` count ``count``: ``"one"`` where they
+    write the singular (1 in English, German and Dutch; 0 and 1 in French),
+    else ``"other"`` (CLDR's rules, through Babel)."""
+    form = Locale.parse(catalog_language(language)).plural_form(count)
+    return "one" if form == "one" else "other"
+
+
+def counted(
+    forms: Mapping[str, Message], count: int, language: str | None, **mapping
+) -> Message:
+    """Of ``forms`` (``{"one": ..., "other": ...}``: two whole messages,
+    never "request(s)"), the one that counts ``count`` as readers of
+    ``language`` do (:func:`plural_form`), with ``count`` and ``mapping``
+    in it: "1 request", "2 requests"; "0 demande" in French."""
+    message = forms[plural_form(count, language)]
+    return Message(
+        message, mapping={**(message.mapping or {}), **mapping, "count": count}
+    )
 
 
 def translate_for(message: Message, language: str | None) -> str:

@@ -194,20 +194,6 @@ def _saying_the_limit(form, snippet):
     )
 
 
-def _limit_in_page_language(form, widget, field_error: FieldError) -> FieldError:
-    """The core's refusal that says a limit (a file's "up to 1,5 MB"): the
-    core wrote it for the site's default language, the page says it as its
-    reader writes it ("up to 1.5 MB" in English)."""
-    field = getattr(widget, "field", None)
-    if field is None or field_error.code not in LIMITED_REFUSALS:
-        return field_error
-    bound = field.bind(form.context) if hasattr(field, "bind") else field
-    message = refusal_message(
-        bound, field_error.code, api.portal.get_current_language()
-    )
-    return FieldError(field_error.field, field_error.code, message)
-
-
 def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
     """Show z3c.form's error ``snippets`` and the core's ``field_errors``
     next to their ``widgets`` (name -> widget), and in the error summary."""
@@ -218,8 +204,9 @@ def set_widget_errors(form, widgets: dict, snippets, field_errors) -> None:
     for field_error in field_errors:
         widget = widgets.get(field_error.field)
         if widget is not None:
-            said = _limit_in_page_language(form, widget, field_error)
-            snippets.append(field_error_snippet(form, widget, said))
+            # As the core said it: a limit already in the page's language
+            # (clean_data's language, the caller's).
+            snippets.append(field_error_snippet(form, widget, field_error))
     for snippet in snippets:
         if getattr(snippet, "widget", None) is not None:
             snippet.widget.error = snippet

@@ -443,7 +443,10 @@ class FileTypesWithinProcedure(_WithinProcedure):
 
 class FileSizeWithinProcedure(_WithinProcedure):
     def beyond(self, procedure, value):
-        return size_beyond_procedure(procedure, value)
+        # The limit as the editor's page writes numbers (1.5 in English).
+        return size_beyond_procedure(
+            procedure, value, api.portal.get_current_language()
+        )
 
 
 validator.WidgetValidatorDiscriminators(

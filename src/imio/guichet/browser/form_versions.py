@@ -87,7 +87,12 @@ class PreviewForm(SubmitForm):
             self.show_widget_errors(data, errors)
             return
         try:
-            clean_data(self.schema, data, context=self.context)
+            clean_data(
+                self.schema,
+                data,
+                context=self.context,
+                language=api.portal.get_current_language(),
+            )
         except InvalidData as invalid:
             self.show_errors(invalid)
             return

@@ -40,6 +40,7 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.forms import kinds
 from imio.guichet.forms.display import format_datetime
 from imio.guichet.forms.kinds.dates import format_day
+from imio.guichet.i18n import counted
 from imio.guichet.metrics.counters import count_refusal
 from imio.guichet.submissions.access import may_read_some_submissions
 from imio.guichet.submissions.api import Page
@@ -60,6 +61,7 @@ from Products.Five.browser import BrowserView
 from stdnum.be import nn
 from urllib.parse import urlencode
 from zope.i18n import translate
+from zope.i18nmessageid import Message
 
 
 #: The levels of assurance (eIDAS), as staff read them.
@@ -472,19 +474,74 @@ class RequestsView(CallerOfRequest, CursorPages, BrowserView):
         if result is None:
             return None
         assignee = result.get("assignee")
+        assigning = assignee is not None
+        language = api.portal.get_current_language()
+        if assigning:
+            done = counted(
+                BULK_ASSIGNED,
+                len(result["moved"]),
+                language,
+                assignee=assignee or translate(NOBODY, context=self.request),
+            )
+            not_done = BULK_NOT_ASSIGNED
+        else:
+            done = counted(
+                BULK_MOVED,
+                len(result["moved"]),
+                language,
+                state=state_label(result["to_state"]),
+            )
+            not_done = BULK_REFUSED
         return {
-            "assigning": assignee is not None,
-            "assignee": assignee or translate(NOBODY, context=self.request),
-            "state_label": state_label(result["to_state"]),
+            "assigning": assigning,
             "moved": result["moved"],
+            "done": done,
+            "not_done": counted(not_done, len(result["refused"]), language),
             "refused": [
                 {"id": submission_id, "reference": ref, "code": code, "message": text}
                 for submission_id, ref, code, text in result["refused"]
             ],
         }
 
+    def requests_total(self) -> Message:
+        """ "12 requests": the listing's count as the page's language counts."""
+        return counted(
+            REQUESTS_TOTAL, self.page.total, api.portal.get_current_language()
+        )
+
 
 NOBODY = _("option_nobody", default="Nobody")
+#: Counts of requests: one message per plural form (i18n.counted).
+REQUESTS_TOTAL = {
+    "one": _("help_requests_total_one", default="${count} request"),
+    "other": _("help_requests_total_other", default="${count} requests"),
+}
+BULK_ASSIGNED = {
+    "one": _(
+        "help_bulk_assigned_one", default="${count} request assigned to ${assignee}."
+    ),
+    "other": _(
+        "help_bulk_assigned_other",
+        default="${count} requests assigned to ${assignee}.",
+    ),
+}
+BULK_MOVED = {
+    "one": _("help_bulk_moved_one", default="${count} request moved to ${state}."),
+    "other": _("help_bulk_moved_other", default="${count} requests moved to ${state}."),
+}
+BULK_NOT_ASSIGNED = {
+    "one": _(
+        "help_bulk_not_assigned_one", default="${count} request could not be assigned:"
+    ),
+    "other": _(
+        "help_bulk_not_assigned_other",
+        default="${count} requests could not be assigned:",
+    ),
+}
+BULK_REFUSED = {
+    "one": _("help_bulk_refused_one", default="${count} request could not move:"),
+    "other": _("help_bulk_refused_other", default="${count} requests could not move:"),
+}
 MESSAGE_SENT = _("info_message_sent_to_citizen", default="Your message was sent.")
 STATE_CHANGED = _("info_state_changed", default="The request's state was changed.")
 ERASED = {

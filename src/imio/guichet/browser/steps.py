@@ -206,7 +206,12 @@ class FormSteps:
         snippets = self.asked_widget_errors(data, widget_errors, asked)
         faulty = {snippet.widget.__name__ for snippet in snippets}
         try:
-            clean_data(self.schema, data, context=self.context)
+            clean_data(
+                self.schema,
+                data,
+                context=self.context,
+                language=api.portal.get_current_language(),
+            )
         except InvalidData as invalid:
             core = [
                 error

@@ -6,6 +6,7 @@ Secrets and tokens are shown once, in the answer to the form that made them.
 """
 
 from datetime import datetime
+from imio.guichet import _
 from imio.guichet.browser.display import single
 from imio.guichet.browser.errors import field_messages
 from imio.guichet.browser.errors import raise_for_page
@@ -18,6 +19,7 @@ from imio.guichet.content.behaviors import find_online_forms
 from imio.guichet.errors import GuichetError
 from imio.guichet.forms.kinds.dates import format_datetime
 from imio.guichet.forms.kinds.dates import format_day
+from imio.guichet.i18n import counted
 from imio.guichet.timezones import in_site_time
 from imio.guichet.timezones import site_timezone
 from imio.guichet.tokens.api import expiry_from_day
@@ -38,6 +40,11 @@ from zope.i18n import translate
 #: Attempts shown per subscription (the REST API gives up to 500).
 LOG_SHOWN = 20
 AUDIT_PAGE = 50
+#: An entry's requests left out of the audit log page (i18n.counted).
+MORE_REQUESTS = {
+    "one": _("help_audit_more_requests_one", default="and ${count} more"),
+    "other": _("help_audit_more_requests_other", default="and ${count} more"),
+}
 
 
 #: What a refused form of the integrations page gives back to fill it again.
@@ -214,6 +221,9 @@ class AuditLogView(CallerOfRequest, BrowserView):
         portal_url = self.context.absolute_url()
         rows = readable(self.records, language=self.caller.language)
         for row in rows:
+            row["more_requests_text"] = counted(
+                MORE_REQUESTS, row["more_requests"], self.caller.language
+            )
             for request in row["requests"]:
                 request["url"] = (
                     f"{portal_url}/{REQUEST_VIEW}?{urlencode({'id': request['id']})}"

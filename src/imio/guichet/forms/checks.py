@@ -89,8 +89,9 @@ class FormWarning:
 class CheckedForm:
     """What a check reads: the form's schema, and the procedure's settings
     (the content object with the online form; None for a form alone);
-    ``language``, its reader's, for the dates its warnings write (None:
-    the site's default language)."""
+    ``language``, its reader's, for the dates and sizes its warnings write
+    (the view or service passes the page's or caller's; None: the site's
+    default language)."""
 
     schema: InterfaceClass
     procedure: object = None
@@ -252,7 +253,8 @@ def file_settings_beyond_procedure(form: CheckedForm):
         own = file_field_settings(field)
         if (
             types_beyond_procedure(form.procedure, own.allowed_types) is None
-            and size_beyond_procedure(form.procedure, own.max_size_mb) is None
+            and size_beyond_procedure(form.procedure, own.max_size_mb, form.language)
+            is None
         ):
             continue
         if not upload_limits(form.procedure, field).allowed_types:

@@ -356,9 +356,13 @@ def types_beyond_procedure(procedure, types) -> Message | None:
     )
 
 
-def size_beyond_procedure(procedure, size_mb: int | None) -> Message | None:
+def size_beyond_procedure(
+    procedure, size_mb: int | None, language: str | None
+) -> Message | None:
     """Why a file field may not accept files of ``size_mb``: larger than
-    its procedure accepts; None when it is not."""
+    its procedure accepts; None when it is not. The procedure's limit is
+    written for readers of ``language``, the page's that the webmaster
+    reads (the view or service passes it; None: the site's default)."""
     limits = upload_limits(procedure)
     if size_mb is None or size_mb * _MEGABYTE <= limits.max_size:
         return None
@@ -366,7 +370,7 @@ def size_beyond_procedure(procedure, size_mb: int | None) -> Message | None:
         "error_file_size_beyond_procedure",
         default="The procedure accepts files of ${size} MB at most (Online "
         "form settings): a field may lower this limit, not raise it.",
-        mapping={"size": limits.max_size_mb()},
+        mapping={"size": limits.max_size_mb(language)},
     )
 
 

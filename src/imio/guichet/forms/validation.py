@@ -85,8 +85,11 @@ MESSAGES = {
 }
 
 
-def _refuse(code: str, field=None) -> _Refused:
-    return _Refused(code, refusal_message(field, code) if field else MESSAGES[code])
+def _refuse(code: str, field=None, language: str | None = None) -> _Refused:
+    """The refusal ``code``, its limit written for readers of ``language``
+    (:func:`refusal_message`)."""
+    message = refusal_message(field, code, language) if field else MESSAGES[code]
+    return _Refused(code, message)
 
 
 def _shown(field, limit, language: str | None = None) -> str:
@@ -235,12 +238,13 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple) and not value)
 
 
-def _from_json(field, value: Any) -> Any:
-    """Convert a JSON value to the Python value the zope.schema field takes."""
+def _from_json(field, value: Any, language: str | None = None) -> Any:
+    """Convert a JSON value to the Python value the zope.schema field takes
+    (refused with its limit written for readers of ``language``)."""
     try:
         return kinds.from_json(field, value)
     except kinds.Refused as refused:
-        raise _refuse(refused.code, field) from None
+        raise _refuse(refused.code, field, language) from None
 
 
 def unvalidated_value(field, value: Any) -> Any:
@@ -289,13 +293,14 @@ def _code_for(error: ValidationError, field) -> str:
     return "invalid"
 
 
-def _clean_field(field, value: Any) -> Any:
+def _clean_field(field, value: Any, language: str | None) -> Any:
     """The value to store for one field, None when left empty.
 
-    Raises :class:`_Refused` when the value is not acceptable.
+    Raises :class:`_Refused` when the value is not acceptable (its limit
+    written for readers of ``language``).
     """
     if not is_empty(value):
-        value = _from_json(field, value)
+        value = _from_json(field, value, language)
     if getattr(kinds.kind_of(field), "checkbox", False):
         # A checkbox: left out means unticked, and a required one (say,
         # "I accept the conditions") must be ticked.
@@ -311,7 +316,7 @@ def _clean_field(field, value: Any) -> Any:
     try:
         field.validate(value)
     except ValidationError as error:
-        raise _refuse(_code_for(error, field), field) from error
+        raise _refuse(_code_for(error, field), field, language) from error
     return to_json(field, value)
 
 
@@ -320,6 +325,7 @@ def clean_data(
     data: Mapping[str, Any],
     context=None,
     attachments: dict[str, uploads.CheckedUpload] | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Validate ``data`` against the form ``schema``; return what to store.
 
@@ -334,6 +340,11 @@ def clean_data(
     ``data`` keeps their descriptor (:func:`uploads.descriptor`) and the
     files themselves go to ``attachments``, keyed by field name, for the
     caller to store once everything is valid.
+
+    A refusal that says a limit (a date, a number, a file's size) writes
+    it for readers of ``language``: the caller's, whose language its
+    message is translated into (the same on the page and over REST); None:
+    the site's default language.
     """
     if not isinstance(data, Mapping):
         raise InvalidData([FieldError("", "wrong_type", MESSAGES["wrong_type"])])
@@ -353,7 +364,7 @@ def clean_data(
         if unbound.readonly or not is_shown(name, cleaned, rules):
             continue
         try:
-            value = _clean_field(unbound.bind(context), data.get(name))
+            value = _clean_field(unbound.bind(context), data.get(name), language)
         except _Refused as refused:
             errors.append(FieldError(name, refused.code, refused.message))
             continue

@@ -159,6 +159,7 @@ def submit(
     language: str | None = None,
     now: datetime | None = None,
     identity: VerifiedIdentity | None = None,
+    reader_language: str | None = None,
 ) -> Submission:
     """File ``data`` as a new submission of ``procedure``.
 
@@ -168,7 +169,9 @@ def submit(
     :class:`ProcedureClosed`, :class:`LoginRequired`, or
     :class:`InvalidData` (with every faulty field), or
     :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
-    form cannot be read; nothing is stored then.
+    form cannot be read; nothing is stored then. A refused field's limit
+    is written for readers of ``reader_language`` (the caller's, whose
+    language the refusal is translated into; None: ``language``).
     """
     check_open(procedure, submitter, now, language)
     form = IOnlineForm(procedure)
@@ -185,7 +188,13 @@ def submit(
         schema, data, submitter, allow_correcting=form.allow_correcting_prefill
     )
     files = {}
-    cleaned = clean_data(schema, data, context=procedure, attachments=files)
+    cleaned = clean_data(
+        schema,
+        data,
+        context=procedure,
+        attachments=files,
+        language=reader_language or language,
+    )
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.
     now = now or datetime.now(UTC)
@@ -314,6 +323,7 @@ def submit_once(
     language: str | None = None,
     draft_id: str | None = None,
     identity: VerifiedIdentity | None = None,
+    reader_language: str | None = None,
 ) -> tuple[Submission, bool]:
     """:func:`submit`, unless this key already filed this very request here
     (:func:`replay_of`; ``draft_id`` is the draft ``data`` comes from).
@@ -325,7 +335,12 @@ def submit_once(
     """
     if idempotency_key is None:
         submission = submit(
-            procedure, data, submitter=submitter, language=language, identity=identity
+            procedure,
+            data,
+            submitter=submitter,
+            language=language,
+            identity=identity,
+            reader_language=reader_language,
         )
         return submission, False
     earlier = replay_of(
@@ -338,7 +353,12 @@ def submit_once(
     if earlier is not None:
         return earlier, True
     submission = submit(
-        procedure, data, submitter=submitter, language=language, identity=identity
+        procedure,
+        data,
+        submitter=submitter,
+        language=language,
+        identity=identity,
+        reader_language=reader_language,
     )
     get_store(create=True).remember_request(
         submission,

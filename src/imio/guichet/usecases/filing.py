@@ -179,6 +179,9 @@ def file_answers(
             language=language,
             draft_id=draft_id,
             identity=caller.identity,
+            # Refusals are translated into the caller's language: their
+            # limits are written as it writes them (page and REST alike).
+            reader_language=caller.language,
         )
     except InvalidFormSchema as unreadable:
         logger.exception("Unreadable form on %s", procedure.absolute_url())

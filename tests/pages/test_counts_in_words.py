@@ -1,0 +1,78 @@
+"""Counts said as each language counts (issue #17): "1 request", "2
+requests", never "request(s)" or "Antrag/Anträge". One message per plural
+form, chosen by the count with CLDR's rules (French counts 0 as one)."""
+
+from fixtures.forms import VALID_DATA
+from fixtures.pages import browser_in
+from imio.guichet import audit
+from imio.guichet.browser.requests import BULK_ASSIGNED
+from imio.guichet.browser.requests import REQUESTS_TOTAL
+from imio.guichet.i18n import counted
+from imio.guichet.i18n import plural_form
+from imio.guichet.submissions.api import submit
+from imio.guichet.usecases.audit import SHOWN_REQUESTS
+from plone import api
+from zope.i18n import translate
+
+import pytest
+import re
+import transaction
+
+
+@pytest.mark.parametrize(
+    "language,forms",
+    [
+        ("fr", ["one", "one", "other", "other"]),
+        ("fr-be", ["one", "one", "other", "other"]),
+        ("de", ["other", "one", "other", "other"]),
+        ("nl", ["other", "one", "other", "other"]),
+        ("en", ["other", "one", "other", "other"]),
+        (None, ["one", "one", "other", "other"]),  # the catalogs' fallback
+    ],
+)
+def test_plural_forms(language, forms):
+    assert [plural_form(count, language) for count in (0, 1, 2, 21)] == forms
+
+
+def test_counted_keeps_the_other_values():
+    one = counted(BULK_ASSIGNED, 1, "en", assignee="Service")
+    other = counted(BULK_ASSIGNED, 3, "en", assignee="Service")
+    assert translate(one) == "1 request assigned to Service."
+    assert translate(other) == "3 requests assigned to Service."
+    assert one.mapping == {"count": 1, "assignee": "Service"}
+    # The forms themselves are not changed.
+    assert REQUESTS_TOTAL["one"].mapping is None
+
+
+def total_said(site) -> str:
+    browser = browser_in(site, "en", "backoffice_x")
+    browser.open(f"{site.demarches.x.absolute_url()}/@@guichet-requests")
+    [said] = re.findall(r'class="requests-total"[^>]*>([^<]*)<', browser.contents)
+    return " ".join(said.split())
+
+
+def test_the_listing_counts_its_requests(site):
+    for expected in ("1 request", "2 requests"):
+        with api.env.adopt_roles(["Manager"]):
+            submit(site.demarches.x, VALID_DATA, submitter="citizen_a")
+        transaction.commit()
+        assert total_said(site) == expected
+
+
+def test_the_audit_log_counts_the_requests_left_out(site):
+    """An entry names its first requests (SHOWN_REQUESTS), then how many
+    more it concerns."""
+    for more in (1, 2):
+        references = [f"REF-{index}" for index in range(SHOWN_REQUESTS + more)]
+        audit.record_as(
+            "backoffice_x",
+            "list",
+            [f"id-{index}" for index in range(len(references))],
+            references=references,
+        )
+        transaction.commit()
+        browser = browser_in(site, "en", "siteadmin")
+        browser.open(f"{site.absolute_url()}/@@guichet-audit-log")
+        cell = browser.contents.split('class="audit-requests"')[1].split("</td>")[0]
+        said = re.findall(r'class="text-muted"[^>]*>([^<]*)<', cell)
+        assert [" ".join(text.split()) for text in said] == [f"and {more} more"]

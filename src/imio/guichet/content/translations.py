@@ -15,6 +15,7 @@ from imio.guichet.i18n import site_languages
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from plone.uuid.interfaces import IUUID
+from zExceptions import NotFound
 
 import contextlib
 import transaction
@@ -112,9 +113,13 @@ def _catalog_state(catalog):
 
 
 def _nothing_written(connection) -> bool:
-    """Whether ``connection`` has written nothing in this transaction: a
-    ZODB connection joins the transaction at its first write (the private
-    flag plone.protect also reads the connection by); anything else: no."""
+    """Whether ``connection`` has written nothing in this transaction. ZODB
+    has no public way to ask: a connection joins the transaction at its
+    first write (``Connection._register``, which clears ``_needs_to_join``)
+    and sets the flag again when the transaction ends (``_tpc_cleanup``,
+    or an abort). Only the connection asked about counts (the catalog's,
+    or the object's); a connection without that flag turns the caches
+    off."""
     return connection is not None and getattr(connection, "_needs_to_join", False)
 
 
@@ -130,17 +135,23 @@ def _group(manager) -> dict:
     remembered = _COMMITTED_GROUPS.get(key)
     if remembered is not None and remembered[0] == state:
         root = catalog.getPhysicalRoot()
-        return {
-            language: root.unrestrictedTraverse(path)
-            for language, path in remembered[1].items()
-        }
+        try:
+            return {
+                language: root.unrestrictedTraverse(path)
+                for language, path in remembered[1].items()
+            }
+        except (KeyError, AttributeError, NotFound):
+            # Gone without the counter moving (a catalog cleared by hand in
+            # the ZMI does not count): ask the catalog.
+            _COMMITTED_GROUPS.pop(key, None)
     translations = manager.get_translations()
-    if len(_COMMITTED_GROUPS) >= _COMMITTED_GROUPS_MAX:
-        _COMMITTED_GROUPS.clear()
-    _COMMITTED_GROUPS[key] = (
-        state,
-        {language: obj.getPhysicalPath() for language, obj in translations.items()},
-    )
+    if _nothing_written(catalog._p_jar):
+        if len(_COMMITTED_GROUPS) >= _COMMITTED_GROUPS_MAX:
+            _COMMITTED_GROUPS.clear()
+        _COMMITTED_GROUPS[key] = (
+            state,
+            {language: o.getPhysicalPath() for language, o in translations.items()},
+        )
     return translations
 
 
@@ -166,8 +177,10 @@ def canonical(obj):
     availability, privacy information): answered once per object in a
     transaction that has written nothing (one that writes may be indexing
     a translation half-way: it asks each time)."""
-    key = (_CANONICAL, getattr(aq_base(obj), "_p_oid", None))
-    remembered = key[1] is not None and _nothing_written(obj._p_jar)
+    # An oid is unique in its database only: the connection is in the key.
+    jar = getattr(obj, "_p_jar", None)
+    key = (_CANONICAL, jar, getattr(aq_base(obj), "_p_oid", None))
+    remembered = key[2] is not None and _nothing_written(jar)
     read = _groups_read()
     known = read.get(key, _UNKNOWN) if remembered else _UNKNOWN
     if known is _UNKNOWN:
@@ -178,7 +191,7 @@ def canonical(obj):
             else obj
         )
         known = None if IUUID(first, None) == IUUID(obj, None) else first
-        if remembered and _nothing_written(obj._p_jar):
+        if remembered and _nothing_written(jar):
             read[key] = known
     # The caller's own object keeps the wrapper it was reached through.
     return obj if known is None else known

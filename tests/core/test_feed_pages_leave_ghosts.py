@@ -31,4 +31,3 @@ def test_a_feed_page_leaves_ghosts_after_its_commit(site):
     # ...and ghosts once it is committed, still readable (loaded again).
     assert not any(loaded(item) for item in page.items)
     assert store.get(ids[0]).reference == page.items[0].reference
-

@@ -7,6 +7,8 @@ from fixtures.pages import browser_in
 from imio.guichet import audit
 from imio.guichet.browser.requests import BULK_ASSIGNED
 from imio.guichet.browser.requests import REQUESTS_TOTAL
+from imio.guichet.controlpanels.integrations import MAIL_RETRIED
+from imio.guichet.forms.kinds.dates import days_from_today
 from imio.guichet.i18n import counted
 from imio.guichet.i18n import plural_form
 from imio.guichet.submissions.api import submit
@@ -78,3 +80,45 @@ def test_the_audit_log_counts_the_requests_left_out(site):
         cell = browser.contents.split('class="audit-requests"')[1].split("</td>")[0]
         said = re.findall(r'class="text-muted"[^>]*>([^<]*)<', cell)
         assert [" ".join(text.split()) for text in said] == [expected]
+
+
+def files_help_said(site, max_files: int) -> str:
+    """The help under the files of a citizen's answer, for a procedure
+    that takes ``max_files`` files (a request filed in English)."""
+    with api.env.adopt_roles(["Manager"]):
+        site.demarches.x.max_files = max_files
+        filed = submit(
+            site.demarches.x, VALID_DATA, submitter="citizen_a", language="en"
+        )
+    transaction.commit()
+    browser = browser_in(site, "en", "citizen_a")
+    browser.open(f"{site.absolute_url()}/@@my-requests?reference={filed.reference}")
+    [said] = re.findall(r'id="citizen-files-help"[^>]*>([^<]*)<', browser.contents)
+    return " ".join(said.split())
+
+
+def test_the_answer_files_are_counted(site):
+    assert files_help_said(site, 1).startswith("Up to 1 file of ")
+    assert files_help_said(site, 2).startswith("Up to 2 files of ")
+
+
+def test_the_retried_mails_are_counted():
+    """None retried: "0 failed e-mails" in English, but the singular in
+    French (the page itself: tests/pages/test_mail_outbox.py)."""
+    assert translate(counted(MAIL_RETRIED, 0, "en")) == (
+        "0 failed e-mails will be sent again now."
+    )
+    assert translate(counted(MAIL_RETRIED, 1, "en")) == (
+        "1 failed e-mail will be sent again now."
+    )
+    assert counted(MAIL_RETRIED, 0, "fr") == "help_mail_retried_one"
+
+
+def test_days_from_today_are_counted():
+    """1 is "tomorrow" (or "yesterday"); the others as the language
+    counts them, the site's default language's way unless told."""
+    assert translate(days_from_today(10, "en")) == "10 days from today"
+    assert translate(days_from_today(-30, "en")) == "30 days before today"
+    assert days_from_today(2, "fr") == "text_days_after_today_other"
+    assert days_from_today(-2) == "text_days_before_today_other"
+    assert translate(days_from_today(1, "fr"), target_language="en") == "tomorrow"

@@ -29,6 +29,7 @@ from imio.guichet.errors import GuichetError
 from imio.guichet.errors import InvalidData
 from imio.guichet.errors import NotFound
 from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.i18n import counted
 from imio.guichet.submissions.api import InvalidQuery
 from imio.guichet.submissions.api import list_submitted_by
 from imio.guichet.submissions.attachments import content_disposition
@@ -66,6 +67,18 @@ WITHDRAW_CONFIRM_REQUIRED = _(
     "error_withdraw_confirm",
     default="Tick the box to confirm: a withdrawal cannot be undone.",
 )
+
+#: What an answer may come with (i18n.counted).
+ANSWER_FILES = {
+    "one": _(
+        "help_answer_files_one",
+        default="Up to ${count} file of ${size} MB at most: ${types}.",
+    ),
+    "other": _(
+        "help_answer_files_other",
+        default="Up to ${count} files of ${size} MB at most: ${types}.",
+    ),
+}
 
 
 @implementer(ICitizenPage)
@@ -164,6 +177,18 @@ class CitizenRequestPage(CallerOfRequest, SubmissionPage, BrowserView):
 
     def upload_limits(self):
         return upload_limits(self.procedure)
+
+    def answer_files_help(self, limits):
+        """ "Up to 5 files of 10 MB at most: PDF, PNG.", counted and
+        written as the page's language does."""
+        language = self.page_language()
+        return counted(
+            ANSWER_FILES,
+            limits.max_files,
+            language,
+            size=limits.max_size_mb(language),
+            types=", ".join(limits.allowed_labels),
+        )
 
     # -- for the template -------------------------------------------------
 

@@ -45,6 +45,17 @@ MORE_REQUESTS = {
     "one": _("help_audit_more_requests_one", default="and ${count} more"),
     "other": _("help_audit_more_requests_other", default="and ${count} more"),
 }
+#: The failed e-mails sent again (i18n.counted).
+MAIL_RETRIED = {
+    "one": _(
+        "help_mail_retried_one",
+        default="${count} failed e-mail will be sent again now.",
+    ),
+    "other": _(
+        "help_mail_retried_other",
+        default="${count} failed e-mails will be sent again now.",
+    ),
+}
 
 
 #: What a refused form of the integrations page gives back to fill it again.
@@ -147,6 +158,13 @@ class IntegrationsView(CallerOfRequest, BrowserView):
 
     def tokens(self) -> list[dict]:
         return admin.list_tokens(self.caller)
+
+    def retried_text(self):
+        """ "2 failed e-mails will be sent again now", as the reader counts
+        (None when nothing was retried)."""
+        if self.retried is None:
+            return None
+        return counted(MAIL_RETRIED, self.retried, self.caller.language)
 
     def mail_outbox(self) -> dict:
         state = admin.read_mail_outbox(self.caller)

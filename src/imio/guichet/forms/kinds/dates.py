@@ -9,6 +9,7 @@ from imio.guichet.forms import fields
 from imio.guichet.forms.kinds.base import Kind
 from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
+from imio.guichet.i18n import counted
 from imio.guichet.timezones import in_site_time
 from typing import Any
 from zope.i18nmessageid import Message
@@ -120,26 +121,33 @@ def _day(value: date) -> str:
     return format_day(value)
 
 
-def days_from_today(days: int) -> Message:
+#: Days from today, and before today (i18n.counted; 1 is "tomorrow" or
+#: "yesterday").
+DAYS_AFTER_TODAY = {
+    "one": _("text_days_after_today_one", default="${count} day from today"),
+    "other": _("text_days_after_today_other", default="${count} days from today"),
+}
+DAYS_BEFORE_TODAY = {
+    "one": _("text_days_before_today_one", default="${count} day before today"),
+    "other": _("text_days_before_today_other", default="${count} days before today"),
+}
+
+
+def days_from_today(days: int, language: str | None = None) -> Message:
     """A number of days from today, in words ("today", "tomorrow", "10
-    days from today", "30 days before today")."""
+    days from today", "30 days before today"), counted as readers of
+    ``language`` count (the site's default language when None)."""
+    # Here, not above: importing numbers would register its kinds first.
+    from imio.guichet.forms.kinds.numbers import default_language
+
     if days == 0:
         return _("text_days_today", default="today")
     if days == 1:
         return _("text_days_tomorrow", default="tomorrow")
     if days == -1:
         return _("text_days_yesterday", default="yesterday")
-    if days > 0:
-        return _(
-            "text_days_after_today",
-            default="${count} days from today",
-            mapping={"count": days},
-        )
-    return _(
-        "text_days_before_today",
-        default="${count} days before today",
-        mapping={"count": -days},
-    )
+    forms = DAYS_AFTER_TODAY if days > 0 else DAYS_BEFORE_TODAY
+    return counted(forms, abs(days), language or default_language())
 
 
 class RelativeDateKind(DateKind):

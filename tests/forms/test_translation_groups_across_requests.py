@@ -4,6 +4,7 @@ change to the catalog, and any change in the reader's own transaction,
 makes it read again (content/translations._group)."""
 
 from Acquisition import aq_base
+from fixtures.multilingual import spy_group_queries
 from fixtures.multilingual import translated_procedure
 from imio.guichet.content.translations import canonical
 from imio.guichet.content.translations import translations_of
@@ -16,19 +17,8 @@ import transaction
 
 @pytest.fixture
 def group_queries(functional_portal, monkeypatch):
-    """The translation groups' catalog queries made (a spy: the catalog
-    still answers)."""
-    catalog_class = type(aq_base(api.portal.get_tool("portal_catalog")))
-    queries = []
-    search = catalog_class.unrestrictedSearchResults
-
-    def counted(self, *args, **query):
-        if "TranslationGroup" in query:
-            queries.append(query)
-        return search(self, *args, **query)
-
-    monkeypatch.setattr(catalog_class, "unrestrictedSearchResults", counted)
-    return queries
+    """The translation groups' catalog queries made."""
+    return spy_group_queries(monkeypatch)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ read again as soon as one of its translations is added, linked or removed
 from Acquisition import aq_base
 from fixtures.forms import PRIVACY_INFORMATION
 from fixtures.forms import RICH_FORM
+from fixtures.multilingual import spy_group_queries
 from fixtures.multilingual import translated_procedure
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import canonical
@@ -18,21 +19,8 @@ import transaction
 
 @pytest.fixture
 def catalog_queries(portal, monkeypatch):
-    """The translation groups' catalog queries made (a spy: the catalog
-    still answers)."""
-    from Acquisition import aq_base as unwrapped
-
-    catalog_class = type(unwrapped(api.portal.get_tool("portal_catalog")))
-    queries = []
-    search = catalog_class.unrestrictedSearchResults
-
-    def counted(self, *args, **query):
-        if "TranslationGroup" in query:
-            queries.append(query)
-        return search(self, *args, **query)
-
-    monkeypatch.setattr(catalog_class, "unrestrictedSearchResults", counted)
-    return queries
+    """The translation groups' catalog queries made."""
+    return spy_group_queries(monkeypatch)
 
 
 def test_one_query_per_group_and_transaction(portal, catalog_queries):

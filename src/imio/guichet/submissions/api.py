@@ -17,6 +17,7 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from datetime import UTC
+from functools import partial
 from imio.guichet import _
 from imio.guichet import errors
 from imio.guichet.content.availability import get_availability
@@ -333,16 +334,17 @@ def submit_once(
     key with another request raises :class:`IdempotencyKeyReused`; a
     malformed key, :class:`InvalidIdempotencyKey`.
     """
+    filing = partial(
+        submit,
+        procedure,
+        data,
+        submitter=submitter,
+        language=language,
+        identity=identity,
+        reader_language=reader_language,
+    )
     if idempotency_key is None:
-        submission = submit(
-            procedure,
-            data,
-            submitter=submitter,
-            language=language,
-            identity=identity,
-            reader_language=reader_language,
-        )
-        return submission, False
+        return filing(), False
     earlier = replay_of(
         procedure,
         idempotency_key,
@@ -352,14 +354,7 @@ def submit_once(
     )
     if earlier is not None:
         return earlier, True
-    submission = submit(
-        procedure,
-        data,
-        submitter=submitter,
-        language=language,
-        identity=identity,
-        reader_language=reader_language,
-    )
+    submission = filing()
     get_store(create=True).remember_request(
         submission,
         {

@@ -343,7 +343,7 @@ def test_leaks_are_found():
     assert not any("Geschiedenis" in text for text in found)
     # A message made mostly of variables, shown untranslated.
     assert leaks_in(["PDF, PNG or JPEG, up to 10 MB."], "nl")
-    assert leaks_in(["3 demande(s)"], "de")
+    assert leaks_in(["3 demandes"], "de")
     assert not leaks_in(["PDF, PNG of JPEG van hoogstens 10 MB."], "nl")
     assert re.search("History", " ".join(found))
 

@@ -12,6 +12,7 @@ from datetime import UTC
 from fixtures.files import PDF
 from fixtures.forms import VALID_DATA
 from fixtures.pages import browser_in
+from fixtures.pages import negotiate_languages
 from fixtures.rights import identity
 from fixtures.rights import NRN_A
 from imio.guichet.caller import Caller
@@ -68,12 +69,7 @@ def day_and_time(moment: datetime, language: str) -> str:
 def site_in_languages(site):
     """The test site in French (default), Dutch, German and English, the
     reader's language negotiated from Accept-Language, in Brussels' time."""
-    api.portal.set_registry_record(
-        "plone.available_languages", ["fr", "nl", "de", "en"]
-    )
-    api.portal.set_registry_record("plone.default_language", "fr")
-    api.portal.set_registry_record("plone.use_request_negotiation", True)
-    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    negotiate_languages(["fr", "nl", "de", "en"])
     api.portal.set_registry_record("plone.portal_timezone", ZONE)
     transaction.commit()
     return site

@@ -19,6 +19,7 @@ from fixtures.files import PDF
 from fixtures.forms import VALID_DATA
 from fixtures.mail import body
 from fixtures.pages import browser_in
+from fixtures.pages import negotiate_languages
 from imio.guichet.notifications.messages import confirmation_message
 from imio.guichet.notifications.messages import state_change_message
 from imio.guichet.submissions.api import get_store
@@ -182,11 +183,7 @@ def leaks_in(texts: list[str], language: str) -> list[str]:
 def multilingual_site(site):
     """The test site in four languages, negotiated from Accept-Language,
     with a form in two steps."""
-    languages = ["fr", "nl", "de", "en"]
-    api.portal.set_registry_record("plone.available_languages", languages)
-    api.portal.set_registry_record("plone.default_language", "fr")
-    api.portal.set_registry_record("plone.use_request_negotiation", True)
-    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    negotiate_languages(["fr", "nl", "de", "en"])
     with api.env.adopt_roles(["Manager"]):
         site.demarches.x.form_schema = STEPS_FORM
     transaction.commit()

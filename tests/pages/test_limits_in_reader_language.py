@@ -7,6 +7,7 @@ Before, the editor and REST wrote both in the site's default language
 
 from fixtures.files import PDF
 from fixtures.pages import browser_in
+from fixtures.pages import negotiate_languages
 from io import BytesIO
 from plone import api
 
@@ -45,10 +46,7 @@ def limited_site(site):
     """A site in French (default), German and English, the reader's
     language negotiated from Accept-Language; procedure Y takes files of
     1.5 MB at most and days until 31/12/2026."""
-    api.portal.set_registry_record("plone.available_languages", ["fr", "de", "en"])
-    api.portal.set_registry_record("plone.default_language", "fr")
-    api.portal.set_registry_record("plone.use_request_negotiation", True)
-    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    negotiate_languages(["fr", "de", "en"])
     with api.env.adopt_roles(["Manager"]):
         site.demarches.y.form_schema = LIMITS_FORM
         site.demarches.y.max_file_size = 1.5

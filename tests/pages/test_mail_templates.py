@@ -6,6 +6,7 @@ from fixtures.forms import VALID_DATA
 from fixtures.mail import body
 from fixtures.mail import flush_mail_outbox
 from fixtures.mail import SERVICE
+from fixtures.pages import negotiate_languages
 from imio.guichet.audit import iter_records
 from imio.guichet.authority import IAuthority
 from imio.guichet.caller import Caller
@@ -408,11 +409,7 @@ def test_links_start_with_the_public_url_whatever_the_host(site, inbox):
 def four_languages(site, inbox):
     """The test site in French, Dutch, German and English, the language of
     a request negotiated from Accept-Language."""
-    languages = ["fr", "nl", "de", "en"]
-    api.portal.set_registry_record("plone.available_languages", languages)
-    api.portal.set_registry_record("plone.default_language", "fr")
-    api.portal.set_registry_record("plone.use_request_negotiation", True)
-    api.portal.set_registry_record("plone.use_content_negotiation", False)
+    negotiate_languages(["fr", "nl", "de", "en"])
     transaction.commit()
     return site
 

@@ -38,6 +38,7 @@ Run::
 """
 
 from bench_bytes import class_name
+from bench_load import cpu_seconds
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -695,6 +696,9 @@ class Run:
     grown: int | None = None
     #: On RelStorage: growth of the live states (sum of their lengths).
     grown_live: int | None = None
+    #: CPU seconds the serving process spent (all threads), from before the
+    #: run until its writes and e-mails settled (None: not measured).
+    cpu: float | None = None
 
     @property
     def rate(self) -> float:
@@ -706,6 +710,9 @@ class Run:
 
     def per_filing(self) -> float | None:
         return None if self.grown is None or not self.ok else self.grown / self.ok
+
+    def cpu_per_filing(self) -> float | None:
+        return None if self.cpu is None or not self.ok else self.cpu / self.ok
 
 
 def drive(
@@ -859,9 +866,13 @@ def measured_filing(
     instance = side.instance
     before, _ = settle(instance, mail)
     live_before = instance.storage_size(live=True) if instance.dsn else None
+    cpu_before = cpu_seconds(instance.process.pid)
     print(f"  {label}...", file=sys.stderr, flush=True)
     run = side.file(label, count, clients)
     after, arrived = settle(instance, mail)
+    # What a filing costs the server whatever else the machine runs: sending
+    # in the request (formsupport) or from the outbox after it (ours).
+    run.cpu = cpu_seconds(instance.process.pid) - cpu_before
     if not arrived:
         problems.append(f"{label}: {mail.missing()} e-mails never came")
     run.grown = after - before
@@ -1363,6 +1374,8 @@ def total(runs: list[Run]) -> Run:
             whole.grown = (whole.grown or 0) + run_.grown
         if run_.grown_live is not None:
             whole.grown_live = (whole.grown_live or 0) + run_.grown_live
+        if run_.cpu is not None:
+            whole.cpu = (whole.cpu or 0) + run_.cpu
     return whole
 
 
@@ -1374,7 +1387,7 @@ def print_runs(runs: list[Run], storage: str) -> None:
     grown = "object_state/filing" if storage == "postgresql" else "Data.fs/filing"
     print(
         f"{'run':<28}{'done':>7}{'/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"
-        f"  {grown:<22}errors"
+        f"{'CPU ms':>8}  {grown:<22}errors"
     )
     for run_ in runs:
         per = run_.per_filing()
@@ -1386,7 +1399,7 @@ def print_runs(runs: list[Run], storage: str) -> None:
         print(
             f"{run_.label:<28}{run_.ok:>7}{run_.rate:>9.1f}"
             f"{run_.percentile(0.5) * 1000:>8.0f}{run_.percentile(0.95) * 1000:>8.0f}"
-            f"{max(run_.latencies) * 1000:>8.0f}  "
+            f"{max(run_.latencies) * 1000:>8.0f}{cpu_ms(run_.cpu_per_filing()):>8}  "
             f"{growth:<22}{dict(run_.errors) or 'none'}"
         )
 
@@ -1400,6 +1413,10 @@ HEADER = (
     "target",
     "",
 )
+
+
+def cpu_ms(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds * 1000:.1f}"
 
 
 def ms(seconds: float) -> str:
@@ -1420,6 +1437,8 @@ def filing_rows(peer: Run, ours: Run, top: Run, storage: str) -> list[tuple]:
         ("  p50 / p95 (ms)", latency(peer), latency(ours), "", "", "", ""),
         ("  errors", str(peer.errors.total()), str(ours.errors.total()),
          "", "", "", ""),
+        ("  CPU ms per filing (server)", cpu_ms(peer.cpu_per_filing()),
+         cpu_ms(ours.cpu_per_filing()), _cpu_ratio(peer, ours), "", "", ""),
         ("ceiling GET @site (/s)", "", f"{top.rate:.1f}", "", "1.00", "", ""),
         (f"bytes per filing ({where})", kib(peer.per_filing()), kib(our_bytes),
          f"{our_bytes / peer.per_filing():.2f}x", "",
@@ -1429,6 +1448,14 @@ def filing_rows(peer: Run, ours: Run, top: Run, storage: str) -> list[tuple]:
         live = kib(ours.grown_live / ours.ok)
         rows.append(("  live states (sum of lengths)", "", live, "", "", "", ""))
     return rows
+
+
+def _cpu_ratio(peer: Run, ours: Run) -> str:
+    """How many of ours the CPU of one of formsupport's would pay for (on
+    a busy machine the rates say more about the rest of its work)."""
+    if not peer.cpu_per_filing() or not ours.cpu_per_filing():
+        return ""
+    return f"{peer.cpu_per_filing() / ours.cpu_per_filing():.2f}x"
 
 
 def read_rows(results: Results) -> list[tuple]:

@@ -77,13 +77,14 @@ def closed_port(site):
 
 @pytest.fixture
 def sending_threads(monkeypatch):
-    """The name of every thread that talks to the SMTP server."""
+    """The name of the thread of every attempt to send a message."""
     names = []
     original = outbox.send
 
     def recorded(*args, **kwargs):
-        names.append(threading.current_thread().name)
-        return original(*args, **kwargs)
+        attempts = original(*args, **kwargs)
+        names.extend(threading.current_thread().name for _attempt in attempts)
+        return attempts
 
     monkeypatch.setattr(outbox, "send", recorded)
     return names
@@ -362,3 +363,118 @@ def test_the_worker_stops_with_its_database(tmp_path):
     worker.wakeup.set()
     worker.join(10)
     assert not worker.is_alive()
+
+
+class Sessions(Inbox):
+    """Counts the SMTP conversations (one EHLO each)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conversations = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.conversations += 1
+        session.host_name = hostname
+        return responses
+
+
+def _send_counting_commits(db, settings) -> int:
+    """Send what is due, as the worker does; return how many commits."""
+    commits = []
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        manager.begin()
+        box = connection.root()["outbox"]
+
+        def commit():
+            commits.append(True)
+            manager.commit()
+
+        outbox.send_due(box, commit, manager.abort, settings=settings, timeout=5)
+    finally:
+        manager.abort()
+        connection.close()
+    return len(commits)
+
+
+def _queued(db, subjects, to=CITIZEN) -> None:
+    with db.transaction() as connection:
+        box = connection.root()["outbox"] = MailOutbox()
+        for subject in subjects:
+            box.add(Mail(message(to, subject), now=datetime.now(UTC)))
+
+
+class TestBatches:
+    """A burst of filings leaves many messages due: they are leased by one
+    commit, sent over one connection and recorded by one commit."""
+
+    def test_many_messages_one_conversation_two_commits(self, db, monkeypatch):
+        monkeypatch.setattr(outbox, "BATCH", 4)
+        _queued(db, [f"Message {n}" for n in range(6)])
+        controller, inbox = smtp_server(free_port(), Sessions())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            commits = _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
+            f"Message {n}" for n in range(6)
+        ]
+        # Two batches (4 and 2): a conversation, a lease and a record each.
+        assert (inbox.conversations, commits) == (2, 4)
+        with db.transaction() as connection:
+            assert not connection.root()["outbox"].pending_mails()
+
+    def test_a_refused_message_does_not_stop_the_others(self, db):
+        class RefusingOne(Sessions):
+            async def handle_RCPT(self, server, session, envelope, address, options):
+                if address.startswith("nobody@"):
+                    return "550 No such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+        with db.transaction() as connection:
+            box = connection.root()["outbox"] = MailOutbox()
+            for to, subject in [(CITIZEN, "First"), ("nobody@example.org", "Lost")]:
+                box.add(Mail(message(to, subject), now=datetime.now(UTC)))
+            box.add(Mail(message(CITIZEN, "Third"), now=datetime.now(UTC)))
+        controller, inbox = smtp_server(free_port(), RefusingOne())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        assert [m["Subject"] for _rcpts, m in inbox.messages] == ["First", "Third"]
+        assert inbox.conversations == 1
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            assert not box.pending_mails()
+            [failed] = box.failed_mails()
+            assert (failed.subject, failed.attempts) == ("Lost", 1)
+
+    def test_a_server_failing_midway_leaves_the_rest_free(self, db):
+        class TiredAfterOne(Inbox):
+            async def handle_DATA(self, server, session, envelope):
+                if self.messages:
+                    return "451 Try again later"
+                return await super().handle_DATA(server, session, envelope)
+
+        _queued(db, ["First", "Second", "Third"])
+        controller, inbox = smtp_server(free_port(), TiredAfterOne())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        assert [m["Subject"] for _rcpts, m in inbox.messages] == ["First"]
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            waiting = {m.subject: m for m in box.pending_mails()}
+            assert sorted(waiting) == ["Second", "Third"]
+            # The refused one waits for its retry; the next was not tried,
+            # and is free for the next pass at once (not leased 5 minutes).
+            assert (waiting["Second"].attempts, waiting["Third"].attempts) == (1, 0)
+            assert "451" in waiting["Second"].last_error
+            assert waiting["Third"].leased_until is None
+            assert waiting["Third"].next_attempt <= datetime.now(UTC)

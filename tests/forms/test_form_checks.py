@@ -139,6 +139,50 @@ class TestFileTypes:
         procedure.max_files = 2
         assert codes(form(FILE + second), procedure) == []
 
+    def fields(self, count: int) -> str:
+        return "".join(
+            FILE.replace('name="plan"', f'name="plan{number}"')
+            for number in range(count)
+        )
+
+    def warning(self, procedure, fields: int, files: int, language=None):
+        procedure.max_files = files
+        [warning] = check_form(
+            load_form_schema(form(self.fields(fields))), procedure, language
+        )
+        assert warning.code == "more_file_fields_than_files"
+        return warning.message
+
+    def test_files_per_request_counted(self, procedure):
+        """ "1 file per request", never "1 files"; two whole messages."""
+        assert translate(self.warning(procedure, 2, 1)) == (
+            "The form has 2 file fields, but the procedure accepts 1 file per "
+            "request (Online form settings): the files beyond are refused."
+        )
+        assert translate(self.warning(procedure, 3, 2)) == (
+            "The form has 3 file fields, but the procedure accepts 2 files per "
+            "request (Online form settings): the files beyond are refused."
+        )
+
+    @pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+    def test_files_per_request_as_the_reader_counts(self, procedure, language):
+        one = self.warning(procedure, 2, 1, language)
+        assert one == "warning_more_file_fields_than_files_one"
+        other = self.warning(procedure, 3, 2, language)
+        assert other == "warning_more_file_fields_than_files_other"
+        assert (one.mapping, other.mapping) == (
+            {"count": 1, "fields": 2},
+            {"count": 2, "fields": 3},
+        )
+
+    def test_no_file_per_request(self, procedure):
+        """A procedure that accepts no file: no count (not "1 file fields",
+        nor "0 files", which French writes "0 fichier")."""
+        assert translate(self.warning(procedure, 1, 0, "fr")) == (
+            "The form asks for files, but the procedure accepts none (Online "
+            "form settings): no file can be sent."
+        )
+
 
 class TestNeverShown:
     def test_field_and_step_want_other_answers(self):

@@ -4,8 +4,11 @@ the same over REST and on the citizen's page."""
 from datetime import date
 from datetime import timedelta
 from fixtures.files import PDF
+from imio.guichet.forms.model import load_form_schema
+from imio.guichet.forms.validation import refusal_message
 from plone import api
 from plone.testing.zope import Browser
+from zope.i18n import translate
 
 import base64
 import pytest
@@ -13,7 +16,8 @@ import transaction
 
 
 LIMITS_FORM = """\
-<model xmlns="http://namespaces.plone.org/supermodel/schema">
+<model xmlns="http://namespaces.plone.org/supermodel/schema"
+       xmlns:guichet="http://namespaces.imio.be/guichet">
   <schema>
     <field name="name" type="zope.schema.TextLine">
       <title>Nom</title>
@@ -45,6 +49,20 @@ LIMITS_FORM = """\
       <title>Plan</title>
       <required>False</required>
     </field>
+    <field name="initial" type="zope.schema.TextLine">
+      <title>Initiale</title>
+      <required>False</required>
+      <min_length>1</min_length>
+      <max_length>1</max_length>
+    </field>
+    <field name="amount" type="zope.schema.Float" guichet:decimals="1">
+      <title>Montant</title>
+      <required>False</required>
+    </field>
+    <field name="whole" type="zope.schema.Float" guichet:decimals="0">
+      <title>Entier</title>
+      <required>False</required>
+    </field>
   </schema>
 </model>
 """
@@ -67,6 +85,11 @@ CASES = [
         {"filename": "a.pdf", "data": base64.b64encode(PDF * 20_000).decode()},
         "This file is too large: PDF, PNG or JPEG, up to 1 MB.",
     ),
+    # A limit of 1 is counted as 1: never "1 characters" (issue #17).
+    ("initial", "ab", "Please write at most 1 character."),
+    ("amount", 1.25, "Please give at most 1 decimal."),
+    # No decimals at all: no count ("at most 0 decimals").
+    ("whole", 1.5, "Please give a whole number, without decimals."),
 ]
 
 
@@ -92,6 +115,8 @@ def test_rest_says_the_limit(limits_form, session_for, name, value, message):
     "name,typed,message",
     [
         ("name", "ab", "Please write at least 3 characters."),
+        ("initial", "ab", "Please write at most 1 character."),
+        ("amount", "1.25", "Please give at most 1 decimal."),
         ("count", "6", "The largest value accepted is 5."),
         ("day", "2027-01-01", "The date must be 31/12/2026 or earlier."),
     ],
@@ -124,3 +149,38 @@ def test_in_french(limits_form, session_for):
     )
     messages = {e["field"]: e["message"] for e in answer.json()["error"]["errors"]}
     assert "au plus tard" in messages["day"] and "31/12/2026" in messages["day"]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+def test_counted_as_the_reader_counts(language):
+    """Characters and decimals: two whole messages, the one the reader's
+    language says of the limit (1: the singular, in each of our
+    languages), the limit in ``${count}``."""
+    schema = load_form_schema(LIMITS_FORM)
+    initial, name = schema["initial"], schema["name"]
+    amount, whole = schema["amount"], schema["whole"]
+    said = {
+        (field.__name__, code): refusal_message(field, code, language)
+        for field, code in [
+            (initial, "too_short"),
+            (initial, "too_long"),
+            (name, "too_short"),
+            (name, "too_long"),
+            (amount, "too_many_decimals"),
+            (whole, "too_many_decimals"),
+        ]
+    }
+    assert {key: (str(m), m.mapping) for key, m in said.items()} == {
+        ("initial", "too_short"): ("error_too_short_limit_one", {"count": 1}),
+        ("initial", "too_long"): ("error_too_long_limit_one", {"count": 1}),
+        ("name", "too_short"): ("error_too_short_limit_other", {"count": 3}),
+        ("name", "too_long"): ("error_too_long_limit_other", {"count": 10}),
+        ("amount", "too_many_decimals"): (
+            "error_too_many_decimals_limit_one",
+            {"count": 1},
+        ),
+        ("whole", "too_many_decimals"): ("error_too_many_decimals_none", None),
+    }
+    assert translate(said["initial", "too_short"]) == (
+        "Please write at least 1 character."
+    )

@@ -14,6 +14,7 @@ from imio.guichet.forms.model import InvalidFormSchema
 from imio.guichet.submissions.api import submit
 from plone import api
 from plone.app.textfield.value import RichTextValue
+from zope.i18n import translate
 from zope.interface import Invalid
 from zope.schema import getFieldNames
 
@@ -252,10 +253,18 @@ class TestUploadLimitsFitTheServer:
             IOnlineForm.validateInvariants(self.limits(10, 6))
         message = error.value.args[0]
         assert message.default.startswith("Files per request")
-        assert message.mapping == {"size": 10, "files": 5}
+        assert message == "error_max_files_over_server_other"
+        assert message.mapping == {"size": 10, "count": 5}
         with pytest.raises(Invalid) as error:
             IOnlineForm.validateInvariants(self.limits(50, 20))
-        assert error.value.args[0].mapping == {"size": 50, "files": 1}
+        message = error.value.args[0]
+        # One file, never "1 files".
+        assert message == "error_max_files_over_server_one"
+        assert message.mapping == {"size": 50, "count": 1}
+        assert translate(message) == (
+            "Files per request: with files of up to 50 MB, this server reads "
+            "at most 1 file per request."
+        )
 
     def test_a_file_larger_than_the_server_reads_says_the_largest(self, monkeypatch):
         # A body for one file of 4 MB in base64, and the fields.

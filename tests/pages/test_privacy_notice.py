@@ -12,7 +12,9 @@ from io import BytesIO
 from plone import api
 from plone.testing.zope import Browser
 from pypdf import PdfReader
+from zope.i18n import translate
 
+import pytest
 import re
 import transaction
 
@@ -67,22 +69,41 @@ class TestRetentionSentence:
     def test_the_seam(self):
         assert retention_sentence(None, None) is None
         assert retention_sentence(0, "delete") is None
-        kept = retention_sentence(365, None)
-        assert kept == RETENTION_ANONYMISE
-        assert kept.mapping == {"days": 365}
-        assert retention_sentence(30, "delete") == RETENTION_DELETE
+        kept = retention_sentence(365, None, "en")
+        assert kept == RETENTION_ANONYMISE["other"]
+        assert kept.mapping == {"count": 365}
+        assert retention_sentence(30, "delete", "en") == RETENTION_DELETE["other"]
+
+    @pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+    def test_days_counted_as_the_reader_counts(self, language):
+        """A period of 1 day (the least a procedure sets) is "1 day", never
+        "1 days": two whole messages, the days in ``${count}``."""
+        for action, forms in (
+            ("anonymise", RETENTION_ANONYMISE),
+            ("delete", RETENTION_DELETE),
+        ):
+            one = retention_sentence(1, action, language)
+            assert (one, one.mapping) == (forms["one"], {"count": 1})
+            two = retention_sentence(2, action, language)
+            assert (two, two.mapping) == (forms["other"], {"count": 2})
+        assert translate(retention_sentence(1, "delete", "en")) == (
+            "Your request is kept 1 day after it ends (closed, rejected or "
+            "withdrawn); then it is deleted."
+        )
 
     def test_the_procedures_else_the_sites(self, portal, procedure):
         # The site's default (1825 days, anonymised) until the procedure
         # sets its own.
         site_default = procedure_retention(procedure)
-        assert site_default == RETENTION_ANONYMISE
-        assert site_default.mapping == {"days": 1825}
+        assert site_default == RETENTION_ANONYMISE["other"]
+        assert site_default.mapping == {"count": 1825}
         procedure.retention_days = 730
         procedure.retention_action = "delete"
-        own = procedure_retention(procedure)
-        assert own == RETENTION_DELETE
-        assert own.mapping == {"days": 730}
+        own = procedure_retention(procedure, "nl")
+        assert own == RETENTION_DELETE["other"]
+        assert own.mapping == {"count": 730}
+        procedure.retention_days = 1
+        assert procedure_retention(procedure, "nl") == RETENTION_DELETE["one"]
 
 
 class TestOnTheForm:
@@ -114,6 +135,16 @@ class TestOnTheForm:
         notice = notice_of(browser_on(site).contents)
         assert "365 days after it ends" in notice
 
+    def test_one_day_is_one_day(self, site):
+        """On the form and on the full text: "1 day", never "1 days"."""
+        site.demarches.x.retention_days = 1
+        transaction.commit()
+        browser = browser_on(site)
+        assert "kept 1 day after it ends" in notice_of(browser.contents)
+        browser.getLink(url="@@guichet-privacy").click()
+        assert "kept 1 day after it ends" in browser.contents
+        assert "1 days" not in browser.contents
+
     def test_links_to_the_full_text(self, site):
         browser = browser_on(site)
         browser.getLink(url="@@guichet-privacy").click()
@@ -125,6 +156,17 @@ class TestOnTheForm:
 
 
 class TestOnTheReceipt:
+    def test_one_day_on_the_receipt(self, site):
+        site.demarches.x.retention_days = 1
+        transaction.commit()
+        browser = browser_on(site)
+        fill_valid(browser)
+        browser.getControl(name="form.buttons.send").click()
+        browser.getLink(url="@@receipt").click()
+        text = text_of(browser.contents)
+        assert "kept 1 day after it ends" in text
+        assert "1 days" not in text
+
     def test_the_receipt_repeats_it(self, site):
         browser = browser_on(site)
         fill_valid(browser)
@@ -135,6 +177,7 @@ class TestOnTheReceipt:
         assert PURPOSE in text
         assert "Service État civil" in text
         assert "dpo@example.org" in text
+        assert "kept 1825 days after it ends" in text
         # The full text, at the site's public address.
         assert f"{site.absolute_url()}/demarches/x/@@guichet-privacy" in (
             text.replace(" ", "")

@@ -6,7 +6,9 @@ from imio.guichet.browser.honeypot import HONEYPOT_NAME
 from imio.guichet.submissions import protection
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.protection import SlidingWindowLimiter
+from imio.guichet.submissions.protection import TooManySubmissions
 from plone import api
+from zope.i18n import translate
 
 import pytest
 import transaction
@@ -71,6 +73,27 @@ class TestRateLimitOverRest:
         assert refused.json()["error"]["type"] == "TooManyRequests"
         assert 3000 < int(refused.headers["Retry-After"]) <= 3601
         assert count() == 2
+
+    def test_one_minute_left_is_one_minute(
+        self, site, limit_of_two, session_for, monkeypatch
+    ):
+        """The wait is said in minutes: "1 minute", never "1 minutes"."""
+        clock = Clock()
+        monkeypatch.setattr(protection, "_limiter", SlidingWindowLimiter(clock=clock))
+        anonymous = session_for("Anonymous")
+        for _ in range(2):
+            filed = anonymous.post(
+                "demarches/x/@submissions", json={"data": VALID_DATA}
+            )
+            assert filed.status_code == 201
+        clock.now += 59 * 60  # the first leaves the window in 61 seconds
+        refused = anonymous.post("demarches/x/@submissions", json={"data": VALID_DATA})
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "61"
+        assert refused.json()["error"]["message"] == (
+            "Too many requests were sent from your connection in the last "
+            "hour. Please try again in 1 minute."
+        )
 
     def test_refused_attempts_do_not_count(self, site, limit_of_two, session_for):
         anonymous = session_for("Anonymous")
@@ -151,6 +174,30 @@ class TestHtmlForm:
         assert int(browser.headers["Retry-After"]) > 0
         assert "Too many requests" in browser.contents
         assert count() == 2
+
+
+class TestTryAgainIn:
+    """How long to wait, counted as the reader counts (two whole messages,
+    never "minute(s)")."""
+
+    @pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+    def test_one_minute_or_more(self, language):
+        one = TooManySubmissions(61, language).message
+        assert one == "reason_too_many_submissions_one"
+        assert one.mapping == {"count": 1}
+        # Less than half a minute left: still 1 minute, never 0.
+        assert TooManySubmissions(20, language).message.mapping == {"count": 1}
+        other = TooManySubmissions(3600, language).message
+        assert other == "reason_too_many_submissions_other"
+        assert other.mapping == {"count": 60}
+
+    def test_in_english(self):
+        assert translate(TooManySubmissions(90, "en").message).endswith(
+            "Please try again in 2 minutes."
+        )
+        assert translate(TooManySubmissions(61, "en").message).endswith(
+            "Please try again in 1 minute."
+        )
 
 
 def test_quiet_clients_are_swept_when_the_table_grows():

@@ -14,6 +14,7 @@ from imio.guichet.privacy.notice import full_notice
 from imio.guichet.privacy.register import COLUMNS
 from imio.guichet.usecases.privacy import export_register
 from imio.guichet.usecases.privacy import processing_register
+from plone import api
 from Products.Five.browser import BrowserView
 from zope.i18nmessageid import Message
 
@@ -30,7 +31,8 @@ class PrivacyView(BrowserView):
         )
 
     def rows(self) -> list[tuple]:
-        return full_notice(self.context)
+        # The days counted as the page's reader counts them.
+        return full_notice(self.context, api.portal.get_current_language())
 
 
 class RegisterView(CallerOfRequest, BrowserView):

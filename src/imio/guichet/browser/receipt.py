@@ -60,7 +60,8 @@ class ReceiptView(BrowserView):
             # them act as the citizen).
             tracking_url=citizen_link(store, submission) if citizen else None,
             privacy=(
-                concise_notice(procedure, public_url_of(procedure))
+                # In the receipt's language, the submission's.
+                concise_notice(procedure, public_url_of(procedure), submission.language)
                 if procedure is not None
                 else None
             ),

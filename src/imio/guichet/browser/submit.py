@@ -172,7 +172,11 @@ class SubmitForm(
         step (on a form of one page, on that page); None on other steps."""
         if self.steps and not (self.current == 0 or self.on_review):
             return None
-        return concise_notice(self.context, self.context.absolute_url())
+        return concise_notice(
+            self.context,
+            self.context.absolute_url(),
+            api.portal.get_current_language(),
+        )
 
     def updateFields(self):
         super().updateFields()

@@ -16,6 +16,7 @@ data as they are. The adapter that reads and writes them is
 """
 
 from imio.guichet import _
+from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import form_schema_constraint
@@ -28,6 +29,7 @@ from imio.guichet.forms.uploads import FILE_TYPE_VOCABULARY
 from imio.guichet.forms.uploads import largest_file_mb
 from imio.guichet.forms.uploads import most_files
 from imio.guichet.forms.uploads import server_max_body
+from imio.guichet.i18n import counted
 from imio.guichet.privacy.schema import IPrivacyInformation
 from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import WORKING_DAYS
@@ -51,6 +53,19 @@ from zope.schema.vocabulary import SimpleVocabulary
 
 #: The behavior's name, as a type's FTI lists it in ``behaviors``.
 BEHAVIOR_NAME = "imio.guichet.online_form"
+#: How many files of a size the server reads per request (i18n.counted).
+MAX_FILES_OVER_SERVER = {
+    "one": _(
+        "error_max_files_over_server_one",
+        default="Files per request: with files of up to ${size} MB, this "
+        "server reads at most ${count} file per request.",
+    ),
+    "other": _(
+        "error_max_files_over_server_other",
+        default="Files per request: with files of up to ${size} MB, this "
+        "server reads at most ${count} files per request.",
+    ),
+}
 
 
 class IHasOnlineForm(Interface):
@@ -355,12 +370,15 @@ class IOnlineForm(IPrivacyInformation, model.Schema):
                     mapping={"largest": largest},
                 )
             )
+        # Translated by the edit form or REST service, into their reader's
+        # language, which an invariant is not told: 1 or more (a file of
+        # ``size`` fits) is counted alike in each language of our catalogs.
         raise Invalid(
-            _(
-                "error_max_files_over_server",
-                default="Files per request: with files of up to ${size} MB, "
-                "this server reads at most ${files} files per request.",
-                mapping={"size": size, "files": most_files(max_body, size)},
+            counted(
+                MAX_FILES_OVER_SERVER,
+                most_files(max_body, size),
+                default_language(),
+                size=size,
             )
         )
 

@@ -20,12 +20,14 @@ from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.kinds.base import kind_of
 from imio.guichet.forms.kinds.dates import format_datetime
+from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.uploads import file_field_settings
 from imio.guichet.forms.uploads import FILE_TYPES
 from imio.guichet.forms.uploads import or_list
 from imio.guichet.forms.uploads import size_beyond_procedure
 from imio.guichet.forms.uploads import types_beyond_procedure
 from imio.guichet.forms.uploads import upload_limits
+from imio.guichet.i18n import counted
 from imio.guichet.prefill.declarations import prefill_specs
 from imio.guichet.privacy.information import missing_information
 from imio.guichet.timezones import as_datetime
@@ -276,26 +278,48 @@ def file_settings_beyond_procedure(form: CheckedForm):
         )
 
 
+#: The files a procedure accepts per request, fewer than its form's file
+#: fields (i18n.counted, on the files; the fields are then 2 or more).
+MORE_FILE_FIELDS_THAN_FILES = {
+    "one": _(
+        "warning_more_file_fields_than_files_one",
+        default="The form has ${fields} file fields, but the procedure "
+        "accepts ${count} file per request (Online form settings): the "
+        "files beyond are refused.",
+    ),
+    "other": _(
+        "warning_more_file_fields_than_files_other",
+        default="The form has ${fields} file fields, but the procedure "
+        "accepts ${count} files per request (Online form settings): the "
+        "files beyond are refused.",
+    ),
+}
+
+
 @form_check
 def file_fields_beyond_count(form: CheckedForm):
     """More file fields than the procedure accepts files per request: the
-    files beyond are refused."""
+    files beyond are refused (all of them, when it accepts none)."""
     if form.procedure is None:
         return
     count = len(_file_fields(form))
     most = upload_limits(form.procedure).max_files
-    if count > most:
-        yield FormWarning(
-            _(
-                "warning_more_file_fields_than_files",
-                default="The form has ${count} file fields, but the procedure "
-                "accepts ${max} files per request (Online form settings): "
-                "the files beyond are refused.",
-                mapping={"count": count, "max": most},
-            ),
-            None,
-            "more_file_fields_than_files",
+    if count <= most:
+        return
+    if most == 0:
+        message = _(
+            "warning_file_fields_without_files",
+            default="The form asks for files, but the procedure accepts none "
+            "(Online form settings): no file can be sent.",
         )
+    else:
+        message = counted(
+            MORE_FILE_FIELDS_THAN_FILES,
+            most,
+            form.language or default_language(),
+            fields=count,
+        )
+    yield FormWarning(message, None, "more_file_fields_than_files")
 
 
 @form_check

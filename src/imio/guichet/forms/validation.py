@@ -19,8 +19,10 @@ from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
 from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.kinds.numbers import decimals_of
+from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
 from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
+from imio.guichet.i18n import counted
 from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder
@@ -124,28 +126,68 @@ def _file_limits(field) -> uploads.UploadLimits:
     return uploads.upload_limits(getattr(field, "context", None), field)
 
 
+#: The fewest characters a text takes (i18n.counted).
+AT_LEAST_CHARACTERS = {
+    "one": _(
+        "error_too_short_limit_one",
+        default="Please write at least ${count} character.",
+    ),
+    "other": _(
+        "error_too_short_limit_other",
+        default="Please write at least ${count} characters.",
+    ),
+}
+#: The most characters a text takes (i18n.counted).
+AT_MOST_CHARACTERS = {
+    "one": _(
+        "error_too_long_limit_one",
+        default="Please write at most ${count} character.",
+    ),
+    "other": _(
+        "error_too_long_limit_other",
+        default="Please write at most ${count} characters.",
+    ),
+}
+#: The most decimals a number takes, 1 or more (i18n.counted).
+AT_MOST_DECIMALS = {
+    "one": _(
+        "error_too_many_decimals_limit_one",
+        default="Please give at most ${count} decimal.",
+    ),
+    "other": _(
+        "error_too_many_decimals_limit_other",
+        default="Please give at most ${count} decimals.",
+    ),
+}
+#: A decimal number field that takes no decimals: no count ("at most 0
+#: decimals"; French would say "0 décimale").
+NO_DECIMALS = _(
+    "error_too_many_decimals_none",
+    default="Please give a whole number, without decimals.",
+)
+
+
+def _decimals_message(limit: int, language: str | None) -> Message:
+    if limit == 0:
+        return NO_DECIMALS
+    return counted(AT_MOST_DECIMALS, limit, language)
+
+
 #: The refusals that can say the limit: code -> (the limit of a field,
-#: or None; the message saying it).
+#: or None; the message saying it, given the limit as the reader writes
+#: it and the reader's language, how the counted ones are counted).
 _LIMITS = {
     "too_short": (
         lambda field: _text_bounds(field)[0],
-        lambda limit: _(
-            "error_too_short_limit",
-            default="Please write at least ${limit} characters.",
-            mapping={"limit": limit},
-        ),
+        lambda limit, language: counted(AT_LEAST_CHARACTERS, limit, language),
     ),
     "too_long": (
         lambda field: _text_bounds(field)[1],
-        lambda limit: _(
-            "error_too_long_limit",
-            default="Please write at most ${limit} characters.",
-            mapping={"limit": limit},
-        ),
+        lambda limit, language: counted(AT_MOST_CHARACTERS, limit, language),
     ),
     "too_small": (
         lambda field: _value_bounds(field)[0],
-        lambda limit: _(
+        lambda limit, language: _(
             "error_too_small_limit",
             default="The smallest value accepted is ${limit}.",
             mapping={"limit": limit},
@@ -153,23 +195,16 @@ _LIMITS = {
     ),
     "too_big": (
         lambda field: _value_bounds(field)[1],
-        lambda limit: _(
+        lambda limit, language: _(
             "error_too_big_limit",
             default="The largest value accepted is ${limit}.",
             mapping={"limit": limit},
         ),
     ),
-    "too_many_decimals": (
-        decimals_of,
-        lambda limit: _(
-            "error_too_many_decimals_limit",
-            default="Please give at most ${limit} decimals.",
-            mapping={"limit": limit},
-        ),
-    ),
+    "too_many_decimals": (decimals_of, _decimals_message),
     "date_too_early": (
         lambda field: _value_bounds(field)[0],
-        lambda limit: _(
+        lambda limit, language: _(
             "error_date_too_early_limit",
             default="The date must be ${limit} or later.",
             mapping={"limit": limit},
@@ -177,7 +212,7 @@ _LIMITS = {
     ),
     "date_too_late": (
         lambda field: _value_bounds(field)[1],
-        lambda limit: _(
+        lambda limit, language: _(
             "error_date_too_late_limit",
             default="The date must be ${limit} or earlier.",
             mapping={"limit": limit},
@@ -210,7 +245,10 @@ def refusal_message(field, code: str, language: str | None = None) -> Message:
     allowed, when the field has a limit ("at least 3 characters", "the
     date must be 31/12/2026 or earlier"), else the plain message. The same
     on every channel (the HTML form asks it too, see browser.errors). The
-    limit is written as readers of ``language`` write it."""
+    limit is written as readers of ``language`` write it, and counted as
+    they count ("1 character", "2 characters"; None: the site's default
+    language)."""
+    language = language or default_language()
     kind = kinds.kind_of(field)
     if code in _FILE_LIMITS and kind is not None and kind.is_file:
         return _FILE_LIMITS[code](_file_limits(field), language)
@@ -230,7 +268,7 @@ def refusal_message(field, code: str, language: str | None = None) -> Message:
                 if code in ("too_short", "too_long", "too_many_decimals")
                 else _shown(field, limit, language)
             )
-            return message(shown)
+            return message(shown, language)
     return MESSAGES[code]
 
 

@@ -13,6 +13,8 @@ else the site's default), worded by :func:`retention_sentence`.
 
 from dataclasses import dataclass
 from imio.guichet import _
+from imio.guichet.forms.kinds.numbers import default_language
+from imio.guichet.i18n import counted
 from imio.guichet.privacy.information import privacy_of
 from imio.guichet.privacy.information import PrivacyInformation
 from imio.guichet.privacy.schema import LEGAL_BASES
@@ -47,27 +49,48 @@ CONSENT_TEXT = _(
     "what was done before.",
 )
 BASIS_WITH_LAW = _("privacy_notice_basis_with_law", default="${basis}: ${law}")
-RETENTION_ANONYMISE = _(
-    "privacy_retention_anonymise",
-    default="Your request is kept ${days} days after it ends (closed, "
-    "rejected or withdrawn); then your data are removed from it.",
-)
-RETENTION_DELETE = _(
-    "privacy_retention_delete",
-    default="Your request is kept ${days} days after it ends (closed, "
-    "rejected or withdrawn); then it is deleted.",
-)
+#: How long requests are kept, then anonymised (i18n.counted, in days:
+#: a period may be of 1 day).
+RETENTION_ANONYMISE = {
+    "one": _(
+        "privacy_retention_anonymise_one",
+        default="Your request is kept ${count} day after it ends (closed, "
+        "rejected or withdrawn); then your data are removed from it.",
+    ),
+    "other": _(
+        "privacy_retention_anonymise_other",
+        default="Your request is kept ${count} days after it ends (closed, "
+        "rejected or withdrawn); then your data are removed from it.",
+    ),
+}
+#: How long requests are kept, then deleted (i18n.counted, in days).
+RETENTION_DELETE = {
+    "one": _(
+        "privacy_retention_delete_one",
+        default="Your request is kept ${count} day after it ends (closed, "
+        "rejected or withdrawn); then it is deleted.",
+    ),
+    "other": _(
+        "privacy_retention_delete_other",
+        default="Your request is kept ${count} days after it ends (closed, "
+        "rejected or withdrawn); then it is deleted.",
+    ),
+}
 
 
-def retention_sentence(days: int | None, action: str | None) -> Message | None:
-    """How long requests are kept, in a sentence; None without a period.
+def retention_sentence(
+    days: int | None, action: str | None, language: str | None = None
+) -> Message | None:
+    """How long requests are kept, in a sentence for readers of
+    ``language`` (the days counted as they count; None: the site's default
+    language); None without a period.
 
     ``action`` is what happens at its end: ``"delete"``, or anonymisation
     (``"anonymise"``, the default)."""
     if not days:
         return None
-    message = RETENTION_DELETE if action == "delete" else RETENTION_ANONYMISE
-    return Message(message, mapping={"days": days})
+    forms = RETENTION_DELETE if action == "delete" else RETENTION_ANONYMISE
+    return counted(forms, days, language or default_language())
 
 
 def retention_of_procedure(procedure) -> tuple[int | None, str | None]:
@@ -77,8 +100,9 @@ def retention_of_procedure(procedure) -> tuple[int | None, str | None]:
     return retention.days, retention.action
 
 
-def procedure_retention(procedure) -> Message | None:
-    return retention_sentence(*retention_of_procedure(procedure))
+def procedure_retention(procedure, language: str | None = None) -> Message | None:
+    """``procedure``'s retention in a sentence for readers of ``language``."""
+    return retention_sentence(*retention_of_procedure(procedure), language)
 
 
 def basis_text(info: PrivacyInformation) -> Message | str:
@@ -107,14 +131,14 @@ class Notice:
     full_text_url: str
 
 
-def _rows(procedure, info: PrivacyInformation) -> list[tuple]:
+def _rows(procedure, info: PrivacyInformation, language: str | None) -> list[tuple]:
     rows = [
         (CONTROLLER, info.controller),
         (PURPOSE, info.purpose),
         (BASIS, basis_text(info)),
         (RECIPIENTS, ", ".join(info.recipients)),
         (MANDATORY, MANDATORY_CHOICES.get(info.mandatory, "")),
-        (RETENTION, procedure_retention(procedure) or ""),
+        (RETENTION, procedure_retention(procedure, language) or ""),
         # Without a DPO (a form open before the rule), the authority's own
         # address.
         (
@@ -127,23 +151,29 @@ def _rows(procedure, info: PrivacyInformation) -> list[tuple]:
     return rows
 
 
-def concise_notice(procedure, procedure_url: str) -> Notice:
+def concise_notice(
+    procedure, procedure_url: str, language: str | None = None
+) -> Notice:
     """The notice shown on the form and printed on the receipt:
     ``procedure_url`` is the procedure's address (the site's public one
-    on a receipt)."""
+    on a receipt); ``language`` the one it is read in (its counts are
+    counted as its readers count; None: the site's default language)."""
     info = privacy_of(procedure)
-    rows = tuple((head, text) for head, text in _rows(procedure, info) if text)
+    rows = tuple(
+        (head, text) for head, text in _rows(procedure, info, language) if text
+    )
     return Notice(rows=rows, full_text_url=f"{procedure_url}/{PRIVACY_VIEW}")
 
 
-def full_notice(procedure) -> list[tuple]:
+def full_notice(procedure, language: str | None = None) -> list[tuple]:
     """The full privacy information of ``procedure`` (art. 13): every row
     of the concise notice, the controller's address and contact, the data
-    protection officer, and consent's withdrawal for basis (a)."""
+    protection officer, and consent's withdrawal for basis (a); for
+    readers of ``language`` (as :func:`concise_notice`)."""
     info = privacy_of(procedure)
     contact = (info.controller, *info.controller_address, info.controller_email)
     rows = []
-    for head, text in _rows(procedure, info):
+    for head, text in _rows(procedure, info, language):
         if head is RIGHTS:
             rows.append((DPO, dpo_text(info)))
         if head is CONTROLLER:

@@ -133,7 +133,7 @@ def activity(procedure, language: str | None, authority=None) -> dict:
     authority = authority or get_authority()
     info = privacy_of(procedure, authority)
     categories = data_categories(procedure)
-    retention = procedure_retention(procedure)
+    retention = procedure_retention(procedure, language)
     return {
         "@id": public_url_of(procedure),
         "uid": procedure.UID(),

@@ -172,9 +172,11 @@ def submit(
     :class:`~imio.guichet.forms.model.InvalidFormSchema` when the stored
     form cannot be read; nothing is stored then. A refused field's limit
     is written for readers of ``reader_language`` (the caller's, whose
-    language the refusal is translated into; None: ``language``).
+    language the refusal is translated into; None: ``language``), and so
+    is why the procedure is closed (the date it closed on).
     """
-    check_open(procedure, submitter, now, language)
+    reader_language = reader_language or language
+    check_open(procedure, submitter, now, reader_language)
     form = IOnlineForm(procedure)
     if procedure._p_jar is not None:
         # Validated against this version of the form: should a webmaster
@@ -194,7 +196,7 @@ def submit(
         data,
         context=procedure,
         attachments=files,
-        language=reader_language or language,
+        language=reader_language,
     )
     store = get_store(create=True)
     # Taken as late as possible: listings are in creation order.

@@ -18,6 +18,8 @@ from datetime import timedelta
 from imio.guichet import _
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import TooManyRequests
+from imio.guichet.forms.kinds.numbers import default_language
+from imio.guichet.i18n import counted
 from plone import api
 
 import logging
@@ -32,17 +34,34 @@ WINDOW = timedelta(hours=1)
 SETTING = "imio.guichet.interfaces.IGuichetSettings.anonymous_submissions_per_hour"
 
 
-class TooManySubmissions(TooManyRequests):
-    """Over the limit; ``retry_after`` says in how many seconds to retry."""
+#: In how many minutes a client over the limit may try again
+#: (i18n.counted: "in 1 minute", "in 2 minutes").
+TRY_AGAIN_IN = {
+    "one": _(
+        "reason_too_many_submissions_one",
+        default="Too many requests were sent from your connection in the "
+        "last hour. Please try again in ${count} minute.",
+    ),
+    "other": _(
+        "reason_too_many_submissions_other",
+        default="Too many requests were sent from your connection in the "
+        "last hour. Please try again in ${count} minutes.",
+    ),
+}
 
-    def __init__(self, retry_after: int):
+
+class TooManySubmissions(TooManyRequests):
+    """Over the limit; ``retry_after`` says in how many seconds to retry,
+    the message in how many minutes, counted as readers of ``language``
+    count (the caller's; None: the site's default language)."""
+
+    def __init__(self, retry_after: int, language: str | None = None):
         super().__init__(
             retry_after,
-            _(
-                "reason_too_many_submissions",
-                default="Too many requests were sent from your connection in "
-                "the last hour. Please try again in ${minutes} minutes.",
-                mapping={"minutes": max(1, round(retry_after / 60))},
+            counted(
+                TRY_AGAIN_IN,
+                max(1, round(retry_after / 60)),
+                language or default_language(),
             ),
         )
 
@@ -119,15 +138,17 @@ def anonymous_limit() -> int:
 
 
 def check_anonymous_rate(
-    client: str, limiter: SlidingWindowLimiter | None = None
+    client: str,
+    limiter: SlidingWindowLimiter | None = None,
+    language: str | None = None,
 ) -> None:
     """Raise :class:`TooManySubmissions` if ``client`` (an address) may not
-    file an anonymous submission now."""
+    file an anonymous submission now, said to readers of ``language``."""
     limiter = limiter or _limiter
     limit = anonymous_limit()
     wait = limiter.retry_after(client, limit) if limit else 0
     if wait:
-        raise TooManySubmissions(wait)
+        raise TooManySubmissions(wait, language)
 
 
 def count_anonymous_submission(

@@ -48,7 +48,9 @@ def _protect(caller: Caller, honeypot: str | None, *, new: bool) -> None:
     if caller.is_anonymous:
         refuse_robots(honeypot)
         if new:
-            check_anonymous_rate(caller.client_address or "unknown")
+            check_anonymous_rate(
+                caller.client_address or "unknown", language=caller.language
+            )
 
 
 def open_draft(
@@ -127,7 +129,7 @@ def keep_for_identification(
         refuse_robots(honeypot)
     # Counted as an anonymous draft, whoever asks: it opens for anyone with
     # its secret.
-    check_anonymous_rate(caller.client_address or "unknown")
+    check_anonymous_rate(caller.client_address or "unknown", language=caller.language)
     draft, secret = drafts.save_draft(
         procedure, read_answers(), None, language=caller.language
     )

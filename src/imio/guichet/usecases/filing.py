@@ -55,7 +55,9 @@ def protect_anonymous(caller: Caller, honeypot: str | None, *, rate: bool) -> No
         return
     refuse_robots(honeypot)
     if rate:
-        check_anonymous_rate(caller.client_address or "unknown")
+        check_anonymous_rate(
+            caller.client_address or "unknown", language=caller.language
+        )
 
 
 def count_anonymous(caller: Caller) -> None:

@@ -399,10 +399,13 @@ def _send_counting_commits(db, settings) -> int:
 
 
 def _queued(db, subjects, to=CITIZEN) -> None:
+    """A new outbox holding a message per subject (to ``to``, or to the
+    address a subject gives as ``(address, subject)``)."""
     with db.transaction() as connection:
         box = connection.root()["outbox"] = MailOutbox()
-        for subject in subjects:
-            box.add(Mail(message(to, subject), now=datetime.now(UTC)))
+        for given in subjects:
+            address, subject = given if isinstance(given, tuple) else (to, given)
+            box.add(Mail(message(address, subject), now=datetime.now(UTC)))
 
 
 class TestBatches:
@@ -434,11 +437,7 @@ class TestBatches:
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
-        with db.transaction() as connection:
-            box = connection.root()["outbox"] = MailOutbox()
-            for to, subject in [(CITIZEN, "First"), ("nobody@example.org", "Lost")]:
-                box.add(Mail(message(to, subject), now=datetime.now(UTC)))
-            box.add(Mail(message(CITIZEN, "Third"), now=datetime.now(UTC)))
+        _queued(db, ["First", ("nobody@example.org", "Lost"), "Third"])
         controller, inbox = smtp_server(free_port(), RefusingOne())
         try:
             settings = SmtpSettings("127.0.0.1", controller.port, None, None)

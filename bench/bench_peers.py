@@ -1438,7 +1438,8 @@ def filing_rows(peer: Run, ours: Run, top: Run, storage: str) -> list[tuple]:
         ("  errors", str(peer.errors.total()), str(ours.errors.total()),
          "", "", "", ""),
         ("  CPU ms per filing (server)", cpu_ms(peer.cpu_per_filing()),
-         cpu_ms(ours.cpu_per_filing()), _cpu_ratio(peer, ours), "", "", ""),
+         cpu_ms(ours.cpu_per_filing()),
+         _cpu_ratio(peer, ours) if storage != "postgresql" else "", "", "", ""),
         ("ceiling GET @site (/s)", "", f"{top.rate:.1f}", "", "1.00", "", ""),
         (f"bytes per filing ({where})", kib(peer.per_filing()), kib(our_bytes),
          f"{our_bytes / peer.per_filing():.2f}x", "",
@@ -1452,7 +1453,8 @@ def filing_rows(peer: Run, ours: Run, top: Run, storage: str) -> list[tuple]:
 
 def _cpu_ratio(peer: Run, ours: Run) -> str:
     """How many of ours the CPU of one of formsupport's would pay for (on
-    a busy machine the rates say more about the rest of its work)."""
+    a busy machine the rates say more about the rest of its work). Not on
+    RelStorage: PostgreSQL's share of ours runs in processes not counted."""
     if not peer.cpu_per_filing() or not ours.cpu_per_filing():
         return ""
     return f"{peer.cpu_per_filing() / ours.cpu_per_filing():.2f}x"

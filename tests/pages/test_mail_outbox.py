@@ -2,6 +2,7 @@
 server on loopback that is down, hangs, then recovers, across a restart)."""
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from datetime import datetime
 from datetime import UTC
 from email.message import EmailMessage
@@ -77,16 +78,15 @@ def closed_port(site):
 
 @pytest.fixture
 def sending_threads(monkeypatch):
-    """The name of the thread of every attempt to send a message."""
+    """The name of the thread of every attempt to reach the SMTP server."""
     names = []
-    original = outbox.send
+    original = outbox.connect
 
     def recorded(*args, **kwargs):
-        attempts = original(*args, **kwargs)
-        names.extend(threading.current_thread().name for _attempt in attempts)
-        return attempts
+        names.append(threading.current_thread().name)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "send", recorded)
+    monkeypatch.setattr(outbox, "connect", recorded)
     return names
 
 
@@ -317,9 +317,10 @@ def test_outbox_survives_a_restart(tmp_path):
     db.close()
 
 
-def test_two_workers_never_send_the_same_message(db):
+def test_two_workers_never_send_the_same_message(db, monkeypatch):
     """Two instances (FileStorage: two connections; RelStorage: as two
-    servers would) share one outbox."""
+    servers would) share one outbox, in batches of 3."""
+    monkeypatch.setattr(outbox, "BATCH", 3)
 
     class Slow(Inbox):
         async def handle_DATA(self, server, session, envelope):
@@ -424,8 +425,8 @@ class TestBatches:
         assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
             f"Message {n}" for n in range(6)
         ]
-        # Two batches (4 and 2): a conversation, a lease and a record each.
-        assert (inbox.conversations, commits) == (2, 4)
+        # One conversation; two batches (4 and 2), a lease and a record each.
+        assert (inbox.conversations, commits) == (1, 4)
         with db.transaction() as connection:
             assert not connection.root()["outbox"].pending_mails()
 
@@ -477,3 +478,70 @@ class TestBatches:
             assert "451" in waiting["Second"].last_error
             assert waiting["Third"].leased_until is None
             assert waiting["Third"].next_attempt <= datetime.now(UTC)
+
+    def test_an_outage_writes_one_message_per_pass(self, db):
+        # The server cannot be reached: the first due message takes the
+        # attempt, the others are not written (no lease to free).
+        _queued(db, [f"Message {n}" for n in range(5)])
+        with db.transaction() as connection:
+            serials = {
+                m.id: m._p_serial for m in connection.root()["outbox"].pending_mails()
+            }
+        settings = SmtpSettings("127.0.0.1", free_port(), None, None)
+        assert _send_counting_commits(db, settings) == 1
+        with db.transaction() as connection:
+            mails = connection.root()["outbox"].pending_mails()
+        tried = [m for m in mails if m.attempts]
+        assert len(tried) == 1 and "Connection refused" in tried[0].last_error
+        untouched = [m for m in mails if m._p_serial == serials[m.id]]
+        assert len(untouched) == 4
+
+    def test_a_refused_login_is_retried_not_given_up(self, db):
+        # A wrong password in the Mail control panel is not the message's
+        # fault: a 535 at login never fails a message for good.
+        _queued(db, ["First", "Second"])
+        controller = Controller(
+            Inbox(),
+            hostname="127.0.0.1",
+            port=free_port(),
+            authenticator=lambda *args: AuthResult(success=False, handled=False),
+            auth_require_tls=False,
+        )
+        controller.start()
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, "guichet", "wrong")
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            assert not box.failed_mails()
+            [tried] = [m for m in box.pending_mails() if m.attempts]
+            assert "535" in tried.last_error and tried.failed is None
+
+    def test_a_batch_starts_no_message_past_half_its_lease(self, db, monkeypatch):
+        # The lease covers the whole batch: past half of it the rest is
+        # freed, so that no worker taking over an expired lease sends a
+        # message this one sent.
+        class Slow(Inbox):
+            async def handle_DATA(self, server, session, envelope):
+                await asyncio.sleep(0.3)
+                return await super().handle_DATA(server, session, envelope)
+
+        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=1))
+        _queued(db, [f"Message {n}" for n in range(6)])
+        controller, inbox = smtp_server(free_port(), Slow())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+            sent_first = len(inbox.messages)
+            with db.transaction() as connection:
+                waiting = connection.root()["outbox"].pending_mails()
+            assert 1 <= sent_first < 6 and len(waiting) == 6 - sent_first
+            assert all(m.attempts == 0 and m.leased_until is None for m in waiting)
+            while len(inbox.messages) < 6:  # each pass sends a few more
+                _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
+        assert subjects == sorted(f"Message {n}" for n in range(6))

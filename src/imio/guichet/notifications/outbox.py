@@ -63,8 +63,9 @@ MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
 #: Seconds an SMTP server has to answer each step (environment variable
 #: ``GUICHET_SMTP_TIMEOUT`` overrides it).
 DEFAULT_TIMEOUT = 10.0
-#: How long an instance may take to send one message before another may
-#: (longer than every step of one SMTP conversation timing out).
+#: How long an instance may take to send a batch of messages before another
+#: may: a batch starts no message past half of it (longer than every step
+#: of one message's SMTP conversation timing out).
 LEASE = timedelta(minutes=5)
 #: Attempts kept in the log shown to Site Administrators.
 LOG_SIZE = 200
@@ -245,30 +246,29 @@ class Attempt:
         return self.error is None
 
 
-def send(settings: SmtpSettings, mails: list[Mail], timeout: float) -> list[Attempt]:
-    """Hand ``mails`` to the SMTP server in order, over one connection (no
-    ZODB access here); return the attempts made, one per message from the
-    first. It stops after a failure the next message would meet too (the
-    server is down, slow, or refused the connection: the others wait for
-    the retry); a message refused for good (SMTP 5xx) does not stop the
-    others (smtplib resets the conversation after a refusal)."""
-    attempts = []
+@dataclass(frozen=True)
+class Envelope:
+    """What the SMTP server is handed for a message, read from the ZODB
+    before the conversation."""
+
+    mfrom: str
+    mto: list[str]
+    message: bytes
+
+
+def envelope(mail: Mail) -> Envelope | Attempt:
+    """``mail``'s envelope; a failed attempt, for good, when its body cannot
+    be read (every retry would read it again)."""
     try:
-        with _connected(settings, timeout) as smtp:
-            for mail in mails:
-                attempt = _attempt(
-                    smtp.sendmail, mail.mfrom, list(mail.mto), mail.message
-                )
-                attempts.append(attempt)
-                if not attempt.accepted and not attempt.permanent:
-                    break
-    except Exception as failure:  # connecting, or saying goodbye
-        if not attempts:  # a goodbye the server missed changes nothing sent
-            attempts.append(_failed(failure))
-    return attempts
+        return Envelope(mail.mfrom, list(mail.mto), mail.message)
+    except ConflictError:
+        raise
+    except Exception as failure:  # a missing or damaged body
+        return Attempt(f"Unreadable message: {type(failure).__name__}", permanent=True)
 
 
-def _connected(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+def connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    """A conversation with the SMTP server, greeted (and logged in)."""
     smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
     try:
         smtp.ehlo()
@@ -283,12 +283,58 @@ def _connected(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
     return smtp
 
 
+def deliver(
+    smtp: smtplib.SMTP, envelopes: list[Envelope | Attempt], *, until: float
+) -> list[Attempt]:
+    """Hand ``envelopes`` to the server over ``smtp``, in order (no ZODB
+    access here); return the attempts made, one per envelope from the
+    first. A message refused for good (SMTP 5xx) does not stop the others
+    (smtplib resets the conversation after a refusal); it stops after a
+    failure the next message would meet too (the server down, slow, or
+    answering 4xx), once the server has closed the conversation, or once
+    ``until`` (``time.monotonic()``) has passed: what is left was never
+    handed over."""
+    attempts = []
+    for given in envelopes:
+        if smtp.sock is None or time.monotonic() > until:
+            break
+        if isinstance(given, Attempt):  # unreadable: nothing to hand over
+            attempts.append(given)
+            continue
+        attempt = _attempt(smtp.sendmail, given.mfrom, given.mto, given.message)
+        attempts.append(attempt)
+        if _transient(attempt):
+            break
+    return attempts
+
+
+def goodbye(smtp: smtplib.SMTP) -> None:
+    """End the conversation; a server that misses it changes nothing sent."""
+    try:
+        smtp.quit()
+    except Exception as failure:
+        logger.debug("The SMTP server missed our goodbye: %s", failure)
+        smtp.close()
+
+
+def _transient(attempt: Attempt) -> bool:
+    return not attempt.accepted and not attempt.permanent
+
+
 def _attempt(call, *args) -> Attempt:
     try:
         call(*args)
     except Exception as failure:
         return _failed(failure)
     return Attempt(None)
+
+
+def _unreachable(failure: Exception) -> Attempt:
+    """An attempt that never reached the message: the connection, greeting,
+    TLS or login failed. Never a refusal of the message, whatever the code
+    (a wrong password in the Mail control panel must not give up every
+    waiting message): retried."""
+    return Attempt(f"{type(failure).__name__}: {failure}"[:300])
 
 
 def _failed(failure: Exception) -> Attempt:
@@ -408,32 +454,74 @@ def send_due(
 ) -> int:
     """Send every due message once; return how many were attempted.
 
-    Messages go by batches of :data:`BATCH`: a batch is leased by one
-    commit before it is sent (another worker, here or on another instance,
-    then leaves it; if two lease a message at once, one commit conflicts
-    and that one skips the batch), handed over one SMTP connection, and its
-    outcomes committed together, then told to ``on_outcome`` (the metrics).
+    The server is reached first: when it cannot be, the first due message
+    takes the failed attempt (its backoff) and the others wait, unwritten
+    (an outage must not rewrite the whole backlog at every pass). Then the
+    messages go by batches of :data:`BATCH` over that one conversation: a
+    batch is leased by one commit before it is sent (another worker, here
+    or on another instance, then leaves it; if two lease a message at once,
+    one commit conflicts and that one skips the batch), and its outcomes
+    committed together, then told to ``on_outcome`` (the metrics). A batch
+    starts no message once half its lease has passed (the lease covers the
+    whole batch: the rest is freed for the next pass, never sent twice by
+    a worker taking over a lease run out).
     """
-    attempted = 0
     candidates = due(outbox, _now())
-    for start in range(0, len(candidates), BATCH):
-        try:
-            batch = _leased(outbox, candidates[start : start + BATCH])
-            if not batch:
-                continue  # sent or leased by another worker meanwhile
-            commit()
-        except ConflictError:
-            abort()
-            continue
-        attempts = send(settings, batch, timeout)
-        attempted += len(attempts)
-        for outcome in _record_committed(outbox, batch, attempts, commit, abort):
-            if on_outcome is not None:
-                on_outcome(outcome)
-        last = attempts[-1]
-        if not last.accepted and not last.permanent:
-            break  # the server is down or slow: the others wait for the retry
+    if not candidates:
+        return 0
+    try:
+        smtp = connect(settings, timeout)
+    except Exception as failure:
+        _tell(
+            on_outcome, _note_unreachable(outbox, candidates[0], failure, commit, abort)
+        )
+        return 1
+    attempted = 0
+    try:
+        for start in range(0, len(candidates), BATCH):
+            try:
+                batch = _leased(outbox, candidates[start : start + BATCH])
+                if not batch:
+                    continue  # sent or leased by another worker meanwhile
+                envelopes = [envelope(mail) for mail in batch]
+                commit()
+            except ConflictError:
+                abort()
+                continue
+            until = time.monotonic() + LEASE.total_seconds() / 2
+            attempts = deliver(smtp, envelopes, until=until)
+            attempted += len(attempts)
+            _tell(on_outcome, _record_committed(outbox, batch, attempts, commit, abort))
+            if len(attempts) < len(batch) or _transient(attempts[-1]):
+                break  # the server is down, slow or gone: the rest wait
+    finally:
+        goodbye(smtp)
     return attempted
+
+
+def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:
+    if on_outcome is not None:
+        for outcome in outcomes:
+            on_outcome(outcome)
+
+
+def _note_unreachable(
+    outbox: MailOutbox, candidate: Mail, failure: Exception, commit, abort
+) -> list[str]:
+    """Record the failed attempt to reach the server on ``candidate``, if
+    no other worker holds it meanwhile; its outcome (none on a conflict:
+    another worker is busy with the outbox, the next pass tells)."""
+    try:
+        mail = outbox.pending_mail(candidate)
+        now = _now()
+        if mail is None or not _free(mail, now):
+            return []
+        outcome = record(outbox, mail, _unreachable(failure), now)
+        commit()
+    except ConflictError:
+        abort()
+        return []
+    return [outcome]
 
 
 def _leased(outbox: MailOutbox, candidates: list[Mail]) -> list[Mail]:
@@ -474,8 +562,8 @@ def _record_committed(
             time.sleep(0.05)
     # Left leased: sent again once the lease runs out (at least once).
     logger.warning(
-        "Could not record the attempts to send %d e-mails (%s...)",
-        len(attempts),
+        "Could not record the attempts to send e-mails: %d left leased (%s...)",
+        len(batch),
         batch[0].id,
     )
     return []

@@ -425,8 +425,9 @@ class TestBatches:
         assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
             f"Message {n}" for n in range(6)
         ]
-        # One conversation; two batches (4 and 2), a lease and a record each.
-        assert (inbox.conversations, commits) == (1, 4)
+        # One conversation; batches of 1 (does the server take any?), 4 and
+        # the last 1: a lease and a record each.
+        assert (inbox.conversations, commits) == (1, 6)
         with db.transaction() as connection:
             assert not connection.root()["outbox"].pending_mails()
 
@@ -519,29 +520,94 @@ class TestBatches:
             [tried] = [m for m in box.pending_mails() if m.attempts]
             assert "535" in tried.last_error and tried.failed is None
 
-    def test_a_batch_starts_no_message_past_half_its_lease(self, db, monkeypatch):
-        # The lease covers the whole batch: past half of it the rest is
-        # freed, so that no worker taking over an expired lease sends a
-        # message this one sent.
-        class Slow(Inbox):
-            async def handle_DATA(self, server, session, envelope):
-                await asyncio.sleep(0.3)
-                return await super().handle_DATA(server, session, envelope)
-
-        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=1))
+    def test_a_batch_starts_no_message_its_lease_may_not_cover(self, db, monkeypatch):
+        # The lease covers the whole batch: once it may not cover one more
+        # message (MESSAGE_STEPS timeouts), the rest is freed, so that no
+        # worker taking over an expired lease sends a message twice.
+        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=60))
+        monkeypatch.setattr(outbox, "MESSAGE_STEPS", 12)  # 12 x 5 s: no margin
         _queued(db, [f"Message {n}" for n in range(6)])
-        controller, inbox = smtp_server(free_port(), Slow())
+        controller, inbox = smtp_server(free_port())
         try:
             settings = SmtpSettings("127.0.0.1", controller.port, None, None)
             _send_counting_commits(db, settings)
-            sent_first = len(inbox.messages)
+            # The first batch (one message) and the first of the next.
+            assert len(inbox.messages) == 2
             with db.transaction() as connection:
                 waiting = connection.root()["outbox"].pending_mails()
-            assert 1 <= sent_first < 6 and len(waiting) == 6 - sent_first
+            assert len(waiting) == 4
             assert all(m.attempts == 0 and m.leased_until is None for m in waiting)
-            while len(inbox.messages) < 6:  # each pass sends a few more
+            for _pass in range(5):
                 _send_counting_commits(db, settings)
         finally:
             controller.stop()
         subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
         assert subjects == sorted(f"Message {n}" for n in range(6))
+
+    def test_a_server_refusing_every_message_for_now_costs_one(self, db):
+        # 451 to every message (a full disk, greylisting): the pass writes
+        # the message it tried, not a batch leased and freed again.
+        class Busy(Inbox):
+            async def handle_MAIL(self, server, session, envelope, address, options):
+                return "451 Try again later"
+
+        _queued(db, [f"Message {n}" for n in range(5)])
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            serials = {m.id: m._p_serial for m in box.pending_mails()}
+        controller, _inbox = smtp_server(free_port(), Busy())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        with db.transaction() as connection:
+            mails = connection.root()["outbox"].pending_mails()
+        written = [m for m in mails if m._p_serial != serials[m.id]]
+        assert len(written) == 1 and written[0].attempts == 1
+
+    def test_a_conversation_ended_by_the_server_counts_no_attempt(self, db):
+        # A server taking two messages per connection: the third is not
+        # counted as tried, and goes in the next conversation.
+        class TwoPerConnection(Inbox):
+            async def handle_MAIL(self, server, session, envelope, address, options):
+                taken = getattr(session, "taken", 0)
+                if taken >= 2:
+                    return "421 Too many messages, come back"
+                session.taken = taken + 1
+                envelope.mail_from = address
+                return "250 OK"
+
+        _queued(db, ["First", "Second", "Third"])
+        controller, inbox = smtp_server(free_port(), TwoPerConnection())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+            assert len(inbox.messages) == 2
+            with db.transaction() as connection:
+                [third] = connection.root()["outbox"].pending_mails()
+            assert (third.subject, third.attempts) == ("Third", 0)
+            assert third.leased_until is None
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        assert len(inbox.messages) == 3
+
+    def test_a_refused_sender_is_retried_not_given_up(self, db):
+        # The sender is the site's: a relay to set up, not the message.
+        class NoRelay(Inbox):
+            async def handle_MAIL(self, server, session, envelope, address, options):
+                return "554 Relay access denied"
+
+        _queued(db, ["First", "Second"])
+        controller, _inbox = smtp_server(free_port(), NoRelay())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings)
+        finally:
+            controller.stop()
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            assert not box.failed_mails()
+            [tried] = [m for m in box.pending_mails() if m.attempts]
+            assert tried.last_error == "Sender refused: SMTP 554"

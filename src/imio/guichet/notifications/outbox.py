@@ -37,6 +37,7 @@ from persistent import Persistent
 from plone.base.interfaces.controlpanel import IMailSchema
 from plone.registry.interfaces import IRegistry
 from ZODB.POSException import ConflictError
+from ZODB.POSException import POSKeyError
 from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
@@ -64,9 +65,13 @@ MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
 #: ``GUICHET_SMTP_TIMEOUT`` overrides it).
 DEFAULT_TIMEOUT = 10.0
 #: How long an instance may take to send a batch of messages before another
-#: may: a batch starts no message past half of it (longer than every step
-#: of one message's SMTP conversation timing out).
+#: may (longer than every step of one message's SMTP conversation timing
+#: out: MESSAGE_STEPS times the timeout).
 LEASE = timedelta(minutes=5)
+#: Steps of one message's SMTP conversation that may each take the whole
+#: timeout (MAIL, RCPT for a few recipients, DATA, the data's end): a batch
+#: starts no message once its lease covers fewer (see send_due).
+MESSAGE_STEPS = 10
 #: Attempts kept in the log shown to Site Administrators.
 LOG_SIZE = 200
 #: Tries to record the outcome of a message that was sent when the commit
@@ -261,9 +266,7 @@ def envelope(mail: Mail) -> Envelope | Attempt:
     be read (every retry would read it again)."""
     try:
         return Envelope(mail.mfrom, list(mail.mto), mail.message)
-    except ConflictError:
-        raise
-    except Exception as failure:  # a missing or damaged body
+    except (POSKeyError, zlib.error) as failure:  # a missing or damaged body
         return Attempt(f"Unreadable message: {type(failure).__name__}", permanent=True)
 
 
@@ -284,7 +287,11 @@ def connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
 
 
 def deliver(
-    smtp: smtplib.SMTP, envelopes: list[Envelope | Attempt], *, until: float
+    smtp: smtplib.SMTP,
+    envelopes: list[Envelope | Attempt],
+    *,
+    until: float,
+    opened: bool = True,
 ) -> list[Attempt]:
     """Hand ``envelopes`` to the server over ``smtp``, in order (no ZODB
     access here); return the attempts made, one per envelope from the
@@ -293,19 +300,34 @@ def deliver(
     failure the next message would meet too (the server down, slow, or
     answering 4xx), once the server has closed the conversation, or once
     ``until`` (``time.monotonic()``) has passed: what is left was never
-    handed over."""
+    handed over. A conversation the server ends after taking messages (a
+    limit of messages per connection) ends it without an attempt for the
+    next one, unless it is the first of the conversation (``opened``)."""
     attempts = []
     for given in envelopes:
-        if smtp.sock is None or time.monotonic() > until:
-            break
+        if smtp.sock is None or (attempts and time.monotonic() > until):
+            break  # (a batch always tries its first message: else none ever)
         if isinstance(given, Attempt):  # unreadable: nothing to hand over
             attempts.append(given)
             continue
-        attempt = _attempt(smtp.sendmail, given.mfrom, given.mto, given.message)
-        attempts.append(attempt)
-        if _transient(attempt):
-            break
+        try:
+            smtp.sendmail(given.mfrom, given.mto, given.message)
+        except Exception as failure:
+            if _conversation_ended(failure) and not (opened and not attempts):
+                break  # never handed over: free for the next conversation
+            attempts.append(_failed(failure))
+            if _transient(attempts[-1]):
+                break
+        else:
+            attempts.append(Attempt(None))
     return attempts
+
+
+def _conversation_ended(failure: Exception) -> bool:
+    """Whether the server closed the conversation (421, or hung up)."""
+    return isinstance(failure, smtplib.SMTPServerDisconnected) or (
+        isinstance(failure, smtplib.SMTPResponseException) and failure.smtp_code == 421
+    )
 
 
 def goodbye(smtp: smtplib.SMTP) -> None:
@@ -321,14 +343,6 @@ def _transient(attempt: Attempt) -> bool:
     return not attempt.accepted and not attempt.permanent
 
 
-def _attempt(call, *args) -> Attempt:
-    try:
-        call(*args)
-    except Exception as failure:
-        return _failed(failure)
-    return Attempt(None)
-
-
 def _unreachable(failure: Exception) -> Attempt:
     """An attempt that never reached the message: the connection, greeting,
     TLS or login failed. Never a refusal of the message, whatever the code
@@ -338,7 +352,12 @@ def _unreachable(failure: Exception) -> Attempt:
 
 
 def _failed(failure: Exception) -> Attempt:
-    """The attempt ``failure`` ended: permanent for an SMTP 5xx answer."""
+    """The attempt ``failure`` ended: permanent for an SMTP 5xx answer to
+    the message (its recipients, its content), never when the server
+    refuses our sender (the site's: a relay or an authentication to set up,
+    which every message would meet)."""
+    if isinstance(failure, smtplib.SMTPSenderRefused):
+        return Attempt(f"Sender refused: SMTP {failure.smtp_code}"[:300])
     if isinstance(failure, smtplib.SMTPResponseException):
         return Attempt(
             f"SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"[:300],
@@ -472,15 +491,20 @@ def send_due(
     try:
         smtp = connect(settings, timeout)
     except Exception as failure:
-        _tell(
-            on_outcome, _note_unreachable(outbox, candidates[0], failure, commit, abort)
-        )
-        return 1
+        outcomes = _note_unreachable(outbox, candidates[0], failure, commit, abort)
+        _tell(on_outcome, outcomes)
+        return len(outcomes)
     attempted = 0
+    # The first batch is one message: a server that takes none for now (a
+    # 4xx to every message) costs one message written per pass, not a batch.
+    start, size = 0, 1
     try:
-        for start in range(0, len(candidates), BATCH):
+        while start < len(candidates):
+            chosen = candidates[start : start + size]
+            start, size = start + size, BATCH
+            leased_at = time.monotonic()
             try:
-                batch = _leased(outbox, candidates[start : start + BATCH])
+                batch = _leased(outbox, chosen)
                 if not batch:
                     continue  # sent or leased by another worker meanwhile
                 envelopes = [envelope(mail) for mail in batch]
@@ -488,8 +512,12 @@ def send_due(
             except ConflictError:
                 abort()
                 continue
-            until = time.monotonic() + LEASE.total_seconds() / 2
-            attempts = deliver(smtp, envelopes, until=until)
+            attempts = deliver(
+                smtp,
+                envelopes,
+                until=leased_at + _sending_time(timeout),
+                opened=attempted == 0,
+            )
             attempted += len(attempts)
             _tell(on_outcome, _record_committed(outbox, batch, attempts, commit, abort))
             if len(attempts) < len(batch) or _transient(attempts[-1]):
@@ -497,6 +525,13 @@ def send_due(
     finally:
         goodbye(smtp)
     return attempted
+
+
+def _sending_time(timeout: float) -> float:
+    """How long after its lease a batch may start a message: while the
+    lease still covers the longest conversation of one message (each of
+    :data:`MESSAGE_STEPS` steps taking the whole ``timeout``)."""
+    return max(0.0, LEASE.total_seconds() - MESSAGE_STEPS * timeout)
 
 
 def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:

@@ -379,7 +379,7 @@ class Sessions(Inbox):
         return responses
 
 
-def _send_counting_commits(db, settings) -> int:
+def _send_counting_commits(db, settings, timeout=5) -> int:
     """Send what is due, as the worker does; return how many commits."""
     commits = []
     manager = transaction.TransactionManager()
@@ -392,7 +392,7 @@ def _send_counting_commits(db, settings) -> int:
             commits.append(True)
             manager.commit()
 
-        outbox.send_due(box, commit, manager.abort, settings=settings, timeout=5)
+        outbox.send_due(box, commit, manager.abort, settings=settings, timeout=timeout)
     finally:
         manager.abort()
         connection.close()
@@ -521,28 +521,64 @@ class TestBatches:
             assert "535" in tried.last_error and tried.failed is None
 
     def test_a_batch_starts_no_message_its_lease_may_not_cover(self, db, monkeypatch):
-        # The lease covers the whole batch: once it may not cover one more
-        # message (MESSAGE_STEPS timeouts), the rest is freed, so that no
-        # worker taking over an expired lease sends a message twice.
-        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=60))
-        monkeypatch.setattr(outbox, "MESSAGE_STEPS", 12)  # 12 x 5 s: no margin
-        _queued(db, [f"Message {n}" for n in range(6)])
+        # A slow server (scanning each message): once the lease may not
+        # cover one more message (every step timing out), the rest is
+        # leased again in the next batch, in the same conversation; no
+        # worker taking over an expired lease could send a message twice.
+        class Slow(Sessions):
+            async def handle_DATA(self, server, session, envelope):
+                await asyncio.sleep(0.25)
+                return await super().handle_DATA(server, session, envelope)
+
+        # Leased 4 s: twice a conversation of 4 steps of 0.5 s.
+        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=1))
+        leases = []
+        original = outbox._leased
+
+        def leased(*args):
+            batch, seconds = original(*args)
+            leases.append((len(batch), seconds))
+            return batch, seconds
+
+        monkeypatch.setattr(outbox, "_leased", leased)
+        _queued(db, [f"Message {n}" for n in range(12)])
+        controller, inbox = smtp_server(free_port(), Slow())
+        try:
+            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+            _send_counting_commits(db, settings, timeout=0.5)
+        finally:
+            controller.stop()
+        subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
+        assert subjects == sorted(f"Message {n}" for n in range(12))
+        assert inbox.conversations == 1
+        # One message, then 11 of which the lease covered a few (2 s of
+        # 4 s, 0.25 s each), then the rest leased again.
+        assert leases[0] == (1, 4.0) and leases[1] == (11, 4.0)
+        assert len(leases) >= 3 and sum(n for n, _s in leases) > 12
+        with db.transaction() as connection:
+            assert not connection.root()["outbox"].pending_mails()
+
+    def test_an_unreadable_message_holds_back_no_other(self, db):
+        _queued(db, ["First", "Broken", "Third"])
+        with db.transaction() as connection:
+            box = connection.root()["outbox"]
+            [broken] = [m for m in box.pending_mails() if m.subject == "Broken"]
+            broken.body = None  # as if queued before bodies, without one
         controller, inbox = smtp_server(free_port())
         try:
             settings = SmtpSettings("127.0.0.1", controller.port, None, None)
             _send_counting_commits(db, settings)
-            # The first batch (one message) and the first of the next.
-            assert len(inbox.messages) == 2
-            with db.transaction() as connection:
-                waiting = connection.root()["outbox"].pending_mails()
-            assert len(waiting) == 4
-            assert all(m.attempts == 0 and m.leased_until is None for m in waiting)
-            for _pass in range(5):
-                _send_counting_commits(db, settings)
+            _send_counting_commits(db, settings)
         finally:
             controller.stop()
-        subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
-        assert subjects == sorted(f"Message {n}" for n in range(6))
+        assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
+            "First",
+            "Third",
+        ]
+        with db.transaction() as connection:
+            [waiting] = connection.root()["outbox"].pending_mails()
+        assert waiting.subject == "Broken" and waiting.attempts == 1
+        assert waiting.last_error == "Unreadable message: KeyError"
 
     def test_a_server_refusing_every_message_for_now_costs_one(self, db):
         # 451 to every message (a full disk, greylisting): the pass writes
@@ -566,17 +602,27 @@ class TestBatches:
         written = [m for m in mails if m._p_serial != serials[m.id]]
         assert len(written) == 1 and written[0].attempts == 1
 
-    def test_a_conversation_ended_by_the_server_counts_no_attempt(self, db):
-        # A server taking two messages per connection: the third is not
-        # counted as tried, and goes in the next conversation.
+    @pytest.mark.parametrize("command", ["MAIL", "RCPT"])
+    def test_a_conversation_ended_by_the_server_counts_no_attempt(self, db, command):
+        # A server taking two messages per connection (saying so at MAIL or
+        # at RCPT): the third is not counted as tried, and goes in the next
+        # conversation.
         class TwoPerConnection(Inbox):
             async def handle_MAIL(self, server, session, envelope, address, options):
-                taken = getattr(session, "taken", 0)
-                if taken >= 2:
+                if command == "MAIL" and getattr(session, "taken", 0) >= 2:
                     return "421 Too many messages, come back"
-                session.taken = taken + 1
                 envelope.mail_from = address
                 return "250 OK"
+
+            async def handle_RCPT(self, server, session, envelope, address, options):
+                if command == "RCPT" and getattr(session, "taken", 0) >= 2:
+                    return "421 Too many messages, come back"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                session.taken = getattr(session, "taken", 0) + 1
+                return await super().handle_DATA(server, session, envelope)
 
         _queued(db, ["First", "Second", "Third"])
         controller, inbox = smtp_server(free_port(), TwoPerConnection())
@@ -610,4 +656,4 @@ class TestBatches:
             box = connection.root()["outbox"]
             assert not box.failed_mails()
             [tried] = [m for m in box.pending_mails() if m.attempts]
-            assert tried.last_error == "Sender refused: SMTP 554"
+            assert tried.last_error == "Sender refused: SMTP 554: Relay access denied"

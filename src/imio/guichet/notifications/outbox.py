@@ -36,8 +36,10 @@ from imio.guichet.storage import TimeMap
 from persistent import Persistent
 from plone.base.interfaces.controlpanel import IMailSchema
 from plone.registry.interfaces import IRegistry
+from transaction.interfaces import TransientError
 from ZODB.POSException import ConflictError
 from ZODB.POSException import POSKeyError
+from ZODB.POSException import StorageError
 from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
@@ -65,13 +67,9 @@ MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
 #: ``GUICHET_SMTP_TIMEOUT`` overrides it).
 DEFAULT_TIMEOUT = 10.0
 #: How long an instance may take to send a batch of messages before another
-#: may (longer than every step of one message's SMTP conversation timing
-#: out: MESSAGE_STEPS times the timeout).
+#: may (at least, see lease_seconds: twice the longest conversation of one
+#: of its messages, every step of it timing out).
 LEASE = timedelta(minutes=5)
-#: Steps of one message's SMTP conversation that may each take the whole
-#: timeout (MAIL, RCPT for a few recipients, DATA, the data's end): a batch
-#: starts no message once its lease covers fewer (see send_due).
-MESSAGE_STEPS = 10
 #: Attempts kept in the log shown to Site Administrators.
 LOG_SIZE = 200
 #: Tries to record the outcome of a message that was sent when the commit
@@ -262,12 +260,32 @@ class Envelope:
 
 
 def envelope(mail: Mail) -> Envelope | Attempt:
-    """``mail``'s envelope; a failed attempt, for good, when its body cannot
-    be read (every retry would read it again)."""
+    """``mail``'s envelope; else a failed attempt: for good when its body is
+    missing or damaged (every retry would read it again), retried when it
+    could not be read otherwise (it backs off, and never holds back the
+    others). Conflicts and the storage's own errors go up."""
     try:
         return Envelope(mail.mfrom, list(mail.mto), mail.message)
-    except (POSKeyError, zlib.error) as failure:  # a missing or damaged body
+    except (POSKeyError, zlib.error) as failure:
         return Attempt(f"Unreadable message: {type(failure).__name__}", permanent=True)
+    except (ConflictError, TransientError, StorageError):
+        raise
+    except Exception as failure:
+        return Attempt(f"Unreadable message: {type(failure).__name__}")
+
+
+def steps(recipients) -> int:
+    """The steps of a message's SMTP conversation that may each take the
+    whole timeout: MAIL, a RCPT per recipient, DATA and the data's end."""
+    return 3 + len(recipients)
+
+
+def lease_seconds(mails: list[Mail], timeout: float) -> float:
+    """How long a batch is leased: :data:`LEASE`, or twice the longest
+    conversation of one of its messages if longer (a large timeout, many
+    recipients): a batch starts no message its lease may not cover."""
+    longest = max((steps(mail.mto) for mail in mails), default=0) * timeout
+    return max(LEASE.total_seconds(), 2 * longest)
 
 
 def connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
@@ -290,7 +308,8 @@ def deliver(
     smtp: smtplib.SMTP,
     envelopes: list[Envelope | Attempt],
     *,
-    until: float,
+    lease_ends: float,
+    timeout: float,
     opened: bool = True,
 ) -> list[Attempt]:
     """Hand ``envelopes`` to the server over ``smtp``, in order (no ZODB
@@ -298,22 +317,27 @@ def deliver(
     first. A message refused for good (SMTP 5xx) does not stop the others
     (smtplib resets the conversation after a refusal); it stops after a
     failure the next message would meet too (the server down, slow, or
-    answering 4xx), once the server has closed the conversation, or once
-    ``until`` (``time.monotonic()``) has passed: what is left was never
-    handed over. A conversation the server ends after taking messages (a
-    limit of messages per connection) ends it without an attempt for the
-    next one, unless it is the first of the conversation (``opened``)."""
+    answering 4xx), once the server has closed the conversation, or before
+    a message the lease may no longer cover (``lease_ends``, by
+    ``time.monotonic()``, every step taking ``timeout``; the lease covers
+    the first): what is left was never handed over. A conversation the
+    server ends after taking messages (a limit of messages per connection)
+    ends it without an attempt for the next one, unless it is the first of
+    the conversation (``opened``)."""
     attempts = []
     for given in envelopes:
-        if smtp.sock is None or (attempts and time.monotonic() > until):
-            break  # (a batch always tries its first message: else none ever)
+        if smtp.sock is None:
+            break
         if isinstance(given, Attempt):  # unreadable: nothing to hand over
             attempts.append(given)
             continue
+        if attempts and time.monotonic() + steps(given.mto) * timeout > lease_ends:
+            break
         try:
             smtp.sendmail(given.mfrom, given.mto, given.message)
         except Exception as failure:
-            if _conversation_ended(failure) and not (opened and not attempts):
+            ended = smtp.sock is None or _conversation_ended(failure)
+            if ended and not (opened and not attempts):
                 break  # never handed over: free for the next conversation
             attempts.append(_failed(failure))
             if _transient(attempts[-1]):
@@ -357,7 +381,11 @@ def _failed(failure: Exception) -> Attempt:
     refuses our sender (the site's: a relay or an authentication to set up,
     which every message would meet)."""
     if isinstance(failure, smtplib.SMTPSenderRefused):
-        return Attempt(f"Sender refused: SMTP {failure.smtp_code}"[:300])
+        return Attempt(
+            f"Sender refused: SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"[
+                :300
+            ]
+        )
     if isinstance(failure, smtplib.SMTPResponseException):
         return Attempt(
             f"SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"[:300],
@@ -476,14 +504,16 @@ def send_due(
     The server is reached first: when it cannot be, the first due message
     takes the failed attempt (its backoff) and the others wait, unwritten
     (an outage must not rewrite the whole backlog at every pass). Then the
-    messages go by batches of :data:`BATCH` over that one conversation: a
-    batch is leased by one commit before it is sent (another worker, here
-    or on another instance, then leaves it; if two lease a message at once,
-    one commit conflicts and that one skips the batch), and its outcomes
-    committed together, then told to ``on_outcome`` (the metrics). A batch
-    starts no message once half its lease has passed (the lease covers the
-    whole batch: the rest is freed for the next pass, never sent twice by
-    a worker taking over a lease run out).
+    messages go over that one conversation by batches, each leased by one
+    commit before it is sent (another worker, here or on another instance,
+    then leaves it; if two lease a message at once, one commit conflicts
+    and that one skips the batch), its outcomes committed together, then
+    told to ``on_outcome`` (the metrics). The first batch is one message (a
+    server refusing every message for now costs one written per pass), the
+    next ones up to :data:`BATCH`. A batch starts no message its lease may
+    no longer cover (:func:`lease_seconds`): the rest is leased again in
+    the next batch, so that no worker taking over a lease run out sends a
+    message twice.
     """
     candidates = due(outbox, _now())
     if not candidates:
@@ -495,16 +525,14 @@ def send_due(
         _tell(on_outcome, outcomes)
         return len(outcomes)
     attempted = 0
-    # The first batch is one message: a server that takes none for now (a
-    # 4xx to every message) costs one message written per pass, not a batch.
-    start, size = 0, 1
+    remaining = candidates
+    size = 1  # until a message is tried: does the server take any now?
     try:
-        while start < len(candidates):
-            chosen = candidates[start : start + size]
-            start, size = start + size, BATCH
+        while remaining:
+            chosen, remaining = remaining[:size], remaining[size:]
             leased_at = time.monotonic()
             try:
-                batch = _leased(outbox, chosen)
+                batch, seconds = _leased(outbox, chosen, timeout)
                 if not batch:
                     continue  # sent or leased by another worker meanwhile
                 envelopes = [envelope(mail) for mail in batch]
@@ -515,23 +543,24 @@ def send_due(
             attempts = deliver(
                 smtp,
                 envelopes,
-                until=leased_at + _sending_time(timeout),
+                lease_ends=leased_at + seconds,
+                timeout=timeout,
                 opened=attempted == 0,
             )
             attempted += len(attempts)
             _tell(on_outcome, _record_committed(outbox, batch, attempts, commit, abort))
-            if len(attempts) < len(batch) or _transient(attempts[-1]):
+            if smtp.sock is None or (attempts and _transient(attempts[-1])):
                 break  # the server is down, slow or gone: the rest wait
+            if len(attempts) < len(batch):
+                # Its lease could not cover more (a slow server): the rest
+                # in batches as large as that one, newly leased.
+                remaining = batch[len(attempts) :] + remaining
+                size = len(attempts)
+            elif attempted:
+                size = BATCH
     finally:
         goodbye(smtp)
     return attempted
-
-
-def _sending_time(timeout: float) -> float:
-    """How long after its lease a batch may start a message: while the
-    lease still covers the longest conversation of one message (each of
-    :data:`MESSAGE_STEPS` steps taking the whole ``timeout``)."""
-    return max(0.0, LEASE.total_seconds() - MESSAGE_STEPS * timeout)
 
 
 def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:
@@ -559,17 +588,21 @@ def _note_unreachable(
     return [outcome]
 
 
-def _leased(outbox: MailOutbox, candidates: list[Mail]) -> list[Mail]:
-    """Of ``candidates``, those still due and free, leased (uncommitted)."""
+def _leased(
+    outbox: MailOutbox, candidates: list[Mail], timeout: float
+) -> tuple[list[Mail], float]:
+    """Of ``candidates``, those still due and free, leased (uncommitted),
+    and for how many seconds (:func:`lease_seconds`)."""
     now = _now()
-    leased = []
+    free = []
     for candidate in candidates:
         mail = outbox.pending_mail(candidate)
-        if mail is None or mail.next_attempt > now or not _free(mail, now):
-            continue
-        mail.leased_until = now + LEASE
-        leased.append(mail)
-    return leased
+        if mail is not None and mail.next_attempt <= now and _free(mail, now):
+            free.append(mail)
+    seconds = lease_seconds(free, timeout)
+    for mail in free:
+        mail.leased_until = now + timedelta(seconds=seconds)
+    return free, seconds
 
 
 def _record_committed(

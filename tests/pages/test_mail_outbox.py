@@ -3,6 +3,7 @@ server on loopback that is down, hangs, then recovers, across a restart)."""
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP
 from datetime import datetime
 from datetime import UTC
 from email.message import EmailMessage
@@ -26,12 +27,14 @@ from ZODB.FileStorage import FileStorage
 from zope.processlifetime import DatabaseOpenedWithRoot
 
 import asyncio
+import itertools
 import pytest
 import re
 import socket
 import threading
 import time
 import transaction
+import types
 
 
 CITIZEN = "jeanne@example.org"
@@ -521,17 +524,21 @@ class TestBatches:
             assert "535" in tried.last_error and tried.failed is None
 
     def test_a_batch_starts_no_message_its_lease_may_not_cover(self, db, monkeypatch):
-        # A slow server (scanning each message): once the lease may not
-        # cover one more message (every step timing out), the rest is
+        # A slow server (one that scans each message): once the lease may
+        # not cover one more message (every step timing out), the rest is
         # leased again in the next batch, in the same conversation; no
         # worker taking over an expired lease could send a message twice.
-        class Slow(Sessions):
-            async def handle_DATA(self, server, session, envelope):
-                await asyncio.sleep(0.25)
-                return await super().handle_DATA(server, session, envelope)
-
-        # Leased 4 s: twice a conversation of 4 steps of 0.5 s.
-        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=1))
+        # The clock moves a second each time it is read: a message takes
+        # about a second, its worst time is 0.7 s, a lease 5 s.
+        ticks = itertools.count()
+        monkeypatch.setattr(
+            outbox,
+            "time",
+            types.SimpleNamespace(
+                monotonic=lambda: float(next(ticks)), sleep=time.sleep
+            ),
+        )
+        monkeypatch.setattr(outbox, "LEASE", outbox.timedelta(seconds=5))
         leases = []
         original = outbox._leased
 
@@ -542,19 +549,18 @@ class TestBatches:
 
         monkeypatch.setattr(outbox, "_leased", leased)
         _queued(db, [f"Message {n}" for n in range(12)])
-        controller, inbox = smtp_server(free_port(), Slow())
+        controller, inbox = smtp_server(free_port(), Sessions())
         try:
             settings = SmtpSettings("127.0.0.1", controller.port, None, None)
-            _send_counting_commits(db, settings, timeout=0.5)
+            _send_counting_commits(db, settings, timeout=0.1)
         finally:
             controller.stop()
         subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
         assert subjects == sorted(f"Message {n}" for n in range(12))
         assert inbox.conversations == 1
-        # One message, then 11 of which the lease covered a few (2 s of
-        # 4 s, 0.25 s each), then the rest leased again.
-        assert leases[0] == (1, 4.0) and leases[1] == (11, 4.0)
-        assert len(leases) >= 3 and sum(n for n, _s in leases) > 12
+        # One message; of the next 11, the five the lease covered; the six
+        # left leased again, as many as the lease covered (5), then 1.
+        assert leases == [(1, 5.0), (11, 5.0), (5, 5.0), (1, 5.0)]
         with db.transaction() as connection:
             assert not connection.root()["outbox"].pending_mails()
 
@@ -602,7 +608,7 @@ class TestBatches:
         written = [m for m in mails if m._p_serial != serials[m.id]]
         assert len(written) == 1 and written[0].attempts == 1
 
-    @pytest.mark.parametrize("command", ["MAIL", "RCPT"])
+    @pytest.mark.parametrize("command", ["MAIL", "RCPT", "DATA"])
     def test_a_conversation_ended_by_the_server_counts_no_attempt(self, db, command):
         # A server taking two messages per connection (saying so at MAIL or
         # at RCPT): the third is not counted as tried, and goes in the next
@@ -624,8 +630,22 @@ class TestBatches:
                 session.taken = getattr(session, "taken", 0) + 1
                 return await super().handle_DATA(server, session, envelope)
 
+        class Server(SMTP):
+            async def smtp_DATA(self, arg):
+                # A 421 to DATA itself: smtplib does not close then.
+                if command == "DATA" and getattr(self.session, "taken", 0) >= 2:
+                    await self.push("421 Too many messages, come back")
+                    return
+                await super().smtp_DATA(arg)
+
+        class Serving(Controller):
+            def factory(self):
+                return Server(self.handler, **self.SMTP_kwargs)
+
         _queued(db, ["First", "Second", "Third"])
-        controller, inbox = smtp_server(free_port(), TwoPerConnection())
+        controller = Serving(TwoPerConnection(), hostname="127.0.0.1", port=free_port())
+        controller.start()
+        inbox = controller.handler
         try:
             settings = SmtpSettings("127.0.0.1", controller.port, None, None)
             _send_counting_commits(db, settings)

@@ -274,17 +274,18 @@ def envelope(mail: Mail) -> Envelope | Attempt:
         return Attempt(f"Unreadable message: {type(failure).__name__}")
 
 
-def steps(recipients) -> int:
-    """The steps of a message's SMTP conversation that may each take the
-    whole timeout: MAIL, a RCPT per recipient, DATA and the data's end."""
-    return 3 + len(recipients)
+def worst_seconds(recipients, timeout: float) -> float:
+    """How long handing a message to ``recipients`` and recording it may
+    take, every step timing out: MAIL, a RCPT each, DATA, the message
+    sent, the answer to it, a reset after a refusal, and the record."""
+    return (6 + len(recipients)) * timeout
 
 
 def lease_seconds(mails: list[Mail], timeout: float) -> float:
-    """How long a batch is leased: :data:`LEASE`, or twice the longest
-    conversation of one of its messages if longer (a large timeout, many
-    recipients): a batch starts no message its lease may not cover."""
-    longest = max((steps(mail.mto) for mail in mails), default=0) * timeout
+    """How long a batch is leased: :data:`LEASE`, or twice the worst time of
+    one of its messages if longer (a large timeout, many recipients): a
+    batch starts no message its lease may not cover (see :func:`deliver`)."""
+    longest = max((worst_seconds(mail.mto, timeout) for mail in mails), default=0)
     return max(LEASE.total_seconds(), 2 * longest)
 
 
@@ -304,6 +305,17 @@ def connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
     return smtp
 
 
+@dataclass
+class Handed:
+    """What :func:`deliver` did."""
+
+    #: One attempt per message, from the first (the rest was not tried).
+    attempts: list[Attempt]
+    #: Whether the server stopped taking messages (down, slow, a 4xx, the
+    #: conversation ended): the pass ends, the rest waits for the next.
+    stopped: bool = False
+
+
 def deliver(
     smtp: smtplib.SMTP,
     envelopes: list[Envelope | Attempt],
@@ -311,40 +323,46 @@ def deliver(
     lease_ends: float,
     timeout: float,
     opened: bool = True,
-) -> list[Attempt]:
+) -> Handed:
     """Hand ``envelopes`` to the server over ``smtp``, in order (no ZODB
-    access here); return the attempts made, one per envelope from the
-    first. A message refused for good (SMTP 5xx) does not stop the others
-    (smtplib resets the conversation after a refusal); it stops after a
-    failure the next message would meet too (the server down, slow, or
-    answering 4xx), once the server has closed the conversation, or before
-    a message the lease may no longer cover (``lease_ends``, by
-    ``time.monotonic()``, every step taking ``timeout``; the lease covers
-    the first): what is left was never handed over. A conversation the
-    server ends after taking messages (a limit of messages per connection)
-    ends it without an attempt for the next one, unless it is the first of
-    the conversation (``opened``)."""
-    attempts = []
+    access here). A message refused for good (SMTP 5xx) does not stop the
+    others (smtplib resets the conversation after a refusal); a failure the
+    next message would meet too (the server down, slow, answering 4xx, or
+    ending the conversation) stops them all; a message the lease may no
+    longer cover (``lease_ends``, by ``time.monotonic()``, see
+    :func:`worst_seconds`; it covers the first) is not started, nor the
+    rest. A conversation the server ends after taking messages (a limit of
+    messages per connection) counts no attempt for the next one, unless it
+    is the first of the conversation (``opened``)."""
+    handed = Handed([])
+    attempts = handed.attempts
+    tried = 0
     for given in envelopes:
         if smtp.sock is None:
+            handed.stopped = True
             break
         if isinstance(given, Attempt):  # unreadable: nothing to hand over
             attempts.append(given)
             continue
-        if attempts and time.monotonic() + steps(given.mto) * timeout > lease_ends:
+        if tried and time.monotonic() + worst_seconds(given.mto, timeout) > lease_ends:
             break
+        first = opened and not tried
+        tried += 1
         try:
             smtp.sendmail(given.mfrom, given.mto, given.message)
         except Exception as failure:
-            ended = smtp.sock is None or _conversation_ended(failure)
-            if ended and not (opened and not attempts):
-                break  # never handed over: free for the next conversation
+            if smtp.sock is None or _conversation_ended(failure):
+                smtp.close()  # (smtplib keeps it open after a 421 to DATA)
+                handed.stopped = True
+                if not first:
+                    break  # never handed over: free for the next conversation
             attempts.append(_failed(failure))
             if _transient(attempts[-1]):
+                handed.stopped = True
                 break
         else:
             attempts.append(Attempt(None))
-    return attempts
+    return handed
 
 
 def _conversation_ended(failure: Exception) -> bool:
@@ -540,22 +558,23 @@ def send_due(
             except ConflictError:
                 abort()
                 continue
-            attempts = deliver(
+            handed = deliver(
                 smtp,
                 envelopes,
                 lease_ends=leased_at + seconds,
                 timeout=timeout,
                 opened=attempted == 0,
             )
+            attempts = handed.attempts
             attempted += len(attempts)
             _tell(on_outcome, _record_committed(outbox, batch, attempts, commit, abort))
-            if smtp.sock is None or (attempts and _transient(attempts[-1])):
+            if handed.stopped:
                 break  # the server is down, slow or gone: the rest wait
             if len(attempts) < len(batch):
                 # Its lease could not cover more (a slow server): the rest
                 # in batches as large as that one, newly leased.
                 remaining = batch[len(attempts) :] + remaining
-                size = len(attempts)
+                size = max(1, len(attempts))
             elif attempted:
                 size = BATCH
     finally:

@@ -452,8 +452,9 @@ def next_due(outbox: MailOutbox) -> datetime | None:
 
 
 def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> str:
-    """Log the attempt; retire, reschedule or give up the message. Returns
-    the outcome: ``sent``, ``retrying`` or ``failed``.
+    """Keep the attempt in the outbox's log; retire, reschedule or give up
+    the message. Returns the outcome: ``sent``, ``retrying`` or ``failed``
+    (:func:`logged` tells the process's log, once committed).
 
     A message sent at its first attempt is not logged, nor written again:
     nearly every message is, and logging each would write a bucket of the
@@ -476,16 +477,6 @@ def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> s
     else:
         outcome = "retrying"
         mail.next_attempt = now + backoff(mail.attempts)
-    if not attempt.accepted:
-        # Which message, without its content nor the citizen's address.
-        logger.error(
-            "Could not send the e-mail %r to %s (attempt %d, %s): %s",
-            mail.subject,
-            ", ".join(masked(a) for a in mail.mto),
-            mail.attempts,
-            outcome,
-            attempt.error,
-        )
     outbox.log_attempt(
         {
             "date": now.isoformat(),
@@ -502,6 +493,24 @@ def record(outbox: MailOutbox, mail: Mail, attempt: Attempt, now: datetime) -> s
         now,
     )
     return outcome
+
+
+def logged(recorded: list[tuple[Mail, Attempt, str]]) -> list[str]:
+    """Log the failed attempts ``recorded`` (message, attempt, outcome), once
+    committed (a record whose commit conflicted was never made: another
+    worker's stands); return their outcomes."""
+    for mail, attempt, outcome in recorded:
+        if not attempt.accepted:
+            # Which message, without its content nor the citizen's address.
+            logger.error(
+                "Could not send the e-mail %r to %s (attempt %d, %s): %s",
+                mail.subject,
+                ", ".join(masked(a) for a in mail.mto),
+                mail.attempts,
+                outcome,
+                attempt.error,
+            )
+    return [outcome for _mail, _attempt, outcome in recorded]
 
 
 def _now() -> datetime:
@@ -599,12 +608,13 @@ def _note_unreachable(
         now = _now()
         if mail is None or not _free(mail, now):
             return []
-        outcome = record(outbox, mail, _unreachable(failure), now)
+        attempt = _unreachable(failure)
+        recorded = [(mail, attempt, record(outbox, mail, attempt, now))]
         commit()
     except ConflictError:
         abort()
         return []
-    return [outcome]
+    return logged(recorded)
 
 
 def _leased(
@@ -632,18 +642,19 @@ def _record_committed(
     (none when they could not be recorded)."""
     for _try in range(RECORD_TRIES):
         now = _now()
-        outcomes = []
+        recorded = []
         try:
             for position, sent in enumerate(batch):
                 mail = outbox.pending_mail(sent)
                 if mail is None:
                     continue
                 if position < len(attempts):
-                    outcomes.append(record(outbox, mail, attempts[position], now))
+                    attempt = attempts[position]
+                    recorded.append((mail, attempt, record(outbox, mail, attempt, now)))
                 else:  # not attempted: free for the next pass
                     mail.leased_until = None
             commit()
-            return outcomes
+            return logged(recorded)
         except ConflictError:
             abort()
             time.sleep(0.05)

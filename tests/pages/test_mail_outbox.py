@@ -27,6 +27,7 @@ from ZODB.FileStorage import FileStorage
 from zope.processlifetime import DatabaseOpenedWithRoot
 
 import asyncio
+import contextlib
 import itertools
 import pytest
 import re
@@ -382,6 +383,26 @@ class Sessions(Inbox):
         return responses
 
 
+@contextlib.contextmanager
+def serving(handler=None):
+    """An SMTP server on loopback answering with ``handler`` (an
+    :class:`Inbox` by default): that handler and settings that reach it."""
+    controller, handler = smtp_server(free_port(), handler)
+    try:
+        yield handler, SmtpSettings("127.0.0.1", controller.port, None, None)
+    finally:
+        controller.stop()
+
+
+def _the_one_retried(db) -> Mail:
+    """The one message tried, kept to be retried (none given up)."""
+    with db.transaction() as connection:
+        box = connection.root()["outbox"]
+        assert not box.failed_mails()
+        [tried] = [m for m in box.pending_mails() if m.attempts]
+    return tried
+
+
 def _send_counting_commits(db, settings, timeout=5) -> int:
     """Send what is due, as the worker does; return how many commits."""
     commits = []
@@ -419,12 +440,8 @@ class TestBatches:
     def test_many_messages_one_conversation_two_commits(self, db, monkeypatch):
         monkeypatch.setattr(outbox, "BATCH", 4)
         _queued(db, [f"Message {n}" for n in range(6)])
-        controller, inbox = smtp_server(free_port(), Sessions())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(Sessions()) as (inbox, settings):
             commits = _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
         assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
             f"Message {n}" for n in range(6)
         ]
@@ -443,12 +460,8 @@ class TestBatches:
                 return "250 OK"
 
         _queued(db, ["First", ("nobody@example.org", "Lost"), "Third"])
-        controller, inbox = smtp_server(free_port(), RefusingOne())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(RefusingOne()) as (inbox, settings):
             _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
         assert [m["Subject"] for _rcpts, m in inbox.messages] == ["First", "Third"]
         assert inbox.conversations == 1
         with db.transaction() as connection:
@@ -465,12 +478,8 @@ class TestBatches:
                 return await super().handle_DATA(server, session, envelope)
 
         _queued(db, ["First", "Second", "Third"])
-        controller, inbox = smtp_server(free_port(), TiredAfterOne())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(TiredAfterOne()) as (inbox, settings):
             _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
         assert [m["Subject"] for _rcpts, m in inbox.messages] == ["First"]
         with db.transaction() as connection:
             box = connection.root()["outbox"]
@@ -517,11 +526,8 @@ class TestBatches:
             _send_counting_commits(db, settings)
         finally:
             controller.stop()
-        with db.transaction() as connection:
-            box = connection.root()["outbox"]
-            assert not box.failed_mails()
-            [tried] = [m for m in box.pending_mails() if m.attempts]
-            assert "535" in tried.last_error and tried.failed is None
+        tried = _the_one_retried(db)
+        assert "535" in tried.last_error and tried.failed is None
 
     def test_a_batch_starts_no_message_its_lease_may_not_cover(self, db, monkeypatch):
         # A slow server (one that scans each message): once the lease may
@@ -549,12 +555,8 @@ class TestBatches:
 
         monkeypatch.setattr(outbox, "_leased", leased)
         _queued(db, [f"Message {n}" for n in range(12)])
-        controller, inbox = smtp_server(free_port(), Sessions())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(Sessions()) as (inbox, settings):
             _send_counting_commits(db, settings, timeout=0.1)
-        finally:
-            controller.stop()
         subjects = sorted(m["Subject"] for _rcpts, m in inbox.messages)
         assert subjects == sorted(f"Message {n}" for n in range(12))
         assert inbox.conversations == 1
@@ -570,13 +572,9 @@ class TestBatches:
             box = connection.root()["outbox"]
             [broken] = [m for m in box.pending_mails() if m.subject == "Broken"]
             broken.body = None  # as if queued before bodies, without one
-        controller, inbox = smtp_server(free_port())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving() as (inbox, settings):
             _send_counting_commits(db, settings)
             _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
         assert sorted(m["Subject"] for _rcpts, m in inbox.messages) == [
             "First",
             "Third",
@@ -597,12 +595,8 @@ class TestBatches:
         with db.transaction() as connection:
             box = connection.root()["outbox"]
             serials = {m.id: m._p_serial for m in box.pending_mails()}
-        controller, _inbox = smtp_server(free_port(), Busy())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(Busy()) as (_inbox, settings):
             _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
         with db.transaction() as connection:
             mails = connection.root()["outbox"].pending_mails()
         written = [m for m in mails if m._p_serial != serials[m.id]]
@@ -666,14 +660,7 @@ class TestBatches:
                 return "554 Relay access denied"
 
         _queued(db, ["First", "Second"])
-        controller, _inbox = smtp_server(free_port(), NoRelay())
-        try:
-            settings = SmtpSettings("127.0.0.1", controller.port, None, None)
+        with serving(NoRelay()) as (_inbox, settings):
             _send_counting_commits(db, settings)
-        finally:
-            controller.stop()
-        with db.transaction() as connection:
-            box = connection.root()["outbox"]
-            assert not box.failed_mails()
-            [tried] = [m for m in box.pending_mails() if m.attempts]
-            assert tried.last_error == "Sender refused: SMTP 554: Relay access denied"
+        tried = _the_one_retried(db)
+        assert tried.last_error == "Sender refused: SMTP 554: Relay access denied"

@@ -29,6 +29,7 @@ from zope.processlifetime import DatabaseOpenedWithRoot
 import asyncio
 import contextlib
 import itertools
+import logging
 import pytest
 import re
 import socket
@@ -664,3 +665,23 @@ class TestBatches:
             _send_counting_commits(db, settings)
         tried = _the_one_retried(db)
         assert tried.last_error == "Sender refused: SMTP 554: Relay access denied"
+
+
+def test_flush_waits_for_the_workers_pass(site, closed_port, monkeypatch, caplog):
+    """The worker and ``flush`` (tests, scripts) never run a pass over one
+    outbox at once: once ``flush`` returns, what the worker tried is
+    committed, logged and counted."""
+    original = outbox.logged
+
+    def slow(recorded):
+        if threading.current_thread().name.startswith("guichet-mail:"):
+            time.sleep(0.3)  # the worker's record committed, not yet logged
+        return original(recorded)
+
+    monkeypatch.setattr(outbox, "logged", slow)
+    with caplog.at_level(logging.ERROR):
+        queue_messages([message(CITIZEN, "One"), message(CITIZEN, "Two")])
+        transaction.commit()  # wakes the worker
+        flush_mail_outbox(site)
+    failures = [r for r in caplog.records if r.name == outbox.logger.name]
+    assert sorted(r.args[0] for r in failures) == ["One", "Two"]

@@ -49,6 +49,8 @@ class OutboxKind:
 
 
 _workers: dict[tuple[str, int, tuple[str, ...]], "OutboxWorker"] = {}
+#: One lock per outbox (kind, database, site): see :func:`pass_lock`.
+_passes: dict[tuple[str, int, tuple[str, ...]], threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -67,19 +69,29 @@ def open_site(connection, site_path: tuple[str, ...]):
     return connection.root()["Application"].unrestrictedTraverse(site_path)
 
 
+def pass_lock(kind: OutboxKind, db, site_path) -> threading.Lock:
+    """What a pass over one outbox holds in this process: the worker's
+    thread and whoever else sends (``flush``, in tests and scripts) never
+    run one at once, and whoever takes it sees every earlier pass done,
+    its outcomes committed, logged and counted."""
+    with _lock:
+        return _passes.setdefault(_key(kind, db, site_path), threading.Lock())
+
+
 def run_once(kind: OutboxKind, db, site_path: tuple[str, ...]) -> timedelta:
     """One pass over the site's outbox, in a connection of its own; return
     how long to sleep before the next."""
-    manager = transaction.TransactionManager()
-    connection = db.open(transaction_manager=manager)
-    try:
-        manager.begin()
-        upcoming = kind.send_due(
-            open_site(connection, site_path), manager.commit, manager.abort
-        )
-    finally:
-        manager.abort()
-        connection.close()
+    with pass_lock(kind, db, site_path):
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        try:
+            manager.begin()
+            upcoming = kind.send_due(
+                open_site(connection, site_path), manager.commit, manager.abort
+            )
+        finally:
+            manager.abort()
+            connection.close()
     if upcoming is None:
         return IDLE_WAKE
     return max(min(upcoming - datetime.now(UTC), IDLE_WAKE), MIN_SLEEP)

@@ -757,7 +757,9 @@ def flush(site, *, wait: float = 30.0) -> None:
     deadline = time.monotonic() + wait
     while True:
         outbox_worker.run_once(MAIL, db, path)
-        if not _in_flight(db, path) or time.monotonic() > deadline:
+        with outbox_worker.pass_lock(MAIL, db, path):  # the worker's pass done
+            busy = _in_flight(db, path)
+        if not busy or time.monotonic() > deadline:
             return
         time.sleep(0.05)
 

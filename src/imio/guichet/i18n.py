@@ -5,6 +5,8 @@ from babel import Locale
 from collections.abc import Mapping
 from pathlib import Path
 from plone import api
+from plone.registry.interfaces import IRegistry
+from zope.component import queryUtility
 from zope.i18n import translate
 from zope.i18nmessageid import Message
 
@@ -37,6 +39,17 @@ def base_language(language: str | None) -> str:
     return (language or "").split("-")[0].lower()
 
 
+def default_language() -> str:
+    """The language of a reader who was not named: the site's default
+    language (French without a site). Never the current request's: what is
+    shown (an e-mail, an export) must not depend on who triggered it, so
+    callers name the reader's language (``Caller.language``, the
+    submission's language)."""
+    registry = queryUtility(IRegistry)
+    default = registry.get("plone.default_language") if registry is not None else None
+    return default or "fr"
+
+
 def site_languages() -> tuple[str, ...]:
     """The site's languages (Plone's available languages), as base
     languages, its default language first, each once."""
@@ -49,9 +62,11 @@ def site_languages() -> tuple[str, ...]:
 
 
 def plural_form(count: int, language: str | None) -> str:
-    """How readers of ``language`` count ``count``: ``"one"`` where they
-    write the singular (1 in English, German and Dutch; 0 and 1 in French),
-    else ``"other"`` (CLDR's rules, through Babel)."""
+    """How readers of ``language`` (None: the site's default language)
+    count ``count``: ``"one"`` where they write the singular (1 in English,
+    German and Dutch; 0 and 1 in French), else ``"other"`` (CLDR's rules,
+    through Babel)."""
+    language = language or default_language()
     form = Locale.parse(catalog_language(language)).plural_form(count)
     return "one" if form == "one" else "other"
 

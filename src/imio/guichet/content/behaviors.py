@@ -16,7 +16,6 @@ data as they are. The adapter that reads and writes them is
 """
 
 from imio.guichet import _
-from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.model import DEFAULT_FORM_SCHEMA
 from imio.guichet.forms.model import email_field_names
 from imio.guichet.forms.model import form_schema_constraint
@@ -30,6 +29,7 @@ from imio.guichet.forms.uploads import largest_file_mb
 from imio.guichet.forms.uploads import most_files
 from imio.guichet.forms.uploads import server_max_body
 from imio.guichet.i18n import counted
+from imio.guichet.i18n import default_language
 from imio.guichet.privacy.schema import IPrivacyInformation
 from imio.guichet.submissions.due import CALENDAR_DAYS
 from imio.guichet.submissions.due import WORKING_DAYS

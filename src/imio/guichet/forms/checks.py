@@ -20,7 +20,6 @@ from imio.guichet import _
 from imio.guichet.forms.conditions import conditions
 from imio.guichet.forms.kinds.base import kind_of
 from imio.guichet.forms.kinds.dates import format_datetime
-from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.uploads import file_field_settings
 from imio.guichet.forms.uploads import FILE_TYPES
 from imio.guichet.forms.uploads import or_list
@@ -316,7 +315,7 @@ def file_fields_beyond_count(form: CheckedForm):
         message = counted(
             MORE_FILE_FIELDS_THAN_FILES,
             most,
-            form.language or default_language(),
+            form.language,
             fields=count,
         )
     yield FormWarning(message, None, "more_file_fields_than_files")

@@ -18,6 +18,7 @@ from imio.guichet import _
 from imio.guichet.forms.namespace import FILE_TYPES_KEY
 from imio.guichet.forms.namespace import MAX_FILE_SIZE_KEY
 from imio.guichet.forms.namespace import tagged
+from imio.guichet.i18n import default_language
 from io import BytesIO
 from typing import Any
 from zope.i18nmessageid import Message
@@ -206,7 +207,6 @@ def _size_number(value: float, language: str | None) -> str:
     """A size's number with at most one decimal, with the decimal sign of
     ``language`` (the site's default language when None)."""
     # Here, not above: importing the kinds would register them first.
-    from imio.guichet.forms.kinds.numbers import default_language
     from imio.guichet.forms.kinds.numbers import locale_of
 
     return format_decimal(
@@ -218,8 +218,6 @@ def format_size(size: int, language: str | None = None) -> str:
     """``size`` bytes as readers of ``language`` write a size (the site's
     default language when None): 900 o, 12 Ko, 1,2 Mo in French; 12 KB,
     1,2 MB in Dutch and German; 1.2 MB in English."""
-    from imio.guichet.forms.kinds.numbers import default_language
-
     language = language or default_language()
     base = language.split("-")[0].lower()
     byte, kilobyte, megabyte = SIZE_UNITS.get(base, SIZE_UNITS["en"])

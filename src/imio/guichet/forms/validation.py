@@ -19,10 +19,10 @@ from imio.guichet.forms.fields import FIELD_ERRORS
 from imio.guichet.forms.fields import NormalizedTextLine
 from imio.guichet.forms.fields import RelativeDate
 from imio.guichet.forms.kinds.numbers import decimals_of
-from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.forms.kinds.text import DEFAULT_MAX_LENGTH  # noqa: F401
 from imio.guichet.forms.kinds.text import max_text_length  # noqa: F401
 from imio.guichet.i18n import counted
+from imio.guichet.i18n import default_language
 from typing import Any
 from zope.i18nmessageid import Message
 from zope.schema import getFieldsInOrder

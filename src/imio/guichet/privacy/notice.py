@@ -13,7 +13,6 @@ else the site's default), worded by :func:`retention_sentence`.
 
 from dataclasses import dataclass
 from imio.guichet import _
-from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.i18n import counted
 from imio.guichet.privacy.information import privacy_of
 from imio.guichet.privacy.information import PrivacyInformation
@@ -90,7 +89,7 @@ def retention_sentence(
     if not days:
         return None
     forms = RETENTION_DELETE if action == "delete" else RETENTION_ANONYMISE
-    return counted(forms, days, language or default_language())
+    return counted(forms, days, language)
 
 
 def retention_of_procedure(procedure) -> tuple[int | None, str | None]:

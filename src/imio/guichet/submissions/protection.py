@@ -18,7 +18,6 @@ from datetime import timedelta
 from imio.guichet import _
 from imio.guichet.errors import InvalidInput
 from imio.guichet.errors import TooManyRequests
-from imio.guichet.forms.kinds.numbers import default_language
 from imio.guichet.i18n import counted
 from plone import api
 
@@ -61,7 +60,7 @@ class TooManySubmissions(TooManyRequests):
             counted(
                 TRY_AGAIN_IN,
                 max(1, round(retry_after / 60)),
-                language or default_language(),
+                language,
             ),
         )
 

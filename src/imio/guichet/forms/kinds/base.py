@@ -119,7 +119,7 @@ class Kind:
 
     def display(self, field: IField, value: Any, language: str | None) -> str | Message:
         """A stored (non-empty) value, for people reading ``language`` (None:
-        the site's default language, see numbers.default_language)."""
+        the site's default language, see i18n.default_language)."""
         return str(value)
 
     def export_cell(self, field: IField | None, value: Any) -> str:

@@ -10,6 +10,7 @@ from imio.guichet.forms.kinds.base import Kind
 from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
 from imio.guichet.i18n import counted
+from imio.guichet.i18n import default_language
 from imio.guichet.timezones import in_site_time
 from typing import Any
 from zope.i18nmessageid import Message
@@ -42,9 +43,6 @@ DAY_FORMATS = {
 def format_day(value: date, language: str | None = None) -> str:
     """``value`` as readers of ``language`` write a day (see
     :data:`DAY_FORMATS`); the site's default language when None."""
-    # Here, not above: importing numbers would register its kinds first.
-    from imio.guichet.forms.kinds.numbers import default_language
-
     base = (language or default_language()).split("-")[0].lower()
     locale, length = DAY_FORMATS.get(base, DAY_FORMATS["fr"])
     return babel_format_date(value, format=length, locale=locale)
@@ -137,9 +135,6 @@ def days_from_today(days: int, language: str | None = None) -> Message:
     """A number of days from today, in words ("today", "tomorrow", "10
     days from today", "30 days before today"), counted as readers of
     ``language`` count (the site's default language when None)."""
-    # Here, not above: importing numbers would register its kinds first.
-    from imio.guichet.forms.kinds.numbers import default_language
-
     if days == 0:
         return _("text_days_today", default="today")
     if days == 1:
@@ -147,7 +142,7 @@ def days_from_today(days: int, language: str | None = None) -> Message:
     if days == -1:
         return _("text_days_yesterday", default="yesterday")
     forms = DAYS_AFTER_TODAY if days > 0 else DAYS_BEFORE_TODAY
-    return counted(forms, abs(days), language or default_language())
+    return counted(forms, abs(days), language)
 
 
 class RelativeDateKind(DateKind):

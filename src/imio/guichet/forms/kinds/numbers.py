@@ -8,24 +8,12 @@ from imio.guichet.forms.kinds.base import Kind
 from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
 from imio.guichet.forms.namespace import DECIMALS_KEY
-from plone.registry.interfaces import IRegistry
+from imio.guichet.i18n import default_language
 from typing import Any
-from zope.component import queryUtility
 from zope.schema import Float
 from zope.schema import Int
 
 import math
-
-
-def default_language() -> str:
-    """The language of a reader who was not named: the site's default
-    language (French without a site). Never the current request's: what is
-    shown (an e-mail, an export) must not depend on who triggered it, so
-    callers name the reader's language (``Caller.language``, the
-    submission's language)."""
-    registry = queryUtility(IRegistry)
-    default = registry.get("plone.default_language") if registry is not None else None
-    return default or "fr"
 
 
 def locale_of(language: str | None) -> Locale:

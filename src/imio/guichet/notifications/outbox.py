@@ -390,7 +390,11 @@ def _unreachable(failure: Exception) -> Attempt:
     TLS or login failed. Never a refusal of the message, whatever the code
     (a wrong password in the Mail control panel must not give up every
     waiting message): retried."""
-    return Attempt(f"{type(failure).__name__}: {failure}"[:300])
+    return Attempt(_described(failure))
+
+
+def _described(failure: Exception) -> str:
+    return f"{type(failure).__name__}: {failure}"[:300]
 
 
 def _failed(failure: Exception) -> Attempt:
@@ -399,11 +403,8 @@ def _failed(failure: Exception) -> Attempt:
     refuses our sender (the site's: a relay or an authentication to set up,
     which every message would meet)."""
     if isinstance(failure, smtplib.SMTPSenderRefused):
-        return Attempt(
-            f"Sender refused: SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"[
-                :300
-            ]
-        )
+        answer = f"SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"
+        return Attempt(f"Sender refused: {answer}"[:300])
     if isinstance(failure, smtplib.SMTPResponseException):
         return Attempt(
             f"SMTP {failure.smtp_code}: {_text(failure.smtp_error)}"[:300],
@@ -416,7 +417,7 @@ def _failed(failure: Exception) -> Attempt:
             permanent=all(500 <= code < 600 for code in codes),
         )
     # Refused, timed out, TLS, DNS, the connection lost...
-    return Attempt(f"{type(failure).__name__}: {failure}"[:300])
+    return Attempt(_described(failure))
 
 
 def _text(value) -> str:

@@ -5,7 +5,7 @@ the addresses allowed to scrape."""
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from email.message import EmailMessage
+from fixtures.mail import composed
 from fixtures.stored import POSTGRESQL_DSN
 from imio.guichet.backlog import ArrivalIndex
 from imio.guichet.metrics.addresses import address_allowed
@@ -90,15 +90,6 @@ class TestDatabaseProbe:
             admin.close()
 
 
-def message(subject: str) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = "guichet@commune.example"
-    mail["To"] = "jeanne@example.org"
-    mail["Subject"] = subject
-    mail.set_content("Bonjour")
-    return mail
-
-
 class TestBacklogs:
     def test_arrival_index(self):
         index = ArrivalIndex()
@@ -125,8 +116,8 @@ class TestBacklogs:
 
     def test_mail_outbox(self):
         outbox = MailOutbox()
-        early = Mail(message("1"), now=NOW)
-        late = Mail(message("2"), now=NOW + timedelta(seconds=30))
+        early = Mail(composed(subject="1"), now=NOW)
+        late = Mail(composed(subject="2"), now=NOW + timedelta(seconds=30))
         outbox.add(early)
         outbox.add(late)
         assert outbox.backlog() == (2, NOW)

@@ -4,7 +4,7 @@ pending messages are keyed by their arrival."""
 
 from datetime import datetime
 from datetime import UTC
-from email.message import EmailMessage
+from fixtures.mail import composed
 from imio.guichet.notifications.outbox import Attempt
 from imio.guichet.notifications.outbox import Mail
 from imio.guichet.notifications.outbox import MailBody
@@ -18,20 +18,15 @@ import transaction
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
 
 
-def message() -> EmailMessage:
-    made = EmailMessage()
-    made["From"] = "guichet@example.org"
-    made["To"] = "jeanne@example.org"
-    made["Subject"] = "Votre demande 7K4M-9QXP"
-    made.set_content("Bonjour,\n" * 200)
-    return made
+#: One message (each one composed has its own date, id and boundary).
+MESSAGE = composed(subject="Votre demande 7K4M-9QXP", text="Bonjour,\n" * 200)
 
 
 @pytest.fixture
 def stored(db):
     with db.transaction() as connection:
         outbox = connection.root()["outbox"] = MailOutbox()
-        mail = Mail(message(), now=NOW)
+        mail = Mail(MESSAGE, now=NOW)
         outbox.add(mail)
     return db, mail.arrival_key
 
@@ -40,14 +35,14 @@ def test_the_body_is_kept_apart(stored):
     db, key = stored
     with db.transaction() as connection:
         mail = connection.root()["outbox"].pending[key]
-        assert mail.message == bytes(message())
+        assert mail.message == bytes(MESSAGE)
         assert "message" not in vars(mail)  # in its MailBody, written once
         assert mail.body._p_oid != mail._p_oid
         assert len(mail.body.data) < len(mail.message) / 10  # compressed
 
 
 def test_a_body_stored_before_bodies_were_compressed_is_still_sent():
-    raw = bytes(message())
+    raw = bytes(MESSAGE)
     body = MailBody(raw)
     body.__setstate__({"data": raw})  # as stored before: no flag
     assert body.message == raw
@@ -57,7 +52,7 @@ def test_pending_messages_are_keyed_by_arrival(stored):
     db, key = stored
     with db.transaction() as connection:
         outbox = connection.root()["outbox"]
-        later = Mail(message(), now=NOW.replace(hour=11))
+        later = Mail(MESSAGE, now=NOW.replace(hour=11))
         outbox.add(later)
         assert outbox.backlog() == (2, NOW)
         assert list(outbox.pending) == [key, later.arrival_key]  # oldest first
@@ -100,8 +95,8 @@ def test_a_retry_and_the_sending_after_it_are_logged(stored):
 
 
 def test_a_message_queued_before_bodies_were_apart_is_still_sent():
-    raw = bytes(message())
-    mail = Mail(message(), now=NOW)
+    raw = bytes(MESSAGE)
+    mail = Mail(MESSAGE, now=NOW)
     state = mail.__getstate__()
     del state["body"]
     mail.__setstate__({**state, "message": raw})  # as queued before

@@ -76,12 +76,12 @@ def test_the_default_as_a_template_sends_the_default(procedure, kind, language):
             return messages.service_message(submission, procedure, "https://s/1")
         return messages.state_change_message(store, submission, procedure, event)
 
-    default = sent()
+    default = sent().parsed()
     written_in = "fr" if kind == "service" else language
     set_template(
         procedure, kind, written_in, messages.default_template(kind, written_in)
     )
-    rewritten = sent()
+    rewritten = sent().parsed()
     assert rewritten["Subject"] == default["Subject"]
     assert rewritten.get_body(("plain",)).get_content() == (
         default.get_body(("plain",)).get_content()
@@ -196,7 +196,8 @@ def test_templates_sent_only_in_their_language(procedure):
         (None, "Fr {}", "Service {}"),
     ):
         submission = submit(procedure, VALID_DATA, submitter=None, language=language)
-        sent = messages.confirmation_message(store, submission, procedure)
+        sent = messages.confirmation_message(store, submission, procedure).parsed()
         notice = messages.service_message(submission, procedure, "https://s/1")
+        notice = notice.parsed()
         assert sent["Subject"] == confirmation.format(submission.reference)
         assert notice["Subject"] == service.format(submission.reference)

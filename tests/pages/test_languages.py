@@ -307,8 +307,8 @@ def test_mails_and_receipt_in_language(procedure, language):
     )
     texts = []
     for message in (
-        confirmation_message(store, submission, procedure),
-        state_change_message(store, submission, procedure, event),
+        confirmation_message(store, submission, procedure).parsed(),
+        state_change_message(store, submission, procedure, event).parsed(),
     ):
         texts += [message["Subject"], *body(message).splitlines()]
     pdf = receipt_pdf(

@@ -6,8 +6,8 @@ from aiosmtpd.smtp import AuthResult
 from aiosmtpd.smtp import SMTP
 from datetime import datetime
 from datetime import UTC
-from email.message import EmailMessage
 from fixtures.forms import VALID_DATA
+from fixtures.mail import composed
 from fixtures.mail import configure_mailhost
 from fixtures.mail import flush_mail_outbox
 from fixtures.mail import free_port
@@ -60,15 +60,6 @@ def smtp_server(port, handler=None):
 def current_outbox(site) -> MailOutbox:
     transaction.begin()  # see what the requests and the worker committed
     return get_outbox(site)
-
-
-def message(to: str, subject: str) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = "guichet@commune.example"
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail.set_content("Bonjour")
-    return mail
 
 
 @pytest.fixture
@@ -222,7 +213,7 @@ class TestOutage:
 
         controller, _inbox = smtp_server(closed_port, Refusing())
         try:
-            queue_messages([message(CITIZEN, "Refused")])
+            queue_messages([composed(CITIZEN, "Refused")])
             transaction.commit()
             flush_mail_outbox(site)
         finally:
@@ -237,7 +228,7 @@ class TestIntegrationsPage:
     def test_counts_attempts_and_retry(self, site, closed_port, browser_for):
         # The page in English, on this French site: the counts as it says them.
         api.portal.set_registry_record("plone.use_request_negotiation", True)
-        queue_messages([message(CITIZEN, "Votre demande X-1")])
+        queue_messages([composed(CITIZEN, "Votre demande X-1")])
         transaction.commit()
         flush_mail_outbox(site)
         browser = browser_for("siteadmin")
@@ -270,7 +261,7 @@ def retried_said(browser) -> str:
 def test_resumed_when_the_database_opens(site, closed_port):
     """Pending when the process stopped: sent by the next one, without a
     new e-mail to wake it."""
-    queue_messages([message(CITIZEN, "Left over")])
+    queue_messages([composed(CITIZEN, "Left over")])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(outbox.outbox_worker, "wake", lambda *args: None)
         transaction.commit()
@@ -301,7 +292,7 @@ def test_outbox_survives_a_restart(tmp_path):
     db = DB(FileStorage(path))
     with db.transaction() as connection:
         box = connection.root()["outbox"] = MailOutbox()
-        box.add(Mail(message(CITIZEN, "Before the restart"), now=datetime.now(UTC)))
+        box.add(Mail(composed(CITIZEN, "Before the restart"), now=datetime.now(UTC)))
     port = free_port()
     _send_all(db, SmtpSettings("127.0.0.1", port, None, None))  # server down
     db.close()  # the instance stops with a retry pending
@@ -335,7 +326,7 @@ def test_two_workers_never_send_the_same_message(db, monkeypatch):
     with db.transaction() as connection:
         box = connection.root()["outbox"] = MailOutbox()
         for n in range(20):
-            box.add(Mail(message(CITIZEN, f"Message {n}"), now=datetime.now(UTC)))
+            box.add(Mail(composed(CITIZEN, f"Message {n}"), now=datetime.now(UTC)))
     controller, inbox = smtp_server(free_port(), Slow())
     settings = SmtpSettings("127.0.0.1", controller.port, None, None)
     try:
@@ -431,7 +422,7 @@ def _queued(db, subjects, to=CITIZEN) -> None:
         box = connection.root()["outbox"] = MailOutbox()
         for given in subjects:
             address, subject = given if isinstance(given, tuple) else (to, given)
-            box.add(Mail(message(address, subject), now=datetime.now(UTC)))
+            box.add(Mail(composed(address, subject), now=datetime.now(UTC)))
 
 
 class TestBatches:
@@ -680,7 +671,7 @@ def test_flush_waits_for_the_workers_pass(site, closed_port, monkeypatch, caplog
 
     monkeypatch.setattr(outbox, "logged", slow)
     with caplog.at_level(logging.ERROR):
-        queue_messages([message(CITIZEN, "One"), message(CITIZEN, "Two")])
+        queue_messages([composed(CITIZEN, "One"), composed(CITIZEN, "Two")])
         transaction.commit()  # wakes the worker
         flush_mail_outbox(site)
     failures = [r for r in caplog.records if r.name == outbox.logger.name]

@@ -208,12 +208,12 @@ class TestDefaults:
         procedure.service_emails = [SERVICE]
         submission = submit(procedure, VALID_DATA, submitter=None, language=language)
         store = get_store()
-        confirmation = confirmation_message(store, submission, procedure)
-        notice = service_message(submission, procedure, "https://x.example/s")
+        confirmation = confirmation_message(store, submission, procedure).parsed()
+        notice = service_message(submission, procedure, "https://x.example/s").parsed()
         event = change_state(
             store, submission, "received", user_id="x", public_message="Bien reçu"
         )
-        state = state_change_message(store, submission, procedure, event)
+        state = state_change_message(store, submission, procedure, event).parsed()
         assert confirmation["Subject"] == subject.format(submission.reference)
         assert notice["Subject"] == service.format(submission.reference)
         # No personal answer in any default e-mail.

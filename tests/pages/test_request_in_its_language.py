@@ -109,10 +109,10 @@ def test_the_confirmation_names_the_procedure_in_the_requests_language(site):
         german_filing = submit(original, VALID_DATA, submitter=None, language="de")
         french_filing = submit(original, VALID_DATA, submitter=None, language="fr")
     store = get_store()
-    german = confirmation_message(store, german_filing, original)
+    german = confirmation_message(store, german_filing, original).parsed()
     assert german["Subject"].startswith("Ihr Antrag")
     body = german.get_body(preferencelist=("plain",)).get_content()
     assert '"Geburtsurkunde"' in body
-    french = confirmation_message(store, french_filing, original)
+    french = confirmation_message(store, french_filing, original).parsed()
     body = french.get_body(preferencelist=("plain",)).get_content()
     assert '"Extrait d\'acte de naissance"' in body

@@ -4,7 +4,7 @@ to read them, and the outboxes indexed by arrival from what is pending."""
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from email.message import EmailMessage
+from fixtures.mail import composed
 from imio.guichet.metrics.addresses import RECORD
 from imio.guichet.notifications.outbox import ANNOTATION_KEY as MAIL_OUTBOX
 from imio.guichet.notifications.outbox import get_outbox
@@ -31,7 +31,7 @@ def as_before_1005(portal):
     api.portal.get_tool("portal_registry").records.__delitem__(RECORD)
     portal.manage_permission(ReadMetrics, roles=[], acquire=True)
     outbox = get_outbox(portal, create=True)
-    mail = Mail(_message(), now=QUEUED)
+    mail = Mail(composed(), now=QUEUED)
     outbox.pending = ShardedMap()  # as before 1011
     outbox.pending[mail.id] = mail
     registry = get_registry(portal, create=True)
@@ -50,15 +50,6 @@ def as_before_1005(portal):
     registry.outbox = ShardedMap()  # as before 1021
     registry.outbox[f"{delivery.id}:{delivery.subscription_id}"] = delivery
     vars(registry).pop("arrivals", None)
-
-
-def _message() -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = "guichet@commune.example"
-    message["To"] = "jeanne@example.org"
-    message["Subject"] = "Demande ABCD1234"
-    message.set_content("Bonjour")
-    return message
 
 
 def test_upgrade(portal):

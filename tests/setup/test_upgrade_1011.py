@@ -4,7 +4,7 @@ arrival, each keeping the arrival it had."""
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from email.message import EmailMessage
+from fixtures.mail import composed
 from imio.guichet.backlog import ArrivalIndex
 from imio.guichet.notifications import outbox as mail_outbox
 from imio.guichet.notifications.outbox import get_outbox
@@ -18,23 +18,14 @@ from zope.annotation.interfaces import IAnnotations
 QUEUED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _message(to: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = "guichet@commune.example"
-    message["To"] = to
-    message["Subject"] = "Demande ABCD1234"
-    message.set_content("Bonjour")
-    return message
-
-
 def as_before_1011(portal) -> list[Mail]:
     """An outbox of profile 1005: pending messages by id, their arrivals
     indexed beside them (one given a new round later than it was queued)."""
     outbox = get_outbox(portal, create=True)
     outbox.pending = ShardedMap()
     outbox.arrivals = ArrivalIndex()
-    first = Mail(_message("a@example.org"), now=QUEUED)
-    retried = Mail(_message("b@example.org"), now=QUEUED - timedelta(days=1))
+    first = Mail(composed("a@example.org"), now=QUEUED)
+    retried = Mail(composed("b@example.org"), now=QUEUED - timedelta(days=1))
     for mail, arrived in ((first, QUEUED), (retried, QUEUED + timedelta(hours=1))):
         outbox.pending[mail.id] = mail
         mail.arrival_key = outbox.arrivals.add(arrived)

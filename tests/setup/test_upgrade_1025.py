@@ -63,5 +63,5 @@ def test_upgrade(portal, procedure):
         ("de", "Ihr Antrag {} ist eingegangen"),
     ):
         submission = submit(procedure, VALID_DATA, submitter=None, language=language)
-        sent = messages.confirmation_message(store, submission, procedure)
+        sent = messages.confirmation_message(store, submission, procedure).parsed()
         assert sent["Subject"] == subject.format(submission.reference)

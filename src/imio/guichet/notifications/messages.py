@@ -10,9 +10,7 @@ notes (unless a webmaster's template asks for an answer, confirmed: see
 """
 
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
 from imio.guichet import _
 from imio.guichet.authority import get_authority
 from imio.guichet.content.behaviors import IOnlineForm
@@ -29,6 +27,9 @@ from imio.guichet.i18n import site_languages
 from imio.guichet.i18n import translate_for
 from imio.guichet.identities import is_same_account
 from imio.guichet.notifications import templates
+from imio.guichet.notifications.composing import bare_address
+from imio.guichet.notifications.composing import compose
+from imio.guichet.notifications.composing import Composed
 from imio.guichet.notifications.templates import MailTemplate
 from imio.guichet.submissions.states import STATES
 from imio.guichet.submissions.storage import Submission
@@ -176,7 +177,7 @@ def draft_address(draft, procedure) -> str | None:
 
 def draft_message(
     address: str, procedure, link: str, expires: datetime, language: str | None
-) -> EmailMessage | None:
+) -> Composed | None:
     """The anonymous citizen's link to resume the draft they saved."""
     mapping = {
         "procedure": single_line(title_in(procedure, language)),
@@ -212,27 +213,27 @@ def sender() -> Address | None:
     return Address(single_line(name), username, domain)
 
 
-def make_message(to: list[str], subject: str, body: str) -> EmailMessage | None:
-    """A plain-text message from the site's sender; None without a sender.
-
-    Headers are set through :class:`EmailMessage`, which refuses line
-    breaks in them: no header can be injected.
-    """
+def make_message(to: list[str], subject: str, body: str) -> Composed | None:
+    """A plain-text message (with its HTML alternative) from the site's
+    sender; None without a sender, or when no recipient is an address a
+    message can be sent to (:func:`.composing.bare_address`)."""
     mfrom = sender()
     if mfrom is None:
         logger.warning("No sender address in the Mail control panel: no e-mail sent")
         return None
-    # CRLF line ends, as SMTP wants: MailHost sends the bytes as they are.
-    message = EmailMessage(policy=policy.SMTP)
-    message["Subject"] = single_line(subject)
-    message["From"] = mfrom
-    message["To"] = ", ".join(to)
-    # Quoted-printable: lines of any length survive every SMTP server.
-    message.set_content(body, cte="quoted-printable")
-    message.add_alternative(
-        html_from_text(body), subtype="html", cte="quoted-printable"
-    )
-    return message
+    recipients = [bare for bare in map(bare_address, to) if bare is not None]
+    if len(recipients) < len(to):
+        # Never the addresses themselves: the logs keep no personal data.
+        logger.warning(
+            "%d of %d recipients of %r left out: not addresses a message "
+            "can be sent to",
+            len(to) - len(recipients),
+            len(to),
+            single_line(subject),
+        )
+    if not recipients:
+        return None
+    return compose(mfrom, recipients, single_line(subject), body, html_from_text(body))
 
 
 class _EmailHtml(WebIntelligentToHtmlConverter):
@@ -333,7 +334,7 @@ def from_template(
     values: dict[str, str],
     submission: Submission,
     procedure,
-) -> EmailMessage | None:
+) -> Composed | None:
     """The e-mail the webmaster wrote, its placeholders replaced."""
     language = template.language or submission.language
     values = {
@@ -387,7 +388,7 @@ def default_template(kind: str, language: str | None) -> MailTemplate:
 
 def confirmation_message(
     store: SubmissionStore, submission: Submission, procedure
-) -> EmailMessage | None:
+) -> Composed | None:
     """The citizen's confirmation of a new submission, if they get one."""
     if not getattr(procedure, "confirm_to_citizen", True):
         return None
@@ -437,7 +438,7 @@ def service_message(submission: Submission, procedure, link: str):
 
 def state_change_message(
     store: SubmissionStore, submission: Submission, procedure, event: dict
-) -> EmailMessage | None:
+) -> Composed | None:
     """The citizen's notice that ``submission`` changed state (``event``).
 
     Says the new state and the service's public message; never the
@@ -487,7 +488,7 @@ def state_change_message(
 
 def service_note_message(
     store: SubmissionStore, submission: Submission, procedure, event: dict
-) -> EmailMessage | None:
+) -> Composed | None:
     """The citizen's notice that the service wrote to them (a ``message``
     event of staff, the state unchanged): its text, how many files came
     with it (never the files: they are downloaded from the request's

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from email.message import EmailMessage
-from email.utils import getaddresses
 from functools import partial
 from imio.guichet import outbox_worker
 from imio.guichet.backlog import Backlog
 from imio.guichet.backlog import queue_backlog
 from imio.guichet.metrics import counters
+from imio.guichet.notifications.composing import Composed
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key
@@ -120,16 +119,14 @@ class Mail(Persistent):
     #: Its key in the outbox's ``pending`` (when it arrived there).
     arrival_key = None
 
-    def __init__(self, message: EmailMessage, *, now: datetime):
+    def __init__(self, message: Composed, *, now: datetime):
         self.id = uuid.uuid4().hex
-        self.body = MailBody(bytes(message))
-        self.mfrom = getaddresses([str(message["From"])])[0][1]
-        self.mto = tuple(
-            address for _name, address in getaddresses([str(message["To"])])
-        )
+        self.body = MailBody(message.data)
+        self.mfrom = message.sender
+        self.mto = message.recipients
         #: For the logs and the Site Administrator: a reference, a procedure
         #: and a state, never the citizen's data (see messages.py).
-        self.subject = str(message["Subject"])
+        self.subject = message.subject
         self.queued = now
         self.attempts = 0
         self.next_attempt = now
@@ -698,7 +695,7 @@ def _has_pending(site) -> bool:
 MAIL = outbox_worker.OutboxKind("mail", _has_pending, send_due_on_site)
 
 
-def queue(site, messages: list[EmailMessage]) -> int:
+def queue(site, messages: list[Composed]) -> int:
     """Put ``messages`` in the site's outbox, in the current transaction;
     the worker sends them once it commits."""
     outbox = get_outbox(site, create=True)

@@ -576,7 +576,7 @@ class TestBatches:
 
         def commit():
             commits.append(True)
-            if len(commits) == 4:  # the second batch's outcomes
+            if len(commits) >= 4:  # the second batch's outcomes, every try
                 raise ConflictError("another instance wrote the log")
             manager.commit()
 
@@ -621,6 +621,35 @@ class TestBatches:
         assert told == ["delivered"] * 3
         manager.abort()
         assert list(registry.pending()) == []
+        connection.close()
+        db.close()
+
+    def test_an_outcome_commit_is_tried_again_after_a_conflict(self, receiver):
+        db = DB(None)
+        with db.transaction() as connection:
+            registry = connection.root()["registry"] = WebhookRegistry()
+            subscription = subscribed(registry, receiver.url)
+            queue_events(registry, subscription, ["e1", "e2", "e3"])
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        registry = connection.root()["registry"]
+        commits = []
+
+        def commit():
+            commits.append(True)
+            if len(commits) == 4:  # the second batch's outcomes, once
+                raise ConflictError("a filing added a delivery meanwhile")
+            manager.commit()
+
+        told = []
+        attempted = delivery.deliver_due(
+            registry, commit, manager.abort, on_outcome=told.append
+        )
+        assert attempted == 3
+        assert told == ["delivered"] * 3
+        manager.abort()
+        assert list(registry.pending()) == []  # recorded at the second try
+        assert sent_ids(receiver) == ["e1", "e2", "e3"]  # each once
         connection.close()
         db.close()
 

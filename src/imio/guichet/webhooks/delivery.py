@@ -55,6 +55,8 @@ TIMEOUT_SECONDS = 10
 #: other, their outcomes recorded by one commit: a burst of filings leaves
 #: many due at once, which cost two commits each when sent one by one.
 BATCH = 50
+#: Commits of a batch's outcomes tried before it is left to its lease.
+RECORD_TRIES = 5
 
 _FORMAT = JSONFormat()
 
@@ -411,34 +413,38 @@ def _record_committed(
     abort,
 ) -> list[str]:
     """Record the ``attempts`` made (None: not attempted, released) and
-    commit; return the outcomes, none when the commit conflicted."""
-    try:
-        now = clock()
-        recorded = []
-        for sent, attempt in zip(batch, attempts, strict=True):
-            pending = registry.pending_delivery(sent)
-            if pending is None:
-                continue
-            if attempt is None:  # not sent in this pass: free again
-                pending.leased_until = None
-            else:
-                recorded.append(
-                    (pending, attempt, record(registry, pending, attempt, now))
-                )
-        commit()
-    except ConflictError:
-        abort()
-        # Left leased: sent again once the lease runs out (at least once;
-        # receivers dedupe on the event id).
-        logger.warning(
-            "Could not record the outcomes of %d webhook deliveries (a write "
-            "conflict): they stay leased and are sent again once their lease "
-            "runs out (%s...)",
-            len(batch),
-            batch[0].id,
-        )
-        return []
-    return logged(recorded)
+    commit, trying again after a conflict (filings add deliveries to the
+    same outbox meanwhile); return the outcomes, none when they could not
+    be recorded."""
+    for _try in range(RECORD_TRIES):
+        try:
+            now = clock()
+            recorded = []
+            for sent, attempt in zip(batch, attempts, strict=True):
+                pending = registry.pending_delivery(sent)
+                if pending is None:
+                    continue
+                if attempt is None:  # not sent in this pass: free again
+                    pending.leased_until = None
+                else:
+                    recorded.append(
+                        (pending, attempt, record(registry, pending, attempt, now))
+                    )
+            commit()
+            return logged(recorded)
+        except ConflictError:
+            abort()
+            time.sleep(0.05)
+    # Left leased: sent again once the lease runs out (at least once;
+    # receivers dedupe on the event id).
+    logger.warning(
+        "Could not record the outcomes of %d webhook deliveries (write "
+        "conflicts): they stay leased and are sent again once their lease "
+        "runs out (%s...)",
+        len(batch),
+        batch[0].id,
+    )
+    return []
 
 
 def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:

@@ -20,6 +20,7 @@ from imio.guichet.webhooks.registry import WebhookRegistry
 from plone import api
 from ZODB.DB import DB
 from ZODB.FileStorage import FileStorage
+from ZODB.POSException import ConflictError
 
 import base64
 import json
@@ -446,6 +447,310 @@ class TestReview:
         [pending] = registry.pending()
         delivery.lease(pending, NOW)
         assert delivery.next_due(registry) == NOW + delivery.LEASE
+
+
+# -- batches: one lease commit and one outcome commit per batch -------------
+
+
+def subscribed(registry, url):
+    subscription = Subscription(
+        procedure_uid="p1",
+        url=url,
+        event_types=(SUBMISSION_CREATED,),
+        created_by="admin",
+        now=NOW,
+    )
+    registry.add_subscription(subscription)
+    return subscription
+
+
+def queue_events(registry, subscription, ids, *, start=0):
+    """Deliveries of events ``ids`` to ``subscription``, one a second from
+    ``NOW + start`` seconds (the oldest first)."""
+    for offset, event_id in enumerate(ids, start):
+        queued_at = NOW + timedelta(seconds=offset)
+        event = delivery.make_event(
+            SUBMISSION_CREATED,
+            source="http://site",
+            submission_id="s1",
+            reference="ABCD1234",
+            procedure_uid="p1",
+            state="submitted",
+            link="http://site/@submissions/s1",
+            now=queued_at,
+        )
+        event["id"] = event_id
+        registry.add_delivery(
+            Delivery(subscription_id=subscription.id, event=event, now=queued_at)
+        )
+
+
+def leases(registry):
+    """What each pending delivery looks like: (leased, attempts)."""
+    return {
+        pending.id: (pending.leased_until is not None, pending.attempts)
+        for pending in registry.pending()
+    }
+
+
+def sent_ids(receiver):
+    return [json.loads(body)["id"] for _headers, body in receiver.received]
+
+
+def no_abort():
+    raise AssertionError("nothing conflicted")
+
+
+class TestBatches:
+    def test_a_burst_costs_two_commits_per_batch(self, receiver):
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        ids = ["e1", "e2", "e3", "e4", "e5"]
+        queue_events(registry, subscription, ids)
+        commits, told = [], []
+        attempted = delivery.deliver_due(
+            registry,
+            lambda: commits.append(leases(registry)),
+            no_abort,
+            on_outcome=told.append,
+        )
+        assert attempted == 5
+        assert sent_ids(receiver) == ids  # oldest first, each once
+        assert told == ["delivered"] * 5
+        assert list(registry.pending()) == []
+        # A first batch of one, then the other four together: a lease commit
+        # and an outcome commit each.
+        assert len(commits) == 4
+        assert commits[0]["e1"] == (True, 0)
+        assert commits[2] == dict.fromkeys(ids[1:], (True, 0))
+        assert commits[3] == {}
+
+    def test_a_failing_receiver_releases_its_deliveries_not_the_others(self, receiver):
+        with Receiver() as down:
+            down.answers = [500] * 5
+            registry = WebhookRegistry()
+            up = subscribed(registry, receiver.url)
+            failing = subscribed(registry, down.url)
+            for start, (subscription, event_id) in enumerate(
+                [
+                    (up, "b1"),
+                    (failing, "a1"),
+                    (up, "b2"),
+                    (failing, "a2"),
+                    (up, "b3"),
+                    (failing, "a3"),
+                ]
+            ):
+                queue_events(registry, subscription, [event_id], start=start)
+            commits, told = [], []
+            attempted = delivery.deliver_due(
+                registry,
+                lambda: commits.append(leases(registry)),
+                no_abort,
+                on_outcome=told.append,
+            )
+        assert attempted == 4
+        assert sent_ids(receiver) == ["b1", "b2", "b3"]
+        assert sent_ids(down) == ["a1"]  # not tried again in the pass
+        assert told == ["delivered", "retrying", "delivered", "delivered"]
+        assert len(commits) == 4
+        # a2 and a3 were leased with the batch, and released by its outcome
+        # commit: neither attempted nor left waiting for their lease.
+        assert commits[2]["a2"] == commits[2]["a3"] == (True, 0)
+        assert commits[3] == {"a1": (False, 1), "a2": (False, 0), "a3": (False, 0)}
+        due_now = delivery.due(registry, datetime.now(UTC))
+        assert [pending.id for pending in due_now] == ["a2", "a3"]
+
+    def test_a_conflicting_outcome_commit_leaves_the_batch_leased(
+        self, receiver, caplog
+    ):
+        db = DB(None)
+        with db.transaction() as connection:
+            registry = connection.root()["registry"] = WebhookRegistry()
+            subscription = subscribed(registry, receiver.url)
+            queue_events(registry, subscription, ["e1", "e2", "e3"])
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        registry = connection.root()["registry"]
+        commits = []
+
+        def commit():
+            commits.append(True)
+            if len(commits) >= 4:  # the second batch's outcomes, every try
+                raise ConflictError("another instance wrote the log")
+            manager.commit()
+
+        started = NOW + timedelta(minutes=1)
+        told = []
+        attempted = delivery.deliver_due(
+            registry,
+            commit,
+            manager.abort,
+            now=lambda: started,
+            on_outcome=told.append,
+        )
+        assert attempted == 3
+        assert told == ["delivered"]  # what was never committed is not counted
+        assert "stay leased" in caplog.text
+        manager.abort()
+        assert leases(registry) == {"e2": (True, 0), "e3": (True, 0)}
+        lease_ends = started + timedelta(
+            seconds=delivery.lease_seconds(2, delivery.TIMEOUT_SECONDS)
+        )
+        assert {p.leased_until for p in registry.pending()} == {lease_ends}
+        # Left to its lease: not sent again before it runs out, then sent
+        # again (the receiver dedupes on the event id).
+        before = lease_ends - timedelta(seconds=1)
+        assert (
+            delivery.deliver_due(
+                registry, manager.commit, manager.abort, now=lambda: before
+            )
+            == 0
+        )
+        assert (
+            delivery.deliver_due(
+                registry,
+                manager.commit,
+                manager.abort,
+                now=lambda: lease_ends,
+                on_outcome=told.append,
+            )
+            == 2
+        )
+        assert sent_ids(receiver) == ["e1", "e2", "e3", "e2", "e3"]
+        assert told == ["delivered"] * 3
+        manager.abort()
+        assert list(registry.pending()) == []
+        connection.close()
+        db.close()
+
+    def test_an_outcome_commit_is_tried_again_after_a_conflict(self, receiver):
+        db = DB(None)
+        with db.transaction() as connection:
+            registry = connection.root()["registry"] = WebhookRegistry()
+            subscription = subscribed(registry, receiver.url)
+            queue_events(registry, subscription, ["e1", "e2", "e3"])
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        registry = connection.root()["registry"]
+        commits = []
+
+        def commit():
+            commits.append(True)
+            if len(commits) == 4:  # the second batch's outcomes, once
+                raise ConflictError("a filing added a delivery meanwhile")
+            manager.commit()
+
+        told = []
+        attempted = delivery.deliver_due(
+            registry, commit, manager.abort, on_outcome=told.append
+        )
+        assert attempted == 3
+        assert told == ["delivered"] * 3
+        manager.abort()
+        assert list(registry.pending()) == []  # recorded at the second try
+        assert sent_ids(receiver) == ["e1", "e2", "e3"]  # each once
+        connection.close()
+        db.close()
+
+    def test_a_conflicting_lease_commit_leaves_the_batch_to_the_other(self, receiver):
+        db = DB(None)
+        with db.transaction() as connection:
+            registry = connection.root()["registry"] = WebhookRegistry()
+            subscription = subscribed(registry, receiver.url)
+            queue_events(registry, subscription, ["e1", "e2", "e3", "e4"])
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        registry = connection.root()["registry"]
+        commits = []
+
+        def commit():
+            commits.append(True)
+            if len(commits) == 3:  # the second batch's lease
+                raise ConflictError("another instance leased them")
+            manager.commit()
+
+        attempted = delivery.deliver_due(registry, commit, manager.abort)
+        assert attempted == 1
+        assert sent_ids(receiver) == ["e1"]
+        manager.abort()
+        # Nothing leased by this instance: the other one sends them.
+        assert leases(registry) == dict.fromkeys(["e2", "e3", "e4"], (False, 0))
+        connection.close()
+        db.close()
+
+    def test_giving_up_is_logged_once_committed(self, receiver, caplog):
+        receiver.answers = [500, 500]
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        queue_events(registry, subscription, ["e1"])
+        [pending] = registry.pending()
+        pending.attempts = delivery.MAX_ATTEMPTS - 1
+        logged_at_commit = []
+
+        def conflicting():
+            if pending.leased_until is None:  # the outcome commit
+                raise ConflictError("another instance wrote the log")
+
+        told = []
+        delivery.deliver_due(
+            registry, conflicting, lambda: None, on_outcome=told.append
+        )
+        assert "gave up" not in caplog.text  # it was never committed
+        assert told == []
+
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        queue_events(registry, subscription, ["e2"])
+        [pending] = registry.pending()
+        pending.attempts = delivery.MAX_ATTEMPTS - 1
+        delivery.deliver_due(
+            registry,
+            lambda: logged_at_commit.append("gave up" in caplog.text),
+            no_abort,
+            on_outcome=told.append,
+        )
+        assert logged_at_commit == [False, False]
+        assert "gave up on event e2" in caplog.text
+        assert told == ["failed"]
+
+    def test_a_batch_starts_no_delivery_its_lease_may_not_cover(
+        self, receiver, monkeypatch
+    ):
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        ids = ["e1", "e2", "e3", "e4"]
+        queue_events(registry, subscription, ids)
+        clock = [NOW + timedelta(minutes=1)]
+        worst = timedelta(seconds=delivery.worst_seconds(10))
+        real_send = delivery.send
+
+        def slow_send(target, event, timeout):
+            [sending] = [p for p in registry.pending() if p.id == event["id"]]
+            assert sending.leased_until >= clock[0] + worst  # its lease covers it
+            attempt = real_send(target, event, timeout)
+            clock[0] += timedelta(seconds=55)  # a slow receiver
+            return attempt
+
+        monkeypatch.setattr(delivery, "send", slow_send)
+        commits = []
+        attempted = delivery.deliver_due(
+            registry,
+            lambda: commits.append(leases(registry)),
+            no_abort,
+            now=lambda: clock[0],
+            timeout=10,
+        )
+        assert attempted == 4
+        assert sent_ids(receiver) == ids  # each once
+        # e2, e3 and e4 leased for 2 minutes at once; after e2 and e3 (110 s)
+        # e4 might outlast it: not started, released without an attempt,
+        # and leased again in a batch of its own.
+        assert len(commits) == 6
+        assert commits[2] == {"e2": (True, 0), "e3": (True, 0), "e4": (True, 0)}
+        assert commits[3] == {"e4": (False, 0)}
+        assert commits[4] == {"e4": (True, 0)}
+        assert list(registry.pending()) == []
 
 
 def test_subscriptions_are_audited(site, admin, receiver):

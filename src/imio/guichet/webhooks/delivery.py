@@ -18,6 +18,7 @@ from cloudevents.core.bindings.http import HTTPMessage
 from cloudevents.core.bindings.http import to_structured
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,9 +47,17 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)
 MAX_ATTEMPTS = 12  # about 14.5 hours of retries in all
-#: How long an instance may take to send one event before another may.
+#: How long an instance may take to send a batch of events before another
+#: may (at least, see lease_seconds).
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10
+#: Deliveries sent together: leased by one commit, POSTed one after the
+#: other, their outcomes recorded by one commit: a burst of filings leaves
+#: many due at once, which cost two commits each when sent one by one.
+BATCH = 50
+#: Commits of a batch's outcomes tried before it is left to its lease.
+RECORD_TRIES = 5
+
 _FORMAT = JSONFormat()
 
 
@@ -120,7 +129,9 @@ class Attempt:
 
 
 def send(subscription: Subscription, event: dict, timeout: float) -> Attempt:
-    """POST ``event`` to the subscription's URL (no ZODB access here)."""
+    """POST ``event`` to the subscription's URL (no ZODB access here:
+    :func:`deliver_due` hands it what it read of the subscription before
+    leasing)."""
     message = structured_message(event)
     timestamp = int(time.time())
     request = urllib.request.Request(
@@ -198,15 +209,33 @@ def _still_due(registry: WebhookRegistry, delivery: Delivery, now: datetime) -> 
     )
 
 
-def lease(delivery: Delivery, now: datetime) -> None:
-    """Mark ``delivery`` as being sent (commit before sending)."""
-    delivery.leased_until = now + LEASE
+def worst_seconds(timeout: float) -> float:
+    """How long one POST may take: its connection and its answer each
+    timing out."""
+    return 2 * timeout
+
+
+def lease_seconds(size: int, timeout: float) -> float:
+    """How long a batch of ``size`` deliveries is leased: :data:`LEASE`, or
+    the worst time of all of them (:func:`worst_seconds`) if longer. A batch
+    starts no delivery its lease may no longer cover (see
+    :func:`deliver_due`)."""
+    return max(LEASE.total_seconds(), size * worst_seconds(timeout))
+
+
+def lease(delivery: Delivery, now: datetime, seconds: float | None = None) -> None:
+    """Mark ``delivery`` as being sent, for :data:`LEASE` or ``seconds``
+    (commit before sending)."""
+    length = LEASE if seconds is None else timedelta(seconds=seconds)
+    delivery.leased_until = now + length
 
 
 def record(
     registry: WebhookRegistry, delivery: Delivery, attempt: Attempt, now: datetime
 ) -> str:
-    """Log the attempt and retire, reschedule or give up the delivery.
+    """Log the attempt in the subscription's log and retire, reschedule or
+    give up the delivery (:func:`logged` tells the process's log, once
+    committed).
 
     Returns the outcome: ``delivered``, ``retrying`` or ``failed``.
     """
@@ -218,13 +247,6 @@ def record(
     elif delivery.attempts >= MAX_ATTEMPTS:
         outcome = "failed"
         registry.remove_delivery(delivery)
-        logger.warning(
-            "Webhook %s gave up on event %s after %d attempts: %s",
-            delivery.subscription_id,
-            delivery.id,
-            delivery.attempts,
-            attempt.error,
-        )
     else:
         outcome = "retrying"
         delivery.last_error = attempt.error
@@ -250,6 +272,36 @@ def record(
     return outcome
 
 
+def logged(recorded: list[tuple[Delivery, Attempt, str]]) -> list[str]:
+    """Log the deliveries given up among ``recorded`` (delivery, attempt,
+    outcome), once committed (a record whose commit conflicted was never
+    made); return their outcomes."""
+    for given_up, attempt, outcome in recorded:
+        if outcome == "failed":
+            logger.warning(
+                "Webhook %s gave up on event %s after %d attempts: %s",
+                given_up.subscription_id,
+                given_up.id,
+                given_up.attempts,
+                attempt.error,
+            )
+    return [outcome for _delivery, _attempt, outcome in recorded]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where and how to send one leased delivery, read from the ZODB before
+    the lease commit: nothing is read while sending."""
+
+    url: str
+    secret: str
+    event: dict
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def deliver_due(
     registry: WebhookRegistry,
     commit,
@@ -261,39 +313,141 @@ def deliver_due(
 ) -> int:
     """Send every due delivery once; return how many were attempted.
 
-    ``commit``/``abort`` end the caller's transaction: the lease is committed
-    before sending (so that another instance skips it; if two take it at
-    once, one commit conflicts and that one skips), the outcome after, then
-    told to ``on_outcome`` (the metrics).
+    ``commit``/``abort`` end the caller's transaction. The due deliveries go
+    by batches, oldest first: each batch is leased by one commit before it
+    is sent (so that another instance leaves it; if two lease a delivery at
+    once, one commit conflicts and that one skips the batch), POSTed one
+    after the other, then its outcomes are committed together and told to
+    ``on_outcome`` (the metrics). The first batch is one delivery (a
+    receiver refusing everything costs one written per pass), the next ones
+    up to :data:`BATCH`.
+
+    A subscription whose receiver fails is not tried again in the pass: its
+    other deliveries in the batch are released by the outcome commit (no
+    attempt counted) and the later ones are not leased, so that its backlog
+    does not hold up the other subscriptions. A batch starts no delivery its
+    lease (:func:`lease_seconds`) may no longer cover, by ``now`` (the wall
+    clock, which other instances judge the lease by): the rest are released
+    by the outcome commit and leased again in the next batch, so that no
+    instance taking over a lease run out sends them twice.
     """
-    clock = now or (lambda: datetime.now(UTC))
+    clock = now or _now
     attempted = 0
     failing = set()  # subscriptions whose receiver failed in this pass
-    for delivery in due(registry, clock()):
-        subscription = registry.subscriptions.get(delivery.subscription_id)
-        if subscription is None or subscription.id in failing:
-            # Removed meanwhile; or down: its other events wait for the next
-            # pass rather than hold up the other subscriptions' events.
-            continue
+    remaining = deque(due(registry, clock()))
+    size = 1  # until a delivery is tried
+    while remaining:
+        chosen = []
+        while remaining and len(chosen) < size:
+            candidate = remaining.popleft()
+            if candidate.subscription_id not in failing:
+                chosen.append(candidate)
+        if not chosen:
+            break
         try:
-            if not _still_due(registry, delivery, clock()):
-                continue
-            lease(delivery, clock())
+            batch, targets, lease_ends = _leased(registry, chosen, clock(), timeout)
+            if not batch:
+                continue  # sent or leased by another instance meanwhile
             commit()
-        except ConflictError:  # another instance took it at the same time
+        except ConflictError:  # another instance took some at the same time
             abort()
             continue
-        attempt = send(subscription, delivery.event, timeout)
-        attempted += 1
-        if not attempt.accepted:
-            failing.add(subscription.id)
-        try:
-            outcome = record(registry, delivery, attempt, clock())
-            commit()
-        except ConflictError:
-            # Left leased: sent again once the lease runs out (at least once).
-            abort()
-            continue
-        if on_outcome is not None:
-            on_outcome(outcome)
+        attempts: list[Attempt | None] = [None] * len(batch)
+        tried = 0
+        stopped_at = None
+        for position, (leased, target) in enumerate(zip(batch, targets, strict=True)):
+            if leased.subscription_id in failing:
+                continue  # released by the outcome commit, for the next pass
+            if tried and clock() + timedelta(seconds=worst_seconds(timeout)) > (
+                lease_ends
+            ):
+                stopped_at = position  # its lease may run out: not started
+                break
+            attempt = send(target, target.event, timeout)
+            attempts[position] = attempt
+            tried += 1
+            if not attempt.accepted:
+                failing.add(leased.subscription_id)
+        attempted += tried
+        _tell(
+            on_outcome,
+            _record_committed(
+                registry, batch, attempts, clock=clock, commit=commit, abort=abort
+            ),
+        )
+        if stopped_at is not None:
+            # Its lease could not cover more (a slow receiver): the rest in
+            # batches as large as that one, newly leased.
+            remaining.extendleft(reversed(batch[stopped_at:]))
+            size = max(1, tried)
+        elif tried:
+            size = BATCH
     return attempted
+
+
+def _leased(
+    registry: WebhookRegistry, candidates: list[Delivery], now: datetime, timeout
+) -> tuple[list[Delivery], list[_Target], datetime]:
+    """Of ``candidates``, those still due (:func:`_still_due`), leased
+    (uncommitted), what to send them, and when their lease ends."""
+    batch, targets = [], []
+    for candidate in candidates:
+        subscription = registry.subscriptions.get(candidate.subscription_id)
+        if subscription is None or not _still_due(registry, candidate, now):
+            continue
+        batch.append(candidate)
+        targets.append(_Target(subscription.url, subscription.secret, candidate.event))
+    seconds = lease_seconds(len(batch), timeout)
+    for leased in batch:
+        lease(leased, now, seconds)
+    return batch, targets, now + timedelta(seconds=seconds)
+
+
+def _record_committed(
+    registry: WebhookRegistry,
+    batch: list[Delivery],
+    attempts: list[Attempt | None],
+    *,
+    clock,
+    commit,
+    abort,
+) -> list[str]:
+    """Record the ``attempts`` made (None: not attempted, released) and
+    commit, trying again after a conflict (filings add deliveries to the
+    same outbox meanwhile); return the outcomes, none when they could not
+    be recorded."""
+    for _try in range(RECORD_TRIES):
+        try:
+            now = clock()
+            recorded = []
+            for sent, attempt in zip(batch, attempts, strict=True):
+                pending = registry.pending_delivery(sent)
+                if pending is None:
+                    continue
+                if attempt is None:  # not sent in this pass: free again
+                    pending.leased_until = None
+                else:
+                    recorded.append(
+                        (pending, attempt, record(registry, pending, attempt, now))
+                    )
+            commit()
+            return logged(recorded)
+        except ConflictError:
+            abort()
+            time.sleep(0.05)
+    # Left leased: sent again once the lease runs out (at least once;
+    # receivers dedupe on the event id).
+    logger.warning(
+        "Could not record the outcomes of %d webhook deliveries (write "
+        "conflicts): they stay leased and are sent again once their lease "
+        "runs out (%s...)",
+        len(batch),
+        batch[0].id,
+    )
+    return []
+
+
+def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:
+    if on_outcome is not None:
+        for outcome in outcomes:
+            on_outcome(outcome)

@@ -1101,20 +1101,27 @@ class Results:
     #: Ours, FileStorage: bytes written to Data.fs by class of object (with
     #: each record's header) since the warm-up, and the filings made.
     written: Counter = field(default_factory=Counter)
+    #: The same records counted, and the transactions that wrote them.
+    records: Counter = field(default_factory=Counter)
+    transactions: int = 0
     written_filings: int = 0
 
 
-def written_by_class(data_fs: Path, since: float) -> Counter:
-    """Bytes of the records committed to ``data_fs`` after ``since`` (a
-    time), by class of object, each with its 42 bytes of header."""
-    written = Counter()
+def written_by_class(data_fs: Path, since: float) -> tuple[Counter, Counter, int]:
+    """Bytes (each record with its 42 bytes of header) and records
+    committed to ``data_fs`` after ``since`` (a time), by class of object,
+    and how many transactions committed them."""
+    written, records, transactions = Counter(), Counter(), 0
     for committed in FileIterator(str(data_fs)):
         if TimeStamp(committed.tid).timeTime() < since:
             continue
+        transactions += 1
         for record in committed:
             if record.data:
-                written[class_name(record.data)] += len(record.data) + 42
-    return written
+                name = class_name(record.data)
+                written[name] += len(record.data) + 42
+                records[name] += 1
+    return written, records, transactions
 
 
 def note_written(
@@ -1125,7 +1132,9 @@ def note_written(
     if dsn:
         return
     since, filed = began
-    results.written = written_by_class(instance.data_fs, since)
+    results.written, results.records, results.transactions = written_by_class(
+        instance.data_fs, since
+    )
     results.written_filings = ours.filed - filed
 
 
@@ -1559,12 +1568,18 @@ def report(results: Results, arguments) -> None:
         )
     )
     if results.written_filings:
+        filings = results.written_filings
         print(
             f"What ours wrote per filing, by class (Data.fs, since the warm-up, "
-            f"{results.written_filings:,} filings):"
+            f"{filings:,} filings; {results.transactions / filings:.2f} "
+            f"transactions and {results.records.total() / filings:.1f} "
+            "records per filing):"
         )
         for name, size in results.written.most_common(15):
-            print(f"  {name:28} {size / results.written_filings:8,.0f} B")
+            print(
+                f"  {name:28} {size / filings:8,.0f} B"
+                f"  {results.records[name] / filings:6.2f} records"
+            )
     for sender, (got, due) in results.mails.items():
         extra = f", {got - due:,} sent twice or more" if got > due else ""
         print(f"E-mails from {sender}: {got:,} received, {due:,} due{extra}")

@@ -122,6 +122,9 @@ class OutboxWorker(threading.Thread):
             key = _key(self.kind, self.db, self.site_path)
             if _workers.get(key) is self:
                 del _workers[key]
+            # Its database is closed: no pass will ever take its lock again
+            # (and another database may be given the same id()).
+            _passes.pop(key, None)
 
 
 def wake(kind: OutboxKind, db, site_path: tuple[str, ...]) -> None:

@@ -66,6 +66,8 @@ setup(
         "cloudevents",
         # Belgian public holidays, for due dates counted in working days.
         "holidays",
+        # E-mail addresses with an accented domain (IDNA 2008, UTS #46).
+        "idna",
         "openpyxl",
         # Checks the procedure model packages read from other sites.
         "jsonschema",

@@ -595,7 +595,7 @@ class TestBatches:
         manager.abort()
         assert leases(registry) == {"e2": (True, 0), "e3": (True, 0)}
         lease_ends = started + timedelta(
-            seconds=delivery.lease_seconds(2, delivery.TIMEOUT_SECONDS)
+            seconds=delivery.lease_seconds(delivery.TIMEOUT_SECONDS)
         )
         assert {p.leased_until for p in registry.pending()} == {lease_ends}
         # Left to its lease: not sent again before it runs out, then sent
@@ -751,6 +751,38 @@ class TestBatches:
         assert commits[3] == {"e4": (False, 0)}
         assert commits[4] == {"e4": (True, 0)}
         assert list(registry.pending()) == []
+
+    def test_a_lease_outlasts_its_batchs_outcome_commit(self, receiver, monkeypatch):
+        """Each POST taking as long as its timeouts allow (connection and
+        answer), the batch's outcomes are still committed with time to spare
+        for the commit (one timeout) before its lease runs out."""
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        queue_events(registry, subscription, [f"e{n}" for n in range(1, 9)])
+        clock = [NOW + timedelta(minutes=1)]
+        real_send = delivery.send
+
+        def slowest_send(target, event, timeout):
+            attempt = real_send(target, event, timeout)
+            clock[0] += timedelta(seconds=2 * timeout)
+            return attempt
+
+        lease_ends = []
+
+        def commit():
+            leased = [p.leased_until for p in registry.pending() if p.leased_until]
+            if leased:  # a lease commit
+                lease_ends.append(max(leased))
+            else:  # the outcomes: recorded before the lease runs out
+                assert clock[0] + timedelta(seconds=10) <= lease_ends[-1]
+
+        monkeypatch.setattr(delivery, "send", slowest_send)
+        attempted = delivery.deliver_due(
+            registry, commit, no_abort, now=lambda: clock[0], timeout=10
+        )
+        assert attempted == 8
+        assert list(registry.pending()) == []
+        assert len(lease_ends) == 3  # 1, then 5 (the sixth might outlast it), 2
 
 
 def test_subscriptions_are_audited(site, admin, receiver):

@@ -18,7 +18,7 @@ TEXT = (
     "Suivre : https://www.namur.be/fr/@@track-request?reference=7K4M-9QXP&secret="
     + "a"
     * 60
-    + "\n.\n.une ligne qui commence par un point\nFrom the start   \n"
+    + "\n.\n.une ligne qui commence par un point\nFrom the start\n"
     "2 + 2 = 4 ; =?utf-8?q?pas_un_mot_cod=C3=A9?=\n"
 )
 HTML = '<p>Bonjour,</p>\n<p>Un <a href="https://x.example/?a=1&amp;b=2">lien</a></p>\n'
@@ -126,3 +126,37 @@ def test_no_recipient_is_refused():
 def test_bare_addresses():
     assert bare_address(" o'hara+guichet@Example.ORG ") == "o'hara+guichet@Example.ORG"
     assert bare_address("jens@österreich.example") == "jens@xn--sterreich-z7a.example"
+    # IDNA 2008: "faß.de" is its own domain, not "fass.de" (IDNA 2003).
+    assert bare_address("x@faß.de") == "x@xn--fa-hia.de"
+    assert bare_address("x@σίσυφος.gr") == "x@xn--kxa6ajbbmh.gr"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Administration communale de Saint-Josse-ten-Noode, Service État civil",
+        'Commune "de" Namur, back\\slash',
+        "Gemeinde Büllingen",
+        "",
+    ],
+)
+def test_any_sender_name_reads_back(name):
+    sender = Address(name, "guichet", "namur.be")
+    composed = compose(sender, ["a@b.be"], "s", "t", "h")
+    assert read(composed)["From"].addresses == (sender,)
+    assert max(map(len, composed.data.split(b"\r\n"))) <= 78
+
+
+def test_a_long_word_in_a_subject_is_folded_and_kept():
+    subject = "Demande " + "x" * 120
+    composed = compose(SENDER, ["a@b.be"], subject, "t", "h")
+    assert read(composed)["Subject"] == subject
+    assert max(map(len, composed.data.split(b"\r\n"))) <= 78
+
+
+def test_spaces_ending_lines_keep_them_short():
+    text = "\n".join(["y" * 74 + " ", "z" * 75 + "\t", "fin  "])
+    composed = compose(SENDER, ["a@b.be"], "s", text, "h")
+    assert max(map(len, composed.data.split(b"\r\n"))) <= 76
+    plain = read(composed).get_body(("plain",)).get_content()
+    assert plain == "y" * 74 + "\r\n" + "z" * 75 + "\r\nfin\r\n"

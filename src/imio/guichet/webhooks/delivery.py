@@ -210,17 +210,21 @@ def _still_due(registry: WebhookRegistry, delivery: Delivery, now: datetime) -> 
 
 
 def worst_seconds(timeout: float) -> float:
-    """How long one POST may take: its connection and its answer each
-    timing out."""
-    return 2 * timeout
+    """How long one delivery may take when every step times out: the
+    connection, the answer, and the record of its outcome. (A timeout
+    bounds each socket operation, not a whole POST: a receiver trickling
+    its answer, or a slow name lookup, can outlast it; delivery is at least
+    once, and receivers dedupe.)"""
+    return 3 * timeout
 
 
-def lease_seconds(size: int, timeout: float) -> float:
-    """How long a batch of ``size`` deliveries is leased: :data:`LEASE`, or
-    the worst time of all of them (:func:`worst_seconds`) if longer. A batch
-    starts no delivery its lease may no longer cover (see
-    :func:`deliver_due`)."""
-    return max(LEASE.total_seconds(), size * worst_seconds(timeout))
+def lease_seconds(timeout: float) -> float:
+    """How long a batch is leased: :data:`LEASE`, or twice
+    :func:`worst_seconds` if longer (a large timeout), whatever the batch's
+    size: a batch starts no delivery its lease may no longer cover (see
+    :func:`deliver_due`), so that an instance that stopped mid-batch holds
+    its events no longer than one lease."""
+    return max(LEASE.total_seconds(), 2 * worst_seconds(timeout))
 
 
 def lease(delivery: Delivery, now: datetime, seconds: float | None = None) -> None:
@@ -329,7 +333,10 @@ def deliver_due(
     lease (:func:`lease_seconds`) may no longer cover, by ``now`` (the wall
     clock, which other instances judge the lease by): the rest are released
     by the outcome commit and leased again in the next batch, so that no
-    instance taking over a lease run out sends them twice.
+    instance taking over a lease run out sends them twice (as far as the
+    timeouts bound a POST: see :func:`worst_seconds`). A batch's URLs and
+    secrets are read when it is leased: a subscription removed or changed
+    meanwhile takes effect at the next batch, within one lease.
     """
     clock = now or _now
     attempted = 0
@@ -397,7 +404,7 @@ def _leased(
             continue
         batch.append(candidate)
         targets.append(_Target(subscription.url, subscription.secret, candidate.event))
-    seconds = lease_seconds(len(batch), timeout)
+    seconds = lease_seconds(timeout)
     for leased in batch:
         lease(leased, now, seconds)
     return batch, targets, now + timedelta(seconds=seconds)

@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 import transaction
+import uuid
 
 
 @pytest.fixture
@@ -260,27 +261,9 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def queued(registry, url):
-    subscription = Subscription(
-        procedure_uid="p1",
-        url=url,
-        event_types=(SUBMISSION_CREATED,),
-        created_by="admin",
-        now=NOW,
-    )
-    registry.add_subscription(subscription)
-    event = delivery.make_event(
-        SUBMISSION_CREATED,
-        source="http://site",
-        submission_id="s1",
-        reference="ABCD1234",
-        procedure_uid="p1",
-        state="submitted",
-        link="http://site/@submissions/s1",
-        now=NOW,
-    )
-    registry.add_delivery(
-        Delivery(subscription_id=subscription.id, event=event, now=NOW)
-    )
+    """One event queued for ``url`` at ``NOW`` (see :func:`queue_events`)."""
+    subscription = subscribed(registry, url)
+    queue_events(registry, subscription, [uuid.uuid4().hex])
     return subscription
 
 
@@ -501,6 +484,44 @@ def no_abort():
     raise AssertionError("nothing conflicted")
 
 
+@pytest.fixture
+def stored_registry():
+    """``(url, ids) -> (registry, transaction manager)``: a registry in a
+    database of its own with events ``ids`` queued for ``url``, opened in a
+    connection with its own transaction manager (closed after the test)."""
+    opened = []
+
+    def store(url, ids):
+        db = DB(None)
+        with db.transaction() as connection:
+            registry = connection.root()["registry"] = WebhookRegistry()
+            queue_events(registry, subscribed(registry, url), ids)
+        manager = transaction.TransactionManager()
+        connection = db.open(transaction_manager=manager)
+        opened.append((db, connection, manager))
+        return connection.root()["registry"], manager
+
+    yield store
+    for db, connection, manager in opened:
+        manager.abort()
+        connection.close()
+        db.close()
+
+
+def conflicting(manager, conflicts, message: str):
+    """A commit of ``manager`` that raises a ConflictError instead when
+    ``conflicts(n)`` for its ``n``-th call."""
+    calls = []
+
+    def commit():
+        calls.append(True)
+        if conflicts(len(calls)):
+            raise ConflictError(message)
+        manager.commit()
+
+    return commit
+
+
 class TestBatches:
     def test_a_burst_costs_two_commits_per_batch(self, receiver):
         registry = WebhookRegistry()
@@ -562,23 +583,13 @@ class TestBatches:
         assert [pending.id for pending in due_now] == ["a2", "a3"]
 
     def test_a_conflicting_outcome_commit_leaves_the_batch_leased(
-        self, receiver, caplog
+        self, receiver, caplog, stored_registry
     ):
-        db = DB(None)
-        with db.transaction() as connection:
-            registry = connection.root()["registry"] = WebhookRegistry()
-            subscription = subscribed(registry, receiver.url)
-            queue_events(registry, subscription, ["e1", "e2", "e3"])
-        manager = transaction.TransactionManager()
-        connection = db.open(transaction_manager=manager)
-        registry = connection.root()["registry"]
-        commits = []
-
-        def commit():
-            commits.append(True)
-            if len(commits) >= 4:  # the second batch's outcomes, every try
-                raise ConflictError("another instance wrote the log")
-            manager.commit()
+        registry, manager = stored_registry(receiver.url, ["e1", "e2", "e3"])
+        # The second batch's outcomes, every try.
+        commit = conflicting(
+            manager, lambda tried: tried >= 4, "another instance wrote the log"
+        )
 
         started = NOW + timedelta(minutes=1)
         told = []
@@ -621,25 +632,15 @@ class TestBatches:
         assert told == ["delivered"] * 3
         manager.abort()
         assert list(registry.pending()) == []
-        connection.close()
-        db.close()
 
-    def test_an_outcome_commit_is_tried_again_after_a_conflict(self, receiver):
-        db = DB(None)
-        with db.transaction() as connection:
-            registry = connection.root()["registry"] = WebhookRegistry()
-            subscription = subscribed(registry, receiver.url)
-            queue_events(registry, subscription, ["e1", "e2", "e3"])
-        manager = transaction.TransactionManager()
-        connection = db.open(transaction_manager=manager)
-        registry = connection.root()["registry"]
-        commits = []
-
-        def commit():
-            commits.append(True)
-            if len(commits) == 4:  # the second batch's outcomes, once
-                raise ConflictError("a filing added a delivery meanwhile")
-            manager.commit()
+    def test_an_outcome_commit_is_tried_again_after_a_conflict(
+        self, receiver, stored_registry
+    ):
+        registry, manager = stored_registry(receiver.url, ["e1", "e2", "e3"])
+        # The second batch's outcomes, once.
+        commit = conflicting(
+            manager, lambda tried: tried == 4, "a filing added a delivery meanwhile"
+        )
 
         told = []
         attempted = delivery.deliver_due(
@@ -650,25 +651,15 @@ class TestBatches:
         manager.abort()
         assert list(registry.pending()) == []  # recorded at the second try
         assert sent_ids(receiver) == ["e1", "e2", "e3"]  # each once
-        connection.close()
-        db.close()
 
-    def test_a_conflicting_lease_commit_leaves_the_batch_to_the_other(self, receiver):
-        db = DB(None)
-        with db.transaction() as connection:
-            registry = connection.root()["registry"] = WebhookRegistry()
-            subscription = subscribed(registry, receiver.url)
-            queue_events(registry, subscription, ["e1", "e2", "e3", "e4"])
-        manager = transaction.TransactionManager()
-        connection = db.open(transaction_manager=manager)
-        registry = connection.root()["registry"]
-        commits = []
-
-        def commit():
-            commits.append(True)
-            if len(commits) == 3:  # the second batch's lease
-                raise ConflictError("another instance leased them")
-            manager.commit()
+    def test_a_conflicting_lease_commit_leaves_the_batch_to_the_other(
+        self, receiver, stored_registry
+    ):
+        registry, manager = stored_registry(receiver.url, ["e1", "e2", "e3", "e4"])
+        # The second batch's lease.
+        commit = conflicting(
+            manager, lambda tried: tried == 3, "another instance leased them"
+        )
 
         attempted = delivery.deliver_due(registry, commit, manager.abort)
         assert attempted == 1
@@ -676,8 +667,6 @@ class TestBatches:
         manager.abort()
         # Nothing leased by this instance: the other one sends them.
         assert leases(registry) == dict.fromkeys(["e2", "e3", "e4"], (False, 0))
-        connection.close()
-        db.close()
 
     def test_giving_up_is_logged_once_committed(self, receiver, caplog):
         receiver.answers = [500, 500]

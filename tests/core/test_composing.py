@@ -3,6 +3,7 @@ reads back with the ``email`` package is what was composed, and nothing
 typed can add a header or a recipient."""
 
 from email import policy
+from email.header import decode_header
 from email.headerregistry import Address
 from email.parser import BytesParser
 from imio.guichet.notifications.composing import bare_address
@@ -145,6 +146,29 @@ def test_any_sender_name_reads_back(name):
     composed = compose(sender, ["a@b.be"], "s", "t", "h")
     assert read(composed)["From"].addresses == (sender,)
     assert max(map(len, composed.data.split(b"\r\n"))) <= 78
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ville =?utf-8?q?=0D=0AReply-To:_phish@evil.example=0D=0AX:?= Namur",
+        "a =?utf-8?q?x?= b",
+    ],
+)
+def test_a_sender_name_is_never_decoded_into_headers(name):
+    composed = compose(Address(name, "guichet", "namur.be"), ["a@b.be"], "s", "t", "h")
+    message = read(composed)
+    assert message["Reply-To"] is None and message["X"] is None
+    assert b"\r\nReply-To:" not in composed.data
+    assert message["From"].addresses[0].addr_spec == "guichet@namur.be"
+    # The name as sent is the name as typed (RFC 2047's decoding).
+    head = composed.data.split(b"\r\n\r\n", 1)[0].decode()
+    raw = head.split("From: ", 1)[1].split("\r\n <")[0]
+    decoded = "".join(
+        part.decode(charset or "ascii") if isinstance(part, bytes) else part
+        for part, charset in decode_header(raw.replace("\r\n ", " "))
+    )
+    assert decoded == name
 
 
 def test_a_long_word_in_a_subject_is_folded_and_kept():

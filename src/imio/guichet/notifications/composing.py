@@ -149,17 +149,26 @@ def _from(sender: Address) -> str:
     """The From header: the sender's name quoted when plain, else encoded
     and folded as the ``email`` package does (a name mixing accents,
     commas and quotes is where hand-made encoded words go wrong)."""
-    plain = formataddr((sender.display_name, sender.addr_spec))
+    name, address = sender.display_name, sender.addr_spec
+    plain = formataddr((name, address))
     if _plain(f"From: {plain}"):
         return f"From: {plain}"
-    return _folded_from(sender.display_name, sender.addr_spec)
+    if "=?" in name:
+        # What reads as an encoded word is encoded itself, never parsed:
+        # the email package would decode it, line breaks and all.
+        return f"From: {_encoded('From', name)}\r\n <{address}>"
+    return _folded_from(name, address)
 
 
 @functools.lru_cache(maxsize=16)
 def _folded_from(name: str, address: str) -> str:
     # ~1.5 ms with the SMTP policy, but a site has one sender: made once.
     header = policy.SMTP.header_factory("From", Address(name, addr_spec=address))
-    return header.fold(policy=policy.SMTP).removesuffix("\r\n")
+    folded = header.fold(policy=policy.SMTP).removesuffix("\r\n")
+    unfolded = folded.replace("\r\n ", " ").replace("\r\n\t", " ")
+    if "\r" in unfolded or "\n" in unfolded:  # never one header more
+        raise ValueError("A header may not hold a line break")
+    return folded
 
 
 def _part(boundary: str, subtype: str, text: str) -> bytes:

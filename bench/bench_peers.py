@@ -13,7 +13,9 @@ the instance's own ceiling (a trivial plone.restapi read), in one run:
    Document with a form block of 10 fields, ``store`` on) and ours (the
    demo site of ``make start``, with a procedure whose form has the same 10
    fields). Both send their e-mails to one local SMTP sink (see
-   ``--peer-mail``). ``--storage postgresql`` puts ours on RelStorage
+   ``--peer-mail``); a back office is subscribed to our procedure's
+   webhooks, and the sink's process receives their events too
+   (``--no-webhooks``: none). ``--storage postgresql`` puts ours on RelStorage
    (``keep-history false``) on the local PostgreSQL instead.
 3. Filings over REST, interleaved: formsupport, ours, the ceiling
    (``GET {site}/@site`` on ours, as many requests), twice; ``--clients``
@@ -254,24 +256,46 @@ def peer_payload(values: dict[str, str]) -> dict:
 # -- the SMTP sink ---------------------------------------------------------
 
 #: A separate process (the client threads and the instances stay apart
-#: from it): accepts every message, appends its sender to a file.
+#: from it): accepts every message, appends its sender to a file; and, as a
+#: back office would, accepts every webhook event POSTed to its HTTP port,
+#: appending WEBHOOKS to the same file.
 SINK = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, sys, threading
     from aiosmtpd.controller import Controller
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    written = threading.Lock()
+
+    def count(line):
+        with written, open(sys.argv[2], "a") as tally:
+            tally.write(line + "\\n")
 
     class Count:
         async def handle_DATA(self, server, session, envelope):
-            with open(sys.argv[2], "a") as tally:
-                tally.write(envelope.mail_from + "\\n")
+            count(envelope.mail_from)
             return "250 OK"
+
+    class Receive(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            count(sys.argv[4])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
 
     controller = Controller(Count(), hostname="127.0.0.1", port=int(sys.argv[1]))
     controller.start()
+    receiver = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[3])), Receive)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
     print("ready", flush=True)
     asyncio.new_event_loop().run_forever()
     """
 )
+#: What the sink writes for each webhook event received.
+WEBHOOKS = "webhook events"
 
 
 def instance_environment(bin_dir: Path) -> dict:
@@ -289,12 +313,22 @@ def instance_environment(bin_dir: Path) -> dict:
 
 
 class Sink:
-    def __init__(self, port: int, folder: Path):
+    def __init__(self, port: int, folder: Path, webhook_port: int):
         self.port = port
+        #: Where the back office's receiver of webhook events listens.
+        self.webhook_url = f"http://127.0.0.1:{webhook_port}/events"
         self.tally = folder / "sink.tally"
         self.tally.touch()
         self.process = subprocess.Popen(
-            [str(OUR_BIN / "python"), "-c", SINK, str(port), str(self.tally)],
+            [
+                str(OUR_BIN / "python"),
+                "-c",
+                SINK,
+                str(port),
+                str(self.tally),
+                str(webhook_port),
+                WEBHOOKS,
+            ],  # fmt: skip
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -302,7 +336,7 @@ class Sink:
             raise RuntimeError("the SMTP sink did not start")
 
     def received(self) -> Counter:
-        """E-mails received so far, by sender."""
+        """E-mails received so far, by sender (and webhook events)."""
         return Counter(self.tally.read_text().splitlines())
 
     def stop(self) -> None:
@@ -616,7 +650,13 @@ def drop_pg_database(base_dsn: str, name: str) -> None:
 
 
 def build_guichet(
-    name: str, folder: Path, port: int, smtp_port: int, dsn: str | None
+    name: str,
+    folder: Path,
+    port: int,
+    smtp_port: int,
+    dsn: str | None,
+    *,
+    webhook_url: str | None = None,
 ) -> Instance:
     """Ours: the Makefile's ``instance`` (the configuration of ``make
     start``), on RelStorage when ``dsn`` is given; the demo site and the
@@ -646,6 +686,7 @@ def build_guichet(
     instance.setup_config = {
         "served_at": f"http://127.0.0.1:{port}",
         "smtp_port": smtp_port,
+        "webhook_url": webhook_url,
         "procedure_id": PROCEDURE_ID,
         "form_xml": FORM_XML,
         "payload": {f.name: f.value for f in FIELDS},
@@ -764,6 +805,8 @@ class Side:
         self.instance = instance
         #: E-mails sent per filing, from ``sender`` (set up by the site).
         self.mails_per_filing = mails_per_filing
+        #: Webhook events a filing sends to the sink's receiver.
+        self.webhooks_per_filing = 0
         self.filed = 0  # successful filings, warm-up included
 
     def post(self, http: requests.Session) -> tuple[bool, str]:
@@ -793,6 +836,8 @@ class Guichet(Side):
     def __init__(self, name: str, instance: Instance, stored: int):
         super().__init__(name, instance, mails_per_filing=1)
         self.stored_before = stored  # seeded, never filed over REST
+        if instance.setup_config.get("webhook_url"):
+            self.webhooks_per_filing = 1  # a back office subscribed
 
     @property
     def procedure(self) -> str:
@@ -829,7 +874,8 @@ class Mail:
         due = Counter()
         for side in self.sides:
             due[side.sender] += side.filed * side.mails_per_filing
-        return due
+            due[WEBHOOKS] += side.filed * side.webhooks_per_filing
+        return +due  # without zeros
 
     def missing(self) -> int:
         received = self.sink.received()
@@ -1176,7 +1222,12 @@ def flatness(arguments, folder: Path, ports, mail: Mail, peer: Formsupport, *, r
     if arguments.storage == "postgresql":
         dsn = pg_database(arguments.pg_dsn, f"{arguments.pg_prefix}_flat")
     instance = build_guichet(
-        "guichet (flatness)", folder / "flat", ports[3], mail.sink.port, dsn
+        "guichet (flatness)",
+        folder / "flat",
+        ports[3],
+        mail.sink.port,
+        dsn,
+        webhook_url=mail.sink.webhook_url if arguments.webhooks else None,
     )
     try:
         print(f"Flatness: seeding {BASELINE_STORED:,}...", file=sys.stderr, flush=True)
@@ -1267,14 +1318,14 @@ def run(arguments) -> Results:
     results = Results()
     folder = Path(tempfile.mkdtemp(prefix="guichet-peers-"))
     ports = (
-        [arguments.ports + i for i in range(4)]
+        [arguments.ports + i for i in range(5)]
         if arguments.ports
-        else [free_port() for _ in range(4)]
+        else [free_port() for _ in range(5)]
     )
     instances: list[Instance] = []
     dsn = sink = None
     try:
-        sink = Sink(ports[0], folder)
+        sink = Sink(ports[0], folder, ports[4])
         mail = Mail(sink)
         print("Building formsupport's instance...", file=sys.stderr, flush=True)
         peer_instance = build_peer(
@@ -1286,7 +1337,12 @@ def run(arguments) -> Results:
         if arguments.storage == "postgresql":
             dsn = pg_database(arguments.pg_dsn, f"{arguments.pg_prefix}_main")
         our_instance = build_guichet(
-            "guichet", folder / "guichet", ports[2], sink.port, dsn
+            "guichet",
+            folder / "guichet",
+            ports[2],
+            sink.port,
+            dsn,
+            webhook_url=sink.webhook_url if arguments.webhooks else None,
         )
         instances.append(our_instance)
         stored = our_instance.setup()["stored"]
@@ -1582,7 +1638,8 @@ def report(results: Results, arguments) -> None:
             )
     for sender, (got, due) in results.mails.items():
         extra = f", {got - due:,} sent twice or more" if got > due else ""
-        print(f"E-mails from {sender}: {got:,} received, {due:,} due{extra}")
+        what = "Webhook events" if sender == WEBHOOKS else f"E-mails from {sender}"
+        print(f"{what}: {got:,} received, {due:,} due{extra}")
     for name, errors in results.logged.items():
         for message, count in errors.most_common(5):
             print(f"Logged by {name}: {count} x {message}")
@@ -1622,6 +1679,12 @@ def parse_arguments(argv=None):
         help="ours only",
     )
     parser.add_argument(
+        "--webhooks",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a back office subscribed to ours (every feature on; default on)",
+    )
+    parser.add_argument(
         "--peer-mail",
         choices=("acknowledgement", "off"),
         default="acknowledgement",
@@ -1635,7 +1698,7 @@ def parse_arguments(argv=None):
         "--ports",
         type=int,
         default=0,
-        help="first of 4 ports to use (default: free ones)",
+        help="first of 5 ports to use (default: free ones)",
     )
     arguments = parser.parse_args(argv)
     if arguments.stored and arguments.stored <= BASELINE_STORED:

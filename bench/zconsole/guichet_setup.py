@@ -7,7 +7,9 @@ Run by the benchmark through zconsole while the instance is stopped
         bench/zconsole/guichet_setup.py
 
 ``BENCH_PEERS`` is a JSON object: ``served_at`` (the public URL of the
-server), ``smtp_port`` (the benchmark's SMTP sink), ``procedure_id``,
+server), ``smtp_port`` (the benchmark's SMTP sink), ``webhook_url`` (its
+receiver of webhook events, subscribed to the procedure; none: no
+subscription), ``procedure_id``,
 ``form_xml`` (the 10-field form), ``payload`` (one filing's data), and
 ``seed_to``: the number of submissions the procedure must hold at the end
 (added straight into the store, as ``bench/bench_submissions.py`` does).
@@ -28,6 +30,7 @@ from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.references import new_reference
 from imio.guichet.submissions.states import INITIAL_STATE
 from imio.guichet.submissions.storage import Submission
+from imio.guichet.webhooks import api as webhooks
 from plone import api
 from Testing.makerequest import makerequest
 from ZODB.POSException import ConflictError
@@ -78,6 +81,16 @@ if config["procedure_id"] not in folder:
     api.content.transition(obj=procedure, transition="publish")
 procedure = folder[config["procedure_id"]]
 procedure_uid = api.content.get_uuid(procedure)
+# A back office subscribed to the procedure's events (every feature on).
+if config.get("webhook_url") and not any(
+    s.procedure_uid == procedure_uid for s in webhooks.list_subscriptions()
+):
+    webhooks.subscribe(
+        procedure_uid,
+        config["webhook_url"],
+        created_by=ZOPE_ADMIN[0],
+        site_url=config["served_at"] + "/Plone",
+    )
 transaction.commit()
 
 store = get_store(create=True)

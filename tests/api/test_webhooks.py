@@ -633,6 +633,42 @@ class TestBatches:
         manager.abort()
         assert list(registry.pending()) == []
 
+    def test_a_delivered_event_is_not_written_again(self, receiver, stored_registry):
+        registry, manager = stored_registry(receiver.url, ["e1"])
+        [pending] = registry.pending()
+        written = []
+
+        def commit():
+            written.append(bool(pending._p_changed))
+            manager.commit()
+
+        assert delivery.deliver_due(registry, commit, manager.abort) == 1
+        assert written == [True, False]  # leased; then only taken out
+        assert list(registry.pending()) == []
+        assert registry.attempts(pending.subscription_id)[0]["attempt"] == 1
+
+    def test_an_event_is_written_once(self, receiver, stored_registry):
+        receiver.answers = [500]
+        registry, manager = stored_registry(receiver.url, ["e1"])
+        [pending] = registry.pending()
+        written = pending.body._p_serial
+        assert delivery.deliver_due(registry, manager.commit, manager.abort) == 1
+        manager.abort()
+        # Leased, then rescheduled: the delivery written twice, not its event.
+        assert pending.attempts == 1 and pending._p_serial != written
+        assert pending.body._p_serial == written
+
+    def test_a_delivery_queued_before_events_were_apart_is_sent(self, receiver):
+        registry = WebhookRegistry()
+        queue_events(registry, subscribed(registry, receiver.url), ["e1"])
+        [pending] = registry.pending()
+        state = pending.__getstate__()
+        event = state.pop("body").event
+        pending.__setstate__({**state, "event": event})  # as queued before
+        assert pending.body is None and pending.event["id"] == "e1"
+        assert delivery.deliver_due(registry, lambda: None, no_abort) == 1
+        assert sent_ids(receiver) == ["e1"]
+
     def test_an_outcome_commit_is_tried_again_after_a_conflict(
         self, receiver, stored_registry
     ):

@@ -21,6 +21,7 @@ from datetime import UTC
 
 import logging
 import threading
+import time
 import transaction
 
 
@@ -32,6 +33,11 @@ IDLE_WAKE = timedelta(seconds=60)
 #: At least this between two passes: never spin on an entry someone else
 #: holds.
 MIN_SLEEP = timedelta(seconds=1)
+#: Woken by new entries, a worker waits this long before its pass, so that
+#: a burst of filings is sent in a few batches (each a lease commit and an
+#: outcome commit, and the outbox's buckets rewritten once) rather than in
+#: a pass per filing: at 80 filings a second, ~40 entries a pass.
+GATHER = timedelta(milliseconds=500)
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,8 @@ class OutboxWorker(threading.Thread):
                     "Sending the %s outbox failed; trying again later", self.kind.name
                 )
                 sleep = IDLE_WAKE
-            self.wakeup.wait(sleep.total_seconds())
+            if self.wakeup.wait(sleep.total_seconds()) and not _closed(self.db):
+                time.sleep(GATHER.total_seconds())  # let the burst go on
             self.wakeup.clear()
         with _lock:
             key = _key(self.kind, self.db, self.site_path)

@@ -242,19 +242,24 @@ def record(
     committed).
 
     Returns the outcome: ``delivered``, ``retrying`` or ``failed``.
+
+    A delivered event is not written again (it leaves the outbox: nearly
+    every one does, and rewriting each cost ~1 KB per filing).
     """
-    delivery.attempts += 1
-    delivery.leased_until = None
+    attempts = delivery.attempts + 1
     if attempt.accepted:
         outcome = "delivered"
         registry.remove_delivery(delivery)
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        outcome = "failed"
-        registry.remove_delivery(delivery)
     else:
-        outcome = "retrying"
-        delivery.last_error = attempt.error
-        delivery.next_attempt = now + backoff(delivery.attempts)
+        delivery.attempts = attempts
+        delivery.leased_until = None
+        if attempts >= MAX_ATTEMPTS:
+            outcome = "failed"
+            registry.remove_delivery(delivery)
+        else:
+            outcome = "retrying"
+            delivery.last_error = attempt.error
+            delivery.next_attempt = now + backoff(attempts)
     registry.log_attempt(
         delivery.subscription_id,
         {
@@ -262,7 +267,7 @@ def record(
             "event_id": delivery.id,
             "event_type": delivery.event["type"],
             "reference": delivery.event["data"]["reference"],
-            "attempt": delivery.attempts,
+            "attempt": attempts,
             "status": attempt.status,
             "error": attempt.error,
             "duration_ms": attempt.duration_ms,

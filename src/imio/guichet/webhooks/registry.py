@@ -76,6 +76,15 @@ class Subscription(Persistent):
         self.created_by = created_by
 
 
+class DeliveryEvent(Persistent):
+    """The CloudEvent of a :class:`Delivery`, kept apart from it: written
+    once, whereas the delivery is written again by its lease (and by each
+    failed attempt)."""
+
+    def __init__(self, event: dict):
+        self.event = event
+
+
 class Delivery(Persistent):
     """One event to POST to one subscription, until it is accepted."""
 
@@ -83,10 +92,14 @@ class Delivery(Persistent):
     #: is pending.
     arrival_key = None
 
+    #: None for deliveries queued before events were kept apart (their
+    #: event is in their own ``event`` attribute).
+    body = None
+
     def __init__(self, *, subscription_id: str, event: dict, now: datetime):
         self.id = event["id"]  # the CloudEvents id: receivers dedupe on it
         self.subscription_id = subscription_id
-        self.event = event
+        self.body = DeliveryEvent(event)
         #: When it entered the outbox.
         self.queued = now
         self.attempts = 0
@@ -94,6 +107,12 @@ class Delivery(Persistent):
         #: Set while an instance is sending it, so that others leave it.
         self.leased_until = None
         self.last_error = None
+
+    @property
+    def event(self) -> dict:
+        if self.body is not None:
+            return self.body.event
+        return vars(self)["event"]  # queued before events were kept apart
 
 
 class WebhookRegistry(Persistent):
@@ -151,9 +170,11 @@ class WebhookRegistry(Persistent):
         return current if current is delivery else None
 
     def remove_delivery(self, delivery: Delivery) -> None:
+        """Take ``delivery`` out of the outbox. It is not written: one that
+        leaves is never read again (:meth:`pending_delivery` finds it gone
+        by its key), and nearly every event leaves at its first attempt."""
         if self.pending_delivery(delivery) is not None:
             self.outbox.pop(delivery.arrival_key)
-        delivery.arrival_key = None
 
     def backlog(self) -> Backlog:
         """How many deliveries wait, and since when (O(shards · log n))."""

@@ -875,7 +875,9 @@ class Mail:
         for side in self.sides:
             due[side.sender] += side.filed * side.mails_per_filing
             due[WEBHOOKS] += side.filed * side.webhooks_per_filing
-        return +due  # without zeros
+        if not due[WEBHOOKS]:
+            del due[WEBHOOKS]  # nobody subscribed (a sender due 0 stays shown)
+        return due
 
     def missing(self) -> int:
         received = self.sink.received()
@@ -920,7 +922,9 @@ def measured_filing(
     # in the request (formsupport) or from the outbox after it (ours).
     run.cpu = cpu_seconds(instance.process.pid) - cpu_before
     if not arrived:
-        problems.append(f"{label}: {mail.missing()} e-mails never came")
+        problems.append(
+            f"{label}: {mail.missing()} e-mails or webhook events never came"
+        )
     run.grown = after - before
     if instance.dsn:
         run.grown_live = instance.storage_size(live=True) - live_before

@@ -54,6 +54,17 @@ def test_each_placeholder_of_its_email_only(procedure, kind):
     with pytest.raises(InvalidInput) as refused:
         check_template(kind, MailTemplate("x", "${answer:nope}", True), schema)
     assert refused.value.fields[0].message.mapping["names"] == "${answer:nope}"
+    # Never in the subject, confirmed or not: mailboxes, phones and the
+    # outbox's log show subjects.
+    with pytest.raises(InvalidInput) as refused:
+        check_template(
+            kind,
+            MailTemplate("Demande de ${answer:name}", "${reference}", True),
+            schema,
+        )
+    assert [(f.field, f.code) for f in refused.value.fields] == [
+        ("subject", "answer_in_subject")
+    ]
 
 
 @pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])

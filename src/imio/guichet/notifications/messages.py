@@ -225,11 +225,10 @@ def make_message(to: list[str], subject: str, body: str) -> Composed | None:
     if len(recipients) < len(to):
         # Never the addresses themselves: the logs keep no personal data.
         logger.warning(
-            "%d of %d recipients of %r left out: not addresses a message "
-            "can be sent to",
+            "%d of %d recipients of a message left out: not addresses a "
+            "message can be sent to",
             len(to) - len(recipients),
             len(to),
-            single_line(subject),
         )
     if not recipients:
         return None

@@ -136,7 +136,9 @@ def check_template(kind: str, template: MailTemplate, form_schema) -> MailTempla
     """``template`` if it can be sent for ``kind``; InvalidInput naming
     each problem next to its field otherwise: an empty subject or body, a
     placeholder this e-mail does not know (an answer of a field the form
-    does not have), an answer without the webmaster's confirmation."""
+    does not have), an answer in the subject (shown by mailboxes, phones
+    and the outbox's log), an answer without the webmaster's
+    confirmation."""
     if kind not in KINDS:
         unknown = _("error_unknown_mail_kind", default="There is no such e-mail.")
         raise InvalidInput(unknown, fields=[FieldError("kind", "invalid", unknown)])
@@ -182,6 +184,19 @@ def check_template(kind: str, template: MailTemplate, form_schema) -> MailTempla
                     ),
                 )
             )
+    if any(name.startswith(ANSWER) for name in placeholders_in(template.subject)):
+        errors.append(
+            FieldError(
+                "subject",
+                "answer_in_subject",
+                _(
+                    "error_answer_in_subject",
+                    default="An answer may be put in the text, never in the "
+                    "subject: mailboxes, phones and logs show subjects to "
+                    "anyone who looks.",
+                ),
+            )
+        )
     if answer_names(template) and not template.allow_answers:
         errors.append(
             FieldError(

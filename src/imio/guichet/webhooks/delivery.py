@@ -364,7 +364,7 @@ def deliver_due(
         except ConflictError:  # another instance took some at the same time
             abort()
             continue
-        attempts: list[Attempt | None] = [None] * len(batch)
+        attempts: list[tuple[Attempt, datetime] | None] = [None] * len(batch)
         tried = 0
         stopped_at = None
         for position, (leased, target) in enumerate(zip(batch, targets, strict=True)):
@@ -376,16 +376,15 @@ def deliver_due(
                 stopped_at = position  # its lease may run out: not started
                 break
             attempt = send(target, target.event, timeout)
-            attempts[position] = attempt
+            # Its own time: the delivery log's date and order, its backoff.
+            attempts[position] = (attempt, clock())
             tried += 1
             if not attempt.accepted:
                 failing.add(leased.subscription_id)
         attempted += tried
         _tell(
             on_outcome,
-            _record_committed(
-                registry, batch, attempts, clock=clock, commit=commit, abort=abort
-            ),
+            _record_committed(registry, batch, attempts, commit=commit, abort=abort),
         )
         if stopped_at is not None:
             # Its lease could not cover more (a slow receiver): the rest in
@@ -418,29 +417,28 @@ def _leased(
 def _record_committed(
     registry: WebhookRegistry,
     batch: list[Delivery],
-    attempts: list[Attempt | None],
+    attempts: list[tuple[Attempt, datetime] | None],
     *,
-    clock,
     commit,
     abort,
 ) -> list[str]:
-    """Record the ``attempts`` made (None: not attempted, released) and
-    commit, trying again after a conflict (filings add deliveries to the
-    same outbox meanwhile); return the outcomes, none when they could not
-    be recorded."""
+    """Record the ``attempts`` made, each at its time (None: not attempted,
+    released) and commit, trying again after a conflict (filings add
+    deliveries to the same outbox meanwhile); return the outcomes, none
+    when they could not be recorded."""
     for _try in range(RECORD_TRIES):
         try:
-            now = clock()
             recorded = []
-            for sent, attempt in zip(batch, attempts, strict=True):
+            for sent, made in zip(batch, attempts, strict=True):
                 pending = registry.pending_delivery(sent)
                 if pending is None:
                     continue
-                if attempt is None:  # not sent in this pass: free again
+                if made is None:  # not sent in this pass: free again
                     pending.leased_until = None
                 else:
+                    attempt, at = made
                     recorded.append(
-                        (pending, attempt, record(registry, pending, attempt, now))
+                        (pending, attempt, record(registry, pending, attempt, at))
                     )
             commit()
             return logged(recorded)

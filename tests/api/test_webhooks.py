@@ -669,6 +669,24 @@ class TestBatches:
         assert delivery.deliver_due(registry, lambda: None, no_abort) == 1
         assert sent_ids(receiver) == ["e1"]
 
+    def test_each_attempt_is_logged_at_its_time(self, receiver, monkeypatch):
+        registry = WebhookRegistry()
+        subscription = subscribed(registry, receiver.url)
+        queue_events(registry, subscription, ["e1", "e2", "e3"])
+        clock = [NOW + timedelta(minutes=1)]
+        real_send = delivery.send
+
+        def a_second_each(target, event, timeout):
+            clock[0] += timedelta(seconds=1)
+            return real_send(target, event, timeout)
+
+        monkeypatch.setattr(delivery, "send", a_second_each)
+        delivery.deliver_due(registry, lambda: None, no_abort, now=lambda: clock[0])
+        log = registry.attempts(subscription.id)  # newest first
+        assert [entry["event_id"] for entry in log] == ["e3", "e2", "e1"]
+        sent_at = [NOW + timedelta(minutes=1, seconds=n) for n in (3, 2, 1)]
+        assert [entry["date"] for entry in log] == [t.isoformat() for t in sent_at]
+
     def test_an_outcome_commit_is_tried_again_after_a_conflict(
         self, receiver, stored_registry
     ):

@@ -297,7 +297,7 @@ class TestOutbox:
         registry = WebhookRegistry()
         queued(registry, "http://bo")
         [pending] = registry.pending()
-        delivery.lease(pending, NOW)
+        delivery.lease(pending, NOW, delivery.LEASE.total_seconds())
         assert delivery.due(registry, NOW + timedelta(seconds=1)) == []
         assert delivery.due(registry, NOW + delivery.LEASE) == [pending]
 
@@ -406,7 +406,9 @@ class TestReview:
         queued(registry, "http://bo")
         [pending] = registry.pending()
         assert delivery._still_due(registry, pending, NOW)
-        delivery.lease(pending, NOW)  # another instance leased it
+        delivery.lease(
+            pending, NOW, delivery.LEASE.total_seconds()
+        )  # another instance leased it
         assert not delivery._still_due(registry, pending, NOW)
         pending.leased_until = None
         registry.remove_delivery(pending)  # another instance delivered it
@@ -428,7 +430,7 @@ class TestReview:
         registry = WebhookRegistry()
         queued(registry, "http://bo")
         [pending] = registry.pending()
-        delivery.lease(pending, NOW)
+        delivery.lease(pending, NOW, delivery.LEASE.total_seconds())
         assert delivery.next_due(registry) == NOW + delivery.LEASE
 
 
@@ -522,19 +524,27 @@ def conflicting(manager, conflicts, message: str):
     return commit
 
 
+def deliver_watching_commits(registry):
+    """``deliver_due`` with commits that write nothing: how many it tried,
+    the pending deliveries' :func:`leases` at each commit, the outcomes
+    told."""
+    commits, told = [], []
+    attempted = delivery.deliver_due(
+        registry,
+        lambda: commits.append(leases(registry)),
+        no_abort,
+        on_outcome=told.append,
+    )
+    return attempted, commits, told
+
+
 class TestBatches:
     def test_a_burst_costs_two_commits_per_batch(self, receiver):
         registry = WebhookRegistry()
         subscription = subscribed(registry, receiver.url)
         ids = ["e1", "e2", "e3", "e4", "e5"]
         queue_events(registry, subscription, ids)
-        commits, told = [], []
-        attempted = delivery.deliver_due(
-            registry,
-            lambda: commits.append(leases(registry)),
-            no_abort,
-            on_outcome=told.append,
-        )
+        attempted, commits, told = deliver_watching_commits(registry)
         assert attempted == 5
         assert sent_ids(receiver) == ids  # oldest first, each once
         assert told == ["delivered"] * 5
@@ -563,13 +573,7 @@ class TestBatches:
                 ]
             ):
                 queue_events(registry, subscription, [event_id], start=start)
-            commits, told = [], []
-            attempted = delivery.deliver_due(
-                registry,
-                lambda: commits.append(leases(registry)),
-                no_abort,
-                on_outcome=told.append,
-            )
+            attempted, commits, told = deliver_watching_commits(registry)
         assert attempted == 4
         assert sent_ids(receiver) == ["b1", "b2", "b3"]
         assert sent_ids(down) == ["a1"]  # not tried again in the pass

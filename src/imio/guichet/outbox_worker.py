@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from typing import TypeVar
+from ZODB.POSException import ConflictError
 
 import logging
 import threading
@@ -26,6 +28,7 @@ import transaction
 
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Longest sleep between two looks at an outbox (a retry due earlier wakes
 #: it sooner; so does a new entry in this process).
@@ -52,6 +55,29 @@ class OutboxKind:
     #: ending the given transaction as it goes (leases, outcomes); return
     #: when the next entry is due, None when nothing is pending.
     send_due: Callable
+
+
+#: Tries of a commit that records what was sent, when it conflicts (with
+#: filings adding to the outbox, or another worker): what was sent must not
+#: be sent again for a conflict.
+RECORD_TRIES = 5
+
+
+def record_committed(write: Callable[[], T], commit, abort) -> T | None:
+    """``write()``, then commit; after a conflict, abort and write again
+    (``write`` reads the outbox afresh), at most :data:`RECORD_TRIES` times.
+    What the committed ``write()`` returned; None when every try conflicted
+    (what it would have recorded stays leased, sent again once the lease
+    runs out)."""
+    for _try in range(RECORD_TRIES):
+        try:
+            written = write()
+            commit()
+            return written
+        except ConflictError:
+            abort()
+            time.sleep(0.05)
+    return None
 
 
 _workers: dict[tuple[str, int, tuple[str, ...]], "OutboxWorker"] = {}

@@ -82,15 +82,14 @@ def compose(
         (
             _header("Subject", subject),
             _from(sender),
-            "\r\nTo: " + ",\r\n ".join(recipients),
-            "\r\nDate: " + formatdate(usegmt=True),
-            "\r\nMessage-ID: " + make_msgid(domain=sender.domain),
+            "To: " + ",\r\n ".join(recipients) + "\r\n",
+            "Date: " + formatdate(usegmt=True) + "\r\n",
+            "Message-ID: " + make_msgid(domain=sender.domain) + "\r\n",
             # An automatic message: out-of-office replies are not sent back
             # (RFC 3834).
-            "\r\nAuto-Submitted: auto-generated",
-            "\r\nMIME-Version: 1.0",
-            "\r\nContent-Type: multipart/alternative;"
-            f'\r\n boundary="{boundary}"\r\n\r\n',
+            "Auto-Submitted: auto-generated\r\n",
+            "MIME-Version: 1.0\r\n",
+            f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n',
         )
     )
     data = b"".join(
@@ -139,6 +138,7 @@ def _encoded(name: str, text: str) -> str:
 
 
 def _header(name: str, value: str) -> str:
+    """``name: value`` and its line end, encoded when not plain."""
     line = f"{name}: {value}"
     if _plain(line):
         return line + "\r\n"
@@ -146,17 +146,18 @@ def _header(name: str, value: str) -> str:
 
 
 def _from(sender: Address) -> str:
-    """The From header: the sender's name quoted when plain, else encoded
-    and folded as the ``email`` package does (a name mixing accents,
-    commas and quotes is where hand-made encoded words go wrong)."""
+    """The From header and its line end: the sender's name quoted when
+    plain, else encoded and folded as the ``email`` package does (a name
+    mixing accents, commas and quotes is where hand-made encoded words go
+    wrong)."""
     name, address = sender.display_name, sender.addr_spec
     plain = formataddr((name, address))
     if _plain(f"From: {plain}"):
-        return f"From: {plain}"
+        return f"From: {plain}\r\n"
     if "=?" in name:
         # What reads as an encoded word is encoded itself, never parsed:
         # the email package would decode it, line breaks and all.
-        return f"From: {_encoded('From', name)}\r\n <{address}>"
+        return f"From: {_encoded('From', name)}\r\n <{address}>\r\n"
     return _folded_from(name, address)
 
 
@@ -164,10 +165,11 @@ def _from(sender: Address) -> str:
 def _folded_from(name: str, address: str) -> str:
     # ~1.5 ms with the SMTP policy, but a site has one sender: made once.
     header = policy.SMTP.header_factory("From", Address(name, addr_spec=address))
-    folded = header.fold(policy=policy.SMTP).removesuffix("\r\n")
-    unfolded = folded.replace("\r\n ", " ").replace("\r\n\t", " ")
-    if "\r" in unfolded or "\n" in unfolded:  # never one header more
-        raise ValueError("A header may not hold a line break")
+    folded = header.fold(policy=policy.SMTP)
+    # Never one header more: no line break but the folds and its end.
+    _refuse_line_breaks(
+        folded.removesuffix("\r\n").replace("\r\n ", " ").replace("\r\n\t", " ")
+    )
     return folded
 
 

@@ -71,10 +71,6 @@ DEFAULT_TIMEOUT = 10.0
 LEASE = timedelta(minutes=5)
 #: Attempts kept in the log shown to Site Administrators.
 LOG_SIZE = 200
-#: Tries to record the outcome of a message that was sent when the commit
-#: conflicts (with another worker's log entry): the message must not be
-#: sent again for it.
-RECORD_TRIES = 5
 #: Messages sent together: leased by one commit, handed over one SMTP
 #: connection, their outcomes recorded by one commit. A burst of filings
 #: leaves many due at once, and two commits and a connection per message
@@ -638,31 +634,30 @@ def _record_committed(
     """Record and commit the attempts made (the first messages of
     ``batch``), and free the messages not attempted; return the outcomes
     (none when they could not be recorded)."""
-    for _try in range(RECORD_TRIES):
+
+    def write() -> list[tuple[Mail, Attempt, str]]:
         now = _now()
         recorded = []
-        try:
-            for position, sent in enumerate(batch):
-                mail = outbox.pending_mail(sent)
-                if mail is None:
-                    continue
-                if position < len(attempts):
-                    attempt = attempts[position]
-                    recorded.append((mail, attempt, record(outbox, mail, attempt, now)))
-                else:  # not attempted: free for the next pass
-                    mail.leased_until = None
-            commit()
-            return logged(recorded)
-        except ConflictError:
-            abort()
-            time.sleep(0.05)
-    # Left leased: sent again once the lease runs out (at least once).
-    logger.warning(
-        "Could not record the attempts to send e-mails: %d left leased (%s...)",
-        len(batch),
-        batch[0].id,
-    )
-    return []
+        for position, sent in enumerate(batch):
+            mail = outbox.pending_mail(sent)
+            if mail is None:
+                continue
+            if position < len(attempts):
+                attempt = attempts[position]
+                recorded.append((mail, attempt, record(outbox, mail, attempt, now)))
+            else:  # not attempted: free for the next pass
+                mail.leased_until = None
+        return recorded
+
+    recorded = outbox_worker.record_committed(write, commit, abort)
+    if recorded is None:
+        logger.warning(
+            "Could not record the attempts to send e-mails: %d left leased (%s...)",
+            len(batch),
+            batch[0].id,
+        )
+        return []
+    return logged(recorded)
 
 
 def send_due_on_site(site, commit, abort) -> datetime | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet import outbox_worker
 from imio.guichet.webhooks.registry import Delivery
 from imio.guichet.webhooks.registry import Subscription
 from imio.guichet.webhooks.registry import WebhookRegistry
@@ -55,8 +56,6 @@ TIMEOUT_SECONDS = 10
 #: other, their outcomes recorded by one commit: a burst of filings leaves
 #: many due at once, which cost two commits each when sent one by one.
 BATCH = 50
-#: Commits of a batch's outcomes tried before it is left to its lease.
-RECORD_TRIES = 5
 
 _FORMAT = JSONFormat()
 
@@ -227,11 +226,10 @@ def lease_seconds(timeout: float) -> float:
     return max(LEASE.total_seconds(), 2 * worst_seconds(timeout))
 
 
-def lease(delivery: Delivery, now: datetime, seconds: float | None = None) -> None:
-    """Mark ``delivery`` as being sent, for :data:`LEASE` or ``seconds``
-    (commit before sending)."""
-    length = LEASE if seconds is None else timedelta(seconds=seconds)
-    delivery.leased_until = now + length
+def lease(delivery: Delivery, now: datetime, seconds: float) -> None:
+    """Mark ``delivery`` as being sent for ``seconds`` (:func:`lease_seconds`;
+    commit before sending)."""
+    delivery.leased_until = now + timedelta(seconds=seconds)
 
 
 def record(
@@ -423,38 +421,38 @@ def _record_committed(
     abort,
 ) -> list[str]:
     """Record the ``attempts`` made, each at its time (None: not attempted,
-    released) and commit, trying again after a conflict (filings add
-    deliveries to the same outbox meanwhile); return the outcomes, none
+    released) and commit (:func:`outbox_worker.record_committed`: filings
+    add deliveries to the same outbox meanwhile); return the outcomes, none
     when they could not be recorded."""
-    for _try in range(RECORD_TRIES):
-        try:
-            recorded = []
-            for sent, made in zip(batch, attempts, strict=True):
-                pending = registry.pending_delivery(sent)
-                if pending is None:
-                    continue
-                if made is None:  # not sent in this pass: free again
-                    pending.leased_until = None
-                else:
-                    attempt, at = made
-                    recorded.append(
-                        (pending, attempt, record(registry, pending, attempt, at))
-                    )
-            commit()
-            return logged(recorded)
-        except ConflictError:
-            abort()
-            time.sleep(0.05)
-    # Left leased: sent again once the lease runs out (at least once;
-    # receivers dedupe on the event id).
-    logger.warning(
-        "Could not record the outcomes of %d webhook deliveries (write "
-        "conflicts): they stay leased and are sent again once their lease "
-        "runs out (%s...)",
-        len(batch),
-        batch[0].id,
-    )
-    return []
+
+    def write() -> list[tuple[Delivery, Attempt, str]]:
+        recorded = []
+        for sent, made in zip(batch, attempts, strict=True):
+            pending = registry.pending_delivery(sent)
+            if pending is None:
+                continue
+            if made is None:  # not sent in this pass: free again
+                pending.leased_until = None
+            else:
+                attempt, at = made
+                recorded.append(
+                    (pending, attempt, record(registry, pending, attempt, at))
+                )
+        return recorded
+
+    recorded = outbox_worker.record_committed(write, commit, abort)
+    if recorded is None:
+        # Left leased: sent again once the lease runs out (at least once;
+        # receivers dedupe on the event id).
+        logger.warning(
+            "Could not record the outcomes of %d webhook deliveries (write "
+            "conflicts): they stay leased and are sent again once their lease "
+            "runs out (%s...)",
+            len(batch),
+            batch[0].id,
+        )
+        return []
+    return logged(recorded)
 
 
 def _tell(on_outcome: Callable[[str], None] | None, outcomes: list[str]) -> None:

@@ -147,11 +147,12 @@ class TestSend:
         assert over_rest["phone"] == "+3281123456"
         assert over_rest["comment"] == "Deux lignes\nde texte"
 
+    @pytest.mark.parametrize("email", ["not-an-email", "jeanne,autre@example.org"])
     def test_refused_next_to_the_field_and_counted_once(
-        self, site, simple, browser_for
+        self, site, simple, browser_for, email
     ):
         before = html_refusals(site)
-        browser = send(browser_for, simple, {**ANSWERS, "email": "not-an-email"})
+        browser = send(browser_for, simple, {**ANSWERS, "email": email})
         assert "@@confirmation" not in browser.url
         assert 'data-error-code="invalid_email"' in browser.contents
         assert 'data-error-field="email"' in browser.contents

@@ -4,6 +4,7 @@ from imio.guichet.forms.kinds.base import Kind
 from imio.guichet.forms.kinds.base import kind_of
 from imio.guichet.forms.kinds.base import Refused
 from imio.guichet.forms.kinds.base import register
+from imio.guichet.notifications.composing import bare_address
 from plone.schema.email import Email
 from plone.schema.email import InvalidEmail
 from typing import Any
@@ -84,11 +85,22 @@ class TextLineKind(TextKind):
 
 
 class EmailKind(TextLineKind):
-    """An e-mail address (checked by plone.schema)."""
+    """An e-mail address (checked by plone.schema, then as e-mails are
+    sent)."""
 
     name = "email"
     field_classes = (Email,)
     editor_factory = "plone.schema.email.Email"
+
+    def from_json(self, field, value: Any) -> str:
+        text = super().from_json(field, value)
+        # plone.schema takes any text with one "@" and no space (an accented
+        # or quoted local part, "jeanne,autre@example.org"); the confirmation
+        # could not reach such an address: refused here, next to its field,
+        # by the rule the e-mails are sent by.
+        if text and bare_address(text) is None:
+            raise Refused("invalid_email")
+        return text
 
     def json_schema(self, field, language) -> dict:
         return {"type": "string", **text_bounds(field), "format": "email"}

@@ -467,19 +467,24 @@ class Instance:
 
 
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+#: A record's date and time, with its milliseconds.
+LOG_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]*\s*")
 
 
 def logged_errors(instance: Instance) -> Counter:
-    """The ERROR records of the instance's event log, by their last line
-    (the exception, for a traceback)."""
+    """The ERROR records of the instance's event log, and imio.guichet's
+    WARNING ones (an outbox's outcome not recorded, sent again later), by
+    their last line (the exception, for a traceback; the message, without
+    its date, for a line of its own)."""
     path = instance.folder / "var" / "log" / "event.log"
     errors, record = Counter(), None
     lines = path.read_text(errors="replace").splitlines() if path.exists() else []
     for line in [*lines, "2000-01-01 00:00:00 (end)"]:
         if LOG_RECORD.match(line):
             if record:
-                errors[record[-1][:160]] += 1
-            record = [line] if " ERROR " in line else None
+                errors[LOG_DATE.sub("", record[-1])[:160]] += 1
+            kept = " ERROR " in line or " WARNING [imio.guichet" in line
+            record = [line] if kept else None
         elif record is not None and line.strip():
             record.append(line.strip())
     return errors

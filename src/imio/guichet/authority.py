@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from imio.guichet import _
 from imio.guichet.privacy.schema import DEFAULT_MANDATORY
 from imio.guichet.privacy.schema import MANDATORY_VOCABULARY
-from plone import api
+from plone.registry.interfaces import IRegistry
 from plone.schema.email import _isemail as is_email_address
 from urllib.parse import urlsplit
 from zope import schema
+from zope.component import getUtility
 from zope.interface import Interface
 from zope.interface import Invalid
 
@@ -226,17 +227,16 @@ class Authority:
 
 
 def get_authority() -> Authority:
-    """The authority of the current site, from its registry."""
+    """The authority of the current site, from its registry (a record not
+    there yet, on a site whose upgrade to it has not run, reads empty)."""
+    # Each record read once from the registry: api.portal.get_registry_record
+    # would check its arguments and read each record three times, and every
+    # filing reads the authority (its e-mails' sender, its privacy notice).
+    registry = getUtility(IRegistry)
+    prefix = IAuthority.__identifier__
     values = {}
     for name in IAuthority.names():
-        try:
-            value = api.portal.get_registry_record(
-                name, interface=IAuthority, default=""
-            )
-        except (api.exc.InvalidParameterError, KeyError):
-            # Registry records not there yet: a site whose upgrade to the
-            # authority's records has not run.
-            value = ""
+        value = registry.get(f"{prefix}.{name}", "")
         if value:
             values[name] = value
     return Authority(**values)

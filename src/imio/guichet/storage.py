@@ -30,6 +30,7 @@ one of them splits a bucket, and Zope's publisher retries those rare
 conflicts.
 """
 
+from Acquisition import aq_chain
 from BTrees.Length import Length
 from BTrees.LLBTree import LLBTree
 from BTrees.LLBTree import LLTreeSet
@@ -47,6 +48,7 @@ from itertools import chain
 from itertools import filterfalse
 from persistent import Persistent
 from plone import api
+from Products.CMFCore.interfaces import ISiteRoot
 from typing import TypeVar
 from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
@@ -75,6 +77,19 @@ def in_a_site() -> bool:
     return getSite() is not None
 
 
+def current_portal():
+    """The current Plone site, as ``api.portal.get()`` finds it, faster:
+    plone.api asks ``ISiteRoot in providedBy(obj)``, which walks the
+    site's dozens of interfaces, and a filing asks about ten times (each
+    of the stores it writes is in the site's annotations)."""
+    closest = getSite()
+    if closest is not None:
+        for candidate in aq_chain(closest):
+            if ISiteRoot.providedBy(candidate):
+                return candidate
+    return api.portal.get()  # raises CannotGetPortalError, as it would
+
+
 def site_store(
     key: str, factory: Callable[[], Store], *, create: bool = False, site=None
 ) -> Store | None:
@@ -85,7 +100,7 @@ def site_store(
     add-on is installed, so that the first concurrent requests do not all
     write the site's annotations. ``site`` defaults to the current portal.
     """
-    annotations = IAnnotations(site if site is not None else api.portal.get())
+    annotations = IAnnotations(site if site is not None else current_portal())
     store = annotations.get(key)
     if store is None and create:
         store = annotations[key] = factory()

@@ -18,6 +18,7 @@ from plone.uuid.interfaces import IUUID
 from zExceptions import NotFound
 
 import contextlib
+import contextvars
 import transaction
 
 
@@ -74,18 +75,65 @@ def forget_translations(*_ignored) -> None:
         transaction.get().data(_GROUPS).clear()
 
 
+#: What :func:`canonical` and :func:`translations_of` answered within
+#: :func:`groups_unchanged`, by (kind, connection, oid); None outside.
+_UNCHANGED: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "imio.guichet translation groups unchanged", default=None
+)
+
+
+@contextlib.contextmanager
+def groups_unchanged():
+    """A block whose code adds, removes and links no translation: what
+    :func:`canonical` and :func:`translations_of` answer for an object is
+    remembered until its end, even once the transaction has written.
+
+    A filing asks for its procedure's canonical one and translations a
+    dozen times after storing the submission (its form, settings, e-mails,
+    webhooks, counters): outside such a block, a transaction that wrote
+    asks the translation machinery each time (it may be registering a
+    translation half-way, before any event says so)."""
+    token = _UNCHANGED.set({}) if _UNCHANGED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _UNCHANGED.reset(token)
+
+
+def _unchanged_key(kind: str, obj) -> tuple | None:
+    """The key of ``obj``'s answer of ``kind`` in :func:`groups_unchanged`'s
+    memory; None outside such a block, or for an object never stored."""
+    if _UNCHANGED.get() is None:
+        return None
+    oid = getattr(aq_base(obj), "_p_oid", None)
+    # An oid is unique in its database only: the connection is in the key.
+    return None if oid is None else (kind, getattr(obj, "_p_jar", None), oid)
+
+
+#: The key of :func:`translations_of`'s answers in that memory.
+_TRANSLATIONS = "translations of"
+
+
 def translations_of(obj) -> dict:
     """``{language: object}`` of ``obj``'s translation group (``obj`` alone,
     under its language or "", when it has none). Unrestricted: a translation
     the reader may not see still belongs to the group."""
+    key = _unchanged_key(_TRANSLATIONS, obj)
+    if key is not None and key in (unchanged := _UNCHANGED.get()):
+        return dict(unchanged[key])
     if not is_translatable(obj):
-        return {language_of(obj) or "": obj}
-    manager = ITranslationManager(obj)
-    groups = _groups_read()
-    translations = groups.get(manager.tg)
-    if translations is None:
-        translations = groups[manager.tg] = _group(manager)
-    return dict(translations) or {language_of(obj) or "": obj}
+        translations = {language_of(obj) or "": obj}
+    else:
+        manager = ITranslationManager(obj)
+        groups = _groups_read()
+        translations = groups.get(manager.tg)
+        if translations is None:
+            translations = groups[manager.tg] = _group(manager)
+        translations = dict(translations) or {language_of(obj) or "": obj}
+    if key is not None:
+        _UNCHANGED.get()[key] = dict(translations)
+    return translations
 
 
 #: ``{(database, catalog, translation group): (catalog state, {language:
@@ -176,13 +224,17 @@ def canonical(obj):
     Asked several times by each page of a procedure (its form, settings,
     availability, privacy information): answered once per object in a
     transaction that has written nothing (one that writes may be indexing
-    a translation half-way: it asks each time)."""
+    a translation half-way: it asks each time), or within
+    :func:`groups_unchanged`."""
     # An oid is unique in its database only: the connection is in the key.
     jar = getattr(obj, "_p_jar", None)
     key = (_CANONICAL, jar, getattr(aq_base(obj), "_p_oid", None))
+    unchanged = _UNCHANGED.get() if key[2] is not None else None
     remembered = key[2] is not None and _nothing_written(jar)
     read = _groups_read()
-    known = read.get(key, _UNKNOWN) if remembered else _UNKNOWN
+    known = _UNKNOWN if unchanged is None else unchanged.get(key, _UNKNOWN)
+    if known is _UNKNOWN and remembered:
+        known = read.get(key, _UNKNOWN)
     if known is _UNKNOWN:
         translations = translations_of(obj)
         first = (
@@ -193,6 +245,8 @@ def canonical(obj):
         known = None if IUUID(first, None) == IUUID(obj, None) else first
         if remembered and _nothing_written(jar):
             read[key] = known
+    if unchanged is not None:
+        unchanged[key] = known
     # The caller's own object keeps the wrapper it was reached through.
     return obj if known is None else known
 

@@ -53,6 +53,7 @@ from imio.guichet.timezones import site_timezone
 from itertools import islice
 from itertools import takewhile
 from plone import api
+from plone.uuid.interfaces import IUUID
 from typing import Any
 from zope.event import notify
 
@@ -206,7 +207,7 @@ def submit(
         key=key,
         submission_id=new_submission_id(key),
         reference=_unique_reference(store),
-        procedure_uid=api.content.get_uuid(procedure),
+        procedure_uid=IUUID(procedure),
         schema_version=version,
         data=cleaned,
         created=now,
@@ -276,7 +277,7 @@ def _check_idempotency_key(idempotency_key: str) -> None:
 
 
 def _idempotency_scope(procedure, idempotency_key: str) -> str:
-    return f"{api.content.get_uuid(procedure)}:{idempotency_key}"
+    return f"{IUUID(procedure)}:{idempotency_key}"
 
 
 def replay_of(

@@ -14,6 +14,7 @@ from imio.guichet import _
 from imio.guichet.caller import Caller
 from imio.guichet.content.behaviors import IOnlineForm
 from imio.guichet.content.translations import canonical
+from imio.guichet.content.translations import groups_unchanged
 from imio.guichet.content.translations import reading_language
 from imio.guichet.drafts.api import delete_draft
 from imio.guichet.errors import IdentityLevelRequired
@@ -119,6 +120,9 @@ def file_submission(
     )
 
 
+# Filing translates nothing: the procedure's translations, asked for by
+# every step after the submission is stored, are read once.
+@groups_unchanged()
 def file_answers(
     caller: Caller,
     procedure,

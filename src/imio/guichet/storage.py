@@ -53,6 +53,7 @@ from typing import TypeVar
 from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
 
+import contextlib
 import hashlib
 import heapq
 import secrets
@@ -373,17 +374,36 @@ class TimeIndex(Persistent):
         return merge_time_keys([self], after, descending)
 
 
+#: The key of each :class:`TimeMap` shard's anchor (no time key is 0).
+ANCHOR = 0
+
+
 class TimeMap(Persistent):
     """Time keys -> persistent objects, spread over shards like
     :class:`TimeIndex`, with their count: a queue (an outbox) whose size and
     oldest entry are read without loading its entries, and whose entries
     are added and removed by integer keys (a bucket of them is a fraction
     of the size of one keyed by text ids, and a commit rewrites whole
-    buckets)."""
+    buckets).
+
+    Each shard holds an anchor, before every entry and never removed: a
+    queue's oldest entries are taken out (sent) while filings add new ones
+    to the same bucket, and ZODB cannot merge a commit that removed a
+    bucket's first entry, or all of them, with another that changed that
+    bucket (a conflict the outbox had to try again, at times five times
+    over, then left its messages to be sent twice). With the anchor, the
+    entries taken out are never the first, and the bucket never empty.
+    """
 
     def __init__(self, shards: int = DEFAULT_SHARDS):
         self._shards = tuple(IntToObject() for _ in range(shards))
         self._length = Length()
+        self.anchor()
+
+    def anchor(self) -> int:
+        """Give each shard its anchor (a map made before 1030 had none);
+        returns how many were added."""
+        return sum(shard.insert(ANCHOR, None) for shard in self._shards)
 
     def _shard_for(self, key: int) -> IntToObject:
         return self._shards[key % len(self._shards)]
@@ -401,17 +421,21 @@ class TimeMap(Persistent):
             when += timedelta(microseconds=1)
 
     def get(self, key: int, default=None):
+        if key == ANCHOR:
+            return default
         return self._shard_for(key).get(key, default)
 
     def __getitem__(self, key: int):
+        if key == ANCHOR:
+            raise KeyError(key)
         return self._shard_for(key)[key]
 
     def __contains__(self, key: int) -> bool:
-        return key in self._shard_for(key)
+        return key != ANCHOR and key in self._shard_for(key)
 
     def pop(self, key: int, default=None):
         shard = self._shard_for(key)
-        if key not in shard:
+        if key == ANCHOR or key not in shard:
             return default
         self._length.change(-1)
         return shard.pop(key)
@@ -421,16 +445,21 @@ class TimeMap(Persistent):
 
     def __iter__(self) -> Iterator[int]:
         """The keys, oldest first."""
-        return heapq.merge(*(iter(shard.keys()) for shard in self._shards))
+        return heapq.merge(
+            *(iter(shard.keys(ANCHOR, excludemin=True)) for shard in self._shards)
+        )
 
     def values(self) -> Iterator:
         """The entries, shard after shard (in no useful order)."""
         for shard in self._shards:
-            yield from shard.values()
+            yield from shard.values(ANCHOR, excludemin=True)
 
     def first_key(self) -> int | None:
         """The oldest key (None when empty), in O(shards · log n)."""
-        firsts = [shard.minKey() for shard in self._shards if shard]
+        firsts = []
+        for shard in self._shards:
+            with contextlib.suppress(ValueError):  # nothing but the anchor
+                firsts.append(shard.minKey(ANCHOR + 1))
         return min(firsts, default=None)
 
 

@@ -1,0 +1,80 @@
+"""An outbox records what it sent while filings queue more: the two
+commits touch the same buckets of its queue (a TimeMap), and must merge
+(imio.guichet.storage.TimeMap's anchors). Before the anchors, taking out
+a bucket's oldest entries conflicted with any filing into that bucket, and
+under a steady flow of filings the outbox's record failed five times over:
+its messages were sent again once their lease ran out."""
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from fixtures.mail import composed
+from imio.guichet.notifications.outbox import Mail
+from imio.guichet.notifications.outbox import MailOutbox
+from imio.guichet.storage import TimeMap
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+import pytest
+import transaction
+
+
+NOW = datetime(2026, 12, 5, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(tmp_path):
+    database = DB(FileStorage(str(tmp_path / "Data.fs")))
+    yield database
+    database.close()
+
+
+def two_connections(database):
+    """The outbox worker's and a filing's, each in its own transaction."""
+    managers = transaction.TransactionManager(), transaction.TransactionManager()
+    return [(database.open(manager), manager) for manager in managers]
+
+
+@pytest.mark.parametrize("waiting", [1, 8, 14])
+def test_sent_and_filed_at_once_both_commit(database, waiting):
+    with database.transaction() as connection:
+        outbox = connection.root()["outbox"] = MailOutbox()
+        # One shard: the filing's message goes where the sent ones were
+        # (with more, the test would depend on where its random key lands).
+        outbox.pending = TimeMap(shards=1)
+        for n in range(waiting):
+            when = NOW + timedelta(seconds=n)
+            outbox.add(Mail(composed(subject=f"Demande {n}"), now=when))
+    (worker, worker_tm), (filing, filing_tm) = two_connections(database)
+
+    outbox = worker.root()["outbox"]
+    for mail in outbox.pending_mails():  # all sent: out of the queue
+        outbox.remove_pending(mail)
+    # Meanwhile, a filing queues its confirmation (into any shard).
+    filed = Mail(composed(subject="Demande nouvelle"), now=NOW + timedelta(minutes=1))
+    filing.root()["outbox"].add(filed)
+    filing_tm.commit()
+    worker_tm.commit()  # merged with the filing's, not refused
+
+    worker.sync()
+    pending = worker.root()["outbox"].pending_mails()
+    assert [mail.subject for mail in pending] == ["Demande nouvelle"]
+    assert len(worker.root()["outbox"].pending) == 1
+
+
+def test_a_queue_reads_as_without_its_anchors():
+    queue = TimeMap(shards=4)
+    assert (len(queue), list(queue), list(queue.values())) == (0, [], [])
+    assert queue.first_key() is None
+    assert 0 not in queue and queue.get(0, "none") == "none"
+    assert queue.pop(0, "none") == "none"
+    with pytest.raises(KeyError):
+        queue[0]
+    keys = [queue.add(NOW + timedelta(seconds=n), f"entry {n}") for n in range(6)]
+    assert list(queue) == keys
+    assert queue.first_key() == keys[0]
+    assert sorted(queue.values()) == [f"entry {n}" for n in range(6)]
+    for key in keys:
+        queue.pop(key)
+    assert (len(queue), list(queue), queue.first_key()) == (0, [], None)
+    assert queue.anchor() == 0  # each shard still has its own

@@ -469,6 +469,8 @@ class Instance:
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 #: A record's date and time, with its milliseconds.
 LOG_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]*\s*")
+#: What differs between records of one message: counts, ids (``(ab12...)``).
+LOG_VARIABLE = re.compile(r"\(\S+\.\.\.\)|\b\d+\b")
 
 
 def logged_errors(instance: Instance) -> Counter:
@@ -482,7 +484,7 @@ def logged_errors(instance: Instance) -> Counter:
     for line in [*lines, "2000-01-01 00:00:00 (end)"]:
         if LOG_RECORD.match(line):
             if record:
-                errors[LOG_DATE.sub("", record[-1])[:160]] += 1
+                errors[LOG_VARIABLE.sub("…", LOG_DATE.sub("", record[-1]))[:160]] += 1
             kept = " ERROR " in line or " WARNING [imio.guichet" in line
             record = [line] if kept else None
         elif record is not None and line.strip():
@@ -1148,7 +1150,7 @@ class Results:
     exports: list[tuple[int, list[tuple[Timed, Timed]]]] = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     flatness: Flatness | None = None
-    #: ERROR records of the event logs, by instance.
+    #: ERROR records of the event logs (and imio.guichet's warnings), by instance.
     logged: dict[str, Counter] = field(default_factory=dict)
     #: E-mails received by the sink, and due, by sender.
     mails: dict[str, tuple[int, int]] = field(default_factory=dict)

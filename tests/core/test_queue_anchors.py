@@ -1,17 +1,19 @@
 """An outbox records what it sent while filings queue more: the two
 commits touch the same buckets of its queue (a TimeMap), and must merge
-(imio.guichet.storage.TimeMap's anchors). Before the anchors, taking out
-a bucket's oldest entries conflicted with any filing into that bucket, and
-under a steady flow of filings the outbox's record failed five times over:
-its messages were sent again once their lease ran out."""
+(imio.guichet.storage.TimeMap's anchors and tombstones). Before them,
+taking out a bucket's oldest entries conflicted with any filing into that
+bucket, and under a steady flow of filings the outbox's record failed five
+times over: its messages were sent again once their lease ran out."""
 
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from fixtures.mail import composed
+from imio.guichet import outbox_worker
 from imio.guichet.notifications.outbox import Mail
 from imio.guichet.notifications.outbox import MailOutbox
 from imio.guichet.storage import TimeMap
+from imio.guichet.storage import tombstones
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
@@ -78,3 +80,66 @@ def test_a_queue_reads_as_without_its_anchors():
         queue.pop(key)
     assert (len(queue), list(queue), queue.first_key()) == (0, [], None)
     assert queue.anchor() == 0  # each shard still has its own
+
+
+def waiting_in_one_shard(database, waiting: int) -> None:
+    with database.transaction() as connection:
+        outbox = connection.root()["outbox"] = MailOutbox()
+        outbox.pending = TimeMap(shards=1)
+        for n in range(waiting):
+            when = NOW + timedelta(seconds=n)
+            outbox.add(Mail(composed(subject=f"Demande {n}"), now=when))
+
+
+@pytest.mark.parametrize("waiting", [8, 20, 40])
+def test_a_backlog_sent_while_filings_go_on_is_recorded(database, waiting):
+    """Beyond a bucket, the anchor no longer helps (the worker empties
+    buckets while filings split the last one): after a conflict, the
+    record leaves tombstones, which merge; a later sweep deletes them."""
+    waiting_in_one_shard(database, waiting)
+    (worker, worker_tm), (filing, filing_tm) = two_connections(database)
+    outbox = worker.root()["outbox"]
+    filed = []
+
+    def write():  # every message waiting is sent; each try, a filing
+        sent = outbox.pending_mails()
+        for mail in sent:
+            outbox.remove_pending(mail)
+        filing_tm.begin()
+        mail = Mail(composed(subject=f"Nouvelle {len(filed)}"), now=NOW)
+        filing.root()["outbox"].add(mail)
+        filing_tm.commit()
+        filed.append(mail.subject)
+        return len(sent)
+
+    assert outbox_worker.record_committed(write, worker_tm.commit, worker_tm.abort)
+    worker_tm.begin()
+    assert [mail.subject for mail in outbox.pending_mails()] == [filed[-1]]
+    assert len(outbox.pending) == len(list(outbox.pending)) == 1
+    assert outbox.pending.first_key() == list(outbox.pending)[0]
+    dead = outbox.pending.tombstone_count()
+    assert dead == (0 if len(filed) == 1 else waiting + len(filed) - 1)
+    commits = outbox_worker.sweep_committed(
+        outbox.pending, worker_tm.commit, worker_tm.abort
+    )
+    assert commits == dead and outbox.pending.tombstone_count() == 0
+    worker_tm.begin()
+    assert [mail.subject for mail in outbox.pending_mails()] == [filed[-1]]
+
+
+def test_tombstones_are_no_entries():
+    queue = TimeMap(shards=2)
+    keys = [queue.add(NOW + timedelta(seconds=n), f"entry {n}") for n in range(5)]
+    with tombstones():
+        assert queue.pop(keys[0]) == "entry 0"
+        assert queue.pop(keys[3]) == "entry 3"
+        assert queue.pop(keys[3], "gone") == "gone"  # taken out already
+    assert len(queue) == 3 and queue.tombstone_count() == 2
+    assert list(queue) == [keys[1], keys[2], keys[4]]
+    assert sorted(queue.values()) == ["entry 1", "entry 2", "entry 4"]
+    assert queue.first_key() == keys[1]
+    assert keys[0] not in queue and queue.get(keys[0], "gone") == "gone"
+    with pytest.raises(KeyError):
+        queue[keys[0]]
+    assert queue.sweep() == 2 and queue.tombstone_count() == 0
+    assert list(queue) == [keys[1], keys[2], keys[4]] and len(queue) == 3

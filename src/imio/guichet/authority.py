@@ -230,7 +230,7 @@ def get_authority() -> Authority:
     """The authority of the current site, from its registry (a record not
     there yet, on a site whose upgrade to it has not run, reads empty)."""
     # Each record read once from the registry: api.portal.get_registry_record
-    # would check its arguments and read each record three times, and every
+    # would check its arguments and read each record twice, and every
     # filing reads the authority (its e-mails' sender, its privacy notice).
     registry = getUtility(IRegistry)
     prefix = IAuthority.__identifier__

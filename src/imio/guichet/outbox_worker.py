@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from imio.guichet.storage import TimeMap
+from imio.guichet.storage import tombstones
 from typing import TypeVar
 from ZODB.POSException import ConflictError
 
+import contextlib
 import logging
 import threading
 import time
@@ -68,16 +71,37 @@ def record_committed(write: Callable[[], T], commit, abort) -> T | None:
     (``write`` reads the outbox afresh), at most :data:`RECORD_TRIES` times.
     What the committed ``write()`` returned; None when every try conflicted
     (what it would have recorded stays leased, sent again once the lease
-    runs out)."""
-    for _try in range(RECORD_TRIES):
+    runs out).
+
+    Tries after a conflict take sent entries out of the queue with
+    tombstones (:func:`imio.guichet.storage.tombstones`): with a backlog,
+    deleting the oldest entries conflicts with filings adding new ones
+    whenever a bucket is emptied or split, and a tombstone merges."""
+    for attempt in range(RECORD_TRIES):
         try:
-            written = write()
+            with tombstones() if attempt else contextlib.nullcontext():
+                written = write()
             commit()
             return written
         except ConflictError:
             abort()
             time.sleep(0.05)
     return None
+
+
+def sweep_committed(queue: TimeMap, commit, abort) -> int:
+    """Delete ``queue``'s tombstones in a commit of their own; a conflict
+    leaves them for the next pass (they cost their room, and a step over
+    them when the queue is read). Returns how many were deleted."""
+    if not queue.tombstone_count():
+        return 0
+    try:
+        swept = queue.sweep()
+        commit()
+    except ConflictError:
+        abort()
+        return 0
+    return swept
 
 
 _workers: dict[tuple[str, int, tuple[str, ...]], "OutboxWorker"] = {}

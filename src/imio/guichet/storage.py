@@ -54,6 +54,7 @@ from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
 
 import contextlib
+import contextvars
 import hashlib
 import heapq
 import secrets
@@ -79,10 +80,13 @@ def in_a_site() -> bool:
 
 
 def current_portal():
-    """The current Plone site, as ``api.portal.get()`` finds it, faster:
-    plone.api asks ``ISiteRoot in providedBy(obj)``, which walks the
-    site's dozens of interfaces, and a filing asks about ten times (each
-    of the stores it writes is in the site's annotations)."""
+    """The current Plone site, the first object up from the closest site
+    that provides ``ISiteRoot``: ``api.portal.get()`` faster (it asks
+    ``ISiteRoot in providedBy(obj)``, which walks the site's dozens of
+    interfaces, and a filing asks about ten times: each store it writes
+    is in the site's annotations). Unlike it, an object providing an
+    interface that extends ``ISiteRoot`` counts too (a Plone site
+    provides both)."""
     closest = getSite()
     if closest is not None:
         for candidate in aq_chain(closest):
@@ -376,6 +380,23 @@ class TimeIndex(Persistent):
 
 #: The key of each :class:`TimeMap` shard's anchor (no time key is 0).
 ANCHOR = 0
+#: Whether :meth:`TimeMap.pop` leaves a tombstone (see :func:`tombstones`).
+_TOMBSTONES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "imio.guichet TimeMap tombstones", default=False
+)
+
+
+@contextlib.contextmanager
+def tombstones():
+    """A block in which :meth:`TimeMap.pop` takes an entry out by replacing
+    it with a tombstone (None) instead of deleting it: a value changed
+    merges with another transaction's changes to its bucket, where a
+    deletion may not (see :class:`TimeMap`)."""
+    token = _TOMBSTONES.set(True)
+    try:
+        yield
+    finally:
+        _TOMBSTONES.reset(token)
 
 
 class TimeMap(Persistent):
@@ -386,14 +407,25 @@ class TimeMap(Persistent):
     of the size of one keyed by text ids, and a commit rewrites whole
     buckets).
 
-    Each shard holds an anchor, before every entry and never removed: a
-    queue's oldest entries are taken out (sent) while filings add new ones
-    to the same bucket, and ZODB cannot merge a commit that removed a
-    bucket's first entry, or all of them, with another that changed that
-    bucket (a conflict the outbox had to try again, at times five times
-    over, then left its messages to be sent twice). With the anchor, the
-    entries taken out are never the first, and the bucket never empty.
+    An outbox takes its oldest entries out (sent) while filings add new
+    ones, and ZODB cannot merge a commit that deleted a bucket's first
+    entry, or emptied a bucket, with another that changed that bucket or
+    split it. Two things keep that from making messages go twice:
+
+    - each shard holds an *anchor*, before every entry and never taken
+      out: while a shard's entries fit in its first bucket (about fifteen:
+      the usual case, an outbox emptied every second), the entries taken
+      out are never its first, and the bucket is never emptied;
+    - beyond that (a backlog), an outbox whose deletions conflicted takes
+      its entries out with *tombstones* instead (within :func:`tombstones`):
+      each entry's value becomes None, a change that merges with the
+      filings' insertions. Tombstones are not entries (not counted, read
+      or found) and :meth:`sweep` deletes them later, when its commit may
+      conflict at no cost.
     """
+
+    #: How many tombstones wait for :meth:`sweep` (None: made before 1030).
+    _tombstones = None
 
     def __init__(self, shards: int = DEFAULT_SHARDS):
         self._shards = tuple(IntToObject() for _ in range(shards))
@@ -401,8 +433,11 @@ class TimeMap(Persistent):
         self.anchor()
 
     def anchor(self) -> int:
-        """Give each shard its anchor (a map made before 1030 had none);
-        returns how many were added."""
+        """Give each shard its anchor, and the map its count of tombstones
+        (a map made before 1030 had neither); returns how many anchors
+        were added."""
+        if self._tombstones is None:
+            self._tombstones = Length()
         return sum(shard.insert(ANCHOR, None) for shard in self._shards)
 
     def _shard_for(self, key: int) -> IntToObject:
@@ -421,46 +456,76 @@ class TimeMap(Persistent):
             when += timedelta(microseconds=1)
 
     def get(self, key: int, default=None):
-        if key == ANCHOR:
-            return default
-        return self._shard_for(key).get(key, default)
+        value = self._shard_for(key).get(key) if key != ANCHOR else None
+        return default if value is None else value
 
     def __getitem__(self, key: int):
-        if key == ANCHOR:
+        value = self.get(key)
+        if value is None:
             raise KeyError(key)
-        return self._shard_for(key)[key]
+        return value
 
     def __contains__(self, key: int) -> bool:
-        return key != ANCHOR and key in self._shard_for(key)
+        return self.get(key) is not None
 
     def pop(self, key: int, default=None):
-        shard = self._shard_for(key)
-        if key == ANCHOR or key not in shard:
+        """Take the entry of ``key`` out (within :func:`tombstones`, leave
+        a tombstone); its value, else ``default``."""
+        value = self.get(key)
+        if value is None:
             return default
+        shard = self._shard_for(key)
+        if _TOMBSTONES.get() and self._tombstones is not None:
+            shard[key] = None
+            self._tombstones.change(1)
+        else:
+            del shard[key]
         self._length.change(-1)
-        return shard.pop(key)
+        return value
+
+    def sweep(self) -> int:
+        """Delete the tombstones; returns how many."""
+        if not self.tombstone_count():
+            return 0
+        swept = 0
+        for shard in self._shards:
+            dead = [k for k, v in shard.items(ANCHOR, excludemin=True) if v is None]
+            for key in dead:
+                del shard[key]
+            swept += len(dead)
+        self._tombstones.change(-swept)
+        return swept
+
+    def tombstone_count(self) -> int:
+        return 0 if self._tombstones is None else self._tombstones()
 
     def __len__(self) -> int:
         return self._length()
 
+    def _items(self, shard: IntToObject) -> Iterator[tuple[int, object]]:
+        """A shard's entries, oldest first (neither anchor nor tombstone)."""
+        items = shard.items(ANCHOR, excludemin=True)
+        if not self.tombstone_count():
+            return iter(items)
+        return ((key, value) for key, value in items if value is not None)
+
     def __iter__(self) -> Iterator[int]:
         """The keys, oldest first."""
         return heapq.merge(
-            *(iter(shard.keys(ANCHOR, excludemin=True)) for shard in self._shards)
+            *((key for key, _value in self._items(shard)) for shard in self._shards)
         )
 
     def values(self) -> Iterator:
         """The entries, shard after shard (in no useful order)."""
         for shard in self._shards:
-            yield from shard.values(ANCHOR, excludemin=True)
+            for _key, value in self._items(shard):
+                yield value
 
     def first_key(self) -> int | None:
-        """The oldest key (None when empty), in O(shards · log n)."""
-        firsts = []
-        for shard in self._shards:
-            with contextlib.suppress(ValueError):  # nothing but the anchor
-                firsts.append(shard.minKey(ANCHOR + 1))
-        return min(firsts, default=None)
+        """The oldest key (None when empty), in O(shards · log n) (and the
+        tombstones before it, while they wait)."""
+        firsts = [next(self._items(shard), (None,))[0] for shard in self._shards]
+        return min((key for key in firsts if key is not None), default=None)
 
 
 def _ascending(tree: IntKeySet, after: int | None) -> Iterator[int]:

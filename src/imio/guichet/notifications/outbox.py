@@ -676,6 +676,7 @@ def send_due_on_site(site, commit, abort) -> datetime | None:
             timeout=smtp_timeout(),
             on_outcome=partial(counters.count_mail_attempt, site),
         )
+        outbox_worker.sweep_committed(outbox.pending, commit, abort)
         abort()  # see what others committed meanwhile
         return next_due(outbox)
     finally:

@@ -7,11 +7,15 @@ bucket, so under a steady flow of filings the worker's record of what it
 sent conflicted, was tried again, and at times was left unrecorded (those
 messages were sent twice once their lease ran out). Since 1030 each shard
 of a queue (:class:`imio.guichet.storage.TimeMap`) keeps an entry before
-every other, never removed (see its docstring). The step adds it to the
-e-mail outbox's queue and the webhooks' one; run again, it adds nothing.
+every other, never removed, and the queue counts the tombstones that a
+record left after a conflict (see its docstring). The step gives both to
+the e-mail outbox's queue and the webhooks' one (a queue still keyed by
+text, before 1011 or 1021, gets them from those steps' new queue); run
+again, it adds nothing.
 """
 
 from imio.guichet.notifications.outbox import get_outbox
+from imio.guichet.storage import TimeMap
 from imio.guichet.webhooks.registry import get_registry
 
 import logging
@@ -26,6 +30,6 @@ def anchor_queues(setup_tool=None) -> None:
         "webhook outbox": getattr(get_registry(), "outbox", None),
     }
     for name, queue in queues.items():
-        if queue is not None:
+        if isinstance(queue, TimeMap):
             added = queue.anchor()
             logger.info("The %s's queue got %d anchors", name, added)

@@ -25,6 +25,7 @@ def _send_due(site, commit, abort):
         abort,
         on_outcome=partial(counters.count_webhook_attempt, site),
     )
+    outbox_worker.sweep_committed(registry.outbox, commit, abort)
     abort()  # see what others committed meanwhile
     return delivery.next_due(registry)
 

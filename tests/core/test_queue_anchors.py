@@ -37,16 +37,21 @@ def two_connections(database):
     return [(database.open(manager), manager) for manager in managers]
 
 
-@pytest.mark.parametrize("waiting", [1, 8, 14])
-def test_sent_and_filed_at_once_both_commit(database, waiting):
+def waiting_in_one_shard(database, waiting: int) -> None:
+    """An outbox whose queue holds ``waiting`` messages in one shard: a
+    filing's message goes where the sent ones were (with more shards, a
+    test would depend on where its random key lands)."""
     with database.transaction() as connection:
         outbox = connection.root()["outbox"] = MailOutbox()
-        # One shard: the filing's message goes where the sent ones were
-        # (with more, the test would depend on where its random key lands).
         outbox.pending = TimeMap(shards=1)
         for n in range(waiting):
             when = NOW + timedelta(seconds=n)
             outbox.add(Mail(composed(subject=f"Demande {n}"), now=when))
+
+
+@pytest.mark.parametrize("waiting", [1, 8, 14])
+def test_sent_and_filed_at_once_both_commit(database, waiting):
+    waiting_in_one_shard(database, waiting)
     (worker, worker_tm), (filing, filing_tm) = two_connections(database)
 
     outbox = worker.root()["outbox"]
@@ -80,15 +85,6 @@ def test_a_queue_reads_as_without_its_anchors():
         queue.pop(key)
     assert (len(queue), list(queue), queue.first_key()) == (0, [], None)
     assert queue.anchor() == 0  # each shard still has its own
-
-
-def waiting_in_one_shard(database, waiting: int) -> None:
-    with database.transaction() as connection:
-        outbox = connection.root()["outbox"] = MailOutbox()
-        outbox.pending = TimeMap(shards=1)
-        for n in range(waiting):
-            when = NOW + timedelta(seconds=n)
-            outbox.add(Mail(composed(subject=f"Demande {n}"), now=when))
 
 
 @pytest.mark.parametrize("waiting", [8, 20, 40])

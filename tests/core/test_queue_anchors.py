@@ -87,55 +87,70 @@ def test_a_queue_reads_as_without_its_anchors():
     assert queue.anchor() == 0  # each shard still has its own
 
 
-@pytest.mark.parametrize("waiting", [8, 20, 40])
-def test_a_backlog_sent_while_filings_go_on_is_recorded(database, waiting):
+@pytest.mark.parametrize("filings", [1, 3, 8])
+@pytest.mark.parametrize("waiting", [8, 15, 20, 40])
+def test_a_backlog_sent_while_filings_go_on_is_recorded(database, waiting, filings):
     """Beyond a bucket, the anchor no longer helps (the worker empties
     buckets while filings split the last one): after a conflict, the
-    record leaves tombstones, which merge; a later sweep deletes them."""
+    record marks the messages it took out, which writes no bucket; a later
+    sweep deletes their keys."""
     waiting_in_one_shard(database, waiting)
     (worker, worker_tm), (filing, filing_tm) = two_connections(database)
     outbox = worker.root()["outbox"]
     filed = []
 
-    def write():  # every message waiting is sent; each try, a filing
+    def write():  # every message waiting is sent; each try, filings
         sent = outbox.pending_mails()
         for mail in sent:
             outbox.remove_pending(mail)
         filing_tm.begin()
-        mail = Mail(composed(subject=f"Nouvelle {len(filed)}"), now=NOW)
-        filing.root()["outbox"].add(mail)
+        for _ in range(filings):  # the newest: at the queue's end
+            when = NOW + timedelta(hours=1, seconds=len(filed))
+            mail = Mail(composed(subject=f"Nouvelle {len(filed)}"), now=when)
+            filing.root()["outbox"].add(mail)
+            filed.append(mail.subject)
         filing_tm.commit()
-        filed.append(mail.subject)
         return len(sent)
 
     assert outbox_worker.record_committed(write, worker_tm.commit, worker_tm.abort)
     worker_tm.begin()
-    assert [mail.subject for mail in outbox.pending_mails()] == [filed[-1]]
-    assert len(outbox.pending) == len(list(outbox.pending)) == 1
+    last = filed[-filings:]  # filed during the try that committed
+    assert sorted(mail.subject for mail in outbox.pending_mails()) == sorted(last)
+    assert len(outbox.pending) == len(list(outbox.pending)) == filings
     assert outbox.pending.first_key() == list(outbox.pending)[0]
-    dead = outbox.pending.tombstone_count()
-    assert dead == (0 if len(filed) == 1 else waiting + len(filed) - 1)
-    commits = outbox_worker.sweep_committed(
+    marked = outbox.pending.tombstone_count()
+    tries = len(filed) // filings
+    assert marked == (0 if tries == 1 else waiting + len(filed) - filings)
+    swept = outbox_worker.sweep_committed(
         outbox.pending, worker_tm.commit, worker_tm.abort
     )
-    assert commits == dead and outbox.pending.tombstone_count() == 0
+    assert swept == marked and outbox.pending.tombstone_count() == 0
     worker_tm.begin()
-    assert [mail.subject for mail in outbox.pending_mails()] == [filed[-1]]
+    assert sorted(mail.subject for mail in outbox.pending_mails()) == sorted(last)
 
 
-def test_tombstones_are_no_entries():
+def test_taken_out_values_are_no_entries():
     queue = TimeMap(shards=2)
-    keys = [queue.add(NOW + timedelta(seconds=n), f"entry {n}") for n in range(5)]
+    mails = [Mail(composed(subject=f"Demande {n}"), now=NOW) for n in range(5)]
+    keys = [queue.add(NOW + timedelta(seconds=n), m) for n, m in enumerate(mails)]
     with tombstones():
-        assert queue.pop(keys[0]) == "entry 0"
-        assert queue.pop(keys[3]) == "entry 3"
+        assert queue.pop(keys[0]) is mails[0]
+        assert queue.pop(keys[3]) is mails[3]
         assert queue.pop(keys[3], "gone") == "gone"  # taken out already
     assert len(queue) == 3 and queue.tombstone_count() == 2
     assert list(queue) == [keys[1], keys[2], keys[4]]
-    assert sorted(queue.values()) == ["entry 1", "entry 2", "entry 4"]
+    assert {m.subject for m in queue.values()} == {
+        "Demande 1",
+        "Demande 2",
+        "Demande 4",
+    }
     assert queue.first_key() == keys[1]
     assert keys[0] not in queue and queue.get(keys[0], "gone") == "gone"
     with pytest.raises(KeyError):
         queue[keys[0]]
+    # Given up, then queued again: under its new key only.
+    again = queue.add(NOW + timedelta(hours=1), mails[0])
+    assert list(queue) == [keys[1], keys[2], keys[4], again] and len(queue) == 4
     assert queue.sweep() == 2 and queue.tombstone_count() == 0
-    assert list(queue) == [keys[1], keys[2], keys[4]] and len(queue) == 3
+    assert list(queue) == [keys[1], keys[2], keys[4], again] and len(queue) == 4
+    assert queue.get(again) is mails[0]

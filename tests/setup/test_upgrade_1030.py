@@ -23,9 +23,10 @@ QUEUED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def unanchored(queue) -> None:
-    """``queue`` as made before 1030."""
+    """``queue`` as made before 1030: no anchors, no count of marked entries."""
     for shard in queue._shards:
         shard.pop(ANCHOR, None)
+    del queue._tombstones
 
 
 def anchors(queue) -> int:
@@ -47,6 +48,7 @@ def test_upgrade(portal):
 
     for queue in (mails.pending, registry.outbox):
         assert anchors(queue) == len(queue._shards)
+        assert queue._tombstones is not None and queue.tombstone_count() == 0
         assert len(queue) == len(list(queue)) == 3
     assert sorted(m.subject for m in mails.pending_mails()) == [
         f"Demande {n}" for n in range(3)

@@ -73,10 +73,11 @@ def record_committed(write: Callable[[], T], commit, abort) -> T | None:
     (what it would have recorded stays leased, sent again once the lease
     runs out).
 
-    Tries after a conflict take sent entries out of the queue with
-    tombstones (:func:`imio.guichet.storage.tombstones`): with a backlog,
+    Tries after a conflict take sent entries out of the queue by marking
+    them (:func:`imio.guichet.storage.tombstones`): with a backlog,
     deleting the oldest entries conflicts with filings adding new ones
-    whenever a bucket is emptied or split, and a tombstone merges."""
+    whenever a bucket is emptied or split; a mark writes the entry's own
+    record, never a bucket."""
     for attempt in range(RECORD_TRIES):
         try:
             with tombstones() if attempt else contextlib.nullcontext():
@@ -90,9 +91,9 @@ def record_committed(write: Callable[[], T], commit, abort) -> T | None:
 
 
 def sweep_committed(queue: TimeMap, commit, abort) -> int:
-    """Delete ``queue``'s tombstones in a commit of their own; a conflict
-    leaves them for the next pass (they cost their room, and a step over
-    them when the queue is read). Returns how many were deleted."""
+    """Delete the keys of ``queue``'s marked entries in a commit of their
+    own; a conflict leaves them for the next pass (they cost their room,
+    and a step over them when the queue is read). Returns how many."""
     if not queue.tombstone_count():
         return 0
     try:

@@ -46,6 +46,7 @@ from datetime import timedelta
 from datetime import UTC
 from itertools import chain
 from itertools import filterfalse
+from itertools import islice
 from persistent import Persistent
 from plone import api
 from Products.CMFCore.interfaces import ISiteRoot
@@ -380,7 +381,7 @@ class TimeIndex(Persistent):
 
 #: The key of each :class:`TimeMap` shard's anchor (no time key is 0).
 ANCHOR = 0
-#: Whether :meth:`TimeMap.pop` leaves a tombstone (see :func:`tombstones`).
+#: Whether :meth:`TimeMap.pop` marks its value instead (see :func:`tombstones`).
 _TOMBSTONES: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "imio.guichet TimeMap tombstones", default=False
 )
@@ -388,15 +389,22 @@ _TOMBSTONES: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def tombstones():
-    """A block in which :meth:`TimeMap.pop` takes an entry out by replacing
-    it with a tombstone (None) instead of deleting it: a value changed
-    merges with another transaction's changes to its bucket, where a
-    deletion may not (see :class:`TimeMap`)."""
+    """A block in which :meth:`TimeMap.pop` takes an entry out by marking
+    its value (``left_queue_at``) instead of deleting its key: it writes the
+    value's record and none of the queue's buckets, which filings write
+    meanwhile (see :class:`TimeMap`)."""
     token = _TOMBSTONES.set(True)
     try:
         yield
     finally:
         _TOMBSTONES.reset(token)
+
+
+def _left(key: int, value) -> bool:
+    """Whether a :class:`TimeMap`'s entry was marked as taken out: its value
+    left the queue from that key (the same value may be queued again
+    under another key: a message given up, then retried)."""
+    return getattr(value, "left_queue_at", None) == key
 
 
 class TimeMap(Persistent):
@@ -413,15 +421,17 @@ class TimeMap(Persistent):
     split it. Two things keep that from making messages go twice:
 
     - each shard holds an *anchor*, before every entry and never taken
-      out: while a shard's entries fit in its first bucket (about fifteen:
-      the usual case, an outbox emptied every second), the entries taken
-      out are never its first, and the bucket is never emptied;
-    - beyond that (a backlog), an outbox whose deletions conflicted takes
-      its entries out with *tombstones* instead (within :func:`tombstones`):
-      each entry's value becomes None, a change that merges with the
-      filings' insertions. Tombstones are not entries (not counted, read
-      or found) and :meth:`sweep` deletes them later, when its commit may
-      conflict at no cost.
+      out: while a shard's entries, the filings' new ones included, fit in
+      its first bucket (fewer than sixteen: the usual case, an outbox
+      emptied every second), the entries taken out are never its first,
+      and the bucket is never emptied;
+    - beyond that (a backlog), an outbox whose record conflicted takes its
+      entries out by marking them instead (within :func:`tombstones`): each
+      value (a persistent ``Mail`` or ``Delivery``) gets ``left_queue_at``, a
+      write of its own record, which no filing writes, and no bucket of
+      the queue is written. Marked values are not entries (not counted,
+      read or found); :meth:`sweep` deletes their keys later, in a commit
+      that may conflict at no cost.
     """
 
     #: How many tombstones wait for :meth:`sweep` (None: made before 1030).
@@ -457,7 +467,9 @@ class TimeMap(Persistent):
 
     def get(self, key: int, default=None):
         value = self._shard_for(key).get(key) if key != ANCHOR else None
-        return default if value is None else value
+        if value is None or (self.tombstone_count() and _left(key, value)):
+            return default
+        return value
 
     def __getitem__(self, key: int):
         value = self.get(key)
@@ -474,27 +486,30 @@ class TimeMap(Persistent):
         value = self.get(key)
         if value is None:
             return default
-        shard = self._shard_for(key)
         if _TOMBSTONES.get() and self._tombstones is not None:
-            shard[key] = None
+            value.left_queue_at = key
             self._tombstones.change(1)
         else:
-            del shard[key]
+            del self._shard_for(key)[key]
         self._length.change(-1)
         return value
 
     def sweep(self) -> int:
-        """Delete the tombstones; returns how many."""
-        if not self.tombstone_count():
-            return 0
-        swept = 0
-        for shard in self._shards:
-            dead = [k for k, v in shard.items(ANCHOR, excludemin=True) if v is None]
-            for key in dead:
-                del shard[key]
-            swept += len(dead)
-        self._tombstones.change(-swept)
-        return swept
+        """Delete the keys of the values marked as taken out (read oldest
+        first, until all are found); returns how many."""
+        marked = heapq.merge(*(self._marked(shard) for shard in self._shards))
+        # Read, then deleted: a tree does not change under its own iterator.
+        keys = list(islice(marked, self.tombstone_count()))
+        for key in keys:
+            del self._shard_for(key)[key]
+        if keys:
+            self._tombstones.change(-len(keys))
+        return len(keys)
+
+    @staticmethod
+    def _marked(shard: IntToObject) -> Iterator[int]:
+        items = shard.items(ANCHOR, excludemin=True)
+        return (key for key, value in items if _left(key, value))
 
     def tombstone_count(self) -> int:
         return 0 if self._tombstones is None else self._tombstones()
@@ -507,7 +522,7 @@ class TimeMap(Persistent):
         items = shard.items(ANCHOR, excludemin=True)
         if not self.tombstone_count():
             return iter(items)
-        return ((key, value) for key, value in items if value is not None)
+        return ((key, value) for key, value in items if not _left(key, value))
 
     def __iter__(self) -> Iterator[int]:
         """The keys, oldest first."""

@@ -7,8 +7,8 @@ bucket, so under a steady flow of filings the worker's record of what it
 sent conflicted, was tried again, and at times was left unrecorded (those
 messages were sent twice once their lease ran out). Since 1030 each shard
 of a queue (:class:`imio.guichet.storage.TimeMap`) keeps an entry before
-every other, never removed, and the queue counts the tombstones that a
-record left after a conflict (see its docstring). The step gives both to
+every other, never removed, and the queue counts the entries that a
+record marked as taken out after a conflict (see its docstring). The step gives both to
 the e-mail outbox's queue and the webhooks' one (a queue still keyed by
 text, before 1011 or 1021, gets them from those steps' new queue); run
 again, it adds nothing.

@@ -148,9 +148,53 @@ def test_taken_out_values_are_no_entries():
     assert keys[0] not in queue and queue.get(keys[0], "gone") == "gone"
     with pytest.raises(KeyError):
         queue[keys[0]]
-    # Given up, then queued again: under its new key only.
+    # Given up, then queued again: under its new key only (the old one
+    # goes at once).
     again = queue.add(NOW + timedelta(hours=1), mails[0])
     assert list(queue) == [keys[1], keys[2], keys[4], again] and len(queue) == 4
-    assert queue.sweep() == 2 and queue.tombstone_count() == 0
+    assert queue.tombstone_count() == 1
+    assert queue.sweep() == 1 and queue.tombstone_count() == 0
     assert list(queue) == [keys[1], keys[2], keys[4], again] and len(queue) == 4
     assert queue.get(again) is mails[0]
+
+
+def test_taken_out_in_two_transactions_is_counted_once(database):
+    """The worker marks a message it sent (a try after a conflict) while a
+    Site Administrator's request deletes it: both commit (they write
+    different records), each counting it out; the sweep counts again."""
+    waiting_in_one_shard(database, 3)
+    (worker, worker_tm), (admin, admin_tm) = two_connections(database)
+    worker_queue = worker.root()["outbox"].pending
+    first = list(worker_queue)[0]
+    with tombstones():
+        worker_queue.pop(first)
+    admin.root()["outbox"].pending.pop(first)
+    admin_tm.commit()
+    worker_tm.commit()
+
+    worker_tm.begin()
+    assert worker_queue.tombstone_count() == 1
+    assert len(list(worker_queue)) == 2
+    assert worker_queue.sweep() == 0
+    worker_tm.commit()
+    assert worker_queue.tombstone_count() == 0
+    assert len(worker_queue) == len(list(worker_queue)) == 2
+
+
+def test_taken_out_twice_under_two_keys():
+    """Given up after a conflict (marked), then retried and taken out with
+    a mark again before any sweep: its first key stays gone."""
+    queue = TimeMap(shards=1)
+    mail = Mail(composed(subject="Demande 1"), now=NOW)
+    other = queue.add(NOW + timedelta(seconds=1), Mail(composed(), now=NOW))
+    first = queue.add(NOW, mail)
+    with tombstones():
+        queue.pop(first)
+    again = queue.add(NOW + timedelta(hours=1), mail)  # retried
+    assert (list(queue), len(queue), queue.tombstone_count()) == ([other, again], 2, 0)
+    with tombstones():
+        queue.pop(again)
+    assert (list(queue), len(queue), queue.first_key()) == ([other], 1, other)
+    assert first not in queue and again not in queue
+    assert queue.sweep() == 1 and queue.tombstone_count() == 0
+    assert list(queue) == [other] and len(queue) == 1

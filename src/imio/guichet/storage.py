@@ -455,6 +455,16 @@ class TimeMap(Persistent):
 
     def add(self, when: datetime, value) -> int:
         """Add ``value`` arrived at ``when``; return its key."""
+        left = getattr(value, "left_queue_at", None)
+        if left is not None:
+            # Taken out with a mark, and queued again before the sweep (a
+            # message given up, then retried): its old key goes now, or
+            # the mark it may get under its new key would revive it.
+            shard = self._shard_for(left)
+            if shard.get(left) is value:
+                del shard[left]
+                self._tombstones.change(-1)
+            value.left_queue_at = None
         while True:
             # Entries added together share their time: random low bits
             # tell them apart; on the rare collision, the entry arrives a
@@ -497,13 +507,24 @@ class TimeMap(Persistent):
     def sweep(self) -> int:
         """Delete the keys of the values marked as taken out (read oldest
         first, until all are found); returns how many."""
+        count = self.tombstone_count()
         marked = heapq.merge(*(self._marked(shard) for shard in self._shards))
         # Read, then deleted: a tree does not change under its own iterator.
-        keys = list(islice(marked, self.tombstone_count()))
+        keys = list(islice(marked, count))
         for key in keys:
             del self._shard_for(key)[key]
-        if keys:
-            self._tombstones.change(-len(keys))
+        if len(keys) == count:
+            if keys:
+                self._tombstones.change(-len(keys))
+            return len(keys)
+        # The whole queue was read and holds fewer marks than counted: a key
+        # marked in one transaction was deleted in another (a subscription's
+        # deliveries dropped meanwhile), and both committed, each counting
+        # it out. Counted again from what the queue holds (set() merges as
+        # a change with the filings' additions).
+        self._tombstones.set(0)
+        held = (shard.keys(ANCHOR, excludemin=True) for shard in self._shards)
+        self._length.set(sum(1 for keys in held for _key in keys))
         return len(keys)
 
     @staticmethod
@@ -537,8 +558,9 @@ class TimeMap(Persistent):
                 yield value
 
     def first_key(self) -> int | None:
-        """The oldest key (None when empty), in O(shards · log n) (and the
-        tombstones before it, while they wait)."""
+        """The oldest key (None when empty), in O(shards · log n); while
+        marked entries wait for the sweep, the values before it are read
+        to skip the marked ones."""
         firsts = [next(self._items(shard), (None,))[0] for shard in self._shards]
         return min((key for key in firsts if key is not None), default=None)
 

@@ -434,7 +434,7 @@ class TimeMap(Persistent):
       that may conflict at no cost.
     """
 
-    #: How many tombstones wait for :meth:`sweep` (None: made before 1030).
+    #: How many marked entries wait for :meth:`sweep` (None: made before 1030).
     _tombstones = None
 
     def __init__(self, shards: int = DEFAULT_SHARDS):
@@ -443,9 +443,9 @@ class TimeMap(Persistent):
         self.anchor()
 
     def anchor(self) -> int:
-        """Give each shard its anchor, and the map its count of tombstones
-        (a map made before 1030 had neither); returns how many anchors
-        were added."""
+        """Give each shard its anchor, and the map its count of marked
+        entries (a map made before 1030 had neither); returns how many
+        anchors were added."""
         if self._tombstones is None:
             self._tombstones = Length()
         return sum(shard.insert(ANCHOR, None) for shard in self._shards)
@@ -491,8 +491,8 @@ class TimeMap(Persistent):
         return self.get(key) is not None
 
     def pop(self, key: int, default=None):
-        """Take the entry of ``key`` out (within :func:`tombstones`, leave
-        a tombstone); its value, else ``default``."""
+        """Take the entry of ``key`` out (within :func:`tombstones`, by
+        marking its value); its value, else ``default``."""
         value = self.get(key)
         if value is None:
             return default
@@ -539,7 +539,8 @@ class TimeMap(Persistent):
         return self._length()
 
     def _items(self, shard: IntToObject) -> Iterator[tuple[int, object]]:
-        """A shard's entries, oldest first (neither anchor nor tombstone)."""
+        """A shard's entries, oldest first (neither its anchor nor a marked
+        one)."""
         items = shard.items(ANCHOR, excludemin=True)
         if not self.tombstone_count():
             return iter(items)

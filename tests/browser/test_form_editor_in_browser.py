@@ -7,6 +7,7 @@ from fixtures.filings import JSON
 from imio.guichet.demo import PROCEDURES_PATH
 from imio.guichet.demo import ZOPE_ADMIN
 from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from test_citizen_journey import log_in
 
 import pytest
@@ -91,6 +92,9 @@ def covered_buttons(page) -> list[str]:
 
 def new_procedure(page, site: str) -> str:
     page.goto(f"{site}/{PROCEDURES_PATH}/++add++imio.guichet.Procedure")
+    # Filled once the page's scripts are done: a widget they set up later
+    # would lose the value set below (then the form comes back refused).
+    page.wait_for_load_state("networkidle")
     title = f"Occupation de test {uuid.uuid4().hex[:6]}"
     page.fill("#form-widgets-IDublinCore-title", title)
     # Its privacy information (on the "Formulaire en ligne" tab): a form
@@ -112,7 +116,11 @@ def new_procedure(page, site: str) -> str:
     )
     page.locator("#form-buttons-save").click()
     # The new procedure's page (not the add form's URL before it goes).
-    page.wait_for_url(lambda url: "++add++" not in url)
+    try:
+        page.wait_for_url(lambda url: "++add++" not in url, timeout=60_000)
+    except PlaywrightTimeoutError:
+        refused = page.locator(".invalid-feedback, .portalMessage").all_inner_texts()
+        raise AssertionError(f"the procedure was not added: {refused}") from None
     page.wait_for_load_state()
     return page.url.split("?")[0].rstrip("/").removesuffix("/view")
 

@@ -101,11 +101,10 @@ def groups_unchanged():
             _UNCHANGED.reset(token)
 
 
-def _unchanged_key(kind: str, obj) -> tuple | None:
-    """The key of ``obj``'s answer of ``kind`` in :func:`groups_unchanged`'s
-    memory; None outside such a block, or for an object never stored."""
-    if _UNCHANGED.get() is None:
-        return None
+def _answer_key(kind: str, obj) -> tuple | None:
+    """The key of ``obj``'s answer of ``kind`` in the memories of answers
+    (the groups read, :func:`groups_unchanged`'s); None for an object never
+    stored."""
     oid = getattr(aq_base(obj), "_p_oid", None)
     # An oid is unique in its database only: the connection is in the key.
     return None if oid is None else (kind, getattr(obj, "_p_jar", None), oid)
@@ -119,8 +118,9 @@ def translations_of(obj) -> dict:
     """``{language: object}`` of ``obj``'s translation group (``obj`` alone,
     under its language or "", when it has none). Unrestricted: a translation
     the reader may not see still belongs to the group."""
-    key = _unchanged_key(_TRANSLATIONS, obj)
-    if key is not None and key in (unchanged := _UNCHANGED.get()):
+    unchanged = _UNCHANGED.get()
+    key = None if unchanged is None else _answer_key(_TRANSLATIONS, obj)
+    if key is not None and key in unchanged:
         return dict(unchanged[key])
     if not is_translatable(obj):
         translations = {language_of(obj) or "": obj}
@@ -132,7 +132,7 @@ def translations_of(obj) -> dict:
             translations = groups[manager.tg] = _group(manager)
         translations = dict(translations) or {language_of(obj) or "": obj}
     if key is not None:
-        _UNCHANGED.get()[key] = dict(translations)
+        unchanged[key] = dict(translations)
     return translations
 
 
@@ -226,11 +226,10 @@ def canonical(obj):
     transaction that has written nothing (one that writes may be indexing
     a translation half-way: it asks each time), or within
     :func:`groups_unchanged`."""
-    # An oid is unique in its database only: the connection is in the key.
     jar = getattr(obj, "_p_jar", None)
-    key = (_CANONICAL, jar, getattr(aq_base(obj), "_p_oid", None))
-    unchanged = _UNCHANGED.get() if key[2] is not None else None
-    remembered = key[2] is not None and _nothing_written(jar)
+    key = _answer_key(_CANONICAL, obj)
+    unchanged = _UNCHANGED.get() if key is not None else None
+    remembered = key is not None and _nothing_written(jar)
     read = _groups_read()
     known = _UNKNOWN if unchanged is None else unchanged.get(key, _UNKNOWN)
     if known is _UNKNOWN and remembered:

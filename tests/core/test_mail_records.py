@@ -10,6 +10,7 @@ from imio.guichet.notifications.outbox import Mail
 from imio.guichet.notifications.outbox import MailBody
 from imio.guichet.notifications.outbox import MailOutbox
 from imio.guichet.notifications.outbox import record
+from persistent import Persistent
 
 import pytest
 import transaction
@@ -97,7 +98,7 @@ def test_a_retry_and_the_sending_after_it_are_logged(stored):
 def test_a_message_queued_before_bodies_were_apart_is_still_sent():
     raw = bytes(MESSAGE)
     mail = Mail(MESSAGE, now=NOW)
-    state = mail.__getstate__()
+    state = Persistent.__getstate__(mail)  # a dict, as records were then
     del state["body"]
     mail.__setstate__({**state, "message": raw})  # as queued before
     assert mail.message == raw

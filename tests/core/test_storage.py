@@ -139,7 +139,7 @@ def test_a_new_store_is_made_complete():
         "_due_indexes",
         "_dated",
     } <= set(store.__getstate__())
-    assert make_submission(START).__getstate__()["attachments"] is None
+    assert vars(make_submission(START))["attachments"] is None
 
 
 def test_site_store_is_made_once_and_only_when_asked(portal):

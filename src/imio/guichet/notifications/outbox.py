@@ -28,6 +28,7 @@ from imio.guichet.backlog import Backlog
 from imio.guichet.backlog import queue_backlog
 from imio.guichet.metrics import counters
 from imio.guichet.notifications.composing import Composed
+from imio.guichet.storage import CompactRecord
 from imio.guichet.storage import ShardedMap
 from imio.guichet.storage import site_store
 from imio.guichet.storage import sort_key
@@ -104,9 +105,27 @@ class MailBody(Persistent):
         return zlib.decompress(self.data) if self.compressed else self.data
 
 
-class Mail(Persistent):
+class Mail(CompactRecord):
     """One message to send, as bytes (its :class:`MailBody`), with its
-    envelope."""
+    envelope; written as a compact record (every filing queues one or two,
+    each written again by its lease)."""
+
+    RECORD = (
+        "id",
+        "body",
+        "mfrom",
+        "mto",
+        "subject",
+        "queued",
+        "attempts",
+        "next_attempt",
+        "leased_until",
+        "last_error",
+        "failed",
+        "arrival_key",
+        "left_queue_at",
+    )
+    RECORD_TIMES = frozenset({"queued", "next_attempt", "leased_until", "failed"})
 
     #: None for messages queued before bodies were kept apart (their bytes
     #: are in their own ``message`` attribute).

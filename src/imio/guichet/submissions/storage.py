@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from imio.guichet.storage import CompactRecord
 from imio.guichet.storage import DayIndex
 from imio.guichet.storage import EPOCH
 from imio.guichet.storage import IntToInt
@@ -78,14 +79,43 @@ def derived_key(created: datetime, submission_id: str) -> int:
     return time_key(created, zlib.crc32(submission_id.encode()))
 
 
-class Submission(Persistent):
+class Submission(CompactRecord):
     """One citizen's submission of a procedure's form.
 
     ``data`` holds JSON-compatible values only, validated against the form
     schema version ``schema_version`` of procedure ``procedure_uid``. It is
     replaced as a whole, never mutated in place, so that ZODB always sees a
     change and readers can never alter what is stored.
+
+    Written as a compact record (:class:`~imio.guichet.storage.CompactRecord`).
     """
+
+    RECORD = (
+        "id",
+        "key",
+        "reference",
+        "procedure_uid",
+        "schema_version",
+        "data",
+        "created",
+        "modified",
+        "state",
+        "submitter",
+        "submitter_key",
+        "language",
+        "history",
+        "acknowledgement",
+        "attachments",
+        "search_terms",
+        "request",
+        "verified_identity",
+        "prefill_sources",
+        "assignee",
+        "due",
+        "legal_hold",
+        "anonymised",
+    )
+    RECORD_TIMES = frozenset({"created", "modified"})
 
     #: Its place in every index (see :func:`~imio.guichet.storage.time_key`);
     #: None for submissions filed before keys existed (the store knows theirs).

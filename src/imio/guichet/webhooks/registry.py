@@ -14,6 +14,7 @@ from datetime import timedelta
 from datetime import UTC
 from imio.guichet.backlog import Backlog
 from imio.guichet.backlog import queue_backlog
+from imio.guichet.storage import CompactRecord
 from imio.guichet.storage import site_store
 from imio.guichet.storage import TimeMap
 from persistent import Persistent
@@ -85,8 +86,24 @@ class DeliveryEvent(Persistent):
         self.event = event
 
 
-class Delivery(Persistent):
-    """One event to POST to one subscription, until it is accepted."""
+class Delivery(CompactRecord):
+    """One event to POST to one subscription, until it is accepted; written
+    as a compact record (one per filing and subscription, written again by
+    its lease)."""
+
+    RECORD = (
+        "id",
+        "subscription_id",
+        "body",
+        "queued",
+        "attempts",
+        "next_attempt",
+        "leased_until",
+        "last_error",
+        "arrival_key",
+        "left_queue_at",
+    )
+    RECORD_TIMES = frozenset({"queued", "next_attempt", "leased_until"})
 
     #: Its key in the registry's ``outbox`` (when it arrived there) while it
     #: is pending.

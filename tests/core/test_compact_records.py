@@ -1,0 +1,178 @@
+"""What every filing writes (a submission, its e-mails, its webhook
+deliveries) is written as a compact record (imio.guichet.storage
+.CompactRecord): the tuple of its values instead of a dict of names and
+values, its UTC datetimes as microseconds. Read back, every attribute is
+as it was written; records written as a dict before are read as they were.
+"""
+
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from datetime import UTC
+from fixtures.mail import composed
+from imio.guichet.notifications.outbox import Mail
+from imio.guichet.storage import CompactRecord
+from imio.guichet.submissions.storage import Submission
+from imio.guichet.webhooks.registry import Delivery
+from persistent import Persistent
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+import pytest
+
+
+CREATED = datetime(2026, 12, 5, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(tmp_path):
+    database = DB(FileStorage(str(tmp_path / "Data.fs")))
+    yield database
+    database.close()
+
+
+def state_of(obj) -> dict:
+    """What ``obj`` holds: every attribute of its record (set or at its
+    class default), and the others it has."""
+    recorded = {name: getattr(obj, name, None) for name in obj.RECORD}
+    return {**vars(obj), **recorded}
+
+
+def written_and_read(database, obj):
+    """``obj`` committed in one connection, then read in another (from the
+    storage: nothing cached)."""
+    with database.transaction() as connection:
+        connection.root()["obj"] = obj
+    return written_and_read_again(database)
+
+
+def written_and_read_again(database):
+    with database.transaction() as connection:
+        read = connection.root()["obj"]
+        read._p_activate()
+        return state_of(read), read
+
+
+def record_of(database) -> bytes:
+    with database.transaction() as connection:
+        obj = connection.root()["obj"]
+        return database.storage.load(obj._p_oid)[0]
+
+
+def submission(**changes) -> Submission:
+    filed = Submission(
+        submission_id="191d21188100001bd93ead6c0fe58cc3",
+        reference="D8HA-AARV",
+        procedure_uid="d24b5a623f694abe9ac3ca5f1c9e21e7",
+        schema_version=3,
+        data={"last_name": "Dupont", "first_name": "Élodie", "copies": 2},
+        created=CREATED,
+        submitter=None,
+        language="fr",
+        key=1839556896139578573,
+    )
+    filed.add_event({"action": "submit", "date": CREATED.isoformat()})
+    for name, value in changes.items():
+        setattr(filed, name, value)
+    return filed
+
+
+def test_a_submission_reads_back_as_it_was_written(database):
+    filed = submission(
+        due=date(2026, 12, 24),
+        search_terms="dupont elodie",
+        acknowledgement={"actor": "backoffice", "external_reference": "X-1"},
+    )
+    expected = state_of(filed)
+    attributes, read = written_and_read(database, filed)
+    assert attributes == expected
+    assert read.created == CREATED and read.created.tzinfo is UTC
+    assert read.modified == CREATED
+    # Attributes never set read their class default.
+    assert read.assignee is None and read.verified_identity is None
+
+
+def test_other_time_zones_and_attributes_are_kept(database):
+    brussels = timezone(timedelta(hours=1))
+    filed = submission(modified=datetime(2026, 12, 5, 11, tzinfo=brussels))
+    filed.not_in_the_record = ["kept", 1]  # an attribute RECORD does not list
+    attributes, read = written_and_read(database, filed)
+    assert read.modified.utcoffset() == timedelta(hours=1)
+    assert read.modified == datetime(2026, 12, 5, 10, tzinfo=UTC)
+    assert attributes["not_in_the_record"] == ["kept", 1]
+    assert read.created.tzinfo is UTC
+
+
+def test_a_record_is_a_tuple_and_a_third_smaller(database, monkeypatch):
+    filed = submission(search_terms="dupont elodie")
+    written_and_read(database, filed)
+    compact = record_of(database)
+    assert b"procedure_uid" not in compact  # no attribute's name
+
+    # The same submission, written as a dict (as before compact records).
+    monkeypatch.setattr(Submission, "__getstate__", Persistent.__getstate__)
+    written_and_read(database, submission(search_terms="dupont elodie"))
+    as_dict = record_of(database)
+    assert b"procedure_uid" in as_dict
+    assert len(compact) < len(as_dict) * 2 / 3
+
+
+def test_records_written_as_a_dict_are_read(database, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(Submission, "__getstate__", Persistent.__getstate__)
+        with database.transaction() as connection:
+            connection.root()["obj"] = submission(search_terms="dupont")
+    with database.transaction() as connection:
+        read = connection.root()["obj"]
+        assert read.created == CREATED and read.search_terms == "dupont"
+        read.state = "received"  # written again: now a tuple
+    attributes, read = written_and_read_again(database)
+    assert read.state == "received" and read.search_terms == "dupont"
+    assert attributes["data"]["first_name"] == "Élodie"
+
+
+def test_a_mail_and_a_delivery_read_back_as_written(database):
+    mail = Mail(composed(subject="Demande D8HA-AARV"), now=CREATED)
+    mail.leased_until = CREATED + timedelta(minutes=2)
+    mail.left_queue_at = 1839556896139578573
+    expected = state_of(mail)
+    attributes, read = written_and_read(database, mail)
+    assert attributes == expected
+    assert read.message == mail.message
+
+    event = {"id": "e1", "type": "be.imio.guichet.submission.created"}
+    delivery = Delivery(subscription_id="s1", event=event, now=CREATED)
+    delivery.next_attempt = CREATED + timedelta(seconds=30)
+    expected = state_of(delivery)
+    attributes, read = written_and_read(database, delivery)
+    assert attributes == expected
+    assert read.event == event
+
+
+def test_a_delivery_queued_before_events_were_kept_apart(database, monkeypatch):
+    """Its event is its own attribute (a dict record): kept when written
+    again as a tuple."""
+    event = {"id": "e1", "type": "be.imio.guichet.submission.created"}
+    with monkeypatch.context() as patched:
+        patched.setattr(Delivery, "__getstate__", Persistent.__getstate__)
+        old = Delivery(subscription_id="s1", event=event, now=CREATED)
+        del old.body  # at its class default, None
+        old.__dict__["event"] = event  # as Delivery stored it then
+        with database.transaction() as connection:
+            connection.root()["obj"] = old
+    with database.transaction() as connection:
+        connection.root()["obj"].attempts = 1  # written again: a tuple
+    _attributes, read = written_and_read_again(database)
+    assert read.event == event and read.attempts == 1
+
+
+@pytest.mark.parametrize("cls", [Submission, Mail, Delivery])
+def test_every_recorded_attribute_defaults_to_none(cls):
+    """A value None is written for an attribute left at its class default,
+    and read back as None: a default other than None would be lost."""
+    assert issubclass(cls, CompactRecord)
+    assert len(set(cls.RECORD)) == len(cls.RECORD)
+    assert set(cls.RECORD) >= cls.RECORD_TIMES
+    for name in cls.RECORD:
+        assert getattr(cls, name, None) is None, name

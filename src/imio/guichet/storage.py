@@ -47,7 +47,6 @@ from datetime import UTC
 from itertools import chain
 from itertools import filterfalse
 from itertools import islice
-from itertools import zip_longest
 from persistent import Persistent
 from plone import api
 from Products.CMFCore.interfaces import ISiteRoot
@@ -73,26 +72,41 @@ DEFAULT_SHARDS = 16
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _in_utc(value) -> bool:
+    # A datetime exactly (a subclass would come back as a datetime), in
+    # datetime.UTC (another zone, even one at UTC's offset, is kept).
+    return type(value) is datetime and value.tzinfo is UTC
+
+
 class CompactRecord(Persistent):
     """A persistent object written as the tuple of its attributes' values,
     in the order of its class's :attr:`RECORD`, instead of a dict of their
     names and values. For what every filing writes (a submission, its
-    e-mails, its webhook deliveries) the record is a third smaller, and
-    read (a listing, the feed, an export of 100,000) in about half the time:
-    a pickled dict repeats every attribute's name, and a pickled aware
-    datetime costs three lookups of a class in ZODB's class factory each
-    time it is read, so the UTC datetimes of :attr:`RECORD_TIMES` are
-    written as microseconds since the epoch.
+    e-mails, its webhook deliveries) the record is about 40 % smaller and
+    read about a sixth faster (a listing, the feed, an export of 100,000:
+    see bench/README.md): a pickled dict repeats every attribute's name,
+    and the first aware datetime of a record costs three lookups of a
+    class in ZODB's class factory each time it is read, so the UTC
+    datetimes of :attr:`RECORD_TIMES` are written as microseconds since
+    the epoch.
 
     The tuple: the attributes outside :attr:`RECORD` (a dict, or None),
     then the values of :attr:`RECORD`, the trailing ones that are None
-    left out. An attribute left at its class default is written as None,
-    and read back as None: every class default of a ``RECORD`` attribute
-    is None (a test checks). New attributes are appended to ``RECORD``,
-    never inserted or removed:
-    a record lists values by position. Records written as a dict (before
-    this class, or by a subclass that overrides nothing) are read as they
-    were; an instance of an earlier release cannot read a tuple.
+    left out. Every name of ``RECORD`` reads None until set (a class
+    default, given if the class has none): an attribute that is None is
+    written as None and not kept in the instance's dict once read.
+
+    ``RECORD`` and ``RECORD_TIMES`` only grow, at their end: a record lists
+    values by position, and an int where ``RECORD_TIMES`` says is a time
+    (so such an attribute never holds an int). Records written as a dict
+    (before this class) are read as they were, and written as a tuple at
+    their next change. An instance of an earlier release cannot read a
+    tuple, and this one refuses a tuple longer than its ``RECORD`` (a
+    later release's). Tools that show states (fsdump, zodbbrowser), and a
+    ``_p_resolveConflict`` if one is ever written, see this tuple.
     """
 
     #: The attributes written by position (append only).
@@ -101,13 +115,18 @@ class CompactRecord(Persistent):
     #: since the epoch when in UTC (another time zone is kept as it is).
     RECORD_TIMES: frozenset[str] = frozenset()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.RECORD:
+            if not hasattr(cls, name):
+                setattr(cls, name, None)
+
     def __getstate__(self):
-        attributes = super().__getstate__()
+        attributes = super().__getstate__()  # a copy
         values = [attributes.pop(name, None) for name in self.RECORD]
         for position, name in enumerate(self.RECORD):
-            value = values[position]
-            if name in self.RECORD_TIMES and _in_utc(value):
-                values[position] = (value - EPOCH) // _MICROSECOND
+            if name in self.RECORD_TIMES and _in_utc(values[position]):
+                values[position] = (values[position] - EPOCH) // _MICROSECOND
         while values and values[-1] is None:
             values.pop()
         return (attributes or None, *values)
@@ -117,22 +136,24 @@ class CompactRecord(Persistent):
             super().__setstate__(state)
             return
         others, *values = state
-        # In C: the values by name, those left out (trailing Nones) None.
-        attributes = dict(zip_longest(self.RECORD, values))
+        if len(values) > len(self.RECORD):
+            raise ValueError(
+                f"A {type(self).__name__} of a later release: {len(values)} "
+                f"values, {len(self.RECORD)} known"
+            )
+        # None is the class default: not kept in the instance's dict.
+        attributes = {
+            name: value
+            for name, value in zip(self.RECORD, values, strict=False)
+            if value is not None
+        }
         for name in self.RECORD_TIMES:
-            value = attributes[name]
+            value = attributes.get(name)
             if type(value) is int:
                 attributes[name] = EPOCH + timedelta(microseconds=value)
         if others:
             attributes.update(others)
         super().__setstate__(attributes)
-
-
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _in_utc(value) -> bool:
-    return isinstance(value, datetime) and value.tzinfo is UTC
 
 
 def in_a_site() -> bool:

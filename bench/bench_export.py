@@ -13,9 +13,10 @@ is read from the storage:
 - loading every submission (``_p_activate``): ZODB's reading and
   unpickling alone.
 
-It prints the median and the best time per row, and the size of one
-submission's record. It only reports; no ratio is judged here (the
-exports' targets are bench_peers.py's, against formsupport).
+It prints the median and the best time per row, the size of one
+submission's record, and of a loaded submission in memory. It only
+reports; no ratio is judged here (the exports' targets are
+bench_peers.py's, against formsupport).
 
 Run::
 
@@ -24,7 +25,7 @@ Run::
 """
 
 from bench_submissions import functional_site  # bench/bench_submissions.py
-from bench_submissions import PROCEDURE_TYPE
+from bench_submissions import published_procedure
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -35,13 +36,13 @@ from imio.guichet.submissions.query import ExportQuery
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.usecases import staff
 from plone import api
-from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
 from ZODB.POSException import ConflictError
 
 import argparse
 import gc
 import statistics
+import sys
 import time
 import transaction
 
@@ -58,7 +59,7 @@ FIRST = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def answers(n: int) -> dict:
-    """The default form's answers of the n-th filing."""
+    """The answers of the n-th filing to the default form's four fields."""
     return {
         "last_name": f"Dupont {n}",
         "first_name": "Élodie",
@@ -69,7 +70,7 @@ def answers(n: int) -> dict:
 
 def file_all(procedure, count: int) -> None:
     for n in range(count):
-        for _attempt in range(5):  # the settling thread may conflict
+        for attempt in range(5):  # the settling thread may conflict
             try:
                 with api.env.adopt_roles(["Manager"]):
                     submit(
@@ -82,6 +83,27 @@ def file_all(procedure, count: int) -> None:
                 break
             except ConflictError:
                 transaction.abort()
+                if attempt == 4:
+                    raise
+
+
+def size_in_memory(submission) -> int:
+    """The bytes of a loaded submission, its dict and what it holds (texts,
+    dicts, lists, tuples; objects shared with others counted too)."""
+    seen = set()
+
+    def size(value) -> int:
+        if id(value) in seen:
+            return 0
+        seen.add(id(value))
+        total = sys.getsizeof(value)
+        if isinstance(value, dict):
+            total += sum(size(k) + size(v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            total += sum(size(item) for item in value)
+        return total
+
+    return sys.getsizeof(submission) + size(vars(submission))
 
 
 def per_row(times: list[float], rows: int) -> str:
@@ -98,19 +120,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     with functional_site(FUNCTIONAL_TESTING) as layer:
-        portal = layer["portal"]
-        setRoles(portal, TEST_USER_ID, ["Manager"])
-        api.portal.get_tool("portal_workflow").setChainForPortalTypes(
-            [PROCEDURE_TYPE], "simple_publication_workflow"
+        procedure = published_procedure(
+            layer["portal"], id="extrait", title="Extrait", **PRIVACY_INFORMATION
         )
-        procedure = api.content.create(
-            container=portal,
-            type=PROCEDURE_TYPE,
-            id="extrait",
-            title="Extrait",
-            **PRIVACY_INFORMATION,
-        )
-        api.content.transition(obj=procedure, transition="publish")
         store = get_store(create=True)
         transaction.commit()
         started = time.perf_counter()
@@ -149,6 +161,9 @@ def main() -> None:
                 submission._p_activate()
             loads.append(time.perf_counter() - started)
         print(f"load a submission: {per_row(loads, len(submissions))}")
+        submissions[0]._p_activate()
+        loaded = size_in_memory(submissions[0])
+        print(f"a loaded submission in memory: {loaded:,} bytes")
 
 
 if __name__ == "__main__":

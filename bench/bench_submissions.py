@@ -193,6 +193,19 @@ def functional_site(layer: Layer) -> Iterator[Layer]:
 # -- seeding --------------------------------------------------------------
 
 
+def published_procedure(portal, **fields):
+    """A procedure created and published in ``portal`` by the test user,
+    made a Manager (``fields``: id, title and others)."""
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    # The test fixture binds no workflow; give procedures Plone's usual one.
+    api.portal.get_tool("portal_workflow").setChainForPortalTypes(
+        [PROCEDURE_TYPE], "simple_publication_workflow"
+    )
+    procedure = api.content.create(container=portal, type=PROCEDURE_TYPE, **fields)
+    api.content.transition(obj=procedure, transition="publish")
+    return procedure
+
+
 def unique_reference(store: SubmissionStore) -> str:
     """A reference no stored submission has (as ``api.submit`` draws it)."""
     while True:
@@ -760,18 +773,9 @@ def run(arguments: argparse.Namespace) -> None:
         # throwaway one, as zope.conf would set it.
         getConfiguration().product_config = {"imio.guichet": {"audit-journal": journal}}
         portal = layer["portal"]
-        setRoles(portal, TEST_USER_ID, ["Manager"])
-        # The test fixture binds no workflow; give procedures Plone's usual one.
-        api.portal.get_tool("portal_workflow").setChainForPortalTypes(
-            [PROCEDURE_TYPE], "simple_publication_workflow"
+        procedure = published_procedure(
+            portal, id="extrait-casier", title="Extrait de casier judiciaire"
         )
-        procedure = api.content.create(
-            container=portal,
-            type=PROCEDURE_TYPE,
-            id="extrait-casier",
-            title="Extrait de casier judiciaire",
-        )
-        api.content.transition(obj=procedure, transition="publish")
         procedure_uid = api.content.get_uuid(procedure)
         store = get_store(create=True)
         transaction.commit()

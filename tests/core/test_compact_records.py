@@ -157,11 +157,13 @@ def test_records_written_as_a_dict_are_read(database, monkeypatch):
         patched.setattr(Submission, "__getstate__", Persistent.__getstate__)
         with database.transaction() as connection:
             connection.root()["obj"] = submission(search_terms="dupont")
+    assert b"procedure_uid" in record_of(database)  # a dict, names and all
     with database.transaction() as connection:
         connection.cacheMinimize()  # the dict record, from the storage
         read = connection.root()["obj"]
         assert read.created == CREATED and read.search_terms == "dupont"
         read.state = "received"  # written again: now a tuple
+    assert b"procedure_uid" not in record_of(database)  # now a tuple
     attributes, read = written_and_read_again(database)
     assert read.state == "received" and read.search_terms == "dupont"
     assert attributes["data"]["first_name"] == "Élodie"
@@ -187,40 +189,37 @@ def test_a_mail_and_a_delivery_read_back_as_written(database):
         assert connection.root()["obj"].event == event
 
 
-def test_a_mail_queued_before_bodies_were_kept_apart(database, monkeypatch):
-    """Its bytes are its own attribute (a dict record): kept when written
-    again as a tuple."""
-    mail = Mail(composed(subject="Demande D8HA-AARV"), now=CREATED)
-    raw = mail.message
+def stored_as_a_dict_then_again(database, monkeypatch, obj):
+    """``obj`` stored as a dict record (as before compact records), read
+    from the storage and written again (a tuple now); then read back."""
     with monkeypatch.context() as patched:
-        patched.setattr(Mail, "__getstate__", Persistent.__getstate__)
-        del mail.body  # at its class default, None
-        mail.__dict__["message"] = raw  # as Mail stored it then
+        patched.setattr(type(obj), "__getstate__", Persistent.__getstate__)
         with database.transaction() as connection:
-            connection.root()["obj"] = mail
+            connection.root()["obj"] = obj
     with database.transaction() as connection:
         connection.cacheMinimize()  # the dict record, from the storage
-        connection.root()["obj"].attempts = 1  # written again: a tuple
-    _attributes, read = written_and_read_again(database)
+        connection.root()["obj"].attempts = 1
+    return written_and_read_again(database)[1]
+
+
+def test_a_mail_queued_before_bodies_were_kept_apart(database, monkeypatch):
+    """Its bytes are its own attribute: kept when written as a tuple."""
+    mail = Mail(composed(subject="Demande D8HA-AARV"), now=CREATED)
+    raw = mail.message
+    del mail.body  # at its class default, None
+    mail.__dict__["message"] = raw  # as Mail stored it then
+    read = stored_as_a_dict_then_again(database, monkeypatch, mail)
     assert read.message == raw and read.attempts == 1
     assert read.__getstate__()[0] == {"message": raw}
 
 
 def test_a_delivery_queued_before_events_were_kept_apart(database, monkeypatch):
-    """Its event is its own attribute (a dict record): kept when written
-    again as a tuple."""
+    """Its event is its own attribute: kept when written as a tuple."""
     event = {"id": "e1", "type": "be.imio.guichet.submission.created"}
-    with monkeypatch.context() as patched:
-        patched.setattr(Delivery, "__getstate__", Persistent.__getstate__)
-        old = Delivery(subscription_id="s1", event=event, now=CREATED)
-        del old.body  # at its class default, None
-        old.__dict__["event"] = event  # as Delivery stored it then
-        with database.transaction() as connection:
-            connection.root()["obj"] = old
-    with database.transaction() as connection:
-        connection.cacheMinimize()  # the dict record, from the storage
-        connection.root()["obj"].attempts = 1  # written again: a tuple
-    _attributes, read = written_and_read_again(database)
+    old = Delivery(subscription_id="s1", event=event, now=CREATED)
+    del old.body  # at its class default, None
+    old.__dict__["event"] = event  # as Delivery stored it then
+    read = stored_as_a_dict_then_again(database, monkeypatch, old)
     assert read.event == event and read.attempts == 1
 
 
@@ -233,3 +232,83 @@ def test_every_recorded_attribute_defaults_to_none(cls):
     assert set(cls.RECORD) >= cls.RECORD_TIMES
     for name in cls.RECORD:
         assert getattr(cls, name, None) is None, name
+
+
+#: The order of each RECORD as released: stored records list their values
+#: by position, so a name is only ever appended (never inserted, moved or
+#: removed). Append here what is appended there.
+RELEASED = {
+    Submission: (
+        "id",
+        "key",
+        "reference",
+        "procedure_uid",
+        "schema_version",
+        "data",
+        "created",
+        "modified",
+        "state",
+        "submitter",
+        "submitter_key",
+        "language",
+        "history",
+        "acknowledgement",
+        "attachments",
+        "search_terms",
+        "request",
+        "verified_identity",
+        "prefill_sources",
+        "assignee",
+        "due",
+        "legal_hold",
+        "anonymised",
+    ),
+    Mail: (
+        "id",
+        "body",
+        "mfrom",
+        "mto",
+        "subject",
+        "queued",
+        "attempts",
+        "next_attempt",
+        "leased_until",
+        "last_error",
+        "failed",
+        "arrival_key",
+        "left_queue_at",
+    ),
+    Delivery: (
+        "id",
+        "subscription_id",
+        "body",
+        "queued",
+        "attempts",
+        "next_attempt",
+        "leased_until",
+        "last_error",
+        "arrival_key",
+        "left_queue_at",
+    ),
+}
+
+
+@pytest.mark.parametrize("cls", list(RELEASED))
+def test_records_only_grow_at_their_end(cls):
+    released = RELEASED[cls]
+    assert cls.RECORD[: len(released)] == released
+
+
+def test_a_class_default_other_than_none_is_refused():
+    with pytest.raises(TypeError, match="not None"):
+
+        class Counted(CompactRecord):
+            RECORD = ("count",)
+            count = 0
+
+
+def test_an_int_where_a_time_is_recorded_is_refused():
+    filed = submission()
+    filed.modified = 1767225600  # a timestamp, not a datetime
+    with pytest.raises(TypeError, match="read as a time"):
+        filed.__getstate__()

@@ -84,32 +84,35 @@ def _in_utc(value) -> bool:
 class CompactRecord(Persistent):
     """A persistent object written as the tuple of its attributes' values,
     in the order of its class's :attr:`RECORD`, instead of a dict of their
-    names and values. For what every filing writes (a submission, its
-    e-mails, its webhook deliveries) the record is about 40 % smaller and
-    read about a sixth faster (a listing, the feed, an export of 100,000:
-    see bench/README.md): a pickled dict repeats every attribute's name,
-    and the first aware datetime of a record costs three lookups of a
-    class in ZODB's class factory each time it is read, so the UTC
-    datetimes of :attr:`RECORD_TIMES` are written as microseconds since
-    the epoch.
+    names and values: a pickled dict repeats every attribute's name, and
+    the first aware datetime of a record costs three lookups of a class in
+    ZODB's class factory each time it is read, so the UTC datetimes of
+    :attr:`RECORD_TIMES` are written as microseconds since the epoch. For
+    what every filing writes (a submission, its e-mails, its webhook
+    deliveries) a record is 240 to 350 bytes smaller, and a submission is
+    loaded in 20 µs instead of 25 (bench/bench_export.py; bench/README.md,
+    "Compact records").
 
     The tuple: the attributes outside :attr:`RECORD` (a dict, or None),
     then the values of :attr:`RECORD`, the trailing ones that are None
-    left out. Every name of ``RECORD`` reads None until set (a class
-    default, given if the class has none): an attribute that is None is
-    written as None and not kept in the instance's dict once read.
+    left out; with ``RECORD = ("id", "created", "note")``,
+    ``(None, "a1", 1767225600000000)``. Every name of ``RECORD`` reads
+    None until set (its class default, None: given if the class has none,
+    any other refused): an attribute that is None is written as None and
+    not kept in the instance's dict once read.
 
     ``RECORD`` and ``RECORD_TIMES`` only grow, at their end: a record lists
     values by position, and an int where ``RECORD_TIMES`` says is a time
-    (so such an attribute never holds an int). Records written as a dict
-    (before this class) are read as they were, and written as a tuple at
-    their next change. An instance of an earlier release cannot read a
-    tuple, and this one refuses a tuple longer than its ``RECORD`` (a
-    later release's). Tools that show states (fsdump, zodbbrowser), and a
+    (writing an int there is refused). Records written as a dict (before
+    this class) are read as they were, and written as a tuple at their
+    next change. An instance of an earlier release cannot read a tuple,
+    and this one refuses a tuple longer than its ``RECORD`` (a later
+    release's). Tools that show states (fsdump, zodbbrowser), and a
     ``_p_resolveConflict`` if one is ever written, see this tuple.
     """
 
-    #: The attributes written by position (append only).
+    #: The attributes written by position (append only: stored records
+    #: list their values in this order).
     RECORD: tuple[str, ...] = ()
     #: Those of them that hold aware datetimes, written as microseconds
     #: since the epoch when in UTC (another time zone is kept as it is).
@@ -118,15 +121,22 @@ class CompactRecord(Persistent):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name in cls.RECORD:
-            if not hasattr(cls, name):
-                setattr(cls, name, None)
+            default = getattr(cls, name, None)
+            if default is not None:
+                # Read back as None when None is written: it would be lost.
+                raise TypeError(f"{cls.__name__}.{name}: a class default not None")
+            setattr(cls, name, None)
 
     def __getstate__(self):
         attributes = super().__getstate__()  # a copy
         values = [attributes.pop(name, None) for name in self.RECORD]
         for position, name in enumerate(self.RECORD):
-            if name in self.RECORD_TIMES and _in_utc(values[position]):
-                values[position] = (values[position] - EPOCH) // _MICROSECOND
+            if name in self.RECORD_TIMES:
+                value = values[position]
+                if _in_utc(value):
+                    values[position] = (value - EPOCH) // _MICROSECOND
+                elif type(value) is int:
+                    raise TypeError(f"{name}: an int would be read as a time")
         while values and values[-1] is None:
             values.pop()
         return (attributes or None, *values)

@@ -22,7 +22,9 @@ the instance's own ceiling (a trivial plone.restapi read), in one run:
    clients, ``--filings`` per run, identical 10-field payloads. Bytes
    added to Data.fs (or to RelStorage's ``object_state``) per filing,
    once each run's writes (e-mails included) have settled.
-4. Newest 50 stored and exports of everything (CSV and JSON) on both.
+4. Newest 50 stored and exports of everything (CSV and JSON) on both (an
+   export under ``EXPORT_AGAIN_BELOW`` seconds timed three times, its
+   median kept).
 5. ``--stored N`` adds the flatness run, ours only: another instance seeded
    to 1,000 then N submissions (straight into the store, through zconsole),
    the filing rate at each, the process's memory after warm-up and after
@@ -1027,6 +1029,10 @@ def csv_rows(text: str) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # the header
 
 
+#: An export that took less than this many seconds is timed three times.
+EXPORT_AGAIN_BELOW = 5.0
+
+
 def export(
     label: str,
     url: str,
@@ -1037,6 +1043,11 @@ def export(
     http = session(ADMIN)
     seconds, answer = timed(lambda: http.get(url, timeout=READ_TIMEOUT))
     result = Timed(label, [seconds], size=len(answer.content))
+    while sum(result.seconds) < EXPORT_AGAIN_BELOW and len(result.seconds) < 3:
+        # A small export (a fraction of a second): its median of three, not
+        # one request's noise; a large one is timed once (cold, as staff
+        # export it).
+        result.seconds.append(timed(lambda: http.get(url, timeout=READ_TIMEOUT))[0])
     if answer.status_code != 200:
         problems.append(f"{label}: {answer.status_code}")
         return result

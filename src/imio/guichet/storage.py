@@ -89,9 +89,9 @@ class CompactRecord(Persistent):
     ZODB's class factory each time it is read, so the UTC datetimes of
     :attr:`RECORD_TIMES` are written as microseconds since the epoch. For
     what every filing writes (a submission, its e-mails, its webhook
-    deliveries) a record is 240 to 350 bytes smaller, and a submission is
-    loaded in 20 µs instead of 25 (bench/bench_export.py; bench/README.md,
-    "Compact records").
+    deliveries) a record is smaller (a submission by 349 bytes, a delivery
+    by ~240), and a submission is loaded in 20 µs instead of 25
+    (bench/bench_export.py; bench/README.md, "Compact records").
 
     The tuple: the attributes outside :attr:`RECORD` (a dict, or None),
     then the values of :attr:`RECORD`, the trailing ones that are None
@@ -101,9 +101,10 @@ class CompactRecord(Persistent):
     any other refused): an attribute that is None is written as None and
     not kept in the instance's dict once read.
 
-    ``RECORD`` and ``RECORD_TIMES`` only grow, at their end: a record lists
-    values by position, and an int where ``RECORD_TIMES`` says is a time
-    (writing an int there is refused). Records written as a dict (before
+    ``RECORD`` only grows, at its end: a record lists values by position.
+    A name joins ``RECORD_TIMES`` only when it joins ``RECORD`` (never
+    later, never leaving): an int where ``RECORD_TIMES`` says is read as a
+    time (writing an int there is refused). Records written as a dict (before
     this class) are read as they were, and written as a tuple at their
     next change. An instance of an earlier release cannot read a tuple,
     and this one refuses a tuple longer than its ``RECORD`` (a later
@@ -124,7 +125,10 @@ class CompactRecord(Persistent):
             default = getattr(cls, name, None)
             if default is not None:
                 # Read back as None when None is written: it would be lost.
-                raise TypeError(f"{cls.__name__}.{name}: a class default not None")
+                raise TypeError(
+                    f"{cls.__name__}.{name} is recorded: its class default "
+                    f"must be None, not {default!r}"
+                )
             setattr(cls, name, None)
 
     def __getstate__(self):

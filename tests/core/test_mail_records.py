@@ -7,13 +7,17 @@ from datetime import UTC
 from fixtures.mail import composed
 from imio.guichet.notifications.outbox import Attempt
 from imio.guichet.notifications.outbox import Mail
+from imio.guichet.notifications.outbox import MAIL_DICTIONARIES
+from imio.guichet.notifications.outbox import MAIL_DICTIONARY
 from imio.guichet.notifications.outbox import MailBody
 from imio.guichet.notifications.outbox import MailOutbox
 from imio.guichet.notifications.outbox import record
 from persistent import Persistent
 
+import hashlib
 import pytest
 import transaction
+import zlib
 
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
@@ -47,6 +51,48 @@ def test_a_body_stored_before_bodies_were_compressed_is_still_sent():
     body = MailBody(raw)
     body.__setstate__({"data": raw})  # as stored before: no flag
     assert body.message == raw
+
+
+def test_a_body_compressed_before_dictionaries_is_still_sent():
+    raw = bytes(MESSAGE)
+    body = MailBody(raw)
+    body.__setstate__({"data": zlib.compress(raw), "compressed": True})
+    assert body.dictionary is None and body.message == raw
+
+
+#: A confirmation as the composer writes it (made-up values, another
+#: procedure and address than the dictionary's own).
+CONFIRMATION = composed(
+    subject="Votre demande 4E0Z-FE9W a bien été reçue",
+    text=(
+        'Bonjour,\n\nNous avons bien reçu votre demande "Permis de '
+        'location" le 02/12/2026 10:00. Sa référence est 4E0Z-FE9W : '
+        "merci de la mentionner chaque fois que vous nous contactez à son "
+        "sujet.\n\nSuivez votre demande ici :\nhttps://www.namur.be/"
+        "@@track-request?reference=4E0Z-FE9W&secret=pdJ2IdG-qww\n\nPour "
+        "protéger votre vie privée, cet e-mail ne reprend pas ce que vous "
+        "avez complété."
+    ),
+)
+
+
+def test_a_body_is_compressed_with_the_dictionary_of_the_default_messages():
+    raw = bytes(CONFIRMATION)
+    body = MailBody(raw)
+    assert body.dictionary == MAIL_DICTIONARY
+    assert body.message == raw
+    assert len(body.data) < len(zlib.compress(raw, 9)) / 2
+
+
+def test_released_dictionaries_are_frozen():
+    """A stored body needs the very dictionary it was compressed with: a
+    released one never changes (a new one is a new version)."""
+    released = {
+        1: "efe02e25b1abafd043d93490f6aa485c7222f92719dbbef29aacf83ca194d6be",
+    }
+    for version, digest in released.items():
+        assert hashlib.sha256(MAIL_DICTIONARIES[version]).hexdigest() == digest
+    assert MAIL_DICTIONARY in MAIL_DICTIONARIES
 
 
 def test_pending_messages_are_keyed_by_arrival(stored):

@@ -24,7 +24,6 @@ Run::
     .venv/bin/python bench/bench_export.py --filings 10000 --format csv jsonl
 """
 
-from bench_submissions import functional_site  # bench/bench_submissions.py
 from bench_submissions import published_procedure
 from datetime import datetime
 from datetime import timedelta
@@ -33,6 +32,7 @@ from imio.guichet.caller import script_caller
 from imio.guichet.submissions.api import get_store
 from imio.guichet.submissions.api import submit
 from imio.guichet.submissions.query import ExportQuery
+from imio.guichet.testing import functional_site
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from imio.guichet.usecases import staff
 from plone import api

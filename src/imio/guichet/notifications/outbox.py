@@ -99,7 +99,7 @@ def smtp_timeout() -> float:
 _DICTIONARY_FILES = {
     1: (
         "mail-dictionary-1.zdict",
-        "11895333ff9f769ecb87d5c65e3d4f601982862dc83dc640e7718789a9c5aef0",
+        "cf9dbe7741b6a2c200913bb072d612e45b05f3cb1de1e5f297b3affe85f4fca2",
     ),
 }
 #: The dictionary new bodies are compressed with.

@@ -119,8 +119,14 @@ class CompactRecord(Persistent):
     #: since the epoch when in UTC (another time zone is kept as it is).
     RECORD_TIMES: frozenset[str] = frozenset()
 
+    #: The positions in ``RECORD`` of the names of ``RECORD_TIMES``.
+    _TIMES_AT: tuple[int, ...] = ()
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if not set(cls.RECORD) >= cls.RECORD_TIMES:
+            raise TypeError(f"{cls.__name__}: RECORD_TIMES names outside RECORD")
+        cls._TIMES_AT = tuple(cls.RECORD.index(name) for name in cls.RECORD_TIMES)
         for name in cls.RECORD:
             default = getattr(cls, name, None)
             if default is not None:
@@ -134,13 +140,13 @@ class CompactRecord(Persistent):
     def __getstate__(self):
         attributes = super().__getstate__()  # a copy
         values = [attributes.pop(name, None) for name in self.RECORD]
-        for position, name in enumerate(self.RECORD):
-            if name in self.RECORD_TIMES:
-                value = values[position]
-                if _in_utc(value):
-                    values[position] = (value - EPOCH) // _MICROSECOND
-                elif type(value) is int:
-                    raise TypeError(f"{name}: an int would be read as a time")
+        for position in self._TIMES_AT:
+            value = values[position]
+            if _in_utc(value):
+                values[position] = (value - EPOCH) // _MICROSECOND
+            elif type(value) is int:
+                name = self.RECORD[position]
+                raise TypeError(f"{name}: an int would be read as a time")
         while values and values[-1] is None:
             values.pop()
         return (attributes or None, *values)
